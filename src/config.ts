@@ -1,0 +1,147 @@
+// Environment, validated once at start-up. Nothing else in the bot reads process.env.
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { isValidTimeZone } from './policy/week.ts';
+import { registerSecret } from './redact.ts';
+
+export interface Config {
+  discordToken: string;
+  guildId: string;
+  applicationId: string | null;
+  discordApiUrl: string | null;
+  databaseUrl: string | null;
+  dataDir: string;
+  timezone: string;
+  pollSchedule: string;
+  smtpUrl: string | null;
+  mailFrom: string | null;
+  plexTvUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Base64 32-byte key for media-server tokens; when null a key file in dataDir is used (created on first start). */
+  encryptionKey: string | null;
+  /** Seconds to wait before re-reading sessions to confirm a breach (0 disables the wait, not the re-read). */
+  confirmDelaySeconds: number;
+  mediaTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Streamwarden cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const snowflake = /^\d{17,20}$/;
+const empty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(empty, schema.optional());
+
+function isUrl(v: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function isCronPattern(p: string): boolean {
+  try {
+    new Cron(p, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const schema = z.object({
+  DISCORD_TOKEN: optional(z.string()).refine((v) => v !== undefined, {
+    message:
+      'DISCORD_TOKEN is not set: set it to your bot token (Discord developer portal → your application → Bot → Reset Token).',
+  }),
+  DISCORD_GUILD_ID: optional(z.string()).refine((v) => v === undefined || snowflake.test(v), {
+    message: 'DISCORD_GUILD_ID must be a server id (17–20 digits; right-click the server → Copy Server ID).',
+  }),
+  DISCORD_APPLICATION_ID: optional(z.string().regex(snowflake, 'DISCORD_APPLICATION_ID must be 17–20 digits.')),
+  DISCORD_API_URL: optional(
+    z.string().refine((v) => isUrl(v, ['http:', 'https:']), 'DISCORD_API_URL must be an http(s) URL.'),
+  ),
+  DATABASE_URL: optional(
+    z
+      .string()
+      .refine(
+        (v) => isUrl(v, ['postgres:', 'postgresql:']),
+        'DATABASE_URL must be a postgres:// URL (or leave it unset for the embedded database).',
+      ),
+  ),
+  DATA_DIR: optional(z.string()),
+  TIMEZONE: optional(
+    z
+      .string()
+      .refine(isValidTimeZone, 'TIMEZONE must be an IANA time zone such as Europe/Paris or America/New_York.'),
+  ),
+  POLL_SCHEDULE: optional(
+    z
+      .string()
+      .refine(
+        isCronPattern,
+        'POLL_SCHEDULE must be a cron pattern with 5 fields (or 6 with seconds), e.g. "*/5 * * * *".',
+      ),
+  ),
+  SMTP_URL: optional(
+    z.string().refine((v) => isUrl(v, ['smtp:', 'smtps:']), 'SMTP_URL must look like smtp://user:pass@host:587.'),
+  ),
+  MAIL_FROM: optional(z.string()),
+  PLEX_TV_URL: optional(z.string().refine((v) => isUrl(v, ['http:', 'https:']), 'PLEX_TV_URL must be an http(s) URL.')),
+  LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  ENCRYPTION_KEY: optional(
+    z
+      .string()
+      .refine(
+        (v) => Buffer.from(v, 'base64').length === 32,
+        'ENCRYPTION_KEY must be 32 bytes in base64 (create one with: openssl rand -base64 32).',
+      ),
+  ),
+  CONFIRM_DELAY_SECONDS: optional(z.coerce.number().int().min(0).max(120)),
+  MEDIA_TIMEOUT_SECONDS: optional(z.coerce.number().int().min(1).max(120)),
+});
+
+/** Validates the environment; throws a ConfigError listing every problem (never echoing a secret's value). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const message = issue.message.startsWith(key) ? issue.message : `${key}: ${issue.message}`;
+      problems.push(message);
+    }
+  }
+  const e = parsed.success ? parsed.data : undefined;
+  if (e && !e.DISCORD_GUILD_ID) {
+    problems.push(
+      'DISCORD_GUILD_ID is not set: set it to your community server id (enable Developer Mode, right-click the server → Copy Server ID).',
+    );
+  }
+  if (e?.SMTP_URL && !e.MAIL_FROM) problems.push('MAIL_FROM must be set when SMTP_URL is (e.g. "Streamwarden <bot@example.org>").');
+  if (problems.length > 0 || !e) throw new ConfigError(problems);
+  registerSecret(e.DISCORD_TOKEN);
+  registerSecret(e.ENCRYPTION_KEY);
+  if (e.DATABASE_URL) registerSecret(new URL(e.DATABASE_URL).password);
+  if (e.SMTP_URL) registerSecret(decodeURIComponent(new URL(e.SMTP_URL).password));
+  return {
+    discordToken: e.DISCORD_TOKEN as string,
+    guildId: e.DISCORD_GUILD_ID as string,
+    applicationId: e.DISCORD_APPLICATION_ID ?? null,
+    discordApiUrl: e.DISCORD_API_URL ?? null,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: e.DATA_DIR ?? './data',
+    timezone: e.TIMEZONE ?? 'UTC',
+    pollSchedule: e.POLL_SCHEDULE ?? '*/5 * * * *',
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM ?? null,
+    plexTvUrl: e.PLEX_TV_URL ?? 'https://clients.plex.tv',
+    logLevel: e.LOG_LEVEL ?? 'info',
+    encryptionKey: e.ENCRYPTION_KEY ?? null,
+    confirmDelaySeconds: e.CONFIRM_DELAY_SECONDS ?? 10,
+    mediaTimeoutMs: (e.MEDIA_TIMEOUT_SECONDS ?? 10) * 1000,
+  };
+}

@@ -1,0 +1,76 @@
+// Opens the database: PostgreSQL when DATABASE_URL is set, else PGlite (real Postgres in WASM) under DATA_DIR.
+// Migrations from drizzle/ are applied here, at start-up, under an advisory lock.
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from './schema.ts';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+/** Arbitrary constant: two bot processes starting at once against one PostgreSQL take turns migrating. */
+const MIGRATION_LOCK_KEY = 7_310_452_118;
+
+export interface OpenOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Test hook: an in-memory PGlite instead of DATA_DIR. */
+  inMemory?: boolean;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  return openPglite(options.inMemory ? null : join(options.dataDir, 'pglite'));
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  // A dedicated single connection migrates while holding the lock; the pool is opened afterwards.
+  const migrationClient = postgres(url, { max: 1, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+  try {
+    await migrationClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    try {
+      await migratePostgres(drizzlePostgres(migrationClient), { migrationsFolder: MIGRATIONS_FOLDER });
+    } finally {
+      await migrationClient`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+    }
+  } finally {
+    await migrationClient.end();
+  }
+  const client = postgres(url, { max: 5, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  await ensureSettingsRow(db);
+  return { db, kind: 'postgres', close: () => client.end() };
+}
+
+async function openPglite(dir: string | null): Promise<Database> {
+  if (dir) mkdirSync(dir, { recursive: true });
+  const client = dir ? await PGlite.create(dir) : await PGlite.create();
+  const raw = drizzlePglite(client, { schema });
+  await migratePglite(raw, { migrationsFolder: MIGRATIONS_FOLDER });
+  const db = raw as unknown as Db;
+  await ensureSettingsRow(db);
+  return { db, kind: 'pglite', close: () => client.close() };
+}
+
+async function ensureSettingsRow(db: Db): Promise<void> {
+  await db.insert(schema.settings).values({ id: 1 }).onConflictDoNothing();
+}
+
+/** Current database time is not used: the bot passes `now` explicitly. This only checks the connection. */
+export async function ping(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}

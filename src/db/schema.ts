@@ -1,0 +1,273 @@
+// The whole database in one file. Migrations are generated from it into drizzle/ (npm run db:generate).
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const ts = (name: string) => timestamp(name, { withTimezone: true });
+
+// ─── Settings ───────────────────────────────────────────────────────────────────────────────────
+
+/** One row (id = 1): the community's enforcement switches. */
+export const settings = pgTable(
+  'settings',
+  {
+    id: integer('id').primaryKey().default(1),
+    enforceStreams: boolean('enforce_streams').notNull().default(true),
+    enforceDownloads: boolean('enforce_downloads').notNull().default(true),
+    disableDownloads: boolean('disable_downloads').notNull().default(false),
+    dryRun: boolean('dry_run').notNull().default(false),
+    alertsChannelId: text('alerts_channel_id'),
+    commandsHash: text('commands_hash'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [check('settings_single_row', sql`${t.id} = 1`)],
+);
+
+/** Notice templates the owner changed; a missing row means the built-in default. */
+export const templates = pgTable('templates', {
+  name: text('name').primaryKey(),
+  text: text('text').notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+// ─── Plans and members ──────────────────────────────────────────────────────────────────────────
+
+export const plans = pgTable(
+  'plans',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    streamCap: integer('stream_cap').notNull(),
+    downloadsAllowed: boolean('downloads_allowed').notNull(),
+    weeklyDownloads: integer('weekly_downloads'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('plans_name_unique').on(sql`lower(${t.name})`),
+    check('plans_stream_cap_positive', sql`${t.streamCap} >= 1`),
+    check('plans_weekly_downloads_non_negative', sql`${t.weeklyDownloads} >= 0`),
+  ],
+);
+
+export const members = pgTable(
+  'members',
+  {
+    id: serial('id').primaryKey(),
+    discordUserId: text('discord_user_id').notNull().unique(),
+    /** Display name when last seen, for alerts and lists (never used to ping). */
+    displayName: text('display_name').notNull(),
+    planId: integer('plan_id').references(() => plans.id, { onDelete: 'restrict' }),
+    downloadAllotment: integer('download_allotment'),
+    email: text('email'),
+    createdAt: createdAt(),
+  },
+  (t) => [check('members_allotment_non_negative', sql`${t.downloadAllotment} >= 0`)],
+);
+
+// ─── Media servers and linked accounts ─────────────────────────────────────────────────────────
+
+export const platformEnum = pgEnum('platform', ['plex', 'jellyfin', 'emby']);
+export const serverStatusEnum = pgEnum('server_status', ['unknown', 'up', 'down']);
+
+export const mediaServers = pgTable(
+  'media_servers',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    platform: platformEnum('platform').notNull(),
+    url: text('url').notNull(),
+    /** AES-256-GCM ciphertext (src/secrets.ts); the token is never stored in clear. */
+    tokenEncrypted: text('token_encrypted').notNull(),
+    /** Plex machineIdentifier / Jellyfin and Emby server Id, learnt when the server is added or tested. */
+    remoteId: text('remote_id'),
+    version: text('version'),
+    premium: boolean('premium'),
+    canStopStreams: boolean('can_stop_streams').notNull().default(true),
+    stopUnavailableReason: text('stop_unavailable_reason'),
+    logStreams: boolean('log_streams').notNull().default(true),
+    logDownloads: boolean('log_downloads').notNull().default(true),
+    status: serverStatusEnum('status').notNull().default('unknown'),
+    statusReason: text('status_reason'),
+    statusSince: ts('status_since'),
+    lastPollAt: ts('last_poll_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('media_servers_name_unique').on(sql`lower(${t.name})`)],
+);
+
+export const mediaAccounts = pgTable(
+  'media_accounts',
+  {
+    id: serial('id').primaryKey(),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    accountName: text('account_name').notNull(),
+    /** The platform's account id once learnt (from a session, an activity or the server's user list). */
+    accountId: text('account_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('media_accounts_member_server_unique').on(t.memberId, t.serverId),
+    uniqueIndex('media_accounts_server_name_unique').on(t.serverId, sql`lower(${t.accountName})`),
+  ],
+);
+
+// ─── Activity ───────────────────────────────────────────────────────────────────────────────────
+
+/** One row per playback session seen (updated while it lasts), kept when the server's stream logging is on. */
+export const streamLog = pgTable(
+  'stream_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    memberId: integer('member_id').references(() => members.id, { onDelete: 'set null' }),
+    sessionKey: text('session_key').notNull(),
+    accountName: text('account_name').notNull(),
+    device: text('device').notNull(),
+    ipAddress: text('ip_address'),
+    title: text('title'),
+    state: text('state').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+  },
+  (t) => [
+    index('stream_log_server_key_idx').on(t.serverId, t.sessionKey, t.lastSeenAt),
+    index('stream_log_seen_idx').on(t.lastSeenAt),
+  ],
+);
+
+/**
+ * Every download seen, keyed by the platform's id: the quota is counted from these rows (see
+ * src/policy/downloads.ts). `logged` says whether /activity may show it (the server's download logging switch).
+ */
+export const downloads = pgTable(
+  'downloads',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    memberId: integer('member_id').references(() => members.id, { onDelete: 'set null' }),
+    downloadKey: text('download_key').notNull(),
+    accountName: text('account_name'),
+    title: text('title').notNull(),
+    startedAt: ts('started_at').notNull(),
+    lastSeenIncompleteAt: ts('last_seen_incomplete_at'),
+    lastSeenAt: ts('last_seen_at').notNull(),
+    logged: boolean('logged').notNull(),
+  },
+  (t) => [
+    uniqueIndex('downloads_server_key_unique').on(t.serverId, t.downloadKey),
+    index('downloads_member_started_idx').on(t.memberId, t.startedAt),
+  ],
+);
+
+// ─── Enforcement state ──────────────────────────────────────────────────────────────────────────
+
+/** A stream-cap breach episode: open while the member stays over the cap; one DM and one alert each. */
+export const breachEpisodes = pgTable(
+  'breach_episodes',
+  {
+    id: serial('id').primaryKey(),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    openedAt: ts('opened_at').notNull(),
+    closedAt: ts('closed_at'),
+    /** `serverId:sessionKey` of every session a stop was attempted on, so a failed stop is not retried forever. */
+    stopAttempts: jsonb('stop_attempts').$type<string[]>().notNull().default([]),
+  },
+  (t) => [uniqueIndex('breach_episodes_one_open').on(t.memberId).where(sql`${t.closedAt} is null`)],
+);
+
+export const switchStateEnum = pgEnum('download_switch_state', ['disabled', 'disable-failed', 'enable-failed']);
+
+/**
+ * Downloads the bot switched off for a member on one server. The row lives until downloads are switched back on
+ * (then it is deleted), so a switch-back that keeps failing is never forgotten.
+ */
+export const downloadSwitches = pgTable(
+  'download_switches',
+  {
+    id: serial('id').primaryKey(),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    accountName: text('account_name').notNull(),
+    accountId: text('account_id'),
+    state: switchStateEnum('state').notNull(),
+    weekKey: text('week_key').notNull(),
+    until: ts('until').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('download_switches_member_server_unique').on(t.memberId, t.serverId)],
+);
+
+/** Notices sent (or attempted). The unique key makes "once per episode / per week" hold across restarts. */
+export const notices = pgTable(
+  'notices',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    /** What the notice is about: `episode:<id>`, `week:<member>:<yyyy-mm-dd>`, `server:<id>:<status since>`. */
+    subject: text('subject').notNull(),
+    memberId: integer('member_id').references(() => members.id, { onDelete: 'set null' }),
+    channel: text('channel').notNull(),
+    status: text('status').notNull(),
+    detail: text('detail'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('notices_once').on(t.kind, t.subject, t.channel)],
+);
+
+/** Every change an admin made through Discord, with before and after. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    actorDiscordId: text('actor_discord_id').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_created_idx').on(t.createdAt)],
+);
+
+export type Settings = typeof settings.$inferSelect;
+export type Plan = typeof plans.$inferSelect;
+export type NewPlan = typeof plans.$inferInsert;
+export type Member = typeof members.$inferSelect;
+export type MediaServerRow = typeof mediaServers.$inferSelect;
+export type NewMediaServerRow = typeof mediaServers.$inferInsert;
+export type MediaAccountRow = typeof mediaAccounts.$inferSelect;
+export type DownloadRow = typeof downloads.$inferSelect;
+export type BreachEpisode = typeof breachEpisodes.$inferSelect;
+export type DownloadSwitch = typeof downloadSwitches.$inferSelect;
+export type AuditEntry = typeof auditLog.$inferSelect;

@@ -1,0 +1,87 @@
+import { redact } from '../redact.ts';
+import { MediaServerError } from './types.ts';
+
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface HttpRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+  /** Sent as JSON when an object. */
+  body?: unknown;
+}
+
+export interface HttpResponse {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+/**
+ * Small HTTP client shared by the platform adapters: owns the base URL, auth headers and the timeout, and turns
+ * every failure into a MediaServerError whose message never contains a token.
+ */
+export class HttpClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly defaultHeaders: Record<string, string>,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+  ) {}
+
+  /** Performs the request; any status other than 2xx throws (404 as 'not-found', 401/403 as 'unauthorized'). */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(this.baseUrl.replace(/\/+$/, '') + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { ...this.defaultHeaders, ...req.headers };
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    const where = `${req.method ?? 'GET'} ${url.pathname}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: req.method ?? 'GET',
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'follow',
+      });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+        throw new MediaServerError('timeout', `${where}: no answer within ${Math.round(this.timeoutMs / 1000)} s`);
+      }
+      const code = e.cause?.code ? ` (${e.cause.code})` : '';
+      throw new MediaServerError('unreachable', redact(`${where}: could not connect${code}`));
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch {
+      throw new MediaServerError('timeout', `${where}: the answer did not arrive within the time limit`);
+    }
+    const contentType = res.headers.get('content-type') ?? '';
+    if (res.status === 401 || res.status === 403) {
+      throw new MediaServerError('unauthorized', `${where}: the server refused the token (HTTP ${res.status})`, res.status);
+    }
+    if (res.status === 404) throw new MediaServerError('not-found', `${where}: not found (HTTP 404)`, 404);
+    if (res.status < 200 || res.status >= 300) {
+      throw new MediaServerError('server-error', `${where}: the server answered HTTP ${res.status}`, res.status);
+    }
+    return { status: res.status, contentType, text };
+  }
+
+  /** Requests JSON and parses it; a body that is not JSON throws 'bad-response'. */
+  async json<T = unknown>(req: HttpRequest): Promise<T> {
+    const res = await this.request({ ...req, headers: { Accept: 'application/json', ...req.headers } });
+    if (res.text.trim() === '') return undefined as T;
+    try {
+      return JSON.parse(res.text) as T;
+    } catch {
+      throw new MediaServerError('bad-response', `${req.method ?? 'GET'} ${req.path}: the answer is not valid JSON`);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// The one media-server interface. Shared code depends on these types only; each platform folder
+// (plex/, jellyfin/, emby/) maps its own payloads onto them.
+//
+// Error contract: a method that could not find out (network error, timeout, 401, 5xx, a body that
+// does not parse) throws a MediaServerError. It never answers "nothing there" when it could not look.
+
+export type Platform = 'plex' | 'jellyfin' | 'emby';
+export const PLATFORMS: readonly Platform[] = ['plex', 'jellyfin', 'emby'];
+
+export type StreamState = 'playing' | 'paused' | 'buffering';
+
+/** One playback session as the server reports it. `state` is null when nothing is playing (an idle app). */
+export interface ActiveStream {
+  /** Id used to stop the session; null when the platform gives none (Plexamp sessions have no Session id). */
+  sessionId: string | null;
+  /** Stable key of this session within one read (Plex sessionKey, Jellyfin/Emby session Id). */
+  key: string;
+  accountId: string | null;
+  accountName: string;
+  /** True for the server owner's own account (Plex User id 1): never enforced. */
+  isOwner: boolean;
+  deviceId: string | null;
+  device: string;
+  product: string | null;
+  ipAddress: string | null;
+  title: string | null;
+  state: StreamState | null;
+  /** When playback started, when the platform says; otherwise null. */
+  startedAt: Date | null;
+}
+
+/** One download the server reports (Plex media.download activity, Jellyfin/Emby activity-log entry or sync job). */
+export interface DownloadActivity {
+  /** Stable id of this download on this server (Plex activity uuid, activity-log entry id, sync job id). */
+  id: string;
+  accountId: string | null;
+  accountName: string | null;
+  title: string;
+  /** First time the download was seen or logged; null when the platform gives no time (Plex activities). */
+  startedAt: Date | null;
+  /** 0..100 when known. */
+  progress: number | null;
+  complete: boolean;
+}
+
+export interface ServerIdentity {
+  /** Plex machineIdentifier, Jellyfin/Emby server Id. */
+  serverId: string;
+  name: string;
+  version: string;
+  /** Plex: whether the owner's account has Plex Pass (myPlexSubscription). Null on other platforms. */
+  premium: boolean | null;
+  /** Whether this server lets the bot stop streams (Plex needs Plex Pass); when false, `stopUnavailableReason` says why. */
+  canStopStreams: boolean;
+  stopUnavailableReason: string | null;
+}
+
+export interface MediaAccount {
+  id: string;
+  name: string;
+}
+
+export type Capability =
+  | 'stop-stream'
+  | 'on-screen-message' // a message separate from the stop (Plex can only show the stop reason)
+  | 'download-activity'
+  | 'toggle-downloads';
+
+export interface StopResult {
+  ok: boolean;
+  /** Why it failed, in words an admin understands (never contains a token). */
+  reason?: string;
+}
+
+export interface MediaServer {
+  readonly platform: Platform;
+  supports(capability: Capability): boolean;
+  /** Connects and checks the token; throws MediaServerError('unauthorized' | 'unreachable' | …). */
+  identify(): Promise<ServerIdentity>;
+  listStreams(): Promise<ActiveStream[]>;
+  /** Shows `message` on the client (or as the stop reason on Plex) and stops the session. Never throws for a
+   *  session the server refuses to stop: it answers { ok: false, reason }. */
+  stopStream(stream: ActiveStream, message: { title: string; text: string }): Promise<StopResult>;
+  listDownloads(): Promise<DownloadActivity[]>;
+  /** Accounts known to the server, for linking by name. */
+  listAccounts(): Promise<MediaAccount[]>;
+  /** Switches downloads on or off for one account, keeping every other permission as it was. */
+  setDownloadsAllowed(account: { id: string | null; name: string }, allowed: boolean): Promise<void>;
+}
+
+export type MediaErrorKind = 'unauthorized' | 'unreachable' | 'timeout' | 'server-error' | 'bad-response' | 'not-found';
+
+export class MediaServerError extends Error {
+  constructor(
+    readonly kind: MediaErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'MediaServerError';
+  }
+}
+
+export interface MediaServerConfig {
+  platform: Platform;
+  url: string;
+  token: string;
+  /** plex.tv base (clients.plex.tv API), used by the Plex adapter for sharing settings. */
+  plexTvUrl?: string;
+  timeoutMs?: number;
+}
