@@ -60,7 +60,9 @@ const schema = z.object({
   DISCORD_GUILD_ID: optional(z.string()).refine((v) => v === undefined || snowflake.test(v), {
     message: 'DISCORD_GUILD_ID must be a server id (17–20 digits; right-click the server → Copy Server ID).',
   }),
-  DISCORD_APPLICATION_ID: optional(z.string().regex(snowflake, 'DISCORD_APPLICATION_ID must be 17–20 digits.')),
+  DISCORD_APPLICATION_ID: optional(
+    z.string().regex(snowflake, 'DISCORD_APPLICATION_ID must be 17–20 digits.'),
+  ),
   DISCORD_API_URL: optional(
     z.string().refine((v) => isUrl(v, ['http:', 'https:']), 'DISCORD_API_URL must be an http(s) URL.'),
   ),
@@ -76,7 +78,10 @@ const schema = z.object({
   TIMEZONE: optional(
     z
       .string()
-      .refine(isValidTimeZone, 'TIMEZONE must be an IANA time zone such as Europe/Paris or America/New_York.'),
+      .refine(
+        isValidTimeZone,
+        'TIMEZONE must be an IANA time zone such as Europe/Paris or America/New_York.',
+      ),
   ),
   POLL_SCHEDULE: optional(
     z
@@ -87,10 +92,14 @@ const schema = z.object({
       ),
   ),
   SMTP_URL: optional(
-    z.string().refine((v) => isUrl(v, ['smtp:', 'smtps:']), 'SMTP_URL must look like smtp://user:pass@host:587.'),
+    z
+      .string()
+      .refine((v) => isUrl(v, ['smtp:', 'smtps:']), 'SMTP_URL must look like smtp://user:pass@host:587.'),
   ),
   MAIL_FROM: optional(z.string()),
-  PLEX_TV_URL: optional(z.string().refine((v) => isUrl(v, ['http:', 'https:']), 'PLEX_TV_URL must be an http(s) URL.')),
+  PLEX_TV_URL: optional(
+    z.string().refine((v) => isUrl(v, ['http:', 'https:']), 'PLEX_TV_URL must be an http(s) URL.'),
+  ),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   ENCRYPTION_KEY: optional(
     z
@@ -121,7 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'DISCORD_GUILD_ID is not set: set it to your community server id (enable Developer Mode, right-click the server → Copy Server ID).',
     );
   }
-  if (e?.SMTP_URL && !e.MAIL_FROM) problems.push('MAIL_FROM must be set when SMTP_URL is (e.g. "Streamwarden <bot@example.org>").');
+  if (e?.SMTP_URL && !e.MAIL_FROM)
+    problems.push('MAIL_FROM must be set when SMTP_URL is (e.g. "Streamwarden <bot@example.org>").');
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   registerSecret(e.DISCORD_TOKEN);
   registerSecret(e.ENCRYPTION_KEY);

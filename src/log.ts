@@ -15,7 +15,11 @@ export function createLogger(level: string): Logger {
       },
     },
     serializers: {
-      err: (err: Error) => ({ type: err.name, message: redact(err.message), stack: err.stack ? redact(err.stack) : undefined }),
+      err: (err: Error) => ({
+        type: err.name,
+        message: redact(err.message),
+        stack: err.stack ? redact(err.stack) : undefined,
+      }),
     },
   });
 }

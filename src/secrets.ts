@@ -33,7 +33,12 @@ export function createTokenCipher(key: Buffer): TokenCipher {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join(':');
+      return [
+        'v1',
+        iv.toString('base64'),
+        cipher.getAuthTag().toString('base64'),
+        data.toString('base64'),
+      ].join(':');
     },
     decrypt(stored) {
       const [version, iv, tag, data] = stored.split(':');
@@ -42,7 +47,9 @@ export function createTokenCipher(key: Buffer): TokenCipher {
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       let plain: string;
       try {
-        plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
+        plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString(
+          'utf8',
+        );
       } catch {
         throw new Error('A stored media-server token cannot be decrypted: the encryption key changed.');
       }

@@ -200,7 +200,11 @@ export const breachEpisodes = pgTable(
   (t) => [uniqueIndex('breach_episodes_one_open').on(t.memberId).where(sql`${t.closedAt} is null`)],
 );
 
-export const switchStateEnum = pgEnum('download_switch_state', ['disabled', 'disable-failed', 'enable-failed']);
+export const switchStateEnum = pgEnum('download_switch_state', [
+  'disabled',
+  'disable-failed',
+  'enable-failed',
+]);
 
 /**
  * Downloads the bot switched off for a member on one server. The row lives until downloads are switched back on

@@ -32,7 +32,8 @@ export class HttpClient {
   /** Performs the request; any status other than 2xx throws (404 as 'not-found', 401/403 as 'unauthorized'). */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(this.baseUrl.replace(/\/+$/, '') + req.path);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { ...this.defaultHeaders, ...req.headers };
     let body: string | undefined;
     if (req.body !== undefined) {
@@ -52,7 +53,10 @@ export class HttpClient {
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-        throw new MediaServerError('timeout', `${where}: no answer within ${Math.round(this.timeoutMs / 1000)} s`);
+        throw new MediaServerError(
+          'timeout',
+          `${where}: no answer within ${Math.round(this.timeoutMs / 1000)} s`,
+        );
       }
       const code = e.cause?.code ? ` (${e.cause.code})` : '';
       throw new MediaServerError('unreachable', redact(`${where}: could not connect${code}`));
@@ -65,11 +69,19 @@ export class HttpClient {
     }
     const contentType = res.headers.get('content-type') ?? '';
     if (res.status === 401 || res.status === 403) {
-      throw new MediaServerError('unauthorized', `${where}: the server refused the token (HTTP ${res.status})`, res.status);
+      throw new MediaServerError(
+        'unauthorized',
+        `${where}: the server refused the token (HTTP ${res.status})`,
+        res.status,
+      );
     }
     if (res.status === 404) throw new MediaServerError('not-found', `${where}: not found (HTTP 404)`, 404);
     if (res.status < 200 || res.status >= 300) {
-      throw new MediaServerError('server-error', `${where}: the server answered HTTP ${res.status}`, res.status);
+      throw new MediaServerError(
+        'server-error',
+        `${where}: the server answered HTTP ${res.status}`,
+        res.status,
+      );
     }
     return { status: res.status, contentType, text };
   }
@@ -81,7 +93,10 @@ export class HttpClient {
     try {
       return JSON.parse(res.text) as T;
     } catch {
-      throw new MediaServerError('bad-response', `${req.method ?? 'GET'} ${req.path}: the answer is not valid JSON`);
+      throw new MediaServerError(
+        'bad-response',
+        `${req.method ?? 'GET'} ${req.path}: the answer is not valid JSON`,
+      );
     }
   }
 }

@@ -88,7 +88,13 @@ export interface MediaServer {
   setDownloadsAllowed(account: { id: string | null; name: string }, allowed: boolean): Promise<void>;
 }
 
-export type MediaErrorKind = 'unauthorized' | 'unreachable' | 'timeout' | 'server-error' | 'bad-response' | 'not-found';
+export type MediaErrorKind =
+  | 'unauthorized'
+  | 'unreachable'
+  | 'timeout'
+  | 'server-error'
+  | 'bad-response'
+  | 'not-found';
 
 export class MediaServerError extends Error {
   constructor(

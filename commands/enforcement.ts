@@ -1,0 +1,151 @@
+import { ChannelType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import type { Command } from '../src/discord/command.ts';
+import { UserError } from '../src/discord/errors.ts';
+import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
+import type { CycleReport } from '../src/jobs/enforcement-cycle.ts';
+import {
+  getSettings,
+  SWITCH_LABEL,
+  type Switch,
+  setAlertsChannel,
+  setSwitch,
+} from '../src/services/settings.ts';
+
+const SWITCHES: Record<string, Switch> = {
+  streams: 'enforceStreams',
+  downloads: 'enforceDownloads',
+  'disable-downloads': 'disableDownloads',
+  'dry-run': 'dryRun',
+};
+
+const onOff = (b: boolean) => (b ? '**on**' : 'off');
+
+export function describeReport(report: CycleReport): string[] {
+  const lines: string[] = [];
+  const down = report.servers.filter((s) => !s.ok);
+  lines.push(
+    `Servers: ${report.servers.length - down.length} of ${report.servers.length} read` +
+      (down.length ? ` (${down.map((s) => `${plain(s.name)}: ${s.error}`).join('; ')})` : ''),
+  );
+  const streams = report.servers.reduce((n, s) => n + s.streams, 0);
+  const downloads = report.servers.reduce((n, s) => n + s.downloads, 0);
+  lines.push(`Streams playing: ${streams}. Downloads reported: ${downloads}.`);
+  if (report.breaches.length === 0) lines.push('Nobody is over their stream cap.');
+  for (const b of report.breaches) {
+    const what = report.dryRun
+      ? 'dry run: nothing stopped'
+      : `${b.stopped} stopped${b.notStopped ? `, ${b.notStopped} not stopped` : ''}`;
+    lines.push(
+      `Over the cap: ${plain(b.memberName)}, ${b.count} of ${b.cap} (${what}; ${b.newEpisode ? `DM ${b.dm}` : 'already notified'}).`,
+    );
+  }
+  for (const q of report.quotas) {
+    lines.push(
+      `Over the download quota: ${plain(q.memberName)}, ${q.used} of ${q.allotment}` +
+        `${q.notified ? ' (notified)' : ' (already notified this week)'}${q.switchNotes.length ? `; ${q.switchNotes.join('; ')}` : ''}.`,
+    );
+  }
+  if (report.switchesChanged > 0) lines.push(`Download switches updated: ${report.switchesChanged}.`);
+  return lines;
+}
+
+export const enforcement: Command = {
+  adminOnly: true,
+  data: new SlashCommandBuilder()
+    .setName('enforcement')
+    .setDescription('Enforcement switches, alerts channel and a manual run')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .addSubcommand((s) => s.setName('status').setDescription('Show every switch and the schedule'))
+    .addSubcommand((s) =>
+      s
+        .setName('streams')
+        .setDescription('Enforce stream caps')
+        .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('downloads')
+        .setDescription('Enforce weekly download quotas')
+        .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('disable-downloads')
+        .setDescription('Switch a member’s downloads off until the week turns when they go over')
+        .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('dry-run')
+        .setDescription('Notify and alert, but never stop a stream or switch downloads off')
+        .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('alerts-channel')
+        .setDescription('Where admin alerts are posted')
+        .addChannelOption((o) =>
+          o
+            .setName('channel')
+            .setDescription('A text channel the bot can post in')
+            .setRequired(true)
+            .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement),
+        ),
+    )
+    .addSubcommand((s) =>
+      s.setName('run-now').setDescription('Run one enforcement cycle now and show what it did'),
+    ),
+
+  async execute(interaction, ctx) {
+    const sub = interaction.options.getSubcommand();
+    const actor = interaction.user.id;
+    await interaction.deferReply({ flags: 'Ephemeral' });
+    const which = SWITCHES[sub];
+    if (which) {
+      const enabled = interaction.options.getBoolean('enabled', true);
+      await setSwitch(ctx.db, actor, which, enabled);
+      if (which === 'disableDownloads' || which === 'enforceDownloads') await ctx.reconcileDownloadSwitches();
+      return respond(interaction, ok(`${SWITCH_LABEL[which]}: ${onOff(enabled)}.`));
+    }
+    if (sub === 'alerts-channel') {
+      const channel = interaction.options.getChannel('channel', true);
+      if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement) {
+        throw new UserError('Pick a text channel for alerts.');
+      }
+      await setAlertsChannel(ctx.db, actor, channel.id);
+      return respond(interaction, ok(`Alerts will be posted in <#${channel.id}>.`));
+    }
+    if (sub === 'run-now') {
+      const report = await ctx.runCycleNow();
+      const e = embed(report.dryRun ? 'Enforcement cycle (dry run)' : 'Enforcement cycle', COLORS.info)
+        .setDescription(describeReport(report).join('\n').slice(0, 4000))
+        .setFooter({
+          text: `Took ${((report.finishedAt.getTime() - report.startedAt.getTime()) / 1000).toFixed(1)} s`,
+        });
+      return respond(interaction, { embeds: [e] });
+    }
+    const s = await getSettings(ctx.db);
+    const next = ctx.nextRuns();
+    const e = embed('Enforcement', COLORS.info).addFields(
+      ...(Object.keys(SWITCHES) as Array<keyof typeof SWITCHES>).map((k) => {
+        const key = SWITCHES[k] as Switch;
+        return { name: SWITCH_LABEL[key], value: `${onOff(s[key])} (\`/enforcement ${k}\`)` };
+      }),
+      {
+        name: 'Alerts channel',
+        value: s.alertsChannelId ? `<#${s.alertsChannelId}>` : 'not set (`/enforcement alerts-channel`)',
+      },
+      {
+        name: 'Schedule',
+        value:
+          `Poll: \`${ctx.config.pollSchedule}\` (${ctx.config.timezone})` +
+          (next.poll ? `, next ${discordTime(next.poll, 'R')}` : '') +
+          `\nWeek: Sunday 00:00 to Sunday 00:00, ${ctx.config.timezone}` +
+          (next.weeklyReset ? `; next reset ${discordTime(next.weeklyReset, 'R')}` : ''),
+      },
+    );
+    const last = ctx.lastCycle();
+    if (last) e.addFields({ name: 'Last cycle', value: discordTime(last.startedAt, 'R') });
+    return respond(interaction, { embeds: [e] });
+  },
+};

@@ -1,0 +1,125 @@
+import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { suggest } from '../src/discord/autocomplete.ts';
+import type { Command } from '../src/discord/command.ts';
+import { embed, ok, plain, respond } from '../src/discord/reply.ts';
+import { createPlan, deletePlan, editPlan, listPlans, planNames } from '../src/services/plans.ts';
+
+const describePlan = (p: {
+  name: string;
+  streamCap: number;
+  downloadsAllowed: boolean;
+  weeklyDownloads: number | null;
+}) =>
+  `**${plain(p.name)}**: ${p.streamCap} stream${p.streamCap === 1 ? '' : 's'} at once; ` +
+  (p.downloadsAllowed ? `downloads allowed, ${p.weeklyDownloads ?? 0} a week by default` : 'no downloads');
+
+export const plan: Command = {
+  adminOnly: true,
+  data: new SlashCommandBuilder()
+    .setName('plan')
+    .setDescription('Manage plans: stream caps and download allotments')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .addSubcommand((s) =>
+      s
+        .setName('create')
+        .setDescription('Create a plan')
+        .addStringOption((o) =>
+          o.setName('name').setDescription('Plan name').setRequired(true).setMaxLength(40),
+        )
+        .addIntegerOption((o) =>
+          o
+            .setName('streams')
+            .setDescription('Streams allowed at once')
+            .setRequired(true)
+            .setMinValue(1)
+            .setMaxValue(100),
+        )
+        .addBooleanOption((o) =>
+          o.setName('downloads').setDescription('Are mobile downloads allowed?').setRequired(true),
+        )
+        .addIntegerOption((o) =>
+          o
+            .setName('weekly-downloads')
+            .setDescription('Default weekly download allotment')
+            .setMinValue(0)
+            .setMaxValue(10000),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('edit')
+        .setDescription('Change a plan')
+        .addStringOption((o) =>
+          o.setName('name').setDescription('Plan').setRequired(true).setAutocomplete(true),
+        )
+        .addStringOption((o) => o.setName('rename').setDescription('New name').setMaxLength(40))
+        .addIntegerOption((o) =>
+          o.setName('streams').setDescription('Streams allowed at once').setMinValue(1).setMaxValue(100),
+        )
+        .addBooleanOption((o) => o.setName('downloads').setDescription('Are mobile downloads allowed?'))
+        .addIntegerOption((o) =>
+          o
+            .setName('weekly-downloads')
+            .setDescription('Default weekly download allotment')
+            .setMinValue(0)
+            .setMaxValue(10000),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('delete')
+        .setDescription('Delete a plan nobody is on')
+        .addStringOption((o) =>
+          o.setName('name').setDescription('Plan').setRequired(true).setAutocomplete(true),
+        ),
+    )
+    .addSubcommand((s) => s.setName('list').setDescription('List the plans')),
+
+  async execute(interaction, ctx) {
+    const sub = interaction.options.getSubcommand();
+    const actor = interaction.user.id;
+    await interaction.deferReply({ flags: 'Ephemeral' });
+    if (sub === 'create') {
+      const created = await createPlan(ctx.db, actor, interaction.options.getString('name', true), {
+        streams: interaction.options.getInteger('streams', true),
+        downloads: interaction.options.getBoolean('downloads', true),
+        weeklyDownloads: interaction.options.getInteger('weekly-downloads'),
+      });
+      return respond(interaction, ok(`Plan created. ${describePlan(created)}.`));
+    }
+    if (sub === 'edit') {
+      const { after } = await editPlan(ctx.db, actor, interaction.options.getString('name', true), {
+        newName: interaction.options.getString('rename') ?? undefined,
+        streams: interaction.options.getInteger('streams') ?? undefined,
+        downloads: interaction.options.getBoolean('downloads') ?? undefined,
+        weeklyDownloads: interaction.options.getInteger('weekly-downloads') ?? undefined,
+      });
+      await ctx.reconcileDownloadSwitches();
+      return respond(interaction, ok(`Plan updated. ${describePlan(after)}.`));
+    }
+    if (sub === 'delete') {
+      const deleted = await deletePlan(ctx.db, actor, interaction.options.getString('name', true));
+      return respond(interaction, ok(`Plan **${plain(deleted.name)}** deleted.`));
+    }
+    const rows = await listPlans(ctx.db);
+    const e = embed('Plans');
+    if (rows.length === 0) e.setDescription('No plans yet. Create one with `/plan create`.');
+    for (const p of rows.slice(0, 25)) {
+      e.addFields({
+        name: p.name,
+        value:
+          `Streams at once: **${p.streamCap}**\n` +
+          (p.downloadsAllowed
+            ? `Downloads: **${p.weeklyDownloads ?? 0}** a week`
+            : 'Downloads: not allowed') +
+          `\nMembers: ${p.memberCount}`,
+        inline: true,
+      });
+    }
+    return respond(interaction, { embeds: [e] });
+  },
+
+  async autocomplete(interaction, ctx) {
+    await suggest(interaction, await planNames(ctx.db));
+  },
+};

@@ -1,0 +1,162 @@
+import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import type { MediaServerRow } from '../src/db/schema.ts';
+import { suggest } from '../src/discord/autocomplete.ts';
+import type { Command } from '../src/discord/command.ts';
+import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
+import { PLATFORMS, type Platform } from '../src/media/types.ts';
+import {
+  addServer,
+  listServers,
+  PLATFORM_LABEL,
+  removeServer,
+  serverNames,
+  setLogging,
+  testServer,
+} from '../src/services/servers.ts';
+
+const nameOption = (o: import('discord.js').SlashCommandStringOption) =>
+  o.setName('name').setDescription('Server').setRequired(true).setAutocomplete(true);
+
+function passLine(
+  row: Pick<MediaServerRow, 'platform' | 'premium' | 'canStopStreams' | 'stopUnavailableReason'>,
+): string {
+  if (row.premium === null) return ''; // only platforms with a subscription report it
+  return row.premium
+    ? '\nPlex Pass: **active** (streams can be stopped).'
+    : `\nPlex Pass: **not active**. ${row.stopUnavailableReason ?? 'Streams cannot be stopped; everything else works.'}`;
+}
+
+function statusLine(row: MediaServerRow): string {
+  const since = row.statusSince ? ` since ${discordTime(row.statusSince, 'R')}` : '';
+  if (row.status === 'up') return `🟢 up${since}`;
+  if (row.status === 'down')
+    return `🔴 down${since}${row.statusReason ? `: ${plain(row.statusReason)}` : ''}`;
+  return '⚪ not polled yet';
+}
+
+export const server: Command = {
+  adminOnly: true,
+  data: new SlashCommandBuilder()
+    .setName('server')
+    .setDescription('Manage the media servers Streamwarden watches')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .addSubcommand((s) =>
+      s
+        .setName('add')
+        .setDescription('Connect a media server (checked before it is saved)')
+        .addStringOption((o) =>
+          o
+            .setName('platform')
+            .setDescription('Platform')
+            .setRequired(true)
+            .addChoices(...PLATFORMS.map((p) => ({ name: PLATFORM_LABEL[p], value: p }))),
+        )
+        .addStringOption((o) =>
+          o.setName('name').setDescription('A short name, e.g. "4K"').setRequired(true).setMaxLength(40),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('url')
+            .setDescription('Address, e.g. http://192.168.1.10:32400')
+            .setRequired(true)
+            .setMaxLength(300),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('token')
+            .setDescription('Plex token or Jellyfin/Emby API key (stored encrypted)')
+            .setRequired(true)
+            .setMaxLength(500),
+        ),
+    )
+    .addSubcommand((s) =>
+      s.setName('remove').setDescription('Stop watching a server').addStringOption(nameOption),
+    )
+    .addSubcommand((s) => s.setName('list').setDescription('List servers, their status and switches'))
+    .addSubcommand((s) =>
+      s.setName('test').setDescription('Check the connection now').addStringOption(nameOption),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('logging')
+        .setDescription('Choose what activity is kept for /activity')
+        .addStringOption(nameOption)
+        .addBooleanOption((o) => o.setName('streams').setDescription('Keep stream activity'))
+        .addBooleanOption((o) => o.setName('downloads').setDescription('Keep download activity')),
+    ),
+
+  async execute(interaction, ctx) {
+    const sub = interaction.options.getSubcommand();
+    const actor = interaction.user.id;
+    await interaction.deferReply({ flags: 'Ephemeral' });
+    if (sub === 'add') {
+      const { row, identity } = await addServer(ctx, actor, {
+        platform: interaction.options.getString('platform', true) as Platform,
+        name: interaction.options.getString('name', true),
+        url: interaction.options.getString('url', true),
+        token: interaction.options.getString('token', true),
+      });
+      const e = embed(`Connected: ${row.name}`, COLORS.ok).setDescription(
+        `${PLATFORM_LABEL[row.platform]} **${plain(identity.name)}**, version ${plain(identity.version)}.${passLine(row)}`,
+      );
+      return respond(interaction, { embeds: [e] });
+    }
+    if (sub === 'remove') {
+      const row = await removeServer(ctx, actor, interaction.options.getString('name', true));
+      return respond(interaction, ok(`Server **${plain(row.name)}** removed, with its linked accounts.`));
+    }
+    if (sub === 'test') {
+      const { row, identity, problem } = await testServer(ctx, interaction.options.getString('name', true));
+      if (!identity)
+        return respond(interaction, {
+          embeds: [embed(`${row.name}: not reachable`, COLORS.bad).setDescription(problem)],
+        });
+      const fresh = {
+        ...row,
+        premium: identity.premium,
+        canStopStreams: identity.canStopStreams,
+        stopUnavailableReason: identity.stopUnavailableReason,
+      };
+      return respond(interaction, {
+        embeds: [
+          embed(`${row.name}: connected`, COLORS.ok).setDescription(
+            `${PLATFORM_LABEL[row.platform]} **${plain(identity.name)}**, version ${plain(identity.version)}.${passLine(fresh)}`,
+          ),
+        ],
+      });
+    }
+    if (sub === 'logging') {
+      const row = await setLogging(ctx, actor, interaction.options.getString('name', true), {
+        streams: interaction.options.getBoolean('streams'),
+        downloads: interaction.options.getBoolean('downloads'),
+      });
+      return respond(
+        interaction,
+        ok(
+          `**${plain(row.name)}**: stream logging ${row.logStreams ? 'on' : 'off'}, download logging ${row.logDownloads ? 'on' : 'off'}.`,
+        ),
+      );
+    }
+    const rows = await listServers(ctx.db);
+    const e = embed('Media servers');
+    if (rows.length === 0) e.setDescription('No servers yet. Add one with `/server add`.');
+    for (const row of rows.slice(0, 25)) {
+      e.addFields({
+        name: `${row.name} (${PLATFORM_LABEL[row.platform]})`,
+        value: [
+          statusLine(row),
+          `Last poll: ${row.lastPollAt ? discordTime(row.lastPollAt, 'R') : 'never'}`,
+          `Logging: streams ${row.logStreams ? 'on' : 'off'}, downloads ${row.logDownloads ? 'on' : 'off'}`,
+          row.canStopStreams
+            ? 'Can stop streams: yes'
+            : `Can stop streams: no. ${row.stopUnavailableReason ?? ''}`,
+        ].join('\n'),
+      });
+    }
+    return respond(interaction, { embeds: [e] });
+  },
+
+  async autocomplete(interaction, ctx) {
+    await suggest(interaction, await serverNames(ctx.db));
+  },
+};

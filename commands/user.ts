@@ -1,0 +1,169 @@
+import { type ChatInputCommandInteraction, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { suggest } from '../src/discord/autocomplete.ts';
+import type { Command } from '../src/discord/command.ts';
+import { ok, plain, respond } from '../src/discord/reply.ts';
+import {
+  type DiscordUserRef,
+  linkAccount,
+  setMemberAllotment,
+  setMemberEmail,
+  setMemberPlan,
+  unlinkAccount,
+} from '../src/services/members.ts';
+import { planNames } from '../src/services/plans.ts';
+import { serverNames } from '../src/services/servers.ts';
+import { memberInfoEmbed } from '../src/services/standing.ts';
+
+function memberOption(interaction: ChatInputCommandInteraction): DiscordUserRef {
+  const user = interaction.options.getUser('member', true);
+  const member = interaction.options.getMember('member');
+  const displayName =
+    (member && 'displayName' in member ? member.displayName : null) ?? user.globalName ?? user.username;
+  return { id: user.id, displayName };
+}
+
+export const user: Command = {
+  adminOnly: true,
+  data: new SlashCommandBuilder()
+    .setName('user')
+    .setDescription('Link members to their media accounts and set their plan')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .addSubcommand((s) =>
+      s
+        .setName('link')
+        .setDescription('Link a member to their account on a media server')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
+        .addStringOption((o) =>
+          o.setName('server').setDescription('Server').setRequired(true).setAutocomplete(true),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('account')
+            .setDescription('Their user name on that server, as the server shows it')
+            .setRequired(true)
+            .setMaxLength(100),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('unlink')
+        .setDescription('Remove a member’s link to a server')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
+        .addStringOption((o) =>
+          o.setName('server').setDescription('Server').setRequired(true).setAutocomplete(true),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('plan')
+        .setDescription('Put a member on a plan')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
+        .addStringOption((o) =>
+          o.setName('plan').setDescription('Plan').setRequired(true).setAutocomplete(true),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('allotment')
+        .setDescription('Set a member’s weekly downloads (overrides the plan’s default)')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
+        .addIntegerOption((o) =>
+          o
+            .setName('downloads')
+            .setDescription('Downloads per week')
+            .setRequired(true)
+            .setMinValue(0)
+            .setMaxValue(10000),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('email')
+        .setDescription('Set (or clear) the address notices are emailed to')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
+        .addStringOption((o) =>
+          o.setName('address').setDescription('Email address; leave out to remove').setMaxLength(254),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('info')
+        .setDescription('Show a member’s plan, accounts and standing')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true)),
+    ),
+
+  async execute(interaction, ctx) {
+    const sub = interaction.options.getSubcommand();
+    const actor = interaction.user.id;
+    const target = memberOption(interaction);
+    await interaction.deferReply({ flags: 'Ephemeral' });
+    if (sub === 'link') {
+      const r = await linkAccount(
+        ctx,
+        actor,
+        target,
+        interaction.options.getString('server', true),
+        interaction.options.getString('account', true),
+      );
+      const change = r.previous && r.previous !== r.accountName ? ` (was **${plain(r.previous)}**)` : '';
+      const note = r.checked
+        ? ''
+        : `\nCould not reach ${plain(r.server.name)} to check the name now; it will be matched when sessions are read.`;
+      return respond(
+        interaction,
+        ok(
+          `<@${target.id}> is linked to **${plain(r.accountName)}** on **${plain(r.server.name)}**${change}.${note}`,
+        ),
+      );
+    }
+    if (sub === 'unlink') {
+      const r = await unlinkAccount(ctx, actor, target, interaction.options.getString('server', true));
+      return respond(
+        interaction,
+        ok(
+          `<@${target.id}> is no longer linked to **${plain(r.accountName)}** on **${plain(r.server.name)}**.`,
+        ),
+      );
+    }
+    if (sub === 'plan') {
+      const { plan } = await setMemberPlan(ctx, actor, target, interaction.options.getString('plan', true));
+      return respond(
+        interaction,
+        ok(
+          `<@${target.id}> is now on **${plain(plan.name)}** (${plan.streamCap} stream${plan.streamCap === 1 ? '' : 's'} at once).`,
+        ),
+      );
+    }
+    if (sub === 'allotment') {
+      const downloads = interaction.options.getInteger('downloads', true);
+      const { plan } = await setMemberAllotment(ctx, actor, target, downloads);
+      const warn =
+        plan && !plan.downloadsAllowed
+          ? `\nNote: their plan **${plain(plan.name)}** does not allow downloads, so their allotment stays 0 until they are on a plan that does.`
+          : plan
+            ? ''
+            : '\nNote: they are not on a plan yet (`/user plan`).';
+      return respond(interaction, ok(`<@${target.id}> may download **${downloads}** a week.${warn}`));
+    }
+    if (sub === 'email') {
+      const email = await setMemberEmail(ctx, actor, target, interaction.options.getString('address'));
+      const mailNote = ctx.config.smtpUrl
+        ? ''
+        : '\nEmail is not configured on the bot (SMTP_URL), so nothing is emailed yet.';
+      return respond(
+        interaction,
+        ok(
+          email
+            ? `Notices for <@${target.id}> are also emailed to ${plain(email)}.${mailNote}`
+            : `No email address is kept for <@${target.id}> any more.`,
+        ),
+      );
+    }
+    return respond(interaction, { embeds: [await memberInfoEmbed(ctx, target, { forAdmins: true })] });
+  },
+
+  async autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true).name;
+    await suggest(interaction, focused === 'plan' ? await planNames(ctx.db) : await serverNames(ctx.db));
+  },
+};

@@ -1,0 +1,28 @@
+import type { Config } from './config.ts';
+import type { Db } from './db/client.ts';
+import type { CycleReport } from './jobs/enforcement-cycle.ts';
+import type { Logger } from './log.ts';
+import type { MediaRegistry } from './media/registry.ts';
+import type { Notifier } from './notify/notifier.ts';
+
+/** What commands and jobs depend on; built once in app.ts. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  log: Logger;
+  /** The only source of "now" (tests move it). */
+  clock: () => Date;
+  media: MediaRegistry;
+  notifier: Notifier;
+  /** Runs one enforcement cycle now, or waits for the one already running (never two at once). */
+  runCycleNow(): Promise<CycleReport>;
+  /**
+   * Brings download switches up to date without reading the servers: back on when the week turned or the member is
+   * no longer over quota (after an allotment or plan change). Returns how many switches changed.
+   */
+  reconcileDownloadSwitches(): Promise<number>;
+  /** The last cycle's report (streams per member for /quota), or null before the first cycle. */
+  lastCycle(): CycleReport | null;
+  /** When the next scheduled poll and weekly reset run (null when not scheduled). */
+  nextRuns(): { poll: Date | null; weeklyReset: Date | null };
+}

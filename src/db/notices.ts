@@ -1,0 +1,38 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from './client.ts';
+import { notices } from './schema.ts';
+
+/**
+ * Claims the right to send one notice. Returns false when it was already claimed (by an earlier cycle, or before a
+ * restart): that is what makes "one DM per episode" and "once per week" hold. At most once: a crash between the
+ * claim and the send loses that notice rather than repeating it.
+ */
+export async function claimNotice(
+  db: Db,
+  n: { kind: string; subject: string; channel: string; memberId?: number | null },
+): Promise<boolean> {
+  const rows = await db
+    .insert(notices)
+    .values({
+      kind: n.kind,
+      subject: n.subject,
+      channel: n.channel,
+      memberId: n.memberId ?? null,
+      status: 'pending',
+    })
+    .onConflictDoNothing()
+    .returning({ id: notices.id });
+  return rows.length > 0;
+}
+
+export async function settleNotice(
+  db: Db,
+  n: { kind: string; subject: string; channel: string },
+  status: 'sent' | 'failed' | 'skipped',
+  detail: string | null = null,
+): Promise<void> {
+  await db
+    .update(notices)
+    .set({ status, detail })
+    .where(and(eq(notices.kind, n.kind), eq(notices.subject, n.subject), eq(notices.channel, n.channel)));
+}

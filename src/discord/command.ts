@@ -1,0 +1,14 @@
+import type {
+  AutocompleteInteraction,
+  ChatInputCommandInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { AppContext } from '../context.ts';
+
+export interface Command {
+  data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+  /** Admin commands need Manage Server; the bot checks it itself as well as Discord's permission default. */
+  adminOnly: boolean;
+  execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void>;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: AppContext): Promise<void>;
+}

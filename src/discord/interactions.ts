@@ -1,0 +1,58 @@
+// The one interaction path: find the command, check admin rights, run it, and turn errors into private answers.
+import { randomUUID } from 'node:crypto';
+import { type Interaction, PermissionFlagsBits } from 'discord.js';
+import type { AppContext } from '../context.ts';
+import type { Command } from './command.ts';
+import { UserError } from './errors.ts';
+import { refusal, respond } from './reply.ts';
+
+export function isAdmin(interaction: Interaction): boolean {
+  return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
+}
+
+export async function handleInteraction(
+  interaction: Interaction,
+  commands: ReadonlyMap<string, Command>,
+  ctx: AppContext,
+): Promise<void> {
+  if (interaction.isAutocomplete()) {
+    const command = commands.get(interaction.commandName);
+    if (!command?.autocomplete) return;
+    if (command.adminOnly && !isAdmin(interaction)) return void (await interaction.respond([]));
+    try {
+      await command.autocomplete(interaction, ctx);
+    } catch (err) {
+      ctx.log.warn({ err, command: interaction.commandName }, 'autocomplete failed');
+      if (!interaction.responded) await interaction.respond([]).catch(() => {});
+    }
+    return;
+  }
+  if (!interaction.isChatInputCommand()) return;
+  const command = commands.get(interaction.commandName);
+  if (!command) return;
+  try {
+    if (!interaction.inGuild() || interaction.guildId !== ctx.config.guildId) {
+      throw new UserError('Streamwarden only answers in its community server.');
+    }
+    if (command.adminOnly && !isAdmin(interaction)) {
+      throw new UserError('This command is for the server’s admins (it needs the Manage Server permission).');
+    }
+    await command.execute(interaction, ctx);
+  } catch (err) {
+    if (err instanceof UserError) {
+      await respond(interaction, refusal(err.message)).catch((e) => ctx.log.warn({ err: e }, 'reply failed'));
+      return;
+    }
+    const id = randomUUID().slice(0, 8);
+    ctx.log.error(
+      { err, errorId: id, command: interaction.commandName, sub: interaction.options.getSubcommand(false) },
+      'command failed',
+    );
+    await respond(
+      interaction,
+      refusal(
+        `Something went wrong on our side. Error id: \`${id}\` (the admins can find it in the bot’s log).`,
+      ),
+    ).catch((e) => ctx.log.warn({ err: e }, 'reply failed'));
+  }
+}

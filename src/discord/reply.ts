@@ -1,0 +1,34 @@
+// Every message the bot sends goes through here or notify/: mentions are off unless a member is meant to be pinged.
+import { type APIEmbed, type ChatInputCommandInteraction, EmbedBuilder, MessageFlags } from 'discord.js';
+
+export const NO_MENTIONS = { parse: [] as never[] };
+
+export const COLORS = { ok: 0x2ecc71, info: 0x5865f2, warn: 0xf1c40f, bad: 0xe74c3c } as const;
+
+export interface ReplyBody {
+  content?: string;
+  embeds?: (APIEmbed | EmbedBuilder)[];
+}
+
+/** Answers an interaction privately, whether it was deferred, replied to, or neither. */
+export async function respond(interaction: ChatInputCommandInteraction, body: ReplyBody): Promise<void> {
+  const payload = { ...body, allowedMentions: NO_MENTIONS };
+  if (interaction.deferred) await interaction.editReply(payload);
+  else if (interaction.replied) await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
+  else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
+}
+
+export function embed(title: string, color: number = COLORS.info): EmbedBuilder {
+  return new EmbedBuilder().setTitle(title).setColor(color);
+}
+
+export const ok = (text: string) => ({ embeds: [embed('Done', COLORS.ok).setDescription(text)] });
+export const refusal = (text: string) => ({ embeds: [embed('Not done', COLORS.bad).setDescription(text)] });
+
+/** Escapes Discord markdown in text a member controls (usernames, titles) so it renders as typed. */
+export function plain(text: string): string {
+  return text.replace(/([\\*_~`|>#[\]()-])/g, '\\$1').replace(/@/g, '@\u200b');
+}
+
+export const discordTime = (d: Date, style: 'R' | 'f' | 'F' | 'd' | 't' = 'f') =>
+  `<t:${Math.floor(d.getTime() / 1000)}:${style}>`;

@@ -1,0 +1,150 @@
+// Download quotas: record what each server reports, count each member's week, and act once per member per week.
+import type { AppContext } from '../context.ts';
+import { recordDownloads } from '../db/downloads.ts';
+import type { LinkWithMember } from '../db/links.ts';
+import { claimNotice, settleNotice } from '../db/notices.ts';
+import type { Settings } from '../db/schema.ts';
+import { quotaAlert, quotaDm, safe, ts } from '../notify/notices.ts';
+import { findLink } from '../policy/accounts.ts';
+import { renderTemplate, type TemplateName } from '../policy/templates.ts';
+import { weeklyUsage } from '../services/usage.ts';
+import { switchOff } from './download-switches.ts';
+import type { ServerSnapshot } from './read-servers.ts';
+
+export interface QuotaOutcome {
+  memberName: string;
+  used: number;
+  allotment: number;
+  notified: boolean;
+  switchNotes: string[];
+}
+
+export interface DownloadInput {
+  snapshots: ServerSnapshot[];
+  links: LinkWithMember[];
+  settings: Settings;
+  templates: Record<TemplateName, { text: string }>;
+  now: Date;
+}
+
+/** Stores every reported download against its member; returns account ids learnt by name. */
+export async function recordServerDownloads(
+  ctx: AppContext,
+  input: DownloadInput,
+): Promise<Array<{ linkId: number; accountId: string }>> {
+  const learnt: Array<{ linkId: number; accountId: string }> = [];
+  for (const snap of input.snapshots) {
+    if (!snap.downloads || snap.downloads.length === 0) continue;
+    const serverLinks = input.links
+      .filter(({ link }) => link.serverId === snap.row.id)
+      .map(({ link }) => link);
+    const seen = snap.downloads.map((activity) => {
+      const link = findLink(activity, serverLinks);
+      if (link && link.accountId === null && activity.accountId !== null) {
+        learnt.push({ linkId: link.id, accountId: activity.accountId });
+      }
+      return { activity, memberId: link?.memberId ?? null };
+    });
+    await recordDownloads(ctx.db, snap.row.id, seen, { logged: snap.row.logDownloads, now: input.now });
+  }
+  return learnt;
+}
+
+export async function enforceDownloads(ctx: AppContext, input: DownloadInput): Promise<QuotaOutcome[]> {
+  const people = new Map(input.links.map(({ member, plan }) => [member.id, { member, plan }]));
+  const usage = await weeklyUsage(ctx.db, [...people.values()], input.now, ctx.config.timezone);
+  const outcomes: QuotaOutcome[] = [];
+  const servers = input.snapshots.map((s) => s.row);
+  for (const [memberId, u] of usage) {
+    if (u.used <= u.allotment) continue;
+    const person = people.get(memberId);
+    if (!person) continue;
+    const { member, plan } = person;
+    const switching = input.settings.disableDownloads && !input.settings.dryRun;
+    const switchNotes = switching
+      ? await switchOff(
+          ctx,
+          input.links.filter(({ member: m }) => m.id === memberId),
+          servers,
+          u.weekEnd,
+          u.weekKey,
+        )
+      : [];
+    const subject = `week:${memberId}:${u.weekKey}`;
+    const kind = 'download-quota';
+    const disabled = switching ? `Downloads are switched off until the reset (${ts(u.weekEnd)}).` : '';
+    const notice = {
+      memberName: member.displayName,
+      planName: plan?.name ?? 'none',
+      used: u.used,
+      allotment: u.allotment,
+      resetsAt: u.weekEnd,
+      disabled,
+    };
+    let notified = false;
+    let dmText = 'already sent this week';
+    if (await claimNotice(ctx.db, { kind, subject, channel: 'dm', memberId })) {
+      notified = true;
+      const d = await ctx.notifier.dm(
+        member.discordUserId,
+        quotaDm(input.templates['download-dm'].text, notice),
+      );
+      await settleNotice(
+        ctx.db,
+        { kind, subject, channel: 'dm' },
+        d.ok ? 'sent' : 'failed',
+        d.ok ? null : d.reason,
+      );
+      dmText = d.ok ? 'Delivered.' : `Could not be delivered: ${d.reason}.`;
+    }
+    if (member.email && (await claimNotice(ctx.db, { kind, subject, channel: 'email', memberId }))) {
+      const text = renderTemplate(input.templates['download-email'].text, {
+        member: member.displayName,
+        plan: notice.planName,
+        limit: u.allotment,
+        count: u.used,
+        resets: u.weekEnd.toUTCString(),
+        disabled: switching ? 'Downloads are switched off until then.' : '',
+      });
+      const d = await ctx.notifier.email(member.email, 'Weekly download quota used up', text);
+      await settleNotice(
+        ctx.db,
+        { kind, subject, channel: 'email' },
+        d.ok ? 'sent' : 'failed',
+        d.ok ? null : d.reason,
+      );
+    }
+    if (await claimNotice(ctx.db, { kind, subject, channel: 'alert', memberId })) {
+      const switchNote = input.settings.dryRun
+        ? 'Dry run is on: downloads were not switched off.'
+        : switching
+          ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
+          : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
+      const message = quotaAlert(input.templates['download-alert'].text, {
+        ...notice,
+        discordUserId: member.discordUserId,
+        dmDelivery: dmText,
+        switchNote,
+        downloads: u.downloads.map(
+          (d) =>
+            `• ${safe(d.row.title)} · started ${ts(d.row.startedAt)}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
+        ),
+      });
+      const a = await ctx.notifier.alert(input.settings.alertsChannelId, message);
+      await settleNotice(
+        ctx.db,
+        { kind, subject, channel: 'alert' },
+        a.ok ? 'sent' : 'failed',
+        a.ok ? null : a.reason,
+      );
+    }
+    outcomes.push({
+      memberName: member.displayName,
+      used: u.used,
+      allotment: u.allotment,
+      notified,
+      switchNotes,
+    });
+  }
+  return outcomes;
+}

@@ -1,0 +1,177 @@
+// Switching a member's downloads off (over quota) and back on (new week, more allotment, or the owner turned the
+// switch off). Every switch the bot made is a row until it is undone, so a failing switch-back is retried on
+// every cycle and never forgotten; admins hear once per failure.
+import { eq, inArray } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import type { LinkWithMember } from '../db/links.ts';
+import { claimNotice, settleNotice } from '../db/notices.ts';
+import {
+  type DownloadSwitch,
+  downloadSwitches,
+  type MediaServerRow,
+  mediaServers,
+  type Settings,
+} from '../db/schema.ts';
+import { plainAlert, safe } from '../notify/notices.ts';
+import { weeklyUsage } from '../services/usage.ts';
+
+const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function setAllowed(
+  ctx: AppContext,
+  server: MediaServerRow,
+  sw: Pick<DownloadSwitch, 'accountId' | 'accountName'>,
+  allowed: boolean,
+) {
+  await ctx.media.forRow(server).setDownloadsAllowed({ id: sw.accountId, name: sw.accountName }, allowed);
+}
+
+/** Switches downloads off on every server where the member has an account; returns one line per server. */
+export async function switchOff(
+  ctx: AppContext,
+  links: LinkWithMember[],
+  servers: MediaServerRow[],
+  until: Date,
+  weekKey: string,
+): Promise<string[]> {
+  const notes: string[] = [];
+  for (const { link, member } of links) {
+    const server = servers.find((s) => s.id === link.serverId);
+    if (!server) continue;
+    if (!ctx.media.forRow(server).supports('toggle-downloads')) {
+      notes.push(`${safe(server.name)}: this platform cannot switch downloads off`);
+      continue;
+    }
+    const [existing] = await ctx.db
+      .select()
+      .from(downloadSwitches)
+      .where(eq(downloadSwitches.memberId, member.id))
+      .then((rows) => rows.filter((r) => r.serverId === server.id));
+    if (existing) continue;
+    let state: DownloadSwitch['state'] = 'disabled';
+    let lastError: string | null = null;
+    try {
+      await setAllowed(ctx, server, link, false);
+      notes.push(`${safe(server.name)}: downloads switched off`);
+    } catch (err) {
+      state = 'disable-failed';
+      lastError = reasonOf(err);
+      notes.push(
+        `${safe(server.name)}: could not switch downloads off (${safe(lastError)}); will retry every cycle`,
+      );
+    }
+    await ctx.db.insert(downloadSwitches).values({
+      memberId: member.id,
+      serverId: server.id,
+      accountName: link.accountName,
+      accountId: link.accountId,
+      state,
+      weekKey,
+      until,
+      attempts: 1,
+      lastError,
+    });
+  }
+  return notes;
+}
+
+/**
+ * Brings every switch row to where it should be: back on when the week turned, the member is no longer over
+ * their allotment, or the owner turned `disable-downloads` (or downloads enforcement) off; retried off when a
+ * switch-off failed and the member is still over. Returns how many rows changed.
+ */
+export async function reconcileSwitches(
+  ctx: AppContext,
+  settings: Settings,
+  links: LinkWithMember[],
+  now: Date,
+): Promise<number> {
+  const rows = await ctx.db.select().from(downloadSwitches);
+  if (rows.length === 0) return 0;
+  const memberIds = [...new Set(rows.map((r) => r.memberId))];
+  const people = memberIds.flatMap((id) => {
+    const l = links.find(({ member }) => member.id === id);
+    return l ? [{ member: l.member, plan: l.plan }] : [];
+  });
+  const usage = await weeklyUsage(ctx.db, people, now, ctx.config.timezone);
+  const servers = await ctx.db
+    .select()
+    .from(mediaServers)
+    .where(inArray(mediaServers.id, [...new Set(rows.map((r) => r.serverId))]));
+  let changed = 0;
+  for (const row of rows) {
+    const server = servers.find((s) => s.id === row.serverId);
+    if (!server) continue;
+    const u = usage.get(row.memberId);
+    const keepOff =
+      settings.disableDownloads &&
+      settings.enforceDownloads &&
+      row.until > now &&
+      u !== undefined &&
+      u.used > u.allotment;
+    if (!keepOff) {
+      changed += await switchBackOn(
+        ctx,
+        settings,
+        server,
+        row,
+        people.find((p) => p.member.id === row.memberId)?.member.displayName,
+      );
+    } else if (row.state === 'disable-failed') {
+      try {
+        await setAllowed(ctx, server, row, false);
+        await ctx.db
+          .update(downloadSwitches)
+          .set({ state: 'disabled', lastError: null, updatedAt: now })
+          .where(eq(downloadSwitches.id, row.id));
+        changed++;
+      } catch (err) {
+        await ctx.db
+          .update(downloadSwitches)
+          .set({ attempts: row.attempts + 1, lastError: reasonOf(err), updatedAt: now })
+          .where(eq(downloadSwitches.id, row.id));
+      }
+    }
+  }
+  return changed;
+}
+
+async function switchBackOn(
+  ctx: AppContext,
+  settings: Settings,
+  server: MediaServerRow,
+  row: DownloadSwitch,
+  memberName: string | undefined,
+): Promise<number> {
+  if (row.state === 'disable-failed') {
+    // Never switched off: nothing to undo.
+    await ctx.db.delete(downloadSwitches).where(eq(downloadSwitches.id, row.id));
+    return 1;
+  }
+  try {
+    await setAllowed(ctx, server, row, true);
+    await ctx.db.delete(downloadSwitches).where(eq(downloadSwitches.id, row.id));
+    ctx.log.info({ server: server.name, account: row.accountName }, 'downloads switched back on');
+    return 1;
+  } catch (err) {
+    const reason = reasonOf(err);
+    await ctx.db
+      .update(downloadSwitches)
+      .set({ state: 'enable-failed', attempts: row.attempts + 1, lastError: reason, updatedAt: new Date() })
+      .where(eq(downloadSwitches.id, row.id));
+    const notice = { kind: 'download-switch', subject: `switch:${row.id}:enable-failed`, channel: 'alert' };
+    if (await claimNotice(ctx.db, { ...notice, memberId: row.memberId })) {
+      const who = memberName ? safe(memberName) : `member ${row.memberId}`;
+      const d = await ctx.notifier.alert(
+        settings.alertsChannelId,
+        plainAlert(
+          'Could not switch downloads back on',
+          `Downloads for ${who} (${safe(row.accountName)} on ${safe(server.name)}) could not be switched back on: ${safe(reason)}.\n` +
+            'Streamwarden keeps retrying every cycle. You can also switch them on by hand on the server.',
+        ),
+      );
+      await settleNotice(ctx.db, notice, d.ok ? 'sent' : 'failed', d.ok ? null : d.reason);
+    }
+    return 0;
+  }
+}

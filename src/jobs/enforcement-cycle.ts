@@ -1,0 +1,110 @@
+// One enforcement cycle: read every server, keep health, log activity, enforce stream caps and download quotas,
+// and bring download switches up to date. A failure in one server or one member never stops the rest.
+import type { AppContext } from '../context.ts';
+import { loadLinks, storeLearntAccountIds } from '../db/links.ts';
+import { logStreams } from '../db/stream-log.ts';
+import { findLink } from '../policy/accounts.ts';
+import { matchStreams } from '../policy/streams.ts';
+import { listServers } from '../services/servers.ts';
+import { getSettings } from '../services/settings.ts';
+import { loadTemplates } from '../services/templates.ts';
+import { enforceDownloads, type QuotaOutcome, recordServerDownloads } from './download-enforcement.ts';
+import { reconcileSwitches } from './download-switches.ts';
+import { readServers } from './read-servers.ts';
+import { type BreachOutcome, enforceStreams, serverReads, toAccountLinks } from './stream-enforcement.ts';
+
+export interface CycleReport {
+  startedAt: Date;
+  finishedAt: Date;
+  dryRun: boolean;
+  servers: Array<{ name: string; ok: boolean; error: string | null; streams: number; downloads: number }>;
+  breaches: BreachOutcome[];
+  quotas: QuotaOutcome[];
+  switchesChanged: number;
+  /** Streams per member id from this cycle's reads (for /quota). */
+  streamsByMember: Map<number, number>;
+}
+
+/** Session first-seen times, kept across cycles in this process (for "started" when the platform gives none). */
+const firstSeen = new Map<string, Date>();
+
+function trackFirstSeen(
+  reads: Array<{ serverId: number; streams: Array<{ key: string }> }>,
+  now: Date,
+): void {
+  const current = new Set<string>();
+  for (const r of reads) {
+    for (const s of r.streams) {
+      const key = `${r.serverId}:${s.key}`;
+      current.add(key);
+      if (!firstSeen.has(key)) firstSeen.set(key, now);
+    }
+  }
+  for (const key of firstSeen.keys()) if (!current.has(key)) firstSeen.delete(key);
+}
+
+export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport> {
+  const now = ctx.clock();
+  const settings = await getSettings(ctx.db);
+  const servers = await listServers(ctx.db);
+  const wantDownloads = settings.enforceDownloads || servers.some((s) => s.logDownloads);
+  const snapshots = await readServers(ctx, servers, wantDownloads, now, settings.alertsChannelId);
+  const links = await loadLinks(ctx.db);
+  const templates = await loadTemplates(ctx.db);
+
+  const reads = serverReads(snapshots);
+  trackFirstSeen(reads, now);
+  const { streams, learntAccountIds } = matchStreams(reads, toAccountLinks(links));
+  await storeLearntAccountIds(ctx.db, learntAccountIds);
+  const accountLinks = toAccountLinks(links);
+  for (const snap of snapshots) {
+    if (!snap.streams || !snap.row.logStreams) continue;
+    const serverLinks = accountLinks.filter((l) => l.serverId === snap.row.id);
+    const entries = snap.streams
+      .filter((s) => s.state !== null)
+      .map((stream) => ({ stream, memberId: findLink(stream, serverLinks)?.memberId ?? null }));
+    await logStreams(ctx.db, snap.row.id, entries, now).catch((err) =>
+      ctx.log.error({ err, server: snap.row.name }, 'could not log streams'),
+    );
+  }
+  const streamsByMember = new Map<number, number>();
+  for (const s of streams) streamsByMember.set(s.memberId, (streamsByMember.get(s.memberId) ?? 0) + 1);
+
+  const breaches = settings.enforceStreams
+    ? await enforceStreams(ctx, { snapshots, links, settings, templates, now, firstSeen }).catch((err) => {
+        ctx.log.error({ err }, 'stream enforcement failed');
+        return [];
+      })
+    : [];
+
+  const downloadInput = { snapshots, links, settings, templates, now };
+  const learntFromDownloads = await recordServerDownloads(ctx, downloadInput);
+  await storeLearntAccountIds(ctx.db, learntFromDownloads);
+  const quotas = settings.enforceDownloads
+    ? await enforceDownloads(ctx, downloadInput).catch((err) => {
+        ctx.log.error({ err }, 'download enforcement failed');
+        return [];
+      })
+    : [];
+  const switchesChanged = await reconcileSwitches(ctx, settings, links, now).catch((err) => {
+    ctx.log.error({ err }, 'download switch reconciliation failed');
+    return 0;
+  });
+
+  return {
+    startedAt: now,
+    finishedAt: ctx.clock(),
+    dryRun: settings.dryRun,
+    servers: snapshots.map((s) => ({
+      name: s.row.name,
+      ok: s.error === null,
+      error: s.error,
+      streams: s.streams?.filter((x) => x.state !== null).length ?? 0,
+      downloads: s.downloads?.length ?? 0,
+    })),
+    breaches,
+    quotas,
+    switchesChanged,
+    streamsByMember,
+  };
+}

@@ -1,0 +1,100 @@
+// Step 1 of the cycle: read every server in parallel, each bounded by the client's timeout, and keep each
+// server's health. A server that fails affects only itself; admins hear once when it goes down and once when
+// it comes back (the transition is stored, so a restart does not repeat it).
+import { eq } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { claimNotice, settleNotice } from '../db/notices.ts';
+import { type MediaServerRow, mediaServers } from '../db/schema.ts';
+import type { ActiveStream, DownloadActivity, MediaServer } from '../media/types.ts';
+import { MediaServerError } from '../media/types.ts';
+import { serverStatusAlert } from '../notify/notices.ts';
+import { redact } from '../redact.ts';
+import { loadTemplates } from '../services/templates.ts';
+
+export interface ServerSnapshot {
+  row: MediaServerRow;
+  client: MediaServer;
+  streams: ActiveStream[] | null;
+  downloads: DownloadActivity[] | null;
+  error: string | null;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof MediaServerError) {
+    const what: Record<MediaServerError['kind'], string> = {
+      unauthorized: 'the server refused the token',
+      unreachable: 'could not connect',
+      timeout: 'no answer in time',
+      'server-error': `server error${err.status ? ` (HTTP ${err.status})` : ''}`,
+      'bad-response': 'the answer could not be read',
+      'not-found': 'an endpoint was missing',
+    };
+    return what[err.kind];
+  }
+  return redact(err instanceof Error ? err.message : String(err));
+}
+
+async function readOne(
+  ctx: AppContext,
+  row: MediaServerRow,
+  wantDownloads: boolean,
+): Promise<ServerSnapshot> {
+  let client: MediaServer;
+  try {
+    client = ctx.media.forRow(row);
+  } catch (err) {
+    return {
+      row,
+      client: null as unknown as MediaServer,
+      streams: null,
+      downloads: null,
+      error: describe(err),
+    };
+  }
+  const [streams, downloads] = await Promise.allSettled([
+    client.listStreams(),
+    wantDownloads && client.supports('download-activity') ? client.listDownloads() : Promise.resolve([]),
+  ]);
+  const failure = [streams, downloads].find((r) => r.status === 'rejected');
+  if (failure) ctx.log.warn({ err: failure.reason, server: row.name }, 'server read failed');
+  return {
+    row,
+    client,
+    streams: streams.status === 'fulfilled' ? streams.value : null,
+    downloads: downloads.status === 'fulfilled' ? downloads.value : null,
+    error: failure ? describe(failure.reason) : null,
+  };
+}
+
+export async function readServers(
+  ctx: AppContext,
+  rows: MediaServerRow[],
+  wantDownloads: boolean,
+  now: Date,
+  alertsChannelId: string | null,
+): Promise<ServerSnapshot[]> {
+  const snapshots = await Promise.all(rows.map((row) => readOne(ctx, row, wantDownloads)));
+  const templates = await loadTemplates(ctx.db);
+  for (const snap of snapshots) {
+    const { row } = snap;
+    const up = snap.error === null;
+    const changed = up ? row.status !== 'up' : row.status !== 'down';
+    await ctx.db
+      .update(mediaServers)
+      .set({
+        lastPollAt: up ? now : row.lastPollAt,
+        ...(changed ? { status: up ? 'up' : 'down', statusSince: now, statusReason: snap.error } : {}),
+        ...(!up && !changed ? { statusReason: snap.error } : {}),
+      })
+      .where(eq(mediaServers.id, row.id));
+    // Alert on down, and on up only after a down (not on the first successful poll of a new server).
+    if (!changed || (up && row.status !== 'down')) continue;
+    const kind = up ? 'server-up' : 'server-down';
+    const notice = { kind, subject: `server:${row.id}:${now.toISOString()}`, channel: 'alert' };
+    if (!(await claimNotice(ctx.db, notice))) continue;
+    const message = serverStatusAlert(templates[kind].text, up, row.name, snap.error);
+    const delivery = await ctx.notifier.alert(alertsChannelId, message);
+    await settleNotice(ctx.db, notice, delivery.ok ? 'sent' : 'failed', delivery.ok ? null : delivery.reason);
+  }
+  return snapshots;
+}

@@ -1,0 +1,69 @@
+// The one wrapper around croner: the poll on POLL_SCHEDULE and the weekly reset at Sunday 00:00 in TIMEZONE.
+// Never two cycles at once: a scheduled fire while a cycle runs is skipped (croner `protect`), and a manual
+// run-now joins the cycle already running instead of starting another.
+import { Cron } from 'croner';
+import type { Logger } from '../log.ts';
+
+export class SingleFlight<T> {
+  private running: Promise<T> | null = null;
+
+  run(task: () => Promise<T>): Promise<T> {
+    if (!this.running) {
+      this.running = task().finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  get busy(): boolean {
+    return this.running !== null;
+  }
+}
+
+export interface Schedule {
+  stop(): void;
+  nextPoll(): Date | null;
+  nextWeeklyReset(): Date | null;
+}
+
+export function startSchedule(options: {
+  pollPattern: string;
+  timezone: string;
+  poll: () => Promise<unknown>;
+  weeklyReset: () => Promise<unknown>;
+  log: Logger;
+}): Schedule {
+  const poll = new Cron(
+    options.pollPattern,
+    {
+      name: 'enforcement-poll',
+      protect: () => options.log.warn('previous enforcement cycle still running; this one is skipped'),
+      catch: (err) => options.log.error({ err }, 'enforcement cycle failed'),
+      timezone: options.timezone,
+    },
+    async () => {
+      await options.poll();
+    },
+  );
+  const weekly = new Cron(
+    '0 0 * * 0',
+    {
+      name: 'weekly-reset',
+      protect: true,
+      catch: (err) => options.log.error({ err }, 'weekly reset failed'),
+      timezone: options.timezone,
+    },
+    async () => {
+      await options.weeklyReset();
+    },
+  );
+  return {
+    stop() {
+      poll.stop();
+      weekly.stop();
+    },
+    nextPoll: () => poll.nextRun(),
+    nextWeeklyReset: () => weekly.nextRun(),
+  };
+}

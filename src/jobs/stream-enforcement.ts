@@ -1,0 +1,287 @@
+// Stream caps: who is over, confirmed by a fresh read, then stop + DM + alert (+ email) once per breach episode.
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import type { LinkWithMember } from '../db/links.ts';
+import { claimNotice, settleNotice } from '../db/notices.ts';
+import { type BreachEpisode, breachEpisodes, type Settings } from '../db/schema.ts';
+import { type StreamLine, safe, streamBreachAlert, streamBreachDm, streamLine } from '../notify/notices.ts';
+import type { Delivery } from '../notify/notifier.ts';
+import {
+  type AccountLink,
+  type Breach,
+  findBreaches,
+  matchStreams,
+  type ServerRead,
+} from '../policy/streams.ts';
+import { renderTemplate, type TemplateName } from '../policy/templates.ts';
+import type { ServerSnapshot } from './read-servers.ts';
+
+export interface BreachOutcome {
+  memberName: string;
+  count: number;
+  cap: number;
+  newEpisode: boolean;
+  stopped: number;
+  notStopped: number;
+  dm: string | null;
+}
+
+export interface StreamEnforcementInput {
+  snapshots: ServerSnapshot[];
+  links: LinkWithMember[];
+  settings: Settings;
+  templates: Record<TemplateName, { text: string }>;
+  now: Date;
+  /** When each session was first seen by this process (`serverId:key`), for "started" in alerts. */
+  firstSeen: ReadonlyMap<string, Date>;
+}
+
+export const toAccountLinks = (links: LinkWithMember[]): AccountLink[] =>
+  links.map(({ link }) => ({
+    linkId: link.id,
+    memberId: link.memberId,
+    serverId: link.serverId,
+    accountName: link.accountName,
+    accountId: link.accountId,
+  }));
+
+export const serverReads = (snapshots: ServerSnapshot[]): ServerRead[] =>
+  snapshots.flatMap((s) =>
+    s.streams ? [{ serverId: s.row.id, serverName: s.row.name, streams: s.streams }] : [],
+  );
+
+function capsByMember(links: LinkWithMember[]): Map<number, number | null> {
+  return new Map(links.map(({ member, plan }) => [member.id, plan?.streamCap ?? null]));
+}
+
+const delivered = (d: Delivery, okText: string) => (d.ok ? okText : `not delivered: ${d.reason}`);
+
+/**
+ * Re-reads the servers where breaching members stream, so a session that ended meanwhile (or that Plex still
+ * reported after a stop) is not acted on. A server whose re-read fails is left out: no action on a guess.
+ */
+async function confirmBreaches(
+  ctx: AppContext,
+  input: StreamEnforcementInput,
+  breaches: Breach[],
+  accountLinks: AccountLink[],
+): Promise<Breach[]> {
+  const delayMs = ctx.config.confirmDelaySeconds * 1000;
+  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+  const serverIds = new Set(breaches.flatMap((b) => b.streams.map((s) => s.serverId)));
+  const fresh = await Promise.all(
+    input.snapshots
+      .filter((s) => serverIds.has(s.row.id) && s.streams)
+      .map(async (s): Promise<ServerRead | null> => {
+        try {
+          return { serverId: s.row.id, serverName: s.row.name, streams: await s.client.listStreams() };
+        } catch (err) {
+          ctx.log.warn({ err, server: s.row.name }, 'confirmation read failed; not acting on this server');
+          return null;
+        }
+      }),
+  );
+  const reads = fresh.filter((r): r is ServerRead => r !== null);
+  const members = new Set(breaches.map((b) => b.memberId));
+  const { streams } = matchStreams(reads, accountLinks);
+  return findBreaches(
+    streams.filter((s) => members.has(s.memberId)),
+    capsByMember(input.links),
+  );
+}
+
+async function openEpisode(
+  ctx: AppContext,
+  memberId: number,
+  now: Date,
+): Promise<{ episode: BreachEpisode; isNew: boolean }> {
+  const [open] = await ctx.db
+    .select()
+    .from(breachEpisodes)
+    .where(and(eq(breachEpisodes.memberId, memberId), isNull(breachEpisodes.closedAt)));
+  if (open) return { episode: open, isNew: false };
+  const [created] = await ctx.db.insert(breachEpisodes).values({ memberId, openedAt: now }).returning();
+  if (!created) throw new Error('episode insert returned nothing');
+  return { episode: created, isNew: true };
+}
+
+/** Closes the episodes of members now within their cap, when every server they use was read. */
+async function closeEpisodes(
+  ctx: AppContext,
+  input: StreamEnforcementInput,
+  breaching: Set<number>,
+): Promise<void> {
+  const failed = new Set(input.snapshots.filter((s) => !s.streams).map((s) => s.row.id));
+  const unsure = new Set(
+    input.links.filter(({ link }) => failed.has(link.serverId)).map(({ member }) => member.id),
+  );
+  const open = await ctx.db.select().from(breachEpisodes).where(isNull(breachEpisodes.closedAt));
+  const toClose = open.filter((e) => !breaching.has(e.memberId) && !unsure.has(e.memberId)).map((e) => e.id);
+  if (toClose.length > 0) {
+    await ctx.db
+      .update(breachEpisodes)
+      .set({ closedAt: input.now })
+      .where(inArray(breachEpisodes.id, toClose));
+  }
+}
+
+export async function enforceStreams(
+  ctx: AppContext,
+  input: StreamEnforcementInput,
+): Promise<BreachOutcome[]> {
+  const accountLinks = toAccountLinks(input.links);
+  const { streams } = matchStreams(serverReads(input.snapshots), accountLinks);
+  const suspected = findBreaches(streams, capsByMember(input.links));
+  const confirmed = suspected.length > 0 ? await confirmBreaches(ctx, input, suspected, accountLinks) : [];
+  await closeEpisodes(ctx, input, new Set(confirmed.map((b) => b.memberId)));
+  const outcomes: BreachOutcome[] = [];
+  for (const breach of confirmed) outcomes.push(await actOnBreach(ctx, input, breach));
+  return outcomes;
+}
+
+async function actOnBreach(
+  ctx: AppContext,
+  input: StreamEnforcementInput,
+  breach: Breach,
+): Promise<BreachOutcome> {
+  const entry = input.links.find(({ member }) => member.id === breach.memberId);
+  if (!entry) throw new Error(`breach for unknown member ${breach.memberId}`);
+  const { member, plan } = entry;
+  const planName = plan?.name ?? 'none';
+  const { episode, isNew } = await openEpisode(ctx, member.id, input.now);
+  const attempts = new Set(episode.stopAttempts);
+  const onScreenValues = {
+    member: member.displayName,
+    plan: planName,
+    limit: breach.cap,
+    count: breach.count,
+    streams: '',
+  };
+  const onScreen = renderTemplate(input.templates['stream-onscreen'].text, onScreenValues);
+  const lines: StreamLine[] = [];
+  let stopped = 0;
+  let notStopped = 0;
+  for (const ms of breach.streams) {
+    const snap = input.snapshots.find((s) => s.row.id === ms.serverId);
+    const key = `${ms.serverId}:${ms.stream.key}`;
+    let action: string;
+    if (input.settings.dryRun) {
+      action = 'would be stopped (dry run)';
+    } else if (!snap?.row.canStopStreams) {
+      action = `not stopped: ${snap?.row.stopUnavailableReason ?? 'this server cannot stop streams'}`;
+      notStopped++;
+    } else if (attempts.has(key)) {
+      action = 'a stop was already attempted; not retried';
+      notStopped++;
+    } else {
+      attempts.add(key);
+      const result = await snap.client.stopStream(ms.stream, { title: 'Too many streams', text: onScreen });
+      action = result.ok ? 'stopped' : `stop failed: ${result.reason ?? 'unknown reason'}`;
+      if (result.ok) stopped++;
+      else notStopped++;
+    }
+    lines.push({
+      server: ms.serverName,
+      device: ms.stream.device,
+      ipAddress: ms.stream.ipAddress,
+      title: ms.stream.title,
+      state: ms.stream.state ?? 'unknown',
+      startedAt: ms.stream.startedAt ?? input.firstSeen.get(key) ?? null,
+      action,
+    });
+  }
+  await ctx.db
+    .update(breachEpisodes)
+    .set({ stopAttempts: [...attempts] })
+    .where(eq(breachEpisodes.id, episode.id));
+
+  let dm: string | null = null;
+  if (isNew)
+    dm = await notifyBreach(ctx, input, { episode, memberName: member.displayName, planName, breach, lines });
+  return {
+    memberName: member.displayName,
+    count: breach.count,
+    cap: breach.cap,
+    newEpisode: isNew,
+    stopped,
+    notStopped,
+    dm,
+  };
+}
+
+async function notifyBreach(
+  ctx: AppContext,
+  input: StreamEnforcementInput,
+  n: { episode: BreachEpisode; memberName: string; planName: string; breach: Breach; lines: StreamLine[] },
+): Promise<string> {
+  const entry = input.links.find(({ member }) => member.id === n.breach.memberId);
+  const member = entry?.member;
+  if (!member) return 'member unknown';
+  const subject = `episode:${n.episode.id}`;
+  const notice = {
+    memberName: n.memberName,
+    planName: n.planName,
+    limit: n.breach.cap,
+    streams: n.lines,
+    dryRun: input.settings.dryRun,
+  };
+  const kind = 'stream-breach';
+
+  let dmText = 'not sent (already sent for this episode)';
+  if (await claimNotice(ctx.db, { kind, subject, channel: 'dm', memberId: member.id })) {
+    const d = await ctx.notifier.dm(
+      member.discordUserId,
+      streamBreachDm(input.templates['stream-dm'].text, notice),
+    );
+    await settleNotice(
+      ctx.db,
+      { kind, subject, channel: 'dm' },
+      d.ok ? 'sent' : 'failed',
+      d.ok ? null : d.reason,
+    );
+    dmText = delivered(d, 'delivered');
+  }
+  if (member.email && (await claimNotice(ctx.db, { kind, subject, channel: 'email', memberId: member.id }))) {
+    const text = renderTemplate(input.templates['stream-email'].text, {
+      member: n.memberName,
+      plan: n.planName,
+      limit: n.breach.cap,
+      count: n.breach.count,
+      streams: n.lines
+        .map((l) => `- ${l.server}: ${l.device}, ${l.title ?? 'unknown title'} (${l.state})`)
+        .join('\n'),
+    });
+    const d = await ctx.notifier.email(member.email, 'Too many streams at once', text);
+    await settleNotice(
+      ctx.db,
+      { kind, subject, channel: 'email' },
+      d.ok ? 'sent' : 'failed',
+      d.ok ? null : d.reason,
+    );
+  }
+  if (await claimNotice(ctx.db, { kind, subject, channel: 'alert', memberId: member.id })) {
+    const stopNote = input.settings.dryRun
+      ? 'Dry run is on: no stream was stopped. Turn it off with `/enforcement dry-run enabled:false`.'
+      : null;
+    const message = streamBreachAlert(input.templates['stream-alert'].text, {
+      ...notice,
+      discordUserId: member.discordUserId,
+      dmDelivery:
+        dmText === 'delivered'
+          ? 'Delivered.'
+          : `Could not be delivered: ${dmText.replace(/^not delivered: /, '')}.`,
+      stopNote,
+    });
+    const a = await ctx.notifier.alert(input.settings.alertsChannelId, message);
+    await settleNotice(
+      ctx.db,
+      { kind, subject, channel: 'alert' },
+      a.ok ? 'sent' : 'failed',
+      a.ok ? null : a.reason,
+    );
+  }
+  return dmText;
+}
+
+export const describeStreams = (lines: StreamLine[]) => lines.map((l) => streamLine(l, true)).join('\n');
+export { safe };

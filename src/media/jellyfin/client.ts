@@ -1,0 +1,20 @@
+// Jellyfin entry point: the shared MediaBrowser adapter with Jellyfin's dialect.
+import { createMediaBrowserServer, type MediaBrowserDialect } from '../mediabrowser/client.ts';
+import type { MediaServer, MediaServerConfig } from '../types.ts';
+
+export const JELLYFIN_DIALECT: MediaBrowserDialect = {
+  platform: 'jellyfin',
+  basePath: '',
+  // Jellyfin 12 rejects X-Emby-Token and api_key by default; only `Authorization: MediaBrowser …` works on
+  // 10.x and 12.x alike (reference J1).
+  authHeaders: (token) => ({
+    Authorization: `MediaBrowser Client="Streamwarden", Device="Streamwarden", DeviceId="streamwarden", Version="1", Token="${token}"`,
+  }),
+  // MessageCommand is a required JSON body (reference J3).
+  messageRequest: (path, message) => ({ method: 'POST', path, body: message }),
+  hasSyncJobs: false,
+};
+
+export function createJellyfinServer(config: MediaServerConfig): MediaServer {
+  return createMediaBrowserServer(config, JELLYFIN_DIALECT);
+}

@@ -1,0 +1,199 @@
+// The one adapter behind Jellyfin and Emby ("MediaBrowser" family: Emby is Jellyfin's ancestor and they still
+// share most of the REST API). A Dialect carries the few differences; everything else is written once.
+// Reference: /work/shared/reference/media-server-apis.md J1–J4 and EMBY.
+import { redact, registerSecret } from '../../redact.ts';
+import { HttpClient, type HttpRequest } from '../http.ts';
+import type {
+  ActiveStream,
+  Capability,
+  DownloadActivity,
+  MediaAccount,
+  MediaServer,
+  MediaServerConfig,
+  ServerIdentity,
+  StopResult,
+} from '../types.ts';
+import { MediaServerError } from '../types.ts';
+import {
+  type ActivityLogEntry,
+  mapActivityDownloads,
+  mapSessions,
+  mapSyncDownloads,
+  mapSystemInfo,
+  mapUsers,
+  parseActivityPage,
+  readUserPolicy,
+  withAccountNames,
+} from './mappers.ts';
+
+export interface MediaBrowserDialect {
+  readonly platform: 'jellyfin' | 'emby';
+  /** Path prefix appended to the configured URL ('' for Jellyfin, '/emby' for Emby). */
+  readonly basePath: string;
+  authHeaders(token: string): Record<string, string>;
+  /** How `POST /Sessions/{id}/Message` carries its fields (Jellyfin: JSON body; Emby: query parameters). */
+  messageRequest(path: string, message: { Header: string; Text: string; TimeoutMs: number }): HttpRequest;
+  /** Emby offline downloads are sync jobs (`/Sync/Jobs`, `/Sync/JobItems`); Jellyfin removed sync. */
+  readonly hasSyncJobs: boolean;
+}
+
+/** Downloads are read a day past the weekly window so the first entry of a collapsed duplicate run is kept. */
+export const DOWNLOAD_LOOKBACK_MS = 8 * 24 * 60 * 60 * 1000;
+export const ACTIVITY_PAGE_SIZE = 1000;
+/** 20 000 entries in 8 days; past that we refuse rather than report a truncated (undercounted) list. */
+export const MAX_ACTIVITY_PAGES = 20;
+export const MESSAGE_TIMEOUT_MS = 10_000;
+const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'stop-stream',
+  'on-screen-message',
+  'download-activity',
+  'toggle-downloads',
+]);
+
+const isNotFound = (err: unknown) => err instanceof MediaServerError && err.kind === 'not-found';
+const segment = (value: string) => encodeURIComponent(value);
+
+class MediaBrowserServer implements MediaServer {
+  readonly platform: 'jellyfin' | 'emby';
+  private readonly http: HttpClient;
+
+  constructor(
+    config: MediaServerConfig,
+    private readonly dialect: MediaBrowserDialect,
+    private readonly now: () => Date,
+  ) {
+    this.platform = dialect.platform;
+    registerSecret(config.token);
+    let base = config.url.replace(/\/+$/, '');
+    if (dialect.basePath && !base.toLowerCase().endsWith(dialect.basePath)) base += dialect.basePath;
+    this.http = new HttpClient(base, dialect.authHeaders(config.token), config.timeoutMs);
+  }
+
+  supports(capability: Capability): boolean {
+    return CAPABILITIES.has(capability);
+  }
+
+  async identify(): Promise<ServerIdentity> {
+    return mapSystemInfo(await this.http.json({ path: '/System/Info' }));
+  }
+
+  async listStreams(): Promise<ActiveStream[]> {
+    return mapSessions(await this.http.json({ path: '/Sessions' }));
+  }
+
+  /** Message first (best effort: many third-party players ignore it, J3), then Stop, whose 204 only means the
+   *  command was queued to the session's controllers; the caller verifies on its next read. */
+  async stopStream(stream: ActiveStream, message: { title: string; text: string }): Promise<StopResult> {
+    const sessionPath = `/Sessions/${segment(stream.sessionId ?? stream.key)}`;
+    try {
+      await this.http.request(
+        this.dialect.messageRequest(`${sessionPath}/Message`, {
+          Header: message.title,
+          Text: message.text,
+          TimeoutMs: MESSAGE_TIMEOUT_MS,
+        }),
+      );
+    } catch {
+      // A failed message must not keep the stream running; the stop below reports what matters.
+    }
+    try {
+      await this.http.request({ method: 'POST', path: `${sessionPath}/Playing/Stop` });
+      return { ok: true };
+    } catch (err) {
+      if (isNotFound(err)) {
+        return { ok: false, reason: 'The server no longer knows this session (it may have just ended).' };
+      }
+      return { ok: false, reason: redact(err instanceof Error ? err.message : String(err)) };
+    }
+  }
+
+  async listDownloads(): Promise<DownloadActivity[]> {
+    const since = new Date(this.now().getTime() - DOWNLOAD_LOOKBACK_MS);
+    const downloads = mapActivityDownloads(await this.readActivityLog(since));
+    if (this.dialect.hasSyncJobs) {
+      const synced = await this.readSyncDownloads();
+      downloads.push(...synced.filter((d) => d.startedAt === null || d.startedAt >= since));
+    }
+    if (downloads.length === 0) return downloads;
+    return withAccountNames(downloads, await this.listAccounts());
+  }
+
+  async listAccounts(): Promise<MediaAccount[]> {
+    return mapUsers(await this.http.json({ path: '/Users' }));
+  }
+
+  /** GET the user, flip one flag, POST the whole policy back: the server replaces the policy wholesale and
+   *  resets any missing boolean to false (J4, Wizarr does the same). */
+  async setDownloadsAllowed(account: { id: string | null; name: string }, allowed: boolean): Promise<void> {
+    const userId = account.id ?? (await this.findUserId(account.name));
+    let user: unknown;
+    try {
+      user = await this.http.json({ path: `/Users/${segment(userId)}` });
+    } catch (err) {
+      if (isNotFound(err))
+        throw new MediaServerError('not-found', `No user with id ${userId} on this server`, 404);
+      throw err;
+    }
+    const policy = readUserPolicy(user);
+    await this.http.request({
+      method: 'POST',
+      path: `/Users/${segment(userId)}/Policy`,
+      body: { ...policy, EnableContentDownloading: allowed },
+    });
+  }
+
+  private async findUserId(name: string): Promise<string> {
+    const accounts = await this.listAccounts();
+    // Both servers treat user names case-insensitively; an exact match wins if two differ only by case.
+    const match =
+      accounts.find((a) => a.name === name) ??
+      accounts.find((a) => a.name.toLowerCase() === name.toLowerCase());
+    if (!match) throw new MediaServerError('not-found', `No user named ${name} on this server`);
+    return match.id;
+  }
+
+  /** The log is newest-first and 10.x cannot filter by type (J4), so every entry since `since` is paged in. */
+  private async readActivityLog(since: Date): Promise<ActivityLogEntry[]> {
+    const entries: ActivityLogEntry[] = [];
+    for (let page = 0; page < MAX_ACTIVITY_PAGES; page++) {
+      const payload = await this.http.json({
+        path: '/System/ActivityLog/Entries',
+        // Both servers bind query names case-insensitively (ASP.NET Core, ServiceStack); Emby ignores hasUserId.
+        query: {
+          minDate: since.toISOString(),
+          startIndex: entries.length,
+          limit: ACTIVITY_PAGE_SIZE,
+          hasUserId: true,
+        },
+      });
+      const { entries: items, total } = parseActivityPage(payload);
+      entries.push(...items);
+      const done = total === null ? items.length < ACTIVITY_PAGE_SIZE : entries.length >= total;
+      if (items.length === 0 || done) return entries;
+    }
+    throw new MediaServerError(
+      'bad-response',
+      `The activity log holds more than ${MAX_ACTIVITY_PAGES * ACTIVITY_PAGE_SIZE} entries since ${since.toISOString()}; downloads were not counted`,
+    );
+  }
+
+  /** A 404 on the Sync API means the server has no sync feature: no sync downloads, not an error. */
+  private async readSyncDownloads(): Promise<DownloadActivity[]> {
+    try {
+      const jobs = await this.http.json({ path: '/Sync/Jobs' });
+      const items = await this.http.json({ path: '/Sync/JobItems' });
+      return mapSyncDownloads(jobs, items);
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+}
+
+export function createMediaBrowserServer(
+  config: MediaServerConfig,
+  dialect: MediaBrowserDialect,
+  now: () => Date = () => new Date(),
+): MediaServer {
+  return new MediaBrowserServer(config, dialect, now);
+}

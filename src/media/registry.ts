@@ -1,0 +1,30 @@
+import type { MediaServerRow } from '../db/schema.ts';
+import type { TokenCipher } from '../secrets.ts';
+import { createMediaServer } from './factory.ts';
+import type { MediaServer, Platform } from './types.ts';
+
+/** Builds MediaServer clients from stored rows (decrypting the token) or from what an admin typed. */
+export class MediaRegistry {
+  constructor(
+    private readonly cipher: TokenCipher,
+    private readonly options: { plexTvUrl: string; timeoutMs: number },
+  ) {}
+
+  forRow(row: MediaServerRow): MediaServer {
+    return this.connect(row.platform, row.url, this.cipher.decrypt(row.tokenEncrypted));
+  }
+
+  connect(platform: Platform, url: string, token: string): MediaServer {
+    return createMediaServer({
+      platform,
+      url,
+      token,
+      plexTvUrl: this.options.plexTvUrl,
+      timeoutMs: this.options.timeoutMs,
+    });
+  }
+
+  encryptToken(token: string): string {
+    return this.cipher.encrypt(token);
+  }
+}

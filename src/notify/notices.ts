@@ -1,0 +1,197 @@
+// Pure builders for every notice: template text for the words, embeds for the structure.
+import type { APIEmbed } from 'discord.js';
+import { renderTemplate } from '../policy/templates.ts';
+import type { NoticeMessage } from './notifier.ts';
+
+const COLOR = { bad: 0xe74c3c, warn: 0xf1c40f, ok: 0x2ecc71 } as const;
+const FIELD_MAX = 1024;
+
+/** Escapes markdown and breaks @ so that text a member controls renders as typed and never pings. */
+export function safe(text: string): string {
+  return text.replace(/([\\*_~`|>#[\]])/g, '\\$1').replace(/@/g, '@\u200b');
+}
+
+export const ts = (d: Date, style: 'R' | 'f' = 'R') => `<t:${Math.floor(d.getTime() / 1000)}:${style}>`;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export interface StreamLine {
+  server: string;
+  device: string;
+  ipAddress: string | null;
+  title: string | null;
+  state: string;
+  startedAt: Date | null;
+  /** What the bot did about it: "stopped", "not stopped: …", "would stop (dry run)". */
+  action?: string;
+}
+
+export function streamLine(s: StreamLine, forAdmins: boolean): string {
+  const parts = [`**${safe(s.server)}**`, safe(s.device)];
+  if (forAdmins && s.ipAddress) parts.push(safe(s.ipAddress));
+  parts.push(s.title ? `“${safe(s.title)}”` : 'unknown title', s.state);
+  if (s.startedAt) parts.push(`started ${ts(s.startedAt)}`);
+  const line = `• ${parts.join(' · ')}`;
+  return forAdmins && s.action ? `${line}\n  → ${s.action}` : line;
+}
+
+export interface StreamBreachNotice {
+  memberName: string;
+  planName: string;
+  limit: number;
+  streams: StreamLine[];
+  dryRun: boolean;
+}
+
+function streamValues(n: StreamBreachNotice, forAdmins: boolean) {
+  return {
+    member: safe(n.memberName),
+    plan: safe(n.planName),
+    limit: n.limit,
+    count: n.streams.length,
+    streams: n.streams.map((s) => streamLine(s, forAdmins)).join('\n'),
+  };
+}
+
+export function streamBreachDm(template: string, n: StreamBreachNotice): NoticeMessage {
+  const embed: APIEmbed = {
+    title: 'Too many streams at once',
+    color: COLOR.bad,
+    description: clip(renderTemplate(template, streamValues(n, false)), 4000),
+    fields: [
+      {
+        name: 'What you can do',
+        value:
+          'Stop one of your streams and keep watching on the others, or ask an admin about a plan with more streams.',
+      },
+    ],
+  };
+  return { embeds: [embed] };
+}
+
+export function streamBreachAlert(
+  template: string,
+  n: StreamBreachNotice & { discordUserId: string; dmDelivery: string; stopNote: string | null },
+): NoticeMessage {
+  const values = streamValues(n, true);
+  const fields = [
+    { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
+    { name: 'Plan', value: `${safe(n.planName)}: ${n.limit} at once`, inline: true },
+    { name: 'Streams now', value: String(n.streams.length), inline: true },
+    { name: 'Streams', value: clip(values.streams || '—', FIELD_MAX) },
+    { name: 'Direct message', value: clip(n.dmDelivery, FIELD_MAX) },
+  ];
+  if (n.stopNote) fields.push({ name: 'Stopping', value: clip(n.stopNote, FIELD_MAX) });
+  return {
+    embeds: [
+      {
+        title: n.dryRun ? 'Stream limit exceeded (dry run: nothing stopped)' : 'Stream limit exceeded',
+        color: COLOR.bad,
+        description: clip(renderTemplate(template, values), 4000),
+        fields,
+      },
+    ],
+  };
+}
+
+export interface QuotaNotice {
+  memberName: string;
+  planName: string;
+  used: number;
+  allotment: number;
+  resetsAt: Date;
+  /** Sentence about downloads being switched off, or '' */
+  disabled: string;
+}
+
+function quotaValues(n: QuotaNotice) {
+  return {
+    member: safe(n.memberName),
+    plan: safe(n.planName),
+    limit: n.allotment,
+    count: n.used,
+    resets: ts(n.resetsAt),
+    disabled: n.disabled,
+  };
+}
+
+export function quotaDm(template: string, n: QuotaNotice): NoticeMessage {
+  return {
+    embeds: [
+      {
+        title: 'Weekly download quota used up',
+        color: COLOR.warn,
+        description: clip(renderTemplate(template, quotaValues(n)), 4000),
+        fields: [
+          { name: 'Used this week', value: `${n.used} of ${n.allotment}`, inline: true },
+          { name: 'Resets', value: `${ts(n.resetsAt, 'f')} (${ts(n.resetsAt)})`, inline: true },
+          {
+            name: 'What you can do',
+            value:
+              'Wait for the reset, or ask an admin about a larger allotment. Check any time with `/quota`.',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function quotaAlert(
+  template: string,
+  n: QuotaNotice & {
+    discordUserId: string;
+    dmDelivery: string;
+    switchNote: string | null;
+    downloads: string[];
+  },
+): NoticeMessage {
+  const fields = [
+    { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
+    { name: 'Used', value: `${n.used} of ${n.allotment}`, inline: true },
+    { name: 'Resets', value: ts(n.resetsAt), inline: true },
+    { name: 'Downloads this week', value: clip(n.downloads.join('\n') || '—', FIELD_MAX) },
+    { name: 'Direct message', value: clip(n.dmDelivery, FIELD_MAX) },
+  ];
+  if (n.switchNote) fields.push({ name: 'Downloads switch', value: clip(n.switchNote, FIELD_MAX) });
+  return {
+    embeds: [
+      {
+        title: 'Download quota exceeded',
+        color: COLOR.warn,
+        description: clip(renderTemplate(template, quotaValues(n)), 4000),
+        fields,
+      },
+    ],
+  };
+}
+
+export function serverStatusAlert(
+  template: string,
+  up: boolean,
+  server: string,
+  reason: string | null,
+): NoticeMessage {
+  return {
+    embeds: [
+      {
+        title: up ? `Server back: ${server}` : `Server unreachable: ${server}`,
+        color: up ? COLOR.ok : COLOR.bad,
+        description: clip(
+          renderTemplate(template, { server: safe(server), reason: safe(reason ?? '') }),
+          4000,
+        ),
+      },
+    ],
+  };
+}
+
+export function plainAlert(title: string, description: string, ok = false): NoticeMessage {
+  return { embeds: [{ title, description: clip(description, 4000), color: ok ? COLOR.ok : COLOR.warn }] };
+}
+
+/** Plain-text version of a rendered template for email (markdown escapes removed). */
+export function emailText(template: string, values: Record<string, string | number>): string {
+  return renderTemplate(template, values);
+}

@@ -1,0 +1,151 @@
+// Who is streaming, and who is over their plan's cap. Pure: server reads and account links in, decisions out.
+
+import type { ActiveStream } from '../media/types.ts';
+
+/** A Discord member's account on one media server. `accountId` is null until it has been learnt. */
+export interface AccountLink {
+  linkId: number;
+  memberId: number;
+  serverId: number;
+  accountName: string;
+  accountId: string | null;
+}
+
+/** The sessions one server reported in one poll. */
+export interface ServerRead {
+  serverId: number;
+  serverName: string;
+  streams: ActiveStream[];
+}
+
+/** A real stream attributed to a member through one of their links. */
+export interface MemberStream {
+  memberId: number;
+  linkId: number;
+  serverId: number;
+  serverName: string;
+  stream: ActiveStream;
+}
+
+export interface Breach {
+  memberId: number;
+  cap: number;
+  /** Streams counted against the cap (one device on one server counts once). */
+  count: number;
+  /** All of the member's streams, including the collapsed duplicates, so that every one can be stopped or shown. */
+  streams: MemberStream[];
+}
+
+export interface MatchResult {
+  streams: MemberStream[];
+  /** Links matched by name whose stream carried an account id: store the id so a rename does not break the link. */
+  learntAccountIds: Array<{ linkId: number; accountId: string }>;
+}
+
+/**
+ * Attributes each real stream (something is playing, not the server owner) to a link on the same server.
+ * A link that knows its account id matches by id; a link that does not (or a stream without an id) matches by
+ * account name, trimmed and case-insensitive. Id matches win over name matches; among equals the lowest linkId
+ * wins so the result never depends on input order. Streams nobody is linked to are dropped.
+ */
+export function matchStreams(reads: ServerRead[], links: AccountLink[]): MatchResult {
+  const sortedLinks = [...links].sort((a, b) => a.linkId - b.linkId);
+  const streams: MemberStream[] = [];
+  const learnt = new Map<number, string>();
+  for (const read of reads) {
+    const serverLinks = sortedLinks.filter((link) => link.serverId === read.serverId);
+    for (const stream of read.streams) {
+      if (!isEnforceable(stream)) continue;
+      const link = findLink(stream, serverLinks);
+      if (!link) continue;
+      streams.push({
+        memberId: link.memberId,
+        linkId: link.linkId,
+        serverId: read.serverId,
+        serverName: read.serverName,
+        stream,
+      });
+      if (link.accountId === null && stream.accountId !== null && !learnt.has(link.linkId)) {
+        learnt.set(link.linkId, stream.accountId);
+      }
+    }
+  }
+  const learntAccountIds = [...learnt].map(([linkId, accountId]) => ({ linkId, accountId }));
+  return { streams, learntAccountIds };
+}
+
+/** Idle apps (state null) and the owner's own sessions are never counted. */
+function isEnforceable(stream: ActiveStream): boolean {
+  return stream.state !== null && !stream.isOwner;
+}
+
+function findLink(stream: ActiveStream, serverLinks: AccountLink[]): AccountLink | undefined {
+  if (stream.accountId !== null) {
+    const byId = serverLinks.find((link) => link.accountId === stream.accountId);
+    if (byId) return byId;
+  }
+  const name = normaliseName(stream.accountName);
+  if (name === '') return undefined;
+  // A link that knows its id only falls back to the name when the stream has no id to compare.
+  return serverLinks.find(
+    (link) =>
+      (link.accountId === null || stream.accountId === null) && normaliseName(link.accountName) === name,
+  );
+}
+
+function normaliseName(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/**
+ * Groups streams per member, collapsing the sessions of one device on one server into one.
+ *
+ * Why: when the next episode autoplays or the viewer changes quality, the server briefly lists two sessions
+ * for the same device (Tracearr #67 logged 17 "violations" from autoplay alone; peer-landscape §4.3 and §5,
+ * "Never count the same device twice"). Counting them twice would stop a member who is watching on one screen.
+ * Streams without a deviceId cannot be proven to be the same device, so each counts; the same deviceId on two
+ * different servers are two real streams and counts twice. The first stream of a device (input order) is kept.
+ */
+export function countStreams(streams: MemberStream[]): Map<number, MemberStream[]> {
+  const byMember = new Map<number, MemberStream[]>();
+  const seenDevices = new Set<string>();
+  for (const memberStream of streams) {
+    const device = deviceKey(memberStream);
+    if (device !== null) {
+      if (seenDevices.has(device)) continue;
+      seenDevices.add(device);
+    }
+    const list = byMember.get(memberStream.memberId) ?? [];
+    list.push(memberStream);
+    byMember.set(memberStream.memberId, list);
+  }
+  return byMember;
+}
+
+function deviceKey({ memberId, serverId, stream }: MemberStream): string | null {
+  return stream.deviceId === null ? null : JSON.stringify([memberId, serverId, stream.deviceId]);
+}
+
+/** True when `count` streams are allowed under `cap`; a null cap (no plan) is never enforced. */
+export function isWithinCap(count: number, cap: number | null): boolean {
+  return cap === null || count <= cap;
+}
+
+/**
+ * Members whose counted streams exceed their plan's cap, sorted by memberId. A member with no cap in
+ * `capByMember` (null or absent: no plan) is never in breach.
+ */
+export function findBreaches(
+  streams: MemberStream[],
+  capByMember: ReadonlyMap<number, number | null>,
+): Breach[] {
+  const counted = countStreams(streams);
+  const breaches: Breach[] = [];
+  for (const [memberId, memberCounted] of counted) {
+    const cap = capByMember.get(memberId) ?? null;
+    if (cap === null || isWithinCap(memberCounted.length, cap)) continue;
+    const all = streams.filter((s) => s.memberId === memberId);
+    breaches.push({ memberId, cap, count: memberCounted.length, streams: all });
+  }
+  return breaches.sort((a, b) => a.memberId - b.memberId);
+}

@@ -1,0 +1,230 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { recordAudit } from '../db/audit.ts';
+import type { Db } from '../db/client.ts';
+import { type Member, mediaAccounts, mediaServers, members, plans } from '../db/schema.ts';
+import { UserError } from '../discord/errors.ts';
+import { requirePlan } from './plans.ts';
+import { requireServer } from './servers.ts';
+
+export interface DiscordUserRef {
+  id: string;
+  displayName: string;
+}
+
+export async function findMember(db: Db, discordUserId: string): Promise<Member | undefined> {
+  const [row] = await db.select().from(members).where(eq(members.discordUserId, discordUserId));
+  return row;
+}
+
+async function upsertMember(db: Db, user: DiscordUserRef): Promise<Member> {
+  const [row] = await db
+    .insert(members)
+    .values({ discordUserId: user.id, displayName: user.displayName })
+    .onConflictDoUpdate({ target: members.discordUserId, set: { displayName: user.displayName } })
+    .returning();
+  if (!row) throw new Error('upsert returned nothing');
+  return row;
+}
+
+function validateAccountName(raw: string): string {
+  const name = raw.trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (name.length === 0 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new UserError('`account` must be the member’s user name on that server, 1–100 characters.');
+  }
+  return name;
+}
+
+export async function linkAccount(
+  ctx: AppContext,
+  actor: string,
+  user: DiscordUserRef,
+  serverName: string,
+  rawAccount: string,
+) {
+  const server = await requireServer(ctx.db, serverName);
+  let accountName = validateAccountName(rawAccount);
+  const [taken] = await ctx.db
+    .select({
+      memberId: mediaAccounts.memberId,
+      displayName: members.displayName,
+      discordUserId: members.discordUserId,
+    })
+    .from(mediaAccounts)
+    .innerJoin(members, eq(members.id, mediaAccounts.memberId))
+    .where(
+      and(
+        eq(mediaAccounts.serverId, server.id),
+        eq(sql`lower(${mediaAccounts.accountName})`, accountName.toLowerCase()),
+      ),
+    );
+  if (taken && taken.discordUserId !== user.id) {
+    throw new UserError(
+      `“${accountName}” on ${server.name} is already linked to ${taken.displayName}. Unlink it first with \`/user unlink\`.`,
+    );
+  }
+
+  // Look the account up so a typo is caught now, not at the first breach. A server that can't be reached
+  // doesn't block linking: the name is matched when sessions are read.
+  let accountId: string | null = null;
+  let checked = false;
+  try {
+    const accounts = await ctx.media.forRow(server).listAccounts();
+    checked = true;
+    const found = accounts.find((a) => a.name.toLowerCase() === accountName.toLowerCase());
+    if (!found) {
+      const sample = accounts
+        .map((a) => a.name)
+        .slice(0, 10)
+        .join(', ');
+      throw new UserError(
+        `${server.name} has no account named “${accountName}”. ${sample ? `Accounts there include: ${sample}.` : ''} Use the name exactly as the server shows it.`,
+      );
+    }
+    accountId = found.id;
+    accountName = found.name;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    ctx.log.warn({ err, server: server.name }, 'could not list accounts while linking');
+  }
+
+  return ctx.db.transaction(async (tx) => {
+    const member = await upsertMember(tx, user);
+    const [existing] = await tx
+      .select()
+      .from(mediaAccounts)
+      .where(and(eq(mediaAccounts.memberId, member.id), eq(mediaAccounts.serverId, server.id)));
+    if (existing) {
+      await tx.update(mediaAccounts).set({ accountName, accountId }).where(eq(mediaAccounts.id, existing.id));
+    } else {
+      await tx
+        .insert(mediaAccounts)
+        .values({ memberId: member.id, serverId: server.id, accountName, accountId });
+    }
+    await recordAudit(tx, {
+      actor,
+      action: 'user.link',
+      target: `member:${user.id}`,
+      before: existing ? { server: server.name, account: existing.accountName } : null,
+      after: { server: server.name, account: accountName },
+    });
+    return { member, server, accountName, previous: existing?.accountName ?? null, checked };
+  });
+}
+
+export async function unlinkAccount(
+  ctx: AppContext,
+  actor: string,
+  user: DiscordUserRef,
+  serverName: string,
+) {
+  const server = await requireServer(ctx.db, serverName);
+  const member = await findMember(ctx.db, user.id);
+  const [link] = member
+    ? await ctx.db
+        .select()
+        .from(mediaAccounts)
+        .where(and(eq(mediaAccounts.memberId, member.id), eq(mediaAccounts.serverId, server.id)))
+    : [];
+  if (!member || !link) throw new UserError(`${user.displayName} has no account linked on ${server.name}.`);
+  await ctx.db.transaction(async (tx) => {
+    await tx.delete(mediaAccounts).where(eq(mediaAccounts.id, link.id));
+    await recordAudit(tx, {
+      actor,
+      action: 'user.unlink',
+      target: `member:${user.id}`,
+      before: { server: server.name, account: link.accountName },
+    });
+  });
+  return { server, accountName: link.accountName };
+}
+
+export async function setMemberPlan(ctx: AppContext, actor: string, user: DiscordUserRef, planName: string) {
+  const plan = await requirePlan(ctx.db, planName);
+  const result = await ctx.db.transaction(async (tx) => {
+    const before = await findMember(tx, user.id);
+    const member = await upsertMember(tx, user);
+    await tx.update(members).set({ planId: plan.id }).where(eq(members.id, member.id));
+    await recordAudit(tx, {
+      actor,
+      action: 'user.plan',
+      target: `member:${user.id}`,
+      before: { planId: before?.planId ?? null },
+      after: { planId: plan.id, plan: plan.name },
+    });
+    return { plan };
+  });
+  await ctx.reconcileDownloadSwitches();
+  return result;
+}
+
+export async function setMemberAllotment(
+  ctx: AppContext,
+  actor: string,
+  user: DiscordUserRef,
+  downloads: number,
+) {
+  if (!Number.isInteger(downloads) || downloads < 0 || downloads > 10_000) {
+    throw new UserError('`downloads` must be a whole number from 0 to 10000.');
+  }
+  const result = await ctx.db.transaction(async (tx) => {
+    const before = await findMember(tx, user.id);
+    const member = await upsertMember(tx, user);
+    await tx.update(members).set({ downloadAllotment: downloads }).where(eq(members.id, member.id));
+    await recordAudit(tx, {
+      actor,
+      action: 'user.allotment',
+      target: `member:${user.id}`,
+      before: { downloads: before?.downloadAllotment ?? null },
+      after: { downloads },
+    });
+    const [plan] = member.planId ? await tx.select().from(plans).where(eq(plans.id, member.planId)) : [];
+    return { plan: plan ?? null };
+  });
+  await ctx.reconcileDownloadSwitches();
+  return result;
+}
+
+const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
+
+export async function setMemberEmail(
+  ctx: AppContext,
+  actor: string,
+  user: DiscordUserRef,
+  address: string | null,
+) {
+  const email = address?.trim() || null;
+  if (email !== null && (email.length > 254 || !EMAIL.test(email))) {
+    throw new UserError(
+      '`address` is not an email address. Give one like name@example.org, or leave it out to remove it.',
+    );
+  }
+  await ctx.db.transaction(async (tx) => {
+    const before = await findMember(tx, user.id);
+    const member = await upsertMember(tx, user);
+    await tx.update(members).set({ email }).where(eq(members.id, member.id));
+    await recordAudit(tx, {
+      actor,
+      action: 'user.email',
+      target: `member:${user.id}`,
+      before: { email: before?.email ? 'set' : null },
+      after: { email: email ? 'set' : null },
+    });
+  });
+  return email;
+}
+
+export async function memberLinks(db: Db, memberId: number) {
+  return db
+    .select({
+      server: mediaServers.name,
+      platform: mediaServers.platform,
+      accountName: mediaAccounts.accountName,
+      accountId: mediaAccounts.accountId,
+    })
+    .from(mediaAccounts)
+    .innerJoin(mediaServers, eq(mediaServers.id, mediaAccounts.serverId))
+    .where(eq(mediaAccounts.memberId, memberId))
+    .orderBy(mediaServers.name);
+}

@@ -1,0 +1,159 @@
+import { asc, count, eq, sql } from 'drizzle-orm';
+import { recordAudit } from '../db/audit.ts';
+import type { Db } from '../db/client.ts';
+import { members, type Plan, plans } from '../db/schema.ts';
+import { UserError } from '../discord/errors.ts';
+
+export const NAME_MAX = 40;
+const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} _.+-]*$/u;
+
+export function validateName(kind: string, raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || name.length > NAME_MAX || !NAME_PATTERN.test(name)) {
+    throw new UserError(
+      `A ${kind} name must be 1–${NAME_MAX} characters: letters, digits, spaces, and _ . + - (starting with a letter or digit).`,
+    );
+  }
+  return name;
+}
+
+export async function findPlan(db: Db, name: string): Promise<Plan | undefined> {
+  const [plan] = await db
+    .select()
+    .from(plans)
+    .where(eq(sql`lower(${plans.name})`, name.trim().toLowerCase()));
+  return plan;
+}
+
+export async function requirePlan(db: Db, name: string): Promise<Plan> {
+  const plan = await findPlan(db, name);
+  if (!plan)
+    throw new UserError(
+      `There is no plan named “${name}”. See \`/plan list\` for the plans, or create it with \`/plan create\`.`,
+    );
+  return plan;
+}
+
+export interface PlanInput {
+  streams: number;
+  downloads: boolean;
+  weeklyDownloads: number | null;
+}
+
+function checkNumbers(input: Partial<PlanInput>): void {
+  if (
+    input.streams !== undefined &&
+    (!Number.isInteger(input.streams) || input.streams < 1 || input.streams > 100)
+  ) {
+    throw new UserError('`streams` must be a whole number from 1 to 100.');
+  }
+  if (
+    input.weeklyDownloads !== undefined &&
+    input.weeklyDownloads !== null &&
+    (!Number.isInteger(input.weeklyDownloads) || input.weeklyDownloads < 0 || input.weeklyDownloads > 10_000)
+  ) {
+    throw new UserError('`weekly-downloads` must be a whole number from 0 to 10000.');
+  }
+}
+
+export async function createPlan(db: Db, actor: string, rawName: string, input: PlanInput): Promise<Plan> {
+  const name = validateName('plan', rawName);
+  checkNumbers(input);
+  if (!input.downloads && input.weeklyDownloads !== null && input.weeklyDownloads > 0) {
+    throw new UserError(
+      'A plan without downloads cannot have weekly downloads: set `downloads` to true, or leave `weekly-downloads` out.',
+    );
+  }
+  if (await findPlan(db, name))
+    throw new UserError(`A plan named “${name}” already exists. Use \`/plan edit\` to change it.`);
+  return db.transaction(async (tx) => {
+    const [plan] = await tx
+      .insert(plans)
+      .values({
+        name,
+        streamCap: input.streams,
+        downloadsAllowed: input.downloads,
+        weeklyDownloads: input.weeklyDownloads,
+      })
+      .returning();
+    if (!plan) throw new Error('insert returned nothing');
+    await recordAudit(tx, { actor, action: 'plan.create', target: `plan:${name}`, after: plan });
+    return plan;
+  });
+}
+
+export async function editPlan(
+  db: Db,
+  actor: string,
+  rawName: string,
+  changes: Partial<PlanInput> & { newName?: string },
+): Promise<{ before: Plan; after: Plan }> {
+  const before = await requirePlan(db, rawName);
+  checkNumbers(changes);
+  const newName = changes.newName === undefined ? undefined : validateName('plan', changes.newName);
+  if (newName && newName.toLowerCase() !== before.name.toLowerCase() && (await findPlan(db, newName))) {
+    throw new UserError(`A plan named “${newName}” already exists.`);
+  }
+  const downloads = changes.downloads ?? before.downloadsAllowed;
+  const weekly = changes.weeklyDownloads !== undefined ? changes.weeklyDownloads : before.weeklyDownloads;
+  if (!downloads && weekly !== null && weekly > 0 && changes.weeklyDownloads !== undefined) {
+    throw new UserError(
+      'A plan without downloads cannot have weekly downloads: set `downloads` to true as well.',
+    );
+  }
+  if (
+    changes.streams === undefined &&
+    changes.downloads === undefined &&
+    changes.weeklyDownloads === undefined &&
+    newName === undefined
+  ) {
+    throw new UserError(
+      'Nothing to change: give at least one of `rename`, `streams`, `downloads`, `weekly-downloads`.',
+    );
+  }
+  return db.transaction(async (tx) => {
+    const [after] = await tx
+      .update(plans)
+      .set({
+        name: newName ?? before.name,
+        streamCap: changes.streams ?? before.streamCap,
+        downloadsAllowed: downloads,
+        weeklyDownloads: weekly,
+      })
+      .where(eq(plans.id, before.id))
+      .returning();
+    if (!after) throw new Error('update returned nothing');
+    await recordAudit(tx, { actor, action: 'plan.edit', target: `plan:${after.name}`, before, after });
+    return { before, after };
+  });
+}
+
+export async function deletePlan(db: Db, actor: string, rawName: string): Promise<Plan> {
+  const plan = await requirePlan(db, rawName);
+  const [row] = await db.select({ n: count() }).from(members).where(eq(members.planId, plan.id));
+  const n = row?.n ?? 0;
+  if (n > 0) {
+    throw new UserError(
+      `${n} member${n === 1 ? ' is' : 's are'} on “${plan.name}”. Move them to another plan with \`/user plan\` first.`,
+    );
+  }
+  await db.transaction(async (tx) => {
+    await tx.delete(plans).where(eq(plans.id, plan.id));
+    await recordAudit(tx, { actor, action: 'plan.delete', target: `plan:${plan.name}`, before: plan });
+  });
+  return plan;
+}
+
+export async function listPlans(db: Db): Promise<Array<Plan & { memberCount: number }>> {
+  const rows = await db
+    .select({ plan: plans, memberCount: count(members.id) })
+    .from(plans)
+    .leftJoin(members, eq(members.planId, plans.id))
+    .groupBy(plans.id)
+    .orderBy(asc(plans.streamCap), asc(plans.name));
+  return rows.map((r) => ({ ...r.plan, memberCount: Number(r.memberCount) }));
+}
+
+export async function planNames(db: Db): Promise<string[]> {
+  return (await db.select({ name: plans.name }).from(plans).orderBy(asc(plans.name))).map((r) => r.name);
+}

@@ -1,0 +1,204 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { recordAudit } from '../db/audit.ts';
+import type { Db } from '../db/client.ts';
+import { type MediaServerRow, mediaServers } from '../db/schema.ts';
+import { UserError } from '../discord/errors.ts';
+import { MediaServerError, type Platform, type ServerIdentity } from '../media/types.ts';
+import { registerSecret } from '../redact.ts';
+import { validateName } from './plans.ts';
+
+export const PLATFORM_LABEL: Record<Platform, string> = { plex: 'Plex', jellyfin: 'Jellyfin', emby: 'Emby' };
+
+const TOKEN_HELP: Record<Platform, string> = {
+  plex: 'Use the server owner’s Plex token (Plex Web → any item → Get Info → View XML: the X-Plex-Token in the address).',
+  jellyfin: 'Use an API key (Jellyfin Dashboard → API Keys → +).',
+  emby: 'Use an API key (Emby Settings → Advanced → API Keys → New API Key).',
+};
+
+/** Checks the address an admin typed: http(s), a host, no credentials or query (tokens belong in `token`). */
+export function normaliseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new UserError(
+      '`url` is not a valid address. Give the full address, e.g. `http://192.168.1.10:32400`.',
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UserError('`url` must start with http:// or https://.');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new UserError('`url` must not contain a user name, password or query: give the token in `token`.');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Turns a failed connection into what the admin should do about it. */
+export function explainConnectionError(platform: Platform, url: string, err: unknown): string {
+  if (!(err instanceof MediaServerError)) return `Could not check ${url}: unexpected error.`;
+  switch (err.kind) {
+    case 'unauthorized':
+      return `The ${PLATFORM_LABEL[platform]} server at ${url} refused the token. ${TOKEN_HELP[platform]}`;
+    case 'unreachable':
+      return `Could not connect to ${url}. Check the address and port, and that the bot’s machine can reach the server.`;
+    case 'timeout':
+      return `${url} did not answer in time. Check the address, or whether the server is overloaded.`;
+    case 'not-found':
+    case 'bad-response':
+      return `${url} answered, but not like a ${PLATFORM_LABEL[platform]} server. Check the address and the platform.`;
+    case 'server-error':
+      return `${url} answered with an error (${err.message.replace(/^.*: /, '')}). Try again when the server is healthy.`;
+  }
+}
+
+export async function findServer(db: Db, name: string): Promise<MediaServerRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(mediaServers)
+    .where(eq(sql`lower(${mediaServers.name})`, name.trim().toLowerCase()));
+  return row;
+}
+
+export async function requireServer(db: Db, name: string): Promise<MediaServerRow> {
+  const row = await findServer(db, name);
+  if (!row)
+    throw new UserError(
+      `There is no server named “${name}”. See \`/server list\`, or add it with \`/server add\`.`,
+    );
+  return row;
+}
+
+export const serverNames = async (db: Db) =>
+  (await db.select({ name: mediaServers.name }).from(mediaServers).orderBy(asc(mediaServers.name))).map(
+    (r) => r.name,
+  );
+
+export const listServers = (db: Db) => db.select().from(mediaServers).orderBy(asc(mediaServers.name));
+
+function identityColumns(identity: ServerIdentity, now: Date) {
+  return {
+    remoteId: identity.serverId,
+    version: identity.version,
+    premium: identity.premium,
+    canStopStreams: identity.canStopStreams,
+    stopUnavailableReason: identity.stopUnavailableReason,
+    status: 'up' as const,
+    statusReason: null,
+    statusSince: now,
+  };
+}
+
+export interface AddServerInput {
+  platform: Platform;
+  name: string;
+  url: string;
+  token: string;
+}
+
+export async function addServer(ctx: AppContext, actor: string, input: AddServerInput) {
+  const name = validateName('server', input.name);
+  const url = normaliseUrl(input.url);
+  const token = input.token.trim();
+  if (token.length < 8 || /\s/.test(token))
+    throw new UserError(`That token does not look right. ${TOKEN_HELP[input.platform]}`);
+  registerSecret(token);
+  if (await findServer(ctx.db, name))
+    throw new UserError(`A server named “${name}” already exists. Pick another name.`);
+  const all = await listServers(ctx.db);
+  const sameUrl = all.find((s) => s.url === url && s.platform === input.platform);
+  if (sameUrl) throw new UserError(`That server is already added as “${sameUrl.name}”.`);
+
+  let identity: ServerIdentity;
+  try {
+    identity = await ctx.media.connect(input.platform, url, token).identify();
+  } catch (err) {
+    throw new UserError(explainConnectionError(input.platform, url, err));
+  }
+  const now = ctx.clock();
+  const row = await ctx.db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(mediaServers)
+      .values({
+        name,
+        platform: input.platform,
+        url,
+        tokenEncrypted: ctx.media.encryptToken(token),
+        ...identityColumns(identity, now),
+        lastPollAt: null,
+      })
+      .returning();
+    if (!created) throw new Error('insert returned nothing');
+    await recordAudit(tx, {
+      actor,
+      action: 'server.add',
+      target: `server:${name}`,
+      after: { name, platform: input.platform, url, version: identity.version },
+    });
+    return created;
+  });
+  return { row, identity };
+}
+
+export async function removeServer(ctx: AppContext, actor: string, rawName: string): Promise<MediaServerRow> {
+  const row = await requireServer(ctx.db, rawName);
+  await ctx.db.transaction(async (tx) => {
+    await tx.delete(mediaServers).where(eq(mediaServers.id, row.id));
+    await recordAudit(tx, {
+      actor,
+      action: 'server.remove',
+      target: `server:${row.name}`,
+      before: { name: row.name, platform: row.platform, url: row.url },
+    });
+  });
+  return row;
+}
+
+/** Connects now; stores what was learnt. Answers the identity, or the reason it failed (not thrown). */
+export async function testServer(ctx: AppContext, rawName: string) {
+  const row = await requireServer(ctx.db, rawName);
+  try {
+    const identity = await ctx.media.forRow(row).identify();
+    await ctx.db
+      .update(mediaServers)
+      .set({
+        ...identityColumns(identity, row.status === 'up' ? (row.statusSince ?? ctx.clock()) : ctx.clock()),
+      })
+      .where(eq(mediaServers.id, row.id));
+    return { row, identity, problem: null };
+  } catch (err) {
+    return { row, identity: null, problem: explainConnectionError(row.platform, row.url, err) };
+  }
+}
+
+export async function setLogging(
+  ctx: AppContext,
+  actor: string,
+  rawName: string,
+  changes: { streams: boolean | null; downloads: boolean | null },
+): Promise<MediaServerRow> {
+  const row = await requireServer(ctx.db, rawName);
+  if (changes.streams === null && changes.downloads === null) {
+    throw new UserError('Nothing to change: give `streams`, `downloads`, or both.');
+  }
+  return ctx.db.transaction(async (tx) => {
+    const [after] = await tx
+      .update(mediaServers)
+      .set({
+        logStreams: changes.streams ?? row.logStreams,
+        logDownloads: changes.downloads ?? row.logDownloads,
+      })
+      .where(eq(mediaServers.id, row.id))
+      .returning();
+    if (!after) throw new Error('update returned nothing');
+    await recordAudit(tx, {
+      actor,
+      action: 'server.logging',
+      target: `server:${row.name}`,
+      before: { streams: row.logStreams, downloads: row.logDownloads },
+      after: { streams: after.logStreams, downloads: after.logDownloads },
+    });
+    return after;
+  });
+}

@@ -1,0 +1,56 @@
+import { eq } from 'drizzle-orm';
+import { recordAudit } from '../db/audit.ts';
+import type { Db } from '../db/client.ts';
+import { type Settings, settings } from '../db/schema.ts';
+
+export type Switch = 'enforceStreams' | 'enforceDownloads' | 'disableDownloads' | 'dryRun';
+
+export const SWITCH_LABEL: Record<Switch, string> = {
+  enforceStreams: 'Stream-cap enforcement',
+  enforceDownloads: 'Download-quota enforcement',
+  disableDownloads: 'Switch downloads off when over quota',
+  dryRun: 'Dry run (notify, never stop or switch)',
+};
+
+export async function getSettings(db: Db): Promise<Settings> {
+  const [row] = await db.select().from(settings).where(eq(settings.id, 1));
+  if (!row) throw new Error('settings row missing (migrations not applied?)');
+  return row;
+}
+
+export async function setSwitch(db: Db, actor: string, which: Switch, enabled: boolean): Promise<Settings> {
+  return db.transaction(async (tx) => {
+    const before = await getSettings(tx);
+    const [after] = await tx
+      .update(settings)
+      .set({ [which]: enabled, updatedAt: new Date() })
+      .where(eq(settings.id, 1))
+      .returning();
+    if (!after) throw new Error('settings update returned nothing');
+    await recordAudit(tx, {
+      actor,
+      action: `enforcement.${which}`,
+      target: 'settings',
+      before: before[which],
+      after: enabled,
+    });
+    return after;
+  });
+}
+
+export async function setAlertsChannel(db: Db, actor: string, channelId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const before = await getSettings(tx);
+    await tx
+      .update(settings)
+      .set({ alertsChannelId: channelId, updatedAt: new Date() })
+      .where(eq(settings.id, 1));
+    await recordAudit(tx, {
+      actor,
+      action: 'enforcement.alerts-channel',
+      target: 'settings',
+      before: before.alertsChannelId,
+      after: channelId,
+    });
+  });
+}

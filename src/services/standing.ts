@@ -1,0 +1,102 @@
+// A member's standing: what /quota shows them and /user info shows admins.
+import type { EmbedBuilder } from 'discord.js';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { breachEpisodes, downloadSwitches, plans } from '../db/schema.ts';
+import { COLORS, discordTime, embed, plain } from '../discord/reply.ts';
+import { progressBar } from '../policy/downloads.ts';
+import { type DiscordUserRef, findMember, memberLinks } from './members.ts';
+import { weeklyUsage } from './usage.ts';
+
+export async function memberInfoEmbed(
+  ctx: AppContext,
+  who: DiscordUserRef,
+  options: { forAdmins: boolean },
+): Promise<EmbedBuilder> {
+  const member = await findMember(ctx.db, who.id);
+  const links = member ? await memberLinks(ctx.db, member.id) : [];
+  const title = options.forAdmins ? `Standing of ${who.displayName}` : 'Your standing';
+  if (!member || (links.length === 0 && member.planId === null)) {
+    return embed(title, COLORS.warn).setDescription(
+      options.forAdmins
+        ? `<@${who.id}> is not linked to any media account and has no plan. Link them with \`/user link\`, then \`/user plan\`.`
+        : 'You are not linked to a media account yet, so Streamwarden does not know your plan. ' +
+            'Ask a server admin (someone with the Manage Server permission) to link you with `/user link`.',
+    );
+  }
+  const now = ctx.clock();
+  const [plan] = member.planId ? await ctx.db.select().from(plans).where(eq(plans.id, member.planId)) : [];
+  const e = embed(title, COLORS.info);
+  const usage = (await weeklyUsage(ctx.db, [{ member, plan: plan ?? null }], now, ctx.config.timezone)).get(
+    member.id,
+  );
+  const cycle = ctx.lastCycle();
+  const streamsNow = cycle?.streamsByMember.get(member.id) ?? 0;
+
+  e.addFields({
+    name: 'Plan',
+    value: plan ? `**${plain(plan.name)}**` : 'None yet: ask an admin to put you on a plan (`/user plan`).',
+    inline: true,
+  });
+  if (plan) {
+    e.addFields({
+      name: 'Streams',
+      value: cycle
+        ? `${streamsNow} of ${plan.streamCap} at once\n(as of ${discordTime(cycle.startedAt, 'R')})`
+        : `up to ${plan.streamCap} at once\n(not checked yet)`,
+      inline: true,
+    });
+  }
+  if (usage) {
+    const left = Math.max(0, usage.allotment - usage.used);
+    const downloads =
+      plan && !plan.downloadsAllowed
+        ? 'Your plan does not include downloads.'
+        : `${progressBar(usage.used, usage.allotment)} **${usage.used} of ${usage.allotment}** used, ${left} left\n` +
+          `Week resets ${discordTime(usage.weekEnd, 'R')} (${discordTime(usage.weekEnd, 'f')})`;
+    e.addFields({ name: 'Downloads this week', value: downloads });
+  }
+  const switches = await ctx.db
+    .select()
+    .from(downloadSwitches)
+    .where(eq(downloadSwitches.memberId, member.id));
+  const off = switches.filter((s) => s.state !== 'disable-failed');
+  if (off.length > 0) {
+    const until = new Date(Math.max(...off.map((s) => s.until.getTime())));
+    e.addFields({
+      name: 'Downloads switched off',
+      value: `Until ${discordTime(until, 'f')} (${discordTime(until, 'R')}), when your week resets.`,
+    });
+  }
+  if (options.forAdmins) {
+    e.addFields({
+      name: 'Linked accounts',
+      value:
+        links.length > 0
+          ? links.map((l) => `• **${plain(l.server)}**: ${plain(l.accountName)}`).join('\n')
+          : 'none',
+    });
+    if (member.downloadAllotment !== null) {
+      e.addFields({
+        name: 'Personal allotment',
+        value: `${member.downloadAllotment} a week (overrides the plan)`,
+        inline: true,
+      });
+    }
+    e.addFields({ name: 'Email', value: member.email ? plain(member.email) : 'not set', inline: true });
+    const [open] = await ctx.db
+      .select()
+      .from(breachEpisodes)
+      .where(and(eq(breachEpisodes.memberId, member.id), isNull(breachEpisodes.closedAt)));
+    if (open)
+      e.addFields({ name: 'Stream limit', value: `Over the cap since ${discordTime(open.openedAt, 'R')}` });
+    const failed = switches.filter((s) => s.lastError);
+    if (failed.length > 0) {
+      e.addFields({
+        name: 'Switch problems',
+        value: failed.map((s) => `• ${plain(s.lastError ?? '')} (${s.attempts} tries)`).join('\n'),
+      });
+    }
+  }
+  return e;
+}

@@ -1,0 +1,215 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  RESTPutAPIApplicationCommandsJSONBody,
+  RESTPutAPIApplicationGuildCommandsJSONBody,
+} from 'discord-api-types/v10';
+import { GatewayIntentBits } from 'discord-api-types/v10';
+import { Gateway } from './gateway.ts';
+import { buildInteraction, type InteractionRequest } from './interactions.ts';
+import { channelPayload } from './payloads.ts';
+import { createRestHandler } from './rest.ts';
+import { DoubleState } from './state.ts';
+import type {
+  AutocompleteChoice,
+  AutocompleteOptions,
+  DiscordDoubleOptions,
+  DoubleChannel,
+  DoubleUser,
+  InteractionReply,
+  InvokeOptions,
+  RecordedMessage,
+  RecordedRequest,
+} from './types.ts';
+import { InteractionTracker } from './webhooks.ts';
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/**
+ * Loopback Discord (REST under /api/v10 + gateway WebSocket) for the real discord.js Client:
+ * `new Client({ intents, rest: { api: double.apiUrl, retries: 0, timeout: 2000 } })`.
+ * Always `await client.destroy()` before `await double.stop()`, or @discordjs/ws keeps reconnecting.
+ */
+export class DiscordDouble {
+  readonly apiUrl: string;
+  private readonly state: DoubleState;
+  private readonly tracker: InteractionTracker;
+  private readonly gateway: Gateway;
+
+  private constructor(
+    private readonly server: Server,
+    state: DoubleState,
+    tracker: InteractionTracker,
+    gateway: Gateway,
+  ) {
+    const { port } = server.address() as AddressInfo;
+    this.apiUrl = `http://127.0.0.1:${port}/api`;
+    this.state = state;
+    this.tracker = tracker;
+    this.gateway = gateway;
+  }
+
+  static async start(options: DiscordDoubleOptions = {}): Promise<DiscordDouble> {
+    const state = new DoubleState(options);
+    const tracker = new InteractionTracker(state);
+    let gatewayUrl = '';
+    const gateway = new Gateway(state, () => gatewayUrl);
+    const handle = createRestHandler(state, tracker, () => gatewayUrl);
+    const server = createServer((req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: `DiscordDouble: ${(error as Error).message}`, code: 0 }));
+      });
+    });
+    server.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname === '/gateway')
+        gateway.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    gatewayUrl = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/gateway`;
+    return new DiscordDouble(server, state, tracker, gateway);
+  }
+
+  get token(): string {
+    return this.state.token;
+  }
+  get guildId(): string {
+    return this.state.guildId;
+  }
+  get applicationId(): string {
+    return this.state.applicationId;
+  }
+  get botUser(): DoubleUser {
+    return this.state.botUser;
+  }
+  get ownerId(): string {
+    return this.state.ownerId;
+  }
+  /** Every REST request, in order (cleared by clearRecords). */
+  get requests(): RecordedRequest[] {
+    return this.state.requests;
+  }
+  /** How many times the guild's commands were written with PUT. */
+  get commandWrites(): number {
+    return this.state.commandWrites;
+  }
+  /** Guild text/voice/category channels, in position order. */
+  get channels(): Array<Required<DoubleChannel>> {
+    return [...this.state.channels.values()];
+  }
+
+  /** The last definitions PUT (or created with POST) for the guild, as the bot sent them. */
+  guildCommands(): RESTPutAPIApplicationGuildCommandsJSONBody | null {
+    return this.state.guildCommandDefs;
+  }
+  globalCommands(): RESTPutAPIApplicationCommandsJSONBody | null {
+    return this.state.globalCommandDefs;
+  }
+
+  /** Adds a guild member; a connected client with the GuildMembers intent gets GUILD_MEMBER_ADD. */
+  addMember(user: DoubleUser): void {
+    this.state.addMember(user);
+    this.gateway.memberAdded(user.id);
+  }
+
+  /** Adds a guild channel; a connected client gets CHANNEL_CREATE. */
+  addChannel(channel: DoubleChannel): void {
+    const stored = this.state.addChannel(channel);
+    this.gateway.dispatch('CHANNEL_CREATE', channelPayload(this.state, stored), GatewayIntentBits.Guilds);
+  }
+
+  /** Resolves once a client has identified and received READY + GUILD_CREATE. */
+  waitForReady(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    return this.gateway.waitForReady(timeoutMs);
+  }
+
+  /** Closes the client's gateway connection with a resumable code; discord.js reconnects and RESUMEs. */
+  disconnectGateway(code = 4000): void {
+    this.gateway.disconnect(code);
+  }
+
+  /**
+   * Dispatches a chat-input INTERACTION_CREATE built from the registered definitions and resolves with the bot's
+   * answer: a type 4/9 callback, or (after a type 5 deferral) the first edit of @original or first follow-up.
+   * The returned object keeps updating with later edits and follow-ups.
+   */
+  async invoke(opts: InvokeOptions): Promise<InteractionReply> {
+    const outcome = await this.dispatchInteraction({ ...opts, kind: 'command' }, opts.timeoutMs);
+    if (!('reply' in outcome)) throw new Error('DiscordDouble: command interaction answered with choices');
+    return outcome.reply;
+  }
+
+  /** Dispatches an autocomplete interaction (type 4, focused option marked) and resolves with the bot's choices. */
+  async autocomplete(opts: AutocompleteOptions): Promise<AutocompleteChoice[]> {
+    const outcome = await this.dispatchInteraction({ ...opts, kind: 'autocomplete' }, opts.timeoutMs);
+    if (!('choices' in outcome)) throw new Error('DiscordDouble: autocomplete answered without choices');
+    return outcome.choices;
+  }
+
+  private async dispatchInteraction(
+    request: InteractionRequest,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<{ reply: InteractionReply } | { choices: AutocompleteChoice[] }> {
+    const built = buildInteraction(this.state, request);
+    const started = Date.now();
+    await this.gateway.waitForReady(timeoutMs);
+    return new Promise((resolve, reject) => {
+      const remaining = Math.max(1, timeoutMs - (Date.now() - started));
+      const timer = setTimeout(() => {
+        this.tracker.forget(built.token);
+        const seen = tracked.events.length > 0 ? tracked.events.join('; ') : 'nothing';
+        reject(
+          new Error(
+            `DiscordDouble: ${request.kind} ${built.label} (interaction ${built.id}) got no final answer within ${timeoutMs} ms; received: ${seen}`,
+          ),
+        );
+      }, remaining);
+      const tracked = this.tracker.track(built, request.kind, request.user, (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      });
+      if (!this.gateway.dispatch('INTERACTION_CREATE', built.payload)) {
+        clearTimeout(timer);
+        this.tracker.forget(built.token);
+        reject(new Error('DiscordDouble: no gateway connection to dispatch the interaction on'));
+      }
+    });
+  }
+
+  /** Messages the bot posted in that user's DM channel. */
+  dmsTo(userId: string): RecordedMessage[] {
+    const channelId = this.state.dmChannelByUser.get(userId);
+    return channelId === undefined ? [] : this.state.channelMessages(channelId);
+  }
+
+  /** Messages the bot posted with POST /channels/{id}/messages (interaction replies are not included). */
+  messagesIn(channelId: string): RecordedMessage[] {
+    return this.state.channelMessages(channelId);
+  }
+
+  /** From now on, messages to this user's DM channel fail with 403 / 50007 (DMs closed or bot blocked). */
+  closeDms(userId: string): void {
+    this.state.closedDms.add(userId);
+  }
+
+  openDms(userId: string): void {
+    this.state.closedDms.delete(userId);
+  }
+
+  /** Forgets recorded requests and channel/DM messages (interaction replies already returned stay live). */
+  clearRecords(): void {
+    this.state.clearRecords();
+  }
+
+  async stop(): Promise<void> {
+    this.gateway.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}

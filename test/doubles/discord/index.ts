@@ -1,0 +1,15 @@
+export { DiscordDouble } from './double.ts';
+export { HEARTBEAT_INTERVAL_MS } from './gateway.ts';
+export { ALL_PERMISSIONS, BASIC_PERMISSIONS } from './state.ts';
+export type {
+  AutocompleteChoice,
+  AutocompleteOptions,
+  DiscordDoubleOptions,
+  DoubleChannel,
+  DoubleUser,
+  InteractionFollowUp,
+  InteractionReply,
+  InvokeOptions,
+  RecordedMessage,
+  RecordedRequest,
+} from './types.ts';

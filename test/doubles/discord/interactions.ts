@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { ApplicationCommandOptionType, ApplicationCommandType, InteractionType } from 'discord-api-types/v10';
+import { channelPayload, memberPayload, userPayload } from './payloads.ts';
+import type { CommandDefinition, DoubleState } from './state.ts';
+import { ALL_PERMISSIONS, BASIC_PERMISSIONS } from './state.ts';
+
+type OptionValue = string | number | boolean;
+
+export interface InteractionRequest {
+  kind: 'command' | 'autocomplete';
+  user: string;
+  command: string;
+  subcommand?: string;
+  group?: string;
+  options?: Record<string, OptionValue>;
+  focused?: string;
+  admin?: boolean;
+  channelId?: string;
+}
+
+export interface BuiltInteraction {
+  id: string;
+  token: string;
+  channelId: string;
+  /** e.g. `/cap set` — used in error messages. */
+  label: string;
+  payload: Record<string, unknown>;
+}
+
+/** The subset of an option definition the double reads (definitions arrive as plain JSON). */
+interface OptionSpec {
+  type: number;
+  name: string;
+  required?: boolean;
+  autocomplete?: boolean;
+  choices?: ReadonlyArray<{ name: string; value: string | number }>;
+  min_value?: number;
+  max_value?: number;
+  min_length?: number;
+  max_length?: number;
+  channel_types?: readonly number[];
+  options?: readonly OptionSpec[];
+}
+
+const T = ApplicationCommandOptionType;
+const CHANNEL_TYPE_NUMBERS = { text: 0, voice: 2, category: 4 } as const;
+
+function fail(message: string): never {
+  throw new Error(`DiscordDouble: ${message}`);
+}
+
+function findCommand(
+  state: DoubleState,
+  name: string,
+): { def: CommandDefinition; scope: 'guild' | 'global' } {
+  const isChatInput = (def: CommandDefinition) =>
+    def.name === name && (def.type ?? ApplicationCommandType.ChatInput) === ApplicationCommandType.ChatInput;
+  const guildDef = state.guildCommandDefs?.find(isChatInput);
+  if (guildDef) return { def: guildDef, scope: 'guild' };
+  const globalDef = state.globalCommandDefs?.find(isChatInput);
+  if (globalDef) return { def: globalDef, scope: 'global' };
+  const known = [...(state.guildCommandDefs ?? []), ...(state.globalCommandDefs ?? [])].map((d) => d.name);
+  return fail(`command /${name} is not registered (registered: ${known.join(', ') || 'none'})`);
+}
+
+function names(options: readonly OptionSpec[] | undefined, types: number[]): string {
+  return (
+    (options ?? [])
+      .filter((o) => types.includes(o.type))
+      .map((o) => o.name)
+      .join(', ') || 'none'
+  );
+}
+
+/** Walks group → subcommand and returns the leaf's option definitions plus the nesting wrapper. */
+function resolveLeaf(req: InteractionRequest, def: CommandDefinition) {
+  const top = ('options' in def ? (def.options ?? []) : []) as readonly OptionSpec[];
+  const child = (list: readonly OptionSpec[] | undefined, type: number, name: string, where: string) =>
+    list?.find((o) => o.type === type && o.name === name) ??
+    fail(
+      `${where} has no ${type === T.SubcommandGroup ? 'group' : 'subcommand'} "${name}" (has: ${names(list, [type])})`,
+    );
+  if (req.group !== undefined) {
+    if (req.subcommand === undefined) fail(`/${req.command} ${req.group}: a group needs a subcommand`);
+    const group = child(top, T.SubcommandGroup, req.group, `/${req.command}`);
+    const sub = child(group.options, T.Subcommand, req.subcommand, `/${req.command} ${req.group}`);
+    const wrap = (options: unknown[]) => [
+      {
+        type: T.SubcommandGroup,
+        name: group.name,
+        options: [{ type: T.Subcommand, name: sub.name, options }],
+      },
+    ];
+    return { specs: sub.options ?? [], wrap, label: `/${req.command} ${req.group} ${req.subcommand}` };
+  }
+  if (req.subcommand !== undefined) {
+    const sub = child(top, T.Subcommand, req.subcommand, `/${req.command}`);
+    const wrap = (options: unknown[]) => [{ type: T.Subcommand, name: sub.name, options }];
+    return { specs: sub.options ?? [], wrap, label: `/${req.command} ${req.subcommand}` };
+  }
+  if (top.some((o) => o.type === T.Subcommand || o.type === T.SubcommandGroup)) {
+    fail(
+      `/${req.command} needs a subcommand or group (has: ${names(top, [T.Subcommand, T.SubcommandGroup])})`,
+    );
+  }
+  return { specs: top, wrap: (options: unknown[]) => options, label: `/${req.command}` };
+}
+
+interface Resolved {
+  users: Record<string, unknown>;
+  members: Record<string, unknown>;
+  channels: Record<string, unknown>;
+  roles: Record<string, unknown>;
+}
+
+/** Checks a value the way Discord's client would let a user enter it, and fills `resolved` for entities. */
+function checkValue(
+  state: DoubleState,
+  spec: OptionSpec,
+  value: OptionValue,
+  resolved: Resolved,
+  where: string,
+) {
+  function bad(why: string): never {
+    return fail(`${where} option "${spec.name}": ${why} (got ${JSON.stringify(value)})`);
+  }
+  const resolveUser = (id: string) => {
+    const user = state.users.get(id) ?? bad('unknown user id');
+    resolved.users[id] = userPayload(user);
+    const member = state.members.get(id);
+    if (member) {
+      const { user: _user, deaf: _deaf, mute: _mute, ...rest } = memberPayload(member);
+      resolved.members[id] = { ...rest, permissions: BASIC_PERMISSIONS };
+    }
+  };
+  switch (spec.type) {
+    case T.String:
+      if (typeof value !== 'string') bad('expected a string');
+      if (spec.min_length !== undefined && value.length < spec.min_length)
+        bad(`shorter than ${spec.min_length}`);
+      if (spec.max_length !== undefined && value.length > spec.max_length)
+        bad(`longer than ${spec.max_length}`);
+      break;
+    case T.Integer:
+    case T.Number:
+      if (typeof value !== 'number' || !Number.isFinite(value)) bad('expected a number');
+      if (spec.type === T.Integer && !Number.isInteger(value)) bad('expected an integer');
+      if (spec.min_value !== undefined && value < spec.min_value) bad(`below min_value ${spec.min_value}`);
+      if (spec.max_value !== undefined && value > spec.max_value) bad(`above max_value ${spec.max_value}`);
+      break;
+    case T.Boolean:
+      if (typeof value !== 'boolean') bad('expected a boolean');
+      break;
+    case T.User:
+      resolveUser(typeof value === 'string' ? value : bad('expected a user id'));
+      break;
+    case T.Channel: {
+      const channel = state.channels.get(String(value)) ?? bad('unknown channel id');
+      if (spec.channel_types && !spec.channel_types.includes(CHANNEL_TYPE_NUMBERS[channel.type])) {
+        bad(`channel type not in channel_types [${spec.channel_types.join(', ')}]`);
+      }
+      const { id, name, type, parent_id } = channelPayload(state, channel) as unknown as Record<
+        string,
+        unknown
+      >;
+      resolved.channels[channel.id] = { id, name, type, parent_id, permissions: BASIC_PERMISSIONS };
+      break;
+    }
+    case T.Role:
+    case T.Mentionable:
+      if (value === state.guildId) resolved.roles[value] = { id: value, name: '@everyone', permissions: '0' };
+      else if (spec.type === T.Mentionable) resolveUser(String(value));
+      else bad('the double only knows the @everyone role (id = guild id)');
+      break;
+    default:
+      bad(`option type ${spec.type} is not supported by the double`);
+  }
+  if (spec.choices && !spec.choices.some((c) => c.value === value)) {
+    bad(`not one of the choices ${spec.choices.map((c) => JSON.stringify(c.value)).join(', ')}`);
+  }
+}
+
+/** Builds a real INTERACTION_CREATE payload (type 2 command or type 4 autocomplete) from the registered definitions. */
+export function buildInteraction(state: DoubleState, req: InteractionRequest): BuiltInteraction {
+  const member =
+    state.members.get(req.user) ?? fail(`user ${req.user} is not a member of guild ${state.guildId}`);
+  const channel =
+    req.channelId === undefined
+      ? state.firstTextChannel()
+      : (state.channels.get(req.channelId) ?? fail(`unknown channel ${req.channelId}`));
+  const { def, scope } = findCommand(state, req.command);
+  const { specs, wrap, label } = resolveLeaf(req, def);
+  const given: Record<string, OptionValue> = { ...req.options };
+  if (req.kind === 'autocomplete') {
+    const focused = req.focused ?? fail(`${label}: autocomplete needs a focused option`);
+    const spec = specs.find((s) => s.name === focused) ?? fail(`${label} has no option "${focused}"`);
+    if (!spec.autocomplete) fail(`${label} option "${focused}" is not declared with autocomplete: true`);
+    given[focused] ??= '';
+  }
+  for (const name of Object.keys(given)) {
+    if (!specs.some((s) => s.name === name))
+      fail(`${label} has no option "${name}" (has: ${names(specs, [])})`);
+  }
+  const resolved: Resolved = { users: {}, members: {}, channels: {}, roles: {} };
+  const options: unknown[] = [];
+  for (const spec of specs) {
+    const value = given[spec.name];
+    if (value === undefined) {
+      if (spec.required && req.kind === 'command') fail(`${label}: required option "${spec.name}" missing`);
+      continue;
+    }
+    if (req.kind === 'autocomplete' && spec.name === req.focused) {
+      options.push({ name: spec.name, type: spec.type, value: String(value), focused: true });
+      continue;
+    }
+    checkValue(state, spec, value, resolved, label);
+    options.push({ name: spec.name, type: spec.type, value });
+  }
+  const resolvedPart = Object.fromEntries(
+    Object.entries(resolved).filter(([, v]) => Object.keys(v).length > 0),
+  );
+  const permissions = (req.admin ?? req.user === state.ownerId) ? ALL_PERMISSIONS : BASIC_PERMISSIONS;
+  const id = state.nextId();
+  const token = `aW50ZXJhY3Rpb24.${id}.${randomBytes(24).toString('base64url')}`;
+  const payload = {
+    id,
+    application_id: state.applicationId,
+    type:
+      req.kind === 'command'
+        ? InteractionType.ApplicationCommand
+        : InteractionType.ApplicationCommandAutocomplete,
+    token,
+    version: 1,
+    data: {
+      id: state.commandId(scope, def.name),
+      name: def.name,
+      type: ApplicationCommandType.ChatInput,
+      ...(scope === 'guild' ? { guild_id: state.guildId } : {}),
+      options: wrap(options),
+      ...(Object.keys(resolvedPart).length > 0 ? { resolved: resolvedPart } : {}),
+    },
+    guild_id: state.guildId,
+    guild: { id: state.guildId, locale: 'en-US', features: [] },
+    // discord.js reads channelId from `channel.id`; `channel_id` is deprecated but still sent by Discord.
+    channel_id: channel.id,
+    channel: { ...channelPayload(state, channel), permissions },
+    member: { ...memberPayload(member), permissions },
+    app_permissions: BASIC_PERMISSIONS,
+    locale: 'en-US',
+    guild_locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: { '0': state.guildId },
+    context: 0,
+    attachment_size_limit: 26214400,
+  };
+  return { id, token, channelId: channel.id, label, payload };
+}

@@ -1,0 +1,98 @@
+import { apiError, messageFields, validateMessage } from './message-body.ts';
+import { messagePayload } from './payloads.ts';
+import type { Route, RouteContext } from './rest.ts';
+import type { StoredMessage } from './state.ts';
+
+/** POST /channels/{id}/messages: guild text/voice channels and DM channels opened via POST /users/@me/channels. */
+function createMessage(ctx: RouteContext) {
+  const { state } = ctx;
+  const channelId = ctx.params[0] ?? '';
+  const guildChannel = state.channels.get(channelId);
+  const recipient = state.dmRecipient(channelId);
+  if (!guildChannel && recipient === undefined) return apiError(404, 10003, 'Unknown Channel');
+  if (guildChannel?.type === 'category')
+    return apiError(400, 50008, 'Cannot send messages in a non-text channel');
+  if (recipient !== undefined && state.closedDms.has(recipient)) {
+    return apiError(403, 50007, 'Cannot send messages to this user');
+  }
+  const fields = messageFields(ctx.json, ctx.files);
+  const invalid = validateMessage(fields, true);
+  if (invalid) return invalid;
+  const message: StoredMessage = {
+    id: state.nextId(),
+    channelId,
+    content: fields.content ?? null,
+    embeds: fields.embeds ?? [],
+    components: fields.components ?? [],
+    allowedMentions: fields.allowedMentions,
+    flags: fields.flags ?? 0,
+    files: fields.files,
+    timestamp: new Date().toISOString(),
+    editedTimestamp: null,
+  };
+  state.storeMessage(message);
+  return { status: 200, body: messagePayload(state, message) };
+}
+
+/** PATCH /channels/{id}/messages/{id}: edits a message posted earlier (e.g. an alert updated in place). */
+function editMessage(ctx: RouteContext) {
+  const message = ctx.state.findMessage(ctx.params[0] ?? '', ctx.params[1] ?? '');
+  if (!message) return apiError(404, 10008, 'Unknown Message');
+  const fields = messageFields(ctx.json, ctx.files);
+  const invalid = validateMessage(fields, false);
+  if (invalid) return invalid;
+  if ('content' in fields) message.content = fields.content ?? null;
+  if (fields.embeds) message.embeds = fields.embeds;
+  if (fields.components) message.components = fields.components;
+  if ('allowedMentions' in fields) message.allowedMentions = fields.allowedMentions;
+  message.editedTimestamp = new Date().toISOString();
+  return { status: 200, body: messagePayload(ctx.state, message) };
+}
+
+const WEBHOOK_MESSAGE = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/;
+
+export function messageRoutes(): Route[] {
+  return [
+    { method: 'POST', pattern: /^\/channels\/(\d+)\/messages$/, auth: true, handle: createMessage },
+    { method: 'PATCH', pattern: /^\/channels\/(\d+)\/messages\/(\d+)$/, auth: true, handle: editMessage },
+    {
+      method: 'POST',
+      pattern: /^\/interactions\/(\d+)\/([^/]+)\/callback$/,
+      auth: false,
+      handle: ({ tracker, params, query, json, files }) =>
+        tracker.callback(
+          params[0] ?? '',
+          params[1] ?? '',
+          json,
+          files,
+          query.get('with_response') === 'true',
+        ),
+    },
+    {
+      method: 'PATCH',
+      pattern: WEBHOOK_MESSAGE,
+      auth: false,
+      handle: ({ tracker, params: [app = '', token = '', id = ''], json, files }) =>
+        tracker.edit(app, token, id, json, files),
+    },
+    {
+      method: 'GET',
+      pattern: WEBHOOK_MESSAGE,
+      auth: false,
+      handle: ({ tracker, params: [app = '', token = '', id = ''] }) => tracker.get(app, token, id),
+    },
+    {
+      method: 'DELETE',
+      pattern: WEBHOOK_MESSAGE,
+      auth: false,
+      handle: ({ tracker, params: [app = '', token = '', id = ''] }) => tracker.delete(app, token, id),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/webhooks\/(\d+)\/([^/]+)$/,
+      auth: false,
+      handle: ({ tracker, params: [app = '', token = ''], json, files }) =>
+        tracker.followUp(app, token, json, files),
+    },
+  ];
+}

@@ -1,0 +1,111 @@
+import type { APIEmbed } from 'discord-api-types/v10';
+
+export interface DoubleUser {
+  id: string;
+  username: string;
+  globalName?: string | null;
+  bot?: boolean;
+}
+
+/** Guild channel known to the double. `type` defaults to `'text'`. */
+export interface DoubleChannel {
+  id: string;
+  name: string;
+  type?: 'text' | 'voice' | 'category';
+}
+
+export interface DiscordDoubleOptions {
+  guildId?: string;
+  applicationId?: string;
+  /** Defaults to a bot user whose id equals the application id (as on Discord). */
+  botUser?: DoubleUser;
+  token?: string;
+  /** Guild owner. When not among `members` it is added as a member (username `guild-owner`). */
+  ownerId?: string;
+  /** Guild members besides the bot. */
+  members?: DoubleUser[];
+  /** Default: text channels `general` and `alerts`. */
+  channels?: DoubleChannel[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Decoded path without the `/api/v10` prefix, e.g. `/webhooks/1/abc/messages/@original`. */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  /** Parsed JSON, or the raw string (multipart uploads, invalid JSON), or null when empty. */
+  body: unknown;
+}
+
+/** A message the bot posted (channel message, DM, interaction reply or follow-up). */
+export interface RecordedMessage {
+  id: string;
+  content: string | null;
+  embeds: APIEmbed[];
+  components: unknown[];
+  allowedMentions: unknown;
+  /** File names of multipart uploads. */
+  files: string[];
+}
+
+export interface InteractionFollowUp {
+  id: string;
+  content: string | null;
+  embeds: APIEmbed[];
+  ephemeral: boolean;
+  allowedMentions: unknown;
+}
+
+/** Live view of how the bot answered one interaction; keeps updating after `invoke` resolves. */
+export interface InteractionReply {
+  /** True when the first callback was type 5 (deferred channel message). */
+  deferred: boolean;
+  /** flags & 64 on the callback or on an edit. */
+  ephemeral: boolean;
+  content: string | null;
+  embeds: APIEmbed[];
+  components: unknown[];
+  /** `allowed_mentions` of the latest body that set it, as sent. */
+  allowedMentions: unknown;
+  followUps: InteractionFollowUp[];
+  /** Every body the bot sent for this interaction (callbacks, edits, follow-ups), in order. */
+  raw: unknown[];
+  /** Data of a type 9 (modal) callback, when the bot answered with a modal. */
+  modal: unknown;
+  /** True after DELETE …/messages/@original. */
+  deleted: boolean;
+}
+
+export interface InvokeOptions {
+  /** Invoking member's user id (must be a guild member). */
+  user: string;
+  command: string;
+  subcommand?: string;
+  group?: string;
+  /** User, channel and role options are given as ids. */
+  options?: Record<string, string | number | boolean>;
+  /** Default: true for the guild owner, false otherwise. */
+  admin?: boolean;
+  /** Default: the first text channel. */
+  channelId?: string;
+  timeoutMs?: number;
+}
+
+export interface AutocompleteOptions {
+  user: string;
+  command: string;
+  subcommand?: string;
+  group?: string;
+  options?: Record<string, string | number | boolean>;
+  /** Name of the focused option; its value defaults to `''` when absent from `options`. */
+  focused: string;
+  admin?: boolean;
+  channelId?: string;
+  timeoutMs?: number;
+}
+
+export interface AutocompleteChoice {
+  name: string;
+  value: string | number;
+}

@@ -1,0 +1,249 @@
+// Loopback Plex Media Server double. It answers with the shapes real PMS sends (reference
+// /work/shared/reference/media-server-apis.md P1–P4): XML by default, JSON on `Accept: application/json`,
+// `Video`/`Track` session items in XML but `Metadata[]` in JSON, string attributes in XML but typed values in
+// JSON, and the HTML 401 body PMS sends for a bad token (ljunkie/plexWatch #127).
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  accountElements,
+  activityElement,
+  type Element,
+  htmlPage,
+  type PlexAccountSpec,
+  type PlexActivitySpec,
+  type PlexSessionSpec,
+  renderJson,
+  renderXml,
+  sessionElement,
+} from './plex-payloads.ts';
+
+export type { PlexAccountSpec, PlexActivitySpec, PlexSessionSpec };
+
+export type PlexFault = null | 'unauthorized' | 'server-error' | 'hang' | 'garbage';
+
+export interface PlexDoubleOptions {
+  token?: string;
+  /** myPlexSubscription: whether the owner has Plex Pass (stops are refused with 401 without it). */
+  premium?: boolean;
+  /** 'xml-only' ignores `Accept: application/json`, as older servers and some proxies do. */
+  format?: 'negotiate' | 'xml-only';
+  /** Reads of /status/sessions that still report a terminated session (Tracearr #314/#357). */
+  lingerReads?: number;
+  /** Methods the terminate route accepts; others get 405. */
+  terminateMethods?: Array<'GET' | 'POST'>;
+  friendlyName?: string;
+  machineIdentifier?: string;
+  version?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  accept: string | null;
+  clientIdentifier: string | null;
+  product: string | null;
+  /** Format of a 200 answer with a body; null for errors and empty answers. */
+  answeredAs: 'xml' | 'json' | null;
+}
+
+export interface PlexDouble {
+  readonly url: string;
+  readonly token: string;
+  readonly machineIdentifier: string;
+  fault: PlexFault;
+  premium: boolean;
+  readonly terminations: Array<{ sessionId: string; reason: string | null; method: string }>;
+  readonly requests: RecordedRequest[];
+  setSessions(sessions: PlexSessionSpec[]): void;
+  setActivities(activities: PlexActivitySpec[]): void;
+  /** The nameless system account id 0 is always listed first, as on a real server. */
+  setAccounts(accounts: PlexAccountSpec[]): void;
+  stop(): Promise<void>;
+}
+
+interface LiveSession {
+  element: Element;
+  sessionId: string | null;
+  /** Reads left before a terminated session disappears; null while it has not been terminated. */
+  lingerLeft: number | null;
+}
+
+interface Reply {
+  status: number;
+  contentType: string | null;
+  body: string;
+}
+
+const XML_TYPE = 'text/xml;charset=utf-8';
+const JSON_TYPE = 'application/json';
+
+function headerValue(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : null;
+}
+
+/** PMS error pages are bare HTML, e.g. `<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>`. */
+function htmlReply(status: number, title: string): Reply {
+  return { status, contentType: 'text/html', body: htmlPage(status, title) };
+}
+
+export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<PlexDouble> {
+  const token = options.token ?? 'pms-token-9f8e7d6c5b4a';
+  const machineIdentifier = options.machineIdentifier ?? '6a2e7f0c9d1b4e3a8c5f2d7e1b0a9c8d7e6f5a4b';
+  const terminateMethods = options.terminateMethods ?? ['GET', 'POST'];
+  const version = options.version ?? '1.40.2.8395-c67dce28e';
+  let sessions: LiveSession[] = [];
+  let activities: Element[] = [];
+  let accounts: Element[] = accountElements([{ id: 1, name: 'owner' }]);
+
+  const double: PlexDouble = {
+    url: '',
+    token,
+    machineIdentifier,
+    fault: null,
+    premium: options.premium ?? true,
+    terminations: [],
+    requests: [],
+    setSessions(specs) {
+      sessions = specs.map((spec, index) => {
+        const sessionId =
+          spec.session === null ? null : (spec.session?.id ?? randomBytes(12).toString('hex'));
+        return { element: sessionElement(spec, sessionId, index), sessionId, lingerLeft: null };
+      });
+    },
+    setActivities(specs) {
+      activities = specs.map(activityElement);
+    },
+    setAccounts(specs) {
+      accounts = accountElements(specs);
+    },
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  function container(attrs: Element['attrs'], children: Element[]): Element {
+    return { tag: 'MediaContainer', attrs: { size: children.length, ...attrs }, children };
+  }
+
+  function rootElement(): Element {
+    return {
+      tag: 'MediaContainer',
+      attrs: {
+        size: 3,
+        allowCameraUpload: true,
+        allowChannelAccess: true,
+        allowSharing: true,
+        allowSync: true,
+        friendlyName: options.friendlyName ?? 'Basement PMS',
+        machineIdentifier,
+        multiuser: true,
+        myPlex: true,
+        myPlexMappingState: 'mapped',
+        myPlexSigninState: 'ok',
+        myPlexSubscription: double.premium,
+        myPlexUsername: 'owner@example.com',
+        platform: 'Linux',
+        platformVersion: 'Ubuntu 22.04.4 LTS',
+        transcoderActiveVideoSessions: 0,
+        updatedAt: 1717430400,
+        version,
+      },
+      children: ['activities', 'library', 'status'].map((key) => ({
+        tag: 'Directory',
+        attrs: { count: 1, key, title: key },
+        children: [],
+      })),
+    };
+  }
+
+  function sessionsRead(): Element {
+    const reported = sessions.map((s) => s.element);
+    for (const s of sessions) if (s.lingerLeft !== null) s.lingerLeft -= 1;
+    sessions = sessions.filter((s) => s.lingerLeft === null || s.lingerLeft > 0);
+    return container({}, reported);
+  }
+
+  function terminate(method: string, query: URLSearchParams): Reply {
+    if (!double.premium) return htmlReply(401, 'Unauthorized');
+    const sessionId = query.get('sessionId');
+    if (!sessionId) return htmlReply(400, 'Bad Request');
+    const live = sessions.find((s) => s.sessionId === sessionId);
+    if (!live) return htmlReply(404, 'Not Found');
+    double.terminations.push({ sessionId, reason: query.get('reason'), method });
+    const linger = options.lingerReads ?? 0;
+    if (linger > 0) live.lingerLeft ??= linger;
+    else sessions = sessions.filter((s) => s !== live);
+    return { status: 200, contentType: null, body: '' };
+  }
+
+  /** The answer to one request; null never answers (the 'hang' fault). */
+  function route(req: IncomingMessage, url: URL, wantsJson: boolean): Reply | null {
+    if (double.fault === 'hang') return null;
+    if (double.fault === 'server-error') return htmlReply(500, 'Internal Server Error');
+    const contentType = wantsJson ? JSON_TYPE : XML_TYPE;
+    const ok = (element: Element): Reply => ({
+      status: 200,
+      contentType,
+      body: wantsJson ? JSON.stringify(renderJson(element)) : renderXml(element),
+    });
+    // /identity answers without a token on real servers: it is how clients find the machineIdentifier.
+    if (url.pathname === '/identity' && req.method === 'GET' && double.fault !== 'garbage') {
+      return ok(container({ claimed: true, machineIdentifier, version }, []));
+    }
+    const given = headerValue(req, 'x-plex-token') ?? url.searchParams.get('X-Plex-Token');
+    if (double.fault === 'unauthorized' || given !== token) return htmlReply(401, 'Unauthorized');
+    if (double.fault === 'garbage') return { status: 200, contentType, body: 'upstream hiccup\u0000\u00ff' };
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/status/sessions/terminate') {
+      if (!terminateMethods.includes(method as 'GET' | 'POST')) return htmlReply(405, 'Method Not Allowed');
+      return terminate(method, url.searchParams);
+    }
+    if (method !== 'GET') return htmlReply(405, 'Method Not Allowed');
+    switch (url.pathname) {
+      case '/':
+        return ok(rootElement());
+      case '/status/sessions':
+        return ok(sessionsRead());
+      case '/activities':
+        return ok(container({}, activities));
+      case '/accounts':
+        return ok(container({ identifier: 'com.plexapp.system.accounts' }, accounts));
+      default:
+        return htmlReply(404, 'Not Found');
+    }
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      accept: headerValue(req, 'accept'),
+      clientIdentifier: headerValue(req, 'x-plex-client-identifier'),
+      product: headerValue(req, 'x-plex-product'),
+      answeredAs: null,
+    };
+    double.requests.push(record);
+    const wantsJson = options.format !== 'xml-only' && (record.accept ?? '').includes('application/json');
+    const reply = route(req, url, wantsJson);
+    if (!reply) return;
+    if (reply.status === 200 && reply.contentType !== null && reply.body !== '') {
+      record.answeredAs = reply.contentType === JSON_TYPE ? 'json' : 'xml';
+    }
+    const headers: Record<string, string> = { 'X-Plex-Protocol': '1.0' };
+    if (reply.contentType) headers['Content-Type'] = reply.contentType;
+    res.writeHead(reply.status, headers).end(reply.body);
+  }
+
+  const server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  Object.assign(double, { url: `http://127.0.0.1:${port}` });
+  return double;
+}

@@ -1,0 +1,418 @@
+// The Plex adapter against loopback doubles of PMS and plex.tv (test/doubles/plex.ts, plex-tv.ts).
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { createPlexServer } from '../../src/media/plex/client.ts';
+import type { ActiveStream, MediaErrorKind, MediaServer } from '../../src/media/types.ts';
+import { MediaServerError } from '../../src/media/types.ts';
+import { type PlexDoubleOptions, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
+import { type ShareSpec, startPlexTvDouble } from '../doubles/plex-tv.ts';
+
+const OTHER_MACHINE = 'ffffffffffffffffffffffffffffffffffffffff';
+
+const SESSIONS: PlexSessionSpec[] = [
+  {
+    user: { id: 24601, title: 'jvaljean' },
+    player: {
+      state: 'playing',
+      product: 'Plex for iOS',
+      title: 'Jean’s iPhone',
+      address: '::ffff:192.168.1.20',
+    },
+    type: 'episode',
+    title: 'Negotiating with Tigers',
+    grandparentTitle: 'Slow Horses',
+    sessionKey: '2',
+  },
+  {
+    user: { id: 1, title: 'owner' },
+    player: { state: 'paused', product: 'Plex Web', title: 'Chrome' },
+    type: 'movie',
+    title: 'Heat',
+    sessionKey: '3',
+  },
+  {
+    user: { id: 77, title: 'louise' },
+    player: { state: 'playing', product: 'Plexamp', title: 'Pixel 8' },
+    session: null,
+    type: 'track',
+    title: 'Reckoner',
+    grandparentTitle: 'Radiohead',
+    sessionKey: '31',
+  },
+  {
+    user: { id: 24601, title: 'jvaljean' },
+    type: 'track',
+    title: 'Theme',
+    sessionKey: '40',
+    guid: 'library://9a1c/item/%2Flibrary%2Fmetadata%2F777',
+  },
+];
+
+async function setup(
+  options: { pms?: PlexDoubleOptions; shares?: (machine: string) => ShareSpec[]; timeoutMs?: number } = {},
+) {
+  const pms = await startPlexDouble(options.pms);
+  const tv = await startPlexTvDouble({
+    token: pms.token,
+    shares: options.shares?.(pms.machineIdentifier) ?? [],
+  });
+  after(async () => {
+    await pms.stop();
+    await tv.stop();
+  });
+  const server: MediaServer = createPlexServer({
+    platform: 'plex',
+    url: pms.url,
+    token: pms.token,
+    plexTvUrl: tv.url,
+    timeoutMs: options.timeoutMs,
+  });
+  return { pms, tv, server };
+}
+
+function findStream(streams: ActiveStream[], key: string): ActiveStream {
+  const stream = streams.find((s) => s.key === key);
+  assert.ok(stream, `stream ${key}`);
+  return stream;
+}
+
+async function expectError(
+  promise: Promise<unknown>,
+  kind: MediaErrorKind,
+  token: string,
+): Promise<MediaServerError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof MediaServerError, String(err));
+    assert.equal(err.kind, kind, err.message);
+    assert.ok(!err.message.includes(token), `token leaked: ${err.message}`);
+    return err;
+  }
+  assert.fail(`expected MediaServerError('${kind}')`);
+}
+
+describe('identify', () => {
+  it('with Plex Pass: can stop streams, sends the Plex client headers', async () => {
+    const { pms, server } = await setup();
+    const identity = await server.identify();
+    assert.deepEqual(identity, {
+      serverId: pms.machineIdentifier,
+      name: 'Basement PMS',
+      version: '1.40.2.8395-c67dce28e',
+      premium: true,
+      canStopStreams: true,
+      stopUnavailableReason: null,
+    });
+    const request = pms.requests[0];
+    assert.equal(request?.clientIdentifier, 'streamwarden');
+    assert.equal(request?.product, 'Streamwarden');
+    assert.equal(request?.accept, 'application/json');
+    assert.ok(!('X-Plex-Token' in (request?.query ?? {})), 'token goes in a header, not the URL');
+  });
+
+  it('without Plex Pass: canStopStreams false with a reason naming Plex Pass', async () => {
+    const { server } = await setup({ pms: { premium: false, format: 'xml-only' } });
+    const identity = await server.identify();
+    assert.equal(identity.premium, false);
+    assert.equal(identity.canStopStreams, false);
+    assert.match(identity.stopUnavailableReason ?? '', /Plex Pass/);
+    assert.equal(server.supports('stop-stream'), true);
+    assert.equal(server.supports('on-screen-message'), false);
+    assert.equal(server.supports('download-activity'), true);
+    assert.equal(server.supports('toggle-downloads'), true);
+  });
+});
+
+describe('listStreams', () => {
+  for (const format of ['negotiate', 'xml-only'] as const) {
+    it(`reads sessions (${format})`, async () => {
+      const { pms, server } = await setup({ pms: { format } });
+      pms.setSessions(SESSIONS);
+      const streams = await server.listStreams();
+      const read = pms.requests.find((r) => r.path === '/status/sessions');
+      assert.equal(read?.answeredAs, format === 'negotiate' ? 'json' : 'xml');
+      assert.deepEqual(
+        streams.map((s) => s.key),
+        ['2', '3', '31'],
+        'theme music is not a stream',
+      );
+      const episode = findStream(streams, '2');
+      assert.equal(episode.accountId, '24601');
+      assert.equal(episode.ipAddress, '192.168.1.20');
+      assert.equal(episode.title, 'Slow Horses S01E01 – Negotiating with Tigers');
+      assert.equal(episode.state, 'playing');
+      assert.ok(episode.sessionId);
+      const owned = findStream(streams, '3');
+      assert.equal(owned.isOwner, true);
+      assert.equal(owned.state, 'paused');
+      const plexamp = findStream(streams, '31');
+      assert.equal(plexamp.sessionId, null);
+      assert.equal(plexamp.product, 'Plexamp');
+    });
+  }
+});
+
+describe('stopStream', () => {
+  const message = { title: 'Stream limit', text: 'Your plan allows 1 stream at a time.' };
+
+  it('terminates with the text as the on-screen reason and the session is gone on the next read', async () => {
+    const { pms, server } = await setup();
+    pms.setSessions(SESSIONS);
+    const episode = findStream(await server.listStreams(), '2');
+    assert.deepEqual(await server.stopStream(episode, message), { ok: true });
+    assert.deepEqual(pms.terminations, [
+      { sessionId: episode.sessionId, reason: message.text, method: 'GET' },
+    ]);
+    assert.ok(!(await server.listStreams()).some((s) => s.key === '2'));
+  });
+
+  it('a terminated session lingers for lingerReads reads, as real Plex does', async () => {
+    const { pms, server } = await setup({ pms: { lingerReads: 2 } });
+    pms.setSessions(SESSIONS);
+    const episode = findStream(await server.listStreams(), '2');
+    assert.equal((await server.stopStream(episode, message)).ok, true);
+    assert.ok((await server.listStreams()).some((s) => s.key === '2'));
+    assert.ok((await server.listStreams()).some((s) => s.key === '2'));
+    assert.ok(!(await server.listStreams()).some((s) => s.key === '2'));
+  });
+
+  it('falls back to POST when GET is refused with 405', async () => {
+    const { pms, server } = await setup({ pms: { terminateMethods: ['POST'] } });
+    pms.setSessions(SESSIONS);
+    const episode = findStream(await server.listStreams(), '2');
+    assert.deepEqual(await server.stopStream(episode, message), { ok: true });
+    assert.equal(pms.terminations[0]?.method, 'POST');
+  });
+
+  it('a session without Session id is refused without calling Plex', async () => {
+    const { pms, server } = await setup();
+    pms.setSessions(SESSIONS);
+    const plexamp = findStream(await server.listStreams(), '31');
+    const result = await server.stopStream(plexamp, message);
+    assert.equal(result.ok, false);
+    assert.match(result.reason ?? '', /no Session id/);
+    assert.ok(!pms.requests.some((r) => r.path === '/status/sessions/terminate'));
+  });
+
+  it('a session Plex no longer knows (404) → ok false', async () => {
+    const { pms, server } = await setup();
+    pms.setSessions(SESSIONS);
+    const episode = findStream(await server.listStreams(), '2');
+    pms.setSessions([]);
+    const result = await server.stopStream(episode, message);
+    assert.equal(result.ok, false);
+    assert.match(result.reason ?? '', /no longer knows/);
+  });
+
+  it('without Plex Pass (401) → ok false with a reason naming Plex Pass', async () => {
+    const { pms, server } = await setup({ pms: { premium: false } });
+    pms.setSessions(SESSIONS);
+    const episode = findStream(await server.listStreams(), '2');
+    const result = await server.stopStream(episode, message);
+    assert.equal(result.ok, false);
+    assert.match(result.reason ?? '', /Plex Pass/);
+    assert.equal(pms.terminations.length, 0);
+  });
+
+  for (const fault of ['server-error', 'hang', 'garbage'] as const) {
+    it(`never throws when the server fails (${fault})`, async () => {
+      const { pms, server } = await setup({ timeoutMs: 300 });
+      pms.setSessions(SESSIONS);
+      const episode = findStream(await server.listStreams(), '2');
+      pms.fault = fault;
+      const result = await server.stopStream(episode, message);
+      // garbage: terminate answers no body, so a 200 with any body is a success.
+      assert.equal(result.ok, fault === 'garbage');
+      assert.ok(!(result.reason ?? '').includes(pms.token));
+    });
+  }
+});
+
+describe('listDownloads', () => {
+  it('keeps media.download activities and resolves names with one /accounts call', async () => {
+    const { pms, server } = await setup({ pms: { format: 'xml-only' } });
+    pms.setAccounts([
+      { id: 1, name: 'owner' },
+      { id: 24601, name: 'jvaljean' },
+    ]);
+    pms.setActivities([
+      { uuid: 'd-1', type: 'media.download', userID: 24601, subtitle: 'Slow Horses S03E04', progress: 37 },
+      {
+        uuid: 'r-1',
+        type: 'library.refresh.items',
+        userID: 1,
+        subtitle: 'Augmenting metadata',
+        progress: 0,
+        context: { key: '/library/metadata/16417/children' },
+      },
+      { uuid: 'd-2', type: 'media.download', userID: 99, subtitle: 'Arrival', progress: 100 },
+    ]);
+    assert.deepEqual(await server.listDownloads(), [
+      {
+        id: 'd-1',
+        accountId: '24601',
+        accountName: 'jvaljean',
+        title: 'Slow Horses S03E04',
+        startedAt: null,
+        progress: 37,
+        complete: false,
+      },
+      {
+        id: 'd-2',
+        accountId: '99',
+        accountName: null,
+        title: 'Arrival',
+        startedAt: null,
+        progress: 100,
+        complete: true,
+      },
+    ]);
+    assert.equal(pms.requests.filter((r) => r.path === '/accounts').length, 1);
+  });
+
+  it('no downloads → no /accounts call (JSON)', async () => {
+    const { pms, server } = await setup();
+    pms.setActivities([
+      { uuid: 'r-1', type: 'library.refresh.items', userID: 1, subtitle: 'x', progress: 3 },
+    ]);
+    assert.deepEqual(await server.listDownloads(), []);
+    assert.ok(!pms.requests.some((r) => r.path === '/accounts'));
+  });
+});
+
+const sharesFor = (machine: string): ShareSpec[] => [
+  {
+    id: 5550001,
+    machineIdentifier: machine,
+    invited: { id: 24601, username: 'jvaljean', title: 'Jean Valjean', email: 'jean@example.com' },
+    settings: {
+      allowChannels: true,
+      allowTuners: 2,
+      filterMovies: 'label=kids',
+      filterTelevision: 'contentRating=TV-Y',
+    },
+    libraries: [
+      { id: 118813151, key: 1, title: 'Movies', type: 'movie' },
+      { id: 118813160, key: 9, title: 'Kids', type: 'movie' },
+    ],
+  },
+  { id: 5550002, machineIdentifier: machine, invited: { id: 31337, username: 'Cosette' } },
+  { id: 5550003, machineIdentifier: OTHER_MACHINE, invited: { id: 42, username: 'elsewhere' } },
+];
+
+describe('listAccounts', () => {
+  it('merges PMS accounts with plex.tv shares of this server', async () => {
+    const { pms, server } = await setup({ shares: sharesFor });
+    pms.setAccounts([
+      { id: 1, name: 'owner' },
+      { id: 24601, name: 'jvaljean' },
+    ]);
+    assert.deepEqual(await server.listAccounts(), [
+      { id: '1', name: 'owner' },
+      { id: '24601', name: 'jvaljean' },
+      { id: '31337', name: 'Cosette' },
+    ]);
+  });
+
+  it('still answers with the PMS accounts when plex.tv fails', async () => {
+    const { pms, tv, server } = await setup({ shares: sharesFor });
+    tv.fault = 'server-error';
+    pms.setAccounts([{ id: 24601, name: 'jvaljean' }]);
+    assert.deepEqual(await server.listAccounts(), [{ id: '24601', name: 'jvaljean' }]);
+  });
+});
+
+describe('setDownloadsAllowed', () => {
+  it('flips allowSync off then on, keeping every other setting and the library ids', async () => {
+    const { tv, server } = await setup({ shares: sharesFor });
+    const before = structuredClone(tv.shares[0]);
+    assert.ok(before);
+    await server.setDownloadsAllowed({ id: '24601', name: 'jvaljean' }, false);
+    assert.equal(tv.shares[0]?.settings.allowSync, false);
+    await server.setDownloadsAllowed({ id: '24601', name: 'jvaljean' }, true);
+    assert.deepEqual(tv.shares[0], before);
+    assert.deepEqual(
+      tv.updates.map((u) => [u.shareId, u.settings.allowSync, u.librarySectionIds]),
+      [
+        [5550001, false, [118813151, 118813160]],
+        [5550001, true, [118813151, 118813160]],
+      ],
+    );
+    assert.deepEqual(tv.updates[0]?.settings, { ...before.settings, allowSync: false });
+    assert.ok(tv.requests.every((r) => r.clientIdentifier === 'streamwarden'));
+  });
+
+  it('finds the share by username, title or email, case-insensitively, when the id is unknown', async () => {
+    const { tv, server } = await setup({ shares: sharesFor });
+    await server.setDownloadsAllowed({ id: null, name: 'COSETTE' }, false);
+    await server.setDownloadsAllowed({ id: null, name: 'jean@EXAMPLE.com' }, false);
+    assert.deepEqual(
+      tv.updates.map((u) => u.shareId),
+      [5550002, 5550001],
+    );
+  });
+
+  it('an account without a share of this server → not-found', async () => {
+    const { pms, tv, server } = await setup({ shares: sharesFor });
+    const err = await expectError(
+      server.setDownloadsAllowed({ id: '42', name: 'elsewhere' }, false),
+      'not-found',
+      pms.token,
+    );
+    assert.equal(err.message, 'plex.tv has no share of this server with elsewhere');
+    assert.equal(tv.updates.length, 0);
+  });
+});
+
+describe('faults', () => {
+  const pmsCalls: Array<[string, (s: MediaServer) => Promise<unknown>]> = [
+    ['identify', (s) => s.identify()],
+    ['listStreams', (s) => s.listStreams()],
+    ['listDownloads', (s) => s.listDownloads()],
+    ['listAccounts', (s) => s.listAccounts()],
+  ];
+  const kinds: Array<
+    [NonNullable<Parameters<typeof expectError>[1]>, 'unauthorized' | 'server-error' | 'hang' | 'garbage']
+  > = [
+    ['unauthorized', 'unauthorized'],
+    ['server-error', 'server-error'],
+    ['timeout', 'hang'],
+    ['bad-response', 'garbage'],
+  ];
+
+  for (const [kind, fault] of kinds) {
+    it(`PMS ${fault} → ${kind} from every read`, async () => {
+      const { pms, server } = await setup({ timeoutMs: 300 });
+      pms.fault = fault;
+      for (const [, call] of pmsCalls) await expectError(call(server), kind, pms.token);
+    });
+
+    it(`plex.tv ${fault} → ${kind} from setDownloadsAllowed`, async () => {
+      const { pms, tv, server } = await setup({ shares: sharesFor, timeoutMs: 300 });
+      await server.identify();
+      tv.fault = fault;
+      await expectError(
+        server.setDownloadsAllowed({ id: '24601', name: 'jvaljean' }, false),
+        kind,
+        pms.token,
+      );
+    });
+  }
+
+  it('a wrong token → unauthorized, and the message does not carry it', async () => {
+    const pms = await startPlexDouble();
+    after(() => pms.stop());
+    const token = 'wrong-token-0123456789';
+    const server = createPlexServer({ platform: 'plex', url: pms.url, token });
+    await expectError(server.listStreams(), 'unauthorized', token);
+  });
+
+  it('an unreachable server → unreachable', async () => {
+    const pms = await startPlexDouble();
+    await pms.stop();
+    const server = createPlexServer({ platform: 'plex', url: pms.url, token: pms.token, timeoutMs: 1000 });
+    await expectError(server.identify(), 'unreachable', pms.token);
+  });
+});

@@ -1,0 +1,402 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  cleanIpAddress,
+  mapActivityDownloads,
+  mapSessions,
+  mapSyncDownloads,
+  mapSystemInfo,
+  mapUsers,
+  parseActivityPage,
+  readUserPolicy,
+  withAccountNames,
+} from '../../src/media/mediabrowser/mappers.ts';
+import type { ActiveStream } from '../../src/media/types.ts';
+import { MediaServerError } from '../../src/media/types.ts';
+
+// A Jellyfin 10.10 SessionInfoDto (field names from reference J2); variants below change one aspect each.
+const ALICE = '2b1a7c0e5d6f4a8b9c0d1e2f3a4b5c6d';
+const playingEpisode = {
+  PlayState: {
+    PositionTicks: 7200000000,
+    CanSeek: true,
+    IsPaused: false,
+    IsMuted: false,
+    PlayMethod: 'DirectPlay',
+  },
+  AdditionalUsers: [],
+  RemoteEndPoint: '203.0.113.7',
+  PlayableMediaTypes: ['Audio', 'Video'],
+  Id: '8f3c2e1d0a9b4c7d8e6f5a4b3c2d1e0f',
+  UserId: ALICE,
+  UserName: 'alice',
+  Client: 'Jellyfin iOS',
+  LastActivityDate: '2026-06-04T18:22:31.0000000Z',
+  DeviceName: "Alice's iPhone",
+  DeviceId: 'ABCD-1234',
+  ApplicationVersion: '1.3.0',
+  IsActive: true,
+  SupportsMediaControl: true,
+  SupportsRemoteControl: true,
+  NowPlayingItem: {
+    Name: 'Chapter 5',
+    Id: '99990000aaaabbbbccccddddeeeeffff',
+    Type: 'Episode',
+    SeriesName: 'Some Show',
+    ParentIndexNumber: 1,
+    IndexNumber: 5,
+    RunTimeTicks: 18000000000,
+  },
+  ServerId: 'f00dfeedf00dfeedf00dfeedf00dfeed',
+};
+const { NowPlayingItem: _, ...idleSession } = playingEpisode;
+const movie = { Name: 'The Matrix', Id: '1111', Type: 'Movie', RunTimeTicks: 81840000000 };
+
+function isBadResponse(err: unknown): boolean {
+  return err instanceof MediaServerError && err.kind === 'bad-response';
+}
+
+describe('mapSessions', () => {
+  it('maps a playing episode onto every ActiveStream field', () => {
+    assert.deepEqual(mapSessions([playingEpisode]), [
+      {
+        sessionId: '8f3c2e1d0a9b4c7d8e6f5a4b3c2d1e0f',
+        key: '8f3c2e1d0a9b4c7d8e6f5a4b3c2d1e0f',
+        accountId: ALICE,
+        accountName: 'alice',
+        isOwner: false,
+        deviceId: 'ABCD-1234',
+        device: "Alice's iPhone",
+        product: 'Jellyfin iOS',
+        ipAddress: '203.0.113.7',
+        title: 'Some Show — S01E05 — Chapter 5',
+        state: 'playing',
+        startedAt: null,
+      } satisfies ActiveStream,
+    ]);
+  });
+
+  const cases: { name: string; session: object; expect: Partial<ActiveStream> }[] = [
+    {
+      name: 'idle app (no NowPlayingItem) is not a stream',
+      session: idleSession,
+      expect: { state: null, title: null },
+    },
+    {
+      name: 'NowPlayingItem: null is idle too',
+      session: { ...idleSession, NowPlayingItem: null },
+      expect: { state: null, title: null },
+    },
+    {
+      name: 'paused movie',
+      session: { ...playingEpisode, NowPlayingItem: movie, PlayState: { IsPaused: true } },
+      expect: { state: 'paused', title: 'The Matrix' },
+    },
+    {
+      name: 'episode without index numbers',
+      session: { ...playingEpisode, NowPlayingItem: { Name: 'Pilot', Type: 'Episode', SeriesName: 'Show' } },
+      expect: { title: 'Show — Pilot', state: 'playing' },
+    },
+    {
+      name: 'two-digit season and episode',
+      session: {
+        ...playingEpisode,
+        NowPlayingItem: { ...playingEpisode.NowPlayingItem, ParentIndexNumber: 12, IndexNumber: 103 },
+      },
+      expect: { title: 'Some Show — S12E103 — Chapter 5' },
+    },
+    {
+      name: 'IPv4-mapped IPv6',
+      session: { ...playingEpisode, RemoteEndPoint: '::ffff:198.51.100.4' },
+      expect: { ipAddress: '198.51.100.4' },
+    },
+    {
+      name: 'IPv4 with port',
+      session: { ...playingEpisode, RemoteEndPoint: '198.51.100.4:53122' },
+      expect: { ipAddress: '198.51.100.4' },
+    },
+    {
+      name: 'no RemoteEndPoint',
+      session: { ...playingEpisode, RemoteEndPoint: undefined },
+      expect: { ipAddress: null },
+    },
+    {
+      name: 'Emby SessionInfo shape',
+      session: {
+        ...playingEpisode,
+        Protocol: 'HTTP/1.1',
+        InternalDeviceId: 7,
+        Client: 'Emby for Android',
+        IsActive: undefined,
+      },
+      expect: { product: 'Emby for Android', state: 'playing' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const [stream] = mapSessions([c.session]);
+      assert.ok(stream);
+      assert.deepEqual({ ...stream, ...c.expect }, stream);
+    });
+  }
+});
+
+describe('cleanIpAddress', () => {
+  const table: [input: string | null, expected: string | null][] = [
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['::FFFF:203.0.113.7:4455', '203.0.113.7'],
+    ['203.0.113.7:8096', '203.0.113.7'],
+    ['[2001:db8::7]:8920', '2001:db8::7'],
+    ['2001:db8::7', '2001:db8::7'],
+    ['', null],
+    [null, null],
+  ];
+  for (const [input, expected] of table)
+    it(`${input} → ${expected}`, () => assert.equal(cleanIpAddress(input), expected));
+});
+
+// ActivityLogEntry as Jellyfin writes it in LibraryController.LogDownloadAsync (reference J4).
+const BOB = '7e6d5c4b3a2918077f6e5d4c3b2a1908';
+let nextId = 1200;
+function entry(at: string, over: Record<string, unknown> = {}) {
+  return {
+    Id: nextId++,
+    Name: 'alice is downloading The Matrix',
+    ShortOverview: 'App: Jellyfin Android, Device: Pixel 8',
+    Type: 'UserDownloadingContent',
+    ItemId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    Date: at,
+    UserId: ALICE,
+    Severity: 'Information',
+    ...over,
+  };
+}
+const downloadsOf = (entries: object[]) =>
+  mapActivityDownloads(
+    parseActivityPage({ Items: entries, TotalRecordCount: entries.length, StartIndex: 0 }).entries,
+  );
+
+describe('mapActivityDownloads', () => {
+  it('maps one download entry', () => {
+    const e = entry('2026-08-20T19:02:11.0000000Z');
+    assert.deepEqual(downloadsOf([e]), [
+      {
+        id: String(e.Id),
+        accountId: ALICE,
+        accountName: null,
+        title: 'The Matrix',
+        startedAt: new Date('2026-08-20T19:02:11Z'),
+        progress: null,
+        complete: true,
+      },
+    ]);
+  });
+
+  const cases: { name: string; entries: ReturnType<typeof entry>[]; ids: number[]; titles?: string[] }[] =
+    (() => {
+      const android = [0, 1, 2, 3, 4].map((s) => entry(`2026-08-20T19:0${s}:11.0000000Z`));
+      const apart = [entry('2026-08-20T10:00:00.0000000Z'), entry('2026-08-20T13:00:00.0000000Z')];
+      const chained = ['10:00', '11:30', '12:30'].map((t) => entry(`2026-08-20T${t}:00.0000000Z`));
+      const others = [
+        entry('2026-08-20T10:00:00Z', {
+          Type: 'VideoPlayback',
+          Name: 'alice is playing The Matrix on Pixel 8',
+        }),
+        entry('2026-08-20T10:01:00Z', {
+          Type: 'SessionStarted',
+          Name: 'alice is online from Pixel 8',
+          ItemId: undefined,
+        }),
+        entry('2026-08-20T10:02:00Z', {
+          Type: 'AuthenticationSucceeded',
+          Name: 'alice successfully authenticated',
+        }),
+      ];
+      const twoUsers = [
+        entry('2026-08-20T10:00:00Z'),
+        entry('2026-08-20T10:00:05Z', { UserId: BOB, Name: 'bob is downloading The Matrix' }),
+      ];
+      const twoItems = [
+        entry('2026-08-20T10:00:00Z'),
+        entry('2026-08-20T10:00:05Z', { ItemId: 'ffff', Name: 'alice is downloading Heat' }),
+      ];
+      const localized = [entry('2026-08-20T10:00:00Z', { Name: 'alice lädt The Matrix herunter' })];
+      return [
+        {
+          name: 'Android duplicates (jellyfin-android #1607) collapse into the first entry',
+          entries: [...android].reverse(),
+          ids: [android[0]!.Id],
+        },
+        { name: 'entries 3 h apart are two downloads', entries: apart, ids: apart.map((e) => e.Id) },
+        {
+          name: 'the window is measured from the first entry, not the previous',
+          entries: chained,
+          ids: [chained[0]!.Id, chained[2]!.Id],
+        },
+        { name: 'other activity types are ignored', entries: others, ids: [] },
+        {
+          name: 'same item by two users is two downloads',
+          entries: twoUsers,
+          ids: twoUsers.map((e) => e.Id),
+        },
+        {
+          name: 'two items by one user is two downloads',
+          entries: twoItems,
+          ids: twoItems.map((e) => e.Id),
+          titles: ['The Matrix', 'Heat'],
+        },
+        {
+          name: 'a Name without the English phrase is the title',
+          entries: localized,
+          ids: [localized[0]!.Id],
+          titles: ['alice lädt The Matrix herunter'],
+        },
+      ];
+    })();
+  for (const c of cases) {
+    it(c.name, () => {
+      const downloads = downloadsOf(c.entries);
+      assert.deepEqual(
+        downloads.map((d) => d.id),
+        c.ids.map(String),
+      );
+      if (c.titles)
+        assert.deepEqual(
+          downloads.map((d) => d.title),
+          c.titles,
+        );
+    });
+  }
+
+  it('an all-zero UserId (system entry) has no account', () => {
+    const [d] = downloadsOf([entry('2026-08-20T10:00:00Z', { UserId: '00000000000000000000000000000000' })]);
+    assert.equal(d?.accountId, null);
+  });
+});
+
+describe('mapSyncDownloads (Emby)', () => {
+  const jobs = {
+    Items: [
+      {
+        Id: '7',
+        UserId: BOB,
+        TargetId: 'dev-1',
+        TargetName: 'Pixel 8',
+        Name: 'Heat',
+        Status: 'Transferring',
+        ItemCount: 2,
+        DateCreated: '2026-08-19T08:00:00.0000000Z',
+      },
+    ],
+    TotalRecordCount: 1,
+  };
+  const items = {
+    Items: [
+      {
+        Id: '101',
+        JobId: '7',
+        ItemId: '5501',
+        ItemName: 'Heat',
+        TargetId: 'dev-1',
+        Status: 'Synced',
+        Progress: 100,
+        DateCreated: '2026-08-19T08:00:00.0000000Z',
+      },
+      {
+        Id: '102',
+        JobId: '7',
+        ItemId: '5502',
+        ItemName: 'Ronin',
+        TargetId: 'dev-1',
+        Status: 'Transferring',
+        Progress: 41.5,
+        DateCreated: '2026-08-19T08:00:01.0000000Z',
+      },
+    ],
+    TotalRecordCount: 2,
+  };
+  it('one download per job item, user from the job, complete when Synced', () => {
+    assert.deepEqual(mapSyncDownloads(jobs, items), [
+      {
+        id: 'sync:101',
+        accountId: BOB,
+        accountName: null,
+        title: 'Heat',
+        startedAt: new Date('2026-08-19T08:00:00Z'),
+        progress: 100,
+        complete: true,
+      },
+      {
+        id: 'sync:102',
+        accountId: BOB,
+        accountName: null,
+        title: 'Ronin',
+        startedAt: new Date('2026-08-19T08:00:01Z'),
+        progress: 41.5,
+        complete: false,
+      },
+    ]);
+  });
+  it('no jobs → no downloads', () => assert.deepEqual(mapSyncDownloads({ Items: [] }, { Items: [] }), []));
+});
+
+describe('users, policy and system info', () => {
+  it('mapUsers reads an array or a QueryResult', () => {
+    const users = [{ Name: 'alice', Id: ALICE, Policy: { IsAdministrator: false } }];
+    assert.deepEqual(mapUsers(users), [{ id: ALICE, name: 'alice' }]);
+    assert.deepEqual(mapUsers({ Items: users, TotalRecordCount: 1 }), [{ id: ALICE, name: 'alice' }]);
+  });
+  it('readUserPolicy keeps every key', () => {
+    const Policy = {
+      IsAdministrator: false,
+      EnableContentDownloading: true,
+      EnabledFolders: ['a'],
+      MaxActiveSessions: 3,
+    };
+    assert.deepEqual(readUserPolicy({ Id: ALICE, Name: 'alice', Policy }), Policy);
+  });
+  it('withAccountNames fills names from /Users', () => {
+    const [d] = withAccountNames(downloadsOf([entry('2026-08-20T10:00:00Z')]), [
+      { id: ALICE, name: 'alice' },
+    ]);
+    assert.equal(d?.accountName, 'alice');
+  });
+  it('mapSystemInfo', () => {
+    const info = { ServerName: 'Basement', Version: '10.10.7', Id: 'f00d', ProductName: 'Jellyfin Server' };
+    assert.deepEqual(mapSystemInfo(info), {
+      serverId: 'f00d',
+      name: 'Basement',
+      version: '10.10.7',
+      premium: null,
+      canStopStreams: true,
+      stopUnavailableReason: null,
+    });
+  });
+});
+
+describe('malformed payloads → bad-response', () => {
+  const table: [name: string, run: () => unknown][] = [
+    ['sessions not an array', () => mapSessions({ Items: [] })],
+    ['sessions HTML', () => mapSessions('<html>')],
+    ['session without Id', () => mapSessions([{ ...playingEpisode, Id: undefined }])],
+    [
+      'session with IsPaused as text',
+      () => mapSessions([{ ...playingEpisode, PlayState: { IsPaused: 'no' } }]),
+    ],
+    ['empty body (undefined)', () => mapSessions(undefined)],
+    ['activity page as bare array', () => parseActivityPage([entry('2026-08-20T10:00:00Z')])],
+    ['activity page without Items', () => parseActivityPage({ TotalRecordCount: 0, StartIndex: 0 })],
+    [
+      'activity entry without Type',
+      () => parseActivityPage({ Items: [{ Id: 1, Name: 'x', Date: '2026-08-20T10:00:00Z' }] }),
+    ],
+    ['activity entry with unreadable Date', () => downloadsOf([entry('yesterday')])],
+    ['sync jobs without Items', () => mapSyncDownloads({}, { Items: [] })],
+    ['sync job items not a QueryResult', () => mapSyncDownloads({ Items: [] }, [])],
+    ['users not a list', () => mapUsers({ Name: 'alice' })],
+    ['user without Policy', () => readUserPolicy({ Id: ALICE, Name: 'alice' })],
+    ['system info without Id', () => mapSystemInfo({ ServerName: 'x', Version: '1' })],
+  ];
+  for (const [name, run] of table) it(name, () => assert.throws(run, isBadResponse));
+});
