@@ -76,67 +76,37 @@ describe('mapSessions', () => {
     ]);
   });
 
-  const cases: { name: string; session: object; expect: Partial<ActiveStream> }[] = [
-    {
-      name: 'idle app (no NowPlayingItem) is not a stream',
-      session: idleSession,
-      expect: { state: null, title: null },
-    },
-    {
-      name: 'NowPlayingItem: null is idle too',
-      session: { ...idleSession, NowPlayingItem: null },
-      expect: { state: null, title: null },
-    },
-    {
-      name: 'paused movie',
-      session: { ...playingEpisode, NowPlayingItem: movie, PlayState: { IsPaused: true } },
-      expect: { state: 'paused', title: 'The Matrix' },
-    },
-    {
-      name: 'episode without index numbers',
-      session: { ...playingEpisode, NowPlayingItem: { Name: 'Pilot', Type: 'Episode', SeriesName: 'Show' } },
-      expect: { title: 'Show — Pilot', state: 'playing' },
-    },
-    {
-      name: 'two-digit season and episode',
-      session: {
-        ...playingEpisode,
-        NowPlayingItem: { ...playingEpisode.NowPlayingItem, ParentIndexNumber: 12, IndexNumber: 103 },
-      },
-      expect: { title: 'Some Show — S12E103 — Chapter 5' },
-    },
-    {
-      name: 'IPv4-mapped IPv6',
-      session: { ...playingEpisode, RemoteEndPoint: '::ffff:198.51.100.4' },
-      expect: { ipAddress: '198.51.100.4' },
-    },
-    {
-      name: 'IPv4 with port',
-      session: { ...playingEpisode, RemoteEndPoint: '198.51.100.4:53122' },
-      expect: { ipAddress: '198.51.100.4' },
-    },
-    {
-      name: 'no RemoteEndPoint',
-      session: { ...playingEpisode, RemoteEndPoint: undefined },
-      expect: { ipAddress: null },
-    },
-    {
-      name: 'Emby SessionInfo shape',
-      session: {
-        ...playingEpisode,
-        Protocol: 'HTTP/1.1',
-        InternalDeviceId: 7,
-        Client: 'Emby for Android',
-        IsActive: undefined,
-      },
-      expect: { product: 'Emby for Android', state: 'playing' },
-    },
+  const variant = (over: object) => ({ ...playingEpisode, ...over });
+  const cases: [name: string, session: object, expect: Partial<ActiveStream>][] = [
+    ['idle app (no NowPlayingItem) is not a stream', idleSession, { state: null, title: null }],
+    ['NowPlayingItem: null is idle too', variant({ NowPlayingItem: null }), { state: null, title: null }],
+    [
+      'paused movie',
+      variant({ NowPlayingItem: movie, PlayState: { IsPaused: true } }),
+      { state: 'paused', title: 'The Matrix' },
+    ],
+    [
+      'episode without numbers',
+      variant({ NowPlayingItem: { Name: 'Pilot', Type: 'Episode', SeriesName: 'Show' } }),
+      { title: 'Show — Pilot' },
+    ],
+    [
+      'IPv4-mapped IPv6 address',
+      variant({ RemoteEndPoint: '::ffff:198.51.100.4' }),
+      { ipAddress: '198.51.100.4' },
+    ],
+    ['address with port', variant({ RemoteEndPoint: '198.51.100.4:53122' }), { ipAddress: '198.51.100.4' }],
+    [
+      'Emby SessionInfo shape',
+      variant({ Protocol: 'HTTP/1.1', InternalDeviceId: 7, IsActive: undefined }),
+      { state: 'playing' },
+    ],
   ];
-  for (const c of cases) {
-    it(c.name, () => {
-      const [stream] = mapSessions([c.session]);
+  for (const [name, session, expect] of cases) {
+    it(name, () => {
+      const [stream] = mapSessions([session]);
       assert.ok(stream);
-      assert.deepEqual({ ...stream, ...c.expect }, stream);
+      assert.deepEqual({ ...stream, ...expect }, stream);
     });
   }
 });
@@ -193,81 +163,60 @@ describe('mapActivityDownloads', () => {
     ]);
   });
 
-  const cases: { name: string; entries: ReturnType<typeof entry>[]; ids: number[]; titles?: string[] }[] =
-    (() => {
-      const android = [0, 1, 2, 3, 4].map((s) => entry(`2026-08-20T19:0${s}:11.0000000Z`));
-      const apart = [entry('2026-08-20T10:00:00.0000000Z'), entry('2026-08-20T13:00:00.0000000Z')];
-      const chained = ['10:00', '11:30', '12:30'].map((t) => entry(`2026-08-20T${t}:00.0000000Z`));
-      const others = [
-        entry('2026-08-20T10:00:00Z', {
-          Type: 'VideoPlayback',
-          Name: 'alice is playing The Matrix on Pixel 8',
-        }),
-        entry('2026-08-20T10:01:00Z', {
+  // The log lists entries newest first; `keep` indexes the entries expected to stand for a download.
+  const day = (time: string) => `2026-08-20T${time}.0000000Z`;
+  const cases: [name: string, entries: ReturnType<typeof entry>[], keep: number[]][] = [
+    [
+      'Android duplicates (jellyfin-android #1607) are one download',
+      ['19:04:11', '19:03:40', '19:02:11'].map((t) => entry(day(t))),
+      [2],
+    ],
+    ['entries 3 h apart are two downloads', [entry(day('13:00:00')), entry(day('10:00:00'))], [1, 0]],
+    [
+      'the 2 h window runs from the first entry',
+      ['12:30:00', '11:30:00', '10:00:00'].map((t) => entry(day(t))),
+      [2, 0],
+    ],
+    [
+      'other activity types are ignored',
+      [
+        entry(day('10:00:00'), { Type: 'VideoPlayback', Name: 'alice is playing The Matrix on Pixel 8' }),
+        entry(day('10:01:00'), {
           Type: 'SessionStarted',
           Name: 'alice is online from Pixel 8',
           ItemId: undefined,
         }),
-        entry('2026-08-20T10:02:00Z', {
-          Type: 'AuthenticationSucceeded',
-          Name: 'alice successfully authenticated',
-        }),
-      ];
-      const twoUsers = [
-        entry('2026-08-20T10:00:00Z'),
-        entry('2026-08-20T10:00:05Z', { UserId: BOB, Name: 'bob is downloading The Matrix' }),
-      ];
-      const twoItems = [
-        entry('2026-08-20T10:00:00Z'),
-        entry('2026-08-20T10:00:05Z', { ItemId: 'ffff', Name: 'alice is downloading Heat' }),
-      ];
-      const localized = [entry('2026-08-20T10:00:00Z', { Name: 'alice lädt The Matrix herunter' })];
-      return [
-        {
-          name: 'Android duplicates (jellyfin-android #1607) collapse into the first entry',
-          entries: [...android].reverse(),
-          ids: [android[0]!.Id],
-        },
-        { name: 'entries 3 h apart are two downloads', entries: apart, ids: apart.map((e) => e.Id) },
-        {
-          name: 'the window is measured from the first entry, not the previous',
-          entries: chained,
-          ids: [chained[0]!.Id, chained[2]!.Id],
-        },
-        { name: 'other activity types are ignored', entries: others, ids: [] },
-        {
-          name: 'same item by two users is two downloads',
-          entries: twoUsers,
-          ids: twoUsers.map((e) => e.Id),
-        },
-        {
-          name: 'two items by one user is two downloads',
-          entries: twoItems,
-          ids: twoItems.map((e) => e.Id),
-          titles: ['The Matrix', 'Heat'],
-        },
-        {
-          name: 'a Name without the English phrase is the title',
-          entries: localized,
-          ids: [localized[0]!.Id],
-          titles: ['alice lädt The Matrix herunter'],
-        },
-      ];
-    })();
-  for (const c of cases) {
-    it(c.name, () => {
-      const downloads = downloadsOf(c.entries);
+        entry(day('10:02:00'), { Type: 'AuthenticationSucceeded', Name: 'alice successfully authenticated' }),
+      ],
+      [],
+    ],
+    [
+      'same item by two users is two downloads',
+      [entry(day('10:00:05'), { UserId: BOB }), entry(day('10:00:00'))],
+      [1, 0],
+    ],
+    [
+      'two items by one user is two downloads',
+      [entry(day('10:00:05'), { ItemId: 'ffff' }), entry(day('10:00:00'))],
+      [1, 0],
+    ],
+  ];
+  for (const [name, entries, keep] of cases) {
+    it(name, () => {
       assert.deepEqual(
-        downloads.map((d) => d.id),
-        c.ids.map(String),
+        downloadsOf(entries).map((d) => d.id),
+        keep.map((i) => String(entries[i]?.Id)),
       );
-      if (c.titles)
-        assert.deepEqual(
-          downloads.map((d) => d.title),
-          c.titles,
-        );
     });
   }
+
+  it('title is the text after " is downloading ", else the whole Name', () => {
+    const names = ['bob is downloading Heat', 'alice lädt The Matrix herunter'];
+    const titles = names.map(
+      (Name, i) => downloadsOf([entry(day('10:00:00'), { Name, ItemId: String(i) })])[0]?.title,
+    );
+    assert.deepEqual(titles, ['Heat', 'alice lädt The Matrix herunter']);
+  });
 
   it('an all-zero UserId (system entry) has no account', () => {
     const [d] = downloadsOf([entry('2026-08-20T10:00:00Z', { UserId: '00000000000000000000000000000000' })]);
@@ -276,66 +225,32 @@ describe('mapActivityDownloads', () => {
 });
 
 describe('mapSyncDownloads (Emby)', () => {
-  const jobs = {
-    Items: [
-      {
-        Id: '7',
-        UserId: BOB,
-        TargetId: 'dev-1',
-        TargetName: 'Pixel 8',
-        Name: 'Heat',
-        Status: 'Transferring',
-        ItemCount: 2,
-        DateCreated: '2026-08-19T08:00:00.0000000Z',
-      },
-    ],
-    TotalRecordCount: 1,
+  const created = '2026-08-19T08:00:00.0000000Z';
+  const job = {
+    Id: '7',
+    UserId: BOB,
+    TargetId: 'dev-1',
+    TargetName: 'Pixel 8',
+    Name: 'Heat',
+    Status: 'Transferring',
   };
-  const items = {
-    Items: [
-      {
-        Id: '101',
-        JobId: '7',
-        ItemId: '5501',
-        ItemName: 'Heat',
-        TargetId: 'dev-1',
-        Status: 'Synced',
-        Progress: 100,
-        DateCreated: '2026-08-19T08:00:00.0000000Z',
-      },
-      {
-        Id: '102',
-        JobId: '7',
-        ItemId: '5502',
-        ItemName: 'Ronin',
-        TargetId: 'dev-1',
-        Status: 'Transferring',
-        Progress: 41.5,
-        DateCreated: '2026-08-19T08:00:01.0000000Z',
-      },
-    ],
-    TotalRecordCount: 2,
-  };
+  const item = (Id: string, ItemName: string, Status: string, Progress: number) => ({
+    Id,
+    JobId: '7',
+    ItemId: `55${Id}`,
+    ItemName,
+    TargetId: 'dev-1',
+    Status,
+    Progress,
+    DateCreated: created,
+  });
   it('one download per job item, user from the job, complete when Synced', () => {
+    const jobs = { Items: [{ ...job, ItemCount: 2, DateCreated: created }], TotalRecordCount: 1 };
+    const items = { Items: [item('101', 'Heat', 'Synced', 100), item('102', 'Ronin', 'Transferring', 41.5)] };
+    const common = { accountId: BOB, accountName: null, startedAt: new Date(created) };
     assert.deepEqual(mapSyncDownloads(jobs, items), [
-      {
-        id: 'sync:101',
-        accountId: BOB,
-        accountName: null,
-        title: 'Heat',
-        startedAt: new Date('2026-08-19T08:00:00Z'),
-        progress: 100,
-        complete: true,
-      },
-      {
-        id: 'sync:102',
-        accountId: BOB,
-        accountName: null,
-        title: 'Ronin',
-        startedAt: new Date('2026-08-19T08:00:01Z'),
-        progress: 41.5,
-        complete: false,
-      },
+      { id: 'sync:101', ...common, title: 'Heat', progress: 100, complete: true },
+      { id: 'sync:102', ...common, title: 'Ronin', progress: 41.5, complete: false },
     ]);
   });
   it('no jobs → no downloads', () => assert.deepEqual(mapSyncDownloads({ Items: [] }, { Items: [] }), []));

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ApplicationCommandOptionType, ApplicationCommandType, InteractionType } from 'discord-api-types/v10';
-import { channelPayload, memberPayload, userPayload } from './payloads.ts';
+import { ApplicationCommandType, InteractionType } from 'discord-api-types/v10';
+import type { OptionSpec, OptionValue, Resolved } from './options.ts';
+import { checkValue, fail, names, T } from './options.ts';
+import { channelPayload, memberPayload } from './payloads.ts';
 import type { CommandDefinition, DoubleState } from './state.ts';
 import { ALL_PERMISSIONS, BASIC_PERMISSIONS } from './state.ts';
-
-type OptionValue = string | number | boolean;
 
 export interface InteractionRequest {
   kind: 'command' | 'autocomplete';
@@ -27,28 +27,6 @@ export interface BuiltInteraction {
   payload: Record<string, unknown>;
 }
 
-/** The subset of an option definition the double reads (definitions arrive as plain JSON). */
-interface OptionSpec {
-  type: number;
-  name: string;
-  required?: boolean;
-  autocomplete?: boolean;
-  choices?: ReadonlyArray<{ name: string; value: string | number }>;
-  min_value?: number;
-  max_value?: number;
-  min_length?: number;
-  max_length?: number;
-  channel_types?: readonly number[];
-  options?: readonly OptionSpec[];
-}
-
-const T = ApplicationCommandOptionType;
-const CHANNEL_TYPE_NUMBERS = { text: 0, voice: 2, category: 4 } as const;
-
-function fail(message: string): never {
-  throw new Error(`DiscordDouble: ${message}`);
-}
-
 function findCommand(
   state: DoubleState,
   name: string,
@@ -61,15 +39,6 @@ function findCommand(
   if (globalDef) return { def: globalDef, scope: 'global' };
   const known = [...(state.guildCommandDefs ?? []), ...(state.globalCommandDefs ?? [])].map((d) => d.name);
   return fail(`command /${name} is not registered (registered: ${known.join(', ') || 'none'})`);
-}
-
-function names(options: readonly OptionSpec[] | undefined, types: number[]): string {
-  return (
-    (options ?? [])
-      .filter((o) => types.includes(o.type))
-      .map((o) => o.name)
-      .join(', ') || 'none'
-  );
 }
 
 /** Walks group → subcommand and returns the leaf's option definitions plus the nesting wrapper. */
@@ -104,80 +73,6 @@ function resolveLeaf(req: InteractionRequest, def: CommandDefinition) {
     );
   }
   return { specs: top, wrap: (options: unknown[]) => options, label: `/${req.command}` };
-}
-
-interface Resolved {
-  users: Record<string, unknown>;
-  members: Record<string, unknown>;
-  channels: Record<string, unknown>;
-  roles: Record<string, unknown>;
-}
-
-/** Checks a value the way Discord's client would let a user enter it, and fills `resolved` for entities. */
-function checkValue(
-  state: DoubleState,
-  spec: OptionSpec,
-  value: OptionValue,
-  resolved: Resolved,
-  where: string,
-) {
-  function bad(why: string): never {
-    return fail(`${where} option "${spec.name}": ${why} (got ${JSON.stringify(value)})`);
-  }
-  const resolveUser = (id: string) => {
-    const user = state.users.get(id) ?? bad('unknown user id');
-    resolved.users[id] = userPayload(user);
-    const member = state.members.get(id);
-    if (member) {
-      const { user: _user, deaf: _deaf, mute: _mute, ...rest } = memberPayload(member);
-      resolved.members[id] = { ...rest, permissions: BASIC_PERMISSIONS };
-    }
-  };
-  switch (spec.type) {
-    case T.String:
-      if (typeof value !== 'string') bad('expected a string');
-      if (spec.min_length !== undefined && value.length < spec.min_length)
-        bad(`shorter than ${spec.min_length}`);
-      if (spec.max_length !== undefined && value.length > spec.max_length)
-        bad(`longer than ${spec.max_length}`);
-      break;
-    case T.Integer:
-    case T.Number:
-      if (typeof value !== 'number' || !Number.isFinite(value)) bad('expected a number');
-      if (spec.type === T.Integer && !Number.isInteger(value)) bad('expected an integer');
-      if (spec.min_value !== undefined && value < spec.min_value) bad(`below min_value ${spec.min_value}`);
-      if (spec.max_value !== undefined && value > spec.max_value) bad(`above max_value ${spec.max_value}`);
-      break;
-    case T.Boolean:
-      if (typeof value !== 'boolean') bad('expected a boolean');
-      break;
-    case T.User:
-      resolveUser(typeof value === 'string' ? value : bad('expected a user id'));
-      break;
-    case T.Channel: {
-      const channel = state.channels.get(String(value)) ?? bad('unknown channel id');
-      if (spec.channel_types && !spec.channel_types.includes(CHANNEL_TYPE_NUMBERS[channel.type])) {
-        bad(`channel type not in channel_types [${spec.channel_types.join(', ')}]`);
-      }
-      const { id, name, type, parent_id } = channelPayload(state, channel) as unknown as Record<
-        string,
-        unknown
-      >;
-      resolved.channels[channel.id] = { id, name, type, parent_id, permissions: BASIC_PERMISSIONS };
-      break;
-    }
-    case T.Role:
-    case T.Mentionable:
-      if (value === state.guildId) resolved.roles[value] = { id: value, name: '@everyone', permissions: '0' };
-      else if (spec.type === T.Mentionable) resolveUser(String(value));
-      else bad('the double only knows the @everyone role (id = guild id)');
-      break;
-    default:
-      bad(`option type ${spec.type} is not supported by the double`);
-  }
-  if (spec.choices && !spec.choices.some((c) => c.value === value)) {
-    bad(`not one of the choices ${spec.choices.map((c) => JSON.stringify(c.value)).join(', ')}`);
-  }
 }
 
 /** Builds a real INTERACTION_CREATE payload (type 2 command or type 4 autocomplete) from the registered definitions. */

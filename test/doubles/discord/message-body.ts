@@ -78,6 +78,17 @@ export function messageFields(json: Record<string, unknown>, files: string[] = [
   return fields;
 }
 
+/** Applies the fields present in an edit (PATCH semantics) to a message or reply view. */
+export function applyFields(
+  target: { content: string | null; embeds: APIEmbed[]; components: unknown[]; allowedMentions: unknown },
+  fields: MessageFields,
+): void {
+  if ('content' in fields) target.content = fields.content ?? null;
+  if (fields.embeds) target.embeds = fields.embeds;
+  if (fields.components) target.components = fields.components;
+  if ('allowedMentions' in fields) target.allowedMentions = fields.allowedMentions;
+}
+
 const EPHEMERAL = 64;
 export const isEphemeral = (flags: number | undefined): boolean => ((flags ?? 0) & EPHEMERAL) !== 0;
 

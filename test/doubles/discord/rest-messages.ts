@@ -1,4 +1,4 @@
-import { apiError, messageFields, validateMessage } from './message-body.ts';
+import { apiError, applyFields, messageFields, validateMessage } from './message-body.ts';
 import { messagePayload } from './payloads.ts';
 import type { Route, RouteContext } from './rest.ts';
 import type { StoredMessage } from './state.ts';
@@ -41,10 +41,7 @@ function editMessage(ctx: RouteContext) {
   const fields = messageFields(ctx.json, ctx.files);
   const invalid = validateMessage(fields, false);
   if (invalid) return invalid;
-  if ('content' in fields) message.content = fields.content ?? null;
-  if (fields.embeds) message.embeds = fields.embeds;
-  if (fields.components) message.components = fields.components;
-  if ('allowedMentions' in fields) message.allowedMentions = fields.allowedMentions;
+  applyFields(message, fields);
   message.editedTimestamp = new Date().toISOString();
   return { status: 200, body: messagePayload(ctx.state, message) };
 }

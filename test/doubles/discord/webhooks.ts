@@ -1,6 +1,6 @@
 import { InteractionResponseType, InteractionType } from 'discord-api-types/v10';
 import type { MessageFields, RouteResult } from './message-body.ts';
-import { apiError, isEphemeral, messageFields, validateMessage } from './message-body.ts';
+import { apiError, applyFields, isEphemeral, messageFields, validateMessage } from './message-body.ts';
 import { messagePayload } from './payloads.ts';
 import type { DoubleState, StoredMessage } from './state.ts';
 import type { AutocompleteChoice, InteractionReply } from './types.ts';
@@ -99,12 +99,8 @@ export class InteractionTracker {
   }
 
   private syncReply(pending: PendingInteraction, fields: MessageFields): void {
-    const { reply } = pending;
-    if ('content' in fields) reply.content = fields.content ?? null;
-    if (fields.embeds) reply.embeds = fields.embeds;
-    if (fields.components) reply.components = fields.components;
-    if ('allowedMentions' in fields) reply.allowedMentions = fields.allowedMentions;
-    if (isEphemeral(fields.flags)) reply.ephemeral = true;
+    applyFields(pending.reply, fields);
+    if (isEphemeral(fields.flags)) pending.reply.ephemeral = true;
   }
 
   /** POST /interactions/{id}/{token}/callback */
@@ -203,10 +199,7 @@ export class InteractionTracker {
     const fields = messageFields(json, files);
     const invalid = validateMessage(fields, false);
     if (invalid) return invalid;
-    if ('content' in fields) message.content = fields.content ?? null;
-    if (fields.embeds) message.embeds = fields.embeds;
-    if (fields.components) message.components = fields.components;
-    if ('allowedMentions' in fields) message.allowedMentions = fields.allowedMentions;
+    applyFields(message, fields);
     if (fields.files.length > 0) message.files = fields.files;
     message.flags = (message.flags & ~LOADING) | (fields.flags ?? 0);
     message.editedTimestamp = new Date().toISOString();

@@ -1,0 +1,65 @@
+// Starts the real bot (real discord.js client, real database, real media adapters) against loopback doubles.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningBot, startBot } from '../../src/app.ts';
+import type { Config } from '../../src/config.ts';
+import { silentLogger } from '../../src/log.ts';
+import type { DiscordDouble } from '../doubles/discord/index.ts';
+import { TestClock } from './clock.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+
+export interface TestBot {
+  bot: RunningBot;
+  clock: TestClock;
+  config: Config;
+  /** Stops the bot (keeping the database) and starts it again on the same database: a restart. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestBot(options: {
+  discord: DiscordDouble;
+  now?: string;
+  config?: Partial<Config>;
+}): Promise<TestBot> {
+  const database: TestDatabase = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'streamwarden-test-'));
+  const clock = new TestClock(new Date(options.now ?? '2026-11-18T20:00:00Z'));
+  const config: Config = {
+    discordToken: options.discord.token,
+    guildId: options.discord.guildId,
+    applicationId: null,
+    discordApiUrl: options.discord.apiUrl,
+    databaseUrl: database.url,
+    // PGlite on disk (not in memory) so that a restart keeps the data, as in production.
+    dataDir,
+    timezone: 'UTC',
+    pollSchedule: '*/5 * * * *',
+    smtpUrl: null,
+    mailFrom: null,
+    plexTvUrl: 'http://127.0.0.1:9',
+    logLevel: 'silent',
+    encryptionKey: null,
+    confirmDelaySeconds: 0,
+    mediaTimeoutMs: 1500,
+    ...options.config,
+  };
+  const launch = () =>
+    startBot({ config, log: silentLogger, clock: clock.now, schedule: false, rest: { retries: 0, timeout: 3000 } });
+  const handle: TestBot = {
+    bot: await launch(),
+    clock,
+    config,
+    async restart() {
+      await handle.bot.stop();
+      handle.bot = await launch();
+    },
+    async stop() {
+      await handle.bot.stop();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
