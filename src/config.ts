@@ -53,13 +53,10 @@ function isCronPattern(p: string): boolean {
 }
 
 const schema = z.object({
-  DISCORD_TOKEN: optional(z.string()).refine((v) => v !== undefined, {
-    message:
-      'DISCORD_TOKEN is not set: set it to your bot token (Discord developer portal → your application → Bot → Reset Token).',
-  }),
-  DISCORD_GUILD_ID: optional(z.string()).refine((v) => v === undefined || snowflake.test(v), {
-    message: 'DISCORD_GUILD_ID must be a server id (17–20 digits; right-click the server → Copy Server ID).',
-  }),
+  DISCORD_TOKEN: optional(z.string()),
+  DISCORD_GUILD_ID: optional(
+    z.string().regex(snowflake, 'DISCORD_GUILD_ID must be a server id (17–20 digits; right-click the server → Copy Server ID).'),
+  ),
   DISCORD_APPLICATION_ID: optional(
     z.string().regex(snowflake, 'DISCORD_APPLICATION_ID must be 17–20 digits.'),
   ),
@@ -124,14 +121,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(message);
     }
   }
-  const e = parsed.success ? parsed.data : undefined;
-  if (e && !e.DISCORD_GUILD_ID) {
+  const isSet = (key: string) => (env[key] ?? '').trim() !== '';
+  if (!isSet('DISCORD_TOKEN')) {
+    problems.unshift(
+      'DISCORD_TOKEN is not set: set it to your bot token (Discord developer portal → your application → Bot → Reset Token).',
+    );
+  }
+  if (!isSet('DISCORD_GUILD_ID')) {
     problems.push(
       'DISCORD_GUILD_ID is not set: set it to your community server id (enable Developer Mode, right-click the server → Copy Server ID).',
     );
   }
-  if (e?.SMTP_URL && !e.MAIL_FROM)
+  if (isSet('SMTP_URL') && !isSet('MAIL_FROM')) {
     problems.push('MAIL_FROM must be set when SMTP_URL is (e.g. "Streamwarden <bot@example.org>").');
+  }
+  const e = parsed.success ? parsed.data : undefined;
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   registerSecret(e.DISCORD_TOKEN);
   registerSecret(e.ENCRYPTION_KEY);

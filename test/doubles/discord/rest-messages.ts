@@ -1,7 +1,6 @@
 import { apiError, applyFields, messageFields, validateMessage } from './message-body.ts';
 import { messagePayload } from './payloads.ts';
 import type { Route, RouteContext } from './rest.ts';
-import type { StoredMessage } from './state.ts';
 
 /** POST /channels/{id}/messages: guild text/voice channels and DM channels opened via POST /users/@me/channels. */
 function createMessage(ctx: RouteContext) {
@@ -18,18 +17,7 @@ function createMessage(ctx: RouteContext) {
   const fields = messageFields(ctx.json, ctx.files);
   const invalid = validateMessage(fields, true);
   if (invalid) return invalid;
-  const message: StoredMessage = {
-    id: state.nextId(),
-    channelId,
-    content: fields.content ?? null,
-    embeds: fields.embeds ?? [],
-    components: fields.components ?? [],
-    allowedMentions: fields.allowedMentions,
-    flags: fields.flags ?? 0,
-    files: fields.files,
-    timestamp: new Date().toISOString(),
-    editedTimestamp: null,
-  };
+  const message = state.newMessage(channelId, fields, fields.flags ?? 0);
   state.storeMessage(message);
   return { status: 200, body: messagePayload(state, message) };
 }

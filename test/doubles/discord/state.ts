@@ -137,6 +137,34 @@ export class DoubleState {
     return undefined;
   }
 
+  /** A new bot message built from a create body; `interaction` marks interaction responses and follow-ups. */
+  newMessage(
+    channelId: string,
+    fields: {
+      content?: string | null;
+      embeds?: APIEmbed[];
+      components?: unknown[];
+      allowedMentions?: unknown;
+      files: string[];
+    },
+    flags: number,
+    interaction?: StoredMessage['interaction'],
+  ): StoredMessage {
+    return {
+      id: this.nextId(),
+      channelId,
+      content: fields.content ?? null,
+      embeds: fields.embeds ?? [],
+      components: fields.components ?? [],
+      allowedMentions: fields.allowedMentions,
+      flags,
+      files: fields.files,
+      timestamp: new Date().toISOString(),
+      editedTimestamp: null,
+      ...(interaction ? { interaction } : {}),
+    };
+  }
+
   storeMessage(message: StoredMessage): void {
     const list = this.messagesByChannel.get(message.channelId) ?? [];
     list.push(message);

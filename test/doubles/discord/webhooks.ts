@@ -26,6 +26,17 @@ interface PendingInteraction {
 const unknownInteraction = () => apiError(404, 10062, 'Unknown interaction');
 const invalidWebhookToken = () => apiError(401, 50027, 'Invalid Webhook Token');
 const unknownMessage = () => apiError(404, 10008, 'Unknown Message');
+const invalidCallbackType = (type: number) =>
+  apiError(400, 50035, 'Invalid Form Body', {
+    type: { _errors: [{ code: 'INTERACTION_CALLBACK_TYPE_INVALID', message: `Callback type ${type} is not valid here` }] },
+  });
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+
+const R = InteractionResponseType;
+const ALLOWED_CALLBACKS: Record<'command' | 'autocomplete', number[]> = {
+  command: [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.Modal],
+  autocomplete: [R.ApplicationCommandAutocompleteResult],
+};
 
 /** Tracks interactions the double dispatched and applies the bot's callbacks, edits and follow-ups to them. */
 export class InteractionTracker {
@@ -83,19 +94,10 @@ export class InteractionTracker {
   }
 
   private newMessage(pending: PendingInteraction, fields: MessageFields, flags: number): StoredMessage {
-    return {
-      id: this.state.nextId(),
-      channelId: pending.channelId,
-      content: fields.content ?? null,
-      embeds: fields.embeds ?? [],
-      components: fields.components ?? [],
-      allowedMentions: fields.allowedMentions,
-      flags,
-      files: fields.files,
-      timestamp: new Date().toISOString(),
-      editedTimestamp: null,
-      interaction: { id: pending.id, userId: pending.userId },
-    };
+    return this.state.newMessage(pending.channelId, fields, flags, {
+      id: pending.id,
+      userId: pending.userId,
+    });
   }
 
   private syncReply(pending: PendingInteraction, fields: MessageFields): void {
@@ -108,48 +110,27 @@ export class InteractionTracker {
     const pending = this.byToken.get(token);
     if (!pending || pending.id !== id) return unknownInteraction();
     const type = typeof json.type === 'number' ? json.type : -1;
-    const data = (typeof json.data === 'object' && json.data !== null ? json.data : {}) as Record<
-      string,
-      unknown
-    >;
+    const data = (isObject(json.data) ? json.data : {}) as Record<string, unknown>;
     pending.reply.raw.push(json);
     pending.events.push(`callback type ${type}${isEphemeral(data.flags as number) ? ' (ephemeral)' : ''}`);
-    if (pending.callbackType !== null)
-      return apiError(400, 40060, 'Interaction has already been acknowledged.');
-    const R = InteractionResponseType;
-    const allowed =
-      pending.kind === 'autocomplete'
-        ? [R.ApplicationCommandAutocompleteResult]
-        : [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.Modal];
-    if (!allowed.includes(type))
-      return apiError(400, 50035, 'Invalid Form Body', {
-        type: {
-          _errors: [
-            { code: 'INTERACTION_CALLBACK_TYPE_INVALID', message: `Callback type ${type} is not valid here` },
-          ],
-        },
-      });
+    if (pending.callbackType !== null) return apiError(400, 40060, 'Interaction has already been acknowledged.');
+    if (!ALLOWED_CALLBACKS[pending.kind].includes(type)) return invalidCallbackType(type);
     const fields = messageFields(data, files);
-    if (type === R.ChannelMessageWithSource) {
-      const invalid = validateMessage(fields, true);
-      if (invalid) return invalid;
-    }
+    const invalid = type === R.ChannelMessageWithSource ? validateMessage(fields, true) : null;
+    if (invalid) return invalid;
     pending.callbackType = type;
     if (type === R.ApplicationCommandAutocompleteResult) {
-      const choices = Array.isArray(data.choices) ? (data.choices as AutocompleteChoice[]) : [];
-      this.finish(pending, { choices });
-      return withResponse ? this.callbackResponse(pending, type) : { status: 204 };
-    }
-    if (type === R.Modal) {
+      this.finish(pending, { choices: Array.isArray(data.choices) ? (data.choices as AutocompleteChoice[]) : [] });
+    } else if (type === R.Modal) {
       pending.reply.modal = data;
       this.finish(pending, { reply: pending.reply });
-      return withResponse ? this.callbackResponse(pending, type) : { status: 204 };
+    } else {
+      const deferred = type === R.DeferredChannelMessageWithSource;
+      pending.reply.deferred = deferred;
+      pending.original = this.newMessage(pending, fields, (fields.flags ?? 0) | (deferred ? LOADING : 0));
+      this.syncReply(pending, fields);
+      if (!deferred) this.finish(pending, { reply: pending.reply });
     }
-    const deferred = type === R.DeferredChannelMessageWithSource;
-    pending.reply.deferred = deferred;
-    pending.original = this.newMessage(pending, fields, (fields.flags ?? 0) | (deferred ? LOADING : 0));
-    this.syncReply(pending, fields);
-    if (!deferred) this.finish(pending, { reply: pending.reply });
     return withResponse ? this.callbackResponse(pending, type) : { status: 204 };
   }
 
@@ -160,10 +141,7 @@ export class InteractionTracker {
       body: {
         interaction: {
           id: pending.id,
-          type:
-            pending.kind === 'command'
-              ? InteractionType.ApplicationCommand
-              : InteractionType.ApplicationCommandAutocomplete,
+          type: pending.kind === 'command' ? InteractionType.ApplicationCommand : InteractionType.ApplicationCommandAutocomplete,
           ...(message
             ? {
                 response_message_id: message.id,

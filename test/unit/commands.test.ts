@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApplicationCommandOptionType, PermissionFlagsBits } from 'discord.js';
+import { commands } from '../../commands/index.ts';
+
+test('every command definition serializes, and names are unique', () => {
+  const names = new Set<string>();
+  for (const command of commands) {
+    const json = command.data.toJSON();
+    assert.match(json.name, /^[a-z-]{1,32}$/);
+    assert.ok(!names.has(json.name), `duplicate command ${json.name}`);
+    names.add(json.name);
+    assert.ok(JSON.stringify(json).length < 8000, `${json.name} is too large for Discord`);
+  }
+  assert.deepEqual([...names].sort(), ['activity', 'enforcement', 'plan', 'quota', 'server', 'template', 'user']);
+});
+
+test('admin commands need Manage Server by default; /quota is for everyone', () => {
+  for (const command of commands) {
+    const json = command.data.toJSON();
+    if (command.adminOnly) {
+      assert.equal(json.default_member_permissions, PermissionFlagsBits.ManageGuild.toString(), json.name);
+    } else {
+      assert.equal(json.default_member_permissions ?? null, null, json.name);
+    }
+  }
+});
+
+test('the option names of the command contract are present', () => {
+  const contract: Record<string, Record<string, string[]>> = {
+    server: {
+      add: ['platform', 'name', 'url', 'token'],
+      remove: ['name'],
+      list: [],
+      test: ['name'],
+      logging: ['name', 'streams', 'downloads'],
+    },
+    plan: {
+      create: ['name', 'streams', 'downloads', 'weekly-downloads'],
+      edit: ['name', 'streams', 'downloads', 'weekly-downloads'],
+      delete: ['name'],
+      list: [],
+    },
+    user: {
+      link: ['member', 'server', 'account'],
+      unlink: ['member', 'server'],
+      plan: ['member', 'plan'],
+      allotment: ['member', 'downloads'],
+      info: ['member'],
+    },
+    enforcement: {
+      status: [],
+      streams: ['enabled'],
+      downloads: ['enabled'],
+      'disable-downloads': ['enabled'],
+      'dry-run': ['enabled'],
+      'alerts-channel': ['channel'],
+      'run-now': [],
+    },
+    template: { list: [], set: ['name', 'text'], reset: ['name'], preview: ['name'] },
+  };
+  for (const [name, subs] of Object.entries(contract)) {
+    const json = commands.find((c) => c.data.name === name)?.data.toJSON();
+    assert.ok(json, name);
+    for (const [sub, options] of Object.entries(subs)) {
+      const s = json.options?.find((o) => o.name === sub);
+      assert.ok(s && s.type === ApplicationCommandOptionType.Subcommand, `${name} ${sub}`);
+      const present = ('options' in s ? (s.options ?? []) : []).map((o) => o.name);
+      for (const option of options) assert.ok(present.includes(option), `${name} ${sub} ${option}`);
+    }
+  }
+  const activity = commands.find((c) => c.data.name === 'activity')?.data.toJSON();
+  assert.deepEqual(
+    activity?.options?.map((o) => o.name).filter((n) => n !== 'page'),
+    ['member', 'server', 'kind'],
+  );
+  const quota = commands.find((c) => c.data.name === 'quota')?.data.toJSON();
+  assert.deepEqual(quota?.options?.map((o) => o.name), ['member']);
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+const base = { DISCORD_TOKEN: 'MTAx.secret-token-value', DISCORD_GUILD_ID: '123456789012345678' };
+
+test('defaults', () => {
+  const c = loadConfig(base);
+  assert.equal(c.timezone, 'UTC');
+  assert.equal(c.pollSchedule, '*/5 * * * *');
+  assert.equal(c.dataDir, './data');
+  assert.equal(c.databaseUrl, null);
+  assert.equal(c.smtpUrl, null);
+});
+
+test('every problem is listed at once, and no secret value is echoed', () => {
+  try {
+    loadConfig({
+      DISCORD_GUILD_ID: 'not-an-id',
+      TIMEZONE: 'Mars/Olympus',
+      POLL_SCHEDULE: 'every five minutes',
+      DATABASE_URL: 'mysql://root:hunter22secret@db/x',
+      SMTP_URL: 'smtp://u:p@h',
+      LOG_LEVEL: 'loud',
+    });
+    assert.fail('should throw');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    const text = err.message;
+    for (const key of ['DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'TIMEZONE', 'POLL_SCHEDULE', 'DATABASE_URL', 'MAIL_FROM', 'LOG_LEVEL']) {
+      assert.match(text, new RegExp(key), `${key} missing from: ${text}`);
+    }
+    assert.doesNotMatch(text, /hunter22secret/);
+  }
+});
+
+test('a missing token says exactly what to set', () => {
+  assert.throws(() => loadConfig({ DISCORD_GUILD_ID: base.DISCORD_GUILD_ID }), /DISCORD_TOKEN is not set: set it to your bot token/);
+});
+
+test('accepts 6-field schedules, real zones and postgres URLs', () => {
+  const c = loadConfig({
+    ...base,
+    POLL_SCHEDULE: '*/30 * * * * *',
+    TIMEZONE: 'America/New_York',
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x',
+    SMTP_URL: 'smtp://user:pass@127.0.0.1:2525',
+    MAIL_FROM: 'Bot <bot@example.org>',
+  });
+  assert.equal(c.pollSchedule, '*/30 * * * * *');
+  assert.equal(c.timezone, 'America/New_York');
+  assert.equal(c.databaseUrl, 'postgres://postgres@127.0.0.1:5432/x');
+});
+
+test('empty strings count as unset', () => {
+  const c = loadConfig({ ...base, DATABASE_URL: '', TIMEZONE: '  ', DISCORD_APPLICATION_ID: '' });
+  assert.equal(c.databaseUrl, null);
+  assert.equal(c.timezone, 'UTC');
+  assert.equal(c.applicationId, null);
+});
