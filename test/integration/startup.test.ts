@@ -10,9 +10,9 @@ const root = join(import.meta.dirname, '..', '..');
 function start(env: Record<string, string>) {
   // A clean environment (no inherited DISCORD_* or DATABASE_URL), run from an empty directory so no .env is read.
   const cwd = mkdtempSync(join(tmpdir(), 'sw-start-'));
-  return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
+  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/main.ts')], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', NODE_PATH: join(root, 'node_modules'), ...env },
+    env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
     timeout: 20_000,
   });

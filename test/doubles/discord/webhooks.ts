@@ -28,7 +28,11 @@ const invalidWebhookToken = () => apiError(401, 50027, 'Invalid Webhook Token');
 const unknownMessage = () => apiError(404, 10008, 'Unknown Message');
 const invalidCallbackType = (type: number) =>
   apiError(400, 50035, 'Invalid Form Body', {
-    type: { _errors: [{ code: 'INTERACTION_CALLBACK_TYPE_INVALID', message: `Callback type ${type} is not valid here` }] },
+    type: {
+      _errors: [
+        { code: 'INTERACTION_CALLBACK_TYPE_INVALID', message: `Callback type ${type} is not valid here` },
+      ],
+    },
   });
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
@@ -113,14 +117,17 @@ export class InteractionTracker {
     const data = (isObject(json.data) ? json.data : {}) as Record<string, unknown>;
     pending.reply.raw.push(json);
     pending.events.push(`callback type ${type}${isEphemeral(data.flags as number) ? ' (ephemeral)' : ''}`);
-    if (pending.callbackType !== null) return apiError(400, 40060, 'Interaction has already been acknowledged.');
+    if (pending.callbackType !== null)
+      return apiError(400, 40060, 'Interaction has already been acknowledged.');
     if (!ALLOWED_CALLBACKS[pending.kind].includes(type)) return invalidCallbackType(type);
     const fields = messageFields(data, files);
     const invalid = type === R.ChannelMessageWithSource ? validateMessage(fields, true) : null;
     if (invalid) return invalid;
     pending.callbackType = type;
     if (type === R.ApplicationCommandAutocompleteResult) {
-      this.finish(pending, { choices: Array.isArray(data.choices) ? (data.choices as AutocompleteChoice[]) : [] });
+      this.finish(pending, {
+        choices: Array.isArray(data.choices) ? (data.choices as AutocompleteChoice[]) : [],
+      });
     } else if (type === R.Modal) {
       pending.reply.modal = data;
       this.finish(pending, { reply: pending.reply });
@@ -141,7 +148,10 @@ export class InteractionTracker {
       body: {
         interaction: {
           id: pending.id,
-          type: pending.kind === 'command' ? InteractionType.ApplicationCommand : InteractionType.ApplicationCommandAutocomplete,
+          type:
+            pending.kind === 'command'
+              ? InteractionType.ApplicationCommand
+              : InteractionType.ApplicationCommandAutocomplete,
           ...(message
             ? {
                 response_message_id: message.id,
