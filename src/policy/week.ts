@@ -76,10 +76,11 @@ function compareLocalDate(instant: number, zone: string, date: LocalDate): numbe
 }
 
 /**
- * The first instant whose local date in `zone` is `date` or later. Luxon resolves a local midnight that falls in
- * a DST gap by moving it forward by the gap, which is right for every gap that starts at midnight (all current
- * rules). The check and the search below keep the answer exact for odd historic gaps (e.g. 23:30 → 00:30)
- * and for days a zone skipped entirely (then the next day's start is returned).
+ * The first instant whose local date in `zone` is `date` or later. Luxon resolves a local midnight in a DST gap
+ * by moving it forward by the gap (Santiago: 01:00, the first valid time), but an ambiguous midnight resolves to
+ * its SECOND occurrence: America/Havana falls back 01:00 → 00:00 on a Sunday, so Sunday 00:00 happens twice and
+ * the week must start at the first. Hence the check, and a search when the candidate is not the day's first
+ * instant (also exact for historic odd gaps and for days a zone skipped, where the next day's start is returned).
  */
 function startOfLocalDay(date: LocalDate, zone: string): Date {
   const candidate = DateTime.fromObject({ ...date, hour: 0 }, { zone }).toMillis();

@@ -242,6 +242,11 @@ test('DMs and channel messages are recorded; closed DMs reject with 50007', asyn
         ['Stream limit exceeded'],
       );
       assert.deepEqual(double.messagesIn(GENERAL), []);
+      await assert.rejects(alerts.send('x'.repeat(2001)), (error: unknown) => {
+        assert.ok(error instanceof DiscordAPIError);
+        assert.equal(error.code, 50035, 'Discord rejects content over 2000 characters');
+        return true;
+      });
 
       double.clearRecords();
       assert.equal(double.requests.length, 0);
@@ -265,13 +270,30 @@ test('invoke explains mistakes and timeouts', async () => {
           subcommand: 'set',
           options: { streams: 1, bogus: 'x' },
         }),
-        /has no option "bogus"/,
+        /has no option "bogus" \(has: member, streams, server, notify, channel\)/,
       );
       await assert.rejects(
         double.invoke({ user: ALICE.id, command: 'cap', subcommand: 'set', options: { streams: 1 } }),
         /required option "member" missing/,
       );
       await assert.rejects(double.invoke({ user: '999', command: 'ping' }), /not a member/);
+      await assert.rejects(
+        double.invoke({
+          user: ALICE.id,
+          command: 'cap',
+          subcommand: 'set',
+          options: { member: BOB.id, streams: -1 },
+        }),
+        /below min_value 0/,
+      );
+      const rest = new REST({ api: double.apiUrl, retries: 0, timeout: 2000 }).setToken(double.token);
+      const route = Routes.applicationGuildCommands(double.applicationId, double.guildId);
+      await assert.rejects(
+        rest.put(route, { body: [{ name: 'Bad Name', description: 'x' }] }),
+        /Invalid Form Body/,
+      );
+      await rest.put(route, { body: commands });
+      assert.equal(double.commandWrites, 2);
       await assert.rejects(
         double.invoke({ user: ALICE.id, command: 'silent', timeoutMs: 200 }),
         /got no final answer within 200 ms; received: nothing/,

@@ -93,8 +93,7 @@ export function buildInteraction(state: DoubleState, req: InteractionRequest): B
     given[focused] ??= '';
   }
   for (const name of Object.keys(given)) {
-    if (!specs.some((s) => s.name === name))
-      fail(`${label} has no option "${name}" (has: ${names(specs, [])})`);
+    if (!specs.some((s) => s.name === name)) fail(`${label} has no option "${name}" (has: ${names(specs)})`);
   }
   const resolved: Resolved = { users: {}, members: {}, channels: {}, roles: {} };
   const options: unknown[] = [];

@@ -1,3 +1,4 @@
+/** Validation of option values given to invoke()/autocomplete() against the registered definitions. */
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { channelPayload, memberPayload, userPayload } from './payloads.ts';
 import type { DoubleState } from './state.ts';
@@ -27,10 +28,11 @@ export function fail(message: string): never {
   throw new Error(`DiscordDouble: ${message}`);
 }
 
-export function names(options: readonly OptionSpec[] | undefined, types: number[]): string {
+/** Comma-separated names of the options (of the given types; all when omitted), for error messages. */
+export function names(options: readonly OptionSpec[] | undefined, types?: number[]): string {
   return (
     (options ?? [])
-      .filter((o) => types.includes(o.type))
+      .filter((o) => types === undefined || types.includes(o.type))
       .map((o) => o.name)
       .join(', ') || 'none'
   );

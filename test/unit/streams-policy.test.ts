@@ -1,0 +1,325 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ActiveStream } from '../../src/media/types.ts';
+import {
+  type AccountLink,
+  countStreams,
+  findBreaches,
+  isWithinCap,
+  matchStreams,
+  type ServerRead,
+} from '../../src/policy/streams.ts';
+
+let nextKey = 1;
+
+/** A playing session as a Plex/Jellyfin/Emby mapper would return it. */
+function session(overrides: Partial<ActiveStream>): ActiveStream {
+  const key = String(nextKey++);
+  return {
+    sessionId: `session-${key}`,
+    key,
+    accountId: null,
+    accountName: 'someone',
+    isOwner: false,
+    deviceId: `device-${key}`,
+    device: 'Living Room TV',
+    product: 'Plex for Android (TV)',
+    ipAddress: '203.0.113.10',
+    title: 'The Expanse - S02E03 - Static',
+    state: 'playing',
+    startedAt: new Date('2026-03-10T20:00:00Z'),
+    ...overrides,
+  };
+}
+
+const PLEX = 1;
+const JELLYFIN = 2;
+
+const links: AccountLink[] = [
+  { linkId: 10, memberId: 100, serverId: PLEX, accountName: 'alice', accountId: '5001' },
+  { linkId: 11, memberId: 100, serverId: JELLYFIN, accountName: 'Alice', accountId: null },
+  { linkId: 20, memberId: 200, serverId: PLEX, accountName: 'BobTheViewer', accountId: null },
+  { linkId: 30, memberId: 300, serverId: PLEX, accountName: 'carol', accountId: '5003' },
+  { linkId: 40, memberId: 400, serverId: JELLYFIN, accountName: 'dave', accountId: 'a1b2c3' },
+];
+
+function read(serverId: number, streams: ActiveStream[]): ServerRead {
+  return { serverId, serverName: serverId === PLEX ? 'Plex Home' : 'Jellyfin Cabin', streams };
+}
+
+function caps(entries: Array<[number, number | null]>): ReadonlyMap<number, number | null> {
+  return new Map(entries);
+}
+
+describe('matchStreams', () => {
+  it('matches by account id when the link knows it, even after a rename', () => {
+    const renamed = session({ accountId: '5001', accountName: 'alice_new_name' });
+    const { streams, learntAccountIds } = matchStreams([read(PLEX, [renamed])], links);
+    assert.deepEqual(
+      streams.map((s) => [s.memberId, s.linkId, s.serverName]),
+      [[100, 10, 'Plex Home']],
+    );
+    assert.deepEqual(learntAccountIds, []);
+  });
+
+  it('matches by name, trimmed and case-insensitive, and learns the account id', () => {
+    const s = session({ accountId: '5002', accountName: '  bobtheviewer ' });
+    const { streams, learntAccountIds } = matchStreams([read(PLEX, [s])], links);
+    assert.deepEqual(
+      streams.map((m) => m.linkId),
+      [20],
+    );
+    assert.deepEqual(learntAccountIds, [{ linkId: 20, accountId: '5002' }]);
+  });
+
+  it('learns each link id once even when the member has several streams', () => {
+    const a = session({ accountId: 'jf-alice', accountName: 'ALICE' });
+    const b = session({ accountId: 'jf-alice', accountName: 'alice' });
+    const { streams, learntAccountIds } = matchStreams([read(JELLYFIN, [a, b])], links);
+    assert.equal(streams.length, 2);
+    assert.deepEqual(learntAccountIds, [{ linkId: 11, accountId: 'jf-alice' }]);
+  });
+
+  it('does not match a link that knows its id to a different id with the same name', () => {
+    const impostor = session({ accountId: '9999', accountName: 'carol' });
+    assert.deepEqual(matchStreams([read(PLEX, [impostor])], links).streams, []);
+  });
+
+  it('falls back to the name when the stream carries no account id', () => {
+    const s = session({ accountId: null, accountName: 'Carol' });
+    const { streams, learntAccountIds } = matchStreams([read(PLEX, [s])], links);
+    assert.deepEqual(
+      streams.map((m) => m.linkId),
+      [30],
+    );
+    assert.deepEqual(learntAccountIds, []);
+  });
+
+  it('only matches links on the same server', () => {
+    // dave is linked on Jellyfin only; his Plex session belongs to no link.
+    const s = session({ accountId: 'a1b2c3', accountName: 'dave' });
+    assert.deepEqual(matchStreams([read(PLEX, [s])], links).streams, []);
+  });
+
+  it('keeps only real streams: idle apps and the owner are dropped, paused and buffering kept', () => {
+    const reads = [
+      read(PLEX, [
+        session({ accountId: '5001', state: 'playing' }),
+        session({ accountId: '5001', state: 'paused' }),
+        session({ accountId: '5001', state: 'buffering' }),
+        session({ accountId: '5001', state: null }),
+        session({ accountId: '1', accountName: 'alice', isOwner: true }),
+      ]),
+    ];
+    const { streams } = matchStreams(reads, links);
+    assert.deepEqual(
+      streams.map((s) => s.stream.state),
+      ['playing', 'paused', 'buffering'],
+    );
+  });
+
+  it('drops streams of accounts nobody linked', () => {
+    const s = session({ accountId: '7777', accountName: 'stranger' });
+    assert.deepEqual(matchStreams([read(PLEX, [s])], links), { streams: [], learntAccountIds: [] });
+  });
+});
+
+describe('countStreams', () => {
+  it('collapses two sessions of one device on one server (autoplay, quality change)', () => {
+    const { streams } = matchStreams(
+      [
+        read(PLEX, [
+          session({ accountId: '5001', deviceId: 'shield-1', title: 'S02E03' }),
+          session({ accountId: '5001', deviceId: 'shield-1', title: 'S02E04' }),
+          session({ accountId: '5001', deviceId: 'iphone-1' }),
+        ]),
+      ],
+      links,
+    );
+    const counted = countStreams(streams);
+    assert.deepEqual(
+      counted.get(100)?.map((s) => s.stream.title),
+      ['S02E03', 'The Expanse - S02E03 - Static'],
+    );
+  });
+
+  it('counts the same deviceId on two different servers twice', () => {
+    const { streams } = matchStreams(
+      [
+        read(PLEX, [session({ accountId: '5001', deviceId: 'shared-id' })]),
+        read(JELLYFIN, [session({ accountName: 'alice', deviceId: 'shared-id' })]),
+      ],
+      links,
+    );
+    assert.equal(countStreams(streams).get(100)?.length, 2);
+  });
+
+  it('counts each session without a deviceId', () => {
+    const { streams } = matchStreams(
+      [read(PLEX, [session({ accountId: '5001', deviceId: null }), session({ accountId: '5001', deviceId: null })])],
+      links,
+    );
+    assert.equal(countStreams(streams).get(100)?.length, 2);
+  });
+
+  it('never merges two members that report the same deviceId', () => {
+    const { streams } = matchStreams(
+      [
+        read(PLEX, [
+          session({ accountId: '5001', deviceId: 'family-tv' }),
+          session({ accountId: '5003', deviceId: 'family-tv' }),
+        ]),
+      ],
+      links,
+    );
+    const counted = countStreams(streams);
+    assert.equal(counted.get(100)?.length, 1);
+    assert.equal(counted.get(300)?.length, 1);
+  });
+});
+
+describe('findBreaches', () => {
+  interface Case {
+    name: string;
+    reads: ServerRead[];
+    caps: ReadonlyMap<number, number | null>;
+    expected: Array<{ memberId: number; cap: number; count: number; streams: number }>;
+  }
+
+  const cases: Case[] = [
+    {
+      name: 'member at cap is untouched',
+      reads: [read(PLEX, [session({ accountId: '5001' }), session({ accountId: '5001' })])],
+      caps: caps([[100, 2]]),
+      expected: [],
+    },
+    {
+      name: 'over cap across two servers',
+      reads: [
+        read(PLEX, [session({ accountId: '5001' }), session({ accountId: '5001', state: 'paused' })]),
+        read(JELLYFIN, [session({ accountName: 'alice', device: 'Chrome' })]),
+      ],
+      caps: caps([[100, 2]]),
+      expected: [{ memberId: 100, cap: 2, count: 3, streams: 3 }],
+    },
+    {
+      name: 'idle sessions do not count',
+      reads: [
+        read(PLEX, [
+          session({ accountId: '5001' }),
+          session({ accountId: '5001', state: null }),
+          session({ accountId: '5001', state: null }),
+        ]),
+      ],
+      caps: caps([[100, 1]]),
+      expected: [],
+    },
+    {
+      name: 'the owner is exempt',
+      reads: [
+        read(PLEX, [
+          session({ accountId: '1', accountName: 'alice', isOwner: true }),
+          session({ accountId: '1', accountName: 'alice', isOwner: true }),
+        ]),
+      ],
+      caps: caps([[100, 1]]),
+      expected: [],
+    },
+    {
+      name: 'a member with no plan (null cap) is never enforced',
+      reads: [read(PLEX, [session({ accountId: '5003' }), session({ accountId: '5003' }), session({ accountId: '5003' })])],
+      caps: caps([[300, null]]),
+      expected: [],
+    },
+    {
+      name: 'a member missing from the cap map is never enforced',
+      reads: [read(PLEX, [session({ accountId: '5003' }), session({ accountId: '5003' })])],
+      caps: caps([]),
+      expected: [],
+    },
+    {
+      name: 'same device twice counts once but both sessions are in the breach',
+      reads: [
+        read(PLEX, [
+          session({ accountId: '5001', deviceId: 'shield-1' }),
+          session({ accountId: '5001', deviceId: 'shield-1' }),
+          session({ accountId: '5001', deviceId: 'ipad-1' }),
+        ]),
+      ],
+      caps: caps([[100, 1]]),
+      expected: [{ memberId: 100, cap: 1, count: 2, streams: 3 }],
+    },
+    {
+      name: 'same device twice with cap 1 is not a breach (autoplay)',
+      reads: [
+        read(PLEX, [
+          session({ accountId: '5001', deviceId: 'shield-1' }),
+          session({ accountId: '5001', deviceId: 'shield-1' }),
+        ]),
+      ],
+      caps: caps([[100, 1]]),
+      expected: [],
+    },
+    {
+      name: 'same deviceId on two servers counts twice',
+      reads: [
+        read(PLEX, [session({ accountId: '5001', deviceId: 'shared-id' })]),
+        read(JELLYFIN, [session({ accountName: 'Alice', deviceId: 'shared-id' })]),
+      ],
+      caps: caps([[100, 1]]),
+      expected: [{ memberId: 100, cap: 1, count: 2, streams: 2 }],
+    },
+    {
+      name: 'cap 0 makes any stream a breach',
+      reads: [read(JELLYFIN, [session({ accountId: 'a1b2c3', accountName: 'dave' })])],
+      caps: caps([[400, 0]]),
+      expected: [{ memberId: 400, cap: 0, count: 1, streams: 1 }],
+    },
+    {
+      name: 'unlinked accounts are ignored; breaches sorted by memberId',
+      reads: [
+        read(PLEX, [
+          session({ accountId: '5003' }),
+          session({ accountId: '5003' }),
+          session({ accountId: '8888', accountName: 'stranger' }),
+          session({ accountId: '8888', accountName: 'stranger' }),
+          session({ accountId: '5001' }),
+          session({ accountId: '5001' }),
+        ]),
+      ],
+      caps: caps([
+        [100, 1],
+        [300, 1],
+      ]),
+      expected: [
+        { memberId: 100, cap: 1, count: 2, streams: 2 },
+        { memberId: 300, cap: 1, count: 2, streams: 2 },
+      ],
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, () => {
+      const { streams } = matchStreams(c.reads, links);
+      const breaches = findBreaches(streams, c.caps);
+      assert.deepEqual(
+        breaches.map((b) => ({ memberId: b.memberId, cap: b.cap, count: b.count, streams: b.streams.length })),
+        c.expected,
+      );
+      for (const b of breaches) assert.ok(b.streams.every((s) => s.memberId === b.memberId));
+    });
+  }
+});
+
+describe('isWithinCap', () => {
+  const cases: Array<[number, number | null, boolean]> = [
+    [0, 0, true],
+    [1, 0, false],
+    [2, 2, true],
+    [3, 2, false],
+    [99, null, true],
+  ];
+  for (const [count, cap, expected] of cases) {
+    it(`${count} streams with cap ${cap} → ${expected}`, () => assert.equal(isWithinCap(count, cap), expected));
+  }
+});
