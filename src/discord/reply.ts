@@ -1,5 +1,6 @@
 // Every message the bot sends goes through here or notify/: mentions are off unless a member is meant to be pinged.
 import { type APIEmbed, type ChatInputCommandInteraction, EmbedBuilder, MessageFlags } from 'discord.js';
+import { safe } from '../notify/notices.ts';
 
 export const NO_MENTIONS = { parse: [] as never[] };
 
@@ -25,10 +26,8 @@ export function embed(title: string, color: number = COLORS.info): EmbedBuilder 
 export const ok = (text: string) => ({ embeds: [embed('Done', COLORS.ok).setDescription(text)] });
 export const refusal = (text: string) => ({ embeds: [embed('Not done', COLORS.bad).setDescription(text)] });
 
-/** Escapes Discord markdown in text a member controls (usernames, titles) so it renders as typed. */
-export function plain(text: string): string {
-  return text.replace(/([\\*_~`|>#[\]()-])/g, '\\$1').replace(/@/g, '@\u200b');
-}
+/** Escapes Discord markdown in text a member controls (usernames, titles) and breaks @ so it never pings. */
+export const plain = safe;
 
 export const discordTime = (d: Date, style: 'R' | 'f' | 'F' | 'd' | 't' = 'f') =>
   `<t:${Math.floor(d.getTime() / 1000)}:${style}>`;

@@ -15,7 +15,7 @@ export async function memberInfoEmbed(
 ): Promise<EmbedBuilder> {
   const member = await findMember(ctx.db, who.id);
   const links = member ? await memberLinks(ctx.db, member.id) : [];
-  const title = options.forAdmins ? `Standing of ${who.displayName}` : 'Your standing';
+  const title = options.forAdmins ? `Standing of ${plain(who.displayName)}` : 'Your standing';
   if (!member || (links.length === 0 && member.planId === null)) {
     return embed(title, COLORS.warn).setDescription(
       options.forAdmins

@@ -156,7 +156,12 @@ describe('countStreams', () => {
 
   it('counts each session without a deviceId', () => {
     const { streams } = matchStreams(
-      [read(PLEX, [session({ accountId: '5001', deviceId: null }), session({ accountId: '5001', deviceId: null })])],
+      [
+        read(PLEX, [
+          session({ accountId: '5001', deviceId: null }),
+          session({ accountId: '5001', deviceId: null }),
+        ]),
+      ],
       links,
     );
     assert.equal(countStreams(streams).get(100)?.length, 2);
@@ -227,7 +232,13 @@ describe('findBreaches', () => {
     },
     {
       name: 'a member with no plan (null cap) is never enforced',
-      reads: [read(PLEX, [session({ accountId: '5003' }), session({ accountId: '5003' }), session({ accountId: '5003' })])],
+      reads: [
+        read(PLEX, [
+          session({ accountId: '5003' }),
+          session({ accountId: '5003' }),
+          session({ accountId: '5003' }),
+        ]),
+      ],
       caps: caps([[300, null]]),
       expected: [],
     },
@@ -303,7 +314,12 @@ describe('findBreaches', () => {
       const { streams } = matchStreams(c.reads, links);
       const breaches = findBreaches(streams, c.caps);
       assert.deepEqual(
-        breaches.map((b) => ({ memberId: b.memberId, cap: b.cap, count: b.count, streams: b.streams.length })),
+        breaches.map((b) => ({
+          memberId: b.memberId,
+          cap: b.cap,
+          count: b.count,
+          streams: b.streams.length,
+        })),
         c.expected,
       );
       for (const b of breaches) assert.ok(b.streams.every((s) => s.memberId === b.memberId));
@@ -320,6 +336,7 @@ describe('isWithinCap', () => {
     [99, null, true],
   ];
   for (const [count, cap, expected] of cases) {
-    it(`${count} streams with cap ${cap} → ${expected}`, () => assert.equal(isWithinCap(count, cap), expected));
+    it(`${count} streams with cap ${cap} → ${expected}`, () =>
+      assert.equal(isWithinCap(count, cap), expected));
   }
 });

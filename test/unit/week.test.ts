@@ -181,7 +181,10 @@ describe('weekStart / nextWeekStart / weekKey', () => {
       assert.equal(next.toISOString(), c.next);
       assert.equal(weekKey(now, c.zone), c.key);
       assert.equal((next.getTime() - start.getTime()) / HOUR, c.hours);
-      assert.ok(start.getTime() <= now.getTime() && now.getTime() < next.getTime(), 'half-open [start, next)');
+      assert.ok(
+        start.getTime() <= now.getTime() && now.getTime() < next.getTime(),
+        'half-open [start, next)',
+      );
     });
   }
 
