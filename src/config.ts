@@ -55,7 +55,12 @@ function isCronPattern(p: string): boolean {
 const schema = z.object({
   DISCORD_TOKEN: optional(z.string()),
   DISCORD_GUILD_ID: optional(
-    z.string().regex(snowflake, 'DISCORD_GUILD_ID must be a server id (17–20 digits; right-click the server → Copy Server ID).'),
+    z
+      .string()
+      .regex(
+        snowflake,
+        'DISCORD_GUILD_ID must be a server id (17–20 digits; right-click the server → Copy Server ID).',
+      ),
   ),
   DISCORD_APPLICATION_ID: optional(
     z.string().regex(snowflake, 'DISCORD_APPLICATION_ID must be 17–20 digits.'),

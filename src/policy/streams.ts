@@ -1,6 +1,7 @@
 // Who is streaming, and who is over their plan's cap. Pure: server reads and account links in, decisions out.
 
 import type { ActiveStream } from '../media/types.ts';
+import { findLink } from './accounts.ts';
 
 /** A Discord member's account on one media server. `accountId` is null until it has been learnt. */
 export interface AccountLink {
@@ -77,24 +78,6 @@ export function matchStreams(reads: ServerRead[], links: AccountLink[]): MatchRe
 /** Idle apps (state null) and the owner's own sessions are never counted. */
 function isEnforceable(stream: ActiveStream): boolean {
   return stream.state !== null && !stream.isOwner;
-}
-
-function findLink(stream: ActiveStream, serverLinks: AccountLink[]): AccountLink | undefined {
-  if (stream.accountId !== null) {
-    const byId = serverLinks.find((link) => link.accountId === stream.accountId);
-    if (byId) return byId;
-  }
-  const name = normaliseName(stream.accountName);
-  if (name === '') return undefined;
-  // A link that knows its id only falls back to the name when the stream has no id to compare.
-  return serverLinks.find(
-    (link) =>
-      (link.accountId === null || stream.accountId === null) && normaliseName(link.accountName) === name,
-  );
-}
-
-function normaliseName(name: string): string {
-  return name.trim().toLowerCase();
 }
 
 /**

@@ -46,7 +46,13 @@ export async function startTestBot(options: {
     ...options.config,
   };
   const launch = () =>
-    startBot({ config, log: silentLogger, clock: clock.now, schedule: false, rest: { retries: 0, timeout: 3000 } });
+    startBot({
+      config,
+      log: silentLogger,
+      clock: clock.now,
+      schedule: false,
+      rest: { retries: 0, timeout: 3000 },
+    });
   const handle: TestBot = {
     bot: await launch(),
     clock,

@@ -15,7 +15,14 @@ const GENERAL = { id: '300000000000000001', name: 'general' };
 const ALERTS = { id: '300000000000000002', name: 'alerts' };
 
 const text = (r: InteractionReply) =>
-  [r.content ?? '', ...r.embeds.flatMap((e) => [e.title ?? '', e.description ?? '', ...(e.fields ?? []).flatMap((f) => [f.name, f.value])])].join('\n');
+  [
+    r.content ?? '',
+    ...r.embeds.flatMap((e) => [
+      e.title ?? '',
+      e.description ?? '',
+      ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
+    ]),
+  ].join('\n');
 
 describe('administration commands', () => {
   let discord: DiscordDouble;
@@ -23,8 +30,11 @@ describe('administration commands', () => {
   let plex: Awaited<ReturnType<typeof startPlexDouble>>;
   let jellyfin: Awaited<ReturnType<typeof startJellyfinDouble>>;
   const db = () => bot.bot.ctx.db;
-  const admin = (command: string, subcommand: string, options: Record<string, string | number | boolean> = {}) =>
-    discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
+  const admin = (
+    command: string,
+    subcommand: string,
+    options: Record<string, string | number | boolean> = {},
+  ) => discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
   const snapshot = async () => ({
     plans: await db().select().from(plans),
     members: await db().select().from(members),
@@ -44,7 +54,11 @@ describe('administration commands', () => {
   };
 
   before(async () => {
-    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE, BOB], channels: [GENERAL, ALERTS] });
+    discord = await DiscordDouble.start({
+      ownerId: ADMIN.id,
+      members: [ADMIN, ALICE, BOB],
+      channels: [GENERAL, ALERTS],
+    });
     plex = await startPlexDouble({ token: 'plex-owner-token-1234', premium: true, friendlyName: 'Basement' });
     plex.setAccounts([{ id: 5001, name: 'alice_plex' }]);
     jellyfin = await startJellyfinDouble({ token: 'jf-api-key-abcdef123456', serverName: 'Jelly' });
@@ -61,22 +75,41 @@ describe('administration commands', () => {
   test('registers the guild commands at start-up, and not again when unchanged', async () => {
     const defs = discord.guildCommands();
     assert.ok(defs);
-    assert.deepEqual(
-      defs.map((d) => d.name).sort(),
-      ['activity', 'enforcement', 'plan', 'quota', 'server', 'template', 'user'],
-    );
+    assert.deepEqual(defs.map((d) => d.name).sort(), [
+      'activity',
+      'enforcement',
+      'plan',
+      'quota',
+      'server',
+      'template',
+      'user',
+    ]);
     const writes = discord.commandWrites;
     await bot.restart();
     assert.equal(discord.commandWrites, writes, 'unchanged definitions are not re-registered');
   });
 
   test('plans: create, list, edit, refusals', async () => {
-    const created = await admin('plan', 'create', { name: 'Family', streams: 2, downloads: true, 'weekly-downloads': 5 });
+    const created = await admin('plan', 'create', {
+      name: 'Family',
+      streams: 2,
+      downloads: true,
+      'weekly-downloads': 5,
+    });
     assert.equal(created.ephemeral, true);
     assert.match(text(created), /Plan created.*Family.*2 streams/s);
-    await refused(() => admin('plan', 'create', { name: 'family', streams: 3, downloads: false }), /already exists/);
-    await refused(() => admin('plan', 'create', { name: 'Bad', streams: 1, downloads: false, 'weekly-downloads': 3 }), /without downloads/);
-    await refused(() => admin('plan', 'create', { name: '   ', streams: 1, downloads: false }), /name must be/);
+    await refused(
+      () => admin('plan', 'create', { name: 'family', streams: 3, downloads: false }),
+      /already exists/,
+    );
+    await refused(
+      () => admin('plan', 'create', { name: 'Bad', streams: 1, downloads: false, 'weekly-downloads': 3 }),
+      /without downloads/,
+    );
+    await refused(
+      () => admin('plan', 'create', { name: '   ', streams: 1, downloads: false }),
+      /name must be/,
+    );
     await refused(() => admin('plan', 'edit', { name: 'Nope', streams: 3 }), /no plan named “Nope”/);
     await refused(() => admin('plan', 'edit', { name: 'Family' }), /Nothing to change/);
     const edited = await admin('plan', 'edit', { name: 'Family', streams: 3 });
@@ -89,7 +122,12 @@ describe('administration commands', () => {
 
   test('non-admins cannot run admin commands, even if Discord let them', async () => {
     const before = await snapshot();
-    const reply = await discord.invoke({ user: ALICE.id, command: 'plan', subcommand: 'create', options: { name: 'Free', streams: 9, downloads: false } });
+    const reply = await discord.invoke({
+      user: ALICE.id,
+      command: 'plan',
+      subcommand: 'create',
+      options: { name: 'Free', streams: 9, downloads: false },
+    });
     assert.equal(reply.ephemeral, true);
     assert.match(text(reply), /Manage Server/);
     assert.deepEqual(await snapshot(), before);
@@ -97,19 +135,37 @@ describe('administration commands', () => {
 
   test('servers: add checks the connection and reports Plex Pass; refusals say why', async () => {
     await refused(
-      () => admin('server', 'add', { platform: 'plex', name: 'Main', url: 'not a url', token: 'plex-owner-token-1234' }),
+      () =>
+        admin('server', 'add', {
+          platform: 'plex',
+          name: 'Main',
+          url: 'not a url',
+          token: 'plex-owner-token-1234',
+        }),
       /not a valid address/,
     );
     const wrongToken = await refused(
-      () => admin('server', 'add', { platform: 'plex', name: 'Main', url: plex.url, token: 'wrong-token-9999' }),
+      () =>
+        admin('server', 'add', { platform: 'plex', name: 'Main', url: plex.url, token: 'wrong-token-9999' }),
       /refused the token/,
     );
     assert.doesNotMatch(JSON.stringify(wrongToken.raw), /wrong-token-9999/, 'the token is never echoed');
     await refused(
-      () => admin('server', 'add', { platform: 'jellyfin', name: 'Dead', url: 'http://127.0.0.1:9', token: 'abcdefgh1234' }),
+      () =>
+        admin('server', 'add', {
+          platform: 'jellyfin',
+          name: 'Dead',
+          url: 'http://127.0.0.1:9',
+          token: 'abcdefgh1234',
+        }),
       /Could not connect/,
     );
-    const added = await admin('server', 'add', { platform: 'plex', name: 'Main', url: plex.url, token: 'plex-owner-token-1234' });
+    const added = await admin('server', 'add', {
+      platform: 'plex',
+      name: 'Main',
+      url: plex.url,
+      token: 'plex-owner-token-1234',
+    });
     assert.match(text(added), /Basement/);
     assert.match(text(added), /Plex Pass: \*\*active\*\*/);
     assert.doesNotMatch(JSON.stringify(added.raw), /plex-owner-token-1234/);
@@ -117,10 +173,21 @@ describe('administration commands', () => {
     assert.ok(stored);
     assert.doesNotMatch(stored.tokenEncrypted, /plex-owner-token-1234/, 'tokens are stored encrypted');
     await refused(
-      () => admin('server', 'add', { platform: 'plex', name: 'main', url: plex.url, token: 'plex-owner-token-1234' }),
+      () =>
+        admin('server', 'add', {
+          platform: 'plex',
+          name: 'main',
+          url: plex.url,
+          token: 'plex-owner-token-1234',
+        }),
       /already exists/,
     );
-    const jf = await admin('server', 'add', { platform: 'jellyfin', name: 'Jelly', url: jellyfin.url, token: 'jf-api-key-abcdef123456' });
+    const jf = await admin('server', 'add', {
+      platform: 'jellyfin',
+      name: 'Jelly',
+      url: jellyfin.url,
+      token: 'jf-api-key-abcdef123456',
+    });
     assert.match(text(jf), /Connected: Jelly/);
     assert.doesNotMatch(text(jf), /Plex Pass/);
   });
@@ -142,10 +209,30 @@ describe('administration commands', () => {
   });
 
   test('autocomplete suggests plan and server names', async () => {
-    const plansSuggested = await discord.autocomplete({ user: ADMIN.id, command: 'plan', subcommand: 'edit', options: { name: 'fa' }, focused: 'name', admin: true });
-    assert.deepEqual(plansSuggested.map((c) => c.value), ['Family']);
-    const servers = await discord.autocomplete({ user: ADMIN.id, command: 'server', subcommand: 'test', options: { name: '' }, focused: 'name', admin: true });
-    assert.deepEqual(servers.map((c) => c.value), ['Jelly', 'Main']);
+    const plansSuggested = await discord.autocomplete({
+      user: ADMIN.id,
+      command: 'plan',
+      subcommand: 'edit',
+      options: { name: 'fa' },
+      focused: 'name',
+      admin: true,
+    });
+    assert.deepEqual(
+      plansSuggested.map((c) => c.value),
+      ['Family'],
+    );
+    const servers = await discord.autocomplete({
+      user: ADMIN.id,
+      command: 'server',
+      subcommand: 'test',
+      options: { name: '' },
+      focused: 'name',
+      admin: true,
+    });
+    assert.deepEqual(
+      servers.map((c) => c.value),
+      ['Jelly', 'Main'],
+    );
   });
 
   test('users: link (checked against the server), plan, allotment, info', async () => {
@@ -157,9 +244,15 @@ describe('administration commands', () => {
     assert.match(text(linked), /linked to \*\*alice\\_plex\*\* on \*\*Main\*\*/);
     const [link] = await db().select().from(mediaAccounts);
     assert.equal(link?.accountId, '5001', 'the platform account id is learnt at link time');
-    await refused(() => admin('user', 'link', { member: BOB.id, server: 'Main', account: 'alice_plex' }), /already linked/);
+    await refused(
+      () => admin('user', 'link', { member: BOB.id, server: 'Main', account: 'alice_plex' }),
+      /already linked/,
+    );
     await refused(() => admin('user', 'plan', { member: ALICE.id, plan: 'Gold' }), /no plan named “Gold”/);
-    assert.match(text(await admin('user', 'plan', { member: ALICE.id, plan: 'family' })), /now on \*\*Family\*\*/);
+    assert.match(
+      text(await admin('user', 'plan', { member: ALICE.id, plan: 'family' })),
+      /now on \*\*Family\*\*/,
+    );
     assert.match(text(await admin('user', 'allotment', { member: ALICE.id, downloads: 7 })), /7\*\* a week/);
     const info = await admin('user', 'info', { member: ALICE.id });
     assert.match(text(info), /Family/);
@@ -176,7 +269,10 @@ describe('administration commands', () => {
   test('enforcement switches, alerts channel and status', async () => {
     const channel = ALERTS;
     assert.match(text(await admin('enforcement', 'dry-run', { enabled: true })), /Dry run.*on/);
-    assert.match(text(await admin('enforcement', 'alerts-channel', { channel: channel.id })), new RegExp(channel.id));
+    assert.match(
+      text(await admin('enforcement', 'alerts-channel', { channel: channel.id })),
+      new RegExp(channel.id),
+    );
     const status = await admin('enforcement', 'status');
     assert.match(text(status), /Dry run.*\*\*on\*\*/s);
     assert.match(text(status), new RegExp(`<#${channel.id}>`));
@@ -189,7 +285,10 @@ describe('administration commands', () => {
   test('templates: set with a bad placeholder is refused; set, preview, reset', async () => {
     await refused(() => admin('template', 'set', { name: 'stream-dm', text: 'Hi {membr}' }), /membr/);
     await refused(() => admin('template', 'set', { name: 'nope', text: 'Hi' }), /no template “nope”/);
-    const set = await admin('template', 'set', { name: 'stream-dm', text: 'Hey {member}, {count} of {limit}!' });
+    const set = await admin('template', 'set', {
+      name: 'stream-dm',
+      text: 'Hey {member}, {count} of {limit}!',
+    });
     assert.match(text(set), /Hey Alex, 3 of 2!/);
     assert.match(text(await admin('template', 'list')), /stream-dm \(customised\)/);
     assert.match(text(await admin('template', 'preview', { name: 'stream-dm' })), /Hey Alex/);
@@ -200,7 +299,10 @@ describe('administration commands', () => {
     const mine = await discord.invoke({ user: BOB.id, command: 'quota' });
     assert.equal(mine.ephemeral, true);
     assert.match(text(mine), /not linked.*Manage Server/s);
-    await refused(() => discord.invoke({ user: BOB.id, command: 'quota', options: { member: ALICE.id } }), /Only admins/);
+    await refused(
+      () => discord.invoke({ user: BOB.id, command: 'quota', options: { member: ALICE.id } }),
+      /Only admins/,
+    );
     const alice = await discord.invoke({ user: ALICE.id, command: 'quota' });
     assert.match(text(alice), /Family/);
     assert.match(text(alice), /0 of 7/);
@@ -209,7 +311,16 @@ describe('administration commands', () => {
   test('every admin change is in the audit log with before and after', async () => {
     const rows = await db().select().from(auditLog);
     const actions = new Set(rows.map((r) => r.action));
-    for (const a of ['plan.create', 'plan.edit', 'server.add', 'server.logging', 'user.link', 'user.plan', 'user.allotment', 'template.set']) {
+    for (const a of [
+      'plan.create',
+      'plan.edit',
+      'server.add',
+      'server.logging',
+      'user.link',
+      'user.plan',
+      'user.allotment',
+      'template.set',
+    ]) {
       assert.ok(actions.has(a), a);
     }
     const edit = rows.find((r) => r.action === 'plan.edit');

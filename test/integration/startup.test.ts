@@ -33,6 +33,7 @@ test('every bad variable is listed in one message, secrets are not echoed', () =
     DATABASE_URL: 'mysql://u:topsecretpw@h/db',
   });
   assert.notEqual(result.status, 0);
-  for (const key of ['DISCORD_GUILD_ID', 'TIMEZONE', 'DATABASE_URL']) assert.match(result.stderr, new RegExp(key));
+  for (const key of ['DISCORD_GUILD_ID', 'TIMEZONE', 'DATABASE_URL'])
+    assert.match(result.stderr, new RegExp(key));
   assert.doesNotMatch(result.stderr + result.stdout, /very-secret-token-value|topsecretpw/);
 });

@@ -16,11 +16,29 @@ const GENERAL = { id: '310000000000000001', name: 'general' };
 const ALERTS = { id: '310000000000000002', name: 'alerts' };
 
 const text = (r: { content: string | null; embeds: InteractionReply['embeds'] }) =>
-  [r.content ?? '', ...r.embeds.flatMap((e) => [e.title ?? '', e.description ?? '', ...(e.fields ?? []).flatMap((f) => [f.name, f.value])])].join('\n');
+  [
+    r.content ?? '',
+    ...r.embeds.flatMap((e) => [
+      e.title ?? '',
+      e.description ?? '',
+      ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
+    ]),
+  ].join('\n');
 
-const plexSession = (user: { id: number; title: string }, n: number, extra: Partial<PlexSessionSpec> = {}): PlexSessionSpec => ({
+const plexSession = (
+  user: { id: number; title: string },
+  n: number,
+  extra: Partial<PlexSessionSpec> = {},
+): PlexSessionSpec => ({
   user: { id: user.id, title: user.title },
-  player: { state: 'playing', device: `Device ${n}`, product: 'Plex for Android', address: `203.0.113.${n}`, machineIdentifier: `dev-${user.id}-${n}`, title: `Device ${n}` },
+  player: {
+    state: 'playing',
+    device: `Device ${n}`,
+    product: 'Plex for Android',
+    address: `203.0.113.${n}`,
+    machineIdentifier: `dev-${user.id}-${n}`,
+    title: `Device ${n}`,
+  },
   type: 'movie',
   title: `Movie ${n}`,
   sessionKey: String(100 + n),
@@ -36,28 +54,63 @@ describe('stream-cap enforcement', () => {
   let emby: Awaited<ReturnType<typeof startEmbyDouble>>;
   const alicePlex = { id: 7001, title: 'alice_plex' };
   const owner = { id: 1, title: 'the_owner' };
-  const admin = (command: string, subcommand: string, options: Record<string, string | number | boolean> = {}) =>
-    discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
+  const admin = (
+    command: string,
+    subcommand: string,
+    options: Record<string, string | number | boolean> = {},
+  ) => discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
   const runNow = () => admin('enforcement', 'run-now');
   const alerts = () => discord.messagesIn(ALERTS.id);
 
   before(async () => {
-    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE, CAROL, DAVE], channels: [GENERAL, ALERTS] });
+    discord = await DiscordDouble.start({
+      ownerId: ADMIN.id,
+      members: [ADMIN, ALICE, CAROL, DAVE],
+      channels: [GENERAL, ALERTS],
+    });
     plex = await startPlexDouble({ token: 'plex-token-aaaa1111', premium: true, friendlyName: 'PlexMain' });
     plex.setAccounts([
       { id: 7001, name: 'alice_plex' },
       { id: 7003, name: 'carol_plex' },
     ]);
-    nopass = await startPlexDouble({ token: 'plex-token-bbbb2222', premium: false, format: 'xml-only', friendlyName: 'PlexFree' });
+    nopass = await startPlexDouble({
+      token: 'plex-token-bbbb2222',
+      premium: false,
+      format: 'xml-only',
+      friendlyName: 'PlexFree',
+    });
     nopass.setAccounts([{ id: 7004, name: 'dave_plex' }]);
-    jellyfin = await startJellyfinDouble({ token: 'jf-key-cccc3333dddd', users: [{ id: 'a1ce0000000000000000000000000001', name: 'alice' }] });
+    jellyfin = await startJellyfinDouble({
+      token: 'jf-key-cccc3333dddd',
+      users: [{ id: 'a1ce0000000000000000000000000001', name: 'alice' }],
+    });
     emby = await startEmbyDouble({ token: 'emby-key-eeee4444', users: [{ id: '44', name: 'carol' }] });
     bot = await startTestBot({ discord });
 
-    await admin('server', 'add', { platform: 'plex', name: 'PlexMain', url: plex.url, token: 'plex-token-aaaa1111' });
-    await admin('server', 'add', { platform: 'plex', name: 'PlexFree', url: nopass.url, token: 'plex-token-bbbb2222' });
-    await admin('server', 'add', { platform: 'jellyfin', name: 'Jelly', url: jellyfin.url, token: 'jf-key-cccc3333dddd' });
-    await admin('server', 'add', { platform: 'emby', name: 'Emby', url: emby.url, token: 'emby-key-eeee4444' });
+    await admin('server', 'add', {
+      platform: 'plex',
+      name: 'PlexMain',
+      url: plex.url,
+      token: 'plex-token-aaaa1111',
+    });
+    await admin('server', 'add', {
+      platform: 'plex',
+      name: 'PlexFree',
+      url: nopass.url,
+      token: 'plex-token-bbbb2222',
+    });
+    await admin('server', 'add', {
+      platform: 'jellyfin',
+      name: 'Jelly',
+      url: jellyfin.url,
+      token: 'jf-key-cccc3333dddd',
+    });
+    await admin('server', 'add', {
+      platform: 'emby',
+      name: 'Emby',
+      url: emby.url,
+      token: 'emby-key-eeee4444',
+    });
     await admin('plan', 'create', { name: 'Duo', streams: 2, downloads: false });
     await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
@@ -83,18 +136,47 @@ describe('stream-cap enforcement', () => {
     // The owner streams too, and Alice has an idle Jellyfin app open: neither counts.
     plex.setSessions([
       plexSession(alicePlex, 1),
-      plexSession(alicePlex, 2, { player: { state: 'paused', device: 'Tablet', address: '::ffff:198.51.100.7', machineIdentifier: 'tab-1' } }),
+      plexSession(alicePlex, 2, {
+        player: {
+          state: 'paused',
+          device: 'iPad',
+          title: 'Tablet',
+          address: '::ffff:198.51.100.7',
+          machineIdentifier: 'tab-1',
+        },
+      }),
       plexSession({ id: 7003, title: 'carol_plex' }, 3),
       plexSession(owner, 4),
       plexSession(owner, 5),
       plexSession(owner, 6),
     ]);
     jellyfin.setSessions([
-      { user: { id: 'a1ce0000000000000000000000000001', name: 'alice' }, device: 'Living room TV', client: 'Jellyfin Android TV', deviceId: 'jf-tv', ip: '192.0.2.10', item: { name: 'Arrival', type: 'Movie' } },
-      { user: { id: 'a1ce0000000000000000000000000001', name: 'alice' }, device: 'Phone', client: 'Jellyfin iOS', deviceId: 'jf-phone', ip: '192.0.2.11', item: null },
+      {
+        user: { id: 'a1ce0000000000000000000000000001', name: 'alice' },
+        device: 'Living room TV',
+        client: 'Jellyfin Android TV',
+        deviceId: 'jf-tv',
+        ip: '192.0.2.10',
+        item: { name: 'Arrival', type: 'Movie' },
+      },
+      {
+        user: { id: 'a1ce0000000000000000000000000001', name: 'alice' },
+        device: 'Phone',
+        client: 'Jellyfin iOS',
+        deviceId: 'jf-phone',
+        ip: '192.0.2.11',
+        item: null,
+      },
     ]);
     emby.setSessions([
-      { user: { id: '44', name: 'carol' }, device: 'Roku', client: 'Emby for Roku', deviceId: 'em-roku', ip: '192.0.2.20', item: { name: 'Dune', type: 'Movie' } },
+      {
+        user: { id: '44', name: 'carol' },
+        device: 'Roku',
+        client: 'Emby for Roku',
+        deviceId: 'em-roku',
+        ip: '192.0.2.20',
+        item: { name: 'Dune', type: 'Movie' },
+      },
     ]);
   };
 
@@ -124,8 +206,12 @@ describe('stream-cap enforcement', () => {
     await admin('enforcement', 'dry-run', { enabled: false });
     await runNow();
     assert.deepEqual(plex.terminations.map((t) => t.sessionId).length, 2, 'both of Alice’s Plex streams');
-    for (const t of plex.terminations) assert.match(t.reason ?? '', /Too many devices in use: your plan \(Duo\) allows 2/);
-    assert.deepEqual(jellyfin.playstateCommands.map((c) => c.command), ['Stop']);
+    for (const t of plex.terminations)
+      assert.match(t.reason ?? '', /Too many devices in use: your plan \(Duo\) allows 2/);
+    assert.deepEqual(
+      jellyfin.playstateCommands.map((c) => c.command),
+      ['Stop'],
+    );
     assert.equal(jellyfin.messages.length, 1);
     assert.equal(emby.playstateCommands.length, 0, 'Carol is at her cap');
     assert.ok(plex.terminations.every((t) => !t.sessionId.includes('owner')));
@@ -146,7 +232,20 @@ describe('stream-cap enforcement', () => {
     const alert = alerts().at(-1)!;
     const body = text(alert);
     assert.match(body, new RegExp(`<@${ALICE.id}>`));
-    for (const s of ['PlexMain', 'Jelly', 'Device 1', 'Tablet', 'Living room TV', '203.0.113.1', '198.51.100.7', '192.0.2.10', 'Movie 1', 'Arrival', 'paused', 'stopped']) {
+    for (const s of [
+      'PlexMain',
+      'Jelly',
+      'Device 1',
+      'Tablet',
+      'Living room TV',
+      '203.0.113.1',
+      '198.51.100.7',
+      '192.0.2.10',
+      'Movie 1',
+      'Arrival',
+      'paused',
+      'stopped',
+    ]) {
       assert.ok(body.includes(s), `alert lists ${s}`);
     }
     assert.doesNotMatch(body, /Phone/, 'the idle app is not listed');
@@ -154,7 +253,10 @@ describe('stream-cap enforcement', () => {
   });
 
   test('without Plex Pass nothing is stopped on Plex and the alert says why', async () => {
-    nopass.setSessions([plexSession({ id: 7004, title: 'dave_plex' }, 1), plexSession({ id: 7004, title: 'dave_plex' }, 2)]);
+    nopass.setSessions([
+      plexSession({ id: 7004, title: 'dave_plex' }, 1),
+      plexSession({ id: 7004, title: 'dave_plex' }, 2),
+    ]);
     await runNow();
     assert.equal(nopass.terminations.length, 0);
     assert.equal(discord.dmsTo(DAVE.id).length, 1);
@@ -162,7 +264,7 @@ describe('stream-cap enforcement', () => {
     nopass.setSessions([]);
   });
 
-  test('a session Plex cannot stop (Plexamp, no Session id) is reported, not retried forever', async () => {
+  test('a session Plex cannot stop (Plexamp, no Session id) is reported in the alert', async () => {
     plex.setSessions([
       plexSession(alicePlex, 1),
       plexSession(alicePlex, 2),
@@ -170,12 +272,39 @@ describe('stream-cap enforcement', () => {
     ]);
     jellyfin.setSessions([]);
     await runNow();
-    assert.match(text(alerts().at(-1)!), /no Session id/);
-    const requestsBefore = plex.requests.filter((r) => r.path.includes('terminate')).length;
-    await runNow();
-    assert.equal(plex.requests.filter((r) => r.path.includes('terminate')).length, requestsBefore, 'no retry of a failed stop');
+    assert.match(text(alerts().at(-1)!), /Song[\s\S]*no Session id/);
     plex.setSessions([]);
     await runNow();
+  });
+
+  test('a stop the client ignores is not retried every cycle, and the episode is not re-announced', async () => {
+    const sticky = await startPlexDouble({ token: 'plex-token-ffff5555', premium: true, lingerReads: 1000 });
+    try {
+      sticky.setAccounts([{ id: 7005, name: 'dave_sticky' }]);
+      await admin('server', 'add', {
+        platform: 'plex',
+        name: 'Sticky',
+        url: sticky.url,
+        token: 'plex-token-ffff5555',
+      });
+      await admin('user', 'link', { member: CAROL.id, server: 'Sticky', account: 'dave_sticky' });
+      sticky.setSessions([
+        plexSession({ id: 7005, title: 'dave_sticky' }, 1),
+        plexSession({ id: 7005, title: 'dave_sticky' }, 2),
+        plexSession({ id: 7005, title: 'dave_sticky' }, 3),
+      ]);
+      const dms = discord.dmsTo(CAROL.id).length;
+      await runNow();
+      assert.equal(sticky.terminations.length, 3);
+      assert.equal(discord.dmsTo(CAROL.id).length, dms + 1);
+      await runNow();
+      await runNow();
+      assert.equal(sticky.terminations.length, 3, 'each session is stopped once, not every cycle');
+      assert.equal(discord.dmsTo(CAROL.id).length, dms + 1);
+      await admin('server', 'remove', { name: 'Sticky' });
+    } finally {
+      await sticky.stop();
+    }
   });
 
   test('one dead server does not stop enforcement on the others; admins hear once down and once up', async () => {
@@ -190,16 +319,32 @@ describe('stream-cap enforcement', () => {
     assert.equal(newAlerts.filter((a) => /Server unreachable: Jelly/.test(a)).length, 1);
     await runNow();
     await runNow();
-    assert.equal(alerts().map(text).filter((a) => /Server unreachable: Jelly/.test(a)).length, 1, 'not every cycle');
+    assert.equal(
+      alerts()
+        .map(text)
+        .filter((a) => /Server unreachable: Jelly/.test(a)).length,
+      1,
+      'not every cycle',
+    );
     jellyfin.fault = null;
     await runNow();
     await runNow();
-    assert.equal(alerts().map(text).filter((a) => /Server back: Jelly/.test(a)).length, 1);
+    assert.equal(
+      alerts()
+        .map(text)
+        .filter((a) => /Server back: Jelly/.test(a)).length,
+      1,
+    );
   });
 
   test('no token appears in any message the bot sent', () => {
     const everything = JSON.stringify(discord.requests.map((r) => r.body));
-    for (const token of ['plex-token-aaaa1111', 'plex-token-bbbb2222', 'jf-key-cccc3333dddd', 'emby-key-eeee4444']) {
+    for (const token of [
+      'plex-token-aaaa1111',
+      'plex-token-bbbb2222',
+      'jf-key-cccc3333dddd',
+      'emby-key-eeee4444',
+    ]) {
       assert.ok(!everything.includes(token), token);
     }
   });

@@ -12,7 +12,15 @@ test('every command definition serializes, and names are unique', () => {
     names.add(json.name);
     assert.ok(JSON.stringify(json).length < 8000, `${json.name} is too large for Discord`);
   }
-  assert.deepEqual([...names].sort(), ['activity', 'enforcement', 'plan', 'quota', 'server', 'template', 'user']);
+  assert.deepEqual([...names].sort(), [
+    'activity',
+    'enforcement',
+    'plan',
+    'quota',
+    'server',
+    'template',
+    'user',
+  ]);
 });
 
 test('admin commands need Manage Server by default; /quota is for everyone', () => {
@@ -75,5 +83,8 @@ test('the option names of the command contract are present', () => {
     ['member', 'server', 'kind'],
   );
   const quota = commands.find((c) => c.data.name === 'quota')?.data.toJSON();
-  assert.deepEqual(quota?.options?.map((o) => o.name), ['member']);
+  assert.deepEqual(
+    quota?.options?.map((o) => o.name),
+    ['member'],
+  );
 });

@@ -27,7 +27,15 @@ test('every problem is listed at once, and no secret value is echoed', () => {
   } catch (err) {
     assert.ok(err instanceof ConfigError);
     const text = err.message;
-    for (const key of ['DISCORD_TOKEN', 'DISCORD_GUILD_ID', 'TIMEZONE', 'POLL_SCHEDULE', 'DATABASE_URL', 'MAIL_FROM', 'LOG_LEVEL']) {
+    for (const key of [
+      'DISCORD_TOKEN',
+      'DISCORD_GUILD_ID',
+      'TIMEZONE',
+      'POLL_SCHEDULE',
+      'DATABASE_URL',
+      'MAIL_FROM',
+      'LOG_LEVEL',
+    ]) {
       assert.match(text, new RegExp(key), `${key} missing from: ${text}`);
     }
     assert.doesNotMatch(text, /hunter22secret/);
@@ -35,7 +43,10 @@ test('every problem is listed at once, and no secret value is echoed', () => {
 });
 
 test('a missing token says exactly what to set', () => {
-  assert.throws(() => loadConfig({ DISCORD_GUILD_ID: base.DISCORD_GUILD_ID }), /DISCORD_TOKEN is not set: set it to your bot token/);
+  assert.throws(
+    () => loadConfig({ DISCORD_GUILD_ID: base.DISCORD_GUILD_ID }),
+    /DISCORD_TOKEN is not set: set it to your bot token/,
+  );
 });
 
 test('accepts 6-field schedules, real zones and postgres URLs', () => {
