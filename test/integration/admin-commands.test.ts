@@ -324,8 +324,9 @@ describe('administration commands', () => {
       assert.ok(actions.has(a), a);
     }
     const edit = rows.find((r) => r.action === 'plan.edit');
-    assert.equal((edit?.before as { streamCap: number }).streamCap, 2);
-    assert.equal((edit?.after as { streamCap: number }).streamCap, 3);
+    assert.ok(edit);
+    assert.equal((edit.before as { streamCap: number }).streamCap, 2);
+    assert.equal((edit.after as { streamCap: number }).streamCap, 3);
     assert.ok(rows.every((r) => r.actorDiscordId === ADMIN.id));
   });
 
