@@ -37,3 +37,47 @@ test('every bad variable is listed in one message, secrets are not echoed', () =
     assert.match(result.stderr, new RegExp(key));
   assert.doesNotMatch(result.stderr + result.stdout, /very-secret-token-value|topsecretpw/);
 });
+
+test('with a token and guild, `npm start`’s entry point connects, migrates the embedded database, registers the commands', async () => {
+  const { DiscordDouble } = await import('../doubles/discord/index.ts');
+  const { spawn } = await import('node:child_process');
+  const discord = await DiscordDouble.start();
+  const cwd = mkdtempSync(join(tmpdir(), 'sw-start-'));
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/main.ts')], {
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? '',
+      DISCORD_TOKEN: discord.token,
+      DISCORD_GUILD_ID: discord.guildId,
+      DISCORD_API_URL: discord.apiUrl,
+      DATA_DIR: join(cwd, 'data'),
+      LOG_LEVEL: 'info',
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!/Streamwarden is running/.test(output) && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(output, /Streamwarden is running/, output);
+    assert.equal(discord.guildCommands()?.length, 7);
+    assert.doesNotMatch(
+      output,
+      new RegExp(discord.token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+      'the token is never logged',
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await discord.stop();
+  }
+});

@@ -6,6 +6,7 @@ import { startEmbyDouble } from '../doubles/emby.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import type { PlexSessionSpec } from '../doubles/plex.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
+import { type SmtpDouble, startSmtpDouble } from '../doubles/smtp.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 
 const ADMIN = { id: '210000000000000001', username: 'owner' };
@@ -52,6 +53,7 @@ describe('stream-cap enforcement', () => {
   let nopass: Awaited<ReturnType<typeof startPlexDouble>>;
   let jellyfin: Awaited<ReturnType<typeof startJellyfinDouble>>;
   let emby: Awaited<ReturnType<typeof startEmbyDouble>>;
+  let smtp: SmtpDouble;
   const alicePlex = { id: 7001, title: 'alice_plex' };
   const owner = { id: 1, title: 'the_owner' };
   const admin = (
@@ -85,7 +87,11 @@ describe('stream-cap enforcement', () => {
       users: [{ id: 'a1ce0000000000000000000000000001', name: 'alice' }],
     });
     emby = await startEmbyDouble({ token: 'emby-key-eeee4444', users: [{ id: '44', name: 'carol' }] });
-    bot = await startTestBot({ discord });
+    smtp = await startSmtpDouble({ user: 'mailer', pass: 'smtp-pass-123456' });
+    bot = await startTestBot({
+      discord,
+      config: { smtpUrl: smtp.url, mailFrom: 'Streamwarden <bot@example.org>' },
+    });
 
     await admin('server', 'add', {
       platform: 'plex',
@@ -122,13 +128,14 @@ describe('stream-cap enforcement', () => {
     await admin('user', 'link', { member: DAVE.id, server: 'PlexFree', account: 'dave_plex' });
     await admin('user', 'plan', { member: DAVE.id, plan: 'Solo' });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
+    await admin('user', 'email', { member: ALICE.id, address: 'alice@example.org' });
     discord.clearRecords();
   });
 
   after(async () => {
     await bot?.stop();
     await discord?.stop();
-    for (const d of [plex, nopass, jellyfin, emby]) await d?.stop();
+    for (const d of [plex, nopass, jellyfin, emby, smtp]) await d?.stop();
   });
 
   const aliceOverCap = () => {
@@ -252,15 +259,27 @@ describe('stream-cap enforcement', () => {
     assert.deepEqual(alert.allowedMentions, { parse: [] });
   });
 
-  test('without Plex Pass nothing is stopped on Plex and the alert says why', async () => {
+  test('the member is emailed once per episode when an address is known', async () => {
+    const mails = smtp.messages.filter((m) => m.to.includes('alice@example.org'));
+    assert.equal(mails.length, 2, 'two episodes so far');
+    assert.equal(mails[0]?.subject, 'Too many streams at once');
+    assert.match(mails[0]?.text ?? '', /Your plan \(Duo\) allows 2 stream\(s\)/);
+  });
+
+  test('without Plex Pass nothing is stopped on Plex and the alert says why; closed DMs are reported', async () => {
+    discord.closeDms(DAVE.id);
     nopass.setSessions([
       plexSession({ id: 7004, title: 'dave_plex' }, 1),
       plexSession({ id: 7004, title: 'dave_plex' }, 2),
     ]);
     await runNow();
     assert.equal(nopass.terminations.length, 0);
-    assert.equal(discord.dmsTo(DAVE.id).length, 1);
+    assert.equal(discord.dmsTo(DAVE.id).length, 0);
     assert.match(text(alerts().at(-1)!), /not stopped: .*Plex Pass/);
+    assert.match(
+      text(alerts().at(-1)!),
+      /Could not be delivered: the member does not accept direct messages/,
+    );
     nopass.setSessions([]);
   });
 
