@@ -102,8 +102,14 @@ export const server: Command = {
       return respond(interaction, { embeds: [e] });
     }
     if (sub === 'remove') {
-      const row = await removeServer(ctx, actor, interaction.options.getString('name', true));
-      return respond(interaction, ok(`Server **${plain(row.name)}** removed, with its linked accounts.`));
+      const { row, stillOff } = await removeServer(ctx, actor, interaction.options.getString('name', true));
+      const warning = stillOff.length
+        ? `\nDownloads Streamwarden had switched off for ${stillOff.map(plain).join(', ')} could not be switched back on: do it by hand on the server.`
+        : '';
+      return respond(
+        interaction,
+        ok(`Server **${plain(row.name)}** removed, with its linked accounts.${warning}`),
+      );
     }
     if (sub === 'test') {
       const { row, identity, problem } = await testServer(ctx, interaction.options.getString('name', true));

@@ -2,7 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { type MediaServerRow, mediaServers } from '../db/schema.ts';
+import { downloadSwitches, type MediaServerRow, mediaServers } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
 import { MediaServerError, type Platform, type ServerIdentity } from '../media/types.ts';
 import { registerSecret } from '../redact.ts';
@@ -141,8 +141,25 @@ export async function addServer(ctx: AppContext, actor: string, input: AddServer
   return { row, identity };
 }
 
-export async function removeServer(ctx: AppContext, actor: string, rawName: string): Promise<MediaServerRow> {
+/**
+ * Removes a server and its links. Downloads the bot switched off there are switched back on first, so nobody
+ * stays blocked on a server the bot no longer watches; the accounts it could not reach are returned.
+ */
+export async function removeServer(
+  ctx: AppContext,
+  actor: string,
+  rawName: string,
+): Promise<{ row: MediaServerRow; stillOff: string[] }> {
   const row = await requireServer(ctx.db, rawName);
+  const switched = await ctx.db.select().from(downloadSwitches).where(eq(downloadSwitches.serverId, row.id));
+  const stillOff: string[] = [];
+  for (const sw of switched.filter((s) => s.state !== 'disable-failed')) {
+    try {
+      await ctx.media.forRow(row).setDownloadsAllowed({ id: sw.accountId, name: sw.accountName }, true);
+    } catch {
+      stillOff.push(sw.accountName);
+    }
+  }
   await ctx.db.transaction(async (tx) => {
     await tx.delete(mediaServers).where(eq(mediaServers.id, row.id));
     await recordAudit(tx, {
@@ -152,7 +169,7 @@ export async function removeServer(ctx: AppContext, actor: string, rawName: stri
       before: { name: row.name, platform: row.platform, url: row.url },
     });
   });
-  return row;
+  return { row, stillOff };
 }
 
 /** Connects now; stores what was learnt. Answers the identity, or the reason it failed (not thrown). */

@@ -225,6 +225,16 @@ describe('weekly download quotas', () => {
     assert.match(await quota(), /\*\*3 of 5\*\* used, 2 left/);
   });
 
+  test('removing a server first switches back on the downloads the bot switched off there', async () => {
+    await admin('user', 'allotment', { member: ALICE.id, downloads: 2 });
+    await runNow();
+    assert.equal(jfAliceDownloads().EnableContentDownloading, false, 'over again: switched off');
+    const reply = await admin('server', 'remove', { name: 'Jelly' });
+    assert.match(text(reply), /removed/);
+    assert.doesNotMatch(text(reply), /could not be switched back on/);
+    assert.equal(jfAliceDownloads().EnableContentDownloading, true);
+  });
+
   test('activity shows the logged downloads', async () => {
     const reply = await discord.invoke({
       user: ADMIN.id,

@@ -81,3 +81,45 @@ test('with a token and guild, `npm start`’s entry point connects, migrates the
     await discord.stop();
   }
 });
+
+test('`npm run commands:deploy` registers the commands even when unchanged', async () => {
+  const { DiscordDouble } = await import('../doubles/discord/index.ts');
+  const discord = await DiscordDouble.start();
+  const cwd = mkdtempSync(join(tmpdir(), 'sw-deploy-'));
+  try {
+    const { spawn } = await import('node:child_process');
+    const run = () =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', import.meta.resolve('tsx'), join(root, 'src/discord/deploy-cli.ts')],
+          {
+            cwd,
+            env: {
+              PATH: process.env.PATH ?? '',
+              DISCORD_TOKEN: discord.token,
+              DISCORD_GUILD_ID: discord.guildId,
+              DISCORD_API_URL: discord.apiUrl,
+              DATA_DIR: join(cwd, 'data'),
+            },
+          },
+        );
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+        });
+        child.stderr.on('data', (d) => {
+          out += d;
+        });
+        child.on('exit', (code) => resolve({ code, out }));
+      });
+    const first = await run();
+    assert.equal(first.code, 0, first.out);
+    assert.match(first.out, /Registered 7 slash commands/);
+    const second = await run();
+    assert.equal(second.code, 0, second.out);
+    assert.equal(discord.commandWrites, 2);
+  } finally {
+    await discord.stop();
+  }
+});
