@@ -36,7 +36,7 @@ export function describeReport(report: CycleReport): string[] {
       ? 'dry run: nothing stopped'
       : `${b.stopped} stopped${b.notStopped ? `, ${b.notStopped} not stopped` : ''}`;
     lines.push(
-      `Over the cap: ${plain(b.memberName)}, ${b.count} of ${b.cap} (${what}; ${b.newEpisode ? `DM ${b.dm}` : 'already notified'}).`,
+      `Over the cap: ${plain(b.memberName)}, ${b.count} of ${b.cap} (${what}; ${b.newEpisode ? `DM: ${b.dm}` : 'already notified'}).`,
     );
   }
   for (const q of report.quotas) {

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import type { Delivery } from '../notify/notifier.ts';
 import type { Db } from './client.ts';
 import { notices } from './schema.ts';
 
@@ -35,4 +36,19 @@ export async function settleNotice(
     .update(notices)
     .set({ status, detail })
     .where(and(eq(notices.kind, n.kind), eq(notices.subject, n.subject), eq(notices.channel, n.channel)));
+}
+
+/**
+ * Sends a notice at most once for its (kind, subject, channel): claims it, sends, records the outcome. Returns the
+ * delivery, or null when it had already been claimed.
+ */
+export async function deliverOnce(
+  db: Db,
+  notice: { kind: string; subject: string; channel: string; memberId?: number | null },
+  send: () => Promise<Delivery>,
+): Promise<Delivery | null> {
+  if (!(await claimNotice(db, notice))) return null;
+  const delivery = await send();
+  await settleNotice(db, notice, delivery.ok ? 'sent' : 'failed', delivery.ok ? null : delivery.reason);
+  return delivery;
 }

@@ -2,14 +2,15 @@
 import type { AppContext } from '../context.ts';
 import { recordDownloads } from '../db/downloads.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { claimNotice, settleNotice } from '../db/notices.ts';
+import { deliverOnce } from '../db/notices.ts';
 import type { Settings } from '../db/schema.ts';
-import { quotaAlert, quotaDm, safe, ts } from '../notify/notices.ts';
+import { localTime, quotaAlert, quotaDm, safe, ts } from '../notify/notices.ts';
 import { findLink } from '../policy/accounts.ts';
 import { renderTemplate, type TemplateName } from '../policy/templates.ts';
 import { weeklyUsage } from '../services/usage.ts';
 import { switchOff } from './download-switches.ts';
 import type { ServerSnapshot } from './read-servers.ts';
+import { describeDelivery } from './stream-enforcement.ts';
 
 export interface QuotaOutcome {
   memberName: string;
@@ -70,74 +71,57 @@ export async function enforceDownloads(ctx: AppContext, input: DownloadInput): P
           u.weekKey,
         )
       : [];
-    const subject = `week:${memberId}:${u.weekKey}`;
-    const kind = 'download-quota';
-    const disabled = switching ? `Downloads are switched off until the reset (${ts(u.weekEnd)}).` : '';
+    const once = (channel: string) => ({
+      kind: 'download-quota',
+      subject: `week:${memberId}:${u.weekKey}`,
+      channel,
+      memberId,
+    });
     const notice = {
       memberName: member.displayName,
       planName: plan?.name ?? 'none',
       used: u.used,
       allotment: u.allotment,
       resetsAt: u.weekEnd,
-      disabled,
+      disabled: switching ? `Downloads are switched off until the reset (${ts(u.weekEnd)}).` : '',
     };
-    let notified = false;
-    let dmText = 'already sent this week';
-    if (await claimNotice(ctx.db, { kind, subject, channel: 'dm', memberId })) {
-      notified = true;
-      const d = await ctx.notifier.dm(
-        member.discordUserId,
-        quotaDm(input.templates['download-dm'].text, notice),
-      );
-      await settleNotice(
-        ctx.db,
-        { kind, subject, channel: 'dm' },
-        d.ok ? 'sent' : 'failed',
-        d.ok ? null : d.reason,
-      );
-      dmText = d.ok ? 'Delivered.' : `Could not be delivered: ${d.reason}.`;
-    }
-    if (member.email && (await claimNotice(ctx.db, { kind, subject, channel: 'email', memberId }))) {
+    const dm = await deliverOnce(ctx.db, once('dm'), () =>
+      ctx.notifier.dm(member.discordUserId, quotaDm(input.templates['download-dm'].text, notice)),
+    );
+    if (member.email) {
       const text = renderTemplate(input.templates['download-email'].text, {
         member: member.displayName,
         plan: notice.planName,
         limit: u.allotment,
         count: u.used,
-        resets: u.weekEnd.toUTCString(),
+        resets: localTime(u.weekEnd, ctx.config.timezone),
         disabled: switching ? 'Downloads are switched off until then.' : '',
       });
-      const d = await ctx.notifier.email(member.email, 'Weekly download quota used up', text);
-      await settleNotice(
-        ctx.db,
-        { kind, subject, channel: 'email' },
-        d.ok ? 'sent' : 'failed',
-        d.ok ? null : d.reason,
+      await deliverOnce(ctx.db, once('email'), () =>
+        ctx.notifier.email(member.email, 'Weekly download quota used up', text),
       );
     }
-    if (await claimNotice(ctx.db, { kind, subject, channel: 'alert', memberId })) {
-      const switchNote = input.settings.dryRun
-        ? 'Dry run is on: downloads were not switched off.'
-        : switching
-          ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
-          : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
-      const message = quotaAlert(input.templates['download-alert'].text, {
-        ...notice,
-        discordUserId: member.discordUserId,
-        dmDelivery: dmText,
-        switchNote,
-        downloads: u.downloads.map(
-          (d) =>
-            `• ${safe(d.row.title)} · started ${ts(d.row.startedAt)}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
-        ),
-      });
-      const a = await ctx.notifier.alert(input.settings.alertsChannelId, message);
-      await settleNotice(
-        ctx.db,
-        { kind, subject, channel: 'alert' },
-        a.ok ? 'sent' : 'failed',
-        a.ok ? null : a.reason,
-      );
-    }
+    const switchNote = input.settings.dryRun
+      ? 'Dry run is on: downloads were not switched off.'
+      : switching
+        ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
+        : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
+    await deliverOnce(ctx.db, once('alert'), () =>
+      ctx.notifier.alert(
+        input.settings.alertsChannelId,
+        quotaAlert(input.templates['download-alert'].text, {
+          ...notice,
+          discordUserId: member.discordUserId,
+          dmDelivery: describeDelivery(dm),
+          switchNote,
+          downloads: u.downloads.map(
+            (d) =>
+              `• ${safe(d.row.title)} · started ${ts(d.row.startedAt)}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
+          ),
+        }),
+      ),
+    );
+    const notified = dm !== null;
     outcomes.push({
       memberName: member.displayName,
       used: u.used,

@@ -4,7 +4,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { claimNotice, settleNotice } from '../db/notices.ts';
+import { deliverOnce } from '../db/notices.ts';
 import {
   type DownloadSwitch,
   downloadSwitches,
@@ -159,19 +159,23 @@ async function switchBackOn(
       .update(downloadSwitches)
       .set({ state: 'enable-failed', attempts: row.attempts + 1, lastError: reason, updatedAt: new Date() })
       .where(eq(downloadSwitches.id, row.id));
-    const notice = { kind: 'download-switch', subject: `switch:${row.id}:enable-failed`, channel: 'alert' };
-    if (await claimNotice(ctx.db, { ...notice, memberId: row.memberId })) {
-      const who = memberName ? safe(memberName) : `member ${row.memberId}`;
-      const d = await ctx.notifier.alert(
+    const who = memberName ? safe(memberName) : `member ${row.memberId}`;
+    const notice = {
+      kind: 'download-switch',
+      subject: `switch:${row.id}:enable-failed`,
+      channel: 'alert',
+      memberId: row.memberId,
+    };
+    await deliverOnce(ctx.db, notice, () =>
+      ctx.notifier.alert(
         settings.alertsChannelId,
         plainAlert(
           'Could not switch downloads back on',
           `Downloads for ${who} (${safe(row.accountName)} on ${safe(server.name)}) could not be switched back on: ${safe(reason)}.\n` +
             'Streamwarden keeps retrying every cycle. You can also switch them on by hand on the server.',
         ),
-      );
-      await settleNotice(ctx.db, notice, d.ok ? 'sent' : 'failed', d.ok ? null : d.reason);
-    }
+      ),
+    );
     return 0;
   }
 }

@@ -3,7 +3,7 @@
 // it comes back (the transition is stored, so a restart does not repeat it).
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { claimNotice, settleNotice } from '../db/notices.ts';
+import { deliverOnce } from '../db/notices.ts';
 import { type MediaServerRow, mediaServers } from '../db/schema.ts';
 import type { ActiveStream, DownloadActivity, MediaServer } from '../media/types.ts';
 import { MediaServerError } from '../media/types.ts';
@@ -91,10 +91,9 @@ export async function readServers(
     if (!changed || (up && row.status !== 'down')) continue;
     const kind = up ? 'server-up' : 'server-down';
     const notice = { kind, subject: `server:${row.id}:${now.toISOString()}`, channel: 'alert' };
-    if (!(await claimNotice(ctx.db, notice))) continue;
-    const message = serverStatusAlert(templates[kind].text, up, row.name, snap.error);
-    const delivery = await ctx.notifier.alert(alertsChannelId, message);
-    await settleNotice(ctx.db, notice, delivery.ok ? 'sent' : 'failed', delivery.ok ? null : delivery.reason);
+    await deliverOnce(ctx.db, notice, () =>
+      ctx.notifier.alert(alertsChannelId, serverStatusAlert(templates[kind].text, up, row.name, snap.error)),
+    );
   }
   return snapshots;
 }

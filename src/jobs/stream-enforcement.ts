@@ -2,9 +2,9 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { claimNotice, settleNotice } from '../db/notices.ts';
+import { deliverOnce } from '../db/notices.ts';
 import { type BreachEpisode, breachEpisodes, type Settings } from '../db/schema.ts';
-import { type StreamLine, safe, streamBreachAlert, streamBreachDm, streamLine } from '../notify/notices.ts';
+import { type StreamLine, streamBreachAlert, streamBreachDm } from '../notify/notices.ts';
 import type { Delivery } from '../notify/notifier.ts';
 import {
   type AccountLink,
@@ -54,7 +54,9 @@ function capsByMember(links: LinkWithMember[]): Map<number, number | null> {
   return new Map(links.map(({ member, plan }) => [member.id, plan?.streamCap ?? null]));
 }
 
-const delivered = (d: Delivery, okText: string) => (d.ok ? okText : `not delivered: ${d.reason}`);
+/** How a DM went, in the words the alert and the run-now report use. */
+export const describeDelivery = (d: Delivery | null) =>
+  d === null ? 'Already sent earlier.' : d.ok ? 'Delivered.' : `Could not be delivered: ${d.reason}.`;
 
 /**
  * Re-reads the servers where breaching members stream, so a session that ended meanwhile (or that Plex still
@@ -225,23 +227,12 @@ async function notifyBreach(
     streams: n.lines,
     dryRun: input.settings.dryRun,
   };
-  const kind = 'stream-breach';
+  const once = (channel: string) => ({ kind: 'stream-breach', subject, channel, memberId: member.id });
 
-  let dmText = 'not sent (already sent for this episode)';
-  if (await claimNotice(ctx.db, { kind, subject, channel: 'dm', memberId: member.id })) {
-    const d = await ctx.notifier.dm(
-      member.discordUserId,
-      streamBreachDm(input.templates['stream-dm'].text, notice),
-    );
-    await settleNotice(
-      ctx.db,
-      { kind, subject, channel: 'dm' },
-      d.ok ? 'sent' : 'failed',
-      d.ok ? null : d.reason,
-    );
-    dmText = delivered(d, 'delivered');
-  }
-  if (member.email && (await claimNotice(ctx.db, { kind, subject, channel: 'email', memberId: member.id }))) {
+  const dm = await deliverOnce(ctx.db, once('dm'), () =>
+    ctx.notifier.dm(member.discordUserId, streamBreachDm(input.templates['stream-dm'].text, notice)),
+  );
+  if (member.email) {
     const text = renderTemplate(input.templates['stream-email'].text, {
       member: n.memberName,
       plan: n.planName,
@@ -251,37 +242,22 @@ async function notifyBreach(
         .map((l) => `- ${l.server}: ${l.device}, ${l.title ?? 'unknown title'} (${l.state})`)
         .join('\n'),
     });
-    const d = await ctx.notifier.email(member.email, 'Too many streams at once', text);
-    await settleNotice(
-      ctx.db,
-      { kind, subject, channel: 'email' },
-      d.ok ? 'sent' : 'failed',
-      d.ok ? null : d.reason,
+    await deliverOnce(ctx.db, once('email'), () =>
+      ctx.notifier.email(member.email, 'Too many streams at once', text),
     );
   }
-  if (await claimNotice(ctx.db, { kind, subject, channel: 'alert', memberId: member.id })) {
-    const stopNote = input.settings.dryRun
-      ? 'Dry run is on: no stream was stopped. Turn it off with `/enforcement dry-run enabled:false`.'
-      : null;
-    const message = streamBreachAlert(input.templates['stream-alert'].text, {
-      ...notice,
-      discordUserId: member.discordUserId,
-      dmDelivery:
-        dmText === 'delivered'
-          ? 'Delivered.'
-          : `Could not be delivered: ${dmText.replace(/^not delivered: /, '')}.`,
-      stopNote,
-    });
-    const a = await ctx.notifier.alert(input.settings.alertsChannelId, message);
-    await settleNotice(
-      ctx.db,
-      { kind, subject, channel: 'alert' },
-      a.ok ? 'sent' : 'failed',
-      a.ok ? null : a.reason,
-    );
-  }
-  return dmText;
+  await deliverOnce(ctx.db, once('alert'), () =>
+    ctx.notifier.alert(
+      input.settings.alertsChannelId,
+      streamBreachAlert(input.templates['stream-alert'].text, {
+        ...notice,
+        discordUserId: member.discordUserId,
+        dmDelivery: describeDelivery(dm),
+        stopNote: input.settings.dryRun
+          ? 'Dry run is on: no stream was stopped. Turn it off with `/enforcement dry-run enabled:false`.'
+          : null,
+      }),
+    ),
+  );
+  return describeDelivery(dm);
 }
-
-export const describeStreams = (lines: StreamLine[]) => lines.map((l) => streamLine(l, true)).join('\n');
-export { safe };

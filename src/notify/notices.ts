@@ -1,5 +1,6 @@
 // Pure builders for every notice: template text for the words, embeds for the structure.
 import type { APIEmbed } from 'discord.js';
+import { DateTime } from 'luxon';
 import { renderTemplate } from '../policy/templates.ts';
 import type { NoticeMessage } from './notifier.ts';
 
@@ -12,6 +13,11 @@ export function safe(text: string): string {
 }
 
 export const ts = (d: Date, style: 'R' | 'f' = 'R') => `<t:${Math.floor(d.getTime() / 1000)}:${style}>`;
+
+/** A date in the community's zone, for email (which has no Discord timestamps). */
+export function localTime(d: Date, zone: string): string {
+  return DateTime.fromJSDate(d, { zone }).toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ");
+}
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -189,9 +195,4 @@ export function serverStatusAlert(
 
 export function plainAlert(title: string, description: string, ok = false): NoticeMessage {
   return { embeds: [{ title, description: clip(description, 4000), color: ok ? COLOR.ok : COLOR.warn }] };
-}
-
-/** Plain-text version of a rendered template for email (markdown escapes removed). */
-export function emailText(template: string, values: Record<string, string | number>): string {
-  return renderTemplate(template, values);
 }
