@@ -7,22 +7,13 @@ import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.t
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
+import { text } from '../helpers/discord.ts';
 
 const ADMIN = { id: '200000000000000001', username: 'owner' };
 const ALICE = { id: '200000000000000002', username: 'alice' };
 const BOB = { id: '200000000000000003', username: '@everyone' };
 const GENERAL = { id: '300000000000000001', name: 'general' };
 const ALERTS = { id: '300000000000000002', name: 'alerts' };
-
-const text = (r: InteractionReply) =>
-  [
-    r.content ?? '',
-    ...r.embeds.flatMap((e) => [
-      e.title ?? '',
-      e.description ?? '',
-      ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
-    ]),
-  ].join('\n');
 
 describe('administration commands', () => {
   let discord: DiscordDouble;

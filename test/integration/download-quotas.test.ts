@@ -8,6 +8,7 @@ import { startPlexDouble } from '../doubles/plex.ts';
 import { startPlexTvDouble } from '../doubles/plex-tv.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { HOUR, MINUTE } from '../helpers/clock.ts';
+import { text } from '../helpers/discord.ts';
 
 const ADMIN = { id: '220000000000000001', username: 'owner' };
 const ALICE = { id: '220000000000000002', username: 'alice' };
@@ -15,16 +16,6 @@ const GENERAL = { id: '320000000000000001', name: 'general' };
 const ALERTS = { id: '320000000000000002', name: 'alerts' };
 const PLEX_TOKEN = 'plex-owner-token-dl-1';
 const JF_ALICE = 'a11ce000000000000000000000000001';
-
-const text = (r: { content: string | null; embeds: InteractionReply['embeds'] }) =>
-  [
-    r.content ?? '',
-    ...r.embeds.flatMap((e) => [
-      e.title ?? '',
-      e.description ?? '',
-      ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
-    ]),
-  ].join('\n');
 
 describe('weekly download quotas', () => {
   let discord: DiscordDouble;

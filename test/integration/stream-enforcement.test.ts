@@ -8,6 +8,7 @@ import type { PlexSessionSpec } from '../doubles/plex.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
 import { type SmtpDouble, startSmtpDouble } from '../doubles/smtp.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
+import { text } from '../helpers/discord.ts';
 
 const ADMIN = { id: '210000000000000001', username: 'owner' };
 const ALICE = { id: '210000000000000002', username: 'alice' };
@@ -15,16 +16,6 @@ const CAROL = { id: '210000000000000003', username: 'carol' };
 const DAVE = { id: '210000000000000004', username: 'dave' };
 const GENERAL = { id: '310000000000000001', name: 'general' };
 const ALERTS = { id: '310000000000000002', name: 'alerts' };
-
-const text = (r: { content: string | null; embeds: InteractionReply['embeds'] }) =>
-  [
-    r.content ?? '',
-    ...r.embeds.flatMap((e) => [
-      e.title ?? '',
-      e.description ?? '',
-      ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
-    ]),
-  ].join('\n');
 
 const plexSession = (
   user: { id: number; title: string },
