@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { downloadSwitches } from '../../src/db/schema.ts';
-import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
+import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
 import { startPlexTvDouble } from '../doubles/plex-tv.ts';

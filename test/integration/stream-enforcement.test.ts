@@ -1,7 +1,7 @@
 // Stream-cap enforcement through the real bot against Plex (JSON and XML), Jellyfin and Emby doubles.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
+import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startEmbyDouble } from '../doubles/emby.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import type { PlexSessionSpec } from '../doubles/plex.ts';
