@@ -54,9 +54,9 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
 
   const reads = serverReads(snapshots);
   trackFirstSeen(reads, now);
-  const { streams, learntAccountIds } = matchStreams(reads, toAccountLinks(links));
-  await storeLearntAccountIds(ctx.db, learntAccountIds);
   const accountLinks = toAccountLinks(links);
+  const { streams, learntAccountIds } = matchStreams(reads, accountLinks);
+  await storeLearntAccountIds(ctx.db, learntAccountIds);
   for (const snap of snapshots) {
     if (!snap.streams || !snap.row.logStreams) continue;
     const serverLinks = accountLinks.filter((l) => l.serverId === snap.row.id);
@@ -71,10 +71,12 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
   for (const s of streams) streamsByMember.set(s.memberId, (streamsByMember.get(s.memberId) ?? 0) + 1);
 
   const breaches = settings.enforceStreams
-    ? await enforceStreams(ctx, { snapshots, links, settings, templates, now, firstSeen }).catch((err) => {
-        ctx.log.error({ err }, 'stream enforcement failed');
-        return [];
-      })
+    ? await enforceStreams(ctx, { snapshots, links, settings, templates, now, firstSeen, streams }).catch(
+        (err) => {
+          ctx.log.error({ err }, 'stream enforcement failed');
+          return [];
+        },
+      )
     : [];
 
   const downloadInput = { snapshots, links, settings, templates, now };

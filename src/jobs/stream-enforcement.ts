@@ -10,6 +10,7 @@ import {
   type AccountLink,
   type Breach,
   findBreaches,
+  type MemberStream,
   matchStreams,
   type ServerRead,
 } from '../policy/streams.ts';
@@ -34,6 +35,8 @@ export interface StreamEnforcementInput {
   now: Date;
   /** When each session was first seen by this process (`serverId:key`), for "started" in alerts. */
   firstSeen: ReadonlyMap<string, Date>;
+  /** This cycle's streams, already matched to members (matchStreams over `snapshots`). */
+  streams: MemberStream[];
 }
 
 export const toAccountLinks = (links: LinkWithMember[]): AccountLink[] =>
@@ -132,8 +135,7 @@ export async function enforceStreams(
   input: StreamEnforcementInput,
 ): Promise<BreachOutcome[]> {
   const accountLinks = toAccountLinks(input.links);
-  const { streams } = matchStreams(serverReads(input.snapshots), accountLinks);
-  const suspected = findBreaches(streams, capsByMember(input.links));
+  const suspected = findBreaches(input.streams, capsByMember(input.links));
   const confirmed = suspected.length > 0 ? await confirmBreaches(ctx, input, suspected, accountLinks) : [];
   await closeEpisodes(ctx, input, new Set(confirmed.map((b) => b.memberId)));
   const outcomes: BreachOutcome[] = [];
