@@ -1,4 +1,4 @@
-import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { PermissionFlagsBits, SlashCommandBuilder, type SlashCommandSubcommandBuilder } from 'discord.js';
 import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { embed, ok, plain, respond } from '../src/discord/reply.ts';
@@ -13,6 +13,29 @@ const describePlan = (p: {
   `**${plain(p.name)}**: ${p.streamCap} stream${p.streamCap === 1 ? '' : 's'} at once; ` +
   (p.downloadsAllowed ? `downloads allowed, ${p.weeklyDownloads ?? 0} a week by default` : 'no downloads');
 
+/** The plan's limits: required when creating, each optional when editing. */
+function limitOptions(s: SlashCommandSubcommandBuilder, required: boolean): SlashCommandSubcommandBuilder {
+  return s
+    .addIntegerOption((o) =>
+      o
+        .setName('streams')
+        .setDescription('Streams allowed at once')
+        .setRequired(required)
+        .setMinValue(1)
+        .setMaxValue(100),
+    )
+    .addBooleanOption((o) =>
+      o.setName('downloads').setDescription('Are mobile downloads allowed?').setRequired(required),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('weekly-downloads')
+        .setDescription('Default weekly download allotment')
+        .setMinValue(0)
+        .setMaxValue(10000),
+    );
+}
+
 export const plan: Command = {
   adminOnly: true,
   data: new SlashCommandBuilder()
@@ -20,50 +43,27 @@ export const plan: Command = {
     .setDescription('Manage plans: stream caps and download allotments')
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .addSubcommand((s) =>
-      s
-        .setName('create')
-        .setDescription('Create a plan')
-        .addStringOption((o) =>
-          o.setName('name').setDescription('Plan name').setRequired(true).setMaxLength(40),
-        )
-        .addIntegerOption((o) =>
-          o
-            .setName('streams')
-            .setDescription('Streams allowed at once')
-            .setRequired(true)
-            .setMinValue(1)
-            .setMaxValue(100),
-        )
-        .addBooleanOption((o) =>
-          o.setName('downloads').setDescription('Are mobile downloads allowed?').setRequired(true),
-        )
-        .addIntegerOption((o) =>
-          o
-            .setName('weekly-downloads')
-            .setDescription('Default weekly download allotment')
-            .setMinValue(0)
-            .setMaxValue(10000),
-        ),
+      limitOptions(
+        s
+          .setName('create')
+          .setDescription('Create a plan')
+          .addStringOption((o) =>
+            o.setName('name').setDescription('Plan name').setRequired(true).setMaxLength(40),
+          ),
+        true,
+      ),
     )
     .addSubcommand((s) =>
-      s
-        .setName('edit')
-        .setDescription('Change a plan')
-        .addStringOption((o) =>
-          o.setName('name').setDescription('Plan').setRequired(true).setAutocomplete(true),
-        )
-        .addStringOption((o) => o.setName('rename').setDescription('New name').setMaxLength(40))
-        .addIntegerOption((o) =>
-          o.setName('streams').setDescription('Streams allowed at once').setMinValue(1).setMaxValue(100),
-        )
-        .addBooleanOption((o) => o.setName('downloads').setDescription('Are mobile downloads allowed?'))
-        .addIntegerOption((o) =>
-          o
-            .setName('weekly-downloads')
-            .setDescription('Default weekly download allotment')
-            .setMinValue(0)
-            .setMaxValue(10000),
-        ),
+      limitOptions(
+        s
+          .setName('edit')
+          .setDescription('Change a plan')
+          .addStringOption((o) =>
+            o.setName('name').setDescription('Plan').setRequired(true).setAutocomplete(true),
+          )
+          .addStringOption((o) => o.setName('rename').setDescription('New name').setMaxLength(40)),
+        false,
+      ),
     )
     .addSubcommand((s) =>
       s
