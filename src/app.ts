@@ -25,8 +25,6 @@ export interface BotOptions {
   schedule?: boolean;
   /** REST tuning (tests: no retries, short timeout). */
   rest?: Partial<RESTOptions>;
-  /** Test hook: use an in-memory PGlite. */
-  inMemoryDatabase?: boolean;
 }
 
 export interface RunningBot {
@@ -43,7 +41,6 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    inMemory: options.inMemoryDatabase,
   });
   log.info({ database: database.kind }, 'database ready');
   const media = new MediaRegistry(createTokenCipher(loadKey(config)), {

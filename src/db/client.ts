@@ -4,7 +4,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -28,13 +27,11 @@ const MIGRATION_LOCK_KEY = 7_310_452_118;
 export interface OpenOptions {
   databaseUrl: string | null;
   dataDir: string;
-  /** Test hook: an in-memory PGlite instead of DATA_DIR. */
-  inMemory?: boolean;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  return openPglite(options.inMemory ? null : join(options.dataDir, 'pglite'));
+  return openPglite(join(options.dataDir, 'pglite'));
 }
 
 async function openPostgres(url: string): Promise<Database> {
@@ -56,9 +53,9 @@ async function openPostgres(url: string): Promise<Database> {
   return { db, kind: 'postgres', close: () => client.end() };
 }
 
-async function openPglite(dir: string | null): Promise<Database> {
-  if (dir) mkdirSync(dir, { recursive: true });
-  const client = dir ? await PGlite.create(dir) : await PGlite.create();
+async function openPglite(dir: string): Promise<Database> {
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
   const raw = drizzlePglite(client, { schema });
   await migratePglite(raw, { migrationsFolder: MIGRATIONS_FOLDER });
   const db = raw as unknown as Db;
@@ -68,9 +65,4 @@ async function openPglite(dir: string | null): Promise<Database> {
 
 async function ensureSettingsRow(db: Db): Promise<void> {
   await db.insert(schema.settings).values({ id: 1 }).onConflictDoNothing();
-}
-
-/** Current database time is not used: the bot passes `now` explicitly. This only checks the connection. */
-export async function ping(db: Db): Promise<void> {
-  await db.execute(sql`select 1`);
 }

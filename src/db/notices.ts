@@ -8,7 +8,7 @@ import { notices } from './schema.ts';
  * restart): that is what makes "one DM per episode" and "once per week" hold. At most once: a crash between the
  * claim and the send loses that notice rather than repeating it.
  */
-export async function claimNotice(
+async function claimNotice(
   db: Db,
   n: { kind: string; subject: string; channel: string; memberId?: number | null },
 ): Promise<boolean> {
@@ -26,7 +26,7 @@ export async function claimNotice(
   return rows.length > 0;
 }
 
-export async function settleNotice(
+async function settleNotice(
   db: Db,
   n: { kind: string; subject: string; channel: string },
   status: 'sent' | 'failed' | 'skipped',

@@ -1,10 +1,8 @@
 // Every message the bot sends goes through here or notify/: mentions are off unless a member is meant to be pinged.
 import { type APIEmbed, type ChatInputCommandInteraction, EmbedBuilder, MessageFlags } from 'discord.js';
-import { safe } from '../notify/notices.ts';
+import { COLORS, NO_MENTIONS, safe } from '../notify/format.ts';
 
-export const NO_MENTIONS = { parse: [] as never[] };
-
-export const COLORS = { ok: 0x2ecc71, info: 0x5865f2, warn: 0xf1c40f, bad: 0xe74c3c } as const;
+export { COLORS, discordTime } from '../notify/format.ts';
 
 export interface ReplyBody {
   content?: string;
@@ -28,6 +26,3 @@ export const refusal = (text: string) => ({ embeds: [embed('Not done', COLORS.ba
 
 /** Escapes Discord markdown in text a member controls (usernames, titles) and breaks @ so it never pings. */
 export const plain = safe;
-
-export const discordTime = (d: Date, style: 'R' | 'f' | 'F' | 'd' | 't' = 'f') =>
-  `<t:${Math.floor(d.getTime() / 1000)}:${style}>`;

@@ -4,8 +4,10 @@ import { recordDownloads } from '../db/downloads.ts';
 import type { LinkWithMember } from '../db/links.ts';
 import { deliverOnce } from '../db/notices.ts';
 import type { Settings } from '../db/schema.ts';
-import { localTime, quotaAlert, quotaDm, safe, ts } from '../notify/notices.ts';
+import { discordTime, safe } from '../notify/format.ts';
+import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';
 import { findLink } from '../policy/accounts.ts';
+import { isOverQuota } from '../policy/downloads.ts';
 import { renderTemplate, type TemplateName } from '../policy/templates.ts';
 import { weeklyUsage } from '../services/usage.ts';
 import { switchOff } from './download-switches.ts';
@@ -57,7 +59,7 @@ export async function enforceDownloads(ctx: AppContext, input: DownloadInput): P
   const outcomes: QuotaOutcome[] = [];
   const servers = input.snapshots.map((s) => s.row);
   for (const [memberId, u] of usage) {
-    if (u.used <= u.allotment) continue;
+    if (!isOverQuota(u.used, u.allotment)) continue;
     const person = people.get(memberId);
     if (!person) continue;
     const { member, plan } = person;
@@ -83,7 +85,9 @@ export async function enforceDownloads(ctx: AppContext, input: DownloadInput): P
       used: u.used,
       allotment: u.allotment,
       resetsAt: u.weekEnd,
-      disabled: switching ? `Downloads are switched off until the reset (${ts(u.weekEnd)}).` : '',
+      disabled: switching
+        ? `Downloads are switched off until the reset (${discordTime(u.weekEnd, 'R')}).`
+        : '',
     };
     const dm = await deliverOnce(ctx.db, once('dm'), () =>
       ctx.notifier.dm(member.discordUserId, quotaDm(input.templates['download-dm'].text, notice)),
@@ -116,7 +120,7 @@ export async function enforceDownloads(ctx: AppContext, input: DownloadInput): P
           switchNote,
           downloads: u.downloads.map(
             (d) =>
-              `• ${safe(d.row.title)} · started ${ts(d.row.startedAt)}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
+              `• ${safe(d.row.title)} · started ${discordTime(d.row.startedAt, 'R')}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
           ),
         }),
       ),

@@ -12,7 +12,9 @@ import {
   mediaServers,
   type Settings,
 } from '../db/schema.ts';
-import { plainAlert, safe } from '../notify/notices.ts';
+import { safe } from '../notify/format.ts';
+import { plainAlert } from '../notify/notices.ts';
+import { isOverQuota } from '../policy/downloads.ts';
 import { weeklyUsage } from '../services/usage.ts';
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -108,7 +110,7 @@ export async function reconcileSwitches(
       settings.enforceDownloads &&
       row.until > now &&
       u !== undefined &&
-      u.used > u.allotment;
+      isOverQuota(u.used, u.allotment);
     if (!keepOff) {
       changed += await switchBackOn(
         ctx,

@@ -13,7 +13,8 @@ import { loadTemplates } from '../services/templates.ts';
 
 export interface ServerSnapshot {
   row: MediaServerRow;
-  client: MediaServer;
+  /** Null only when the client could not be built (the stored token cannot be decrypted). */
+  client: MediaServer | null;
   streams: ActiveStream[] | null;
   downloads: DownloadActivity[] | null;
   error: string | null;
@@ -43,13 +44,7 @@ async function readOne(
   try {
     client = ctx.media.forRow(row);
   } catch (err) {
-    return {
-      row,
-      client: null as unknown as MediaServer,
-      streams: null,
-      downloads: null,
-      error: describe(err),
-    };
+    return { row, client: null, streams: null, downloads: null, error: describe(err) };
   }
   const [streams, downloads] = await Promise.allSettled([
     client.listStreams(),

@@ -15,10 +15,6 @@ export class SingleFlight<T> {
     }
     return this.running;
   }
-
-  get busy(): boolean {
-    return this.running !== null;
-  }
 }
 
 export interface Schedule {

@@ -76,7 +76,9 @@ async function confirmBreaches(
   const serverIds = new Set(breaches.flatMap((b) => b.streams.map((s) => s.serverId)));
   const fresh = await Promise.all(
     input.snapshots
-      .filter((s) => serverIds.has(s.row.id) && s.streams)
+      .flatMap((s) =>
+        serverIds.has(s.row.id) && s.streams && s.client ? [{ row: s.row, client: s.client }] : [],
+      )
       .map(async (s): Promise<ServerRead | null> => {
         try {
           return { serverId: s.row.id, serverName: s.row.name, streams: await s.client.listStreams() };
@@ -171,7 +173,7 @@ async function actOnBreach(
     let action: string;
     if (input.settings.dryRun) {
       action = 'would be stopped (dry run)';
-    } else if (!snap?.row.canStopStreams) {
+    } else if (!snap?.client || !snap.row.canStopStreams) {
       action = `not stopped: ${snap?.row.stopUnavailableReason ?? 'this server cannot stop streams'}`;
       notStopped++;
     } else if (attempts.has(key)) {

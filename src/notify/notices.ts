@@ -2,17 +2,10 @@
 import type { APIEmbed } from 'discord.js';
 import { DateTime } from 'luxon';
 import { renderTemplate } from '../policy/templates.ts';
+import { COLORS, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
 
-const COLOR = { bad: 0xe74c3c, warn: 0xf1c40f, ok: 0x2ecc71 } as const;
 const FIELD_MAX = 1024;
-
-/** Escapes markdown and breaks @ so that text a member controls renders as typed and never pings. */
-export function safe(text: string): string {
-  return text.replace(/([\\*_~`|>#[\]])/g, '\\$1').replace(/@/g, '@\u200b');
-}
-
-export const ts = (d: Date, style: 'R' | 'f' = 'R') => `<t:${Math.floor(d.getTime() / 1000)}:${style}>`;
 
 /** A date in the community's zone, for email (which has no Discord timestamps). */
 export function localTime(d: Date, zone: string): string {
@@ -38,7 +31,7 @@ export function streamLine(s: StreamLine, forAdmins: boolean): string {
   const parts = [`**${safe(s.server)}**`, safe(s.device)];
   if (forAdmins && s.ipAddress) parts.push(safe(s.ipAddress));
   parts.push(s.title ? `“${safe(s.title)}”` : 'unknown title', s.state);
-  if (s.startedAt) parts.push(`started ${ts(s.startedAt)}`);
+  if (s.startedAt) parts.push(`started ${discordTime(s.startedAt, 'R')}`);
   const line = `• ${parts.join(' · ')}`;
   return forAdmins && s.action ? `${line}\n  → ${s.action}` : line;
 }
@@ -64,7 +57,7 @@ function streamValues(n: StreamBreachNotice, forAdmins: boolean) {
 export function streamBreachDm(template: string, n: StreamBreachNotice): NoticeMessage {
   const embed: APIEmbed = {
     title: 'Too many streams at once',
-    color: COLOR.bad,
+    color: COLORS.bad,
     description: clip(renderTemplate(template, streamValues(n, false)), 4000),
     fields: [
       {
@@ -94,7 +87,7 @@ export function streamBreachAlert(
     embeds: [
       {
         title: n.dryRun ? 'Stream limit exceeded (dry run: nothing stopped)' : 'Stream limit exceeded',
-        color: COLOR.bad,
+        color: COLORS.bad,
         description: clip(renderTemplate(template, values), 4000),
         fields,
       },
@@ -118,7 +111,7 @@ function quotaValues(n: QuotaNotice) {
     plan: safe(n.planName),
     limit: n.allotment,
     count: n.used,
-    resets: ts(n.resetsAt),
+    resets: discordTime(n.resetsAt, 'R'),
     disabled: n.disabled,
   };
 }
@@ -128,11 +121,15 @@ export function quotaDm(template: string, n: QuotaNotice): NoticeMessage {
     embeds: [
       {
         title: 'Weekly download quota used up',
-        color: COLOR.warn,
+        color: COLORS.warn,
         description: clip(renderTemplate(template, quotaValues(n)), 4000),
         fields: [
           { name: 'Used this week', value: `${n.used} of ${n.allotment}`, inline: true },
-          { name: 'Resets', value: `${ts(n.resetsAt, 'f')} (${ts(n.resetsAt)})`, inline: true },
+          {
+            name: 'Resets',
+            value: `${discordTime(n.resetsAt, 'f')} (${discordTime(n.resetsAt, 'R')})`,
+            inline: true,
+          },
           {
             name: 'What you can do',
             value:
@@ -156,7 +153,7 @@ export function quotaAlert(
   const fields = [
     { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
     { name: 'Used', value: `${n.used} of ${n.allotment}`, inline: true },
-    { name: 'Resets', value: ts(n.resetsAt), inline: true },
+    { name: 'Resets', value: discordTime(n.resetsAt, 'R'), inline: true },
     { name: 'Downloads this week', value: clip(n.downloads.join('\n') || '—', FIELD_MAX) },
     { name: 'Direct message', value: clip(n.dmDelivery, FIELD_MAX) },
   ];
@@ -165,7 +162,7 @@ export function quotaAlert(
     embeds: [
       {
         title: 'Download quota exceeded',
-        color: COLOR.warn,
+        color: COLORS.warn,
         description: clip(renderTemplate(template, quotaValues(n)), 4000),
         fields,
       },
@@ -183,7 +180,7 @@ export function serverStatusAlert(
     embeds: [
       {
         title: up ? `Server back: ${server}` : `Server unreachable: ${server}`,
-        color: up ? COLOR.ok : COLOR.bad,
+        color: up ? COLORS.ok : COLORS.bad,
         description: clip(
           renderTemplate(template, { server: safe(server), reason: safe(reason ?? '') }),
           4000,
@@ -194,5 +191,5 @@ export function serverStatusAlert(
 }
 
 export function plainAlert(title: string, description: string, ok = false): NoticeMessage {
-  return { embeds: [{ title, description: clip(description, 4000), color: ok ? COLOR.ok : COLOR.warn }] };
+  return { embeds: [{ title, description: clip(description, 4000), color: ok ? COLORS.ok : COLORS.warn }] };
 }

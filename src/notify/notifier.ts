@@ -2,6 +2,7 @@
 import type { APIEmbed, Client } from 'discord.js';
 import type { Logger } from '../log.ts';
 import type { Mailer } from './email.ts';
+import { NO_MENTIONS } from './format.ts';
 
 export interface NoticeMessage {
   content?: string;
@@ -17,9 +18,6 @@ export interface Notifier {
   alert(channelId: string | null, message: NoticeMessage): Promise<Delivery>;
   email(to: string | null, subject: string, text: string): Promise<Delivery>;
 }
-
-/** Mentions are off for every notice: nothing a member controls (a username, a title) can ping anyone. */
-const NO_MENTIONS = { parse: [] as never[] };
 
 const discordReason = (err: unknown): string => {
   const e = err as { code?: number; status?: number; message?: string };

@@ -1,10 +1,11 @@
-// Each test file gets its own database: an in-memory PGlite, or (with DATABASE_URL set) a fresh PostgreSQL
-// database created from that URL and dropped afterwards, so files can run in parallel.
+// Each test file gets its own database: a PGlite in a temporary directory (test/helpers/bot.ts), or (with
+// DATABASE_URL set) a fresh PostgreSQL database created from that URL and dropped afterwards, so files can run
+// in parallel.
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 
 export interface TestDatabase {
-  /** null means PGlite in memory. */
+  /** null means PGlite (in the caller's data directory). */
   url: string | null;
   drop(): Promise<void>;
 }
