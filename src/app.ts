@@ -46,6 +46,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const media = new MediaRegistry(createTokenCipher(loadKey(config)), {
     plexTvUrl: config.plexTvUrl,
     timeoutMs: config.mediaTimeoutMs,
+    clock,
   });
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],

@@ -7,7 +7,7 @@ import type { MediaServer, Platform } from './types.ts';
 export class MediaRegistry {
   constructor(
     private readonly cipher: TokenCipher,
-    private readonly options: { plexTvUrl: string; timeoutMs: number },
+    private readonly options: { plexTvUrl: string; timeoutMs: number; clock: () => Date },
   ) {}
 
   forRow(row: MediaServerRow): MediaServer {
@@ -21,6 +21,7 @@ export class MediaRegistry {
       token,
       plexTvUrl: this.options.plexTvUrl,
       timeoutMs: this.options.timeoutMs,
+      clock: this.options.clock,
     });
   }
 

@@ -114,4 +114,6 @@ export interface MediaServerConfig {
   /** plex.tv base (clients.plex.tv API), used by the Plex adapter for sharing settings. */
   plexTvUrl?: string;
   timeoutMs?: number;
+  /** The bot's clock (look-back windows are computed from it, never from the system clock). */
+  clock?: () => Date;
 }

@@ -193,7 +193,6 @@ class MediaBrowserServer implements MediaServer {
 export function createMediaBrowserServer(
   config: MediaServerConfig,
   dialect: MediaBrowserDialect,
-  now: () => Date = () => new Date(),
 ): MediaServer {
-  return new MediaBrowserServer(config, dialect, now);
+  return new MediaBrowserServer(config, dialect, config.clock ?? (() => new Date()));
 }
