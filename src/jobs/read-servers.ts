@@ -29,6 +29,8 @@ function describe(err: unknown): string {
       'server-error': `server error${err.status ? ` (HTTP ${err.status})` : ''}`,
       'bad-response': 'the answer could not be read',
       'not-found': 'an endpoint was missing',
+      redirect: 'the server answered with a redirect (check the address: the bot does not follow redirects)',
+      'not-applied': 'the server did not apply a change',
     };
     return what[err.kind];
   }

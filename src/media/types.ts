@@ -58,6 +58,8 @@ export interface ServerIdentity {
 export interface MediaAccount {
   id: string;
   name: string;
+  /** True when the account was invited to the server but has not accepted yet (Plex); it can't stream yet. */
+  pending?: boolean;
 }
 
 export type Capability =
@@ -70,6 +72,8 @@ export interface StopResult {
   ok: boolean;
   /** Why it failed, in words an admin understands (never contains a token). */
   reason?: string;
+  /** The server no longer knew the session (it ended on its own just before the stop): ok, nothing was stopped. */
+  alreadyEnded?: boolean;
 }
 
 export interface MediaServer {
@@ -84,7 +88,8 @@ export interface MediaServer {
   listDownloads(): Promise<DownloadActivity[]>;
   /** Accounts known to the server, for linking by name. */
   listAccounts(): Promise<MediaAccount[]>;
-  /** Switches downloads on or off for one account, keeping every other permission as it was. */
+  /** Switches downloads on or off for one account, keeping every other permission as it was. Reads the setting back
+   *  afterwards and throws MediaServerError('not-applied') when the server accepted the write but did not apply it. */
   setDownloadsAllowed(account: { id: string | null; name: string }, allowed: boolean): Promise<void>;
 }
 
@@ -94,7 +99,11 @@ export type MediaErrorKind =
   | 'timeout'
   | 'server-error'
   | 'bad-response'
-  | 'not-found';
+  | 'not-found'
+  /** The server answered an authenticated request with a redirect; it is never followed (the token stays home). */
+  | 'redirect'
+  /** A write was accepted but reading it back shows it did not take effect. */
+  | 'not-applied';
 
 export class MediaServerError extends Error {
   constructor(

@@ -48,6 +48,10 @@ export function explainConnectionError(platform: Platform, url: string, err: unk
     case 'not-found':
     case 'bad-response':
       return `${url} answered, but not like a ${PLATFORM_LABEL[platform]} server. Check the address and the platform.`;
+    case 'redirect':
+      return `${url} answered with a redirect. Use the address the server redirects to (for example https instead of http, or without a trailing path): the bot never sends the token to another address.`;
+    case 'not-applied':
+      return `${url} accepted a change but did not apply it. Check the server’s logs.`;
     case 'server-error':
       return `${url} answered with an error (${err.message.replace(/^.*: /, '')}). Try again when the server is healthy.`;
   }
