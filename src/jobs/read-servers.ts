@@ -6,7 +6,7 @@ import type { AppContext } from '../context.ts';
 import { deliverOnce } from '../db/notices.ts';
 import { type MediaServerRow, mediaServers } from '../db/schema.ts';
 import type { ActiveStream, DownloadActivity, MediaServer } from '../media/types.ts';
-import { MediaServerError } from '../media/types.ts';
+import { MediaServerError, PartialDownloadsError } from '../media/types.ts';
 import { serverStatusAlert } from '../notify/notices.ts';
 import { redact } from '../redact.ts';
 import { loadTemplates } from '../services/templates.ts';
@@ -58,7 +58,12 @@ async function readOne(
     row,
     client,
     streams: streams.status === 'fulfilled' ? streams.value : null,
-    downloads: downloads.status === 'fulfilled' ? downloads.value : null,
+    downloads:
+      downloads.status === 'fulfilled'
+        ? downloads.value
+        : downloads.reason instanceof PartialDownloadsError
+          ? downloads.reason.found
+          : null,
     error: failure ? describe(failure.reason) : null,
   };
 }

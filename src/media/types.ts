@@ -116,6 +116,21 @@ export class MediaServerError extends Error {
   }
 }
 
+/**
+ * `listDownloads` read some of its sources but not all (e.g. Emby's activity log but not one device's sync
+ * items). It is still "could not find out", so it throws; `found` carries what was read, which callers may keep
+ * (downloads are folded idempotently, so a later complete read adds the rest) without treating it as complete.
+ */
+export class PartialDownloadsError extends MediaServerError {
+  constructor(
+    readonly found: DownloadActivity[],
+    cause: MediaServerError,
+  ) {
+    super(cause.kind, `${cause.message} (${found.length} download(s) read from the other sources)`, cause.status);
+    this.name = 'PartialDownloadsError';
+  }
+}
+
 export interface MediaServerConfig {
   platform: Platform;
   url: string;

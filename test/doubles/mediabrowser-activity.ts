@@ -1,5 +1,20 @@
-// Realistic Jellyfin/Emby "what users do" payloads for the loopback doubles: SessionInfo (J2), ActivityLogEntry
-// (J4) and Emby SyncJob/SyncJobItem (EMBY), from /work/shared/reference/media-server-apis.md. Values are invented.
+// Jellyfin/Emby "what users do" payloads for the loopback doubles: sessions, activity-log entries and Emby sync
+// jobs. Jellyfin fixtures `satisfies` @jellyfin/sdk 1.0.0 models (SessionInfoDto, BaseItemDto, ActivityLogEntry;
+// jellyfin `MediaBrowser.Model/Dto/SessionInfoDto.cs`, `Activity/ActivityLogEntry.cs`); Emby fixtures `satisfies`
+// emby-schema.ts (Emby 4.8.11 OpenAPI: Session.SessionInfo, BaseItemDto, ActivityLogEntry, SyncJob, SyncJobItem,
+// SyncTarget). Values are invented.
+import type { ActivityLogEntry } from '@jellyfin/sdk/lib/generated-client/models/activity-log-entry.js';
+import type { BaseItemDto } from '@jellyfin/sdk/lib/generated-client/models/base-item-dto.js';
+import type { PlayerStateInfo } from '@jellyfin/sdk/lib/generated-client/models/player-state-info.js';
+import type { SessionInfoDto } from '@jellyfin/sdk/lib/generated-client/models/session-info-dto.js';
+import type {
+  EmbyActivityLogEntry,
+  EmbyBaseItemDto,
+  EmbyPlayerStateInfo,
+  EmbySessionInfo,
+  EmbySyncJob,
+  EmbySyncJobItem,
+} from './emby-schema.ts';
 import { type AccountRef, dotnetDate, type Flavor, hexId, type Json } from './mediabrowser-payloads.ts';
 
 const TICKS_PER_MINUTE = 600_000_000;
@@ -11,6 +26,9 @@ export interface ItemSpec {
   seriesName?: string;
   season?: number;
   episode?: number;
+  /** Music (Type 'Audio'). */
+  artists?: string[];
+  album?: string;
 }
 
 export interface SessionSpec {
@@ -24,6 +42,8 @@ export interface SessionSpec {
   item?: ItemSpec | null;
   paused?: boolean;
   transcoding?: boolean;
+  /** A player that ignores Stop: the server answers as usual but the session keeps playing. */
+  ignoresStop?: boolean;
 }
 
 export interface ActivitySpec {
@@ -54,39 +74,51 @@ export interface SyncJobSpec {
 }
 
 function nowPlayingItem(flavor: Flavor, serverId: string, item: ItemSpec): Json {
-  const dto: Json = {
+  const common = {
     Name: item.name,
     ServerId: serverId,
-    Id: item.id ?? (flavor === 'jellyfin' ? hexId() : String(100_000 + Math.floor(Math.random() * 900_000))),
-    Type: item.type,
-    MediaType: item.type === 'Audio' ? 'Audio' : 'Video',
     IsFolder: false,
-    RunTimeTicks: (item.type === 'Episode' ? 45 : 128) * TICKS_PER_MINUTE,
-  };
-  if (item.type === 'Episode') {
-    Object.assign(dto, {
-      SeriesName: item.seriesName,
-      SeriesId: hexId(),
-      SeasonId: hexId(),
-      SeasonName: item.season === undefined ? undefined : `Season ${item.season}`,
-      IndexNumber: item.episode,
-      ParentIndexNumber: item.season,
-    });
+    RunTimeTicks: (item.type === 'Episode' ? 45 : item.type === 'Audio' ? 4 : 128) * TICKS_PER_MINUTE,
+    MediaType: item.type === 'Audio' ? 'Audio' : 'Video',
+  } as const;
+  const episode =
+    item.type === 'Episode'
+      ? {
+          SeriesName: item.seriesName,
+          SeasonName: item.season === undefined ? undefined : `Season ${item.season}`,
+          IndexNumber: item.episode,
+          ParentIndexNumber: item.season,
+        }
+      : {};
+  const music = item.type === 'Audio' ? { Artists: item.artists ?? [], Album: item.album } : {};
+  if (flavor === 'jellyfin') {
+    const ids = item.type === 'Episode' ? { SeriesId: hexId(), SeasonId: hexId() } : {};
+    return {
+      ...common,
+      ...episode,
+      ...music,
+      ...ids,
+      Id: item.id ?? hexId(),
+      Type: item.type as NonNullable<BaseItemDto['Type']>,
+    } satisfies BaseItemDto;
   }
-  return dto;
+  // Emby item ids are numeric strings.
+  const ids = item.type === 'Episode' ? { SeriesId: '4410', SeasonId: '4411' } : {};
+  return {
+    ...common,
+    ...episode,
+    ...music,
+    ...ids,
+    Id: item.id ?? String(100_000 + Math.floor(Math.random() * 900_000)),
+    Type: item.type,
+  } satisfies EmbyBaseItemDto;
 }
 
 export function idlePlayState(flavor: Flavor): Json {
+  const common = { CanSeek: false, IsPaused: false, IsMuted: false, RepeatMode: 'RepeatNone' } as const;
   return flavor === 'jellyfin'
-    ? { CanSeek: false, IsPaused: false, IsMuted: false, RepeatMode: 'RepeatNone', PlaybackOrder: 'Default' }
-    : {
-        CanSeek: false,
-        IsPaused: false,
-        IsMuted: false,
-        RepeatMode: 'RepeatNone',
-        SubtitleOffset: 0,
-        Shuffle: false,
-      };
+    ? ({ ...common, PlaybackOrder: 'Default' } satisfies PlayerStateInfo)
+    : ({ ...common, SubtitleOffset: 0, Shuffle: false, PlaybackRate: 1 } satisfies EmbyPlayerStateInfo);
 }
 
 export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec): Json {
@@ -97,21 +129,37 @@ export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec):
     'ToggleMute',
     'SetAudioStreamIndex',
     'SetSubtitleStreamIndex',
-  ];
-  const dto: Json = {
-    PlayState: playing
+  ] as const;
+  const playState = playing
+    ? {
+        ...idlePlayState(flavor),
+        PositionTicks: 12 * TICKS_PER_MINUTE,
+        CanSeek: true,
+        IsPaused: spec.paused ?? false,
+        VolumeLevel: 100,
+        AudioStreamIndex: 1,
+        SubtitleStreamIndex: -1,
+        MediaSourceId: String(playing.Id),
+        PlayMethod: spec.transcoding ? 'Transcode' : 'DirectPlay',
+      }
+    : idlePlayState(flavor);
+  const transcoding =
+    playing && spec.transcoding
       ? {
-          ...idlePlayState(flavor),
-          PositionTicks: 12 * TICKS_PER_MINUTE,
-          CanSeek: true,
-          IsPaused: spec.paused ?? false,
-          VolumeLevel: 100,
-          AudioStreamIndex: 1,
-          SubtitleStreamIndex: -1,
-          MediaSourceId: playing.Id,
-          PlayMethod: spec.transcoding ? 'Transcode' : 'DirectPlay',
+          AudioCodec: 'aac',
+          VideoCodec: 'h264',
+          Container: 'ts',
+          IsVideoDirect: false,
+          IsAudioDirect: false,
+          Bitrate: 4_000_000,
+          CompletionPercentage: 12.5,
+          Width: 1280,
+          Height: 720,
+          AudioChannels: 2,
+          TranscodeReasons: ['ContainerBitrateExceedsLimit'],
         }
-      : idlePlayState(flavor),
+      : undefined;
+  const common = {
     AdditionalUsers: [],
     RemoteEndPoint: spec.ip,
     PlayableMediaTypes: ['Audio', 'Video'],
@@ -124,47 +172,38 @@ export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec):
     DeviceName: spec.device,
     DeviceId: spec.deviceId,
     ApplicationVersion: '2.6.2',
-    SupportedCommands: commands,
     SupportsRemoteControl: true,
   };
-  if (flavor === 'jellyfin') {
-    Object.assign(dto, {
-      LastPlaybackCheckIn: dotnetDate(new Date()),
-      IsActive: true,
-      SupportsMediaControl: true,
-      HasCustomDeviceName: false,
-      NowPlayingQueue: [],
-      NowPlayingQueueFullItems: [],
-      Capabilities: {
-        PlayableMediaTypes: ['Audio', 'Video'],
-        SupportedCommands: commands,
-        SupportsMediaControl: true,
-      },
-    });
-  } else {
-    Object.assign(dto, {
-      Protocol: 'HTTP/1.1',
-      InternalDeviceId: 7,
-      PlaylistIndex: 0,
-      PlaylistLength: playing ? 1 : 0,
-    });
-  }
+  const dto: Json =
+    flavor === 'jellyfin'
+      ? ({
+          ...common,
+          PlayState: playState as PlayerStateInfo,
+          SupportedCommands: [...commands],
+          PlayableMediaTypes: ['Audio', 'Video'],
+          LastPlaybackCheckIn: dotnetDate(new Date()),
+          IsActive: true,
+          SupportsMediaControl: true,
+          HasCustomDeviceName: false,
+          NowPlayingQueue: [],
+          Capabilities: {
+            PlayableMediaTypes: ['Audio', 'Video'],
+            SupportedCommands: [...commands],
+            SupportsMediaControl: true,
+            SupportsPersistentIdentifier: true,
+          },
+        } satisfies SessionInfoDto)
+      : ({
+          ...common,
+          PlayState: playState as EmbyPlayerStateInfo,
+          SupportedCommands: [...commands],
+          Protocol: 'HTTP/1.1',
+          InternalDeviceId: 7,
+          PlaylistIndex: 0,
+          PlaylistLength: playing ? 1 : 0,
+        } satisfies EmbySessionInfo);
   if (playing) dto.NowPlayingItem = playing;
-  if (playing && spec.transcoding) {
-    dto.TranscodingInfo = {
-      AudioCodec: 'aac',
-      VideoCodec: 'h264',
-      Container: 'ts',
-      IsVideoDirect: false,
-      IsAudioDirect: false,
-      Bitrate: 4_000_000,
-      CompletionPercentage: 12.5,
-      Width: 1280,
-      Height: 720,
-      AudioChannels: 2,
-      TranscodeReasons: ['ContainerBitrateExceedsLimit'],
-    };
-  }
+  if (transcoding) dto.TranscodingInfo = transcoding;
   return dto;
 }
 
@@ -176,43 +215,59 @@ const ACTIVITY_WORDING: Record<string, (user: string, item: string, device: stri
   AuthenticationSucceeded: (u) => `${u} successfully authenticated`,
 };
 
-export function activityEntry(id: number, spec: ActivitySpec): Json {
+export function activityEntry(flavor: Flavor, id: number, spec: ActivitySpec): Json {
   const type = spec.type ?? 'UserDownloadingContent';
   const client = spec.client ?? 'Jellyfin Android';
   const device = spec.device ?? 'Pixel 8';
   const wording = ACTIVITY_WORDING[type];
-  const entry: Json = {
+  const entry = {
     Id: id,
     Name: spec.name ?? (wording ? wording(spec.user?.name ?? '', spec.item?.name ?? '', device) : type),
     ShortOverview: `App: ${client}, Device: ${device}`,
     Type: type,
     Date: dotnetDate(spec.date),
+    // Jellyfin's UserId is a non-nullable Guid: system events carry Guid.Empty, written as 32 zeros.
     UserId: spec.user?.id ?? '00000000000000000000000000000000',
     Severity: 'Information',
-  };
-  if (spec.item) entry.ItemId = spec.item.id;
-  return entry;
+    ...(spec.item ? { ItemId: spec.item.id } : {}),
+  } as const;
+  return flavor === 'jellyfin'
+    ? ({ ...entry } satisfies ActivityLogEntry)
+    : ({ ...entry, Severity: 'Info' } satisfies EmbyActivityLogEntry);
 }
 
-/** A SyncJob plus its SyncJobItems, Emby field names (reference EMBY "Downloads"). */
-export function syncJob(jobId: string, firstItemId: number, spec: SyncJobSpec): { job: Json; items: Json[] } {
+/**
+ * A SyncJob plus its SyncJobItems as Emby 4.8 writes them: Id, JobId, ItemId and the job's UserId are int64
+ * numbers (UserId is the user's internal id, not UserDto.Id); TargetId is the device id string.
+ */
+export function syncJob(
+  jobId: number,
+  firstItemId: number,
+  internalUserId: number,
+  spec: SyncJobSpec,
+): { job: Json; items: Json[] } {
   const created = dotnetDate(spec.dateCreated);
-  const items = spec.items.map((item, i) => ({
-    Id: String(firstItemId + i),
-    JobId: jobId,
-    ItemId: item.itemId,
-    ItemName: item.name,
-    MediaSourceId: item.itemId,
-    TargetId: spec.targetId,
-    Status: item.status,
-    Progress: item.progress ?? (item.status === 'Synced' ? 100 : 0),
-    DateCreated: created,
-    PrimaryImageItemId: item.itemId,
-  }));
+  const items = spec.items.map(
+    (item, i) =>
+      ({
+        Id: firstItemId + i,
+        JobId: jobId,
+        ItemId: Number(item.itemId),
+        ItemName: item.name,
+        MediaSourceId: item.itemId,
+        TargetId: spec.targetId,
+        InternalTargetId: 12,
+        Status: item.status,
+        Progress: item.progress ?? (item.status === 'Synced' ? 100 : 0),
+        DateCreated: created,
+        PrimaryImageItemId: item.itemId,
+      }) satisfies EmbySyncJobItem,
+  );
   const allSynced = items.length > 0 && items.every((i) => i.Status === 'Synced');
   const job = {
     Id: jobId,
     TargetId: spec.targetId,
+    InternalTargetId: 12,
     TargetName: spec.targetName,
     Quality: 'medium',
     Bitrate: 4_000_000,
@@ -224,11 +279,11 @@ export function syncJob(jobId: string, firstItemId: number, spec: SyncJobSpec): 
         ? 'Transferring'
         : 'Queued',
     Progress: items.reduce((sum, i) => sum + i.Progress, 0) / Math.max(1, items.length),
-    UserId: spec.user.id,
-    RequestedItemIds: spec.items.map((i) => i.itemId),
+    UserId: internalUserId,
+    RequestedItemIds: spec.items.map((i) => Number(i.itemId)),
     ItemCount: items.length,
     DateCreated: created,
     DateLastModified: created,
-  };
+  } satisfies EmbySyncJob;
   return { job, items };
 }

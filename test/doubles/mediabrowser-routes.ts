@@ -1,5 +1,8 @@
-// State and endpoint behaviour of the Jellyfin/Emby double (reference J2–J4, EMBY). Paths arrive without the
-// Emby /emby prefix; routes and query names are matched case-insensitively, as on the real servers.
+// State and endpoint behaviour of the Jellyfin/Emby double. Paths arrive without the Emby /emby prefix; routes and
+// query names are matched case-insensitively, as on the real servers. Sources: jellyfin/jellyfin
+// `Jellyfin.Api/Controllers/{Session,User,System,ActivityLog}Controller.cs`, `Jellyfin.Api/Middleware/
+// ExceptionMiddleware.cs`, `Emby.Server.Implementations/Session/SessionManager.cs`; Emby 4.8.11 OpenAPI
+// (MediaBrowser/Emby.SDK Resources/OpenApi/openapi_v3.json) for the Emby routes, parameters and status codes.
 import {
   type ActivitySpec,
   activityEntry,
@@ -26,6 +29,53 @@ export interface Reply {
   contentType?: string;
 }
 export type Query = Map<string, string>;
+
+/** Jellyfin's UserPolicy constructor (`MediaBrowser.Model/Users/UserPolicy.cs`): what a key left out of a POSTed
+ *  policy becomes. Keys not listed default to false / 0 / empty; Emby is modelled the same way (its source is closed). */
+const JELLYFIN_POLICY_DEFAULTS: Json = {
+  IsHidden: true,
+  EnableSyncTranscoding: true,
+  EnableMediaConversion: true,
+  EnableMediaPlayback: true,
+  EnableAudioPlaybackTranscoding: true,
+  EnableVideoPlaybackTranscoding: true,
+  EnablePlaybackRemuxing: true,
+  EnableLiveTvManagement: true,
+  EnableLiveTvAccess: true,
+  EnableSharedDeviceControl: true,
+  EnableUserPreferenceAccess: true,
+  LoginAttemptsBeforeLockout: -1,
+  EnableAllChannels: true,
+  EnableAllFolders: true,
+  EnableAllDevices: true,
+  EnableContentDownloading: true,
+  EnablePublicSharing: true,
+  EnableRemoteAccess: true,
+  SyncPlayAccess: 'CreateAndJoinGroups',
+};
+
+function defaultFor(flavor: Flavor, key: string, current: unknown): unknown {
+  if (flavor === 'jellyfin' && key in JELLYFIN_POLICY_DEFAULTS) return JELLYFIN_POLICY_DEFAULTS[key];
+  if (typeof current === 'boolean') return false;
+  if (typeof current === 'number') return 0;
+  if (Array.isArray(current)) return [];
+  return undefined;
+}
+
+/** ASP.NET Core's answer to a failed model validation (application/problem+json). */
+function validationProblem(field: string, message: string): Reply {
+  return {
+    status: 400,
+    contentType: 'application/problem+json',
+    text: JSON.stringify({
+      type: 'https://tools.ietf.org/html/rfc9110#section-15.5.1',
+      title: 'One or more validation errors occurred.',
+      status: 400,
+      errors: { [field]: [message] },
+      traceId: '00-6c1f0e5b3f2a4d9b8e7c6a5b4c3d2e1f-7a6b5c4d3e2f1a0b-00',
+    }),
+  };
+}
 type Handler = (params: string[], query: Query, body: string) => Reply;
 
 export interface RecordedMessage {
@@ -47,7 +97,13 @@ const sameId = (a: unknown, b: string) => String(a).toLowerCase() === b.toLowerC
 export class MediaBrowserState {
   readonly serverId = hexId();
   sessions: Json[] = [];
+  /** Sessions whose player ignores Stop (keyed by session Id). */
+  readonly ignoresStop = new Set<string>();
   users: Json[] = [];
+  /** Emby's internal int64 user ids (what SyncJob.UserId carries), by UserDto.Id. */
+  readonly internalUserIds = new Map<string, number>();
+  /** Emby sync targets (devices) per UserDto.Id, as `GET /Sync/Targets?UserId=` lists them. */
+  readonly syncTargets = new Map<string, { Id: string; Name: string }[]>();
   readonly activity: Json[] = [];
   syncJobs: Json[] = [];
   syncItems: Json[] = [];
@@ -55,18 +111,21 @@ export class MediaBrowserState {
   readonly playstateCommands: { sessionId: string; command: string }[] = [];
   readonly policyUpdates: { userId: string; policy: Json }[] = [];
   private nextActivityId = 4000;
+  private nextInternalUserId = 1;
   private readonly routes: [method: string, pattern: RegExp, handler: Handler][];
 
   constructor(
     readonly flavor: Flavor,
     private readonly serverName: string,
+    private readonly version: string,
     /** Emby only: false answers 404 on /Sync/* like a server without the sync feature. */
     private readonly syncEnabled: boolean,
   ) {
-    const sync = (items: () => Json[]) => () =>
-      this.syncEnabled ? json({ Items: items(), TotalRecordCount: items().length }) : this.notFound();
+    // Jellyfin removed sync: every /Sync route is a 404 there.
+    const sync = (handler: (q: Query) => Reply) => (_p: string[], q: Query) =>
+      this.syncEnabled && flavor === 'emby' ? handler(q) : this.notFound();
     this.routes = [
-      ['GET', /^\/system\/info$/i, () => json(systemInfo(flavor, this.serverId, this.serverName))],
+      ['GET', /^\/system\/info$/i, () => json(systemInfo(flavor, this.serverId, this.serverName, version))],
       [
         'GET',
         /^\/sessions$/i,
@@ -78,12 +137,22 @@ export class MediaBrowserState {
         /^\/sessions\/([^/]+)\/playing\/([^/]+)$/i,
         ([id = '', command = '']) => this.playstate(id, command),
       ],
-      ['GET', /^\/users$/i, () => json(this.users)],
+      // Emby 4.8's OpenAPI has `/Users/Query` and no plain `GET /Users`; Jellyfin has only `GET /Users`.
+      ['GET', /^\/users$/i, () => (flavor === 'jellyfin' ? json(this.users) : this.notFound())],
+      [
+        'GET',
+        /^\/users\/query$/i,
+        () =>
+          flavor === 'emby'
+            ? json({ Items: this.users, TotalRecordCount: this.users.length })
+            : this.jellyfinBadGuid('userId'),
+      ],
       ['GET', /^\/users\/([^/]+)$/i, ([id = '']) => this.userReply(id)],
       ['POST', /^\/users\/([^/]+)\/policy$/i, ([id = ''], _q, body) => this.updatePolicy(id, body)],
       ['GET', /^\/system\/activitylog\/entries$/i, (_p, q) => this.activityPage(q)],
-      ['GET', /^\/sync\/jobs$/i, sync(() => this.syncJobs)],
-      ['GET', /^\/sync\/jobitems$/i, sync(() => this.syncItems)],
+      ['GET', /^\/sync\/jobs$/i, sync(() => this.page(this.syncJobs))],
+      ['GET', /^\/sync\/jobitems$/i, sync((q) => this.syncJobItems(q))],
+      ['GET', /^\/sync\/targets$/i, sync((q) => this.syncTargetList(q))],
     ];
   }
 
@@ -104,29 +173,77 @@ export class MediaBrowserState {
     return this.flavor === 'jellyfin' ? empty(404) : { status: 404, text: 'Not Found' };
   }
 
+  private sessionNotFound(): Reply {
+    return this.flavor === 'jellyfin'
+      ? { status: 404, text: 'Error processing request.' }
+      : { status: 404, text: 'Session not found' };
+  }
+
   findSession = (id: string) => this.sessions.find((s) => sameId(s.Id, id));
   findUser = (id: string) => this.users.find((u) => sameId(u.Id, id));
 
   setSessions(specs: SessionSpec[]): void {
     this.sessions = specs.map((spec) => sessionDto(this.flavor, this.serverId, spec));
+    this.ignoresStop.clear();
+    specs.forEach((spec, i) => {
+      if (spec.ignoresStop) this.ignoresStop.add(String(this.sessions[i]?.Id));
+    });
   }
 
   setUsers(specs: UserSpec[]): void {
     this.users = specs.map((spec) =>
       userDto(this.flavor, this.serverId, { ...spec, id: spec.id ?? hexId() }),
     );
+    for (const user of this.users) {
+      const id = String(user.Id);
+      if (!this.internalUserIds.has(id)) this.internalUserIds.set(id, this.nextInternalUserId++);
+    }
   }
 
   addActivity(specs: ActivitySpec[]): Json[] {
-    const added = specs.map((spec) => activityEntry(this.nextActivityId++, spec));
+    const added = specs.map((spec) => activityEntry(this.flavor, this.nextActivityId++, spec));
     this.activity.push(...added);
     return added;
   }
 
+  /** Replaces the sync jobs; each job's device becomes one of its user's sync targets. */
   setSyncJobs(specs: SyncJobSpec[]): void {
-    const built = specs.map((spec, i) => syncJob(String(i + 1), 100 + i * 100, spec));
+    const built = specs.map((spec, i) => {
+      const internal = this.internalUserIds.get(spec.user.id);
+      if (internal === undefined) throw new Error(`sync job for unknown user ${spec.user.name}`);
+      return syncJob(i + 1, 100 + i * 100, internal, spec);
+    });
     this.syncJobs = built.map((b) => b.job);
     this.syncItems = built.flatMap((b) => b.items);
+    this.syncTargets.clear();
+    for (const spec of specs) {
+      const targets = this.syncTargets.get(spec.user.id) ?? [];
+      if (!targets.some((t) => t.Id === spec.targetId)) targets.push({ Id: spec.targetId, Name: spec.targetName });
+      this.syncTargets.set(spec.user.id, targets);
+    }
+  }
+
+  private page(items: Json[]): Reply {
+    return json({ Items: items, TotalRecordCount: items.length });
+  }
+
+  /** `TargetId` is required (Emby OpenAPI); without it the server answers 400. */
+  private syncJobItems(query: Query): Reply {
+    const target = query.get('targetid');
+    if (!target) return { status: 400, text: 'TargetId is required' };
+    return this.page(this.syncItems.filter((item) => item.TargetId === target));
+  }
+
+  /** `UserId` is required (Emby OpenAPI); answers a bare SyncTarget array. */
+  private syncTargetList(query: Query): Reply {
+    const userId = query.get('userid');
+    if (!userId) return { status: 400, text: 'UserId is required' };
+    return json(this.syncTargets.get(userId.toLowerCase()) ?? this.syncTargets.get(userId) ?? []);
+  }
+
+  /** Jellyfin binds `/Users/{userId}` routes to a Guid: a non-Guid segment fails model binding. */
+  private jellyfinBadGuid(field: string): Reply {
+    return validationProblem(field, "The value 'Query' is not valid.");
   }
 
   private userReply(id: string): Reply {
@@ -146,12 +263,14 @@ export class MediaBrowserState {
       }
     } else if (this.flavor === 'emby') {
       via = 'query';
+      // Emby's OpenAPI marks Text and Header as required query parameters.
+      if (!query.get('header')) return { status: 400, text: 'Header is required' };
       fields = { Header: query.get('header'), Text: query.get('text'), TimeoutMs: query.get('timeoutms') };
     }
     if (typeof fields.Text !== 'string' || fields.Text === '') {
       return { status: 400, text: 'The Text field is required.' };
     }
-    if (!this.findSession(sessionId)) return this.notFound();
+    if (!this.findSession(sessionId)) return this.sessionNotFound();
     const header =
       typeof fields.Header === 'string' && fields.Header !== '' ? fields.Header : 'Message from Server';
     const timeoutMs = fields.TimeoutMs == null ? null : Number(fields.TimeoutMs);
@@ -164,11 +283,16 @@ export class MediaBrowserState {
     if (!PLAYSTATE_COMMANDS.has(verb))
       return { status: 400, text: `Requested value '${command}' was not found.` };
     const session = this.findSession(sessionId);
-    if (!session) return this.notFound();
+    // SessionManager.GetSessionToRemoteControl throws ResourceNotFoundException → 404 (ExceptionMiddleware writes
+    // "Error processing request." outside development).
+    if (!session) return this.sessionNotFound();
     this.playstateCommands.push({ sessionId, command });
     const state = session.PlayState as Json;
-    // Stop ends playback; the app's session stays, idle, until the client disconnects.
-    if (verb === 'stop') {
+    // Stop ends playback; the app's session stays, idle, until the client disconnects. A player that ignores
+    // Stop keeps playing although the server accepted the command.
+    if (verb === 'stop' && this.ignoresStop.has(String(session.Id))) {
+      // nothing changes
+    } else if (verb === 'stop') {
       delete session.NowPlayingItem;
       delete session.TranscodingInfo;
       session.PlayState = idlePlayState(this.flavor);
@@ -179,41 +303,51 @@ export class MediaBrowserState {
     return empty(this.flavor === 'jellyfin' ? 204 : 200);
   }
 
-  // The real servers replace the policy wholesale and reset missing booleans to false; the double refuses a
-  // policy missing any key (or with a key of the wrong type) so a partial POST fails loudly in tests.
+  /**
+   * The servers deserialize the body into a fresh UserPolicy and replace the stored one: a key left out takes the
+   * constructor's default (not the old value) and a key the server does not know is dropped. Jellyfin validates
+   * `[Required(AllowEmptyStrings = false)]` AuthenticationProviderId and PasswordResetProviderId first (400
+   * ProblemDetails, nothing stored).
+   */
   private updatePolicy(userId: string, body: string): Reply {
     const user = this.findUser(userId);
-    if (!user) return this.notFound();
     let submitted: unknown;
     try {
       submitted = JSON.parse(body);
     } catch {
-      return { status: 400, text: 'A non-empty request body is required.' };
+      return validationProblem('newPolicy', 'The newPolicy field is required.');
     }
     if (typeof submitted !== 'object' || submitted === null || Array.isArray(submitted)) {
-      return { status: 400, text: 'The policy field is required.' };
+      return validationProblem('$', 'The JSON value could not be converted to UserPolicy.');
     }
     const policy = submitted as Json;
-    for (const [key, value] of Object.entries(userPolicy(this.flavor, { name: 'template' }))) {
-      const given = policy[key];
-      if (
-        given === undefined ||
-        typeof given !== typeof value ||
-        Array.isArray(given) !== Array.isArray(value)
-      ) {
-        return { status: 400, text: `The ${key} field is required.` };
+    if (this.flavor === 'jellyfin') {
+      for (const field of ['AuthenticationProviderId', 'PasswordResetProviderId']) {
+        if (typeof policy[field] !== 'string' || policy[field] === '') {
+          return validationProblem(field, `The ${field} field is required.`);
+        }
       }
     }
-    user.Policy = policy;
+    if (!user) return this.notFound();
+    const current = user.Policy as Json;
+    const known = new Set([...Object.keys(userPolicy(this.flavor, { name: 'template' })), ...Object.keys(current)]);
+    const stored: Json = {};
+    for (const key of known) {
+      const value = key in policy ? policy[key] : defaultFor(this.flavor, key, current[key]);
+      if (value !== undefined && value !== null) stored[key] = value;
+    }
+    user.Policy = stored;
     this.policyUpdates.push({ userId: String(user.Id), policy: structuredClone(policy) });
-    return empty(204);
+    // Jellyfin: 204 (UserController.UpdateUserPolicy); Emby documents "200 Operation successful. Empty response."
+    return empty(this.flavor === 'jellyfin' ? 204 : 200);
   }
 
   /** Newest first, like the server; minDate, hasUserId, startIndex and limit honoured. */
   private activityPage(query: Query): Reply {
     const minDate = query.get('mindate');
     const since = minDate ? new Date(minDate).getTime() : Number.NEGATIVE_INFINITY;
-    const hasUserId = query.get('hasuserid')?.toLowerCase();
+    // Emby documents only StartIndex, Limit and MinDate: it ignores hasUserId.
+    const hasUserId = this.flavor === 'jellyfin' ? query.get('hasuserid')?.toLowerCase() : undefined;
     const matching = this.activity
       .filter((e) => new Date(String(e.Date)).getTime() >= since)
       .filter((e) => hasUserId === undefined || (hasUserId === 'true') === !/^0+$/.test(String(e.UserId)))

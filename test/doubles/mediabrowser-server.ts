@@ -1,11 +1,14 @@
 // Loopback double shared by the Jellyfin and Emby doubles: HTTP plumbing, authentication and faults around
-// MediaBrowserState (mediabrowser-routes.ts). Auth as on the real servers (reference J1, EMBY): Jellyfin accepts
-// only `Authorization: MediaBrowser … Token="…"` (the 12.x default) and answers 401 with an empty body; Emby
-// accepts `X-Emby-Token` or `api_key` and answers 401 with a short text. Emby serves under /emby and at the root.
+// MediaBrowserState (mediabrowser-routes.ts). Auth as on the real servers. Jellyfin (jellyfin
+// `Jellyfin.Server.Implementations/Security/AuthorizationContext.cs`): the token comes from
+// `Authorization: MediaBrowser … Token="…"` or the `ApiKey` query; only with EnableLegacyAuthorization (on by
+// default before 12.0, off from 12.0) also from X-Emby-Token, X-MediaBrowser-Token, X-Emby-Authorization, the
+// `Emby` scheme and `api_key`. A 401 has an empty body. Emby (4.8 OpenAPI `apikeyauth`): `X-Emby-Token` or
+// `api_key`; a 401 has a short text. Emby serves under /emby and at the root.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActivitySpec, SessionSpec, SyncJobSpec } from './mediabrowser-activity.ts';
-import { type Flavor, hexId, type Json, type UserSpec } from './mediabrowser-payloads.ts';
+import { DEFAULT_VERSION, type Flavor, hexId, type Json, type UserSpec } from './mediabrowser-payloads.ts';
 import { MediaBrowserState, type Query, type RecordedMessage, type Reply } from './mediabrowser-routes.ts';
 
 export type { ActivitySpec, SessionSpec, SyncJobSpec } from './mediabrowser-activity.ts';
@@ -22,6 +25,10 @@ export interface DoubleOptions {
   sessions?: SessionSpec[];
   /** Emby only: false answers 404 on /Sync/* like a server without the sync feature. Default true. */
   sync?: boolean;
+  /** Reported by /System/Info. Default: Jellyfin 12.0.0, Emby 4.8.11.0. */
+  version?: string;
+  /** Jellyfin's EnableLegacyAuthorization. Default: on for versions before 12, off from 12 (the servers' default). */
+  legacyAuthorization?: boolean;
 }
 
 export interface RecordedRequest {
@@ -60,16 +67,36 @@ export async function startMediaBrowserDouble(
   opts: DoubleOptions = {},
 ): Promise<MediaBrowserDouble> {
   const token = opts.token ?? hexId();
-  const state = new MediaBrowserState(flavor, opts.serverName ?? 'Basement', opts.sync !== false);
+  const version = opts.version ?? DEFAULT_VERSION[flavor];
+  const legacy = opts.legacyAuthorization ?? Number.parseInt(version, 10) < 12;
+  const state = new MediaBrowserState(flavor, opts.serverName ?? 'Basement', version, opts.sync !== false);
   const requests: RecordedRequest[] = [];
   const held = new Set<ServerResponse>();
 
-  function authorized(req: IncomingMessage, query: Query): boolean {
-    if (flavor === 'emby') return req.headers['x-emby-token'] === token || query.get('api_key') === token;
-    const auth = req.headers.authorization ?? '';
-    if (!/^MediaBrowser\s/i.test(auth)) return false;
-    return /(?:^|[\s,])Token="?([^",]+)"?/i.exec(auth.slice('MediaBrowser'.length))?.[1] === token;
+  /** The `Token` of a `MediaBrowser …` (or, legacy, `Emby …`) authorization header. */
+  function headerToken(value: string | undefined, schemes: RegExp): string | undefined {
+    const space = value?.indexOf(' ') ?? -1;
+    if (!value || space < 0 || !schemes.test(value.slice(0, space))) return undefined;
+    return /(?:^|[\s,])Token="?([^",]+)"?/i.exec(value.slice(space))?.[1];
   }
+
+  function presentedToken(req: IncomingMessage, query: Query): string | undefined {
+    const header = (name: string) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    if (flavor === 'emby') return header('x-emby-token') || query.get('api_key');
+    const schemes = legacy ? /^(?:MediaBrowser|Emby)$/i : /^MediaBrowser$/i;
+    let auth = header('authorization');
+    if (legacy && !auth) auth = header('x-emby-authorization');
+    let found = headerToken(auth, schemes);
+    if (legacy) found ||= header('x-emby-token') || header('x-mediabrowser-token');
+    found ||= query.get('apikey');
+    if (legacy) found ||= query.get('api_key');
+    return found;
+  }
+
+  const authorized = (req: IncomingMessage, query: Query) => presentedToken(req, query) === token;
 
   function answer(req: IncomingMessage, rawPath: string, query: Query, body: string): Reply {
     if (double.fault === 'unauthorized' || !authorized(req, query)) {

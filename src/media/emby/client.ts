@@ -9,6 +9,8 @@ export const EMBY_DIALECT: MediaBrowserDialect = {
   authHeaders: (token) => ({ 'X-Emby-Token': token }),
   // Emby takes the message as query parameters, not a JSON body (reference EMBY "Message").
   messageRequest: (path, message) => ({ method: 'POST', path, query: { ...message } }),
+  // Emby 4.8's OpenAPI documents `GET /Users/Query` (QueryResult<UserDto>) and no plain `GET /Users`.
+  usersPath: '/Users/Query',
   // Emby offline downloads ("Make Available Offline") are sync jobs.
   hasSyncJobs: true,
 };

@@ -5,13 +5,15 @@ import type { MediaServer, MediaServerConfig } from '../types.ts';
 export const JELLYFIN_DIALECT: MediaBrowserDialect = {
   platform: 'jellyfin',
   basePath: '',
-  // Jellyfin 12 rejects X-Emby-Token and api_key by default; only `Authorization: MediaBrowser …` works on
-  // 10.x and 12.x alike (reference J1).
+  // Jellyfin 12 turns legacy authorization off by default (EnableLegacyAuthorization; jellyfin
+  // Jellyfin.Server.Implementations/Security/AuthorizationContext.cs): X-Emby-Token, X-MediaBrowser-Token,
+  // X-Emby-Authorization and api_key are then ignored. `Authorization: MediaBrowser …` works on 10.x and 12.x alike.
   authHeaders: (token) => ({
     Authorization: `MediaBrowser Client="Streamwarden", Device="Streamwarden", DeviceId="streamwarden", Version="1", Token="${token}"`,
   }),
   // MessageCommand is a required JSON body (reference J3).
   messageRequest: (path, message) => ({ method: 'POST', path, body: message }),
+  usersPath: '/Users',
   hasSyncJobs: false,
 };
 

@@ -13,18 +13,19 @@ import type {
   ServerIdentity,
   StopResult,
 } from '../types.ts';
-import { MediaServerError } from '../types.ts';
+import { MediaServerError, PartialDownloadsError } from '../types.ts';
 import {
   type ActivityLogEntry,
   mapActivityDownloads,
   mapSessions,
-  mapSyncDownloads,
   mapSystemInfo,
   mapUsers,
   parseActivityPage,
   readUserPolicy,
+  toMediaError,
   withAccountNames,
 } from './mappers.ts';
+import { readSyncDownloads } from './sync.ts';
 
 export interface MediaBrowserDialect {
   readonly platform: 'jellyfin' | 'emby';
@@ -33,6 +34,8 @@ export interface MediaBrowserDialect {
   authHeaders(token: string): Record<string, string>;
   /** How `POST /Sessions/{id}/Message` carries its fields (Jellyfin: JSON body; Emby: query parameters). */
   messageRequest(path: string, message: { Header: string; Text: string; TimeoutMs: number }): HttpRequest;
+  /** Jellyfin: `GET /Users` (a UserDto array); Emby 4.8: `GET /Users/Query` (a QueryResult). */
+  readonly usersPath: string;
   /** Emby offline downloads are sync jobs (`/Sync/Jobs`, `/Sync/JobItems`); Jellyfin removed sync. */
   readonly hasSyncJobs: boolean;
 }
@@ -100,26 +103,43 @@ class MediaBrowserServer implements MediaServer {
       await this.http.request({ method: 'POST', path: `${sessionPath}/Playing/Stop` });
       return { ok: true };
     } catch (err) {
-      if (isNotFound(err)) {
-        return { ok: false, reason: 'The server no longer knows this session (it may have just ended).' };
-      }
+      // Jellyfin's SessionManager throws ResourceNotFoundException (→ 404) for a session it no longer has: the
+      // session ended between our read and the stop, which is the outcome we wanted.
+      if (isNotFound(err)) return { ok: true, alreadyEnded: true };
       return { ok: false, reason: redact(err instanceof Error ? err.message : String(err)) };
     }
   }
 
+  /**
+   * Activity-log downloads plus (Emby) sync-job items. The sources are read independently: when one fails, what
+   * the others found is kept in a PartialDownloadsError (still a throw: the list is not complete).
+   */
   async listDownloads(): Promise<DownloadActivity[]> {
     const since = new Date(this.now().getTime() - DOWNLOAD_LOOKBACK_MS);
-    const downloads = mapActivityDownloads(await this.readActivityLog(since));
+    const failures: MediaServerError[] = [];
+    const attempt = async <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
+      try {
+        return await read();
+      } catch (err) {
+        failures.push(toMediaError(err));
+        return fallback;
+      }
+    };
+    const accounts = await attempt(() => this.listAccounts(), null);
+    const downloads = await attempt(async () => mapActivityDownloads(await this.readActivityLog(since)), []);
     if (this.dialect.hasSyncJobs) {
-      const synced = await this.readSyncDownloads();
-      downloads.push(...synced.filter((d) => d.startedAt === null || d.startedAt >= since));
+      const sync = await readSyncDownloads(this.http, accounts);
+      if (sync.failure) failures.push(sync.failure);
+      downloads.push(...sync.downloads.filter((d) => d.startedAt === null || d.startedAt >= since));
     }
-    if (downloads.length === 0) return downloads;
-    return withAccountNames(downloads, await this.listAccounts());
+    const named = withAccountNames(downloads, accounts ?? []);
+    const [failure] = failures;
+    if (failure) throw named.length === 0 ? failure : new PartialDownloadsError(named, failure);
+    return named;
   }
 
   async listAccounts(): Promise<MediaAccount[]> {
-    return mapUsers(await this.http.json({ path: '/Users' }));
+    return mapUsers(await this.http.json({ path: this.dialect.usersPath }));
   }
 
   /** GET the user, flip one flag, POST the whole policy back: the server replaces the policy wholesale and
@@ -140,6 +160,13 @@ class MediaBrowserServer implements MediaServer {
       path: `/Users/${segment(userId)}/Policy`,
       body: { ...policy, EnableContentDownloading: allowed },
     });
+    const after = readUserPolicy(await this.http.json({ path: `/Users/${segment(userId)}` }));
+    if (after.EnableContentDownloading !== allowed) {
+      throw new MediaServerError(
+        'not-applied',
+        `POST /Users/${userId}/Policy: the server accepted the policy but downloads are still ${allowed ? 'off' : 'on'}`,
+      );
+    }
   }
 
   private async findUserId(name: string): Promise<string> {
@@ -175,18 +202,6 @@ class MediaBrowserServer implements MediaServer {
       'bad-response',
       `The activity log holds more than ${MAX_ACTIVITY_PAGES * ACTIVITY_PAGE_SIZE} entries since ${since.toISOString()}; downloads were not counted`,
     );
-  }
-
-  /** A 404 on the Sync API means the server has no sync feature: no sync downloads, not an error. */
-  private async readSyncDownloads(): Promise<DownloadActivity[]> {
-    try {
-      const jobs = await this.http.json({ path: '/Sync/Jobs' });
-      const items = await this.http.json({ path: '/Sync/JobItems' });
-      return mapSyncDownloads(jobs, items);
-    } catch (err) {
-      if (isNotFound(err)) return [];
-      throw err;
-    }
   }
 }
 

@@ -22,6 +22,10 @@ function parse<T>(schema: z.ZodType<T>, payload: unknown, what: string): T {
   );
 }
 
+/** Anything a sub-read threw, as a MediaServerError (a non-media error is a programming or parsing fault). */
+export const toMediaError = (err: unknown): MediaServerError =>
+  err instanceof MediaServerError ? err : new MediaServerError('bad-response', 'unreadable answer');
+
 /** Jellyfin writes Guid.Empty as 32 zeros for non-nullable Guids (e.g. ActivityLogEntry.UserId of system events). */
 function guidOrNull(value: string | null | undefined): string | null {
   if (!value || /^[0-]+$/.test(value)) return null;
@@ -60,6 +64,9 @@ const NowPlayingSchema = z.object({
   SeriesName: text,
   ParentIndexNumber: count,
   IndexNumber: count,
+  Album: text,
+  Artists: z.array(z.string()).nullish(),
+  AlbumArtist: text,
 });
 
 const SessionSchema = z.object({
@@ -78,14 +85,28 @@ type NowPlaying = z.infer<typeof NowPlayingSchema>;
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
-/** `Series — S01E02 — Episode` for episodes, the item's Name otherwise. */
+/**
+ * A title built from the item's structured fields (BaseItemDto in jellyfin `MediaBrowser.Model/Dto/BaseItemDto.cs`
+ * and Emby's OpenAPI), never from a localized display string: `Series — S01E02 — Episode` for episodes,
+ * `Artist — Album — Track` for music, the item's Name otherwise.
+ */
 export function nowPlayingTitle(item: NowPlaying): string | null {
-  const name = item.Name ?? null;
-  if (item.Type !== 'Episode' || !item.SeriesName) return name;
-  const parts = [item.SeriesName];
-  if (item.ParentIndexNumber != null && item.IndexNumber != null) {
-    parts.push(`S${pad2(item.ParentIndexNumber)}E${pad2(item.IndexNumber)}`);
+  const name = item.Name || null;
+  const parts: string[] = [];
+  if (item.SeriesName) {
+    parts.push(item.SeriesName);
+    if (item.ParentIndexNumber != null && item.IndexNumber != null) {
+      parts.push(`S${pad2(item.ParentIndexNumber)}E${pad2(item.IndexNumber)}`);
+    } else if (item.IndexNumber != null) {
+      parts.push(`E${pad2(item.IndexNumber)}`);
+    }
+  } else if (item.Type === 'Audio' || item.Type === 'MusicVideo') {
+    const artists = item.Artists?.filter((a) => a !== '') ?? [];
+    const artist = artists.length > 0 ? artists.join(', ') : item.AlbumArtist;
+    if (artist) parts.push(artist);
+    if (item.Album) parts.push(item.Album);
   }
+  if (parts.length === 0) return name;
   if (name) parts.push(name);
   return parts.join(' — ');
 }
@@ -185,37 +206,90 @@ export function mapActivityDownloads(entries: readonly ActivityLogEntry[]): Down
 }
 
 // ── Emby sync jobs (EMBY "Downloads") ──────────────────────────────────────────────────────────────
+// Emby 4.8 OpenAPI (MediaBrowser/Emby.SDK Resources/OpenApi/openapi_v3.json): SyncJob.Id, SyncJob.UserId (the
+// user's internal id, not UserDto.Id), SyncJobItem.Id/JobId/ItemId are int64; TargetId is the device id string.
 
-const SyncJobSchema = z.object({ Id: id, UserId: text, Name: text });
+const SyncJobSchema = z.object({ Id: id, UserId: id.nullish(), TargetId: text, Name: text });
 const SyncJobItemSchema = z.object({
   Id: id,
   JobId: id,
+  TargetId: text,
   ItemName: text,
   Status: text,
   Progress: count,
   DateCreated: text,
 });
+const SyncTargetSchema = z.object({ Id: z.string(), Name: text });
 const syncPage = <T extends z.ZodType>(item: T) => z.object({ Items: z.array(item) });
+
+export type SyncJob = z.infer<typeof SyncJobSchema>;
+export type SyncJobItem = z.infer<typeof SyncJobItemSchema>;
+
+export const parseSyncJobs = (payload: unknown): SyncJob[] =>
+  parse(syncPage(SyncJobSchema), payload, 'Sync/Jobs').Items;
+export const parseSyncJobItems = (payload: unknown): SyncJobItem[] =>
+  parse(syncPage(SyncJobItemSchema), payload, 'Sync/JobItems').Items;
+/** `GET /Sync/Targets?UserId=` answers a bare array of `{ Name, Id }`, Id being the device id. */
+export const parseSyncTargets = (payload: unknown): string[] =>
+  parse(z.array(SyncTargetSchema), payload, 'Sync/Targets').map((t) => t.Id);
 
 /** Sync ids share no space with activity-log ids, hence the prefix. */
 export const syncDownloadId = (jobItemId: string) => `sync:${jobItemId}`;
 
-/** One download per sync job item; the user is the job's. Complete once the item reached the device. */
-export function mapSyncDownloads(jobsPayload: unknown, itemsPayload: unknown): DownloadActivity[] {
-  const jobs = parse(syncPage(SyncJobSchema), jobsPayload, 'Sync/Jobs').Items;
-  const items = parse(syncPage(SyncJobItemSchema), itemsPayload, 'Sync/JobItems').Items;
+/**
+ * Who owns each job. A device (sync target) listed for exactly one user settles its jobs; a device shared by
+ * several users is settled through the job's internal UserId, learnt from that user's unshared devices. A job
+ * that stays ambiguous is attributed to nobody rather than guessed.
+ */
+export function syncJobOwners(
+  jobs: readonly SyncJob[],
+  targetsByAccount: ReadonlyMap<string, readonly string[]>,
+): Map<string, string | null> {
+  const ownersOfTarget = new Map<string, Set<string>>();
+  for (const [account, targets] of targetsByAccount) {
+    for (const target of targets) {
+      const owners = ownersOfTarget.get(target) ?? new Set<string>();
+      owners.add(account);
+      ownersOfTarget.set(target, owners);
+    }
+  }
+  const soleOwner = (target: string | null | undefined) => {
+    const owners = target ? ownersOfTarget.get(target) : undefined;
+    return owners?.size === 1 ? [...owners][0] : undefined;
+  };
+  const accountOfInternalId = new Map<string, string | null>();
+  for (const job of jobs) {
+    const owner = soleOwner(job.TargetId);
+    if (owner === undefined || job.UserId == null) continue;
+    const known = accountOfInternalId.get(job.UserId);
+    accountOfInternalId.set(job.UserId, known === undefined || known === owner ? owner : null);
+  }
+  return new Map(
+    jobs.map((job) => [
+      job.Id,
+      soleOwner(job.TargetId) ?? (job.UserId == null ? null : (accountOfInternalId.get(job.UserId) ?? null)),
+    ]),
+  );
+}
+
+/** One download per sync job item, attributed to its job's owner. Complete once the item reached the device. */
+export function mapSyncDownloads(
+  jobs: readonly SyncJob[],
+  items: readonly SyncJobItem[],
+  owners: ReadonlyMap<string, string | null>,
+): DownloadActivity[] {
   const jobById = new Map(jobs.map((job) => [job.Id, job]));
   return items.map((item) => {
     const job = jobById.get(item.JobId);
     const progress = item.Progress == null ? null : Math.min(100, Math.max(0, item.Progress));
     return {
       id: syncDownloadId(item.Id),
-      accountId: guidOrNull(job?.UserId),
+      accountId: owners.get(item.JobId) ?? null,
       accountName: null,
       title: item.ItemName || job?.Name || '',
       startedAt: item.DateCreated ? parseServerDate(item.DateCreated, 'Sync/JobItems') : null,
       progress,
-      complete: item.Status === 'Synced' || item.Status === 'Completed',
+      complete: item.Status === 'Synced',
     };
   });
 }
@@ -224,7 +298,7 @@ export function mapSyncDownloads(jobsPayload: unknown, itemsPayload: unknown): D
 
 const UserSchema = z.object({ Id: z.string().min(1), Name: z.string() });
 
-/** `GET /Users` answers an array; some Emby builds wrap it in a QueryResult, which is accepted too. */
+/** Jellyfin `GET /Users` answers a UserDto array; Emby 4.8 `GET /Users/Query` a QueryResult<UserDto>. */
 export function mapUsers(payload: unknown): MediaAccount[] {
   const users = parse(z.union([z.array(UserSchema), syncPage(UserSchema)]), payload, 'Users');
   return (Array.isArray(users) ? users : users.Items).map((u) => ({ id: u.Id, name: u.Name }));
