@@ -46,6 +46,8 @@ export interface MediaBrowserDouble {
   readonly token: string;
   readonly serverId: string;
   fault: Fault;
+  /** Answers `status` (empty body) to requests whose path (without /emby) matches, after authentication. */
+  faultOn: { path: RegExp; status: number } | null;
   readonly messages: readonly RecordedMessage[];
   readonly playstateCommands: readonly { sessionId: string; command: string }[];
   readonly policyUpdates: readonly { userId: string; policy: Json }[];
@@ -113,6 +115,7 @@ export async function startMediaBrowserDouble(
       };
     }
     const path = flavor === 'emby' ? rawPath.replace(/^\/emby(?=\/|$)/i, '') || '/' : rawPath;
+    if (double.faultOn?.path.test(path)) return { status: double.faultOn.status };
     return state.route(req.method ?? 'GET', path, query, body);
   }
 
@@ -159,6 +162,7 @@ export async function startMediaBrowserDouble(
     token,
     serverId: state.serverId,
     fault: null,
+    faultOn: null,
     messages: state.messages,
     playstateCommands: state.playstateCommands,
     policyUpdates: state.policyUpdates,

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createEmbyServer } from '../../src/media/emby/client.ts';
 import { createJellyfinServer } from '../../src/media/jellyfin/client.ts';
 import type { MediaErrorKind, MediaServer, MediaServerConfig } from '../../src/media/types.ts';
-import { MediaServerError } from '../../src/media/types.ts';
+import { MediaServerError, PartialDownloadsError } from '../../src/media/types.ts';
 import { startEmbyDouble } from '../doubles/emby.ts';
 import {
   type Fault,
@@ -81,11 +81,18 @@ for (const flavor of flavors) {
     });
     afterEach(() => double.stop());
 
-    it('identify reads System/Info', async () => {
+    it('identify reads System/Info, the real version included', async () => {
       const identity = await server.identify();
       assert.equal(identity.serverId, double.serverId);
       assert.equal(identity.name, 'Basement');
-      assert.match(identity.version, flavor.platform === 'jellyfin' ? /^10\./ : /^4\./);
+      assert.equal(identity.version, flavor.platform === 'jellyfin' ? '12.0.0' : '4.8.11.0');
+      const older = await flavor.start({ version: flavor.platform === 'jellyfin' ? '10.10.7' : '4.7.14.0' });
+      try {
+        const old = flavor.create({ ...config(), url: older.url, token: older.token });
+        assert.equal((await old.identify()).version, flavor.platform === 'jellyfin' ? '10.10.7' : '4.7.14.0');
+      } finally {
+        await older.stop();
+      }
       assert.deepEqual(
         { premium: identity.premium, canStop: identity.canStopStreams, why: identity.stopUnavailableReason },
         { premium: null, canStop: true, why: null },
@@ -172,15 +179,20 @@ for (const flavor of flavors) {
       assert.equal(double.playstateCommands.length, 1);
     });
 
-    it('stopping a session the server no longer knows answers ok:false, without throwing', async () => {
+    it('Stop on a session that has just ended (404) is "already ended", not a failure', async () => {
       const [stream] = await server.listStreams();
       assert.ok(stream);
       double.setSessions([]);
       const result = await server.stopStream(stream, { title: 't', text: 'x' });
-      assert.deepEqual(result, {
-        ok: false,
-        reason: 'The server no longer knows this session (it may have just ended).',
-      });
+      assert.deepEqual(result, { ok: true, alreadyEnded: true });
+      const stop = double.requests.find((r) => r.path.endsWith('/Playing/Stop'));
+      assert.ok(stop, 'the stop was sent');
+      assert.equal(double.playstateCommands.length, 0);
+    });
+
+    it('a stop the server refuses answers ok:false with a reason, without throwing', async () => {
+      const [stream] = await server.listStreams();
+      assert.ok(stream);
       double.fault = 'server-error';
       const failed = await server.stopStream(stream, { title: 't', text: 'x' });
       assert.equal(failed.ok, false);
@@ -215,7 +227,8 @@ for (const flavor of flavors) {
       assert.equal(logRead?.query.hasUserId, 'true');
       const minDate = new Date(logRead?.query.minDate ?? '');
       assert.ok(Math.abs(Date.now() - 8 * 24 * HOUR - minDate.getTime()) < 60_000);
-      assert.equal(double.requests.filter((r) => /\/Users$/.test(r.path)).length, 1);
+      const usersPath = flavor.platform === 'jellyfin' ? /\/Users$/ : /\/Users\/Query$/;
+      assert.equal(double.requests.filter((r) => usersPath.test(r.path)).length, 1);
     });
 
     it('listDownloads pages through a long activity log', async () => {
@@ -269,17 +282,55 @@ for (const flavor of flavors) {
       assert.equal(double.policyUpdates.length, 0);
     });
 
-    it('the double refuses a partial policy, like a careful server would', async () => {
+    it('a full policy round-trip keeps fields we do not use, unknown ones and the provider ids', async () => {
+      const extraPolicy = { EnableFutureFeature: true, FutureLimit: 7 };
+      const carol = { id: 'c4401000c4401000c4401000c4401000', name: 'carol' };
+      double.setUsers([alice, bob, { ...carol, extraPolicy }]);
+      const original = double.user(carol.id)?.Policy as Record<string, unknown>;
+      await server.setDownloadsAllowed(carol, false);
+      const sent = double.policyUpdates[0]?.policy ?? {};
+      assert.equal(sent.EnableContentDownloading, false);
+      assert.equal(sent.EnableFutureFeature, true);
+      assert.equal(sent.FutureLimit, 7);
+      assert.equal(sent.AuthenticationProviderId, original.AuthenticationProviderId);
+      if (flavor.platform === 'jellyfin') {
+        assert.equal(sent.PasswordResetProviderId, original.PasswordResetProviderId);
+      }
+      await server.setDownloadsAllowed(carol, true);
+      assert.deepEqual(double.user(carol.id)?.Policy, original);
+    });
+
+    it('the double treats a partial policy the way the server does', async () => {
       const headers: Record<string, string> =
         flavor.platform === 'jellyfin'
           ? { Authorization: `MediaBrowser Token="${double.token}"` }
           : { 'X-Emby-Token': double.token };
+      const before = double.user(alice.id)?.Policy as Record<string, unknown>;
       const res = await fetch(`${double.url}/Users/${alice.id}/Policy`, {
         method: 'POST',
         headers: { ...headers, 'Content-Type': 'application/json' },
         body: JSON.stringify({ EnableContentDownloading: false }),
       });
-      assert.equal(res.status, 400);
+      if (flavor.platform === 'jellyfin') {
+        // [Required] AuthenticationProviderId / PasswordResetProviderId → ASP.NET Core validation problem.
+        assert.equal(res.status, 400);
+        assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
+        const problem = (await res.json()) as { errors: Record<string, string[]> };
+        assert.ok(Object.keys(problem.errors).some((k) => k.endsWith('ProviderId')));
+        assert.deepEqual(double.user(alice.id)?.Policy, before);
+      } else {
+        // Accepted, and everything left out is reset: why the adapter always sends the whole policy.
+        assert.equal(res.status, 200);
+        const after = double.user(alice.id)?.Policy as Record<string, unknown>;
+        assert.equal(after.EnableContentDownloading, false);
+        assert.equal(after.EnableMediaPlayback, false);
+        assert.deepEqual(after.EnabledFolders, []);
+      }
+    });
+
+    it('a policy the server accepts but does not apply is not-applied', async () => {
+      double.faultOn = { path: /\/Policy$/i, status: 204 };
+      await assert.rejects(server.setDownloadsAllowed(alice, false), expectError('not-applied'));
     });
 
     const faults: [Fault, MediaErrorKind][] = [
@@ -353,45 +404,206 @@ describe('platform differences', () => {
     );
   });
 
-  it('Emby: sync job items are downloads alongside the activity log', async () => {
-    double = await startEmbyDouble({ users: [alice, bob] });
+  it('Jellyfin 12: the double honours only Authorization: MediaBrowser and ApiKey; 10.x also the legacy ones', async () => {
+    double = await startJellyfinDouble();
+    const status = async (d: MediaBrowserDouble, path: string, headers: Record<string, string> = {}) =>
+      (await fetch(`${d.url}${path}`, { headers })).status;
+    const t = double.token;
+    assert.equal(await status(double, '/System/Info', { Authorization: `MediaBrowser Token="${t}"` }), 200);
+    assert.equal(await status(double, `/System/Info?ApiKey=${t}`), 200);
+    assert.equal(await status(double, '/System/Info', { 'X-Emby-Token': t }), 401);
+    assert.equal(await status(double, `/System/Info?api_key=${t}`), 401);
+    assert.equal(await status(double, '/System/Info', { Authorization: `Emby Token="${t}"` }), 401);
+    const legacy = await startJellyfinDouble({ version: '10.10.7' });
+    try {
+      assert.equal(await status(legacy, '/System/Info', { 'X-Emby-Token': legacy.token }), 200);
+      assert.equal(await status(legacy, `/System/Info?api_key=${legacy.token}`), 200);
+    } finally {
+      await legacy.stop();
+    }
+  });
+
+  it('Jellyfin 12: every adapter call works with the Authorization header alone', async () => {
+    double = await startJellyfinDouble({ users: [alice, bob], sessions: SESSIONS });
+    double.addActivity({ user: alice, item: matrix, date: ago(HOUR) });
+    const server = createJellyfinServer({ platform: 'jellyfin', url: double.url, token: double.token });
+    await server.identify();
+    const streams = await server.listStreams();
+    assert.equal(streams.length, 3);
+    assert.equal((await server.listDownloads()).length, 1);
+    assert.equal((await server.listAccounts()).length, 2);
+    await server.setDownloadsAllowed(alice, false);
+    const [stream] = streams;
+    assert.ok(stream);
+    assert.deepEqual(await server.stopStream(stream, { title: 'Limit', text: 'Too many' }), { ok: true });
+    for (const r of double.requests) {
+      assert.match(r.headers.authorization ?? '', /^MediaBrowser .*Token="/, `${r.method} ${r.path}`);
+      assert.equal(r.headers['x-emby-token'], undefined);
+      assert.equal(r.query.api_key, undefined);
+    }
+  });
+
+  it('titles come from structured fields: episodes and music', async () => {
+    double = await startJellyfinDouble({
+      sessions: [
+        {
+          id: 's-music',
+          user: alice,
+          device: 'Web',
+          client: 'Jellyfin Web',
+          deviceId: 'web-1',
+          ip: '203.0.113.9',
+          item: { name: 'Teardrop', type: 'Audio', artists: ['Massive Attack'], album: 'Mezzanine' },
+        },
+        ...SESSIONS,
+      ],
+    });
+    const server = createJellyfinServer({ platform: 'jellyfin', url: double.url, token: double.token });
+    const titles = new Map((await server.listStreams()).map((s) => [s.key, s.title]));
+    assert.equal(titles.get('s-music'), 'Massive Attack — Mezzanine — Teardrop');
+    assert.equal(titles.get('sess-episode'), 'Some Show — S01E05 — Chapter 5');
+  });
+
+  it('the double can play a player that ignores Stop', async () => {
+    double = await startJellyfinDouble({
+      sessions: [{ ...(SESSIONS[1] as SessionSpec), ignoresStop: true }],
+    });
+    const server = createJellyfinServer({ platform: 'jellyfin', url: double.url, token: double.token });
+    const [stream] = await server.listStreams();
+    assert.ok(stream);
+    assert.deepEqual(await server.stopStream(stream, { title: 't', text: 'x' }), { ok: true });
+    assert.equal((await server.listStreams())[0]?.state, 'paused');
+  });
+
+  const embySync = (carol: { id: string; name: string }) => [
+    {
+      user: bob,
+      targetId: 'px-1',
+      targetName: 'Pixel 8',
+      name: 'Heat',
+      dateCreated: ago(2 * HOUR),
+      items: [
+        { itemId: '5501', name: 'Heat', status: 'Synced' as const },
+        { itemId: '5502', name: 'Ronin', status: 'Transferring' as const, progress: 40 },
+      ],
+    },
+    {
+      user: alice,
+      targetId: 'ios-1',
+      targetName: 'iPad',
+      name: 'Old',
+      dateCreated: ago(30 * 24 * HOUR),
+      items: [{ itemId: '1', name: 'Old', status: 'Synced' as const }],
+    },
+    {
+      user: carol,
+      targetId: 'shared-tablet',
+      targetName: 'Family tablet',
+      name: 'Alien',
+      dateCreated: ago(3 * HOUR),
+      items: [{ itemId: '6601', name: 'Alien', status: 'Queued' as const }],
+    },
+    {
+      user: carol,
+      targetId: 'carol-phone',
+      targetName: "Carol's phone",
+      name: 'Aliens',
+      dateCreated: ago(3 * HOUR),
+      items: [{ itemId: '6602', name: 'Aliens', status: 'Synced' as const }],
+    },
+    {
+      user: bob,
+      targetId: 'shared-tablet',
+      targetName: 'Family tablet',
+      name: 'Thief',
+      dateCreated: ago(HOUR),
+      items: [{ itemId: '7701', name: 'Thief', status: 'Synced' as const }],
+    },
+  ];
+
+  it("Emby: sync job items (numeric ids) are attributed through the users' sync targets", async () => {
+    const carol = { id: 'c4401000c4401000c4401000c4401000', name: 'carol' };
+    double = await startEmbyDouble({ users: [alice, bob, carol] });
     const [logged] = double.addActivity({
       user: alice,
       item: matrix,
       date: ago(HOUR),
       client: 'Emby for Android',
     });
-    double.setSyncJobs([
-      {
-        user: bob,
-        targetId: 'px-1',
-        targetName: 'Pixel 8',
-        name: 'Heat',
-        dateCreated: ago(2 * HOUR),
-        items: [
-          { itemId: '5501', name: 'Heat', status: 'Synced' },
-          { itemId: '5502', name: 'Ronin', status: 'Transferring', progress: 40 },
-        ],
-      },
-      {
-        user: alice,
-        targetId: 'ios-1',
-        targetName: 'iPad',
-        name: 'Old',
-        dateCreated: ago(30 * 24 * HOUR),
-        items: [{ itemId: '1', name: 'Old', status: 'Synced' }],
-      },
-    ]);
+    double.setSyncJobs(embySync(carol));
     const server = createEmbyServer({ platform: 'emby', url: double.url, token: double.token });
     const downloads = await server.listDownloads();
     assert.deepEqual(
-      downloads.map((d) => [d.id, d.accountName, d.title, d.progress, d.complete]),
+      downloads.map((d) => [d.id, d.accountId, d.accountName, d.title, d.progress, d.complete]).sort(),
       [
-        [String(logged?.Id), 'alice', 'The Matrix', null, true],
-        ['sync:100', 'bob', 'Heat', 100, true],
-        ['sync:101', 'bob', 'Ronin', 40, false],
-      ],
+        [String(logged?.Id), alice.id, 'alice', 'The Matrix', null, true],
+        ['sync:100', bob.id, 'bob', 'Heat', 100, true],
+        ['sync:101', bob.id, 'bob', 'Ronin', 40, false],
+        // The family tablet is a sync target of both carol and bob: its jobs are settled by the internal UserId
+        // learnt from each one's own device.
+        ['sync:300', carol.id, 'carol', 'Alien', 0, false],
+        ['sync:500', bob.id, 'bob', 'Thief', 100, true],
+        ['sync:400', carol.id, 'carol', 'Aliens', 100, true],
+      ].sort(),
     );
+    const jobItemReads = double.requests.filter((r) => r.path === '/emby/Sync/JobItems');
+    assert.deepEqual(jobItemReads.map((r) => r.query.TargetId).sort(), [
+      'carol-phone',
+      'ios-1',
+      'px-1',
+      'shared-tablet',
+    ]);
+    const targetReads = double.requests.filter((r) => r.path === '/emby/Sync/Targets');
+    assert.deepEqual(targetReads.map((r) => r.query.UserId).sort(), [alice.id, bob.id, carol.id].sort());
+  });
+
+  it('Emby: the double answers /Sync/JobItems without TargetId with 400, as the server does', async () => {
+    double = await startEmbyDouble({ users: [alice] });
+    const headers = { 'X-Emby-Token': double.token };
+    assert.equal((await fetch(`${double.url}/emby/Sync/JobItems`, { headers })).status, 400);
+    assert.equal((await fetch(`${double.url}/emby/Sync/Targets`, { headers })).status, 400);
+    assert.equal((await fetch(`${double.url}/emby/Users`, { headers })).status, 404);
+    assert.equal((await fetch(`${double.url}/emby/Sync/JobItems?TargetId=x`, { headers })).status, 200);
+  });
+
+  it('Emby: a failing JobItems read keeps the activity-log downloads (PartialDownloadsError.found)', async () => {
+    const carol = { id: 'c4401000c4401000c4401000c4401000', name: 'carol' };
+    double = await startEmbyDouble({ users: [alice, bob, carol] });
+    const [logged] = double.addActivity({ user: alice, item: matrix, date: ago(HOUR) });
+    double.setSyncJobs(embySync(carol));
+    double.faultOn = { path: /^\/Sync\/JobItems$/i, status: 400 };
+    const server = createEmbyServer({ platform: 'emby', url: double.url, token: double.token });
+    await assert.rejects(server.listDownloads(), (err: unknown) => {
+      assert.ok(err instanceof PartialDownloadsError, String(err));
+      assert.equal(err.kind, 'server-error');
+      assert.deepEqual(
+        err.found.map((d) => [d.id, d.accountName]),
+        [[String(logged?.Id), 'alice']],
+      );
+      return true;
+    });
+  });
+
+  it('Emby: a failing activity log keeps the sync downloads, and still throws', async () => {
+    double = await startEmbyDouble({ users: [alice, bob] });
+    double.setSyncJobs(embySync({ id: alice.id, name: 'alice' }).slice(0, 1));
+    double.faultOn = { path: /ActivityLog/i, status: 500 };
+    const server = createEmbyServer({ platform: 'emby', url: double.url, token: double.token });
+    await assert.rejects(server.listDownloads(), (err: unknown) => {
+      assert.ok(err instanceof PartialDownloadsError);
+      assert.deepEqual(
+        err.found.map((d) => d.id),
+        ['sync:100', 'sync:101'],
+      );
+      return true;
+    });
+    double.faultOn = null;
+    double.setSyncJobs([]);
+    double.faultOn = { path: /ActivityLog/i, status: 500 };
+    await assert.rejects(server.listDownloads(), (err: unknown) => {
+      assert.ok(!(err instanceof PartialDownloadsError), 'nothing found: a plain error');
+      return expectError('server-error')(err);
+    });
   });
 
   it('Emby: no Sync API (404) means no sync downloads, not an error', async () => {

@@ -7,8 +7,13 @@ import {
   mapSyncDownloads,
   mapSystemInfo,
   mapUsers,
+  nowPlayingTitle,
   parseActivityPage,
+  parseSyncJobItems,
+  parseSyncJobs,
+  parseSyncTargets,
   readUserPolicy,
+  syncJobOwners,
   withAccountNames,
 } from '../../src/media/mediabrowser/mappers.ts';
 import type { ActiveStream } from '../../src/media/types.ts';
@@ -109,6 +114,40 @@ describe('mapSessions', () => {
       assert.deepEqual({ ...stream, ...expect }, stream);
     });
   }
+});
+
+describe('nowPlayingTitle: from structured fields, never a display string', () => {
+  // BaseItemDto fields (jellyfin MediaBrowser.Model/Dto/BaseItemDto.cs; Emby 4.8 OpenAPI BaseItemDto).
+  const table: [name: string, item: Parameters<typeof nowPlayingTitle>[0], title: string | null][] = [
+    [
+      'episode',
+      { Name: 'Chapter 5', Type: 'Episode', SeriesName: 'Some Show', ParentIndexNumber: 1, IndexNumber: 5 },
+      'Some Show — S01E05 — Chapter 5',
+    ],
+    [
+      'episode without season',
+      { Name: 'Pilot', Type: 'Episode', SeriesName: 'Show', IndexNumber: 1 },
+      'Show — E01 — Pilot',
+    ],
+    [
+      'music: artists and album',
+      { Name: 'Teardrop', Type: 'Audio', Artists: ['Massive Attack'], Album: 'Mezzanine' },
+      'Massive Attack — Mezzanine — Teardrop',
+    ],
+    [
+      'music: several artists, no album',
+      { Name: 'Under Pressure', Type: 'Audio', Artists: ['Queen', 'David Bowie'] },
+      'Queen, David Bowie — Under Pressure',
+    ],
+    [
+      'music: album artist when Artists is empty',
+      { Name: 'Track 1', Type: 'Audio', Artists: [], AlbumArtist: 'Various', Album: 'Hits' },
+      'Various — Hits — Track 1',
+    ],
+    ['movie: its Name', { Name: 'Heat', Type: 'Movie' }, 'Heat'],
+    ['no Name at all', { Type: 'Movie' }, null],
+  ];
+  for (const [name, item, title] of table) it(name, () => assert.equal(nowPlayingTitle(item), title));
 });
 
 describe('cleanIpAddress', () => {
@@ -224,36 +263,82 @@ describe('mapActivityDownloads', () => {
   });
 });
 
-describe('mapSyncDownloads (Emby)', () => {
+// Emby 4.8 OpenAPI (MediaBrowser/Emby.SDK Resources/OpenApi/openapi_v3.json): SyncJob and SyncJobItem ids, JobId,
+// ItemId and SyncJob.UserId are int64 numbers (UserId is the internal id); TargetId is the device id string.
+describe('Emby sync jobs', () => {
   const created = '2026-08-19T08:00:00.0000000Z';
-  const job = {
-    Id: '7',
-    UserId: BOB,
-    TargetId: 'dev-1',
+  const job = (Id: number, UserId: number, TargetId: string) => ({
+    Id,
+    TargetId,
+    InternalTargetId: 12,
     TargetName: 'Pixel 8',
     Name: 'Heat',
     Status: 'Transferring',
-  };
-  const item = (Id: string, ItemName: string, Status: string, Progress: number) => ({
+    UserId,
+    RequestedItemIds: [5501],
+    ItemCount: 2,
+    DateCreated: created,
+  });
+  const item = (Id: number, JobId: number, ItemName: string, Status: string, Progress: number) => ({
     Id,
-    JobId: '7',
-    ItemId: `55${Id}`,
+    JobId,
+    ItemId: 5500 + Id,
     ItemName,
     TargetId: 'dev-1',
     Status,
     Progress,
     DateCreated: created,
   });
-  it('one download per job item, user from the job, complete when Synced', () => {
-    const jobs = { Items: [{ ...job, ItemCount: 2, DateCreated: created }], TotalRecordCount: 1 };
-    const items = { Items: [item('101', 'Heat', 'Synced', 100), item('102', 'Ronin', 'Transferring', 41.5)] };
+
+  it('one download per job item, owner from the sync targets, complete when Synced', () => {
+    const jobs = parseSyncJobs({ Items: [job(7, 3, 'dev-1')], TotalRecordCount: 1 });
+    const items = parseSyncJobItems({
+      Items: [item(101, 7, 'Heat', 'Synced', 100), item(102, 7, 'Ronin', 'Transferring', 41.5)],
+    });
+    const owners = syncJobOwners(jobs, new Map([[BOB, ['dev-1']]]));
     const common = { accountId: BOB, accountName: null, startedAt: new Date(created) };
-    assert.deepEqual(mapSyncDownloads(jobs, items), [
+    assert.deepEqual(mapSyncDownloads(jobs, items, owners), [
       { id: 'sync:101', ...common, title: 'Heat', progress: 100, complete: true },
       { id: 'sync:102', ...common, title: 'Ronin', progress: 41.5, complete: false },
     ]);
   });
-  it('no jobs → no downloads', () => assert.deepEqual(mapSyncDownloads({ Items: [] }, { Items: [] }), []));
+
+  it('a job is never attributed by comparing its internal UserId with a user-list id', () => {
+    const jobs = parseSyncJobs({ Items: [job(7, 3, 'unknown-device')] });
+    const owners = syncJobOwners(jobs, new Map([['3', ['dev-1']]]));
+    assert.equal(owners.get('7'), null);
+  });
+
+  it('a shared device is settled by the internal id learnt from an unshared device', () => {
+    const jobs = parseSyncJobs({
+      Items: [
+        job(1, 3, 'alice-phone'),
+        job(2, 4, 'bob-tv'),
+        job(3, 3, 'ipad'),
+        job(4, 4, 'ipad'),
+        job(5, 9, 'ipad'),
+      ],
+    });
+    const targets = new Map([
+      [ALICE, ['alice-phone', 'ipad']],
+      [BOB, ['bob-tv', 'ipad']],
+    ]);
+    assert.deepEqual(
+      [...syncJobOwners(jobs, targets)],
+      [
+        ['1', ALICE],
+        ['2', BOB],
+        ['3', ALICE],
+        ['4', BOB],
+        ['5', null],
+      ],
+    );
+  });
+
+  it('sync targets are a bare array of { Name, Id }', () => {
+    assert.deepEqual(parseSyncTargets([{ Name: 'Pixel 8', Id: 'dev-1' }]), ['dev-1']);
+  });
+  it('no jobs → no downloads', () => assert.deepEqual(mapSyncDownloads([], [], new Map()), []));
 });
 
 describe('users, policy and system info', () => {
@@ -307,8 +392,9 @@ describe('malformed payloads → bad-response', () => {
       () => parseActivityPage({ Items: [{ Id: 1, Name: 'x', Date: '2026-08-20T10:00:00Z' }] }),
     ],
     ['activity entry with unreadable Date', () => downloadsOf([entry('yesterday')])],
-    ['sync jobs without Items', () => mapSyncDownloads({}, { Items: [] })],
-    ['sync job items not a QueryResult', () => mapSyncDownloads({ Items: [] }, [])],
+    ['sync jobs without Items', () => parseSyncJobs({})],
+    ['sync job items not a QueryResult', () => parseSyncJobItems([])],
+    ['sync targets as a QueryResult', () => parseSyncTargets({ Items: [] })],
     ['users not a list', () => mapUsers({ Name: 'alice' })],
     ['user without Policy', () => readUserPolicy({ Id: ALICE, Name: 'alice' })],
     ['system info without Id', () => mapSystemInfo({ ServerName: 'x', Version: '1' })],
