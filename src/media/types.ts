@@ -126,7 +126,11 @@ export class PartialDownloadsError extends MediaServerError {
     readonly found: DownloadActivity[],
     cause: MediaServerError,
   ) {
-    super(cause.kind, `${cause.message} (${found.length} download(s) read from the other sources)`, cause.status);
+    super(
+      cause.kind,
+      `${cause.message} (${found.length} download(s) read from the other sources)`,
+      cause.status,
+    );
     this.name = 'PartialDownloadsError';
   }
 }

@@ -117,7 +117,7 @@ export class MediaBrowserState {
   constructor(
     readonly flavor: Flavor,
     private readonly serverName: string,
-    private readonly version: string,
+    version: string,
     /** Emby only: false answers 404 on /Sync/* like a server without the sync feature. */
     private readonly syncEnabled: boolean,
   ) {
@@ -218,7 +218,8 @@ export class MediaBrowserState {
     this.syncTargets.clear();
     for (const spec of specs) {
       const targets = this.syncTargets.get(spec.user.id) ?? [];
-      if (!targets.some((t) => t.Id === spec.targetId)) targets.push({ Id: spec.targetId, Name: spec.targetName });
+      if (!targets.some((t) => t.Id === spec.targetId))
+        targets.push({ Id: spec.targetId, Name: spec.targetName });
       this.syncTargets.set(spec.user.id, targets);
     }
   }
@@ -330,7 +331,10 @@ export class MediaBrowserState {
     }
     if (!user) return this.notFound();
     const current = user.Policy as Json;
-    const known = new Set([...Object.keys(userPolicy(this.flavor, { name: 'template' })), ...Object.keys(current)]);
+    const known = new Set([
+      ...Object.keys(userPolicy(this.flavor, { name: 'template' })),
+      ...Object.keys(current),
+    ]);
     const stored: Json = {};
     for (const key of known) {
       const value = key in policy ? policy[key] : defaultFor(this.flavor, key, current[key]);
