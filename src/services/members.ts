@@ -4,6 +4,7 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type Member, mediaAccounts, mediaServers, members, plans } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
+import { quoted } from '../notify/format.ts';
 import { requirePlan } from './plans.ts';
 import { requireServer } from './servers.ts';
 
@@ -61,7 +62,7 @@ export async function linkAccount(
     );
   if (taken && taken.discordUserId !== user.id) {
     throw new UserError(
-      `“${accountName}” on ${server.name} is already linked to ${taken.displayName}. Unlink it first with \`/user unlink\`.`,
+      `${quoted(accountName)} on ${server.name} is already linked to ${taken.displayName}. Unlink it first with \`/user unlink\`.`,
     );
   }
 
@@ -79,7 +80,7 @@ export async function linkAccount(
         .slice(0, 10)
         .join(', ');
       throw new UserError(
-        `${server.name} has no account named “${accountName}”. ${sample ? `Accounts there include: ${sample}.` : ''} Use the name exactly as the server shows it.`,
+        `${server.name} has no account named ${quoted(accountName)}. ${sample ? `Accounts there include: ${sample}.` : ''} Use the name exactly as the server shows it.`,
       );
     }
     accountId = found.id;
