@@ -32,11 +32,11 @@ export function clip(text: string, max: number): string {
 }
 
 /**
- * Escapes markdown (discord.js `escapeMarkdown`, plus headings, lists, masked links and quotes) and breaks @ so
+ * Escapes markdown (discord.js `escapeMarkdown`, plus headings, bulleted lists, masked links and quotes) and breaks @ so
  * that text a member controls renders as typed and never pings or looks like a mention.
  */
 export function safe(text: string): string {
-  return escapeMarkdown(text, { heading: true, bulletedList: true, numberedList: true, maskedLink: true })
+  return escapeMarkdown(text, { heading: true, bulletedList: true, maskedLink: true })
     .replace(/^>/gm, '\\>')
     .replace(/@/g, '@\u200b');
 }

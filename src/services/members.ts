@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
@@ -187,7 +188,8 @@ export async function setMemberAllotment(
   return result;
 }
 
-const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
+/** zod's email check (no quoted local parts, a dotted domain); 254 is the longest address SMTP carries (RFC 5321). */
+const EMAIL = z.email().max(254);
 
 export async function setMemberEmail(
   ctx: AppContext,
@@ -196,7 +198,7 @@ export async function setMemberEmail(
   address: string | null,
 ) {
   const email = address?.trim() || null;
-  if (email !== null && (email.length > 254 || !EMAIL.test(email))) {
+  if (email !== null && !EMAIL.safeParse(email).success) {
     throw new UserError(
       '`address` is not an email address. Give one like name@example.org, or leave it out to remove it.',
     );
