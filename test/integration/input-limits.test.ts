@@ -8,6 +8,8 @@ import { is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import { commands } from '../../commands/index.ts';
 import * as schema from '../../src/db/schema.ts';
+import { streamBreachAlert, streamBreachDm } from '../../src/notify/notices.ts';
+import { TEMPLATE_MAX_LENGTH, TEMPLATE_PLACEHOLDERS } from '../../src/policy/templates.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import type { OptionSpec } from '../doubles/discord/options.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
@@ -157,5 +159,68 @@ describe('over-long input in every string option', () => {
     assert.deepEqual(await everything(), beforeState, 'nothing changed in the database');
     const list = await discord.invoke({ user: ADMIN.id, command: 'plan', subcommand: 'list', admin: true });
     assert.match(text(list), /Family/, 'the bot still answers afterwards');
+  });
+
+  test('notices built from long server-controlled text are delivered (DM and alert)', async () => {
+    // Member- and server-controlled text (names, devices, titles) is hostile; the bot's own phrases are just long.
+    const huge = longValue(LONG);
+    const ownPhrase = 'stopped after the confirm delay; '.repeat(200);
+    const notice = {
+      memberName: huge,
+      planName: 'Family',
+      limit: 1,
+      dryRun: false,
+      streams: Array.from({ length: 30 }, (_, i) => ({
+        server: 'Basement',
+        device: huge,
+        ipAddress: '10.0.0.2',
+        title: `${i} ${huge}`,
+        state: 'playing',
+        startedAt: null,
+        action: ownPhrase,
+      })),
+    };
+    const template = '{member} is over the limit of {plan}:\n{streams}';
+    const notifier = bot.bot.ctx.notifier;
+    assert.deepEqual(await notifier.dm(ALICE.id, streamBreachDm(template, notice)), { ok: true });
+    const alert = streamBreachAlert(template, {
+      ...notice,
+      discordUserId: ALICE.id,
+      dmDelivery: ownPhrase,
+      stopNote: ownPhrase,
+    });
+    assert.deepEqual(await notifier.alert(ALERTS.id, alert), { ok: true });
+    const [posted] = discord.messagesIn(ALERTS.id);
+    assert.ok(posted, 'the alert was posted');
+    assert.doesNotMatch(text({ content: posted.content, embeds: posted.embeds }), /@everyone|<@&1>/);
+  });
+
+  test('long input that is accepted is answered within limits too (a template that grows when filled in)', async () => {
+    // The longest template there is, made of the placeholder whose sample value is longest: it grows past 4,096.
+    const name = 'stream-email';
+    assert.equal(TEMPLATE_MAX_LENGTH[name], 4000);
+    assert.ok(TEMPLATE_PLACEHOLDERS[name].includes('streams'));
+    const templateText = '{streams} '.repeat(400);
+    const problems: string[] = [];
+    for (const [subcommand, options] of [
+      ['set', { name, text: templateText }],
+      ['preview', { name }],
+      ['reset', { name }],
+    ] as const) {
+      try {
+        const reply = await discord.invoke({
+          user: ADMIN.id,
+          admin: true,
+          command: 'template',
+          subcommand,
+          options,
+        });
+        if (/Not done/.test(text(reply)))
+          problems.push(`/template ${subcommand}: not done: ${text(reply).slice(0, 200)}`);
+      } catch (err) {
+        problems.push(`/template ${subcommand}: ${(err as Error).message.slice(0, 300)}`);
+      }
+    }
+    assert.deepEqual(problems, []);
   });
 });
