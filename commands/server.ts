@@ -4,6 +4,7 @@ import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { PLATFORMS, type Platform } from '../src/media/types.ts';
+import { checkVersion } from '../src/policy/versions.ts';
 import {
   addServer,
   listServers,
@@ -32,6 +33,37 @@ function statusLine(row: MediaServerRow): string {
   if (row.status === 'down')
     return `🔴 down${since}${row.statusReason ? `: ${plain(row.statusReason)}` : ''}`;
   return '⚪ not polled yet';
+}
+
+/** The version line of /server add and /server test, with a warning when it is outside the versions checked. */
+function versionLine(platform: Platform, version: string): { text: string; outside: boolean } {
+  const { verdict, range } = checkVersion(platform, version);
+  const shown = `Version ${plain(version.slice(0, 60))}.`;
+  const checked = `Streamwarden was checked against ${PLATFORM_LABEL[platform]} ${range}`;
+  switch (verdict) {
+    case 'checked':
+      return { text: shown, outside: false };
+    case 'older':
+      return {
+        text: `${shown}\n⚠️ This version is older than the ones ${checked}. Reading sessions, stopping streams or switching downloads may fail: update the server if you can.`,
+        outside: true,
+      };
+    case 'newer':
+      return {
+        text: `${shown}\n⚠️ This version is newer than the ones ${checked}. It will probably work; if something fails, mention the version when you report it.`,
+        outside: true,
+      };
+    case 'unreadable':
+      return { text: `${shown}\n⚠️ This version number could not be read. ${checked}.`, outside: true };
+  }
+}
+
+/** Reply of a successful connection: the server's name and version, the version warning and Plex Pass. */
+function connected(title: string, row: Parameters<typeof passLine>[0], name: string, version: string) {
+  const v = versionLine(row.platform, version);
+  return embed(title, v.outside ? COLORS.warn : COLORS.ok).setDescription(
+    `${PLATFORM_LABEL[row.platform]} **${plain(name)}**.\n${v.text}${passLine(row)}`,
+  );
 }
 
 export const server: Command = {
@@ -96,10 +128,9 @@ export const server: Command = {
         url: interaction.options.getString('url', true),
         token: interaction.options.getString('token', true),
       });
-      const e = embed(`Connected: ${row.name}`, COLORS.ok).setDescription(
-        `${PLATFORM_LABEL[row.platform]} **${plain(identity.name)}**, version ${plain(identity.version)}.${passLine(row)}`,
-      );
-      return respond(interaction, { embeds: [e] });
+      return respond(interaction, {
+        embeds: [connected(`Connected: ${row.name}`, row, identity.name, identity.version)],
+      });
     }
     if (sub === 'remove') {
       const { row, stillOff } = await removeServer(ctx, actor, interaction.options.getString('name', true));
@@ -124,11 +155,7 @@ export const server: Command = {
         stopUnavailableReason: identity.stopUnavailableReason,
       };
       return respond(interaction, {
-        embeds: [
-          embed(`${row.name}: connected`, COLORS.ok).setDescription(
-            `${PLATFORM_LABEL[row.platform]} **${plain(identity.name)}**, version ${plain(identity.version)}.${passLine(fresh)}`,
-          ),
-        ],
+        embeds: [connected(`${row.name}: connected`, fresh, identity.name, identity.version)],
       });
     }
     if (sub === 'logging') {

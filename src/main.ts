@@ -21,6 +21,8 @@ try {
 }
 
 const log = createLogger(config.logLevel);
+// A promise nobody awaited must not take the bot down (Node's default is to exit): log it and keep serving.
+process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 try {
   const bot = await startBot({ config, log });
   const shutdown = async (signal: string) => {

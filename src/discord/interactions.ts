@@ -1,6 +1,11 @@
 // The one interaction path: find the command, check admin rights, run it, and turn errors into private answers.
 import { randomUUID } from 'node:crypto';
-import { type Interaction, PermissionFlagsBits } from 'discord.js';
+import {
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  PermissionFlagsBits,
+} from 'discord.js';
 import type { AppContext } from '../context.ts';
 import type { Command } from './command.ts';
 import { UserError } from './errors.ts';
@@ -10,24 +15,44 @@ export function isAdmin(interaction: Interaction): boolean {
   return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
 }
 
+/**
+ * Handles one interaction. Never rejects: an error while answering (even while answering an error) is logged, so
+ * no input can make the process exit.
+ */
 export async function handleInteraction(
   interaction: Interaction,
   commands: ReadonlyMap<string, Command>,
   ctx: AppContext,
 ): Promise<void> {
-  if (interaction.isAutocomplete()) {
-    const command = commands.get(interaction.commandName);
-    if (!command?.autocomplete) return;
-    if (command.adminOnly && !isAdmin(interaction)) return void (await interaction.respond([]));
-    try {
-      await command.autocomplete(interaction, ctx);
-    } catch (err) {
-      ctx.log.warn({ err, command: interaction.commandName }, 'autocomplete failed');
-      if (!interaction.responded) await interaction.respond([]).catch(() => {});
-    }
-    return;
+  try {
+    if (interaction.isAutocomplete()) await autocomplete(interaction, commands, ctx);
+    else if (interaction.isChatInputCommand()) await chatInput(interaction, commands, ctx);
+  } catch (err) {
+    ctx.log.error({ err }, 'interaction handler failed');
   }
-  if (!interaction.isChatInputCommand()) return;
+}
+
+async function autocomplete(
+  interaction: AutocompleteInteraction,
+  commands: ReadonlyMap<string, Command>,
+  ctx: AppContext,
+): Promise<void> {
+  const command = commands.get(interaction.commandName);
+  if (!command?.autocomplete) return;
+  if (command.adminOnly && !isAdmin(interaction)) return void (await interaction.respond([]));
+  try {
+    await command.autocomplete(interaction, ctx);
+  } catch (err) {
+    ctx.log.warn({ err, command: interaction.commandName }, 'autocomplete failed');
+    if (!interaction.responded) await interaction.respond([]).catch(() => {});
+  }
+}
+
+async function chatInput(
+  interaction: ChatInputCommandInteraction,
+  commands: ReadonlyMap<string, Command>,
+  ctx: AppContext,
+): Promise<void> {
   const command = commands.get(interaction.commandName);
   if (!command) return;
   try {

@@ -1,24 +1,61 @@
-// Every message the bot sends goes through here or notify/: mentions are off unless a member is meant to be pinged.
-import { type APIEmbed, type ChatInputCommandInteraction, EmbedBuilder, MessageFlags } from 'discord.js';
-import { COLORS, NO_MENTIONS, safe } from '../notify/format.ts';
+// Every message the bot sends goes through here or notify/: mentions are off unless a member is meant to be pinged,
+// and every reply is fitted to Discord's size limits (fitMessage) so that no input can make an answer fail.
+import {
+  type APIEmbed,
+  type APIEmbedField,
+  type ChatInputCommandInteraction,
+  EmbedBuilder,
+  type EmbedFooterOptions,
+  MessageFlags,
+  type RestOrArray,
+} from 'discord.js';
+import { COLORS, fitMessage, NO_MENTIONS, safe } from '../notify/format.ts';
 
-export { COLORS, discordTime } from '../notify/format.ts';
+export { COLORS, discordTime, quoted } from '../notify/format.ts';
 
 export interface ReplyBody {
   content?: string;
   embeds?: (APIEmbed | EmbedBuilder)[];
 }
 
+/**
+ * An EmbedBuilder whose text setters store the text as given instead of throwing when it is too long (discord.js
+ * validates lengths in the setter, which made a long name crash the error handler). `respond` shortens it to
+ * Discord's limits in one place.
+ */
+class ReplyEmbed extends EmbedBuilder {
+  override setTitle(title: string | null): this {
+    this.data.title = title ?? undefined;
+    return this;
+  }
+  override setDescription(description: string | null): this {
+    this.data.description = description ?? undefined;
+    return this;
+  }
+  override setFooter(options: EmbedFooterOptions | null): this {
+    this.data.footer = options ? { text: options.text, icon_url: options.iconURL } : undefined;
+    return this;
+  }
+  override addFields(...fields: RestOrArray<APIEmbedField>): this {
+    this.data.fields = [...(this.data.fields ?? []), ...fields.flat()];
+    return this;
+  }
+}
+
 /** Answers an interaction privately, whether it was deferred, replied to, or neither. */
 export async function respond(interaction: ChatInputCommandInteraction, body: ReplyBody): Promise<void> {
-  const payload = { ...body, allowedMentions: NO_MENTIONS };
+  const fitted = fitMessage({
+    ...(body.content !== undefined ? { content: body.content } : {}),
+    ...(body.embeds ? { embeds: body.embeds.map((e) => (e instanceof EmbedBuilder ? e.toJSON() : e)) } : {}),
+  });
+  const payload = { ...fitted, allowedMentions: NO_MENTIONS };
   if (interaction.deferred) await interaction.editReply(payload);
   else if (interaction.replied) await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
   else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
 }
 
 export function embed(title: string, color: number = COLORS.info): EmbedBuilder {
-  return new EmbedBuilder().setTitle(title).setColor(color);
+  return new ReplyEmbed().setTitle(title).setColor(color);
 }
 
 export const ok = (text: string) => ({ embeds: [embed('Done', COLORS.ok).setDescription(text)] });

@@ -29,7 +29,10 @@ export class HttpClient {
     private readonly timeoutMs = REQUEST_TIMEOUT_MS,
   ) {}
 
-  /** Performs the request; any status other than 2xx throws (404 as 'not-found', 401/403 as 'unauthorized'). */
+  /**
+   * Performs the request; any status other than 2xx throws (3xx as 'redirect', never followed; 404 as 'not-found';
+   * 401/403 as 'unauthorized').
+   */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(this.baseUrl.replace(/\/+$/, '') + req.path);
     for (const [k, v] of Object.entries(req.query ?? {}))
@@ -48,7 +51,10 @@ export class HttpClient {
         headers,
         body,
         signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'follow',
+        // Every request carries the token (X-Plex-Token / X-Emby-Token / Authorization). fetch would send those
+        // headers on to wherever a 3xx points, another host included, so a redirect is never followed: it is
+        // reported as 'redirect' and the admin gives the final address instead.
+        redirect: 'manual',
       });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
@@ -60,6 +66,14 @@ export class HttpClient {
       }
       const code = e.cause?.code ? ` (${e.cause.code})` : '';
       throw new MediaServerError('unreachable', redact(`${where}: could not connect${code}`));
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => {});
+      throw new MediaServerError(
+        'redirect',
+        `${where}: the server answered with a redirect (HTTP ${res.status}), which is not followed`,
+        res.status,
+      );
     }
     let text: string;
     try {

@@ -2,18 +2,12 @@
 import type { APIEmbed } from 'discord.js';
 import { DateTime } from 'luxon';
 import { renderTemplate } from '../policy/templates.ts';
-import { COLORS, discordTime, safe } from './format.ts';
+import { COLORS, clip, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
-
-const FIELD_MAX = 1024;
 
 /** A date in the community's zone, for email (which has no Discord timestamps). */
 export function localTime(d: Date, zone: string): string {
   return DateTime.fromJSDate(d, { zone }).toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ");
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export interface StreamLine {
@@ -28,9 +22,10 @@ export interface StreamLine {
 }
 
 export function streamLine(s: StreamLine, forAdmins: boolean): string {
-  const parts = [`**${safe(s.server)}**`, safe(s.device)];
-  if (forAdmins && s.ipAddress) parts.push(safe(s.ipAddress));
-  parts.push(s.title ? `“${safe(s.title)}”` : 'unknown title', s.state);
+  // Device names and titles come from the media server (a member can rename a device): shortened, then escaped.
+  const parts = [`**${safe(s.server)}**`, safe(clip(s.device, 80))];
+  if (forAdmins && s.ipAddress) parts.push(safe(clip(s.ipAddress, 64)));
+  parts.push(s.title ? `“${safe(clip(s.title, 150))}”` : 'unknown title', s.state);
   if (s.startedAt) parts.push(`started ${discordTime(s.startedAt, 'R')}`);
   const line = `• ${parts.join(' · ')}`;
   return forAdmins && s.action ? `${line}\n  → ${s.action}` : line;
@@ -58,7 +53,7 @@ export function streamBreachDm(template: string, n: StreamBreachNotice): NoticeM
   const embed: APIEmbed = {
     title: 'Too many streams at once',
     color: COLORS.bad,
-    description: clip(renderTemplate(template, streamValues(n, false)), 4000),
+    description: renderTemplate(template, streamValues(n, false)),
     fields: [
       {
         name: 'What you can do',
@@ -79,16 +74,16 @@ export function streamBreachAlert(
     { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
     { name: 'Plan', value: `${safe(n.planName)}: ${n.limit} at once`, inline: true },
     { name: 'Streams now', value: String(n.streams.length), inline: true },
-    { name: 'Streams', value: clip(values.streams || '—', FIELD_MAX) },
-    { name: 'Direct message', value: clip(n.dmDelivery, FIELD_MAX) },
+    { name: 'Streams', value: values.streams || '—' },
+    { name: 'Direct message', value: n.dmDelivery },
   ];
-  if (n.stopNote) fields.push({ name: 'Stopping', value: clip(n.stopNote, FIELD_MAX) });
+  if (n.stopNote) fields.push({ name: 'Stopping', value: n.stopNote });
   return {
     embeds: [
       {
         title: n.dryRun ? 'Stream limit exceeded (dry run: nothing stopped)' : 'Stream limit exceeded',
         color: COLORS.bad,
-        description: clip(renderTemplate(template, values), 4000),
+        description: renderTemplate(template, values),
         fields,
       },
     ],
@@ -122,7 +117,7 @@ export function quotaDm(template: string, n: QuotaNotice): NoticeMessage {
       {
         title: 'Weekly download quota used up',
         color: COLORS.warn,
-        description: clip(renderTemplate(template, quotaValues(n)), 4000),
+        description: renderTemplate(template, quotaValues(n)),
         fields: [
           { name: 'Used this week', value: `${n.used} of ${n.allotment}`, inline: true },
           {
@@ -154,16 +149,16 @@ export function quotaAlert(
     { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
     { name: 'Used', value: `${n.used} of ${n.allotment}`, inline: true },
     { name: 'Resets', value: discordTime(n.resetsAt, 'R'), inline: true },
-    { name: 'Downloads this week', value: clip(n.downloads.join('\n') || '—', FIELD_MAX) },
-    { name: 'Direct message', value: clip(n.dmDelivery, FIELD_MAX) },
+    { name: 'Downloads this week', value: n.downloads.join('\n') || '—' },
+    { name: 'Direct message', value: n.dmDelivery },
   ];
-  if (n.switchNote) fields.push({ name: 'Downloads switch', value: clip(n.switchNote, FIELD_MAX) });
+  if (n.switchNote) fields.push({ name: 'Downloads switch', value: n.switchNote });
   return {
     embeds: [
       {
         title: 'Download quota exceeded',
         color: COLORS.warn,
-        description: clip(renderTemplate(template, quotaValues(n)), 4000),
+        description: renderTemplate(template, quotaValues(n)),
         fields,
       },
     ],
@@ -181,15 +176,12 @@ export function serverStatusAlert(
       {
         title: up ? `Server back: ${server}` : `Server unreachable: ${server}`,
         color: up ? COLORS.ok : COLORS.bad,
-        description: clip(
-          renderTemplate(template, { server: safe(server), reason: safe(reason ?? '') }),
-          4000,
-        ),
+        description: renderTemplate(template, { server: safe(server), reason: safe(reason ?? '') }),
       },
     ],
   };
 }
 
 export function plainAlert(title: string, description: string, ok = false): NoticeMessage {
-  return { embeds: [{ title, description: clip(description, 4000), color: ok ? COLORS.ok : COLORS.warn }] };
+  return { embeds: [{ title, description: description, color: ok ? COLORS.ok : COLORS.warn }] };
 }

@@ -2,7 +2,7 @@
 import type { APIEmbed, Client } from 'discord.js';
 import type { Logger } from '../log.ts';
 import type { Mailer } from './email.ts';
-import { NO_MENTIONS } from './format.ts';
+import { fitMessage, NO_MENTIONS } from './format.ts';
 
 export interface NoticeMessage {
   content?: string;
@@ -37,7 +37,7 @@ export class DiscordNotifier implements Notifier {
   async dm(discordUserId: string, message: NoticeMessage): Promise<Delivery> {
     try {
       const user = await this.client.users.fetch(discordUserId);
-      await user.send({ ...message, allowedMentions: NO_MENTIONS });
+      await user.send({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
       return { ok: true };
     } catch (err) {
       this.log.warn({ err, user: discordUserId }, 'direct message not delivered');
@@ -50,7 +50,7 @@ export class DiscordNotifier implements Notifier {
     try {
       const channel = await this.client.channels.fetch(channelId);
       if (!channel?.isSendable()) return { ok: false, reason: 'the alerts channel is not a text channel' };
-      await channel.send({ ...message, allowedMentions: NO_MENTIONS });
+      await channel.send({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
       return { ok: true };
     } catch (err) {
       this.log.warn({ err, channel: channelId }, 'alert not delivered');

@@ -1,9 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type Member, mediaAccounts, mediaServers, members, plans } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
+import { quoted } from '../notify/format.ts';
 import { requirePlan } from './plans.ts';
 import { requireServer } from './servers.ts';
 
@@ -61,7 +63,7 @@ export async function linkAccount(
     );
   if (taken && taken.discordUserId !== user.id) {
     throw new UserError(
-      `“${accountName}” on ${server.name} is already linked to ${taken.displayName}. Unlink it first with \`/user unlink\`.`,
+      `${quoted(accountName)} on ${server.name} is already linked to ${taken.displayName}. Unlink it first with \`/user unlink\`.`,
     );
   }
 
@@ -79,7 +81,7 @@ export async function linkAccount(
         .slice(0, 10)
         .join(', ');
       throw new UserError(
-        `${server.name} has no account named “${accountName}”. ${sample ? `Accounts there include: ${sample}.` : ''} Use the name exactly as the server shows it.`,
+        `${server.name} has no account named ${quoted(accountName)}. ${sample ? `Accounts there include: ${sample}.` : ''} Use the name exactly as the server shows it.`,
       );
     }
     accountId = found.id;
@@ -186,7 +188,8 @@ export async function setMemberAllotment(
   return result;
 }
 
-const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
+/** zod's email check (no quoted local parts, a dotted domain); 254 is the longest address SMTP carries (RFC 5321). */
+const EMAIL = z.email().max(254);
 
 export async function setMemberEmail(
   ctx: AppContext,
@@ -195,7 +198,7 @@ export async function setMemberEmail(
   address: string | null,
 ) {
   const email = address?.trim() || null;
-  if (email !== null && (email.length > 254 || !EMAIL.test(email))) {
+  if (email !== null && !EMAIL.safeParse(email).success) {
     throw new UserError(
       '`address` is not an email address. Give one like name@example.org, or leave it out to remove it.',
     );

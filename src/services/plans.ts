@@ -3,6 +3,7 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { members, type Plan, plans } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
+import { quoted } from '../notify/format.ts';
 
 export const NAME_MAX = 40;
 const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} _.+-]*$/u;
@@ -29,7 +30,7 @@ export async function requirePlan(db: Db, name: string): Promise<Plan> {
   const plan = await findPlan(db, name);
   if (!plan)
     throw new UserError(
-      `There is no plan named “${name}”. See \`/plan list\` for the plans, or create it with \`/plan create\`.`,
+      `There is no plan named ${quoted(name)}. See \`/plan list\` for the plans, or create it with \`/plan create\`.`,
     );
   return plan;
 }

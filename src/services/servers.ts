@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts';
 import { downloadSwitches, type MediaServerRow, mediaServers } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
 import { MediaServerError, type Platform, type ServerIdentity } from '../media/types.ts';
+import { quoted } from '../notify/format.ts';
 import { registerSecret } from '../redact.ts';
 import { validateName } from './plans.ts';
 
@@ -69,7 +70,7 @@ export async function requireServer(db: Db, name: string): Promise<MediaServerRo
   const row = await findServer(db, name);
   if (!row)
     throw new UserError(
-      `There is no server named “${name}”. See \`/server list\`, or add it with \`/server add\`.`,
+      `There is no server named ${quoted(name)}. See \`/server list\`, or add it with \`/server add\`.`,
     );
   return row;
 }

@@ -3,6 +3,7 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { templates } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
+import { quoted } from '../notify/format.ts';
 import {
   DEFAULT_TEMPLATES,
   isTemplateName,
@@ -15,7 +16,7 @@ import {
 export function requireTemplateName(raw: string): TemplateName {
   const name = raw.trim().toLowerCase();
   if (!isTemplateName(name)) {
-    throw new UserError(`There is no template “${raw}”. Templates: ${TEMPLATE_NAMES.join(', ')}.`);
+    throw new UserError(`There is no template ${quoted(raw)}. Templates: ${TEMPLATE_NAMES.join(', ')}.`);
   }
   return name;
 }

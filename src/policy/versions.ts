@@ -1,0 +1,56 @@
+// The media-server versions Streamwarden was checked against, and where a reported version falls. Pure: no I/O.
+import type { Platform } from '../media/types.ts';
+
+/** Oldest version checked, and the newest major.minor line checked (any patch of it counts). */
+export interface CheckedRange {
+  from: readonly [number, number, number];
+  through: readonly [number, number];
+}
+
+/** Keep README.md ("Supported server versions") in step with this table. */
+export const CHECKED_VERSIONS: Record<Platform, CheckedRange> = {
+  plex: { from: [1, 32, 0], through: [1, 42] },
+  jellyfin: { from: [10, 8, 0], through: [10, 11] },
+  emby: { from: [4, 7, 0], through: [4, 9] },
+};
+
+export type VersionVerdict = 'checked' | 'older' | 'newer' | 'unreadable';
+
+export interface VersionCheck {
+  verdict: VersionVerdict;
+  /** The range in words, e.g. "1.32.0 – 1.42.x". */
+  range: string;
+}
+
+export function rangeLabel(range: CheckedRange): string {
+  return `${range.from.join('.')} – ${range.through.join('.')}.x`;
+}
+
+/**
+ * Reads the leading major.minor.patch of a version string: Plex "1.41.3.9314-a0bfb8370", Jellyfin "10.10.7",
+ * Emby "4.8.10.0". A missing patch counts as 0; anything without at least major.minor is unreadable (null).
+ */
+export function parseVersion(version: string): [number, number, number] | null {
+  const match = /^\s*v?(\d{1,6})\.(\d{1,6})(?:\.(\d{1,9}))?/.exec(version);
+  if (!match) return null;
+  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+}
+
+function compare(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+/** Where `version` (as the server reports it) falls relative to the versions checked for `platform`. */
+export function checkVersion(platform: Platform, version: string): VersionCheck {
+  const range = CHECKED_VERSIONS[platform];
+  const label = rangeLabel(range);
+  const parsed = parseVersion(version);
+  if (!parsed) return { verdict: 'unreadable', range: label };
+  if (compare(parsed, range.from) < 0) return { verdict: 'older', range: label };
+  if (compare(parsed.slice(0, 2), range.through) > 0) return { verdict: 'newer', range: label };
+  return { verdict: 'checked', range: label };
+}

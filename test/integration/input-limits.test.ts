@@ -1,0 +1,226 @@
+// No input makes the bot fail or exit: the longest value Discord lets a member type goes into every string option
+// of every command (iterated from commands/index.ts, so a new command is covered without editing this file). The
+// Discord double refuses any answer over Discord's limits with the real 400 / 50035 "Invalid Form Body", so an
+// overflow shows up as a missing answer.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { is } from 'drizzle-orm';
+import { PgTable } from 'drizzle-orm/pg-core';
+import { commands } from '../../commands/index.ts';
+import * as schema from '../../src/db/schema.ts';
+import { streamBreachAlert, streamBreachDm } from '../../src/notify/notices.ts';
+import { TEMPLATE_MAX_LENGTH, TEMPLATE_PLACEHOLDERS } from '../../src/policy/templates.ts';
+import { DiscordDouble } from '../doubles/discord/index.ts';
+import type { OptionSpec } from '../doubles/discord/options.ts';
+import { startPlexDouble } from '../doubles/plex.ts';
+import { startTestBot, type TestBot } from '../helpers/bot.ts';
+import { text } from '../helpers/discord.ts';
+
+const ADMIN = { id: '200000000000000001', username: 'owner' };
+const ALICE = { id: '200000000000000002', username: 'alice' };
+const ALERTS = { id: '300000000000000002', name: 'alerts' };
+const PLEX_TOKEN = 'plex-owner-token-1234';
+
+/** Discord accepts string option values up to 6,000 characters; the brief asks for 5,000. */
+const LONG = 5000;
+/**
+ * Markdown, mentions, an unmatched brace (refused by template validation), spaces (refused in tokens and email
+ * addresses) and a character outside names' alphabet: valid nowhere, so every command must refuse it.
+ */
+const NASTY = '}@everyone **bold** <@&1> [x](https://example.org) `code` ||spoiler|| ';
+const longValue = (max: number | undefined) =>
+  NASTY.repeat(Math.ceil(LONG / NASTY.length)).slice(0, max ?? LONG);
+
+type Values = Record<string, string | number | boolean>;
+interface Invocation {
+  label: string;
+  command: string;
+  subcommand?: string;
+  group?: string;
+  options: Values;
+}
+
+describe('over-long input in every string option', () => {
+  let discord: DiscordDouble;
+  let bot: TestBot;
+  let plex: Awaited<ReturnType<typeof startPlexDouble>>;
+  const db = () => bot.bot.ctx.db;
+
+  /** A valid value for an option that is not under test, so the long value reaches as deep as it can. */
+  const validValue = (spec: OptionSpec): string | number | boolean => {
+    if (spec.choices?.[0]) return spec.choices[0].value;
+    switch (spec.type) {
+      case 3:
+        return (
+          {
+            name: 'Family',
+            plan: 'Family',
+            server: 'Basement',
+            account: 'alice_plex',
+            url: plex.url,
+            token: PLEX_TOKEN,
+          }[spec.name] ?? 'x'
+        );
+      case 4:
+      case 10:
+        return spec.min_value ?? 1;
+      case 5:
+        return true;
+      case 6:
+        return ALICE.id;
+      case 7:
+        return ALERTS.id;
+      default:
+        throw new Error(`no valid value for option type ${spec.type}`);
+    }
+  };
+
+  /** One invocation per free-text string option (choices are fixed by Discord, so they are not free text). */
+  function invocations(): Invocation[] {
+    const out: Invocation[] = [];
+    const leaf = (command: string, path: { group?: string; subcommand?: string }, opts: OptionSpec[]) => {
+      for (const target of opts.filter((o) => o.type === 3 && !o.choices)) {
+        const options: Values = {};
+        for (const o of opts) if (o.required && o !== target) options[o.name] = validValue(o);
+        // Discord's client stops at max_length and its API refuses longer values, as the double does.
+        options[target.name] = longValue(target.max_length);
+        const where = [command, path.group, path.subcommand].filter(Boolean).join(' ');
+        out.push({ label: `/${where} ${target.name}`, command, ...path, options });
+      }
+    };
+    for (const c of commands) {
+      const def = c.data.toJSON() as { name: string; options?: OptionSpec[] };
+      const opts = def.options ?? [];
+      if (!opts.some((o) => o.type === 1 || o.type === 2)) leaf(def.name, {}, opts);
+      for (const o of opts) {
+        if (o.type === 1) leaf(def.name, { subcommand: o.name }, [...(o.options ?? [])]);
+        if (o.type === 2)
+          for (const s of o.options ?? [])
+            leaf(def.name, { group: o.name, subcommand: s.name }, [...(s.options ?? [])]);
+      }
+    }
+    return out;
+  }
+
+  /** Every row of every table, so "nothing changed" covers tables added later too. */
+  async function everything() {
+    const tables = Object.entries(schema).filter(([, t]) => is(t, PgTable)) as [string, PgTable][];
+    const rows: Record<string, unknown[]> = {};
+    for (const [name, table] of tables) rows[name] = await db().select().from(table);
+    return rows;
+  }
+
+  before(async () => {
+    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE], channels: [ALERTS] });
+    plex = await startPlexDouble({ token: PLEX_TOKEN, premium: true, friendlyName: 'Basement' });
+    plex.setAccounts([{ id: 5001, name: 'alice_plex' }]);
+    bot = await startTestBot({ discord });
+    const admin = (command: string, subcommand: string, options: Values) =>
+      discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
+    await admin('plan', 'create', { name: 'Family', streams: 2, downloads: true, 'weekly-downloads': 5 });
+    await admin('server', 'add', { platform: 'plex', name: 'Basement', url: plex.url, token: PLEX_TOKEN });
+    await admin('user', 'plan', { member: ALICE.id, plan: 'Family' });
+    await admin('user', 'link', { member: ALICE.id, server: 'Basement', account: 'alice_plex' });
+  });
+
+  after(async () => {
+    await bot?.stop();
+    await discord?.stop();
+    await plex?.stop();
+  });
+
+  test('the set-up worked, so the long values reach past "no such plan/server"', async () => {
+    assert.equal((await db().select().from(schema.plans)).length, 1);
+    assert.equal((await db().select().from(schema.mediaServers)).length, 1);
+    assert.equal((await db().select().from(schema.mediaAccounts)).length, 1);
+  });
+
+  test('every command answers within Discord limits, changes nothing, and the bot stays up', async () => {
+    const all = invocations();
+    assert.ok(all.length >= 15, `found only ${all.length} string options: is commands/index.ts read?`);
+    const beforeState = await everything();
+    const problems: string[] = [];
+    for (const inv of all) {
+      try {
+        const reply = await discord.invoke({ user: ADMIN.id, admin: true, ...inv });
+        const shown = text(reply);
+        if (!reply.ephemeral) problems.push(`${inv.label}: not private`);
+        if (shown.trim() === '') problems.push(`${inv.label}: empty answer`);
+        if (/@everyone|<@&1>|\*\*bold\*\*/.test(shown))
+          problems.push(`${inv.label}: member text inserted without escaping`);
+        if (JSON.stringify(reply.allowedMentions) !== '{"parse":[]}')
+          problems.push(`${inv.label}: mentions on`);
+      } catch (err) {
+        // An answer over Discord's limits is refused by the double (50035), so the interaction gets no answer.
+        problems.push(`${inv.label}: ${(err as Error).message.slice(0, 300)}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.deepEqual(await everything(), beforeState, 'nothing changed in the database');
+    const list = await discord.invoke({ user: ADMIN.id, command: 'plan', subcommand: 'list', admin: true });
+    assert.match(text(list), /Family/, 'the bot still answers afterwards');
+  });
+
+  test('notices built from long server-controlled text are delivered (DM and alert)', async () => {
+    // Member- and server-controlled text (names, devices, titles) is hostile; the bot's own phrases are just long.
+    const huge = longValue(LONG);
+    const ownPhrase = 'stopped after the confirm delay; '.repeat(200);
+    const notice = {
+      memberName: huge,
+      planName: 'Family',
+      limit: 1,
+      dryRun: false,
+      streams: Array.from({ length: 30 }, (_, i) => ({
+        server: 'Basement',
+        device: huge,
+        ipAddress: '10.0.0.2',
+        title: `${i} ${huge}`,
+        state: 'playing',
+        startedAt: null,
+        action: ownPhrase,
+      })),
+    };
+    const template = '{member} is over the limit of {plan}:\n{streams}';
+    const notifier = bot.bot.ctx.notifier;
+    assert.deepEqual(await notifier.dm(ALICE.id, streamBreachDm(template, notice)), { ok: true });
+    const alert = streamBreachAlert(template, {
+      ...notice,
+      discordUserId: ALICE.id,
+      dmDelivery: ownPhrase,
+      stopNote: ownPhrase,
+    });
+    assert.deepEqual(await notifier.alert(ALERTS.id, alert), { ok: true });
+    const [posted] = discord.messagesIn(ALERTS.id);
+    assert.ok(posted, 'the alert was posted');
+    assert.doesNotMatch(text({ content: posted.content, embeds: posted.embeds }), /@everyone|<@&1>/);
+  });
+
+  test('long input that is accepted is answered within limits too (a template that grows when filled in)', async () => {
+    // The longest template there is, made of the placeholder whose sample value is longest: it grows past 4,096.
+    const name = 'stream-email';
+    assert.equal(TEMPLATE_MAX_LENGTH[name], 4000);
+    assert.ok(TEMPLATE_PLACEHOLDERS[name].includes('streams'));
+    const templateText = '{streams} '.repeat(400);
+    const problems: string[] = [];
+    for (const [subcommand, options] of [
+      ['set', { name, text: templateText }],
+      ['preview', { name }],
+      ['reset', { name }],
+    ] as const) {
+      try {
+        const reply = await discord.invoke({
+          user: ADMIN.id,
+          admin: true,
+          command: 'template',
+          subcommand,
+          options,
+        });
+        if (/Not done/.test(text(reply)))
+          problems.push(`/template ${subcommand}: not done: ${text(reply).slice(0, 200)}`);
+      } catch (err) {
+        problems.push(`/template ${subcommand}: ${(err as Error).message.slice(0, 300)}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+});

@@ -1,0 +1,64 @@
+// /server add and /server test show the server's version and warn when it is outside the versions checked
+// (src/policy/versions.ts), through the real bot and the media doubles.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DiscordDouble } from '../doubles/discord/index.ts';
+import { startJellyfinDouble } from '../doubles/jellyfin.ts';
+import { startPlexDouble } from '../doubles/plex.ts';
+import { startTestBot, type TestBot } from '../helpers/bot.ts';
+import { text } from '../helpers/discord.ts';
+
+const ADMIN = { id: '200000000000000001', username: 'owner' };
+
+describe('server versions', () => {
+  let discord: DiscordDouble;
+  let bot: TestBot;
+  let oldPlex: Awaited<ReturnType<typeof startPlexDouble>>;
+  let jellyfin: Awaited<ReturnType<typeof startJellyfinDouble>>;
+  const admin = (subcommand: string, options: Record<string, string>) =>
+    discord.invoke({ user: ADMIN.id, command: 'server', subcommand, options, admin: true });
+
+  before(async () => {
+    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN] });
+    // 1.31 is below the oldest Plex Media Server checked (1.32.0).
+    oldPlex = await startPlexDouble({ token: 'plex-owner-token-1234', version: '1.31.3.6868-28fc46b27' });
+    jellyfin = await startJellyfinDouble({ token: 'jf-api-key-abcdef123456' }); // reports 10.10.7
+    bot = await startTestBot({ discord });
+  });
+  after(async () => {
+    await bot?.stop();
+    await discord?.stop();
+    await oldPlex?.stop();
+    await jellyfin?.stop();
+  });
+
+  test('/server add warns about a Plex version older than the ones checked', async () => {
+    const reply = await admin('add', {
+      platform: 'plex',
+      name: 'Old',
+      url: oldPlex.url,
+      token: 'plex-owner-token-1234',
+    });
+    assert.match(text(reply), /Connected: Old/);
+    assert.match(text(reply), /Version 1\.31\.3\.6868-28fc46b27\./);
+    assert.match(
+      text(reply),
+      /older than the ones Streamwarden was checked against Plex 1\.32\.0 – 1\.42\.x\./,
+    );
+  });
+
+  test('/server test warns again; a checked Jellyfin version has no warning', async () => {
+    assert.match(text(await admin('test', { name: 'Old' })), /⚠️ This version is older/);
+    const added = await admin('add', {
+      platform: 'jellyfin',
+      name: 'Jelly',
+      url: jellyfin.url,
+      token: 'jf-api-key-abcdef123456',
+    });
+    assert.match(text(added), /Version 10\.10\.7\./);
+    assert.doesNotMatch(text(added), /⚠️/);
+    const tested = await admin('test', { name: 'Jelly' });
+    assert.match(text(tested), /Jelly: connected[\s\S]*Version 10\.10\.7\./);
+    assert.doesNotMatch(text(tested), /⚠️/);
+  });
+});
