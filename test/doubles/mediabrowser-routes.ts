@@ -27,6 +27,7 @@ export interface Reply {
   json?: unknown;
   text?: string;
   contentType?: string;
+  location?: string;
 }
 export type Query = Map<string, string>;
 
