@@ -276,7 +276,7 @@ for (const flavor of flavors) {
         },
       );
       await assert.rejects(
-        server.setDownloadsAllowed({ id: 'deadbeef', name: 'ghost' }, false),
+        server.setDownloadsAllowed({ id: 'dead0000dead0000dead0000dead0000', name: 'ghost' }, false),
         expectError('not-found'),
       );
       assert.equal(double.policyUpdates.length, 0);
