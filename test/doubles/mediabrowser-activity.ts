@@ -22,7 +22,8 @@ const TICKS_PER_MINUTE = 600_000_000;
 export interface ItemSpec {
   id?: string;
   name: string;
-  type: string;
+  /** A BaseItemKind both servers use. */
+  type: 'Movie' | 'Episode' | 'Audio' | 'MusicVideo' | 'Video';
   seriesName?: string;
   season?: number;
   episode?: number;
@@ -99,7 +100,7 @@ function nowPlayingItem(flavor: Flavor, serverId: string, item: ItemSpec): Json 
       ...music,
       ...ids,
       Id: item.id ?? hexId(),
-      Type: item.type as NonNullable<BaseItemDto['Type']>,
+      Type: item.type,
     } satisfies BaseItemDto;
   }
   // Emby item ids are numeric strings.
@@ -114,11 +115,25 @@ function nowPlayingItem(flavor: Flavor, serverId: string, item: ItemSpec): Json 
   } satisfies EmbyBaseItemDto;
 }
 
+const jellyfinIdle = (): PlayerStateInfo => ({
+  CanSeek: false,
+  IsPaused: false,
+  IsMuted: false,
+  RepeatMode: 'RepeatNone',
+  PlaybackOrder: 'Default',
+});
+const embyIdle = (): EmbyPlayerStateInfo => ({
+  CanSeek: false,
+  IsPaused: false,
+  IsMuted: false,
+  RepeatMode: 'RepeatNone',
+  SubtitleOffset: 0,
+  Shuffle: false,
+  PlaybackRate: 1,
+});
+
 export function idlePlayState(flavor: Flavor): Json {
-  const common = { CanSeek: false, IsPaused: false, IsMuted: false, RepeatMode: 'RepeatNone' } as const;
-  return flavor === 'jellyfin'
-    ? ({ ...common, PlaybackOrder: 'Default' } satisfies PlayerStateInfo)
-    : ({ ...common, SubtitleOffset: 0, Shuffle: false, PlaybackRate: 1 } satisfies EmbyPlayerStateInfo);
+  return flavor === 'jellyfin' ? { ...jellyfinIdle() } : { ...embyIdle() };
 }
 
 export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec): Json {
@@ -130,9 +145,8 @@ export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec):
     'SetAudioStreamIndex',
     'SetSubtitleStreamIndex',
   ] as const;
-  const playState = playing
-    ? {
-        ...idlePlayState(flavor),
+  const playingState = playing
+    ? ({
         PositionTicks: 12 * TICKS_PER_MINUTE,
         CanSeek: true,
         IsPaused: spec.paused ?? false,
@@ -141,8 +155,8 @@ export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec):
         SubtitleStreamIndex: -1,
         MediaSourceId: String(playing.Id),
         PlayMethod: spec.transcoding ? 'Transcode' : 'DirectPlay',
-      }
-    : idlePlayState(flavor);
+      } as const)
+    : {};
   const transcoding =
     playing && spec.transcoding
       ? {
@@ -178,7 +192,7 @@ export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec):
     flavor === 'jellyfin'
       ? ({
           ...common,
-          PlayState: playState as PlayerStateInfo,
+          PlayState: { ...jellyfinIdle(), ...playingState },
           SupportedCommands: [...commands],
           PlayableMediaTypes: ['Audio', 'Video'],
           LastPlaybackCheckIn: dotnetDate(new Date()),
@@ -195,7 +209,7 @@ export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec):
         } satisfies SessionInfoDto)
       : ({
           ...common,
-          PlayState: playState as EmbyPlayerStateInfo,
+          PlayState: { ...embyIdle(), ...playingState },
           SupportedCommands: [...commands],
           Protocol: 'HTTP/1.1',
           InternalDeviceId: 7,

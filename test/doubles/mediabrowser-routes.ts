@@ -27,6 +27,7 @@ export interface Reply {
   json?: unknown;
   text?: string;
   contentType?: string;
+  location?: string;
 }
 export type Query = Map<string, string>;
 
@@ -145,7 +146,7 @@ export class MediaBrowserState {
         () =>
           flavor === 'emby'
             ? json({ Items: this.users, TotalRecordCount: this.users.length })
-            : this.jellyfinBadGuid('userId'),
+            : this.jellyfinBadGuid('Query'),
       ],
       ['GET', /^\/users\/([^/]+)$/i, ([id = '']) => this.userReply(id)],
       ['POST', /^\/users\/([^/]+)\/policy$/i, ([id = ''], _q, body) => this.updatePolicy(id, body)],
@@ -242,12 +243,21 @@ export class MediaBrowserState {
     return json(this.syncTargets.get(userId.toLowerCase()) ?? this.syncTargets.get(userId) ?? []);
   }
 
-  /** Jellyfin binds `/Users/{userId}` routes to a Guid: a non-Guid segment fails model binding. */
-  private jellyfinBadGuid(field: string): Reply {
-    return validationProblem(field, "The value 'Query' is not valid.");
+  /** Jellyfin binds `{userId}` route segments to a Guid (32 hex digits, dashes optional). */
+  private notAGuid(id: string): boolean {
+    return (
+      this.flavor === 'jellyfin' &&
+      !/^(?:[0-9a-f]{32}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})$/i.test(id)
+    );
+  }
+
+  /** A segment that is not a Guid fails model binding: 400 ProblemDetails. */
+  private jellyfinBadGuid(value: string): Reply {
+    return validationProblem('userId', `The value '${value}' is not valid.`);
   }
 
   private userReply(id: string): Reply {
+    if (this.notAGuid(id)) return this.jellyfinBadGuid(id);
     const user = this.findUser(id);
     return user ? json(user) : this.notFound();
   }
@@ -311,6 +321,7 @@ export class MediaBrowserState {
    * ProblemDetails, nothing stored).
    */
   private updatePolicy(userId: string, body: string): Reply {
+    if (this.notAGuid(userId)) return this.jellyfinBadGuid(userId);
     const user = this.findUser(userId);
     let submitted: unknown;
     try {

@@ -15,8 +15,9 @@ export type { ActivitySpec, SessionSpec, SyncJobSpec } from './mediabrowser-acti
 export type { UserSpec } from './mediabrowser-payloads.ts';
 export type { RecordedMessage } from './mediabrowser-routes.ts';
 
-/** 'hang' accepts the request and never answers (connections are destroyed by stop()). */
-export type Fault = null | 'unauthorized' | 'server-error' | 'hang' | 'garbage';
+/** 'hang' accepts the request and never answers (connections are destroyed by stop()). 'redirect' answers 302 to
+ *  another origin, as a reverse proxy or a moved server does. */
+export type Fault = null | 'unauthorized' | 'server-error' | 'hang' | 'garbage' | 'redirect';
 
 export interface DoubleOptions {
   token?: string;
@@ -106,6 +107,9 @@ export async function startMediaBrowserDouble(
         ? { status: 401 }
         : { status: 401, text: 'Access token is invalid or expired.' };
     }
+    if (double.fault === 'redirect') {
+      return { status: 302, location: `http://127.0.0.1:1${rawPath}`, text: 'Found' };
+    }
     if (double.fault === 'server-error') return { status: 500, text: 'Error processing request.' };
     if (double.fault === 'garbage') {
       return {
@@ -120,6 +124,7 @@ export async function startMediaBrowserDouble(
   }
 
   function send(res: ServerResponse, reply: Reply): void {
+    if (reply.location) res.setHeader('Location', reply.location);
     if (reply.json !== undefined) {
       res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(reply.json));
