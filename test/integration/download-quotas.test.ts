@@ -186,17 +186,28 @@ describe('weekly download quotas', () => {
       { uuid: 'dl-11', type: 'media.download', userID: 7001, subtitle: 'Dune Part Two', progress: 100 },
       { uuid: 'dl-12', type: 'media.download', userID: 7001, subtitle: 'Arrival', progress: 100 },
     ]);
-    plexTv.fault = 'server-error';
+    // plex.tv answers 200 to the write but does not apply it: the read-back catches it.
+    plexTv.dropWrites = true;
     const updatesBefore = plexTv.writes.length;
     await runNow();
     assert.equal(discord.dmsTo(ALICE.id).length, 2, 'a new week: a new notice');
-    assert.match(alerts().at(-1)!, /PlexMain: could not switch downloads off/);
+    assert.match(alerts().at(-1)!, /PlexMain: could not switch downloads off \(.*did not take effect/);
     assert.equal(alicePlexTv()?.allowSync, true);
+    plexTv.dropWrites = false;
+    plexTv.fault = 'server-error';
+    bot.clock.advance(5 * MINUTE);
+    await runNow();
+    assert.equal(alicePlexTv()?.allowSync, true, 'plex.tv down: still not switched');
     plexTv.fault = null;
     bot.clock.advance(5 * MINUTE);
     await runNow();
     assert.equal(alicePlexTv()?.allowSync, false, 'retried and switched off');
-    assert.equal(plexTv.writes.length, updatesBefore + 1);
+    assert.ok(
+      plexTv.writes
+        .slice(updatesBefore)
+        .every((w) => w.path === '/api/v2/sharings/7001' && w.query.allowSync === '0'),
+      'only the sync permission was written',
+    );
     assert.equal(discord.dmsTo(ALICE.id).length, 2);
 
     await admin('user', 'allotment', { member: ALICE.id, downloads: 5 });
