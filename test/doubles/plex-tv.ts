@@ -309,7 +309,8 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
     if (double.fault === 'hang') return;
     if (double.fault === 'redirect') {
       // A redirect to another path (as a proxy or captive portal does); it must not be followed with the token.
-      res.writeHead(301, { Location: `/moved${url.pathname}` }).end();
+      if (url.pathname === '/moved') return sendV1Error(res, 404, 'Not Found');
+      res.writeHead(301, { Location: '/moved' }).end();
       return;
     }
     if (double.fault === 'server-error') {

@@ -122,11 +122,7 @@ describe('weekly download quotas', () => {
     assert.equal(alicePlexTv()?.allowSync, false);
     assert.equal(alicePlexTv()?.servers[0]?.allLibraries, true, 'still shared with all libraries');
     assert.equal(jfAliceDownloads().EnableContentDownloading, false);
-    assert.equal(
-      plexTv.friend(7777)?.allowSync,
-      true,
-      'nobody else is touched',
-    );
+    assert.equal(plexTv.friend(7777)?.allowSync, true, 'nobody else is touched');
   });
 
   test('/quota shows 3 of 2, when the week resets, and that downloads are off until then', async () => {

@@ -437,6 +437,47 @@ describe('faults', () => {
     });
   }
 
+  it('PMS missing fields: identify is a bad response; unattributable sessions, downloads and accounts are not reported', async () => {
+    const { pms, server } = await setup({ friends: friendsFor });
+    pms.setSessions(SESSIONS);
+    pms.setActivities([
+      { uuid: 'd-1', type: 'media.download', userID: 24601, subtitle: 'Heat', progress: 3 },
+    ]);
+    pms.setAccounts([{ id: 555, name: 'seen_only' }]);
+    await server.identify();
+    pms.fault = 'missing-fields';
+    await expectError(server.identify(), 'bad-response', pms.token);
+    assert.deepEqual(await server.listStreams(), []);
+    assert.deepEqual(await server.listDownloads(), []);
+    assert.ok(!(await server.listAccounts()).some((a) => a.name === 'seen_only'));
+  });
+
+  // A redirect is never a success: today http.ts follows it (to the web app's HTML page, or a 404 on plex.tv);
+  // once it refuses redirects the kind is 'redirect'. Either way the caller learns it could not read, and the
+  // token is not in the message.
+  it('PMS and plex.tv redirects → an error from every call, never an answer', async () => {
+    const { pms, tv, server } = await setup({ friends: friendsFor });
+    await server.identify();
+    pms.fault = 'redirect';
+    tv.fault = 'redirect';
+    for (const [, call] of pmsCalls) {
+      await assert.rejects(call(server), (err: unknown) => {
+        assert.ok(
+          err instanceof MediaServerError && ['redirect', 'bad-response'].includes(err.kind),
+          String(err),
+        );
+        assert.ok(!err.message.includes(pms.token));
+        return true;
+      });
+    }
+    pms.fault = null;
+    await assert.rejects(
+      server.setDownloadsAllowed({ id: '24601', name: 'jvaljean' }, false),
+      (err: unknown) => err instanceof MediaServerError && ['redirect', 'not-found'].includes(err.kind),
+    );
+    assert.equal(tv.writes.length, 0);
+  });
+
   it('a wrong token → unauthorized, and the message does not carry it', async () => {
     const pms = await startPlexDouble();
     after(() => pms.stop());
