@@ -136,7 +136,7 @@ class PlexServer implements MediaServer {
    * applying it throws 'not-applied', so the switch jobs retry and the alert says the change did not take effect.
    */
   async setDownloadsAllowed(account: { id: string | null; name: string }, allowed: boolean): Promise<void> {
-    const friend = matchUser(await this.plexTvUsers(), account);
+    const friend = matchUser(await this.plexTvUsers({ invites: false }), account);
     if (!friend) {
       throw new MediaServerError(
         'not-found',
@@ -153,10 +153,13 @@ class PlexServer implements MediaServer {
     }
   }
 
-  /** Friends with a share of this server, then the pending invites to it. */
-  private async plexTvUsers(): Promise<PlexTvUser[]> {
+  /** Friends with a share of this server, then (unless left out) the pending invites to it. */
+  private async plexTvUsers(options = { invites: true }): Promise<PlexTvUser[]> {
     const server = await this.serverRef();
-    const [friends, invites] = await Promise.all([this.plexTv.users(), this.plexTv.pendingInvites()]);
+    const [friends, invites] = await Promise.all([
+      this.plexTv.users(),
+      options.invites ? this.plexTv.pendingInvites() : [],
+    ]);
     const withShare: PlexTvUser[] = [];
     for (const user of friends) {
       const share = shareOf(user, server);
