@@ -106,9 +106,11 @@ export const user: Command = {
         interaction.options.getString('account', true),
       );
       const change = r.previous && r.previous !== r.accountName ? ` (was **${plain(r.previous)}**)` : '';
-      const note = r.checked
-        ? ''
-        : `\nCould not reach ${plain(r.server.name)} to check the name now; it will be matched when sessions are read.`;
+      const note = !r.checked
+        ? `\nCould not reach ${plain(r.server.name)} to check the name now; it will be matched when sessions are read.`
+        : r.pending
+          ? `\nTheir invite to ${plain(r.server.name)} is still pending: they need to accept it (Plex sent it by email) before they can stream or download there. The link is kept and counts once they do.`
+          : '';
       return respond(
         interaction,
         ok(

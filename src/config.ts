@@ -157,7 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollSchedule: e.POLL_SCHEDULE ?? '*/5 * * * *',
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM ?? null,
-    plexTvUrl: e.PLEX_TV_URL ?? 'https://clients.plex.tv',
+    plexTvUrl: e.PLEX_TV_URL ?? 'https://plex.tv',
     logLevel: e.LOG_LEVEL ?? 'info',
     encryptionKey: e.ENCRYPTION_KEY ?? null,
     confirmDelaySeconds: e.CONFIRM_DELAY_SECONDS ?? 10,

@@ -139,7 +139,7 @@ export interface MediaServerConfig {
   platform: Platform;
   url: string;
   token: string;
-  /** plex.tv base (clients.plex.tv API), used by the Plex adapter for sharing settings. */
+  /** plex.tv base URL, used by the Plex adapter for the server's users, invites and download permission. */
   plexTvUrl?: string;
   timeoutMs?: number;
   /** The bot's clock (look-back windows are computed from it, never from the system clock). */

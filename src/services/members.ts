@@ -1,10 +1,18 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { type Member, mediaAccounts, mediaServers, members, plans } from '../db/schema.ts';
+import {
+  type MediaServerRow,
+  type Member,
+  mediaAccounts,
+  mediaServers,
+  members,
+  plans,
+} from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
+import type { MediaAccount } from '../media/types.ts';
 import { quoted } from '../notify/format.ts';
 import { requirePlan } from './plans.ts';
 import { requireServer } from './servers.ts';
@@ -38,6 +46,42 @@ function validateAccountName(raw: string): string {
   return name;
 }
 
+interface AccountLookup {
+  accountName: string;
+  accountId: string | null;
+  /** Whether the server answered; false when it could not be reached (the link is then kept by name). */
+  checked: boolean;
+  /** The account was invited but has not accepted yet. */
+  pending: boolean;
+}
+
+/** Looks the account up so a typo is caught now, not at the first breach. A server that can't be reached doesn't
+ *  block linking: the name is matched when sessions are read. */
+async function lookUpAccount(
+  ctx: AppContext,
+  server: MediaServerRow,
+  accountName: string,
+): Promise<AccountLookup> {
+  let accounts: MediaAccount[];
+  try {
+    accounts = await ctx.media.forRow(server).listAccounts();
+  } catch (err) {
+    ctx.log.warn({ err, server: server.name }, 'could not list accounts while linking');
+    return { accountName, accountId: null, checked: false, pending: false };
+  }
+  const found = accounts.find((a) => a.name.toLowerCase() === accountName.toLowerCase());
+  if (!found) {
+    const sample = accounts
+      .map((a) => a.name)
+      .slice(0, 10)
+      .join(', ');
+    throw new UserError(
+      `${server.name} has no account named ${quoted(accountName)}. ${sample ? `Accounts there include: ${sample}.` : ''} Use the name exactly as the server shows it.`,
+    );
+  }
+  return { accountName: found.name, accountId: found.id, checked: true, pending: found.pending === true };
+}
+
 export async function linkAccount(
   ctx: AppContext,
   actor: string,
@@ -46,49 +90,28 @@ export async function linkAccount(
   rawAccount: string,
 ) {
   const server = await requireServer(ctx.db, serverName);
-  let accountName = validateAccountName(rawAccount);
+  const { accountName, accountId, checked, pending } = await lookUpAccount(
+    ctx,
+    server,
+    validateAccountName(rawAccount),
+  );
+  // Taken by someone else under the same name, or under the same account id with an older name.
+  const sameAccount = eq(sql`lower(${mediaAccounts.accountName})`, accountName.toLowerCase());
   const [taken] = await ctx.db
-    .select({
-      memberId: mediaAccounts.memberId,
-      displayName: members.displayName,
-      discordUserId: members.discordUserId,
-    })
+    .select({ displayName: members.displayName, discordUserId: members.discordUserId })
     .from(mediaAccounts)
     .innerJoin(members, eq(members.id, mediaAccounts.memberId))
     .where(
       and(
         eq(mediaAccounts.serverId, server.id),
-        eq(sql`lower(${mediaAccounts.accountName})`, accountName.toLowerCase()),
+        accountId ? or(sameAccount, eq(mediaAccounts.accountId, accountId)) : sameAccount,
+        ne(members.discordUserId, user.id),
       ),
     );
-  if (taken && taken.discordUserId !== user.id) {
+  if (taken) {
     throw new UserError(
       `${quoted(accountName)} on ${server.name} is already linked to ${taken.displayName}. Unlink it first with \`/user unlink\`.`,
     );
-  }
-
-  // Look the account up so a typo is caught now, not at the first breach. A server that can't be reached
-  // doesn't block linking: the name is matched when sessions are read.
-  let accountId: string | null = null;
-  let checked = false;
-  try {
-    const accounts = await ctx.media.forRow(server).listAccounts();
-    checked = true;
-    const found = accounts.find((a) => a.name.toLowerCase() === accountName.toLowerCase());
-    if (!found) {
-      const sample = accounts
-        .map((a) => a.name)
-        .slice(0, 10)
-        .join(', ');
-      throw new UserError(
-        `${server.name} has no account named ${quoted(accountName)}. ${sample ? `Accounts there include: ${sample}.` : ''} Use the name exactly as the server shows it.`,
-      );
-    }
-    accountId = found.id;
-    accountName = found.name;
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    ctx.log.warn({ err, server: server.name }, 'could not list accounts while linking');
   }
 
   return ctx.db.transaction(async (tx) => {
@@ -111,7 +134,7 @@ export async function linkAccount(
       before: existing ? { server: server.name, account: existing.accountName } : null,
       after: { server: server.name, account: accountName },
     });
-    return { member, server, accountName, previous: existing?.accountName ?? null, checked };
+    return { member, server, accountName, previous: existing?.accountName ?? null, checked, pending };
   });
 }
 

@@ -1,153 +1,230 @@
-// Loopback double of the plex.tv v2 API routes the Plex adapter uses (reference P5; Wizarr
-// app/services/media/plex.py `_get_share_data()`, plex_custom.py `update_shared_server()`).
-// Answers JSON only, as plex.tv does with `Accept: application/json`, and plex.tv's JSON error envelope.
+// Loopback double of the plex.tv routes the Plex adapter uses (src/media/plex/plex-tv.ts says why these routes).
+//
+// Shapes, and where each was checked:
+// - GET /api/users: XML only, also when JSON is asked for (Seerr server/api/plextv.ts `getUsers()` sends
+//   Accept: application/json and parses XML). `<User>` attributes from python-plexapi plexapi/myplex.py
+//   MyPlexUser._loadData (id, title, username, email, thumb, home, restricted, protected, allowSync,
+//   allowCameraUpload, allowChannels, filter*), `<Server>` children from MyPlexServerShare._loadData (id, serverId,
+//   machineIdentifier, name, lastSeenAt, numLibraries, allLibraries, owned, pending); Tautulli plexpy/plextv.py
+//   `get_full_users_list()` reads the same attributes.
+// - GET /api/invites/requested: XML `<Invite>` with python-plexapi MyPlexInvite._loadData attributes (id, createdAt,
+//   email, friend, friendlyName, home, server, thumb, username) and `<Server>` children.
+// - PUT /api/v2/sharings/{userId}?allowSync=0|1…: python-plexapi `updateFriend()` (FRIENDUPDATE): flags as query
+//   parameters, no body. It changes only the flags given. python-plexapi ignores the answer; its body is not
+//   documented anywhere we found, so the double answers 200 with an empty body. A request with no known flag, a
+//   flag that is not 0/1, or a body (library ids do not belong on this route) is refused with 400.
+// - POST /api/v2/shared_servers/{id} {settings, librarySectionIds}: Wizarr plex_custom.py `update_shared_server()`.
+//   It replaces the share's libraries with the ids sent, so an "all libraries" share becomes a fixed list; the
+//   adapter must not use it, and the double makes that visible.
+// - Errors: v1 routes answer XML `<Response code status/>` (Membarr #53, python-plexapi #128, reference P1);
+//   v2 routes answer JSON `{"errors":[{code,message,status}]}` (python-plexapi #1504: "404 … code 1002").
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Element, renderXml } from './plex-payloads.ts';
 
-export type PlexTvFault = null | 'unauthorized' | 'server-error' | 'hang' | 'garbage';
+export type PlexTvFault = null | 'unauthorized' | 'server-error' | 'hang' | 'garbage' | 'redirect';
 
-export interface ShareSettings {
-  allowSync: boolean;
-  allowChannels: boolean;
-  allowCameraUpload: boolean;
-  allowSubtitleAdmin: boolean;
-  allowTuners: number;
-  filterAll: string | null;
-  filterMovies: string;
-  filterMusic: string;
-  filterPhotos: string | null;
-  filterTelevision: string;
+export interface ServerShareSpec {
+  machineIdentifier: string;
+  name?: string;
+  /** Shared with every library (the default); false with `libraryIds` for a fixed list. */
+  allLibraries?: boolean;
+  libraryIds?: number[];
+  pending?: boolean;
 }
 
-export interface ShareLibrary {
+export interface FriendSpec {
   id: number;
-  key: number;
-  title: string;
-  type: 'movie' | 'show' | 'artist' | 'photo';
+  username: string;
+  title?: string;
+  email?: string;
+  allowSync?: boolean;
+  servers: ServerShareSpec[];
 }
 
-export interface ShareSpec {
+export interface InviteSpec {
+  id: number;
+  username: string;
+  email?: string;
+  servers: Array<{ machineIdentifier: string; name?: string }>;
+}
+
+export interface FriendShare {
+  /** The share id (`<Server id>`): what POST /api/v2/shared_servers/{id} addresses. */
   id: number;
   machineIdentifier: string;
-  invited: { id: number; username: string; title?: string; email?: string };
-  settings?: Partial<ShareSettings>;
-  libraries?: ShareLibrary[];
-}
-
-/** One accepted share as plex.tv lists it in /api/v2/shared_servers/owned/accepted. */
-export interface PlexTvShare {
-  id: number;
   name: string;
-  ownerId: number;
-  invitedId: number;
-  invitedEmail: string;
-  serverId: number;
-  accepted: boolean;
-  acceptedAt: number;
-  deletedAt: null;
-  leftAt: null;
-  owned: boolean;
-  machineIdentifier: string;
-  lastSeenAt: number;
-  numLibraries: number;
   allLibraries: boolean;
-  invited: {
-    id: number;
-    uuid: string;
-    title: string;
-    username: string;
-    email: string;
-    restricted: boolean;
-    thumb: string;
-    home: boolean;
-    status: string;
-  };
-  settings: ShareSettings;
-  libraries: ShareLibrary[];
+  libraryIds: number[];
+  pending: boolean;
 }
 
-export interface PlexTvUpdate {
-  shareId: number;
-  settings: Record<string, unknown>;
-  librarySectionIds: unknown[];
+export interface Friend {
+  id: number;
+  username: string;
+  title: string;
+  email: string;
+  allowSync: boolean;
+  allowCameraUpload: boolean;
+  allowChannels: boolean;
+  filterMovies: string;
+  filterTelevision: string;
+  filterMusic: string;
+  servers: FriendShare[];
+}
+
+export interface PlexTvWrite {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: string;
 }
 
 export interface PlexTvDoubleOptions {
   token?: string;
-  shares?: ShareSpec[];
-  /** Whether GET /api/v2/user reports an active Plex Pass subscription. */
-  premium?: boolean;
+  friends?: FriendSpec[];
+  invites?: InviteSpec[];
 }
 
 export interface PlexTvDouble {
   readonly url: string;
   readonly token: string;
   fault: PlexTvFault;
-  shares: PlexTvShare[];
-  readonly updates: PlexTvUpdate[];
+  /** When true, writes are answered 200 but not applied (plex.tv accepting a change it does not make). */
+  dropWrites: boolean;
+  friends: Friend[];
+  invites: InviteSpec[];
+  readonly writes: PlexTvWrite[];
   readonly requests: Array<{ method: string; path: string; clientIdentifier: string | null }>;
+  friend(id: number): Friend | undefined;
   stop(): Promise<void>;
 }
 
-export const DEFAULT_LIBRARIES: ShareLibrary[] = [
-  { id: 118813151, key: 1, title: 'Movies', type: 'movie' },
-  { id: 118813152, key: 2, title: 'TV Shows', type: 'show' },
-];
+export const ALL_LIBRARY_IDS = [118813151, 118813152, 118813153];
+const SERVER_NAME = 'Basement PMS';
+const SHARING_FLAGS = ['allowSync', 'allowCameraUpload', 'allowChannels'] as const;
+const SHARING_FILTERS = ['filterMovies', 'filterTelevision', 'filterMusic'] as const;
 
-export function buildShare(spec: ShareSpec): PlexTvShare {
-  const libraries = spec.libraries ?? DEFAULT_LIBRARIES;
-  const email = spec.invited.email ?? `${spec.invited.username}@example.com`;
+let nextShareId = 5_550_001;
+
+export function buildFriend(spec: FriendSpec): Friend {
   return {
     id: spec.id,
-    name: 'Basement PMS',
-    ownerId: 7777001,
-    invitedId: spec.invited.id,
-    invitedEmail: email,
-    serverId: 31415926,
-    accepted: true,
-    acceptedAt: 1700000000,
-    deletedAt: null,
-    leftAt: null,
-    owned: true,
-    machineIdentifier: spec.machineIdentifier,
-    lastSeenAt: 1717430400,
-    numLibraries: libraries.length,
-    allLibraries: false,
-    invited: {
-      id: spec.invited.id,
-      uuid: `a1b2c3d4${spec.invited.id.toString(16)}`,
-      title: spec.invited.title ?? spec.invited.username,
-      username: spec.invited.username,
-      email,
-      restricted: false,
-      thumb: `https://plex.tv/users/${spec.invited.id.toString(16)}/avatar?c=1700000000`,
-      home: false,
-      status: 'accepted',
-    },
-    settings: {
-      allowSync: true,
-      allowChannels: false,
-      allowCameraUpload: false,
-      allowSubtitleAdmin: false,
-      allowTuners: 0,
-      filterAll: null,
-      filterMovies: '',
-      filterMusic: '',
-      filterPhotos: null,
-      filterTelevision: '',
-      ...spec.settings,
-    },
-    libraries,
+    username: spec.username,
+    title: spec.title ?? spec.username,
+    email: spec.email ?? `${spec.username}@example.com`,
+    allowSync: spec.allowSync ?? true,
+    allowCameraUpload: false,
+    allowChannels: true,
+    filterMovies: '',
+    filterTelevision: '',
+    filterMusic: '',
+    servers: spec.servers.map((s) => ({
+      id: nextShareId++,
+      machineIdentifier: s.machineIdentifier,
+      name: s.name ?? SERVER_NAME,
+      allLibraries: s.allLibraries ?? true,
+      libraryIds: s.libraryIds ?? [],
+      pending: s.pending ?? false,
+    })),
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+function serverElement(share: FriendShare): Element {
+  return {
+    tag: 'Server',
+    attrs: {
+      id: share.id,
+      serverId: 31415926,
+      machineIdentifier: share.machineIdentifier,
+      name: share.name,
+      lastSeenAt: 1717430400,
+      numLibraries: share.allLibraries ? ALL_LIBRARY_IDS.length : share.libraryIds.length,
+      allLibraries: share.allLibraries,
+      owned: true,
+      pending: share.pending,
+    },
+    children: [],
+  };
 }
 
-function sendError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { errors: [{ code, message, status }] });
+function userElement(friend: Friend): Element {
+  return {
+    tag: 'User',
+    attrs: {
+      id: friend.id,
+      title: friend.title,
+      username: friend.username,
+      email: friend.email,
+      recommendationsPlaylistId: '',
+      thumb: `https://plex.tv/users/${friend.id.toString(16)}/avatar?c=1700000000`,
+      protected: false,
+      home: false,
+      allowTuners: 0,
+      allowSync: friend.allowSync,
+      allowCameraUpload: friend.allowCameraUpload,
+      allowChannels: friend.allowChannels,
+      allowSubtitleAdmin: false,
+      filterAll: '',
+      filterMovies: friend.filterMovies,
+      filterMusic: friend.filterMusic,
+      filterPhotos: '',
+      filterTelevision: friend.filterTelevision,
+      restricted: false,
+    },
+    children: friend.servers.map(serverElement),
+  };
+}
+
+function inviteElement(invite: InviteSpec): Element {
+  return {
+    tag: 'Invite',
+    attrs: {
+      id: invite.id,
+      createdAt: 1717430400,
+      email: invite.email ?? `${invite.username}@example.com`,
+      friend: true,
+      friendlyName: invite.username,
+      home: false,
+      server: true,
+      thumb: `https://plex.tv/users/${invite.id.toString(16)}/avatar?c=1700000000`,
+      username: invite.username,
+    },
+    children: invite.servers.map((s) => ({
+      tag: 'Server',
+      attrs: { name: s.name ?? SERVER_NAME, machineIdentifier: s.machineIdentifier, numLibraries: 3 },
+      children: [],
+    })),
+  };
+}
+
+function container(children: Element[]): Element {
+  return {
+    tag: 'MediaContainer',
+    attrs: {
+      friendlyName: 'myPlex',
+      identifier: 'com.plexapp.plugins.myplex',
+      machineIdentifier: '0f1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3d4',
+      totalSize: children.length,
+      size: children.length,
+    },
+    children,
+  };
+}
+
+function sendXml(res: ServerResponse, status: number, element: Element): void {
+  res.writeHead(status, { 'Content-Type': 'application/xml; charset=utf-8' }).end(renderXml(element));
+}
+
+function sendV1Error(res: ServerResponse, status: number, message: string): void {
+  sendXml(res, status, { tag: 'Response', attrs: { code: status, status: message }, children: [] });
+}
+
+function sendV2Error(res: ServerResponse, status: number, code: number, message: string): void {
+  res
+    .writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' })
+    .end(JSON.stringify({ errors: [{ code, message, status }] }));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -162,96 +239,115 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Promise<PlexTvDouble> {
   const token = options.token ?? 'pms-token-9f8e7d6c5b4a';
   const double: PlexTvDouble = {
     url: '',
     token,
     fault: null,
-    shares: (options.shares ?? []).map(buildShare),
-    updates: [],
+    dropWrites: false,
+    friends: (options.friends ?? []).map(buildFriend),
+    invites: options.invites ?? [],
+    writes: [],
     requests: [],
+    friend: (id) => double.friends.find((f) => f.id === id),
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 
-  async function update(shareId: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const share = double.shares.find((s) => s.id === shareId);
-    if (!share) return sendError(res, 404, 1020, 'Shared server not found');
-    let body: unknown;
+  /** PUT /api/v2/sharings/{userId}: flags in the query, nothing in the body (python-plexapi updateFriend). */
+  function updateSharing(userId: number, url: URL, body: string, res: ServerResponse) {
+    const friend = double.friend(userId);
+    if (!friend) return sendV2Error(res, 404, 1002, 'Not Found');
+    if (body.trim() !== '') return sendV2Error(res, 400, 1000, 'Unexpected request body');
+    const flags = SHARING_FLAGS.filter((f) => url.searchParams.has(f));
+    const filters = SHARING_FILTERS.filter((f) => url.searchParams.has(f));
+    if (flags.length + filters.length === 0) return sendV2Error(res, 400, 1000, 'No sharing settings given');
+    if (flags.some((f) => !['0', '1'].includes(url.searchParams.get(f) ?? ''))) {
+      return sendV2Error(res, 400, 1000, 'Invalid sharing setting value');
+    }
+    if (!double.dropWrites) {
+      for (const f of flags) friend[f] = url.searchParams.get(f) === '1';
+      for (const f of filters) friend[f] = url.searchParams.get(f) ?? '';
+    }
+    res.writeHead(200).end();
+  }
+
+  /** POST /api/v2/shared_servers/{id} (Wizarr): replaces settings and the library list of one share. */
+  function replaceShare(shareId: number, body: string, res: ServerResponse) {
+    const friend = double.friends.find((f) => f.servers.some((s) => s.id === shareId));
+    const share = friend?.servers.find((s) => s.id === shareId);
+    if (!friend || !share) return sendV2Error(res, 404, 1020, 'Shared server not found');
+    let parsed: { settings?: Record<string, unknown>; librarySectionIds?: unknown };
     try {
-      body = JSON.parse(await readBody(req));
+      parsed = JSON.parse(body);
     } catch {
-      return sendError(res, 400, 1000, 'Invalid JSON');
+      return sendV2Error(res, 400, 1000, 'Invalid JSON');
     }
-    if (!isRecord(body) || !isRecord(body.settings) || !Array.isArray(body.librarySectionIds)) {
-      return sendError(res, 400, 1000, 'settings and librarySectionIds are required');
+    if (typeof parsed.settings !== 'object' || !Array.isArray(parsed.librarySectionIds)) {
+      return sendV2Error(res, 400, 1000, 'settings and librarySectionIds are required');
     }
-    const ids = body.librarySectionIds;
-    double.updates.push({ shareId, settings: body.settings, librarySectionIds: ids });
-    const known = new Map([...DEFAULT_LIBRARIES, ...share.libraries].map((l) => [l.id, l]));
-    const libraries = ids.map((id) => (typeof id === 'number' ? known.get(id) : undefined));
-    if (libraries.some((l) => l === undefined))
-      return sendError(res, 400, 1000, 'Unknown library section id');
-    share.settings = { ...share.settings, ...(body.settings as Partial<ShareSettings>) };
-    share.libraries = libraries.filter((l): l is ShareLibrary => l !== undefined);
-    share.numLibraries = share.libraries.length;
-    sendJson(res, 200, share);
+    if (!double.dropWrites) {
+      if (typeof parsed.settings.allowSync === 'boolean') friend.allowSync = parsed.settings.allowSync;
+      share.allLibraries = false;
+      share.libraryIds = parsed.librarySectionIds.filter((id): id is number => typeof id === 'number');
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
     const clientIdentifier =
       (req.headers['x-plex-client-identifier'] as string | undefined) ??
       url.searchParams.get('X-Plex-Client-Identifier');
-    double.requests.push({ method: req.method ?? 'GET', path: url.pathname, clientIdentifier });
+    double.requests.push({ method, path: url.pathname, clientIdentifier });
+    const body = await readBody(req);
+    const v2 = url.pathname.startsWith('/api/v2/');
     if (double.fault === 'hang') return;
-    if (double.fault === 'server-error') return sendError(res, 500, 1100, 'Internal Server Error');
-    const given = (req.headers['x-plex-token'] as string | undefined) ?? url.searchParams.get('X-Plex-Token');
-    if (double.fault === 'unauthorized' || given !== token) {
-      return sendError(res, 401, 1001, 'User could not be authenticated');
-    }
-    if (!clientIdentifier) return sendError(res, 400, 1000, 'X-Plex-Client-Identifier is missing');
-    if (double.fault === 'garbage') {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('<!DOCTYPE html><p>Maintenance');
+    if (double.fault === 'redirect') {
+      // A redirect to another path (as a proxy or captive portal does); it must not be followed with the token.
+      if (url.pathname === '/moved') return sendV1Error(res, 404, 'Not Found');
+      res.writeHead(301, { Location: '/moved' }).end();
       return;
     }
-    const shareRoute = /^\/api\/v2\/shared_servers\/(\d+)$/.exec(url.pathname);
-    if (req.method === 'POST' && shareRoute) return update(Number(shareRoute[1]), req, res);
-    if (req.method === 'GET' && url.pathname === '/api/v2/shared_servers/owned/accepted') {
-      return sendJson(res, 200, double.shares);
+    if (double.fault === 'server-error') {
+      return v2
+        ? sendV2Error(res, 500, 1100, 'Internal Server Error')
+        : sendV1Error(res, 500, 'Internal Server Error');
     }
-    if (req.method === 'GET' && url.pathname === '/api/v2/user') {
-      const active = options.premium ?? true;
-      return sendJson(res, 200, {
-        id: 7777001,
-        uuid: 'f0e1d2c3b4a59687',
-        username: 'owner',
-        title: 'owner',
-        email: 'owner@example.com',
-        thumb: 'https://plex.tv/users/f0e1d2c3b4a59687/avatar?c=1700000000',
-        home: false,
-        subscription: {
-          active,
-          subscribedAt: active ? '2019-05-04 12:00:00 UTC' : null,
-          status: active ? 'Active' : 'Inactive',
-          paymentService: active ? 'braintree' : null,
-          plan: active ? 'lifetime' : null,
-          features: active ? ['sync', 'download_certificates', 'premium_music_metadata'] : [],
-        },
-      });
+    const given = (req.headers['x-plex-token'] as string | undefined) ?? url.searchParams.get('X-Plex-Token');
+    if (double.fault === 'unauthorized' || given !== token) {
+      return v2
+        ? sendV2Error(res, 401, 1001, 'User could not be authenticated')
+        : sendV1Error(res, 401, 'Invalid authentication token');
     }
-    sendError(res, 404, 1002, 'Not Found');
+    if (!clientIdentifier) return sendV2Error(res, 400, 1000, 'X-Plex-Client-Identifier is missing');
+    if (double.fault === 'garbage') {
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!DOCTYPE html><p>Maintenance');
+      return;
+    }
+    if (method === 'GET' && url.pathname === '/api/users') {
+      return sendXml(res, 200, container(double.friends.map(userElement)));
+    }
+    if (method === 'GET' && url.pathname === '/api/invites/requested') {
+      return sendXml(res, 200, container(double.invites.map(inviteElement)));
+    }
+    const sharing = /^\/api\/v2\/sharings\/(\d+)$/.exec(url.pathname);
+    const shared = /^\/api\/v2\/shared_servers\/(\d+)$/.exec(url.pathname);
+    if ((sharing && method === 'PUT') || (shared && method === 'POST')) {
+      double.writes.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), body });
+      return sharing
+        ? updateSharing(Number(sharing[1]), url, body, res)
+        : replaceShare(Number(shared?.[1]), body, res);
+    }
+    return v2 ? sendV2Error(res, 404, 1002, 'Not Found') : sendV1Error(res, 404, 'Not Found');
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => sendError(res, 500, 1100, 'Internal Server Error'));
+    handle(req, res).catch(() => sendV2Error(res, 500, 1100, 'Internal Server Error'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -21,7 +21,18 @@ import {
 
 export type { PlexAccountSpec, PlexActivitySpec, PlexSessionSpec };
 
-export type PlexFault = null | 'unauthorized' | 'server-error' | 'hang' | 'garbage';
+/**
+ * 'redirect': a 301 to another path, as a reverse proxy or an http→https rule sends.
+ * 'missing-fields': 200 answers whose MediaContainer lacks the attributes and children the bot reads.
+ */
+export type PlexFault =
+  | null
+  | 'unauthorized'
+  | 'server-error'
+  | 'hang'
+  | 'garbage'
+  | 'redirect'
+  | 'missing-fields';
 
 export interface PlexDoubleOptions {
   token?: string;
@@ -75,6 +86,7 @@ interface Reply {
   status: number;
   contentType: string | null;
   body: string;
+  location?: string;
 }
 
 const XML_TYPE = 'text/xml;charset=utf-8';
@@ -161,6 +173,19 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
     };
   }
 
+  /** With the 'missing-fields' fault: the container without machineIdentifier/version, items without their ids,
+   *  and session items without their User. */
+  function damaged(element: Element): Element {
+    if (double.fault !== 'missing-fields') return element;
+    const drop = new Set(['machineIdentifier', 'version', 'uuid', 'id', 'myPlexSubscription']);
+    const strip = (e: Element): Element => ({
+      tag: e.tag,
+      attrs: Object.fromEntries(Object.entries(e.attrs).filter(([key]) => !drop.has(key))),
+      children: e.children.filter((c) => c.tag !== 'User').map(strip),
+    });
+    return strip(element);
+  }
+
   function sessionsRead(): Element {
     const reported = sessions.map((s) => s.element);
     for (const s of sessions) if (s.lingerLeft !== null) s.lingerLeft -= 1;
@@ -185,6 +210,12 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
   function route(req: IncomingMessage, url: URL, wantsJson: boolean): Reply | null {
     if (double.fault === 'hang') return null;
     if (double.fault === 'server-error') return htmlReply(500, 'Internal Server Error');
+    if (double.fault === 'redirect') {
+      // Sends everything to the web app, which answers its HTML page.
+      if (url.pathname === '/web/index.html')
+        return { status: 200, contentType: 'text/html', body: htmlPage(200, 'Plex') };
+      return { status: 301, contentType: null, body: '', location: '/web/index.html' };
+    }
     const contentType = wantsJson ? JSON_TYPE : XML_TYPE;
     const ok = (element: Element): Reply => ({
       status: 200,
@@ -193,7 +224,7 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
     });
     // /identity answers without a token on real servers: it is how clients find the machineIdentifier.
     if (url.pathname === '/identity' && req.method === 'GET' && double.fault !== 'garbage') {
-      return ok(container({ claimed: true, machineIdentifier, version }, []));
+      return ok(damaged(container({ claimed: true, machineIdentifier, version }, [])));
     }
     const given = headerValue(req, 'x-plex-token') ?? url.searchParams.get('X-Plex-Token');
     if (double.fault === 'unauthorized' || given !== token) return htmlReply(401, 'Unauthorized');
@@ -206,13 +237,13 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
     if (method !== 'GET') return htmlReply(405, 'Method Not Allowed');
     switch (url.pathname) {
       case '/':
-        return ok(rootElement());
+        return ok(damaged(rootElement()));
       case '/status/sessions':
-        return ok(sessionsRead());
+        return ok(damaged(sessionsRead()));
       case '/activities':
-        return ok(container({}, activities));
+        return ok(damaged(container({}, activities)));
       case '/accounts':
-        return ok(container({ identifier: 'com.plexapp.system.accounts' }, accounts));
+        return ok(damaged(container({ identifier: 'com.plexapp.system.accounts' }, accounts)));
       default:
         return htmlReply(404, 'Not Found');
     }
@@ -238,6 +269,7 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
     }
     const headers: Record<string, string> = { 'X-Plex-Protocol': '1.0' };
     if (reply.contentType) headers['Content-Type'] = reply.contentType;
+    if (reply.location) headers.Location = reply.location;
     res.writeHead(reply.status, headers).end(reply.body);
   }
 

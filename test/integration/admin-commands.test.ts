@@ -6,6 +6,7 @@ import { auditLog, mediaAccounts, mediaServers, members, plans, settings } from 
 import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
+import { startPlexTvDouble } from '../doubles/plex-tv.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { text } from '../helpers/discord.ts';
 
@@ -19,6 +20,7 @@ describe('administration commands', () => {
   let discord: DiscordDouble;
   let bot: TestBot;
   let plex: Awaited<ReturnType<typeof startPlexDouble>>;
+  let plexTv: Awaited<ReturnType<typeof startPlexTvDouble>>;
   let jellyfin: Awaited<ReturnType<typeof startJellyfinDouble>>;
   const db = () => bot.bot.ctx.db;
   const admin = (
@@ -52,14 +54,21 @@ describe('administration commands', () => {
     });
     plex = await startPlexDouble({ token: 'plex-owner-token-1234', premium: true, friendlyName: 'Basement' });
     plex.setAccounts([{ id: 5001, name: 'alice_plex' }]);
+    plexTv = await startPlexTvDouble({
+      token: 'plex-owner-token-1234',
+      friends: [
+        { id: 5001, username: 'alice_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
+      ],
+    });
     jellyfin = await startJellyfinDouble({ token: 'jf-api-key-abcdef123456', serverName: 'Jelly' });
-    bot = await startTestBot({ discord });
+    bot = await startTestBot({ discord, config: { plexTvUrl: plexTv.url } });
   });
 
   after(async () => {
     await bot?.stop();
     await discord?.stop();
     await plex?.stop();
+    await plexTv?.stop();
     await jellyfin?.stop();
   });
 

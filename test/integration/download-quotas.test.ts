@@ -32,7 +32,7 @@ describe('weekly download quotas', () => {
   const quota = async () => text(await discord.invoke({ user: ALICE.id, command: 'quota' }));
   const alerts = () => discord.messagesIn(ALERTS.id).map(text);
   const jfAliceDownloads = () => jellyfin.user(JF_ALICE)?.Policy as { EnableContentDownloading: boolean };
-  const share = () => plexTv.shares.find((s) => s.invitedId === 7001);
+  const alicePlexTv = () => plexTv.friend(7001);
 
   before(async () => {
     discord = await DiscordDouble.start({
@@ -44,17 +44,9 @@ describe('weekly download quotas', () => {
     plex.setAccounts([{ id: 7001, name: 'alice_plex' }]);
     plexTv = await startPlexTvDouble({
       token: PLEX_TOKEN,
-      shares: [
-        {
-          id: 9001,
-          machineIdentifier: plex.machineIdentifier,
-          invited: { id: 7001, username: 'alice_plex' },
-        },
-        {
-          id: 9002,
-          machineIdentifier: plex.machineIdentifier,
-          invited: { id: 7777, username: 'someone_else' },
-        },
+      friends: [
+        { id: 7001, username: 'alice_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
+        { id: 7777, username: 'someone_else', servers: [{ machineIdentifier: plex.machineIdentifier }] },
       ],
     });
     jellyfin = await startJellyfinDouble({
@@ -123,21 +115,14 @@ describe('weekly download quotas', () => {
     assert.match(alerts()[0]!, /The Matrix/);
     assert.match(alerts()[0]!, /PlexMain: downloads switched off/);
     assert.match(alerts()[0]!, /Jelly: downloads switched off/);
-    assert.equal(plexTv.updates.length, 1);
-    assert.equal(plexTv.updates[0]?.shareId, 9001);
-    assert.equal(plexTv.updates[0]?.settings.allowSync, false);
-    assert.equal(share()?.settings.allowSync, false);
     assert.deepEqual(
-      plexTv.updates[0]?.librarySectionIds,
-      share()?.libraries.map((l) => l.id),
-      'library shares kept',
+      plexTv.writes.map((w) => [w.method, w.path, w.query]),
+      [['PUT', '/api/v2/sharings/7001', { allowSync: '0' }]],
     );
+    assert.equal(alicePlexTv()?.allowSync, false);
+    assert.equal(alicePlexTv()?.servers[0]?.allLibraries, true, 'still shared with all libraries');
     assert.equal(jfAliceDownloads().EnableContentDownloading, false);
-    assert.equal(
-      plexTv.shares.find((s) => s.id === 9002)?.settings.allowSync,
-      true,
-      'nobody else is touched',
-    );
+    assert.equal(plexTv.friend(7777)?.allowSync, true, 'nobody else is touched');
   });
 
   test('/quota shows 3 of 2, when the week resets, and that downloads are off until then', async () => {
@@ -154,7 +139,7 @@ describe('weekly download quotas', () => {
     await runNow();
     assert.equal(discord.dmsTo(ALICE.id).length, 1);
     assert.equal(alerts().length, 1);
-    assert.equal(plexTv.updates.length, 1);
+    assert.equal(plexTv.writes.length, 1);
     assert.equal(jellyfin.policyUpdates.length, 1);
     assert.match(await quota(), /\*\*3 of 2\*\*/);
   });
@@ -179,10 +164,10 @@ describe('weekly download quotas', () => {
     plex.setActivities([]);
     bot.clock.set('2026-11-22T04:59:59Z');
     await bot.bot.ctx.reconcileDownloadSwitches();
-    assert.equal(share()?.settings.allowSync, false, 'still Saturday in New York');
+    assert.equal(alicePlexTv()?.allowSync, false, 'still Saturday in New York');
     bot.clock.set('2026-11-22T05:00:00Z');
     await bot.bot.ctx.reconcileDownloadSwitches();
-    assert.equal(share()?.settings.allowSync, true);
+    assert.equal(alicePlexTv()?.allowSync, true);
     assert.equal(jfAliceDownloads().EnableContentDownloading, true);
     assert.equal((await bot.bot.ctx.db.select().from(downloadSwitches)).length, 0);
     const q = await quota();
@@ -197,21 +182,32 @@ describe('weekly download quotas', () => {
       { uuid: 'dl-11', type: 'media.download', userID: 7001, subtitle: 'Dune Part Two', progress: 100 },
       { uuid: 'dl-12', type: 'media.download', userID: 7001, subtitle: 'Arrival', progress: 100 },
     ]);
-    plexTv.fault = 'server-error';
-    const updatesBefore = plexTv.updates.length;
+    // plex.tv answers 200 to the write but does not apply it: the read-back catches it.
+    plexTv.dropWrites = true;
+    const updatesBefore = plexTv.writes.length;
     await runNow();
     assert.equal(discord.dmsTo(ALICE.id).length, 2, 'a new week: a new notice');
-    assert.match(alerts().at(-1)!, /PlexMain: could not switch downloads off/);
-    assert.equal(share()?.settings.allowSync, true);
+    assert.match(alerts().at(-1)!, /PlexMain: could not switch downloads off \(.*did not take effect/);
+    assert.equal(alicePlexTv()?.allowSync, true);
+    plexTv.dropWrites = false;
+    plexTv.fault = 'server-error';
+    bot.clock.advance(5 * MINUTE);
+    await runNow();
+    assert.equal(alicePlexTv()?.allowSync, true, 'plex.tv down: still not switched');
     plexTv.fault = null;
     bot.clock.advance(5 * MINUTE);
     await runNow();
-    assert.equal(share()?.settings.allowSync, false, 'retried and switched off');
-    assert.equal(plexTv.updates.length, updatesBefore + 1);
+    assert.equal(alicePlexTv()?.allowSync, false, 'retried and switched off');
+    assert.ok(
+      plexTv.writes
+        .slice(updatesBefore)
+        .every((w) => w.path === '/api/v2/sharings/7001' && w.query.allowSync === '0'),
+      'only the sync permission was written',
+    );
     assert.equal(discord.dmsTo(ALICE.id).length, 2);
 
     await admin('user', 'allotment', { member: ALICE.id, downloads: 5 });
-    assert.equal(share()?.settings.allowSync, true, 'back on as soon as the allotment allows');
+    assert.equal(alicePlexTv()?.allowSync, true, 'back on as soon as the allotment allows');
     assert.equal(jfAliceDownloads().EnableContentDownloading, true);
     assert.match(await quota(), /\*\*3 of 5\*\* used, 2 left/);
   });

@@ -6,7 +6,7 @@ import { createPlexServer } from '../../src/media/plex/client.ts';
 import type { ActiveStream, MediaErrorKind, MediaServer } from '../../src/media/types.ts';
 import { MediaServerError } from '../../src/media/types.ts';
 import { type PlexDoubleOptions, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
-import { type ShareSpec, startPlexTvDouble } from '../doubles/plex-tv.ts';
+import { type FriendSpec, type InviteSpec, startPlexTvDouble } from '../doubles/plex-tv.ts';
 
 const OTHER_MACHINE = 'ffffffffffffffffffffffffffffffffffffffff';
 
@@ -50,12 +50,18 @@ const SESSIONS: PlexSessionSpec[] = [
 ];
 
 async function setup(
-  options: { pms?: PlexDoubleOptions; shares?: (machine: string) => ShareSpec[]; timeoutMs?: number } = {},
+  options: {
+    pms?: PlexDoubleOptions;
+    friends?: (machine: string) => FriendSpec[];
+    invites?: (machine: string) => InviteSpec[];
+    timeoutMs?: number;
+  } = {},
 ) {
   const pms = await startPlexDouble(options.pms);
   const tv = await startPlexTvDouble({
     token: pms.token,
-    shares: options.shares?.(pms.machineIdentifier) ?? [],
+    friends: options.friends?.(pms.machineIdentifier) ?? [],
+    invites: options.invites?.(pms.machineIdentifier) ?? [],
   });
   after(async () => {
     await pms.stop();
@@ -282,87 +288,115 @@ describe('listDownloads', () => {
   });
 });
 
-const sharesFor = (machine: string): ShareSpec[] => [
+const friendsFor = (machine: string): FriendSpec[] => [
   {
-    id: 5550001,
-    machineIdentifier: machine,
-    invited: { id: 24601, username: 'jvaljean', title: 'Jean Valjean', email: 'jean@example.com' },
-    settings: {
-      allowChannels: true,
-      allowTuners: 2,
-      filterMovies: 'label=kids',
-      filterTelevision: 'contentRating=TV-Y',
-    },
-    libraries: [
-      { id: 118813151, key: 1, title: 'Movies', type: 'movie' },
-      { id: 118813160, key: 9, title: 'Kids', type: 'movie' },
-    ],
+    id: 24601,
+    username: 'jvaljean',
+    title: 'Jean Valjean',
+    email: 'jean@example.com',
+    servers: [{ machineIdentifier: machine }],
   },
-  { id: 5550002, machineIdentifier: machine, invited: { id: 31337, username: 'Cosette' } },
-  { id: 5550003, machineIdentifier: OTHER_MACHINE, invited: { id: 42, username: 'elsewhere' } },
+  // Accepted, never played anything: plex.tv knows her, the server's /accounts does not.
+  {
+    id: 31337,
+    username: 'Cosette',
+    servers: [{ machineIdentifier: machine, allLibraries: false, libraryIds: [118813151] }],
+  },
+  // A share of this server that is not accepted yet, for a friend who already shares another server.
+  {
+    id: 4242,
+    username: 'marius',
+    servers: [{ machineIdentifier: OTHER_MACHINE }, { machineIdentifier: machine, pending: true }],
+  },
+  { id: 42, username: 'elsewhere', servers: [{ machineIdentifier: OTHER_MACHINE }] },
+];
+
+const invitesFor = (machine: string): InviteSpec[] => [
+  { id: 777001, username: 'eponine', servers: [{ machineIdentifier: machine }] },
+  { id: 777002, username: 'javert', servers: [{ machineIdentifier: OTHER_MACHINE, name: 'Elsewhere' }] },
 ];
 
 describe('listAccounts', () => {
-  it('merges PMS accounts with plex.tv shares of this server', async () => {
-    const { pms, server } = await setup({ shares: sharesFor });
+  it('lists plex.tv friends of this server and pending invites, then PMS accounts not already listed', async () => {
+    const { pms, server } = await setup({ friends: friendsFor, invites: invitesFor });
     pms.setAccounts([
       { id: 1, name: 'owner' },
       { id: 24601, name: 'jvaljean' },
     ]);
     assert.deepEqual(await server.listAccounts(), [
-      { id: '1', name: 'owner' },
       { id: '24601', name: 'jvaljean' },
       { id: '31337', name: 'Cosette' },
+      { id: '4242', name: 'marius', pending: true },
+      { id: '777001', name: 'eponine', pending: true },
+      { id: '1', name: 'owner' },
     ]);
   });
 
-  it('still answers with the PMS accounts when plex.tv fails', async () => {
-    const { pms, tv, server } = await setup({ shares: sharesFor });
+  it('throws when plex.tv fails: the PMS accounts alone do not say who has access', async () => {
+    const { pms, tv, server } = await setup({ friends: friendsFor });
     tv.fault = 'server-error';
     pms.setAccounts([{ id: 24601, name: 'jvaljean' }]);
-    assert.deepEqual(await server.listAccounts(), [{ id: '24601', name: 'jvaljean' }]);
+    await expectError(server.listAccounts(), 'server-error', pms.token);
   });
 });
 
 describe('setDownloadsAllowed', () => {
-  it('flips allowSync off then on, keeping every other setting and the library ids', async () => {
-    const { tv, server } = await setup({ shares: sharesFor });
-    const before = structuredClone(tv.shares[0]);
-    assert.ok(before);
+  it('switches allowSync off and on through the per-friend sharing route; the share stays "all libraries"', async () => {
+    const { tv, server } = await setup({ friends: friendsFor });
+    const before = structuredClone(tv.friend(24601));
+    assert.equal(before?.servers[0]?.allLibraries, true);
     await server.setDownloadsAllowed({ id: '24601', name: 'jvaljean' }, false);
-    assert.equal(tv.shares[0]?.settings.allowSync, false);
+    assert.equal(tv.friend(24601)?.allowSync, false);
     await server.setDownloadsAllowed({ id: '24601', name: 'jvaljean' }, true);
-    assert.deepEqual(tv.shares[0], before);
+    assert.deepEqual(tv.friend(24601), before, 'every other setting and the library share are as they were');
     assert.deepEqual(
-      tv.updates.map((u) => [u.shareId, u.settings.allowSync, u.librarySectionIds]),
+      tv.writes.map((w) => [w.method, w.path, w.query, w.body]),
       [
-        [5550001, false, [118813151, 118813160]],
-        [5550001, true, [118813151, 118813160]],
+        ['PUT', '/api/v2/sharings/24601', { allowSync: '0' }, ''],
+        ['PUT', '/api/v2/sharings/24601', { allowSync: '1' }, ''],
       ],
     );
-    assert.deepEqual(tv.updates[0]?.settings, { ...before.settings, allowSync: false });
     assert.ok(tv.requests.every((r) => r.clientIdentifier === 'streamwarden'));
   });
 
-  it('finds the share by username, title or email, case-insensitively, when the id is unknown', async () => {
-    const { tv, server } = await setup({ shares: sharesFor });
+  it('a fixed library list stays the same list', async () => {
+    const { tv, server } = await setup({ friends: friendsFor });
+    await server.setDownloadsAllowed({ id: '31337', name: 'Cosette' }, false);
+    assert.deepEqual(tv.friend(31337)?.servers[0]?.libraryIds, [118813151]);
+    assert.equal(tv.friend(31337)?.allowSync, false);
+  });
+
+  it('finds the friend by username, title or email, case-insensitively, when the id is unknown', async () => {
+    const { tv, server } = await setup({ friends: friendsFor });
     await server.setDownloadsAllowed({ id: null, name: 'COSETTE' }, false);
     await server.setDownloadsAllowed({ id: null, name: 'jean@EXAMPLE.com' }, false);
     assert.deepEqual(
-      tv.updates.map((u) => u.shareId),
-      [5550002, 5550001],
+      tv.writes.map((w) => w.path),
+      ['/api/v2/sharings/31337', '/api/v2/sharings/24601'],
     );
   });
 
-  it('an account without a share of this server → not-found', async () => {
-    const { pms, tv, server } = await setup({ shares: sharesFor });
+  it('plex.tv accepts the write but does not apply it → not-applied, saying the change did not take effect', async () => {
+    const { pms, tv, server } = await setup({ friends: friendsFor });
+    tv.dropWrites = true;
+    const err = await expectError(
+      server.setDownloadsAllowed({ id: '24601', name: 'jvaljean' }, false),
+      'not-applied',
+      pms.token,
+    );
+    assert.match(err.message, /did not take effect/);
+    assert.equal(tv.writes.length, 1);
+  });
+
+  it('an account without a share of this server → not-found, nothing written', async () => {
+    const { pms, tv, server } = await setup({ friends: friendsFor });
     const err = await expectError(
       server.setDownloadsAllowed({ id: '42', name: 'elsewhere' }, false),
       'not-found',
       pms.token,
     );
-    assert.equal(err.message, 'plex.tv has no share of this server with elsewhere');
-    assert.equal(tv.updates.length, 0);
+    assert.equal(err.message, 'plex.tv lists no friend elsewhere with access to this server');
+    assert.equal(tv.writes.length, 0);
   });
 });
 
@@ -389,8 +423,8 @@ describe('faults', () => {
       for (const [, call] of pmsCalls) await expectError(call(server), kind, pms.token);
     });
 
-    it(`plex.tv ${fault} → ${kind} from setDownloadsAllowed`, async () => {
-      const { pms, tv, server } = await setup({ shares: sharesFor, timeoutMs: 300 });
+    it(`plex.tv ${fault} → ${kind} from setDownloadsAllowed and listAccounts`, async () => {
+      const { pms, tv, server } = await setup({ friends: friendsFor, timeoutMs: 300 });
       await server.identify();
       tv.fault = fault;
       await expectError(
@@ -398,8 +432,51 @@ describe('faults', () => {
         kind,
         pms.token,
       );
+      await expectError(server.listAccounts(), kind, pms.token);
+      assert.equal(tv.writes.length, 0);
     });
   }
+
+  it('PMS missing fields: identify is a bad response; unattributable sessions, downloads and accounts are not reported', async () => {
+    const { pms, server } = await setup({ friends: friendsFor });
+    pms.setSessions(SESSIONS);
+    pms.setActivities([
+      { uuid: 'd-1', type: 'media.download', userID: 24601, subtitle: 'Heat', progress: 3 },
+    ]);
+    pms.setAccounts([{ id: 555, name: 'seen_only' }]);
+    await server.identify();
+    pms.fault = 'missing-fields';
+    await expectError(server.identify(), 'bad-response', pms.token);
+    assert.deepEqual(await server.listStreams(), []);
+    assert.deepEqual(await server.listDownloads(), []);
+    assert.ok(!(await server.listAccounts()).some((a) => a.name === 'seen_only'));
+  });
+
+  // A redirect is never a success: today http.ts follows it (to the web app's HTML page, or a 404 on plex.tv);
+  // once it refuses redirects the kind is 'redirect'. Either way the caller learns it could not read, and the
+  // token is not in the message.
+  it('PMS and plex.tv redirects → an error from every call, never an answer', async () => {
+    const { pms, tv, server } = await setup({ friends: friendsFor });
+    await server.identify();
+    pms.fault = 'redirect';
+    tv.fault = 'redirect';
+    for (const [, call] of pmsCalls) {
+      await assert.rejects(call(server), (err: unknown) => {
+        assert.ok(
+          err instanceof MediaServerError && ['redirect', 'bad-response'].includes(err.kind),
+          String(err),
+        );
+        assert.ok(!err.message.includes(pms.token));
+        return true;
+      });
+    }
+    pms.fault = null;
+    await assert.rejects(
+      server.setDownloadsAllowed({ id: '24601', name: 'jvaljean' }, false),
+      (err: unknown) => err instanceof MediaServerError && ['redirect', 'not-found'].includes(err.kind),
+    );
+    assert.equal(tv.writes.length, 0);
+  });
 
   it('a wrong token → unauthorized, and the message does not carry it', async () => {
     const pms = await startPlexDouble();

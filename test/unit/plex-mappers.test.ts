@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAccounts, parseActivities, parseRoot, parseSessions } from '../../src/media/plex/mappers.ts';
+import { matchUser, parseInvites, parseUsers, shareOf } from '../../src/media/plex/plex-tv.ts';
 import type { ActiveStream } from '../../src/media/types.ts';
 import { MediaServerError } from '../../src/media/types.ts';
 
@@ -417,5 +418,101 @@ describe('parseAccounts', () => {
       },
     });
     assert.deepEqual(parseAccounts(body, JSON_TYPE), [{ id: '238960586', name: 'Diane' }]);
+  });
+});
+
+describe('the server owner is recognised by account id, not by name', () => {
+  const session = (userId: string, title: string) =>
+    xmlSessions(
+      `<Video sessionKey="${userId}" title="Heat" type="movie"><User id="${userId}" title="${title}" /><Player state="playing" /></Video>`,
+    );
+  it('User id 1 is the owner whatever the title says', () => {
+    assert.equal(parseSessions(session('1', 'renamed_owner'), XML)[0]?.isOwner, true);
+  });
+  it('a friend titled like the owner is not the owner (friends appear under their plex.tv account id)', () => {
+    assert.equal(parseSessions(session('7777001', 'owner'), XML)[0]?.isOwner, false);
+  });
+  it('JSON: the owner is the number 1', () => {
+    const json = JSON.stringify({
+      MediaContainer: {
+        size: 1,
+        Metadata: [{ sessionKey: '5', title: 'Heat', type: 'movie', User: { id: 1, title: 'x' } }],
+      },
+    });
+    assert.equal(parseSessions(json, JSON_TYPE)[0]?.isOwner, true, 'JSON ids are numbers');
+  });
+});
+
+// plex.tv /api/users: attributes of python-plexapi MyPlexUser._loadData and MyPlexServerShare._loadData (@a8d051f2),
+// the same ones Tautulli get_full_users_list() reads; the container is plex.tv's v1 MediaContainer.
+const usersXml = `<?xml version="1.0" encoding="UTF-8"?>
+<MediaContainer friendlyName="myPlex" identifier="com.plexapp.plugins.myplex" machineIdentifier="0f1e2d" totalSize="3" size="3">
+  <User id="24601" title="Jean Valjean" username="jvaljean" email="jean@example.com" recommendationsPlaylistId="" thumb="https://plex.tv/users/6019/avatar?c=1" protected="0" home="0" allowTuners="0" allowSync="1" allowCameraUpload="0" allowChannels="1" allowSubtitleAdmin="0" filterAll="" filterMovies="" filterMusic="" filterPhotos="" filterTelevision="" restricted="0">
+    <Server id="5550001" serverId="31415926" machineIdentifier="m-basement" name="Basement PMS" lastSeenAt="1717430400" numLibraries="3" allLibraries="1" owned="1" pending="0"/>
+  </User>
+  <User id="4242" title="marius" username="marius" email="marius@example.com" allowSync="0" home="0" restricted="0">
+    <Server id="5550002" serverId="31415926" machineIdentifier="m-basement" name="Basement PMS" numLibraries="1" allLibraries="0" owned="1" pending="1"/>
+    <Server id="5550003" serverId="27182818" machineIdentifier="m-other" name="Other" numLibraries="2" allLibraries="1" owned="1" pending="0"/>
+  </User>
+  <User id="" title="broken" username="broken"/>
+</MediaContainer>`;
+
+// plex.tv /api/invites/requested: python-plexapi MyPlexInvite._loadData attributes.
+const invitesXml = `<MediaContainer friendlyName="myPlex" identifier="com.plexapp.plugins.myplex" size="2">
+  <Invite id="777001" createdAt="1717430400" email="eponine@example.com" friend="1" friendlyName="Eponine" home="0" server="1" thumb="" username="eponine">
+    <Server name="Basement PMS" numLibraries="3"/>
+  </Invite>
+  <Invite id="0" createdAt="1717430400" email="no-account@example.com" friend="1" home="0" server="1" username=""/>
+</MediaContainer>`;
+
+describe('plex.tv users and invites', () => {
+  it('reads friends with allowSync and their server shares; an element without id is skipped', () => {
+    const users = parseUsers(usersXml, 'application/xml');
+    assert.deepEqual(
+      users.map((u) => [u.id, u.username, u.title, u.email, u.allowSync, u.pending]),
+      [
+        ['24601', 'jvaljean', 'Jean Valjean', 'jean@example.com', true, false],
+        ['4242', 'marius', 'marius', 'marius@example.com', false, false],
+      ],
+    );
+    assert.deepEqual(users[1]?.servers[0], {
+      machineIdentifier: 'm-basement',
+      name: 'Basement PMS',
+      pending: true,
+      allLibraries: false,
+    });
+  });
+
+  it('reads pending invites; an invite without a plex.tv account id is skipped', () => {
+    const invites = parseInvites(invitesXml, 'application/xml');
+    assert.deepEqual(
+      invites.map((i) => [i.id, i.username, i.title, i.pending, i.allowSync]),
+      [['777001', 'eponine', 'Eponine', true, null]],
+    );
+  });
+
+  it('finds the share of a server by machineIdentifier, or by name when plex.tv gave no machineIdentifier', () => {
+    const [jean, marius] = parseUsers(usersXml, 'application/xml');
+    const [eponine] = parseInvites(invitesXml, 'application/xml');
+    const basement = { machineIdentifier: 'm-basement', name: 'Basement PMS' };
+    assert.equal(jean && shareOf(jean, basement)?.allLibraries, true);
+    assert.equal(marius && shareOf(marius, { machineIdentifier: 'm-other', name: 'x' })?.pending, false);
+    assert.ok(eponine && shareOf(eponine, basement));
+    assert.equal(jean && shareOf(jean, { machineIdentifier: 'm-elsewhere', name: 'Basement PMS' }), null);
+  });
+
+  it('matches by id first, then username, title or email without regard to case', () => {
+    const users = parseUsers(usersXml, 'application/xml');
+    assert.equal(matchUser(users, { id: '4242', name: 'jvaljean' })?.id, '4242');
+    assert.equal(matchUser(users, { id: null, name: 'JEAN VALJEAN' })?.id, '24601');
+    assert.equal(matchUser(users, { id: null, name: 'Marius@Example.com' })?.id, '4242');
+    assert.equal(matchUser(users, { id: null, name: '  ' }), null);
+  });
+
+  it('plex.tv HTML instead of XML is a bad response', () => {
+    assert.throws(
+      () => parseUsers('<!DOCTYPE html><p>Maintenance', 'text/html'),
+      (err: unknown) => err instanceof MediaServerError && err.kind === 'bad-response',
+    );
   });
 });

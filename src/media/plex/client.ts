@@ -14,7 +14,7 @@ import type {
 } from '../types.ts';
 import { MediaServerError } from '../types.ts';
 import { parseAccounts, parseActivities, parseRoot, parseSessions } from './mappers.ts';
-import { PLEX_TV_URL, PlexTvClient, shareAccountName } from './plex-tv.ts';
+import { matchUser, PLEX_TV_URL, PlexTvClient, type PlexTvUser, shareOf } from './plex-tv.ts';
 
 /** Sent as X-Plex-Client-Identifier: Plex lists clients by it, so it must stay the same across restarts. */
 export const PLEX_CLIENT_IDENTIFIER = 'streamwarden';
@@ -41,7 +41,7 @@ class PlexServer implements MediaServer {
   readonly platform = 'plex' as const;
   private readonly pms: HttpClient;
   private readonly plexTv: PlexTvClient;
-  private machineIdentifier: string | null = null;
+  private server: { machineIdentifier: string; name: string } | null = null;
 
   constructor(config: MediaServerConfig) {
     this.pms = new HttpClient(
@@ -70,7 +70,7 @@ class PlexServer implements MediaServer {
 
   async identify(): Promise<ServerIdentity> {
     const identity = await this.get('/', parseRoot);
-    this.machineIdentifier = identity.serverId;
+    this.server = { machineIdentifier: identity.serverId, name: identity.name };
     return identity;
   }
 
@@ -109,29 +109,64 @@ class PlexServer implements MediaServer {
     }));
   }
 
+  /**
+   * Who may use this server: the owner's plex.tv friends with a share of it and the invites still pending
+   * (plex-tv.ts), then the PMS `/accounts` not already listed (the owner is account 1 there). `/accounts` alone
+   * only lists accounts the server has seen, so a friend who never played anything would be missing. When plex.tv
+   * can't be read this throws: without it the bot can't tell who has access.
+   */
   async listAccounts(): Promise<MediaAccount[]> {
-    const accounts = await this.pmsAccounts();
-    const known = new Set(accounts.map((account) => account.id));
-    try {
-      const shares = await this.plexTv.listShares(await this.serverId());
-      for (const share of shares) {
-        const name = shareAccountName(share);
-        if (!share.invitedId || !name || known.has(share.invitedId)) continue;
-        known.add(share.invitedId);
-        accounts.push({ id: share.invitedId, name });
-      }
-    } catch (err) {
-      // plex.tv only adds friends who never opened the server; the PMS accounts are still a useful answer.
-      if (!(err instanceof MediaServerError)) throw err;
+    const [friends, pms] = await Promise.all([this.plexTvUsers(), this.pmsAccounts()]);
+    const accounts: MediaAccount[] = [];
+    const known = new Set<string>();
+    for (const friend of friends) {
+      const name = friend.username ?? friend.title ?? friend.email;
+      if (!name || known.has(friend.id)) continue;
+      known.add(friend.id);
+      const account: MediaAccount = { id: friend.id, name };
+      if (friend.pending) account.pending = true;
+      accounts.push(account);
     }
+    for (const account of pms) if (!known.has(account.id)) accounts.push(account);
     return accounts;
   }
 
+  /**
+   * Switches `allowSync` for one friend, then reads it back from plex.tv. A write plex.tv accepted without
+   * applying it throws 'not-applied', so the switch jobs retry and the alert says the change did not take effect.
+   */
   async setDownloadsAllowed(account: { id: string | null; name: string }, allowed: boolean): Promise<void> {
-    const share = await this.plexTv.findShare(await this.serverId(), account);
-    if (!share)
-      throw new MediaServerError('not-found', `plex.tv has no share of this server with ${account.name}`);
-    await this.plexTv.setAllowSync(share, allowed);
+    const friend = matchUser(await this.plexTvUsers({ invites: false }), account);
+    if (!friend) {
+      throw new MediaServerError(
+        'not-found',
+        `plex.tv lists no friend ${account.name} with access to this server`,
+      );
+    }
+    await this.plexTv.setAllowSync(friend.id, allowed);
+    const after = matchUser(await this.plexTv.users(), { id: friend.id, name: '' });
+    if (after?.id !== friend.id || after.allowSync !== allowed) {
+      throw new MediaServerError(
+        'not-applied',
+        `plex.tv accepted the change but still reports downloads ${allowed ? 'off' : 'on'} for ${account.name}: the change did not take effect`,
+      );
+    }
+  }
+
+  /** Friends with a share of this server, then (unless left out) the pending invites to it. */
+  private async plexTvUsers(options = { invites: true }): Promise<PlexTvUser[]> {
+    const server = await this.serverRef();
+    const [friends, invites] = await Promise.all([
+      this.plexTv.users(),
+      options.invites ? this.plexTv.pendingInvites() : [],
+    ]);
+    const withShare: PlexTvUser[] = [];
+    for (const user of friends) {
+      const share = shareOf(user, server);
+      if (share) withShare.push(share.pending ? { ...user, pending: true } : user);
+    }
+    const friendIds = new Set(withShare.map((user) => user.id));
+    return [...withShare, ...invites.filter((i) => shareOf(i, server) && !friendIds.has(i.id))];
   }
 
   private async pmsAccounts(): Promise<MediaAccount[]> {
@@ -163,12 +198,11 @@ class PlexServer implements MediaServer {
     }
   }
 
-  /** machineIdentifier from identify(), or from the light `/identity` route when identify() has not run. */
-  private async serverId(): Promise<string> {
-    if (!this.machineIdentifier) {
-      this.machineIdentifier = (await this.get('/identity', parseRoot)).serverId;
-    }
-    return this.machineIdentifier;
+  /** This server as plex.tv knows it: from identify(), or from the root MediaContainer when identify() has not run. */
+  private async serverRef(): Promise<{ machineIdentifier: string; name: string }> {
+    if (!this.server) await this.identify();
+    if (!this.server) throw new MediaServerError('bad-response', 'Plex did not say which server it is');
+    return this.server;
   }
 }
 

@@ -13,7 +13,13 @@ const SESSION_ITEM_KEYS = ['Metadata', 'Video', 'Track', 'Photo'] as const;
 
 const STREAM_STATES: ReadonlySet<string> = new Set<StreamState>(['playing', 'paused', 'buffering']);
 
-/** Plex reports the owner's own account as User id 1 (Tautulli: `if user_id == '1': # Admin user`). */
+/**
+ * PMS reports the server owner as local account 1 in sessions, /accounts, history and activities, never under the
+ * owner's plex.tv account id (python-plexapi base.py PlexSession.user: `if self._userId == 1: return
+ * myPlexAccount`; server.py history(): "The admin account is accountID=1"; Tautulli pmsconnect.py
+ * get_session_each(): `if user_id == '1':  # Admin user`). Friends appear under their plex.tv account id. The owner
+ * is therefore recognised by this id alone: a friend whose name or title equals the owner's is not the owner.
+ */
 const OWNER_ACCOUNT_ID = '1';
 
 /** `GET /` (or `/identity`) → who this server is and whether it can stop streams (Plex Pass, reference P4). */

@@ -1,49 +1,55 @@
-// plex.tv sharing: the only place a shared user's download permission (`allowSync`) can be changed.
+// plex.tv: who may use the server (its users and pending invites) and their download permission (`allowSync`).
 //
-// Routes are the ones Plex Web and Wizarr use today (reference P5; wizarrrr/wizarr app/services/media/plex.py
-// `_get_share_data()` and plex_custom.py `update_shared_server()`):
-//   GET  {base}/api/v2/shared_servers/owned/accepted   → every accepted share of every server the owner has
-//   POST {base}/api/v2/shared_servers/{sharedServerId}  {settings, librarySectionIds} → replaces that share
-// plex.tv changes these routes without notice (friends v1 → 410 in 2024, python-plexapi #1504), so every
-// answer is validated and a shape we do not recognise is a 'bad-response', never a silent no-op.
+// Which endpoints, and why (sources: python-plexapi plexapi/myplex.py @a8d051f2, Tautulli plexpy/plextv.py
+// @c7153deb, Seerr server/api/plextv.ts, Wizarr app/services/media/plex.py @05c8d42c):
+//   GET {base}/api/users              XML `<User id username title email allowSync …><Server machineIdentifier
+//                                     pending allLibraries …/></User>`: the owner's friends and the servers each
+//                                     one shares (python-plexapi `users()`/MyPlexUser/MyPlexServerShare, Tautulli
+//                                     `get_plextv_friends()`, Seerr `getUsers()` + `checkUserAccess()` filter by
+//                                     machineIdentifier). This is the list of who has access; PMS `/accounts` only
+//                                     lists accounts the server has seen. It answers XML even when asked for JSON
+//                                     (Seerr sends Accept: application/json and parses XML).
+//   GET {base}/api/invites/requested  XML `<Invite id username email friendlyName …><Server …/></Invite>`: invites
+//                                     the owner sent that are not accepted yet (python-plexapi `pendingInvites()`,
+//                                     MyPlexInvite.REQUESTED).
+//   PUT {base}/api/v2/sharings/{id}?allowSync=0|1   no body: changes only the flags given, for one friend
+//                                     (python-plexapi `updateFriend()` FRIENDUPDATE, since PR #1413 replaced the
+//                                     removed /api/friends/{id}). It never touches the library list, so an
+//                                     "all libraries" share stays "all libraries".
+// Not used: POST /api/v2/shared_servers/{id} (Wizarr `update_shared_server()`) replaces the share's settings
+// *and* its library list: re-posting the current library ids turns "all libraries" into a fixed list, and its
+// list endpoint reports the permission under `sharingSettings`, not `settings`. `allowSync` on /api/users is per
+// friend (Plex applies it to every server the owner shares with them), which is also what Plex Web shows.
+//
+// plex.tv changes these routes without notice (friends v1 → 410 in 2024, python-plexapi #1504), so every answer is
+// validated, and a write is read back: a write plex.tv accepted but did not apply is a 'not-applied' error.
 
-import { z } from 'zod';
 import { HttpClient } from '../http.ts';
 import { MediaServerError } from '../types.ts';
+import { children, flag, type PlexNode, parseContainer, text } from './payload.ts';
 
-export const PLEX_TV_URL = 'https://clients.plex.tv';
+export const PLEX_TV_URL = 'https://plex.tv';
 
-const id = z.union([z.number(), z.string().min(1)]);
+/** One server share of a friend, from a `<Server>` child of `<User>` or `<Invite>`. */
+export interface PlexTvServerShare {
+  machineIdentifier: string | null;
+  name: string | null;
+  pending: boolean;
+  allLibraries: boolean;
+}
 
-const shareSchema = z.object({
-  id,
-  machineIdentifier: z.string(),
-  invitedId: id.nullish(),
-  invitedEmail: z.string().nullish(),
-  invited: z
-    .object({
-      id: id.nullish(),
-      username: z.string().nullish(),
-      title: z.string().nullish(),
-      email: z.string().nullish(),
-    })
-    .nullish(),
-  settings: z.record(z.string(), z.unknown()),
-  libraries: z.array(z.object({ id })).nullish(),
-});
-
-/** One accepted share of one of the owner's servers, as much of it as the bot needs. */
-export interface PlexShare {
-  /** sharedServerId: the id to POST updates to. */
-  id: number | string;
-  machineIdentifier: string;
-  invitedId: string | null;
-  /** Username, title and email of the invited account (whichever plex.tv gave). */
-  invitedNames: string[];
-  /** The share's settings exactly as plex.tv sent them, so an update can send them back unchanged. */
-  settings: Record<string, unknown>;
-  /** Global library ids (not PMS section keys); the update must repeat them or the libraries are unshared. */
-  librarySectionIds: Array<number | string>;
+/** A friend of the owner (api/users) or an invitee (api/invites/requested). */
+export interface PlexTvUser {
+  /** The plex.tv account id: the same id PMS reports as User.id in sessions and as the /accounts id. */
+  id: string;
+  username: string | null;
+  title: string | null;
+  email: string | null;
+  /** allowSync of the friend; null for an invite (not set until accepted). */
+  allowSync: boolean | null;
+  /** True when the invite has not been accepted yet (an Invite, or a Server share marked pending). */
+  pending: boolean;
+  servers: PlexTvServerShare[];
 }
 
 export interface PlexTvOptions {
@@ -52,6 +58,87 @@ export interface PlexTvOptions {
   clientIdentifier: string;
   product: string;
   timeoutMs?: number;
+}
+
+function serverShares(node: PlexNode): PlexTvServerShare[] {
+  return children(node, 'Server').map((server) => ({
+    machineIdentifier: text(server, 'machineIdentifier'),
+    name: text(server, 'name'),
+    pending: flag(server, 'pending'),
+    allLibraries: flag(server, 'allLibraries'),
+  }));
+}
+
+/** `GET /api/users` → friends. An element without an id is skipped (it can't be linked or switched). */
+export function parseUsers(body: string, contentType: string): PlexTvUser[] {
+  const container = parseContainer(body, contentType);
+  const users: PlexTvUser[] = [];
+  for (const user of children(container, 'User')) {
+    const id = text(user, 'id');
+    if (!id) continue;
+    const servers = serverShares(user);
+    const raw = user.allowSync;
+    users.push({
+      id,
+      username: text(user, 'username'),
+      title: text(user, 'title'),
+      email: text(user, 'email'),
+      allowSync: raw === undefined || raw === null || raw === '' ? null : flag(user, 'allowSync'),
+      pending: false,
+      servers,
+    });
+  }
+  return users;
+}
+
+/** `GET /api/invites/requested` → invites the owner sent that are still pending. */
+export function parseInvites(body: string, contentType: string): PlexTvUser[] {
+  const container = parseContainer(body, contentType);
+  const invites: PlexTvUser[] = [];
+  for (const invite of children(container, 'Invite')) {
+    const id = text(invite, 'id');
+    if (!id || id === '0') continue;
+    invites.push({
+      id,
+      username: text(invite, 'username'),
+      title: text(invite, 'friendlyName'),
+      email: text(invite, 'email'),
+      allowSync: null,
+      pending: true,
+      servers: serverShares(invite),
+    });
+  }
+  return invites;
+}
+
+/** The share of `server` among a friend's shares: by machineIdentifier, else by name when plex.tv gave none. */
+export function shareOf(user: PlexTvUser, server: { machineIdentifier: string; name: string }) {
+  return (
+    user.servers.find((s) => s.machineIdentifier === server.machineIdentifier) ??
+    user.servers.find((s) => s.machineIdentifier === null && s.name === server.name) ??
+    null
+  );
+}
+
+/** Names an admin may type for this account: username, title (Plex Web's display name), email. */
+export function userNames(user: PlexTvUser): string[] {
+  return [user.username, user.title, user.email].filter(
+    (name): name is string => typeof name === 'string' && name.trim() !== '',
+  );
+}
+
+/** The friend with this account: by plex.tv account id first, then by username, title or email (case-insensitive). */
+export function matchUser(
+  users: readonly PlexTvUser[],
+  account: { id: string | null; name: string },
+): PlexTvUser | null {
+  if (account.id) {
+    const byId = users.find((user) => user.id === account.id);
+    if (byId) return byId;
+  }
+  const name = account.name.trim().toLowerCase();
+  if (!name) return null;
+  return users.find((user) => userNames(user).some((n) => n.trim().toLowerCase() === name)) ?? null;
 }
 
 export class PlexTvClient {
@@ -64,87 +151,39 @@ export class PlexTvClient {
         'X-Plex-Token': options.token,
         'X-Plex-Client-Identifier': options.clientIdentifier,
         'X-Plex-Product': options.product,
-        Accept: 'application/json',
+        // The v1 routes answer XML whatever is asked (Seerr); the v2 write answers JSON.
+        Accept: 'application/xml',
       },
       options.timeoutMs,
     );
   }
 
-  /** Accepted shares of the server `machineIdentifier`. Items plex.tv sends in an unknown shape are skipped. */
-  async listShares(machineIdentifier: string): Promise<PlexShare[]> {
-    const body = await this.http.json({ path: '/api/v2/shared_servers/owned/accepted' });
-    if (!Array.isArray(body)) {
-      throw new MediaServerError(
-        'bad-response',
-        'plex.tv answered the share list with something other than a list',
-      );
-    }
-    const shares: PlexShare[] = [];
-    for (const item of body) {
-      const parsed = shareSchema.safeParse(item);
-      if (!parsed.success || parsed.data.machineIdentifier !== machineIdentifier) continue;
-      const share = parsed.data;
-      const invited = share.invited ?? {};
-      const invitedId = share.invitedId ?? invited.id;
-      shares.push({
-        id: share.id,
-        machineIdentifier: share.machineIdentifier,
-        invitedId: invitedId === undefined || invitedId === null ? null : String(invitedId),
-        invitedNames: [invited.username, invited.title, invited.email, share.invitedEmail].filter(
-          (name): name is string => typeof name === 'string' && name.trim() !== '',
-        ),
-        settings: share.settings,
-        librarySectionIds: (share.libraries ?? []).map((library) => library.id),
-      });
-    }
-    return shares;
+  async users(): Promise<PlexTvUser[]> {
+    return this.read('/api/users', parseUsers);
   }
 
-  async findShare(
-    machineIdentifier: string,
-    account: { id: string | null; name: string },
-  ): Promise<PlexShare | null> {
-    return matchShare(await this.listShares(machineIdentifier), account);
+  async pendingInvites(): Promise<PlexTvUser[]> {
+    return this.read('/api/invites/requested', parseInvites);
   }
 
-  /**
-   * Sets `allowSync` on one share and sends every other setting and the library ids back as they were
-   * (Wizarr sends the full settings object and the current library ids so nothing else changes).
-   */
-  async setAllowSync(share: PlexShare, allowed: boolean): Promise<void> {
-    if (share.librarySectionIds.length === 0) {
-      // An update with an empty list would unshare every library; refuse rather than guess.
-      throw new MediaServerError(
-        'bad-response',
-        'plex.tv listed no libraries for this share, so its download setting was left unchanged',
-      );
-    }
+  /** Changes only `allowSync` of one friend; nothing else of the share is sent, so nothing else changes. */
+  async setAllowSync(userId: string, allowed: boolean): Promise<void> {
     await this.http.request({
-      method: 'POST',
-      path: `/api/v2/shared_servers/${encodeURIComponent(String(share.id))}`,
-      body: {
-        settings: { ...share.settings, allowSync: allowed },
-        librarySectionIds: share.librarySectionIds,
-      },
+      method: 'PUT',
+      path: `/api/v2/sharings/${encodeURIComponent(userId)}`,
+      query: { allowSync: allowed ? '1' : '0' },
+      headers: { Accept: 'application/json' },
     });
   }
-}
 
-/** The share of this account: by plex.tv account id first, then by username, title or email (case-insensitive). */
-export function matchShare(
-  shares: PlexShare[],
-  account: { id: string | null; name: string },
-): PlexShare | null {
-  if (account.id) {
-    const byId = shares.find((share) => share.invitedId === account.id);
-    if (byId) return byId;
+  private async read<T>(path: string, mapper: (body: string, contentType: string) => T): Promise<T> {
+    const response = await this.http.request({ path });
+    try {
+      return mapper(response.text, response.contentType);
+    } catch (err) {
+      if (err instanceof MediaServerError)
+        throw new MediaServerError(err.kind, `plex.tv GET ${path}: ${err.message}`, err.status);
+      throw err;
+    }
   }
-  const name = account.name.trim().toLowerCase();
-  if (!name) return null;
-  return shares.find((share) => share.invitedNames.some((n) => n.trim().toLowerCase() === name)) ?? null;
-}
-
-/** Display name of the invited account: username first, as Plex shows it in the sharing list. */
-export function shareAccountName(share: PlexShare): string | null {
-  return share.invitedNames[0] ?? null;
 }

@@ -1,0 +1,136 @@
+// `/user link` on Plex through the real bot: the account is looked up on plex.tv (the server's users and pending
+// invites), not only in the server's /accounts, and every outcome gets an answer.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { mediaAccounts } from '../../src/db/schema.ts';
+import { DiscordDouble } from '../doubles/discord/index.ts';
+import { startPlexDouble } from '../doubles/plex.ts';
+import { startPlexTvDouble } from '../doubles/plex-tv.ts';
+import { startTestBot, type TestBot } from '../helpers/bot.ts';
+import { text } from '../helpers/discord.ts';
+
+const ADMIN = { id: '230000000000000001', username: 'owner' };
+const ALICE = { id: '230000000000000002', username: 'alice' };
+const COSETTE = { id: '230000000000000003', username: 'cosette' };
+const EPONINE = { id: '230000000000000004', username: 'eponine' };
+const MARIUS = { id: '230000000000000005', username: 'marius' };
+const GENERAL = { id: '330000000000000001', name: 'general' };
+const TOKEN = 'plex-owner-token-link-1';
+
+describe('linking Plex members', () => {
+  let discord: DiscordDouble;
+  let bot: TestBot;
+  let plex: Awaited<ReturnType<typeof startPlexDouble>>;
+  let plexTv: Awaited<ReturnType<typeof startPlexTvDouble>>;
+  const link = (member: string, account: string) =>
+    discord.invoke({
+      user: ADMIN.id,
+      command: 'user',
+      subcommand: 'link',
+      options: { member, server: 'Main', account },
+      admin: true,
+    });
+  const linkOf = async (memberDiscordId: string) => {
+    const rows = await bot.bot.ctx.db.select().from(mediaAccounts);
+    const members = await bot.bot.ctx.db.query.members.findMany();
+    const member = members.find((m) => m.discordUserId === memberDiscordId);
+    return rows.find((r) => r.memberId === member?.id);
+  };
+
+  before(async () => {
+    discord = await DiscordDouble.start({
+      ownerId: ADMIN.id,
+      members: [ADMIN, ALICE, COSETTE, EPONINE, MARIUS],
+      channels: [GENERAL],
+    });
+    plex = await startPlexDouble({ token: TOKEN, friendlyName: 'Basement PMS' });
+    // The server has only seen the owner and alice: cosette accepted but never played anything.
+    plex.setAccounts([
+      { id: 1, name: 'owner' },
+      { id: 7001, name: 'alice_plex' },
+    ]);
+    plexTv = await startPlexTvDouble({
+      token: TOKEN,
+      friends: [
+        { id: 7001, username: 'alice_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
+        { id: 7002, username: 'cosette_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
+        {
+          id: 7003,
+          username: 'marius_plex',
+          servers: [{ machineIdentifier: plex.machineIdentifier, pending: true }],
+        },
+        { id: 7004, username: 'stranger', servers: [{ machineIdentifier: 'f'.repeat(40) }] },
+      ],
+      invites: [
+        { id: 7005, username: 'eponine_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
+      ],
+    });
+    bot = await startTestBot({ discord, config: { plexTvUrl: plexTv.url } });
+    await discord.invoke({
+      user: ADMIN.id,
+      command: 'server',
+      subcommand: 'add',
+      options: { platform: 'plex', name: 'Main', url: plex.url, token: TOKEN },
+      admin: true,
+    });
+  });
+
+  after(async () => {
+    await bot?.stop();
+    await discord?.stop();
+    await plex?.stop();
+    await plexTv?.stop();
+  });
+
+  test('a member who accepted the invite but never played anything is linked by plex.tv account id', async () => {
+    const reply = await link(COSETTE.id, 'Cosette_Plex');
+    assert.match(text(reply), /linked to \*\*cosette\\_plex\*\* on \*\*Main\*\*/);
+    assert.doesNotMatch(text(reply), /pending|Could not reach/);
+    assert.equal((await linkOf(COSETTE.id))?.accountId, '7002');
+  });
+
+  test('a pending invite is linked and the admin is told it is still pending', async () => {
+    const reply = await link(EPONINE.id, 'eponine_plex');
+    assert.equal(reply.ephemeral, true);
+    assert.match(text(reply), /linked to \*\*eponine\\_plex\*\*/);
+    assert.match(text(reply), /invite to Main is still pending/);
+    assert.equal((await linkOf(EPONINE.id))?.accountId, '7005');
+  });
+
+  test('a share of this server that is not accepted yet is explained the same way', async () => {
+    const reply = await link(MARIUS.id, 'marius_plex');
+    assert.match(text(reply), /still pending/);
+    assert.equal((await linkOf(MARIUS.id))?.accountId, '7003');
+  });
+
+  test('a friend of the owner without access to this server is refused, with the names that exist', async () => {
+    const reply = await link(ALICE.id, 'stranger');
+    assert.equal(reply.ephemeral, true);
+    assert.match(text(reply), /Not done/);
+    assert.match(text(reply), /no account named “stranger”/);
+    assert.match(text(reply), /alice_plex/);
+    assert.equal(await linkOf(ALICE.id), undefined);
+  });
+
+  test('plex.tv down: the link is saved by name and the admin is told it could not be checked', async () => {
+    plexTv.fault = 'server-error';
+    const reply = await link(ALICE.id, 'alice_plex');
+    plexTv.fault = null;
+    assert.match(text(reply), /linked to \*\*alice\\_plex\*\*/);
+    assert.match(text(reply), /Could not reach Main to check the name/);
+    assert.equal((await linkOf(ALICE.id))?.accountId, null);
+  });
+
+  test('plex.tv hanging past the timeout still gets an answer', async () => {
+    plexTv.fault = 'hang';
+    const reply = await link(ALICE.id, 'alice_plex');
+    plexTv.fault = null;
+    assert.match(text(reply), /linked to \*\*alice\\_plex\*\*/);
+  });
+
+  test('linking again once plex.tv answers learns the id', async () => {
+    const reply = await link(ALICE.id, 'alice_plex');
+    assert.match(text(reply), /linked to/);
+    assert.equal((await linkOf(ALICE.id))?.accountId, '7001');
+  });
+});
