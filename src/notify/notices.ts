@@ -40,6 +40,8 @@ export interface StreamBreachNotice {
   memberName: string;
   planName: string;
   limit: number;
+  /** Streams counted against the cap (one device counted once; policy `countStreams`), not the number of lines. */
+  count: number;
   streams: StreamLine[];
   dryRun: boolean;
 }
@@ -49,7 +51,7 @@ function streamValues(n: StreamBreachNotice, forAdmins: boolean) {
     member: safe(n.memberName),
     plan: safe(n.planName),
     limit: n.limit,
-    count: n.streams.length,
+    count: n.count,
     streams: n.streams.map((s) => streamLine(s, forAdmins)).join('\n'),
   };
 }
@@ -78,7 +80,7 @@ export function streamBreachAlert(
   const fields = [
     { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
     { name: 'Plan', value: `${safe(n.planName)}: ${n.limit} at once`, inline: true },
-    { name: 'Streams now', value: String(n.streams.length), inline: true },
+    { name: 'Streams now', value: String(n.count), inline: true },
     { name: 'Streams', value: clip(values.streams || '—', FIELD_MAX) },
     { name: 'Direct message', value: clip(n.dmDelivery, FIELD_MAX) },
   ];
