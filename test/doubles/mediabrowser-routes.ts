@@ -54,6 +54,10 @@ export class MediaBrowserState {
   readonly messages: RecordedMessage[] = [];
   readonly playstateCommands: { sessionId: string; command: string }[] = [];
   readonly policyUpdates: { userId: string; policy: Json }[] = [];
+  /** The player ignores Stop: the server accepts the command (it only relays it to the client) and the session
+   *  keeps playing. Jellyfin's SessionController forwards playstate commands to the client and answers 204 without
+   *  waiting for it (jellyfin/jellyfin Jellyfin.Api/Controllers/SessionController.cs SendPlaystateCommand). */
+  ignoresStop = false;
   private nextActivityId = 4000;
   private readonly routes: [method: string, pattern: RegExp, handler: Handler][];
 
@@ -168,7 +172,7 @@ export class MediaBrowserState {
     this.playstateCommands.push({ sessionId, command });
     const state = session.PlayState as Json;
     // Stop ends playback; the app's session stays, idle, until the client disconnects.
-    if (verb === 'stop') {
+    if (verb === 'stop' && !this.ignoresStop) {
       delete session.NowPlayingItem;
       delete session.TranscodingInfo;
       session.PlayState = idlePlayState(this.flavor);

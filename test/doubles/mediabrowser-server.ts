@@ -39,6 +39,8 @@ export interface MediaBrowserDouble {
   readonly token: string;
   readonly serverId: string;
   fault: Fault;
+  /** The player ignores Stop: the command is accepted and recorded, and the session keeps playing. */
+  ignoresStop: boolean;
   readonly messages: readonly RecordedMessage[];
   readonly playstateCommands: readonly { sessionId: string; command: string }[];
   readonly policyUpdates: readonly { userId: string; policy: Json }[];
@@ -132,6 +134,12 @@ export async function startMediaBrowserDouble(
     token,
     serverId: state.serverId,
     fault: null,
+    get ignoresStop() {
+      return state.ignoresStop;
+    },
+    set ignoresStop(value: boolean) {
+      state.ignoresStop = value;
+    },
     messages: state.messages,
     playstateCommands: state.playstateCommands,
     policyUpdates: state.policyUpdates,
