@@ -76,8 +76,10 @@ describe('enforcement behaviour', () => {
   const alerts = () => discord.messagesIn(ALERTS.id).map(text);
   const openEpisodes = async () =>
     (await bot.bot.ctx.db.select().from(breachEpisodes)).filter((e) => e.closedAt === null);
-  const downloadsAllowed = (who: keyof typeof JF) =>
-    (jelly.user(JF[who])?.Policy as { EnableContentDownloading: boolean }).EnableContentDownloading;
+  const downloadsAllowed = (who: keyof typeof JF) => {
+    const policy = jelly.user(JF[who])?.Policy as { EnableContentDownloading: boolean } | undefined;
+    return policy?.EnableContentDownloading;
+  };
 
   before(async () => {
     discord = await DiscordDouble.start({
