@@ -406,3 +406,35 @@ describe('stopped sessions', () => {
     assert.equal(endedStops([read(1, [session({ key: 'a' })])], stopped).size, 0);
   });
 });
+
+describe('matchStreams tie-breaks and learning (mutation survivors)', () => {
+  it('among links with the same name on one server, the lowest linkId wins whatever the input order', () => {
+    const twins: AccountLink[] = [
+      { linkId: 9, memberId: 900, serverId: PLEX, accountName: 'twin', accountId: null },
+      { linkId: 3, memberId: 300, serverId: PLEX, accountName: 'twin', accountId: null },
+      { linkId: 5, memberId: 500, serverId: PLEX, accountName: 'twin', accountId: null },
+    ];
+    const { streams } = matchStreams([read(PLEX, [session({ accountName: 'twin' })])], twins);
+    assert.deepEqual(
+      streams.map((s) => s.linkId),
+      [3],
+    );
+  });
+
+  it('learns nothing from a stream that carries no account id', () => {
+    const { streams, learntAccountIds } = matchStreams(
+      [read(PLEX, [session({ accountName: 'BobTheViewer', accountId: null })])],
+      links,
+    );
+    assert.equal(streams.length, 1);
+    assert.deepEqual(learntAccountIds, []);
+  });
+
+  it('never matches a nameless, id-less session to a link', () => {
+    const nameless: AccountLink[] = [
+      { linkId: 1, memberId: 1, serverId: PLEX, accountName: ' ', accountId: null },
+    ];
+    const { streams } = matchStreams([read(PLEX, [session({ accountName: '', accountId: null })])], nameless);
+    assert.equal(streams.length, 0);
+  });
+});
