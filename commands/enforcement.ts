@@ -32,9 +32,11 @@ export function describeReport(report: CycleReport): string[] {
   lines.push(`Streams playing: ${streams}. Downloads reported: ${downloads}.`);
   if (report.breaches.length === 0) lines.push('Nobody is over their stream cap.');
   for (const b of report.breaches) {
-    const what = report.dryRun
-      ? 'dry run: nothing stopped'
-      : `${b.stopped} stopped${b.notStopped ? `, ${b.notStopped} not stopped` : ''}`;
+    const what = b.error
+      ? `could not finish: ${plain(b.error)}`
+      : report.dryRun
+        ? 'dry run: nothing stopped'
+        : `${b.stopped} stopped${b.notStopped ? `, ${b.notStopped} not stopped` : ''}`;
     lines.push(
       `Over the cap: ${plain(b.memberName)}, ${b.count} of ${b.cap} (${what}; ${b.newEpisode ? `DM: ${b.dm}` : 'already notified'}).`,
     );

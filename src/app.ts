@@ -21,8 +21,9 @@ export interface BotOptions {
   config: Config;
   log?: Logger;
   clock?: () => Date;
-  /** Start the croner schedule (tests drive cycles with runCycleNow instead). Default true. */
-  schedule?: boolean;
+  /** Start the croner schedule (default true). 'paused' creates it without letting the clock fire it: tests fire
+   *  its jobs with `schedule.fire`, or drive cycles with runCycleNow. */
+  schedule?: boolean | 'paused';
   /** REST tuning (tests: no retries, short timeout). */
   rest?: Partial<RESTOptions>;
 }
@@ -31,6 +32,8 @@ export interface RunningBot {
   ctx: AppContext;
   client: Client;
   database: Database;
+  /** The croner schedule, or null when it was not started. */
+  readonly schedule: Schedule | null;
   stop(): Promise<void>;
 }
 
@@ -123,8 +126,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     throw err;
   }
 
-  if (options.schedule ?? true) {
+  if (options.schedule !== false) {
     schedule = startSchedule({
+      paused: options.schedule === 'paused',
       pollPattern: config.pollSchedule,
       timezone: config.timezone,
       poll: () => ctx.runCycleNow(),
@@ -141,6 +145,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ctx,
     client,
     database,
+    get schedule() {
+      return schedule;
+    },
     async stop() {
       schedule?.stop();
       await client.destroy();

@@ -31,10 +31,11 @@ async function settleNotice(
   n: { kind: string; subject: string; channel: string },
   status: 'sent' | 'failed' | 'skipped',
   detail: string | null = null,
+  messageId: string | null = null,
 ): Promise<void> {
   await db
     .update(notices)
-    .set({ status, detail })
+    .set({ status, detail, messageId })
     .where(and(eq(notices.kind, n.kind), eq(notices.subject, n.subject), eq(notices.channel, n.channel)));
 }
 
@@ -49,6 +50,19 @@ export async function deliverOnce(
 ): Promise<Delivery | null> {
   if (!(await claimNotice(db, notice))) return null;
   const delivery = await send();
-  await settleNotice(db, notice, delivery.ok ? 'sent' : 'failed', delivery.ok ? null : delivery.reason);
+  if (delivery.ok) await settleNotice(db, notice, 'sent', null, delivery.messageId ?? null);
+  else await settleNotice(db, notice, 'failed', delivery.reason);
   return delivery;
+}
+
+/** The Discord message id a notice was delivered as (null when it was not sent, or not as a message). */
+export async function noticeMessageId(
+  db: Db,
+  n: { kind: string; subject: string; channel: string },
+): Promise<string | null> {
+  const [row] = await db
+    .select({ messageId: notices.messageId })
+    .from(notices)
+    .where(and(eq(notices.kind, n.kind), eq(notices.subject, n.subject), eq(notices.channel, n.channel)));
+  return row?.messageId ?? null;
 }

@@ -200,6 +200,26 @@ export const breachEpisodes = pgTable(
   (t) => [uniqueIndex('breach_episodes_one_open').on(t.memberId).where(sql`${t.closedAt} is null`)],
 );
 
+/**
+ * Sessions the bot stopped successfully. Plex keeps listing a terminated session for a while (Tracearr #314/#357);
+ * such a session is not counted again until the server no longer lists it as playing, then its row is deleted.
+ * Kept in the database so a restart between the stop and the server forgetting the session changes nothing.
+ */
+export const stoppedSessions = pgTable(
+  'stopped_sessions',
+  {
+    id: serial('id').primaryKey(),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    /** `ActiveStream.key` (Plex sessionKey, Jellyfin/Emby session Id). */
+    sessionKey: text('session_key').notNull(),
+    memberId: integer('member_id').references(() => members.id, { onDelete: 'cascade' }),
+    stoppedAt: ts('stopped_at').notNull(),
+  },
+  (t) => [uniqueIndex('stopped_sessions_server_key_unique').on(t.serverId, t.sessionKey)],
+);
+
 export const switchStateEnum = pgEnum('download_switch_state', [
   'disabled',
   'disable-failed',
@@ -244,6 +264,8 @@ export const notices = pgTable(
     channel: text('channel').notNull(),
     status: text('status').notNull(),
     detail: text('detail'),
+    /** The Discord message that carried the notice (alerts), so it can be edited later; null otherwise. */
+    messageId: text('message_id'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('notices_once').on(t.kind, t.subject, t.channel)],
@@ -273,5 +295,6 @@ export type NewMediaServerRow = typeof mediaServers.$inferInsert;
 export type MediaAccountRow = typeof mediaAccounts.$inferSelect;
 export type DownloadRow = typeof downloads.$inferSelect;
 export type BreachEpisode = typeof breachEpisodes.$inferSelect;
+export type StoppedSession = typeof stoppedSessions.$inferSelect;
 export type DownloadSwitch = typeof downloadSwitches.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;

@@ -3,13 +3,13 @@ import type { AppContext } from '../context.ts';
 import { recordDownloads } from '../db/downloads.ts';
 import type { LinkWithMember } from '../db/links.ts';
 import { deliverOnce } from '../db/notices.ts';
-import type { Settings } from '../db/schema.ts';
+import type { Member, Plan, Settings } from '../db/schema.ts';
 import { discordTime, safe } from '../notify/format.ts';
 import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';
 import { findLink } from '../policy/accounts.ts';
 import { isOverQuota } from '../policy/downloads.ts';
 import { renderTemplate, type TemplateName } from '../policy/templates.ts';
-import { weeklyUsage } from '../services/usage.ts';
+import { type Usage, weeklyUsage } from '../services/usage.ts';
 import { switchOff } from './download-switches.ts';
 import type { ServerSnapshot } from './read-servers.ts';
 import { describeDelivery } from './stream-enforcement.ts';
@@ -48,7 +48,9 @@ export async function recordServerDownloads(
       }
       return { activity, memberId: link?.memberId ?? null };
     });
-    await recordDownloads(ctx.db, snap.row.id, seen, { logged: snap.row.logDownloads, now: input.now });
+    await recordDownloads(ctx.db, snap.row.id, seen, { logged: snap.row.logDownloads, now: input.now }).catch(
+      (err) => ctx.log.error({ err, server: snap.row.name }, 'could not record downloads'),
+    );
   }
   return learnt;
 }
@@ -57,82 +59,96 @@ export async function enforceDownloads(ctx: AppContext, input: DownloadInput): P
   const people = new Map(input.links.map(({ member, plan }) => [member.id, { member, plan }]));
   const usage = await weeklyUsage(ctx.db, [...people.values()], input.now, ctx.config.timezone);
   const outcomes: QuotaOutcome[] = [];
-  const servers = input.snapshots.map((s) => s.row);
   for (const [memberId, u] of usage) {
     if (!isOverQuota(u.used, u.allotment)) continue;
     const person = people.get(memberId);
     if (!person) continue;
-    const { member, plan } = person;
-    const switching = input.settings.disableDownloads && !input.settings.dryRun;
-    const switchNotes = switching
-      ? await switchOff(
-          ctx,
-          input.links.filter(({ member: m }) => m.id === memberId),
-          servers,
-          u.weekEnd,
-          u.weekKey,
-        )
-      : [];
-    const once = (channel: string) => ({
-      kind: 'download-quota',
-      subject: `week:${memberId}:${u.weekKey}`,
-      channel,
-      memberId,
-    });
-    const notice = {
-      memberName: member.displayName,
-      planName: plan?.name ?? 'none',
-      used: u.used,
-      allotment: u.allotment,
-      resetsAt: u.weekEnd,
-      disabled: switching
-        ? `Downloads are switched off until the reset (${discordTime(u.weekEnd, 'R')}).`
-        : '',
-    };
-    const dm = await deliverOnce(ctx.db, once('dm'), () =>
-      ctx.notifier.dm(member.discordUserId, quotaDm(input.templates['download-dm'].text, notice)),
-    );
-    if (member.email) {
-      const text = renderTemplate(input.templates['download-email'].text, {
-        member: member.displayName,
-        plan: notice.planName,
-        limit: u.allotment,
-        count: u.used,
-        resets: localTime(u.weekEnd, ctx.config.timezone),
-        disabled: switching ? 'Downloads are switched off until then.' : '',
+    // One member's failure never stops the others: it is logged and reported in the outcome.
+    try {
+      outcomes.push(await actOnQuota(ctx, input, person, u));
+    } catch (err) {
+      ctx.log.error({ err, member: memberId }, 'acting on a download quota failed');
+      outcomes.push({
+        memberName: person.member.displayName,
+        used: u.used,
+        allotment: u.allotment,
+        notified: false,
+        switchNotes: [`could not finish: ${safe(err instanceof Error ? err.message : String(err))}`],
       });
-      await deliverOnce(ctx.db, once('email'), () =>
-        ctx.notifier.email(member.email, 'Weekly download quota used up', text),
-      );
     }
-    const switchNote = input.settings.dryRun
-      ? 'Dry run is on: downloads were not switched off.'
-      : switching
-        ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
-        : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
-    await deliverOnce(ctx.db, once('alert'), () =>
-      ctx.notifier.alert(
-        input.settings.alertsChannelId,
-        quotaAlert(input.templates['download-alert'].text, {
-          ...notice,
-          discordUserId: member.discordUserId,
-          dmDelivery: describeDelivery(dm),
-          switchNote,
-          downloads: u.downloads.map(
-            (d) =>
-              `• ${safe(d.row.title)} · started ${discordTime(d.row.startedAt, 'R')}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
-          ),
-        }),
-      ),
-    );
-    const notified = dm !== null;
-    outcomes.push({
-      memberName: member.displayName,
-      used: u.used,
-      allotment: u.allotment,
-      notified,
-      switchNotes,
-    });
   }
   return outcomes;
+}
+
+async function actOnQuota(
+  ctx: AppContext,
+  input: DownloadInput,
+  person: { member: Member; plan: Plan | null },
+  u: Usage,
+): Promise<QuotaOutcome> {
+  const servers = input.snapshots.map((s) => s.row);
+  const { member, plan } = person;
+  const memberId = member.id;
+  const switching = input.settings.disableDownloads && !input.settings.dryRun;
+  const switchNotes = switching
+    ? await switchOff(
+        ctx,
+        input.links.filter(({ member: m }) => m.id === memberId),
+        servers,
+        u.weekEnd,
+        u.weekKey,
+      )
+    : [];
+  const once = (channel: string) => ({
+    kind: 'download-quota',
+    subject: `week:${memberId}:${u.weekKey}`,
+    channel,
+    memberId,
+  });
+  const notice = {
+    memberName: member.displayName,
+    planName: plan?.name ?? 'none',
+    used: u.used,
+    allotment: u.allotment,
+    resetsAt: u.weekEnd,
+    disabled: switching ? `Downloads are switched off until the reset (${discordTime(u.weekEnd, 'R')}).` : '',
+  };
+  const dm = await deliverOnce(ctx.db, once('dm'), () =>
+    ctx.notifier.dm(member.discordUserId, quotaDm(input.templates['download-dm'].text, notice)),
+  );
+  if (member.email) {
+    const text = renderTemplate(input.templates['download-email'].text, {
+      member: member.displayName,
+      plan: notice.planName,
+      limit: u.allotment,
+      count: u.used,
+      resets: localTime(u.weekEnd, ctx.config.timezone),
+      disabled: switching ? 'Downloads are switched off until then.' : '',
+    });
+    await deliverOnce(ctx.db, once('email'), () =>
+      ctx.notifier.email(member.email, 'Weekly download quota used up', text),
+    );
+  }
+  const switchNote = input.settings.dryRun
+    ? 'Dry run is on: downloads were not switched off.'
+    : switching
+      ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
+      : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
+  await deliverOnce(ctx.db, once('alert'), () =>
+    ctx.notifier.alert(
+      input.settings.alertsChannelId,
+      quotaAlert(input.templates['download-alert'].text, {
+        ...notice,
+        discordUserId: member.discordUserId,
+        dmDelivery: describeDelivery(dm),
+        switchNote,
+        downloads: u.downloads.map(
+          (d) =>
+            `• ${safe(d.row.title)} · started ${discordTime(d.row.startedAt, 'R')}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
+        ),
+      }),
+    ),
+  );
+  const notified = dm !== null;
+  return { memberName: member.displayName, used: u.used, allotment: u.allotment, notified, switchNotes };
 }

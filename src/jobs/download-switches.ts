@@ -9,13 +9,14 @@ import {
   type DownloadSwitch,
   downloadSwitches,
   type MediaServerRow,
+  type Member,
   mediaServers,
   type Settings,
 } from '../db/schema.ts';
 import { safe } from '../notify/format.ts';
 import { plainAlert } from '../notify/notices.ts';
 import { isOverQuota } from '../policy/downloads.ts';
-import { weeklyUsage } from '../services/usage.ts';
+import { type Usage, weeklyUsage } from '../services/usage.ts';
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -26,6 +27,16 @@ async function setAllowed(
   allowed: boolean,
 ) {
   await ctx.media.forRow(server).setDownloadsAllowed({ id: sw.accountId, name: sw.accountName }, allowed);
+}
+
+/** Whether the server's platform can switch downloads; a client that cannot be built (a token that cannot be
+ *  decrypted) counts as able, so the switch below fails, is recorded, and is retried like any failed switch. */
+function canToggle(ctx: AppContext, server: MediaServerRow): boolean {
+  try {
+    return ctx.media.forRow(server).supports('toggle-downloads');
+  } catch {
+    return true;
+  }
 }
 
 /** Switches downloads off on every server where the member has an account; returns one line per server. */
@@ -40,7 +51,7 @@ export async function switchOff(
   for (const { link, member } of links) {
     const server = servers.find((s) => s.id === link.serverId);
     if (!server) continue;
-    if (!ctx.media.forRow(server).supports('toggle-downloads')) {
+    if (!canToggle(ctx, server)) {
       notes.push(`${safe(server.name)}: this platform cannot switch downloads off`);
       continue;
     }
@@ -104,38 +115,54 @@ export async function reconcileSwitches(
   for (const row of rows) {
     const server = servers.find((s) => s.id === row.serverId);
     if (!server) continue;
-    const u = usage.get(row.memberId);
-    const keepOff =
-      settings.disableDownloads &&
-      settings.enforceDownloads &&
-      row.until > now &&
-      u !== undefined &&
-      isOverQuota(u.used, u.allotment);
-    if (!keepOff) {
-      changed += await switchBackOn(
-        ctx,
-        settings,
-        server,
-        row,
-        people.find((p) => p.member.id === row.memberId)?.member.displayName,
+    // One switch's failure (the database, an unexpected error) never stops the others.
+    try {
+      changed += await reconcileOne(ctx, settings, server, row, usage.get(row.memberId), people, now);
+    } catch (err) {
+      ctx.log.error(
+        { err, server: server.name, member: row.memberId },
+        'could not reconcile a download switch',
       );
-    } else if (row.state === 'disable-failed') {
-      try {
-        await setAllowed(ctx, server, row, false);
-        await ctx.db
-          .update(downloadSwitches)
-          .set({ state: 'disabled', lastError: null, updatedAt: now })
-          .where(eq(downloadSwitches.id, row.id));
-        changed++;
-      } catch (err) {
-        await ctx.db
-          .update(downloadSwitches)
-          .set({ attempts: row.attempts + 1, lastError: reasonOf(err), updatedAt: now })
-          .where(eq(downloadSwitches.id, row.id));
-      }
     }
   }
   return changed;
+}
+
+async function reconcileOne(
+  ctx: AppContext,
+  settings: Settings,
+  server: MediaServerRow,
+  row: DownloadSwitch,
+  u: Usage | undefined,
+  people: Array<{ member: Member }>,
+  now: Date,
+): Promise<number> {
+  const keepOff =
+    settings.disableDownloads &&
+    settings.enforceDownloads &&
+    row.until > now &&
+    u !== undefined &&
+    isOverQuota(u.used, u.allotment);
+  if (!keepOff) {
+    const name = people.find((p) => p.member.id === row.memberId)?.member.displayName;
+    return await switchBackOn(ctx, settings, server, row, name);
+  }
+  if (row.state === 'disable-failed') {
+    try {
+      await setAllowed(ctx, server, row, false);
+      await ctx.db
+        .update(downloadSwitches)
+        .set({ state: 'disabled', lastError: null, updatedAt: now })
+        .where(eq(downloadSwitches.id, row.id));
+      return 1;
+    } catch (err) {
+      await ctx.db
+        .update(downloadSwitches)
+        .set({ attempts: row.attempts + 1, lastError: reasonOf(err), updatedAt: now })
+        .where(eq(downloadSwitches.id, row.id));
+    }
+  }
+  return 0;
 }
 
 async function switchBackOn(

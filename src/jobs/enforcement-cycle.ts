@@ -2,9 +2,17 @@
 // and bring download switches up to date. A failure in one server or one member never stops the rest.
 import type { AppContext } from '../context.ts';
 import { loadLinks, storeLearntAccountIds } from '../db/links.ts';
+import { forgetStops, loadStoppedSessions } from '../db/stopped-sessions.ts';
 import { logStreams } from '../db/stream-log.ts';
 import { findLink } from '../policy/accounts.ts';
-import { matchStreams } from '../policy/streams.ts';
+import {
+  countedStreamsByMember,
+  endedStops,
+  matchStreams,
+  type ServerRead,
+  sessionRef,
+  withoutStopped,
+} from '../policy/streams.ts';
 import { listServers } from '../services/servers.ts';
 import { getSettings } from '../services/settings.ts';
 import { loadTemplates } from '../services/templates.ts';
@@ -43,6 +51,24 @@ function trackFirstSeen(
   for (const key of firstSeen.keys()) if (!current.has(key)) firstSeen.delete(key);
 }
 
+/**
+ * The sessions the bot stopped that are still listed as playing (they are not counted), after forgetting those the
+ * servers read this cycle no longer list. A database failure here means counting them: never a reason to skip.
+ */
+async function currentStops(ctx: AppContext, reads: ServerRead[]): Promise<Set<string>> {
+  try {
+    const stopped = await loadStoppedSessions(ctx.db);
+    for (const [serverId, keys] of endedStops(reads, stopped)) {
+      await forgetStops(ctx.db, serverId, keys);
+      for (const key of keys) stopped.delete(sessionRef(serverId, key));
+    }
+    return stopped;
+  } catch (err) {
+    ctx.log.error({ err }, 'could not load the stopped sessions; counting every session');
+    return new Set();
+  }
+}
+
 export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport> {
   const now = ctx.clock();
   const settings = await getSettings(ctx.db);
@@ -52,10 +78,11 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
   const links = await loadLinks(ctx.db);
   const templates = await loadTemplates(ctx.db);
 
-  const reads = serverReads(snapshots);
-  trackFirstSeen(reads, now);
+  const allReads = serverReads(snapshots);
+  trackFirstSeen(allReads, now);
+  const stopped = await currentStops(ctx, allReads);
   const accountLinks = toAccountLinks(links);
-  const { streams, learntAccountIds } = matchStreams(reads, accountLinks);
+  const { streams, learntAccountIds } = matchStreams(withoutStopped(allReads, stopped), accountLinks);
   await storeLearntAccountIds(ctx.db, learntAccountIds);
   for (const snap of snapshots) {
     if (!snap.streams || !snap.row.logStreams) continue;
@@ -67,16 +94,22 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
       ctx.log.error({ err, server: snap.row.name }, 'could not log streams'),
     );
   }
-  const streamsByMember = new Map<number, number>();
-  for (const s of streams) streamsByMember.set(s.memberId, (streamsByMember.get(s.memberId) ?? 0) + 1);
+  const streamsByMember = countedStreamsByMember(streams);
 
   const breaches = settings.enforceStreams
-    ? await enforceStreams(ctx, { snapshots, links, settings, templates, now, firstSeen, streams }).catch(
-        (err) => {
-          ctx.log.error({ err }, 'stream enforcement failed');
-          return [];
-        },
-      )
+    ? await enforceStreams(ctx, {
+        snapshots,
+        links,
+        settings,
+        templates,
+        now,
+        firstSeen,
+        streams,
+        stopped,
+      }).catch((err) => {
+        ctx.log.error({ err }, 'stream enforcement failed');
+        return [];
+      })
     : [];
 
   const downloadInput = { snapshots, links, settings, templates, now };

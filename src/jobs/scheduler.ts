@@ -21,6 +21,8 @@ export interface Schedule {
   stop(): void;
   nextPoll(): Date | null;
   nextWeeklyReset(): Date | null;
+  /** Runs a job now through croner's own trigger (same error handling as a scheduled fire). */
+  fire(job: 'poll' | 'weekly-reset'): Promise<void>;
 }
 
 export function startSchedule(options: {
@@ -29,6 +31,8 @@ export function startSchedule(options: {
   poll: () => Promise<unknown>;
   weeklyReset: () => Promise<unknown>;
   log: Logger;
+  /** Create the jobs without letting the clock fire them (tests fire them with `fire`). */
+  paused?: boolean;
 }): Schedule {
   const poll = new Cron(
     options.pollPattern,
@@ -37,6 +41,7 @@ export function startSchedule(options: {
       protect: () => options.log.warn('previous enforcement cycle still running; this one is skipped'),
       catch: (err) => options.log.error({ err }, 'enforcement cycle failed'),
       timezone: options.timezone,
+      paused: options.paused ?? false,
     },
     async () => {
       await options.poll();
@@ -49,6 +54,7 @@ export function startSchedule(options: {
       protect: true,
       catch: (err) => options.log.error({ err }, 'weekly reset failed'),
       timezone: options.timezone,
+      paused: options.paused ?? false,
     },
     async () => {
       await options.weeklyReset();
@@ -61,5 +67,6 @@ export function startSchedule(options: {
     },
     nextPoll: () => poll.nextRun(),
     nextWeeklyReset: () => weekly.nextRun(),
+    fire: (job) => (job === 'poll' ? poll : weekly).trigger(),
   };
 }

@@ -66,7 +66,11 @@ export type Capability =
   | 'stop-stream'
   | 'on-screen-message' // a message separate from the stop (Plex can only show the stop reason)
   | 'download-activity'
-  | 'toggle-downloads';
+  | 'toggle-downloads'
+  /** After a successful stop the next read shows the session idle or gone, so a session still playing means the
+   *  player ignored the stop (Jellyfin/Emby send Stop to the client, which may ignore it). Plex keeps listing a
+   *  terminated session as playing for a while (Tracearr #314/#357), so a read cannot verify its stops. */
+  | 'verifiable-stop';
 
 export interface StopResult {
   ok: boolean;

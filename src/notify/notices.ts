@@ -35,6 +35,8 @@ export interface StreamBreachNotice {
   memberName: string;
   planName: string;
   limit: number;
+  /** Streams counted against the cap (one device counted once; policy `countStreams`), not the number of lines. */
+  count: number;
   streams: StreamLine[];
   dryRun: boolean;
 }
@@ -44,7 +46,7 @@ function streamValues(n: StreamBreachNotice, forAdmins: boolean) {
     member: safe(n.memberName),
     plan: safe(n.planName),
     limit: n.limit,
-    count: n.streams.length,
+    count: n.count,
     streams: n.streams.map((s) => streamLine(s, forAdmins)).join('\n'),
   };
 }
@@ -73,7 +75,7 @@ export function streamBreachAlert(
   const fields = [
     { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
     { name: 'Plan', value: `${safe(n.planName)}: ${n.limit} at once`, inline: true },
-    { name: 'Streams now', value: String(n.streams.length), inline: true },
+    { name: 'Streams now', value: String(n.count), inline: true },
     { name: 'Streams', value: values.streams || '—' },
     { name: 'Direct message', value: n.dmDelivery },
   ];

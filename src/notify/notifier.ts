@@ -9,13 +9,16 @@ export interface NoticeMessage {
   embeds: APIEmbed[];
 }
 
-export type Delivery = { ok: true } | { ok: false; reason: string };
+/** `messageId` is the Discord message that was posted (alerts), so it can be edited later. */
+export type Delivery = { ok: true; messageId?: string } | { ok: false; reason: string };
 
 export interface Notifier {
   /** Sends a direct message; a member with closed DMs gives { ok: false, reason }. */
   dm(discordUserId: string, message: NoticeMessage): Promise<Delivery>;
   /** Posts in the admins' alerts channel (or says why it could not). */
   alert(channelId: string | null, message: NoticeMessage): Promise<Delivery>;
+  /** Replaces the content of an alert posted earlier (e.g. when a stop turned out not to work). */
+  editAlert(channelId: string | null, messageId: string, message: NoticeMessage): Promise<Delivery>;
   email(to: string | null, subject: string, text: string): Promise<Delivery>;
 }
 
@@ -50,10 +53,23 @@ export class DiscordNotifier implements Notifier {
     try {
       const channel = await this.client.channels.fetch(channelId);
       if (!channel?.isSendable()) return { ok: false, reason: 'the alerts channel is not a text channel' };
-      await channel.send({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
-      return { ok: true };
+      const sent = await channel.send({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
+      return { ok: true, messageId: sent.id };
     } catch (err) {
       this.log.warn({ err, channel: channelId }, 'alert not delivered');
+      return { ok: false, reason: discordReason(err) };
+    }
+  }
+
+  async editAlert(channelId: string | null, messageId: string, message: NoticeMessage): Promise<Delivery> {
+    if (!channelId) return { ok: false, reason: 'no alerts channel is set (`/enforcement alerts-channel`)' };
+    try {
+      const channel = await this.client.channels.fetch(channelId);
+      if (!channel?.isTextBased()) return { ok: false, reason: 'the alerts channel is not a text channel' };
+      await channel.messages.edit(messageId, { ...fitMessage(message), allowedMentions: NO_MENTIONS });
+      return { ok: true, messageId };
+    } catch (err) {
+      this.log.warn({ err, channel: channelId }, 'alert not updated');
       return { ok: false, reason: discordReason(err) };
     }
   }

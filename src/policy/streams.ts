@@ -105,6 +105,43 @@ export function countStreams(streams: MemberStream[]): Map<number, MemberStream[
   return byMember;
 }
 
+/**
+ * How many streams count against each member's cap: the one count used by enforcement and by /quota, so a
+ * member never sees "2 of 1" for a quality change that enforcement rightly treats as one stream.
+ */
+export function countedStreamsByMember(streams: MemberStream[]): Map<number, number> {
+  return new Map([...countStreams(streams)].map(([memberId, list]) => [memberId, list.length]));
+}
+
+/** The identity of a session across reads: `serverId:key`. */
+export const sessionRef = (serverId: number, key: string): string => `${serverId}:${key}`;
+
+/** The reads without the sessions the bot already stopped (Plex lists a stopped session for a while). */
+export function withoutStopped(reads: ServerRead[], stopped: ReadonlySet<string>): ServerRead[] {
+  return reads.map((read) => ({
+    ...read,
+    streams: read.streams.filter((s) => !stopped.has(sessionRef(read.serverId, s.key))),
+  }));
+}
+
+/**
+ * Remembered stops to forget, per server: those a server that was read no longer lists as playing (gone, or an
+ * idle app whose next playback must count). Stops on servers that were not read are kept.
+ */
+export function endedStops(reads: ServerRead[], stopped: ReadonlySet<string>): Map<number, string[]> {
+  const ended = new Map<number, string[]>();
+  for (const read of reads) {
+    const prefix = `${read.serverId}:`;
+    const playing = new Set(read.streams.filter((s) => s.state !== null).map((s) => s.key));
+    const gone = [...stopped]
+      .filter((ref) => ref.startsWith(prefix))
+      .map((ref) => ref.slice(prefix.length))
+      .filter((key) => !playing.has(key));
+    if (gone.length > 0) ended.set(read.serverId, gone);
+  }
+  return ended;
+}
+
 function deviceKey({ memberId, serverId, stream }: MemberStream): string | null {
   return stream.deviceId === null ? null : JSON.stringify([memberId, serverId, stream.deviceId]);
 }

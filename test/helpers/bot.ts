@@ -22,6 +22,8 @@ export async function startTestBot(options: {
   discord: DiscordDouble;
   now?: string;
   config?: Partial<Config>;
+  /** 'paused': build the real croner schedule without letting the clock fire it (fire it with schedule.fire). */
+  schedule?: false | 'paused';
 }): Promise<TestBot> {
   const database: TestDatabase = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'streamwarden-test-'));
@@ -50,7 +52,7 @@ export async function startTestBot(options: {
       config,
       log: silentLogger,
       clock: clock.now,
-      schedule: false,
+      schedule: options.schedule ?? false,
       rest: { retries: 0, timeout: 3000 },
     });
   const handle: TestBot = {

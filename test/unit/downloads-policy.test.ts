@@ -300,7 +300,9 @@ describe('progressBar', () => {
   }
 
   it('rejects a width that is not a positive integer', () => {
-    assert.throws(() => progressBar(1, 2, 0), RangeError);
+    assert.throws(() => progressBar(1, 2, 0), { name: 'RangeError', message: /positive integer/ });
+    assert.throws(() => progressBar(1, 2, -3), { name: 'RangeError', message: /positive integer/ });
+    assert.equal(progressBar(2, 2, 1), '▰', 'a width of one is allowed');
     assert.throws(() => progressBar(1, 2, 2.5), RangeError);
   });
 });

@@ -3,11 +3,15 @@ import { describe, it } from 'node:test';
 import type { ActiveStream } from '../../src/media/types.ts';
 import {
   type AccountLink,
+  countedStreamsByMember,
   countStreams,
+  endedStops,
   findBreaches,
   isWithinCap,
   matchStreams,
   type ServerRead,
+  sessionRef,
+  withoutStopped,
 } from '../../src/policy/streams.ts';
 
 let nextKey = 1;
@@ -339,4 +343,98 @@ describe('isWithinCap', () => {
     it(`${count} streams with cap ${cap} → ${expected}`, () =>
       assert.equal(isWithinCap(count, cap), expected));
   }
+});
+
+describe('countedStreamsByMember', () => {
+  it('counts two sessions of one device once, like findBreaches, and each other device once', () => {
+    const tv = session({ accountId: '5001', deviceId: 'tv' });
+    const tvAgain = session({ accountId: '5001', deviceId: 'tv' });
+    const phone = session({ accountId: '5001', deviceId: 'phone' });
+    const carol = session({ accountId: '5003' });
+    const { streams } = matchStreams([read(PLEX, [tv, tvAgain, phone, carol])], links);
+    assert.deepEqual(
+      [...countedStreamsByMember(streams)],
+      [
+        [100, 2],
+        [300, 1],
+      ],
+    );
+    assert.equal(findBreaches(streams, caps([[100, 1]]))[0]?.count, 2, 'the same count as enforcement');
+  });
+
+  it('is empty for no streams', () => {
+    assert.equal(countedStreamsByMember([]).size, 0);
+  });
+});
+
+describe('stopped sessions', () => {
+  it('sessionRef is server id and key', () => {
+    assert.equal(sessionRef(3, 'abc'), '3:abc');
+  });
+
+  it('withoutStopped drops only the stopped sessions of the same server', () => {
+    const a = session({ key: 'k1' });
+    const b = session({ key: 'k2' });
+    const c = session({ key: 'k1' });
+    const reads = withoutStopped(
+      [read(PLEX, [a, b]), read(JELLYFIN, [c])],
+      new Set([sessionRef(PLEX, 'k1')]),
+    );
+    assert.deepEqual(
+      reads.map((r) => [r.serverId, r.streams.map((s) => s.key)]),
+      [
+        [PLEX, ['k2']],
+        [JELLYFIN, ['k1']],
+      ],
+    );
+    assert.equal(reads[0]?.serverName, 'Plex Home');
+  });
+
+  it('endedStops forgets stops no longer listed as playing on servers that were read, and keeps the rest', () => {
+    const stopped = new Set([
+      sessionRef(PLEX, 'still'),
+      sessionRef(PLEX, 'gone'),
+      sessionRef(PLEX, 'idle'),
+      sessionRef(JELLYFIN, 'unread'),
+    ]);
+    const plexRead = read(PLEX, [session({ key: 'still' }), session({ key: 'idle', state: null })]);
+    assert.deepEqual([...endedStops([plexRead], stopped)], [[PLEX, ['gone', 'idle']]]);
+  });
+
+  it('endedStops returns nothing when every stop is still listed, and matches the server id exactly', () => {
+    const stopped = new Set([sessionRef(1, 'a'), sessionRef(11, 'b')]);
+    assert.equal(endedStops([read(1, [session({ key: 'a' })])], stopped).size, 0);
+  });
+});
+
+describe('matchStreams tie-breaks and learning (mutation survivors)', () => {
+  it('among links with the same name on one server, the lowest linkId wins whatever the input order', () => {
+    const twins: AccountLink[] = [
+      { linkId: 9, memberId: 900, serverId: PLEX, accountName: 'twin', accountId: null },
+      { linkId: 3, memberId: 300, serverId: PLEX, accountName: 'twin', accountId: null },
+      { linkId: 5, memberId: 500, serverId: PLEX, accountName: 'twin', accountId: null },
+    ];
+    const { streams } = matchStreams([read(PLEX, [session({ accountName: 'twin' })])], twins);
+    assert.deepEqual(
+      streams.map((s) => s.linkId),
+      [3],
+    );
+  });
+
+  it('learns nothing from a stream that carries no account id', () => {
+    const { streams, learntAccountIds } = matchStreams(
+      [read(PLEX, [session({ accountName: 'BobTheViewer', accountId: null })])],
+      links,
+    );
+    assert.equal(streams.length, 1);
+    assert.deepEqual(learntAccountIds, []);
+  });
+
+  it('never matches a nameless, id-less session to a link', () => {
+    const nameless: AccountLink[] = [
+      { linkId: 1, memberId: 1, serverId: PLEX, accountName: ' ', accountId: null },
+    ];
+    const { streams } = matchStreams([read(PLEX, [session({ accountName: '', accountId: null })])], nameless);
+    assert.equal(streams.length, 0);
+  });
 });

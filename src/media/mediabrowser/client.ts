@@ -51,6 +51,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'on-screen-message',
   'download-activity',
   'toggle-downloads',
+  'verifiable-stop',
 ]);
 
 const isNotFound = (err: unknown) => err instanceof MediaServerError && err.kind === 'not-found';

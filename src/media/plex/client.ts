@@ -35,6 +35,8 @@ const CAPABILITIES: Record<Capability, boolean> = {
   'on-screen-message': false,
   'download-activity': true,
   'toggle-downloads': true,
+  // A terminated session stays listed for a while: a read cannot tell whether the stop worked.
+  'verifiable-stop': false,
 };
 
 class PlexServer implements MediaServer {
