@@ -4,9 +4,11 @@ import { redact } from './redact.ts';
 
 export type Logger = pino.Logger;
 
-export function createLogger(level: string): Logger {
+/** JSON lines by default; 'pretty' (pino-pretty, same fields and redaction) is for people reading a terminal. */
+export function createLogger(level: string, format: 'json' | 'pretty' = 'json'): Logger {
   return pino({
     level,
+    ...(format === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
     base: undefined,
     hooks: {
       logMethod(args, method) {
