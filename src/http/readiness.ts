@@ -2,7 +2,6 @@
 // servers are listed with their last successful read; a server that has failed for longer than three poll
 // intervals is "degraded", which does not make the bot unready (restarting the bot would not fix a media server).
 import { Cron } from 'croner';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { mediaServers } from '../db/schema.ts';
 import { isDegraded } from '../policy/health.ts';
