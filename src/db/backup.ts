@@ -1,6 +1,6 @@
 // Backup and restore of the embedded database (PGlite): the whole data directory as one gzipped tarball, made
 // and read back by PGlite itself (dumpDataDir / loadDataDir). The bot must be stopped while these run.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
@@ -68,6 +68,7 @@ export async function restoreEmbedded(
     renameSync(dir, movedAside);
   }
   const tarball = new Blob([readFileSync(file)]);
+  mkdirSync(dataDir, { recursive: true });
   try {
     const counts = await withPglite(dir, countRows, tarball);
     return { counts, movedAside };
