@@ -1,6 +1,7 @@
 // `npm run db:backup`, `npm run db:restore -- FILE [--force]`, `npm run db:copy -- --to URL`: the embedded
 // database's tools. Stop the bot first: the embedded database has one user at a time.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadStorageConfig } from '../config.ts';
 import { redact, registerSecret } from '../redact.ts';
@@ -9,7 +10,7 @@ import { copyToPostgres } from './copy.ts';
 import { formatCounts } from './tables.ts';
 
 const USAGE = `Usage:
-  npm run db:backup [-- --out FILE]
+  npm run db:backup [-- --out FILE]      (default: DATA_DIR/backups/streamwarden-backup-<time>.tar.gz)
   npm run db:restore -- FILE [--force]
   npm run db:copy -- --to postgres://user:password@host:5432/database`;
 
@@ -32,7 +33,9 @@ async function main(argv: string[]): Promise<void> {
         'DATABASE_URL is set, so the bot uses PostgreSQL: back that up with pg_dump (see README "Moving to PostgreSQL").',
       );
     }
-    const file = values.out ?? `streamwarden-backup-${stamp(new Date())}.tar.gz`;
+    const file =
+      values.out ?? join(storage.dataDir, 'backups', `streamwarden-backup-${stamp(new Date())}.tar.gz`);
+    if (!values.out) mkdirSync(join(storage.dataDir, 'backups'), { recursive: true });
     const { bytes, counts } = await backupEmbedded(storage.dataDir, file);
     console.log(`${formatCounts('rows', counts)}\n\nWrote ${file} (${bytes} bytes).\n${KEY_REMINDER}`);
   } else if (command === 'restore') {
