@@ -1,5 +1,5 @@
 // Wires the bot together: database, media clients, Discord client, notifier, commands and schedule.
-import { Client, Events, GatewayIntentBits, Options, type RESTOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, type RESTOptions, Status } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -7,11 +7,14 @@ import { type Database, openDatabase } from './db/client.ts';
 import { loadLinks } from './db/links.ts';
 import { deployCommands } from './discord/deploy.ts';
 import { handleInteraction } from './discord/interactions.ts';
+import { type HttpListener, startHealthListener } from './http/index.ts';
+import { InFlight } from './in-flight.ts';
 import { reconcileSwitches } from './jobs/download-switches.ts';
 import { type CycleReport, runEnforcementCycle } from './jobs/enforcement-cycle.ts';
 import { type Schedule, SingleFlight, startSchedule } from './jobs/scheduler.ts';
 import { createLogger, type Logger } from './log.ts';
 import { MediaRegistry } from './media/registry.ts';
+import { BotMetrics } from './metrics.ts';
 import { createMailer, type Mailer } from './notify/email.ts';
 import { DiscordNotifier } from './notify/notifier.ts';
 import { createTokenCipher, loadKey } from './secrets.ts';
@@ -34,7 +37,21 @@ export interface RunningBot {
   database: Database;
   /** The croner schedule, or null when it was not started. */
   readonly schedule: Schedule | null;
+  metrics: BotMetrics;
+  /** The health and metrics listener, when config.httpPort is set. */
+  http: HttpListener | null;
+  /** Stops taking new work, waits (up to 10 s) for the work in flight, then closes the gateway and the database. */
   stop(): Promise<void>;
+}
+
+/** How long a shutdown waits for the cycle (or command) in flight before closing anyway. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** The gateway's state in words for /readyz: 'ready' only when every shard is. */
+function gatewayStatus(client: Client): string {
+  const notReady = [...client.ws.shards.values()].find((s) => s.status !== Status.Ready);
+  if (client.ws.shards.size === 0) return 'disconnected';
+  return notReady ? (Status[notReady.status] ?? 'unknown').toLowerCase() : 'ready';
 }
 
 export async function startBot(options: BotOptions): Promise<RunningBot> {
@@ -46,11 +63,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     dataDir: config.dataDir,
   });
   log.info({ database: database.kind }, 'database ready');
-  const media = new MediaRegistry(createTokenCipher(loadKey(config)), {
-    plexTvUrl: config.plexTvUrl,
-    timeoutMs: config.mediaTimeoutMs,
-    clock,
-  });
+  const metrics = new BotMetrics();
+  const media = metrics.instrumentRegistry(
+    new MediaRegistry(createTokenCipher(loadKey(config)), {
+      plexTvUrl: config.plexTvUrl,
+      timeoutMs: config.mediaTimeoutMs,
+      clock,
+    }),
+  );
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     rest: { ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}), ...options.rest },
@@ -74,6 +94,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const switches = new SingleFlight<number>();
   let last: CycleReport | null = null;
   let schedule: Schedule | null = null;
+  const work = new InFlight();
 
   const ctx: AppContext = {
     config,
@@ -81,16 +102,25 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     log,
     clock,
     media,
-    notifier: new DiscordNotifier(client, mailer, log),
-    runCycleNow: () =>
-      cycles.run(async () => {
-        last = await runEnforcementCycle(ctx);
-        return last;
-      }),
-    reconcileDownloadSwitches: () =>
-      switches.run(async () =>
-        reconcileSwitches(ctx, await getSettings(ctx.db), await loadLinks(ctx.db), ctx.clock()),
-      ),
+    notifier: metrics.instrumentNotifier(new DiscordNotifier(client, mailer, log)),
+    runCycleNow: async () => {
+      work.refuseWhenClosed();
+      return work.track(
+        cycles.run(async () => {
+          last = await runEnforcementCycle(ctx).catch((err) => metrics.observeCycleFailure(err));
+          metrics.observeCycle(last);
+          return last;
+        }),
+      );
+    },
+    reconcileDownloadSwitches: async () => {
+      work.refuseWhenClosed();
+      return work.track(
+        switches.run(async () =>
+          reconcileSwitches(ctx, await getSettings(ctx.db), await loadLinks(ctx.db), ctx.clock()),
+        ),
+      );
+    },
     lastCycle: () => last,
     nextRuns: () => ({
       poll: schedule?.nextPoll() ?? null,
@@ -100,9 +130,21 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   const commandMap = new Map(commands.map((c) => [c.data.name, c]));
   client.on(Events.InteractionCreate, (interaction) => {
-    void handleInteraction(interaction, commandMap, ctx);
+    void work.track(handleInteraction(interaction, commandMap, ctx));
   });
   client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
+
+  const http = await startHealthListener({
+    config,
+    db: database.db,
+    metrics,
+    clock,
+    gatewayStatus: () => gatewayStatus(client),
+    log,
+  })?.catch(async (err) => {
+    await database.close();
+    throw err;
+  });
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
@@ -121,6 +163,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     log.info({ result, guild: config.guildId }, 'slash commands checked');
   } catch (err) {
     await client.destroy();
+    await http?.close();
     await database.close();
     mailer?.close();
     throw err;
@@ -148,8 +191,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     get schedule() {
       return schedule;
     },
+    metrics,
+    http: http ?? null,
     async stop() {
       schedule?.stop();
+      client.removeAllListeners(Events.InteractionCreate);
+      if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
+      if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');
+      await http?.close();
       await client.destroy();
       mailer?.close();
       await database.close();

@@ -22,6 +22,11 @@ export interface Config {
   /** Seconds to wait before re-reading sessions to confirm a breach (0 disables the wait, not the re-read). */
   confirmDelaySeconds: number;
   mediaTimeoutMs: number;
+  /** Port of the health and metrics listener; null (the default) serves nothing. 0 picks a free port (tests). */
+  httpPort: number | null;
+  httpHost: string;
+  /** 'auto' is pretty when stdout is a terminal, JSON otherwise (decided in main.ts). */
+  logFormat: 'json' | 'pretty' | 'auto';
 }
 
 export class ConfigError extends Error {
@@ -113,7 +118,30 @@ const schema = z.object({
   ),
   CONFIRM_DELAY_SECONDS: optional(z.coerce.number().int().min(0).max(120)),
   MEDIA_TIMEOUT_SECONDS: optional(z.coerce.number().int().min(1).max(120)),
+  HTTP_PORT: optional(
+    z.coerce
+      .number({ message: 'HTTP_PORT must be a port number (1–65535), e.g. 8080.' })
+      .int('HTTP_PORT must be a port number (1–65535), e.g. 8080.')
+      .min(1, 'HTTP_PORT must be a port number (1–65535), e.g. 8080.')
+      .max(65535, 'HTTP_PORT must be a port number (1–65535), e.g. 8080.'),
+  ),
+  HTTP_HOST: optional(z.string()),
+  LOG_FORMAT: optional(
+    z.enum(['json', 'pretty'], {
+      message: 'LOG_FORMAT must be json or pretty (or unset: pretty on a terminal).',
+    }),
+  ),
 });
+
+/** Just the storage part of the environment, for the database tools (backup, restore, copy). */
+export function loadStorageConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<Config, 'databaseUrl' | 'dataDir'> {
+  const parsed = schema.pick({ DATABASE_URL: true, DATA_DIR: true }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message));
+  if (parsed.data.DATABASE_URL) registerSecret(new URL(parsed.data.DATABASE_URL).password);
+  return { databaseUrl: parsed.data.DATABASE_URL ?? null, dataDir: parsed.data.DATA_DIR ?? './data' };
+}
 
 /** Validates the environment; throws a ConfigError listing every problem (never echoing a secret's value). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -162,5 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: e.ENCRYPTION_KEY ?? null,
     confirmDelaySeconds: e.CONFIRM_DELAY_SECONDS ?? 10,
     mediaTimeoutMs: (e.MEDIA_TIMEOUT_SECONDS ?? 10) * 1000,
+    httpPort: e.HTTP_PORT ?? null,
+    httpHost: e.HTTP_HOST ?? '127.0.0.1',
+    logFormat: e.LOG_FORMAT ?? 'auto',
   };
 }

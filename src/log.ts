@@ -91,10 +91,17 @@ function serializeError(err: unknown): unknown {
   };
 }
 
-/** The bot's logger; `destination` is for tests that read what was written. */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * The bot's logger. JSON lines by default; 'pretty' (pino-pretty, same fields and redaction) is for people reading
+ * a terminal. `destination` is for tests that read what was written.
+ */
+export function createLogger(
+  level: string,
+  { format = 'json', destination }: { format?: 'json' | 'pretty'; destination?: DestinationStream } = {},
+): Logger {
   const options: pino.LoggerOptions = {
     level,
+    ...(format === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
     base: undefined,
     redact: { paths: REDACT_PATHS, censor },
     hooks: {

@@ -1,6 +1,8 @@
-// Entry point: `npm start`. Loads .env when present, validates the environment, and runs the bot.
+// Entry point: `npm start` (or `node dist/main.js` after `npm run build`). Loads .env when present, validates the
+// environment, and runs the bot until SIGTERM or SIGINT: then it stops taking new work, finishes what is in flight
+// (at most 10 s), closes the gateway and the database, and exits 0. A second signal exits at once.
 import { existsSync } from 'node:fs';
-import { startBot } from './app.ts';
+import { type RunningBot, startBot } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { redact } from './redact.ts';
@@ -20,18 +22,44 @@ try {
   throw err;
 }
 
-const log = createLogger(config.logLevel);
+const format = config.logFormat === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.logFormat;
+const log = createLogger(config.logLevel, { format });
 // A promise nobody awaited must not take the bot down (Node's default is to exit): log it and keep serving.
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-try {
-  const bot = await startBot({ config, log });
-  const shutdown = async (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    await bot.stop();
+
+let bot: RunningBot | null = null;
+let stopRequested: string | null = null;
+
+async function shutdown(signal: string): Promise<never> {
+  log.info({ signal }, 'shutting down');
+  try {
+    await bot?.stop();
+    log.info('stopped cleanly');
+    log.flush();
     process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  } catch (err) {
+    log.error({ err }, 'shutdown failed');
+    log.flush();
+    process.exit(1);
+  }
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopRequested) {
+    log.warn({ signal }, 'second signal: exiting now');
+    log.flush();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  }
+  stopRequested = signal;
+  // During start-up the stop waits until the bot is up (so a migration is never cut in half).
+  if (bot) void shutdown(signal);
+}
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+try {
+  bot = await startBot({ config, log });
+  if (stopRequested) await shutdown(stopRequested);
 } catch (err) {
   const e = err as Error & { code?: string };
   if (e.code === 'TokenInvalid' || /token/i.test(e.message)) {

@@ -1,6 +1,6 @@
 // Opens the database: PostgreSQL when DATABASE_URL is set, else PGlite (real Postgres in WASM) under DATA_DIR.
 // Migrations from drizzle/ are applied here, at start-up, under an advisory lock.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -20,7 +20,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+/**
+ * The drizzle/ folder of the install: two levels up from src/db/ when run from source, one level up from the
+ * bundle in dist/ (npm run build), so it is found by walking up from this module.
+ */
+export const MIGRATIONS_FOLDER = findMigrationsFolder(dirname(fileURLToPath(import.meta.url)));
+
+function findMigrationsFolder(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'drizzle');
+    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
+    if (dirname(dir) === dir) return resolve(from, '../../drizzle');
+  }
+}
 /** Arbitrary constant: two bot processes starting at once against one PostgreSQL take turns migrating. */
 const MIGRATION_LOCK_KEY = 7_310_452_118;
 

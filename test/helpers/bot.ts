@@ -45,6 +45,9 @@ export async function startTestBot(options: {
     encryptionKey: null,
     confirmDelaySeconds: 0,
     mediaTimeoutMs: 1500,
+    httpPort: null,
+    httpHost: '127.0.0.1',
+    logFormat: 'json',
     ...options.config,
   };
   const launch = () =>

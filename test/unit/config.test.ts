@@ -69,3 +69,24 @@ test('empty strings count as unset', () => {
   assert.equal(c.timezone, 'UTC');
   assert.equal(c.applicationId, null);
 });
+
+test('the health listener is off by default and bound to loopback; log format follows the terminal unless set', () => {
+  const c = loadConfig(base);
+  assert.equal(c.httpPort, null);
+  assert.equal(c.httpHost, '127.0.0.1');
+  assert.equal(c.logFormat, 'auto');
+  const set = loadConfig({ ...base, HTTP_PORT: '9464', HTTP_HOST: '0.0.0.0', LOG_FORMAT: 'pretty' });
+  assert.deepEqual([set.httpPort, set.httpHost, set.logFormat], [9464, '0.0.0.0', 'pretty']);
+});
+
+test('a bad HTTP_PORT and LOG_FORMAT are reported together with the other problems', () => {
+  assert.throws(
+    () => loadConfig({ ...base, HTTP_PORT: 'eighty', LOG_FORMAT: 'colour', TIMEZONE: 'Mars/Olympus' }),
+    (err: Error) =>
+      err instanceof ConfigError &&
+      /HTTP_PORT must be a port number/.test(err.message) &&
+      /LOG_FORMAT must be json or pretty/.test(err.message) &&
+      /TIMEZONE/.test(err.message),
+  );
+  assert.throws(() => loadConfig({ ...base, HTTP_PORT: '70000' }), /HTTP_PORT must be a port number/);
+});

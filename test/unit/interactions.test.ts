@@ -15,7 +15,7 @@ function setup(options: { reply: () => Promise<unknown>; getSubcommand?: () => s
   const lines: string[] = [];
   const ctx = {
     config: { guildId: GUILD },
-    log: createLogger('warn', { write: (s: string) => void lines.push(s) }),
+    log: createLogger('warn', { destination: { write: (s: string) => void lines.push(s) } }),
   } as unknown as AppContext;
   const interaction = {
     isAutocomplete: () => false,

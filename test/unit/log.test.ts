@@ -22,7 +22,7 @@ const SECRETS = {
 
 function capture() {
   const lines: string[] = [];
-  const log = createLogger('debug', { write: (s: string) => void lines.push(s) });
+  const log = createLogger('debug', { destination: { write: (s: string) => void lines.push(s) } });
   return { log, output: () => lines.join('') };
 }
 

@@ -1,0 +1,35 @@
+# Streamwarden: multi-stage build on a supported Node LTS. The runtime stage holds the bundled bot (dist/), the
+# migrations and the production dependencies only; it runs as an unprivileged user with /data as its volume.
+# BASE is a build argument so the image can be checked offline on a local base (scripts/image-check).
+ARG BASE=node:24-alpine
+
+FROM ${BASE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+COPY commands ./commands
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM ${BASE}
+LABEL org.opencontainers.image.title="Streamwarden" \
+      org.opencontainers.image.description="Discord bot enforcing stream caps and download quotas on Plex, Jellyfin and Emby"
+ENV NODE_ENV=production \
+    DATA_DIR=/data \
+    HTTP_PORT=8080 \
+    HTTP_HOST=0.0.0.0 \
+    LOG_FORMAT=json
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY drizzle ./drizzle
+# uid 1000 is the `node` user of the official images; numeric so any base works.
+RUN mkdir -p /data && chown 1000:1000 /data
+USER 1000:1000
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.HTTP_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "--enable-source-maps", "dist/main.js"]

@@ -1,0 +1,81 @@
+// Backup and restore of the embedded database (PGlite): the whole data directory as one gzipped tarball, made
+// and read back by PGlite itself (dumpDataDir / loadDataDir). The bot must be stopped while these run.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import type { Db } from './client.ts';
+import * as schema from './schema.ts';
+import { countRows, holdsData, type RowCounts } from './tables.ts';
+
+/** A refusal or a mistake the person running the tool can fix; the CLI prints the message and exits 1. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+}
+
+export const embeddedDir = (dataDir: string) => join(dataDir, 'pglite');
+
+const hasFiles = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
+
+async function withPglite<T>(dir: string, use: (db: Db) => Promise<T>, loadDataDir?: Blob): Promise<T> {
+  const client = await PGlite.create(dir, loadDataDir ? { loadDataDir } : {});
+  try {
+    return await use(drizzle(client, { schema }) as unknown as Db);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function backupEmbedded(
+  dataDir: string,
+  file: string,
+): Promise<{ bytes: number; counts: RowCounts }> {
+  const dir = embeddedDir(dataDir);
+  if (!hasFiles(dir)) throw new ToolError(`There is no embedded database in ${dir} (check DATA_DIR).`);
+  if (existsSync(file)) throw new ToolError(`${file} already exists; choose another file with --out.`);
+  const client = await PGlite.create(dir);
+  try {
+    const counts = await countRows(drizzle(client, { schema }) as unknown as Db);
+    const dump = await client.dumpDataDir('gzip');
+    const bytes = Buffer.from(await dump.arrayBuffer());
+    writeFileSync(file, bytes, { flag: 'wx' });
+    return { bytes: bytes.length, counts };
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Reads a backup into DATA_DIR. A database already there that holds data is refused unless `force`; with `force`
+ * it is moved aside (never deleted) and its new name is returned.
+ */
+export async function restoreEmbedded(
+  dataDir: string,
+  file: string,
+  options: { force: boolean; now: Date },
+): Promise<{ counts: RowCounts; movedAside: string | null }> {
+  if (!existsSync(file)) throw new ToolError(`${file} does not exist.`);
+  const dir = embeddedDir(dataDir);
+  let movedAside: string | null = null;
+  if (hasFiles(dir)) {
+    const counts = await withPglite(dir, countRows);
+    if (holdsData(counts) && !options.force) {
+      throw new ToolError(
+        `The embedded database in ${dir} is not empty. Nothing was changed. To replace it, run the restore again with --force (the current database is kept aside, not deleted).`,
+      );
+    }
+    movedAside = `${dir}.before-restore-${options.now.toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(dir, movedAside);
+  }
+  const tarball = new Blob([readFileSync(file)]);
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    const counts = await withPglite(dir, countRows, tarball);
+    return { counts, movedAside };
+  } catch (err) {
+    // Put things back as they were: nothing changes when the restore fails.
+    rmSync(dir, { recursive: true, force: true });
+    if (movedAside) renameSync(movedAside, dir);
+    throw new ToolError(`${file} could not be read as a Streamwarden backup: ${(err as Error).message}`);
+  }
+}
