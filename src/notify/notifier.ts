@@ -7,6 +7,8 @@ import { NO_MENTIONS } from './format.ts';
 export interface NoticeMessage {
   content?: string;
   embeds: APIEmbed[];
+  /** Attachments (the weekly report's chart); an embed shows one with `attachment://<name>`. */
+  files?: Array<{ name: string; attachment: Buffer }>;
 }
 
 export type Delivery = { ok: true } | { ok: false; reason: string };
