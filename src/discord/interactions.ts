@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type Interaction, PermissionFlagsBits } from 'discord.js';
 import type { AppContext } from '../context.ts';
 import type { Command } from './command.ts';
+import { handleButton } from './components.ts';
 import { UserError } from './errors.ts';
 import { refusal, respond } from './reply.ts';
 
@@ -27,6 +28,7 @@ export async function handleInteraction(
     }
     return;
   }
+  if (interaction.isButton()) return handleButton(interaction, commands, ctx);
   if (!interaction.isChatInputCommand()) return;
   const command = commands.get(interaction.commandName);
   if (!command) return;

@@ -1,5 +1,12 @@
 // Every message the bot sends goes through here or notify/: mentions are off unless a member is meant to be pinged.
-import { type APIEmbed, type ChatInputCommandInteraction, EmbedBuilder, MessageFlags } from 'discord.js';
+import {
+  type ActionRowBuilder,
+  type APIEmbed,
+  type ButtonBuilder,
+  type ChatInputCommandInteraction,
+  EmbedBuilder,
+  MessageFlags,
+} from 'discord.js';
 import { COLORS, NO_MENTIONS, safe } from '../notify/format.ts';
 
 export { COLORS, discordTime } from '../notify/format.ts';
@@ -7,6 +14,8 @@ export { COLORS, discordTime } from '../notify/format.ts';
 export interface ReplyBody {
   content?: string;
   embeds?: (APIEmbed | EmbedBuilder)[];
+  components?: ActionRowBuilder<ButtonBuilder>[];
+  files?: Array<{ name: string; attachment: Buffer }>;
 }
 
 /** Answers an interaction privately, whether it was deferred, replied to, or neither. */
