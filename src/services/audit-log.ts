@@ -1,7 +1,9 @@
 // Reading the audit log (written by src/db/audit.ts inside each change's transaction): newest first, filtered.
-import { and, desc, eq, like, type SQL } from 'drizzle-orm';
+import { and, desc, eq, like, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { type AuditEntry, auditLog } from '../db/schema.ts';
+
+const parse = (json: string | null): unknown => (json === null ? null : JSON.parse(json));
 
 export const AUDIT_PAGE_SIZE = 8;
 export const AUDIT_KINDS = ['server', 'plan', 'user', 'enforcement', 'template'] as const;
@@ -21,15 +23,28 @@ export async function queryAudit(db: Db, q: AuditQuery): Promise<{ entries: Audi
   if (q.memberId) where.push(eq(auditLog.target, `member:${q.memberId}`));
   if (q.adminId) where.push(eq(auditLog.actorDiscordId, q.adminId));
   if (q.kind) where.push(like(auditLog.action, `${q.kind}.%`));
+  // before/after are read as JSON text and parsed here: drizzle parses a jsonb string value a second time, which
+  // turns a stored "300000000000000003" (a channel id) into a rounded number.
   const rows = await db
-    .select()
+    .select({
+      id: auditLog.id,
+      actorDiscordId: auditLog.actorDiscordId,
+      action: auditLog.action,
+      target: auditLog.target,
+      createdAt: auditLog.createdAt,
+      before: sql<string | null>`${auditLog.before}::text`,
+      after: sql<string | null>`${auditLog.after}::text`,
+    })
     .from(auditLog)
     .where(and(...where))
     // The id is the order of commits; created_at can tie within one transaction.
     .orderBy(desc(auditLog.id))
     .limit(AUDIT_PAGE_SIZE + 1)
     .offset(q.page * AUDIT_PAGE_SIZE);
-  return { entries: rows.slice(0, AUDIT_PAGE_SIZE), more: rows.length > AUDIT_PAGE_SIZE };
+  const entries = rows
+    .slice(0, AUDIT_PAGE_SIZE)
+    .map((r) => ({ ...r, before: parse(r.before), after: parse(r.after) }));
+  return { entries, more: rows.length > AUDIT_PAGE_SIZE };
 }
 
 const HIDDEN_KEYS = new Set(['id', 'createdAt', 'updatedAt']);
