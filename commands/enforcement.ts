@@ -8,6 +8,7 @@ import {
   SWITCH_LABEL,
   type Switch,
   setAlertsChannel,
+  setReportsChannel,
   setSwitch,
 } from '../src/services/settings.ts';
 
@@ -95,6 +96,17 @@ export const enforcement: Command = {
         ),
     )
     .addSubcommand((s) =>
+      s
+        .setName('reports-channel')
+        .setDescription('Where the weekly report is posted at the turn of the week (leave out to stop it)')
+        .addChannelOption((o) =>
+          o
+            .setName('channel')
+            .setDescription('A text channel the bot can post in; leave out for no automatic report')
+            .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement),
+        ),
+    )
+    .addSubcommand((s) =>
       s.setName('run-now').setDescription('Run one enforcement cycle now and show what it did'),
     ),
 
@@ -117,6 +129,25 @@ export const enforcement: Command = {
       await setAlertsChannel(ctx.db, actor, channel.id);
       return respond(interaction, ok(`Alerts will be posted in <#${channel.id}>.`));
     }
+    if (sub === 'reports-channel') {
+      const channel = interaction.options.getChannel('channel');
+      if (
+        channel &&
+        channel.type !== ChannelType.GuildText &&
+        channel.type !== ChannelType.GuildAnnouncement
+      ) {
+        throw new UserError('Pick a text channel for the weekly report.');
+      }
+      await setReportsChannel(ctx.db, actor, channel?.id ?? null);
+      return respond(
+        interaction,
+        ok(
+          channel
+            ? `The weekly report will be posted in <#${channel.id}> every Sunday at 00:00 (${ctx.config.timezone}).`
+            : 'No weekly report will be posted. `/report week` still shows it on demand.',
+        ),
+      );
+    }
     if (sub === 'run-now') {
       const report = await ctx.runCycleNow();
       const e = embed(report.dryRun ? 'Enforcement cycle (dry run)' : 'Enforcement cycle', COLORS.info)
@@ -136,6 +167,12 @@ export const enforcement: Command = {
       {
         name: 'Alerts channel',
         value: s.alertsChannelId ? `<#${s.alertsChannelId}>` : 'not set (`/enforcement alerts-channel`)',
+      },
+      {
+        name: 'Weekly report',
+        value: s.reportsChannelId
+          ? `posted in <#${s.reportsChannelId}>`
+          : 'not posted (`/enforcement reports-channel`)',
       },
       {
         name: 'Schedule',

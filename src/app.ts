@@ -12,11 +12,13 @@ import { InFlight } from './in-flight.ts';
 import { reconcileSwitches } from './jobs/download-switches.ts';
 import { type CycleReport, runEnforcementCycle } from './jobs/enforcement-cycle.ts';
 import { type Schedule, SingleFlight, startSchedule } from './jobs/scheduler.ts';
+import { catchUpWeeklyReport, postWeeklyReport } from './jobs/weekly-report.ts';
 import { createLogger, type Logger } from './log.ts';
 import { MediaRegistry } from './media/registry.ts';
 import { BotMetrics } from './metrics.ts';
 import { createMailer, type Mailer } from './notify/email.ts';
 import { DiscordNotifier } from './notify/notifier.ts';
+import { weekStart } from './policy/week.ts';
 import { createTokenCipher, loadKey } from './secrets.ts';
 import { getSettings } from './services/settings.ts';
 
@@ -175,10 +177,17 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       pollPattern: config.pollSchedule,
       timezone: config.timezone,
       poll: () => ctx.runCycleNow(),
-      weeklyReset: () => ctx.reconcileDownloadSwitches(),
+      weeklyReset: async () => {
+        await ctx.reconcileDownloadSwitches().catch((err) => log.error({ err }, 'weekly switch-back failed'));
+        await postWeeklyReport(ctx);
+      },
       log,
     });
   }
+  // A report the schedule missed because the bot was down at the turn of the week (posted once all the same).
+  await catchUpWeeklyReport(ctx, weekStart(clock(), config.timezone)).catch((err) =>
+    log.error({ err }, 'weekly report catch-up failed'),
+  );
   log.info(
     { user: client.user?.tag, schedule: config.pollSchedule, timezone: config.timezone },
     'Streamwarden is running',

@@ -30,6 +30,8 @@ export const settings = pgTable(
     disableDownloads: boolean('disable_downloads').notNull().default(false),
     dryRun: boolean('dry_run').notNull().default(false),
     alertsChannelId: text('alerts_channel_id'),
+    /** Where the weekly report is posted at the turn of the week; null: no automatic report. */
+    reportsChannelId: text('reports_channel_id'),
     commandsHash: text('commands_hash'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -182,6 +184,27 @@ export const downloads = pgTable(
   ],
 );
 
+/**
+ * Each time a server was down: opened at the read that found it down, closed at the first read that found it up
+ * again. The weekly report's downtime comes from these rows (media_servers keeps only the current status).
+ */
+export const serverOutages = pgTable(
+  'server_outages',
+  {
+    id: serial('id').primaryKey(),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    startedAt: ts('started_at').notNull(),
+    endedAt: ts('ended_at'),
+    reason: text('reason'),
+  },
+  (t) => [
+    uniqueIndex('server_outages_one_open').on(t.serverId).where(sql`${t.endedAt} is null`),
+    index('server_outages_started_idx').on(t.startedAt),
+  ],
+);
+
 // ─── Enforcement state ──────────────────────────────────────────────────────────────────────────
 
 /** A stream-cap breach episode: open while the member stays over the cap; one DM and one alert each. */
@@ -298,3 +321,4 @@ export type BreachEpisode = typeof breachEpisodes.$inferSelect;
 export type StoppedSession = typeof stoppedSessions.$inferSelect;
 export type DownloadSwitch = typeof downloadSwitches.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
+export type ServerOutage = typeof serverOutages.$inferSelect;

@@ -4,6 +4,7 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { AppContext } from '../context.ts';
+import type { Pager } from './components.ts';
 
 export interface Command {
   data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
@@ -11,4 +12,6 @@ export interface Command {
   adminOnly: boolean;
   execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: AppContext): Promise<void>;
+  /** Renders the pages its Previous/Next buttons turn to (src/discord/components.ts). */
+  pager?: Pager;
 }

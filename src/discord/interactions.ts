@@ -8,6 +8,7 @@ import {
 } from 'discord.js';
 import type { AppContext } from '../context.ts';
 import type { Command } from './command.ts';
+import { handleButton } from './components.ts';
 import { UserError } from './errors.ts';
 import { refusal, respond } from './reply.ts';
 
@@ -27,6 +28,7 @@ export async function handleInteraction(
   try {
     if (interaction.isAutocomplete()) await autocomplete(interaction, commands, ctx);
     else if (interaction.isChatInputCommand()) await chatInput(interaction, commands, ctx);
+    else if (interaction.isButton()) await handleButton(interaction, commands, ctx);
   } catch (err) {
     ctx.log.error({ err }, 'interaction handler failed');
   }

@@ -1,8 +1,10 @@
 // Every message the bot sends goes through here or notify/: mentions are off unless a member is meant to be pinged,
 // and every reply is fitted to Discord's size limits (fitMessage) so that no input can make an answer fail.
 import {
+  type ActionRowBuilder,
   type APIEmbed,
   type APIEmbedField,
+  type ButtonBuilder,
   type ChatInputCommandInteraction,
   EmbedBuilder,
   type EmbedFooterOptions,
@@ -16,6 +18,8 @@ export { COLORS, discordTime, quoted } from '../notify/format.ts';
 export interface ReplyBody {
   content?: string;
   embeds?: (APIEmbed | EmbedBuilder)[];
+  components?: ActionRowBuilder<ButtonBuilder>[];
+  files?: Array<{ name: string; attachment: Buffer }>;
 }
 
 /**
@@ -48,7 +52,12 @@ export async function respond(interaction: ChatInputCommandInteraction, body: Re
     ...(body.content !== undefined ? { content: body.content } : {}),
     ...(body.embeds ? { embeds: body.embeds.map((e) => (e instanceof EmbedBuilder ? e.toJSON() : e)) } : {}),
   });
-  const payload = { ...fitted, allowedMentions: NO_MENTIONS };
+  const payload = {
+    ...fitted,
+    ...(body.components ? { components: body.components } : {}),
+    ...(body.files ? { files: body.files } : {}),
+    allowedMentions: NO_MENTIONS,
+  };
   if (interaction.deferred) await interaction.editReply(payload);
   else if (interaction.replied) await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
   else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });

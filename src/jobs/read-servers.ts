@@ -4,6 +4,7 @@
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { deliverOnce } from '../db/notices.ts';
+import { recordServerTransition } from '../db/outages.ts';
 import { type MediaServerRow, mediaServers } from '../db/schema.ts';
 import type { ActiveStream, DownloadActivity, MediaServer } from '../media/types.ts';
 import { MediaServerError, PartialDownloadsError } from '../media/types.ts';
@@ -89,6 +90,7 @@ export async function readServers(
         ...(!up && !changed ? { statusReason: snap.error } : {}),
       })
       .where(eq(mediaServers.id, row.id));
+    if (changed) await recordServerTransition(ctx.db, row.id, up, now, snap.error);
     // Alert on down, and on up only after a down (not on the first successful poll of a new server).
     if (!changed || (up && row.status !== 'down')) continue;
     const kind = up ? 'server-up' : 'server-down';

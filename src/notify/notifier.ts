@@ -7,6 +7,8 @@ import { fitMessage, NO_MENTIONS } from './format.ts';
 export interface NoticeMessage {
   content?: string;
   embeds: APIEmbed[];
+  /** Attachments (the weekly report's chart); an embed shows one with `attachment://<name>`. */
+  files?: Array<{ name: string; attachment: Buffer }>;
 }
 
 /** `messageId` is the Discord message that was posted (alerts), so it can be edited later. */

@@ -101,3 +101,12 @@ function searchFirstInstant(date: LocalDate, zone: string, lo: number, hi: numbe
   }
   return after;
 }
+
+/**
+ * The 8 instants that bound the 7 local days of the week containing `now`: Sunday 00:00 … the next Sunday 00:00.
+ * Days are calendar days in `zone`, so a day with a DST change lasts 23 or 25 hours.
+ */
+export function weekDayBounds(now: Date, zone: string): Date[] {
+  const sunday = sundayOf(now, zone);
+  return Array.from({ length: 8 }, (_, i) => startOfLocalDay(addDays(sunday, i), zone));
+}

@@ -39,18 +39,27 @@ export async function setSwitch(db: Db, actor: string, which: Switch, enabled: b
 }
 
 export async function setAlertsChannel(db: Db, actor: string, channelId: string): Promise<void> {
+  await setChannel(db, actor, 'alertsChannelId', 'enforcement.alerts-channel', channelId);
+}
+
+/** Where the weekly report is posted; null stops the automatic report. */
+export async function setReportsChannel(db: Db, actor: string, channelId: string | null): Promise<void> {
+  await setChannel(db, actor, 'reportsChannelId', 'enforcement.reports-channel', channelId);
+}
+
+async function setChannel(
+  db: Db,
+  actor: string,
+  column: 'alertsChannelId' | 'reportsChannelId',
+  action: string,
+  channelId: string | null,
+): Promise<void> {
   await db.transaction(async (tx) => {
     const before = await getSettings(tx);
     await tx
       .update(settings)
-      .set({ alertsChannelId: channelId, updatedAt: new Date() })
+      .set({ [column]: channelId, updatedAt: new Date() })
       .where(eq(settings.id, 1));
-    await recordAudit(tx, {
-      actor,
-      action: 'enforcement.alerts-channel',
-      target: 'settings',
-      before: before.alertsChannelId,
-      after: channelId,
-    });
+    await recordAudit(tx, { actor, action, target: 'settings', before: before[column], after: channelId });
   });
 }

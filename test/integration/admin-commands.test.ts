@@ -77,9 +77,12 @@ describe('administration commands', () => {
     assert.ok(defs);
     assert.deepEqual(defs.map((d) => d.name).sort(), [
       'activity',
+      'audit',
       'enforcement',
+      'history',
       'plan',
       'quota',
+      'report',
       'server',
       'template',
       'user',

@@ -14,9 +14,12 @@ test('every command definition serializes, and names are unique', () => {
   }
   assert.deepEqual([...names].sort(), [
     'activity',
+    'audit',
     'enforcement',
+    'history',
     'plan',
     'quota',
+    'report',
     'server',
     'template',
     'user',
@@ -63,6 +66,7 @@ test('the option names of the command contract are present', () => {
       'disable-downloads': ['enabled'],
       'dry-run': ['enabled'],
       'alerts-channel': ['channel'],
+      'reports-channel': ['channel'],
       'run-now': [],
     },
     template: { list: [], set: ['name', 'text'], reset: ['name'], preview: ['name'] },
@@ -79,7 +83,7 @@ test('the option names of the command contract are present', () => {
   }
   const activity = commands.find((c) => c.data.name === 'activity')?.data.toJSON();
   assert.deepEqual(
-    activity?.options?.map((o) => o.name).filter((n) => n !== 'page'),
+    activity?.options?.map((o) => o.name),
     ['member', 'server', 'kind'],
   );
   const quota = commands.find((c) => c.data.name === 'quota')?.data.toJSON();

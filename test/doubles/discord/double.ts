@@ -6,13 +6,20 @@ import type {
 } from 'discord-api-types/v10';
 import { GatewayIntentBits } from 'discord-api-types/v10';
 import { Gateway } from './gateway.ts';
-import { buildInteraction, type InteractionRequest } from './interactions.ts';
+import {
+  type BuiltInteraction,
+  buildComponentInteraction,
+  buildInteraction,
+  type InteractionRequest,
+} from './interactions.ts';
+import type { Upload } from './message-body.ts';
 import { channelPayload } from './payloads.ts';
 import { createRestHandler } from './rest.ts';
-import { DoubleState } from './state.ts';
+import { DoubleState, type StoredMessage } from './state.ts';
 import type {
   AutocompleteChoice,
   AutocompleteOptions,
+  ClickOptions,
   DiscordDoubleOptions,
   DoubleChannel,
   DoubleUser,
@@ -150,11 +157,46 @@ export class DiscordDouble {
     return outcome.choices;
   }
 
-  private async dispatchInteraction(
+  /**
+   * Clicks a button on a message the bot sent (MESSAGE_COMPONENT, type 3) and resolves with the bot's answer: an
+   * UPDATE_MESSAGE (7) that edits the message, a deferred update (6) followed by an edit, or a new reply (4/5).
+   */
+  async click(opts: ClickOptions): Promise<InteractionReply> {
+    const message =
+      this.tracker.findMessage(opts.messageId) ??
+      [...this.state.messagesByChannel.values()].flat().find((m) => m.id === opts.messageId);
+    if (!message) throw new Error(`DiscordDouble: no message ${opts.messageId} to click on`);
+    const built = buildComponentInteraction(this.state, { ...opts, message });
+    const outcome = await this.dispatchBuilt(built, 'component', opts.user, opts.timeoutMs, message);
+    if (!('reply' in outcome)) throw new Error('DiscordDouble: component interaction answered with choices');
+    return outcome.reply;
+  }
+
+  /** Every file the bot uploaded (multipart `files[n]`), with its bytes, in order (cleared by clearRecords). */
+  get uploads(): Upload[] {
+    return this.state.uploads;
+  }
+
+  private dispatchInteraction(
     request: InteractionRequest,
     timeoutMs = DEFAULT_TIMEOUT_MS,
   ): Promise<{ reply: InteractionReply } | { choices: AutocompleteChoice[] }> {
-    const built = buildInteraction(this.state, request);
+    return this.dispatchBuilt(
+      buildInteraction(this.state, request),
+      request.kind,
+      request.user,
+      timeoutMs,
+      null,
+    );
+  }
+
+  private async dispatchBuilt(
+    built: BuiltInteraction,
+    kind: 'command' | 'autocomplete' | 'component',
+    user: string,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    source: StoredMessage | null,
+  ): Promise<{ reply: InteractionReply } | { choices: AutocompleteChoice[] }> {
     const started = Date.now();
     await this.gateway.waitForReady(timeoutMs);
     return new Promise((resolve, reject) => {
@@ -164,14 +206,20 @@ export class DiscordDouble {
         const seen = tracked.events.length > 0 ? tracked.events.join('; ') : 'nothing';
         reject(
           new Error(
-            `DiscordDouble: ${request.kind} ${built.label} (interaction ${built.id}) got no final answer within ${timeoutMs} ms; received: ${seen}`,
+            `DiscordDouble: ${kind} ${built.label} (interaction ${built.id}) got no final answer within ${timeoutMs} ms; received: ${seen}`,
           ),
         );
       }, remaining);
-      const tracked = this.tracker.track(built, request.kind, request.user, (outcome) => {
-        clearTimeout(timer);
-        resolve(outcome);
-      });
+      const tracked = this.tracker.track(
+        built,
+        kind,
+        user,
+        (outcome) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        },
+        source,
+      );
       if (!this.gateway.dispatch('INTERACTION_CREATE', built.payload)) {
         clearTimeout(timer);
         this.tracker.forget(built.token);

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ApplicationCommandType, InteractionType } from 'discord-api-types/v10';
+import { ApplicationCommandType, ComponentType, InteractionType } from 'discord-api-types/v10';
 import type { OptionSpec, OptionValue, Resolved } from './options.ts';
 import { checkValue, fail, names, T } from './options.ts';
-import { channelPayload, memberPayload } from './payloads.ts';
-import type { CommandDefinition, DoubleState } from './state.ts';
+import { channelPayload, memberPayload, messagePayload } from './payloads.ts';
+import type { CommandDefinition, DoubleState, StoredMessage } from './state.ts';
 import { ALL_PERMISSIONS, BASIC_PERMISSIONS } from './state.ts';
+import type { DoubleChannel } from './types.ts';
 
 export interface InteractionRequest {
   kind: 'command' | 'autocomplete';
@@ -75,10 +76,39 @@ function resolveLeaf(req: InteractionRequest, def: CommandDefinition) {
   return { specs: top, wrap: (options: unknown[]) => options, label: `/${req.command}` };
 }
 
+/** What every guild interaction carries besides its type and data (the invoker, the channel, permissions). */
+function interactionBase(
+  state: DoubleState,
+  userId: string,
+  admin: boolean | undefined,
+  channel: Required<DoubleChannel>,
+) {
+  const member =
+    state.members.get(userId) ?? fail(`user ${userId} is not a member of guild ${state.guildId}`);
+  const permissions = (admin ?? userId === state.ownerId) ? ALL_PERMISSIONS : BASIC_PERMISSIONS;
+  const id = state.nextId();
+  const token = `aW50ZXJhY3Rpb24.${id}.${randomBytes(24).toString('base64url')}`;
+  const common = {
+    guild_id: state.guildId,
+    guild: { id: state.guildId, locale: 'en-US', features: [] },
+    // discord.js reads channelId from `channel.id`; `channel_id` is deprecated but still sent by Discord.
+    channel_id: channel.id,
+    channel: { ...channelPayload(state, channel), permissions },
+    member: { ...memberPayload(member), permissions },
+    app_permissions: BASIC_PERMISSIONS,
+    locale: 'en-US',
+    guild_locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: { '0': state.guildId },
+    context: 0,
+    attachment_size_limit: 26214400,
+  };
+  return { id, token, common };
+}
+
 /** Builds a real INTERACTION_CREATE payload (type 2 command or type 4 autocomplete) from the registered definitions. */
 export function buildInteraction(state: DoubleState, req: InteractionRequest): BuiltInteraction {
-  const member =
-    state.members.get(req.user) ?? fail(`user ${req.user} is not a member of guild ${state.guildId}`);
+  if (!state.members.has(req.user)) fail(`user ${req.user} is not a member of guild ${state.guildId}`);
   const channel =
     req.channelId === undefined
       ? state.firstTextChannel()
@@ -113,9 +143,7 @@ export function buildInteraction(state: DoubleState, req: InteractionRequest): B
   const resolvedPart = Object.fromEntries(
     Object.entries(resolved).filter(([, v]) => Object.keys(v).length > 0),
   );
-  const permissions = (req.admin ?? req.user === state.ownerId) ? ALL_PERMISSIONS : BASIC_PERMISSIONS;
-  const id = state.nextId();
-  const token = `aW50ZXJhY3Rpb24.${id}.${randomBytes(24).toString('base64url')}`;
+  const { id, token, common } = interactionBase(state, req.user, req.admin, channel);
   const payload = {
     id,
     application_id: state.applicationId,
@@ -133,19 +161,58 @@ export function buildInteraction(state: DoubleState, req: InteractionRequest): B
       options: wrap(options),
       ...(Object.keys(resolvedPart).length > 0 ? { resolved: resolvedPart } : {}),
     },
-    guild_id: state.guildId,
-    guild: { id: state.guildId, locale: 'en-US', features: [] },
-    // discord.js reads channelId from `channel.id`; `channel_id` is deprecated but still sent by Discord.
-    channel_id: channel.id,
-    channel: { ...channelPayload(state, channel), permissions },
-    member: { ...memberPayload(member), permissions },
-    app_permissions: BASIC_PERMISSIONS,
-    locale: 'en-US',
-    guild_locale: 'en-US',
-    entitlements: [],
-    authorizing_integration_owners: { '0': state.guildId },
-    context: 0,
-    attachment_size_limit: 26214400,
+    ...common,
   };
   return { id, token, channelId: channel.id, label, payload };
+}
+
+export interface ComponentRequest {
+  user: string;
+  message: StoredMessage;
+  customId: string;
+  admin?: boolean;
+  /**
+   * Discord shows an ephemeral message only to the user whose interaction it answers, so nobody else can click
+   * it. Set this to send such a click anyway: a client replaying a custom_id, which the bot must refuse by itself.
+   */
+  evenIfHidden?: boolean;
+}
+
+interface ButtonSpec {
+  type: number;
+  custom_id?: string;
+  disabled?: boolean;
+  components?: ButtonSpec[];
+}
+
+/**
+ * Builds a MESSAGE_COMPONENT (type 3) button click on a message the bot sent, as Discord does: only for a button that
+ * is on the message and enabled, with `data: { custom_id, component_type: 2 }` and the whole message
+ * (discord-api-types APIMessageComponentButtonInteraction; Discord docs "Interaction Object", message component).
+ */
+export function buildComponentInteraction(state: DoubleState, req: ComponentRequest): BuiltInteraction {
+  const { message } = req;
+  const buttons = (message.components as ButtonSpec[]).flatMap((row) => row.components ?? []);
+  const button =
+    buttons.find((b) => b.type === ComponentType.Button && b.custom_id === req.customId) ??
+    fail(
+      `message ${message.id} has no button "${req.customId}" (has: ${buttons.map((b) => b.custom_id).join(', ') || 'none'})`,
+    );
+  if (button.disabled) fail(`button "${req.customId}" is disabled: Discord sends no click for it`);
+  const hidden = (message.flags & 64) !== 0 && message.interaction?.userId !== req.user;
+  if (hidden && !req.evenIfHidden)
+    fail(`message ${message.id} is ephemeral: only its invoker sees it and can click`);
+  const channel = state.channels.get(message.channelId) ?? fail(`unknown channel ${message.channelId}`);
+  const { id, token, common } = interactionBase(state, req.user, req.admin, channel);
+  const payload = {
+    id,
+    application_id: state.applicationId,
+    type: InteractionType.MessageComponent,
+    token,
+    version: 1,
+    data: { custom_id: req.customId, component_type: ComponentType.Button },
+    message: messagePayload(state, message),
+    ...common,
+  };
+  return { id, token, channelId: channel.id, label: `button ${req.customId}`, payload };
 }

@@ -19,6 +19,15 @@ export interface ParsedBody {
   recorded: unknown;
   json: Record<string, unknown>;
   files: string[];
+  /** The uploaded file parts (`files[n]`), with their bytes. */
+  uploads: Upload[];
+}
+
+export interface Upload {
+  field: string;
+  name: string;
+  contentType: string;
+  data: Buffer;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -26,7 +35,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export async function parseBody(raw: Buffer, contentType: string | undefined): Promise<ParsedBody> {
-  if (raw.length === 0) return { recorded: null, json: {}, files: [] };
+  if (raw.length === 0) return { recorded: null, json: {}, files: [], uploads: [] };
   const text = raw.toString('utf8');
   // discord.js sends attachments as multipart/form-data with the JSON in a `payload_json` part.
   if (contentType?.startsWith('multipart/form-data')) {
@@ -34,18 +43,26 @@ export async function parseBody(raw: Buffer, contentType: string | undefined): P
       headers: { 'content-type': contentType },
     }).formData();
     const files: string[] = [];
+    const uploads: Upload[] = [];
     let json: Record<string, unknown> = {};
     for (const [name, value] of form.entries()) {
-      if (typeof value !== 'string') files.push(value.name);
-      else if (name === 'payload_json') json = parseJsonObject(value);
+      if (typeof value !== 'string') {
+        files.push(value.name);
+        uploads.push({
+          field: name,
+          name: value.name,
+          contentType: value.type,
+          data: Buffer.from(await value.arrayBuffer()),
+        });
+      } else if (name === 'payload_json') json = parseJsonObject(value);
     }
-    return { recorded: text, json, files };
+    return { recorded: text, json, files, uploads };
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    return { recorded: parsed, json: isRecord(parsed) ? parsed : {}, files: [] };
+    return { recorded: parsed, json: isRecord(parsed) ? parsed : {}, files: [], uploads: [] };
   } catch {
-    return { recorded: text, json: {}, files: [] };
+    return { recorded: text, json: {}, files: [], uploads: [] };
   }
 }
 

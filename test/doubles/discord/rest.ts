@@ -157,6 +157,7 @@ export function createRestHandler(state: DoubleState, tracker: InteractionTracke
     const headers = headerRecord(req);
     const body = await parseBody(raw, headers['content-type']);
     state.requests.push({ method, path, query: url.searchParams, headers, body: body.recorded });
+    state.uploads.push(...body.uploads);
     let result: RouteResult = notFound();
     for (const route of routes) {
       const match = route.method === method ? route.pattern.exec(path) : null;

@@ -4,6 +4,7 @@ import type {
   RESTPutAPIApplicationGuildCommandsJSONBody,
 } from 'discord-api-types/v10';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
+import type { Upload } from './message-body.ts';
 import type {
   DiscordDoubleOptions,
   DoubleChannel,
@@ -75,6 +76,8 @@ export class DoubleState {
   readonly closedDms = new Set<string>();
   readonly messagesByChannel = new Map<string, StoredMessage[]>();
   readonly requests: RecordedRequest[] = [];
+  /** Every file the bot uploaded (multipart `files[n]`), in order. */
+  readonly uploads: Upload[] = [];
   guildCommandDefs: RESTPutAPIApplicationGuildCommandsJSONBody | null = null;
   globalCommandDefs: RESTPutAPIApplicationCommandsJSONBody | null = null;
   /** Command ids by scope and name, stable across re-registration like on Discord. */
@@ -199,6 +202,7 @@ export class DoubleState {
 
   clearRecords(): void {
     this.requests.length = 0;
+    this.uploads.length = 0;
     this.messagesByChannel.clear();
   }
 }

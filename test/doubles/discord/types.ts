@@ -75,6 +75,20 @@ export interface InteractionReply {
   modal: unknown;
   /** True after DELETE …/messages/@original. */
   deleted: boolean;
+  /** Id of the message that answers (a component's UPDATE_MESSAGE: the message the button is on). */
+  messageId: string | null;
+}
+
+export interface ClickOptions {
+  /** The clicking member's user id. */
+  user: string;
+  /** The message the button is on (an interaction reply's `messageId`, or a channel message id). */
+  messageId: string;
+  customId: string;
+  admin?: boolean;
+  /** Click a button on an ephemeral message someone else was answered with (see ComponentRequest). */
+  evenIfHidden?: boolean;
+  timeoutMs?: number;
 }
 
 export interface InvokeOptions {

@@ -7,10 +7,14 @@ import type { AutocompleteChoice, InteractionReply } from './types.ts';
 
 const LOADING = 128;
 
+type InteractionKind = 'command' | 'autocomplete' | 'component';
+
 interface PendingInteraction {
   id: string;
   token: string;
-  kind: 'command' | 'autocomplete';
+  kind: InteractionKind;
+  /** For a component interaction: the message the clicked button is on. */
+  source: StoredMessage | null;
   label: string;
   channelId: string;
   userId: string;
@@ -37,9 +41,22 @@ const invalidCallbackType = (type: number) =>
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
 const R = InteractionResponseType;
-const ALLOWED_CALLBACKS: Record<'command' | 'autocomplete', number[]> = {
+const ALLOWED_CALLBACKS: Record<InteractionKind, number[]> = {
   command: [R.ChannelMessageWithSource, R.DeferredChannelMessageWithSource, R.Modal],
   autocomplete: [R.ApplicationCommandAutocompleteResult],
+  // Discord docs, "Interaction Response Type": 6 and 7 are valid only for component-based interactions.
+  component: [
+    R.ChannelMessageWithSource,
+    R.DeferredChannelMessageWithSource,
+    R.DeferredMessageUpdate,
+    R.UpdateMessage,
+    R.Modal,
+  ],
+};
+const INTERACTION_TYPES: Record<InteractionKind, InteractionType> = {
+  command: InteractionType.ApplicationCommand,
+  autocomplete: InteractionType.ApplicationCommandAutocomplete,
+  component: InteractionType.MessageComponent,
 };
 
 /** Tracks interactions the double dispatched and applies the bot's callbacks, edits and follow-ups to them. */
@@ -51,9 +68,10 @@ export class InteractionTracker {
   /** Registers a dispatched interaction; `settle` is called once with the bot's final answer. */
   track(
     built: { id: string; token: string; channelId: string; label: string },
-    kind: 'command' | 'autocomplete',
+    kind: InteractionKind,
     userId: string,
     settle: PendingInteraction['settle'],
+    source: StoredMessage | null = null,
   ): { reply: InteractionReply; events: string[] } {
     const reply: InteractionReply = {
       deferred: false,
@@ -66,10 +84,12 @@ export class InteractionTracker {
       raw: [],
       modal: null,
       deleted: false,
+      messageId: null,
     };
     const pending: PendingInteraction = {
       ...built,
       kind,
+      source,
       userId,
       reply,
       callbackType: null,
@@ -131,10 +151,24 @@ export class InteractionTracker {
     } else if (type === R.Modal) {
       pending.reply.modal = data;
       this.finish(pending, { reply: pending.reply });
+    } else if (type === R.UpdateMessage || type === R.DeferredMessageUpdate) {
+      // The message the button is on becomes @original of this interaction (edited now, or later for 6).
+      const source = pending.source;
+      if (!source) return invalidCallbackType(type);
+      pending.original = source;
+      pending.reply.messageId = source.id;
+      if (type === R.UpdateMessage) {
+        this.updateMessage(source, fields);
+        this.syncReply(pending, fields);
+        this.finish(pending, { reply: pending.reply });
+      } else {
+        pending.reply.deferred = true;
+      }
     } else {
       const deferred = type === R.DeferredChannelMessageWithSource;
       pending.reply.deferred = deferred;
       pending.original = this.newMessage(pending, fields, (fields.flags ?? 0) | (deferred ? LOADING : 0));
+      pending.reply.messageId = pending.original.id;
       this.syncReply(pending, fields);
       if (!deferred) this.finish(pending, { reply: pending.reply });
     }
@@ -148,10 +182,7 @@ export class InteractionTracker {
       body: {
         interaction: {
           id: pending.id,
-          type:
-            pending.kind === 'command'
-              ? InteractionType.ApplicationCommand
-              : InteractionType.ApplicationCommandAutocomplete,
+          type: INTERACTION_TYPES[pending.kind],
           ...(message
             ? {
                 response_message_id: message.id,
@@ -163,6 +194,26 @@ export class InteractionTracker {
         resource: { type, ...(message ? { message: messagePayload(this.state, message) } : {}) },
       },
     };
+  }
+
+  /** Every interaction message the double knows: originals and follow-ups. */
+  findMessage(messageId: string): StoredMessage | undefined {
+    for (const pending of this.byToken.values()) {
+      if (pending.original?.id === messageId) return pending.original;
+      const followUp = pending.followUps.find((m) => m.id === messageId);
+      if (followUp) return followUp;
+    }
+    return undefined;
+  }
+
+  /** Applies an edit to a message and to the live reply view of the interaction that first posted it. */
+  private updateMessage(message: StoredMessage, fields: MessageFields): void {
+    applyFields(message, fields);
+    if (fields.files.length > 0) message.files = fields.files;
+    message.editedTimestamp = new Date().toISOString();
+    for (const pending of this.byToken.values()) {
+      if (pending.original === message && pending.source !== message) applyFields(pending.reply, fields);
+    }
   }
 
   private webhook(appId: string, token: string): PendingInteraction | RouteResult {
@@ -187,10 +238,8 @@ export class InteractionTracker {
     const fields = messageFields(json, files);
     const invalid = validateMessage(fields, false);
     if (invalid) return invalid;
-    applyFields(message, fields);
-    if (fields.files.length > 0) message.files = fields.files;
     message.flags = (message.flags & ~LOADING) | (fields.flags ?? 0);
-    message.editedTimestamp = new Date().toISOString();
+    this.updateMessage(message, fields);
     if (message === pending.original) {
       this.syncReply(pending, fields);
       this.finish(pending, { reply: pending.reply });

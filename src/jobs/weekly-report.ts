@@ -1,0 +1,41 @@
+// The automatic weekly report: at the turn of the week (Sunday 00:00 in TIMEZONE, with the allotment reset) the
+// report of the week that ended is posted in the reports channel. "Once" is the notices table's unique key
+// (`report:<week>`), so a second run, a retry or a restart at that moment never posts it twice.
+import type { AppContext } from '../context.ts';
+import { deliverOnce } from '../db/notices.ts';
+import { weekKey } from '../policy/week.ts';
+import { weeklyReportMessage } from '../report/render.ts';
+import { buildWeeklyReport, instantInWeek } from '../services/report.ts';
+import { getSettings } from '../services/settings.ts';
+
+/** How long after the turn a start-up still posts a report the schedule missed (the bot was down at 00:00). */
+export const CATCH_UP_MS = 24 * 60 * 60 * 1000;
+
+export type WeeklyReportOutcome = 'posted' | 'failed' | 'already-posted' | 'no-channel';
+
+/** Posts last week's report once. Returns what happened (for the log and tests). */
+export async function postWeeklyReport(ctx: AppContext): Promise<WeeklyReportOutcome> {
+  const now = ctx.clock();
+  const zone = ctx.config.timezone;
+  const { reportsChannelId } = await getSettings(ctx.db);
+  if (!reportsChannelId) return 'no-channel';
+  const week = weekKey(instantInWeek(now, zone, 'last'), zone);
+  const delivery = await deliverOnce(
+    ctx.db,
+    { kind: 'weekly-report', subject: `report:${week}`, channel: 'reports' },
+    async () =>
+      ctx.notifier.alert(
+        reportsChannelId,
+        weeklyReportMessage(await buildWeeklyReport(ctx.db, now, zone, 'last')),
+      ),
+  );
+  const outcome = delivery === null ? 'already-posted' : delivery.ok ? 'posted' : 'failed';
+  ctx.log.info({ week, outcome }, 'weekly report');
+  return outcome;
+}
+
+/** At start-up: posts the report the schedule missed, if the week turned less than CATCH_UP_MS ago. */
+export async function catchUpWeeklyReport(ctx: AppContext, weekStartedAt: Date): Promise<void> {
+  if (ctx.clock().getTime() - weekStartedAt.getTime() >= CATCH_UP_MS) return;
+  await postWeeklyReport(ctx);
+}
