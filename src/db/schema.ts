@@ -294,6 +294,48 @@ export const notices = pgTable(
   (t) => [uniqueIndex('notices_once').on(t.kind, t.subject, t.channel)],
 );
 
+// ─── Durable effects and instances ──────────────────────────────────────────────────────────────
+
+export const outboxStateEnum = pgEnum('outbox_state', ['pending', 'running', 'done', 'failed']);
+
+/**
+ * Every effect the engine decided on (stop a stream, send a DM or an alert, switch downloads), written in the same
+ * transaction as the decision and carried out by the outbox worker (src/act/outbox.ts): at least once, and
+ * idempotent through `key`, so a crash neither loses nor repeats an effect.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** One row per effect, ever: e.g. `dm:episode:12`. Also the seed of the Discord message nonce. */
+    key: text('key').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    state: outboxStateEnum('state').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    dueAt: ts('due_at').notNull(),
+    /** The instance carrying it out, and until when its claim holds (a crashed instance's claims expire). */
+    lockedBy: text('locked_by'),
+    lockedUntil: ts('locked_until'),
+    /** What the executor returned (a message id, a stop outcome), for later effects to build on. */
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    doneAt: ts('done_at'),
+  },
+  (t) => [
+    uniqueIndex('outbox_key_unique').on(t.key),
+    index('outbox_due_idx').on(t.dueAt).where(sql`${t.state} in ('pending', 'running')`),
+  ],
+);
+
+/** Named leases between bot instances on one PostgreSQL (who holds the gateway, who senses which server). */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+});
+
 /** Every change an admin made through Discord, with before and after. */
 export const auditLog = pgTable(
   'audit_log',
@@ -322,3 +364,4 @@ export type StoppedSession = typeof stoppedSessions.$inferSelect;
 export type DownloadSwitch = typeof downloadSwitches.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type ServerOutage = typeof serverOutages.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;

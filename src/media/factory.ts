@@ -1,7 +1,10 @@
 // The only place that switches on the platform.
 import { createEmbyServer } from './emby/client.ts';
-import { createJellyfinServer } from './jellyfin/client.ts';
+import { createJellyfinServer, JELLYFIN_DIALECT } from './jellyfin/client.ts';
+import { mediaBrowserPushSpec } from './mediabrowser/push.ts';
 import { createPlexServer } from './plex/client.ts';
+import { plexPushSpec } from './plex/push.ts';
+import type { PushSpec } from './push-types.ts';
 import type { MediaServer, MediaServerConfig } from './types.ts';
 
 export function createMediaServer(config: MediaServerConfig): MediaServer {
@@ -14,3 +17,27 @@ export function createMediaServer(config: MediaServerConfig): MediaServer {
       return createEmbyServer(config);
   }
 }
+
+/** How to open the server's push channel (see push-types.ts). */
+export function createPushSpec(config: MediaServerConfig): PushSpec {
+  switch (config.platform) {
+    case 'plex':
+      return plexPushSpec(config.url, config.token);
+    case 'jellyfin':
+      return mediaBrowserPushSpec(config.url, {
+        platform: 'jellyfin',
+        path: '/socket',
+        auth: { headers: JELLYFIN_DIALECT.authHeaders(config.token) },
+      });
+    case 'emby':
+      // The socket lives at the server's root, not under the /emby API prefix.
+      return mediaBrowserPushSpec(config.url.replace(/\/+$/, '').replace(/\/emby$/i, ''), {
+        platform: 'emby',
+        path: '/embywebsocket',
+        auth: { query: { api_key: config.token, deviceId: PUSH_DEVICE_ID } },
+      });
+  }
+}
+
+/** The device id the bot's own socket session shows on Jellyfin/Emby dashboards. */
+export const PUSH_DEVICE_ID = 'streamwarden';

@@ -1,0 +1,170 @@
+// The transactional outbox: effects are written with the decision that caused them (`enqueueEffects`, inside the
+// caller's transaction) and carried out here, at least once. Every effect has a unique key, so writing it twice
+// stores it once, and every executor is idempotent (a Discord message carries a nonce derived from the key with
+// enforce_nonce; a stop of a session that already ended is "already gone"; a download switch sets a state).
+//
+// Claims are rows locked with FOR UPDATE SKIP LOCKED and marked with the instance and a claim deadline, so two
+// instances on one PostgreSQL never run the same effect at once, and the effects of an instance that died are
+// picked up again once its claims expire. Time comes from the bot's clock.
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { type OutboxRow, outbox } from '../db/schema.ts';
+
+export interface Effect {
+  /** Unique for the effect's whole life, e.g. `dm:episode:12`. */
+  key: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  /** Not before this time (default: now). */
+  dueAt?: Date;
+}
+
+/** A failure that retrying cannot fix (the member closed their DMs, the channel is gone). */
+export class PermanentEffectError extends Error {
+  override name = 'PermanentEffectError';
+}
+
+export type Executor = (row: OutboxRow) => Promise<Record<string, unknown> | undefined>;
+
+export interface OutboxOptions {
+  db: Db;
+  instanceId: string;
+  clock: () => Date;
+  executors: Readonly<Record<string, Executor>>;
+  /** Attempts before an effect is given up (then `onGiveUp` reports it, once). */
+  maxAttempts?: number;
+  /** How long a claim holds before another instance may take the effect over. */
+  claimMs?: number;
+  batchSize?: number;
+  /** Delay before attempt n+1 (n ≥ 1). */
+  retryDelayMs?: (attempts: number) => number;
+  onGiveUp?: (row: OutboxRow, error: string) => Promise<void>;
+}
+
+export const OUTBOX_DEFAULTS = { maxAttempts: 8, claimMs: 60_000, batchSize: 25 } as const;
+
+/** 5 s, 10 s, 20 s … capped at 15 minutes: eight attempts span about 20 minutes. */
+export const defaultRetryDelayMs = (attempts: number) => Math.min(5_000 * 2 ** (attempts - 1), 15 * 60_000);
+
+/** Discord's message nonce (at most 25 characters), stable for one effect key. */
+export const nonceFor = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 25);
+
+/** Stores effects; an effect whose key already exists is left as it is. Returns how many were new. */
+export async function enqueueEffects(db: Db, effects: readonly Effect[], now: Date): Promise<number> {
+  if (effects.length === 0) return 0;
+  const rows = await db
+    .insert(outbox)
+    .values(effects.map((e) => ({ key: e.key, kind: e.kind, payload: e.payload, dueAt: e.dueAt ?? now })))
+    .onConflictDoNothing({ target: outbox.key })
+    .returning({ id: outbox.id });
+  return rows.length;
+}
+
+/** Claims the effects that are due (or whose claim expired) for this instance. */
+export async function claimDue(
+  db: Db,
+  o: Pick<OutboxOptions, 'instanceId' | 'claimMs' | 'batchSize'>,
+  now: Date,
+): Promise<OutboxRow[]> {
+  const claimMs = o.claimMs ?? OUTBOX_DEFAULTS.claimMs;
+  const due = db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(
+      or(
+        and(eq(outbox.state, 'pending'), lte(outbox.dueAt, now)),
+        and(eq(outbox.state, 'running'), lte(outbox.lockedUntil, now)),
+      ),
+    )
+    .orderBy(outbox.dueAt, outbox.id)
+    .limit(o.batchSize ?? OUTBOX_DEFAULTS.batchSize)
+    .for('update', { skipLocked: true });
+  return db
+    .update(outbox)
+    .set({
+      state: 'running',
+      lockedBy: o.instanceId,
+      lockedUntil: new Date(now.getTime() + claimMs),
+      attempts: sql`${outbox.attempts} + 1`,
+    })
+    .where(inArray(outbox.id, due))
+    .returning();
+}
+
+export interface RunReport {
+  done: number;
+  retried: number;
+  failed: number;
+}
+
+/** Runs every due effect once. Call it after enqueuing, on a timer, and at start-up (to resume after a crash). */
+export async function runDueEffects(o: OutboxOptions): Promise<RunReport> {
+  const report: RunReport = { done: 0, retried: 0, failed: 0 };
+  const claimed = await claimDue(o.db, o, o.clock());
+  await Promise.all(claimed.map((row) => runOne(o, row, report)));
+  return report;
+}
+
+async function runOne(o: OutboxOptions, row: OutboxRow, report: RunReport): Promise<void> {
+  const executor = o.executors[row.kind];
+  // Settle only while the claim is still ours: an instance that lost it (paused past the deadline) writes nothing.
+  const ours = and(eq(outbox.id, row.id), eq(outbox.lockedBy, o.instanceId), eq(outbox.state, 'running'));
+  let error: string;
+  let permanent = false;
+  try {
+    if (!executor) throw new PermanentEffectError(`no executor for effect kind "${row.kind}"`);
+    const result = await executor(row);
+    await o.db
+      .update(outbox)
+      .set({ state: 'done', result: result ?? null, doneAt: o.clock(), lockedUntil: null, lastError: null })
+      .where(ours);
+    report.done++;
+    return;
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+    permanent = err instanceof PermanentEffectError;
+  }
+  const maxAttempts = o.maxAttempts ?? OUTBOX_DEFAULTS.maxAttempts;
+  if (!permanent && row.attempts < maxAttempts) {
+    const delay = (o.retryDelayMs ?? defaultRetryDelayMs)(row.attempts);
+    await o.db
+      .update(outbox)
+      .set({
+        state: 'pending',
+        dueAt: new Date(o.clock().getTime() + delay),
+        lockedUntil: null,
+        lastError: error,
+      })
+      .where(ours);
+    report.retried++;
+    return;
+  }
+  const settled = await o.db
+    .update(outbox)
+    .set({ state: 'failed', doneAt: o.clock(), lockedUntil: null, lastError: error })
+    .where(ours)
+    .returning({ id: outbox.id });
+  report.failed++;
+  if (settled.length > 0) await o.onGiveUp?.({ ...row, state: 'failed', lastError: error }, error);
+}
+
+/** Effects still to do and effects given up, for /status and the metrics. */
+export async function outboxCounts(db: Db): Promise<{ pending: number; failed: number }> {
+  const rows = await db
+    .select({ state: outbox.state, n: sql<number>`count(*)::int` })
+    .from(outbox)
+    .where(inArray(outbox.state, ['pending', 'running', 'failed']))
+    .groupBy(outbox.state);
+  const n = (s: string) => rows.filter((r) => r.state === s).reduce((a, r) => a + Number(r.n), 0);
+  return { pending: n('pending') + n('running'), failed: n('failed') };
+}
+
+/** Deletes settled effects older than `before`, so the table does not grow with every breach. */
+export async function pruneSettled(db: Db, before: Date): Promise<number> {
+  const rows = await db
+    .delete(outbox)
+    .where(and(inArray(outbox.state, ['done', 'failed']), lte(outbox.doneAt, before)))
+    .returning({ id: outbox.id });
+  return rows.length;
+}

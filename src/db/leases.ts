@@ -1,0 +1,34 @@
+// Named leases between bot instances sharing one PostgreSQL: who holds the Discord gateway, who senses which
+// server. A lease is held until `expires_at`; its holder renews it well before then, and an instance that dies
+// simply stops renewing, so another takes over once it expires. Expiry is judged by the database's clock, the one
+// clock every instance shares (instances' own clocks may drift apart).
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from './client.ts';
+import { leases } from './schema.ts';
+
+/** Takes the lease, or renews it if we hold it. True when we hold it afterwards. One statement, no race. */
+export async function acquireLease(db: Db, name: string, holder: string, ttlMs: number): Promise<boolean> {
+  const expiresAt = sql`now() + ${ttlMs} * interval '1 millisecond'`;
+  const rows = await db
+    .insert(leases)
+    .values({ name, holder, expiresAt })
+    .onConflictDoUpdate({
+      target: leases.name,
+      set: { holder: sql`excluded.holder`, expiresAt: sql`excluded.expires_at` },
+      setWhere: sql`${leases.holder} = excluded.holder or ${leases.expiresAt} < now()`,
+    })
+    .returning({ holder: leases.holder });
+  return rows[0]?.holder === holder;
+}
+
+/** Gives the lease up at once (clean shutdown), so another instance need not wait for it to expire. */
+export async function releaseLease(db: Db, name: string, holder: string): Promise<void> {
+  await db.delete(leases).where(and(eq(leases.name, name), eq(leases.holder, holder)));
+}
+
+/** Leases currently held (not expired), for /status. */
+export async function activeLeases(
+  db: Db,
+): Promise<Array<{ name: string; holder: string; expiresAt: Date }>> {
+  return db.select().from(leases).where(sql`${leases.expiresAt} >= now()`).orderBy(leases.name);
+}
