@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { breachEpisodes, stoppedSessions } from '../../src/db/schema.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
-import { type JellyfinDouble, startJellyfinDouble } from '../doubles/jellyfin.ts';
+import { type JellyfinDouble, type SessionSpec, startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { type PlexDouble, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { MINUTE } from '../helpers/clock.ts';
@@ -50,7 +50,7 @@ const plexSession = (
   sessionKey: String(key),
 });
 
-const jfSession = (who: keyof typeof JF, n: number) => ({
+const jfSession = (who: keyof typeof JF, n: number): SessionSpec => ({
   user: { id: JF[who], name: who },
   device: `${who} device ${n}`,
   client: 'Jellyfin Android',

@@ -169,6 +169,7 @@ describe('over-long input in every string option', () => {
       memberName: huge,
       planName: 'Family',
       limit: 1,
+      count: 30,
       dryRun: false,
       streams: Array.from({ length: 30 }, (_, i) => ({
         server: 'Basement',
