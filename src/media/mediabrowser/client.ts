@@ -126,13 +126,15 @@ class MediaBrowserServer implements MediaServer {
         return fallback;
       }
     };
-    const accounts = await attempt(() => this.listAccounts(), null);
-    const downloads = await attempt(async () => mapActivityDownloads(await this.readActivityLog(since)), []);
-    if (this.dialect.hasSyncJobs) {
-      const sync = await readSyncDownloads(this.http, accounts);
-      if (sync.failure) failures.push(sync.failure);
-      downloads.push(...sync.downloads.filter((d) => d.startedAt === null || d.startedAt >= since));
-    }
+    // In parallel, so a server that hangs costs one timeout, not one per source.
+    const accountsRead = attempt(() => this.listAccounts(), null);
+    const [accounts, downloads, sync] = await Promise.all([
+      accountsRead,
+      attempt(async () => mapActivityDownloads(await this.readActivityLog(since)), []),
+      this.dialect.hasSyncJobs ? readSyncDownloads(this.http, accountsRead) : null,
+    ]);
+    if (sync?.failure) failures.push(sync.failure);
+    downloads.push(...(sync?.downloads ?? []).filter((d) => d.startedAt === null || d.startedAt >= since));
     const named = withAccountNames(downloads, accounts ?? []);
     const [failure] = failures;
     if (failure) throw named.length === 0 ? failure : new PartialDownloadsError(named, failure);

@@ -24,12 +24,13 @@ export interface SyncRead {
 
 /**
  * Reads every sync job, the sync targets of every account, and the job items of every device that has jobs.
- * A 404 on `/Sync/Jobs` means a server without the sync feature: no sync downloads, not an error. `accounts` is
- * null when the user list could not be read; jobs are then read but attributed to nobody.
+ * A 404 on `/Sync/Jobs` means a server without the sync feature: no sync downloads, not an error. `accounts`
+ * (read in parallel by the caller) resolves to null when the user list could not be read; jobs are then read but
+ * attributed to nobody.
  */
 export async function readSyncDownloads(
   http: HttpClient,
-  accounts: readonly MediaAccount[] | null,
+  accountsRead: Promise<readonly MediaAccount[] | null>,
 ): Promise<SyncRead> {
   let failure: MediaServerError | null = null;
   const note = (err: unknown) => {
@@ -43,6 +44,7 @@ export async function readSyncDownloads(
     return { downloads: [], failure: toMediaError(err) };
   }
   if (jobs.length === 0) return { downloads: [], failure: null };
+  const accounts = await accountsRead;
 
   const targetsByAccount = new Map<string, string[]>();
   await Promise.all(
