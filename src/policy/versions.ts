@@ -9,9 +9,11 @@ export interface CheckedRange {
 
 /** Keep README.md ("Supported server versions") in step with this table. */
 export const CHECKED_VERSIONS: Record<Platform, CheckedRange> = {
-  plex: { from: [1, 32, 0], through: [1, 42] },
-  jellyfin: { from: [10, 8, 0], through: [10, 11] },
-  emby: { from: [4, 7, 0], through: [4, 9] },
+  // The test doubles' payloads were checked against these: PMS 1.40–1.41 (python-plexapi, Tautulli), Jellyfin
+  // 10.10–12.0 (jellyfin/jellyfin source and @jellyfin/sdk 1.0), Emby 4.8 (Emby.SDK's 4.8.11 OpenAPI).
+  plex: { from: [1, 40, 0], through: [1, 41] },
+  jellyfin: { from: [10, 10, 0], through: [12, 0] },
+  emby: { from: [4, 8, 0], through: [4, 8] },
 };
 
 export type VersionVerdict = 'checked' | 'older' | 'newer' | 'unreadable';

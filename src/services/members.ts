@@ -13,7 +13,7 @@ import {
 } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
 import type { MediaAccount } from '../media/types.ts';
-import { quoted } from '../notify/format.ts';
+import { clip, quoted, safe } from '../notify/format.ts';
 import { requirePlan } from './plans.ts';
 import { requireServer } from './servers.ts';
 
@@ -72,8 +72,8 @@ async function lookUpAccount(
   const found = accounts.find((a) => a.name.toLowerCase() === accountName.toLowerCase());
   if (!found) {
     const sample = accounts
-      .map((a) => a.name)
       .slice(0, 10)
+      .map((a) => safe(clip(a.name, 60)))
       .join(', ');
     throw new UserError(
       `${server.name} has no account named ${quoted(accountName)}. ${sample ? `Accounts there include: ${sample}.` : ''} Use the name exactly as the server shows it.`,

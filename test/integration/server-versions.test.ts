@@ -20,9 +20,9 @@ describe('server versions', () => {
 
   before(async () => {
     discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN] });
-    // 1.31 is below the oldest Plex Media Server checked (1.32.0).
+    // 1.31 is below the oldest Plex Media Server checked (1.40.0).
     oldPlex = await startPlexDouble({ token: 'plex-owner-token-1234', version: '1.31.3.6868-28fc46b27' });
-    jellyfin = await startJellyfinDouble({ token: 'jf-api-key-abcdef123456' }); // reports 10.10.7
+    jellyfin = await startJellyfinDouble({ token: 'jf-api-key-abcdef123456', version: '10.10.7' });
     bot = await startTestBot({ discord });
   });
   after(async () => {
@@ -43,7 +43,7 @@ describe('server versions', () => {
     assert.match(text(reply), /Version 1\.31\.3\.6868-28fc46b27\./);
     assert.match(
       text(reply),
-      /older than the ones Streamwarden was checked against Plex 1\.32\.0 – 1\.42\.x\./,
+      /older than the ones Streamwarden was checked against Plex 1\.40\.0 – 1\.41\.x\./,
     );
   });
 

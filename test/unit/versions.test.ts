@@ -22,24 +22,22 @@ describe('parseVersion', () => {
 
 describe('checkVersion', () => {
   const cases: [Platform, string, VersionVerdict][] = [
-    ['plex', '1.31.3.6868-28fc46b27', 'older'],
-    ['plex', '1.32.0.6865-ad438d6ad', 'checked'],
+    ['plex', '1.39.4.8252-a3a4a7d2c', 'older'],
+    ['plex', '1.40.0.7998-c29d4c0c8', 'checked'],
     ['plex', '1.41.3.9314-a0bfb8370', 'checked'],
-    ['plex', '1.42.2.10156-f737b826c', 'checked'],
-    ['plex', '1.42.999.1-x', 'checked'],
-    ['plex', '1.43.0.10000-abcdef012', 'newer'],
+    ['plex', '1.41.999.1-x', 'checked'],
+    ['plex', '1.42.2.10156-f737b826c', 'newer'],
     ['plex', '2.0.0.1-x', 'newer'],
-    ['jellyfin', '10.7.7', 'older'],
-    ['jellyfin', '10.8.0', 'checked'],
+    ['jellyfin', '10.9.11', 'older'],
+    ['jellyfin', '10.10.0', 'checked'],
     ['jellyfin', '10.10.7', 'checked'],
     ['jellyfin', '10.11.5', 'checked'],
-    ['jellyfin', '10.12.0', 'newer'],
-    ['jellyfin', '11.0.0', 'newer'],
-    ['emby', '4.6.7.0', 'older'],
-    ['emby', '4.7.0.0', 'checked'],
+    ['jellyfin', '12.0.3', 'checked'],
+    ['jellyfin', '12.1.0', 'newer'],
+    ['emby', '4.7.14.0', 'older'],
+    ['emby', '4.8.0.80', 'checked'],
     ['emby', '4.8.10.0', 'checked'],
-    ['emby', '4.9.1.80', 'checked'],
-    ['emby', '4.10.0.1', 'newer'],
+    ['emby', '4.9.1.80', 'newer'],
     ['emby', 'beta', 'unreadable'],
   ];
   for (const [platform, version, verdict] of cases) {
@@ -48,8 +46,8 @@ describe('checkVersion', () => {
   }
 
   test('the range is given in words for the reply', () => {
-    assert.equal(checkVersion('plex', '1.0').range, '1.32.0 – 1.42.x');
-    assert.equal(checkVersion('jellyfin', '1.0').range, '10.8.0 – 10.11.x');
-    assert.equal(checkVersion('emby', '1.0').range, '4.7.0 – 4.9.x');
+    assert.equal(checkVersion('plex', '1.0').range, '1.40.0 – 1.41.x');
+    assert.equal(checkVersion('jellyfin', '1.0').range, '10.10.0 – 12.0.x');
+    assert.equal(checkVersion('emby', '1.0').range, '4.8.0 – 4.8.x');
   });
 });
