@@ -3,7 +3,7 @@
 // 15 November 2026 (CET, UTC+1): 2026-11-07T23:00Z to 2026-11-14T23:00Z.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { eq, isNull } from 'drizzle-orm';
 import { breachEpisodes, downloads, members, serverOutages, streamLog } from '../../src/db/schema.ts';
 import { PAGE_BUTTONS_TTL_MS } from '../../src/discord/components.ts';
 import { postWeeklyReport } from '../../src/jobs/weekly-report.ts';
@@ -332,5 +332,21 @@ describe('reports, history and audit log', () => {
     // 5 sessions and 6 downloads, 10 a page: the oldest (download a1, Monday 08:00) alone on page 2.
     assert.match(text(next), /Episode a1/);
     assert.doesNotMatch(text(next), /Title/);
+  });
+
+  test('a poll that finds a server down opens an outage, and the first poll that finds it up closes it', async () => {
+    plex.fault = 'server-error';
+    await bot.bot.ctx.runCycleNow();
+    const open = await db().select().from(serverOutages).where(isNull(serverOutages.endedAt));
+    assert.equal(open.length, 1);
+    assert.equal(open[0]?.startedAt.toISOString(), '2026-11-18T20:00:00.000Z');
+    bot.clock.advance(45 * MINUTE);
+    await bot.bot.ctx.runCycleNow();
+    assert.equal((await db().select().from(serverOutages).where(isNull(serverOutages.endedAt))).length, 1);
+    plex.fault = null;
+    bot.clock.advance(5 * MINUTE);
+    await bot.bot.ctx.runCycleNow();
+    assert.equal((await db().select().from(serverOutages).where(isNull(serverOutages.endedAt))).length, 0);
+    assert.match(text(await admin('report', 'week', { week: 'this' })), /\*\*Main\*\*: 50 min \(1 outage\)/);
   });
 });

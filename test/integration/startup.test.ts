@@ -1,10 +1,12 @@
 // The entry points as a user runs them: `npm start` (src/main.ts) and `npm run commands:deploy`.
+
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { commands } from '../../commands/index.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -75,7 +77,7 @@ test('with a token and guild, `npm start` connects, migrates the embedded databa
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.match(r.output(), /Streamwarden is running/);
-    assert.equal(discord.guildCommands()?.length, 7);
+    assert.equal(discord.guildCommands()?.length, commands.length);
     assert.ok(!r.output().includes(discord.token), 'the token is never logged');
     r.child.kill('SIGTERM');
     assert.equal(await r.exited, 0);
@@ -93,7 +95,7 @@ test('`npm run commands:deploy` registers the commands even when unchanged', asy
       // The same database both times: the stored hash matches, and the command still registers.
       const r = run('src/discord/deploy-cli.ts', { ...discordEnv(discord), DATA_DIR: dataDir });
       assert.equal(await r.exited, 0, r.output());
-      assert.match(r.output(), /Registered 7 slash commands/);
+      assert.match(r.output(), new RegExp(`Registered ${commands.length} slash commands`));
       assert.equal(discord.commandWrites, expectedWrites);
     }
   } finally {
