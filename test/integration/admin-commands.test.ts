@@ -229,7 +229,7 @@ describe('administration commands', () => {
   test('users: link (checked against the server), plan, allotment, info', async () => {
     await refused(
       () => admin('user', 'link', { member: ALICE.id, server: 'Main', account: 'nobody_here' }),
-      /no account named “nobody_here”/,
+      /no account named “nobody\\_here”/,
     );
     const linked = await admin('user', 'link', { member: ALICE.id, server: 'Main', account: 'ALICE_PLEX' });
     assert.match(text(linked), /linked to \*\*alice\\_plex\*\* on \*\*Main\*\*/);
