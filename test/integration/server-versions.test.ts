@@ -1,7 +1,10 @@
 // /server add and /server test show the server's version and warn when it is outside the versions checked
-// (src/policy/versions.ts), through the real bot and the media doubles.
+// (src/policy/versions.ts), through the real bot and the media doubles; a server that redirects is refused.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { mediaServers } from '../../src/db/schema.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
@@ -60,5 +63,36 @@ describe('server versions', () => {
     const tested = await admin('test', { name: 'Jelly' });
     assert.match(text(tested), /Jelly: connected[\s\S]*Version 10\.10\.7\./);
     assert.doesNotMatch(text(tested), /⚠️/);
+  });
+
+  test('/server add refuses a server that redirects, and the token never reaches the other address', async () => {
+    const seen: string[] = [];
+    const other = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    const redirector = createServer((req, res) => {
+      res.writeHead(301, { location: `${otherUrl}${req.url ?? '/'}` }).end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    try {
+      const before = await bot.bot.ctx.db.select().from(mediaServers);
+      const reply = await admin('add', {
+        platform: 'emby',
+        name: 'Moved',
+        url: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`,
+        token: 'emby-api-key-0123456789',
+      });
+      assert.match(text(reply), /Not done[\s\S]*answered with a redirect/);
+      assert.deepEqual(seen, []);
+      assert.deepEqual(await bot.bot.ctx.db.select().from(mediaServers), before);
+    } finally {
+      other.closeAllConnections();
+      redirector.closeAllConnections();
+      await new Promise((r) => other.close(r));
+      await new Promise((r) => redirector.close(r));
+    }
   });
 });
