@@ -202,7 +202,9 @@ export function activityElement(spec: PlexActivitySpec): Element {
   };
 }
 
-/** PMS `/accounts` rows (plexjs Account model: id, key, name, defaultAudioLanguage, autoSelectAudio, …). */
+/** PMS `/accounts` rows: python-plexapi server.py SystemAccount._loadData (id, key, name, autoSelectAudio,
+ *  defaultAudioLanguage, defaultSubtitleLanguage, subtitleMode, thumb) and the plexjs Account model. The owner is
+ *  account 1 (python-plexapi: "The admin account is accountID=1"). */
 export function accountElements(specs: PlexAccountSpec[]): Element[] {
   const all = specs.some((s) => s.id === 0) ? specs : [{ id: 0, name: '' }, ...specs];
   return all.map((spec) => ({

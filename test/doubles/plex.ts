@@ -142,6 +142,9 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
     return { tag: 'MediaContainer', attrs: { size: children.length, ...attrs }, children };
   }
 
+  /** `GET /`: the attributes python-plexapi server.py PlexServer._loadData reads (friendlyName, machineIdentifier,
+   *  myPlexSubscription, version, …); `/identity` answers claimed, machineIdentifier, version (python-plexapi
+   *  Identity). The version is PMS 1.40.2 (2024); the shapes hold for PMS 1.40–1.41. */
   function rootElement(): Element {
     return {
       tag: 'MediaContainer',
@@ -196,6 +199,8 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
   function terminate(method: string, query: URLSearchParams): Reply {
     if (!double.premium) return htmlReply(401, 'Unauthorized');
     const sessionId = query.get('sessionId');
+    // No (or lower-case) sessionId: 400 per Plexopedia; plex-api-spec lists 403 "sessionId is empty". 404 for an
+    // unknown session and 401 without Plex Pass are the spec's.
     if (!sessionId) return htmlReply(400, 'Bad Request');
     const live = sessions.find((s) => s.sessionId === sessionId);
     if (!live) return htmlReply(404, 'Not Found');
