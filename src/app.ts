@@ -96,6 +96,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const switches = new SingleFlight<number>();
   let last: CycleReport | null = null;
   let schedule: Schedule | null = null;
+  let stopping: Promise<void> | null = null;
   const work = new InFlight();
 
   const ctx: AppContext = {
@@ -202,15 +203,20 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     },
     metrics,
     http: http ?? null,
-    async stop() {
-      schedule?.stop();
-      client.removeAllListeners(Events.InteractionCreate);
-      if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
-      if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');
-      await http?.close();
-      await client.destroy();
-      mailer?.close();
-      await database.close();
+    stop() {
+      // Idempotent: a second stop (a signal during shutdown, a test's clean-up after a failed restart) waits for
+      // the first instead of closing things twice.
+      stopping ??= (async () => {
+        schedule?.stop();
+        client.removeAllListeners(Events.InteractionCreate);
+        if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
+        if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');
+        await http?.close();
+        await client.destroy();
+        mailer?.close();
+        await database.close();
+      })();
+      return stopping;
     },
   };
 }

@@ -56,7 +56,9 @@ export async function startTestBot(options: {
       log: silentLogger,
       clock: clock.now,
       schedule: options.schedule ?? false,
-      rest: { retries: 0, timeout: 3000 },
+      // One retry, as discord.js does by default for network errors: a keep-alive socket the double closed
+      // between two requests answers ECONNRESET, which the real client retries too.
+      rest: { retries: 1, timeout: 10_000 },
     });
   const handle: TestBot = {
     bot: await launch(),
