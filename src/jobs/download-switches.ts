@@ -145,7 +145,7 @@ async function reconcileOne(
     isOverQuota(u.used, u.allotment);
   if (!keepOff) {
     const name = people.find((p) => p.member.id === row.memberId)?.member.displayName;
-    return await switchBackOn(ctx, settings, server, row, name);
+    return await switchBackOn(ctx, settings, server, row, name, now);
   }
   if (row.state === 'disable-failed') {
     try {
@@ -171,6 +171,7 @@ async function switchBackOn(
   server: MediaServerRow,
   row: DownloadSwitch,
   memberName: string | undefined,
+  now: Date,
 ): Promise<number> {
   if (row.state === 'disable-failed') {
     // Never switched off: nothing to undo.
@@ -186,7 +187,7 @@ async function switchBackOn(
     const reason = reasonOf(err);
     await ctx.db
       .update(downloadSwitches)
-      .set({ state: 'enable-failed', attempts: row.attempts + 1, lastError: reason, updatedAt: new Date() })
+      .set({ state: 'enable-failed', attempts: row.attempts + 1, lastError: reason, updatedAt: now })
       .where(eq(downloadSwitches.id, row.id));
     const who = memberName ? safe(memberName) : `member ${row.memberId}`;
     const notice = {
