@@ -68,7 +68,8 @@ test('with a token and guild, `npm start` connects, migrates the embedded databa
   const discord = await DiscordDouble.start();
   const r = run('src/main.ts', { ...discordEnv(discord), LOG_LEVEL: 'info' });
   try {
-    const deadline = Date.now() + 30_000;
+    // Generous: start-up is slow on a loaded machine (the wait ends as soon as the line appears).
+    const deadline = Date.now() + 120_000;
     while (
       !/Streamwarden is running/.test(r.output()) &&
       Date.now() < deadline &&
