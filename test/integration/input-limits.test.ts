@@ -120,7 +120,9 @@ describe('over-long input in every string option', () => {
     // name, as it would be while plex.tv is unreachable).
     plexTv = await startPlexTvDouble({
       token: PLEX_TOKEN,
-      friends: [{ id: 5001, username: 'alice_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] }],
+      friends: [
+        { id: 5001, username: 'alice_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
+      ],
     });
     bot = await startTestBot({ discord, config: { plexTvUrl: plexTv.url } });
     const admin = (command: string, subcommand: string, options: Values) =>
