@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
-import { startTestBot, type TestBot } from '../helpers/bot.ts';
+import { startTestBot } from '../helpers/bot.ts';
+import { text } from '../helpers/discord.ts';
 
 const ADMIN = { id: '210000000000000001', username: 'owner' };
 const ALICE = { id: '210000000000000002', username: 'alice' };
@@ -45,7 +46,7 @@ async function setUp(push: boolean) {
   const bot = await startTestBot({ discord, config: { push } });
   const admin = (
     command: string,
-    subcommand: string,
+    subcommand?: string,
     options: Record<string, string | number | boolean> = {},
   ) => discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
   await admin('server', 'add', {
@@ -153,6 +154,13 @@ describe('push events trigger enforcement', () => {
       return s?.state === 'waiting' && /refused the token/.test(s.detail ?? '');
     });
     assert.ok(plex.push.upgrades.filter((u) => !u.accepted).length > refusedBefore);
+    const shown = text(await admin('status'));
+    assert.match(
+      shown,
+      /PlexMain\*\* \(plex\)\npolling \(push waiting: the server refused the token \(HTTP 401\)\)/,
+    );
+    assert.match(shown, /Jelly\*\* \(jellyfin\)\npush connected/);
+    assert.doesNotMatch(shown, /plex-token|jf-key/);
     assert.equal(plex.push.connections, 0, 'no socket: no event can reach the bot');
     const before = plex.terminations.length;
     plex.setSessions([plexStream(5), plexStream(6)]);
@@ -177,6 +185,7 @@ describe('PUSH=off', () => {
     assert.equal(plex.push.upgrades.length, 0);
     assert.equal(jellyfin.push.upgrades.length, 0);
     assert.equal(bot.bot.ctx.pushStates().size, 0);
+    assert.match(text(await admin('status')), /PlexMain\*\* \(plex\)\npolling \(PUSH=off\)/);
     plex.setSessions([plexStream(1), plexStream(2)]);
     await admin('enforcement', 'run-now');
     assert.equal(plex.terminations.length, 2);
