@@ -8,6 +8,7 @@ import { plan } from './plan.ts';
 import { quota } from './quota.ts';
 import { report } from './report.ts';
 import { server } from './server.ts';
+import { status } from './status.ts';
 import { template } from './template.ts';
 import { user } from './user.ts';
 
@@ -22,4 +23,5 @@ export const commands: readonly Command[] = [
   report,
   history,
   audit,
+  status,
 ];

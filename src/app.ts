@@ -20,6 +20,8 @@ import { createMailer, type Mailer } from './notify/email.ts';
 import { DiscordNotifier } from './notify/notifier.ts';
 import { weekStart } from './policy/week.ts';
 import { createTokenCipher, loadKey } from './secrets.ts';
+import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
+import { listServers } from './services/servers.ts';
 import { getSettings } from './services/settings.ts';
 
 export interface BotOptions {
@@ -31,6 +33,8 @@ export interface BotOptions {
   schedule?: boolean | 'paused';
   /** REST tuning (tests: no retries, short timeout). */
   rest?: Partial<RESTOptions>;
+  /** Push channel tuning (tests: short reconnect back-off). */
+  push?: Pick<PushWatchersOptions, 'debounceMs' | 'channel'>;
 }
 
 export interface RunningBot {
@@ -98,6 +102,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   let schedule: Schedule | null = null;
   let stopping: Promise<void> | null = null;
   const work = new InFlight();
+  let push: PushWatchers | null = null;
 
   const ctx: AppContext = {
     config,
@@ -110,6 +115,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       work.refuseWhenClosed();
       return work.track(
         cycles.run(async () => {
+          await push?.sync();
           last = await runEnforcementCycle(ctx).catch((err) => metrics.observeCycleFailure(err));
           metrics.observeCycle(last);
           return last;
@@ -125,6 +131,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       );
     },
     lastCycle: () => last,
+    pushStates: () => push?.states() ?? new Map(),
+    syncPush: async () => {
+      await push?.sync();
+    },
     nextRuns: () => ({
       poll: schedule?.nextPoll() ?? null,
       weeklyReset: schedule?.nextWeeklyReset() ?? null,
@@ -172,6 +182,23 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     throw err;
   }
 
+  if (config.push) {
+    push = new PushWatchers({
+      listServers: () => listServers(database.db),
+      specFor: (row) => media.pushSpecForRow(row),
+      // A cycle already reading the servers may have read them before the event: wait for it, then run a new one.
+      runCycle: async () => {
+        await cycles.idle();
+        return ctx.runCycleNow();
+      },
+      clock,
+      log,
+      ...options.push,
+    });
+    metrics.pushSource = (id) => push?.states().get(id)?.state === 'connected';
+    await push.sync();
+  }
+
   if (options.schedule !== false) {
     schedule = startSchedule({
       paused: options.schedule === 'paused',
@@ -208,6 +235,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       // the first instead of closing things twice.
       stopping ??= (async () => {
         schedule?.stop();
+        push?.stop();
         client.removeAllListeners(Events.InteractionCreate);
         if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
         if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');

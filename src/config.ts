@@ -27,6 +27,8 @@ export interface Config {
   httpHost: string;
   /** 'auto' is pretty when stdout is a terminal, JSON otherwise (decided in main.ts). */
   logFormat: 'json' | 'pretty' | 'auto';
+  /** Open each media server's push socket and run a cycle on its events (false: polling only). */
+  push: boolean;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +133,9 @@ const schema = z.object({
       message: 'LOG_FORMAT must be json or pretty (or unset: pretty on a terminal).',
     }),
   ),
+  PUSH: optional(
+    z.enum(['on', 'off'], { message: 'PUSH must be on or off (off: poll on the schedule only).' }),
+  ),
 });
 
 /** Just the storage part of the environment, for the database tools (backup, restore, copy). */
@@ -193,5 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpPort: e.HTTP_PORT ?? null,
     httpHost: e.HTTP_HOST ?? '127.0.0.1',
     logFormat: e.LOG_FORMAT ?? 'auto',
+    push: (e.PUSH ?? 'on') === 'on',
   };
 }

@@ -4,6 +4,7 @@ import type { CycleReport } from './jobs/enforcement-cycle.ts';
 import type { Logger } from './log.ts';
 import type { MediaRegistry } from './media/registry.ts';
 import type { Notifier } from './notify/notifier.ts';
+import type { ServerPushState } from './sense/watchers.ts';
 
 /** What commands and jobs depend on; built once in app.ts. */
 export interface AppContext {
@@ -23,6 +24,10 @@ export interface AppContext {
   reconcileDownloadSwitches(): Promise<number>;
   /** The last cycle's report (streams per member for /quota), or null before the first cycle. */
   lastCycle(): CycleReport | null;
+  /** Push channel state per media server id (empty when PUSH=off). */
+  pushStates(): Map<number, ServerPushState>;
+  /** Brings the push channels in step with the stored servers (after /server add or remove). */
+  syncPush(): Promise<void>;
   /** When the next scheduled poll and weekly reset run (null when not scheduled). */
   nextRuns(): { poll: Date | null; weeklyReset: Date | null };
 }

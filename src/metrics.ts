@@ -114,7 +114,7 @@ export class BotMetrics {
   });
   private readonly pushConnected = new Gauge({
     name: 'streamwarden_server_push_connected',
-    help: '1 when a push (websocket) connection to the server is open. Always 0 for now: every server is polled.',
+    help: '1 when a push (websocket) connection to the server is open; 0 when it is down or PUSH=off (polled).',
     labelNames: ['server', 'platform'],
     registers: [this.registry],
   });
@@ -124,6 +124,9 @@ export class BotMetrics {
     labelNames: ['state'],
     registers: [this.registry],
   });
+
+  /** Whether the server's push socket is open (set by app.ts when PUSH is on). */
+  pushSource: (serverId: number) => boolean = () => false;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -206,7 +209,7 @@ export class BotMetrics {
       if (s.status !== 'unknown') this.serverUp.set(labels, s.status === 'up' ? 1 : 0);
       this.serverDegraded.set(labels, isDegraded(s, now, options.pollIntervalMs) ? 1 : 0);
       if (s.lastPollAt) this.serverLastRead.set(labels, s.lastPollAt.getTime() / 1000);
-      this.pushConnected.set(labels, 0);
+      this.pushConnected.set(labels, this.pushSource(s.id) ? 1 : 0);
     }
     const states = await db
       .select({ state: downloadSwitches.state, n: sql<number>`count(*)::int` })

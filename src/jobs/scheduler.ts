@@ -15,6 +15,11 @@ export class SingleFlight<T> {
     }
     return this.running;
   }
+
+  /** Resolves once no task is running (at once when none is), whatever the task's outcome. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => {});
+  }
 }
 
 export interface Schedule {

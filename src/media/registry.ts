@@ -1,6 +1,7 @@
 import type { MediaServerRow } from '../db/schema.ts';
 import type { TokenCipher } from '../secrets.ts';
-import { createMediaServer } from './factory.ts';
+import { createMediaServer, createPushSpec } from './factory.ts';
+import type { PushSpec } from './push-types.ts';
 import type { MediaServer, Platform } from './types.ts';
 
 /** Builds MediaServer clients from stored rows (decrypting the token) or from what an admin typed. */
@@ -12,6 +13,15 @@ export class MediaRegistry {
 
   forRow(row: MediaServerRow): MediaServer {
     return this.connect(row.platform, row.url, this.cipher.decrypt(row.tokenEncrypted));
+  }
+
+  /** How to open the stored server's push socket (the spec carries the token: never log it). */
+  pushSpecForRow(row: MediaServerRow): PushSpec {
+    return createPushSpec({
+      platform: row.platform,
+      url: row.url,
+      token: this.cipher.decrypt(row.tokenEncrypted),
+    });
   }
 
   connect(platform: Platform, url: string, token: string): MediaServer {

@@ -143,6 +143,7 @@ export async function addServer(ctx: AppContext, actor: string, input: AddServer
     });
     return created;
   });
+  await ctx.syncPush();
   return { row, identity };
 }
 
@@ -174,6 +175,7 @@ export async function removeServer(
       before: { name: row.name, platform: row.platform, url: row.url },
     });
   });
+  await ctx.syncPush();
   return { row, stillOff };
 }
 

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { ActivitySpec, SessionSpec, SyncJobSpec } from './mediabrowser-activity.ts';
 import { DEFAULT_VERSION, type Flavor, hexId, type Json, type UserSpec } from './mediabrowser-payloads.ts';
 import { MediaBrowserState, type Query, type RecordedMessage, type Reply } from './mediabrowser-routes.ts';
+import { attachPushDouble, type PushDouble } from './push/push-socket.ts';
 
 export type { ActivitySpec, SessionSpec, SyncJobSpec } from './mediabrowser-activity.ts';
 export type { UserSpec } from './mediabrowser-payloads.ts';
@@ -62,6 +63,8 @@ export interface MediaBrowserDouble {
   /** Appends activity-log entries (increasing Ids); returns copies. */
   addActivity(...specs: ActivitySpec[]): Json[];
   setSyncJobs(specs: SyncJobSpec[]): void;
+  /** The session socket on the same port (Jellyfin: any path; Emby: `/embywebsocket`), see push/push-socket.ts. */
+  readonly push: PushDouble;
   stop(): Promise<void>;
 }
 
@@ -184,7 +187,9 @@ export async function startMediaBrowserDouble(
     user: (id) => structuredClone(state.findUser(id)),
     addActivity: (...specs) => structuredClone(state.addActivity(specs)),
     setSyncJobs: (specs) => state.setSyncJobs(specs),
+    push: attachPushDouble(server, flavor, token),
     async stop() {
+      double.push.close();
       for (const res of held) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -18,6 +18,7 @@ import {
   renderXml,
   sessionElement,
 } from './plex-payloads.ts';
+import { attachPushDouble, type PushDouble } from './push/push-socket.ts';
 
 export type { PlexAccountSpec, PlexActivitySpec, PlexSessionSpec };
 
@@ -72,6 +73,8 @@ export interface PlexDouble {
   setActivities(activities: PlexActivitySpec[]): void;
   /** The nameless system account id 0 is always listed first, as on a real server. */
   setAccounts(accounts: PlexAccountSpec[]): void;
+  /** The notification socket on the same port (`/:/websockets/notifications`), see push/push-socket.ts. */
+  readonly push: PushDouble;
   stop(): Promise<void>;
 }
 
@@ -111,9 +114,12 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
   let activities: Element[] = [];
   let accounts: Element[] = accountElements([{ id: 1, name: 'owner' }]);
 
+  // `handle` is hoisted; the server listens below, once the double exists.
+  const server = createServer(handle);
   const double: PlexDouble = {
     url: '',
     token,
+    push: attachPushDouble(server, 'plex', token),
     machineIdentifier,
     fault: null,
     premium: options.premium ?? true,
@@ -133,6 +139,7 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
       accounts = accountElements(specs);
     },
     stop: async () => {
+      double.push.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -278,7 +285,6 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
     res.writeHead(reply.status, headers).end(reply.body);
   }
 
-  const server = createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   Object.assign(double, { url: `http://127.0.0.1:${port}` });

@@ -48,6 +48,8 @@ export async function startTestBot(options: {
     httpPort: null,
     httpHost: '127.0.0.1',
     logFormat: 'json',
+    // Off unless a test asks: the other tests drive every cycle themselves.
+    push: false,
     ...options.config,
   };
   const launch = () =>
@@ -59,6 +61,7 @@ export async function startTestBot(options: {
       // One retry, as discord.js does by default for network errors: a keep-alive socket the double closed
       // between two requests answers ECONNRESET, which the real client retries too.
       rest: { retries: 1, timeout: 10_000 },
+      push: { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
     });
   const handle: TestBot = {
     bot: await launch(),

@@ -21,6 +21,7 @@ test('every command definition serializes, and names are unique', () => {
     'quota',
     'report',
     'server',
+    'status',
     'template',
     'user',
   ]);

@@ -33,6 +33,7 @@ function assertNoSecret(output: string) {
 }
 
 const config: Config = {
+  push: false,
   discordToken: SECRETS.discord,
   guildId: '100000000000000001',
   applicationId: null,

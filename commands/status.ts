@@ -1,0 +1,78 @@
+import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import type { Command } from '../src/discord/command.ts';
+import { COLORS, discordTime, embed, plain, respond } from '../src/discord/reply.ts';
+import { type BotStatus, botStatus, type ServerStatus } from '../src/services/status.ts';
+
+/** Past this many servers the healthy, connected ones are summarised in one line. */
+const SERVER_LINES = 20;
+
+const when = (d: Date | null) => (d ? discordTime(d, 'R') : 'never');
+
+function pushText(s: ServerStatus): string {
+  if (!s.push) return 'polling (PUSH=off)';
+  if (s.push.state === 'connected') return `push connected · last event ${when(s.push.lastEventAt)}`;
+  const why = s.push.detail ? `: ${plain(s.push.detail)}` : '';
+  return `polling (push ${s.push.state}${why}) · last event ${when(s.push.lastEventAt)}`;
+}
+
+function healthText(s: ServerStatus): string {
+  const reason = s.healthReason ? ` (${plain(s.healthReason).slice(0, 150)})` : '';
+  return `${s.health}${reason} · last read ${when(s.lastReadAt)}`;
+}
+
+const fine = (s: ServerStatus) => s.health === 'up' && (s.push === null || s.push.state === 'connected');
+
+export function renderStatus(status: BotStatus) {
+  const shown =
+    status.servers.length > SERVER_LINES
+      ? status.servers.filter((s) => !fine(s)).slice(0, SERVER_LINES)
+      : status.servers;
+  const lines = shown.map((s) => `**${plain(s.name)}** (${s.platform})\n${pushText(s)}\n${healthText(s)}`);
+  const hiddenFine = status.servers.filter((s) => fine(s) && !shown.includes(s)).length;
+  const hiddenOther = status.servers.length - shown.length - hiddenFine;
+  // Summaries first: a long list is shortened from its end.
+  if (hiddenOther > 0) lines.unshift(`${hiddenOther} more server(s) with a problem, not listed.`);
+  if (hiddenFine > 0)
+    lines.unshift(`${hiddenFine} more server(s) up${status.pushEnabled ? ', push connected' : ''}.`);
+  if (lines.length === 0) lines.push('No media server yet: add one with `/server add`.');
+  const bad =
+    status.servers.some((s) => s.health !== 'up') ||
+    status.outbox.failed > 0 ||
+    status.failingSwitches.length > 0;
+  const switches = status.failingSwitches
+    .slice(0, 10)
+    .map(
+      (f) =>
+        `${plain(f.account)} on ${plain(f.server)}: ${f.state === 'disable-failed' ? 'could not switch off' : 'could not switch back on'}`,
+    );
+  if (status.failingSwitches.length > 10) switches.push(`…and ${status.failingSwitches.length - 10} more`);
+  return embed('Status', bad ? COLORS.warn : COLORS.ok)
+    .setDescription(lines.join('\n\n'))
+    .addFields(
+      {
+        name: 'Outbox',
+        value: `${status.outbox.pending} pending · ${status.outbox.failed} given up`,
+      },
+      { name: 'Failing download switches', value: switches.length > 0 ? switches.join('\n') : 'none' },
+    )
+    .setFooter({
+      text: status.pushEnabled
+        ? 'Push on: events trigger a cycle; the schedule polls as well.'
+        : 'PUSH=off: polling on the schedule only.',
+    });
+}
+
+export const status: Command = {
+  adminOnly: true,
+  data: new SlashCommandBuilder()
+    .setName('status')
+    .setDescription(
+      'Media servers (push or polling, last read, health), the outbox and failing download switches',
+    )
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild),
+
+  async execute(interaction, ctx) {
+    await interaction.deferReply({ flags: 'Ephemeral' });
+    await respond(interaction, { embeds: [renderStatus(await botStatus(ctx))] });
+  },
+};

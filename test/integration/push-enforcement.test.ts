@@ -1,0 +1,193 @@
+// Push events trigger enforcement through the real bot: the test bot runs no schedule, so only a push event (or
+// an explicit cycle) can stop a stream. Waits are bounded polls on the doubles, never timed assertions.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DiscordDouble } from '../doubles/discord/index.ts';
+import { startJellyfinDouble } from '../doubles/jellyfin.ts';
+import { type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
+import { startTestBot } from '../helpers/bot.ts';
+import { text } from '../helpers/discord.ts';
+
+const ADMIN = { id: '210000000000000001', username: 'owner' };
+const ALICE = { id: '210000000000000002', username: 'alice' };
+const JF_ALICE = 'a1ce0000000000000000000000000001';
+
+async function until(what: string, check: () => boolean, limitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const plexStream = (n: number): PlexSessionSpec => ({
+  user: { id: 7001, title: 'alice_plex' },
+  player: {
+    state: 'playing',
+    device: `Device ${n}`,
+    product: 'Plex for Android',
+    address: `203.0.113.${n}`,
+    machineIdentifier: `dev-${n}`,
+    title: `Device ${n}`,
+  },
+  type: 'movie',
+  title: `Movie ${n}`,
+  sessionKey: String(100 + n),
+});
+
+async function setUp(push: boolean) {
+  const discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE] });
+  const plex = await startPlexDouble({ token: 'plex-token-aaaa1111', premium: true });
+  plex.setAccounts([{ id: 7001, name: 'alice_plex' }]);
+  const jellyfin = await startJellyfinDouble({
+    token: 'jf-key-cccc3333dddd',
+    users: [{ id: JF_ALICE, name: 'alice' }],
+  });
+  const bot = await startTestBot({ discord, config: { push } });
+  const admin = (
+    command: string,
+    subcommand?: string,
+    options: Record<string, string | number | boolean> = {},
+  ) => discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
+  await admin('server', 'add', {
+    platform: 'plex',
+    name: 'PlexMain',
+    url: plex.url,
+    token: 'plex-token-aaaa1111',
+  });
+  await admin('server', 'add', {
+    platform: 'jellyfin',
+    name: 'Jelly',
+    url: jellyfin.url,
+    token: 'jf-key-cccc3333dddd',
+  });
+  await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+  await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
+  await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
+  await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
+  return {
+    discord,
+    plex,
+    jellyfin,
+    bot,
+    admin,
+    async stop() {
+      await bot.stop();
+      await discord.stop();
+      await plex.stop();
+      await jellyfin.stop();
+    },
+  };
+}
+
+describe('push events trigger enforcement', () => {
+  let env: Awaited<ReturnType<typeof setUp>>;
+  before(async () => {
+    env = await setUp(true);
+    await until(
+      'both push sockets open',
+      () => env.plex.push.connections === 1 && env.jellyfin.push.connections === 1,
+    );
+  });
+  after(async () => {
+    await env?.stop();
+  });
+
+  test('a Plex playing notification stops the stream over the cap, with no cycle asked for', async () => {
+    const { plex, bot } = env;
+    plex.setSessions([plexStream(1), plexStream(2)]);
+    assert.equal(plex.terminations.length, 0);
+    plex.push.playing('102', 'playing');
+    // Every stream of a member over the cap is stopped (see stream-enforcement.test.ts).
+    await until('both Plex streams are stopped', () => plex.terminations.length === 2);
+    const state = [...bot.bot.ctx.pushStates().values()].find((s) => s.name === 'PlexMain');
+    assert.equal(state?.state, 'connected');
+    assert.ok(state?.lastEventAt, 'the event is recorded for /status');
+    plex.setSessions([]);
+  });
+
+  test('a Jellyfin Sessions message with a new playing set stops the stream over the cap', async () => {
+    const { jellyfin } = env;
+    const list = jellyfin.setSessions(
+      ['tv', 'phone'].map((d, i) => ({
+        user: { id: JF_ALICE, name: 'alice' },
+        device: d,
+        client: 'Jellyfin Web',
+        deviceId: `jf-${d}`,
+        ip: `192.0.2.${10 + i}`,
+        item: { name: `Film ${i}`, type: 'Movie' },
+      })),
+    );
+    jellyfin.push.sessions(list);
+    await until(
+      'both Jellyfin streams are stopped',
+      () => jellyfin.playstateCommands.filter((c) => c.command === 'Stop').length === 2,
+    );
+    jellyfin.setSessions([]);
+  });
+
+  test('a dropped socket reconnects and a later event still triggers', async () => {
+    const { plex } = env;
+    const upgrades = plex.push.upgrades.length;
+    plex.push.dropAll();
+    await until(
+      'the Plex socket reconnects',
+      () => plex.push.upgrades.length > upgrades && plex.push.connections === 1,
+    );
+    const before = plex.terminations.length;
+    plex.setSessions([plexStream(3), plexStream(4)]);
+    plex.push.playing('104', 'playing');
+    await until(
+      'both Plex streams are stopped after the reconnect',
+      () => plex.terminations.length === before + 2,
+    );
+    plex.setSessions([]);
+  });
+
+  test('a refused socket is reported as polling with the reason, and only a cycle enforces', async () => {
+    const { plex, bot, admin } = env;
+    plex.push.refuseWith = 401;
+    const refusedBefore = plex.push.upgrades.filter((u) => !u.accepted).length;
+    plex.push.dropAll();
+    await until('the bot saw the refusal', () => {
+      const s = [...bot.bot.ctx.pushStates().values()].find((p) => p.name === 'PlexMain');
+      return s?.state === 'waiting' && /refused the token/.test(s.detail ?? '');
+    });
+    assert.ok(plex.push.upgrades.filter((u) => !u.accepted).length > refusedBefore);
+    const shown = text(await admin('status'));
+    assert.match(
+      shown,
+      /PlexMain\*\* \(plex\)\npolling \(push waiting: the server refused the token \(HTTP 401\)\)/,
+    );
+    assert.match(shown, /Jelly\*\* \(jellyfin\)\npush connected/);
+    assert.doesNotMatch(shown, /plex-token|jf-key/);
+    assert.equal(plex.push.connections, 0, 'no socket: no event can reach the bot');
+    const before = plex.terminations.length;
+    plex.setSessions([plexStream(5), plexStream(6)]);
+    await admin('enforcement', 'run-now');
+    assert.equal(plex.terminations.length, before + 2, 'the cycle enforces');
+    plex.push.refuseWith = null;
+    plex.setSessions([]);
+  });
+});
+
+describe('PUSH=off', () => {
+  let env: Awaited<ReturnType<typeof setUp>>;
+  before(async () => {
+    env = await setUp(false);
+  });
+  after(async () => {
+    await env?.stop();
+  });
+
+  test('no socket is opened, /server add included; a cycle still enforces', async () => {
+    const { plex, jellyfin, bot, admin } = env;
+    assert.equal(plex.push.upgrades.length, 0);
+    assert.equal(jellyfin.push.upgrades.length, 0);
+    assert.equal(bot.bot.ctx.pushStates().size, 0);
+    assert.match(text(await admin('status')), /PlexMain\*\* \(plex\)\npolling \(PUSH=off\)/);
+    plex.setSessions([plexStream(1), plexStream(2)]);
+    await admin('enforcement', 'run-now');
+    assert.equal(plex.terminations.length, 2);
+  });
+});
