@@ -48,12 +48,11 @@ describe('statements per cycle', () => {
   }
 
   /** Row versions of stream_log: a rewritten row gets a new xmin. */
-  const rowVersions = async () =>
-    (
-      await bot.bot.ctx.db.execute<{ id: string; xmin: string }>(
-        sql`select id::text as id, xmin::text as xmin from ${streamLog} order by id`,
-      )
-    ).rows;
+  const rowVersions = () =>
+    bot.bot.ctx.db
+      .select({ id: streamLog.id, xmin: sql<string>`xmin::text` })
+      .from(streamLog)
+      .orderBy(asc(streamLog.id));
 
   /**
    * One session life cycle with `count` streams: they appear, stay unchanged, stay past the refresh interval,
