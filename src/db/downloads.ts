@@ -73,7 +73,10 @@ export async function downloadsForWeek(
   weekEnd: Date,
 ): Promise<DownloadRow[]> {
   if (memberIds.length === 0) return [];
-  return db.select().from(downloads).where(inWeek(memberIds, weekStart, weekEnd));
+  return db
+    .select()
+    .from(downloads)
+    .where(inWeek(memberIds, weekStart, weekEnd));
 }
 
 /**
