@@ -18,6 +18,7 @@ import { getSettings } from '../services/settings.ts';
 import { loadTemplates } from '../services/templates.ts';
 import { enforceDownloads, type QuotaOutcome, recordServerDownloads } from './download-enforcement.ts';
 import { reconcileSwitches } from './download-switches.ts';
+import { maintainWeekly } from './maintenance.ts';
 import { readServers } from './read-servers.ts';
 import { type BreachOutcome, enforceStreams, serverReads, toAccountLinks } from './stream-enforcement.ts';
 
@@ -130,6 +131,7 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
     ctx.log.error({ err }, 'download switch reconciliation failed');
     return 0;
   });
+  await maintainWeekly(ctx, now);
 
   return {
     startedAt: now,
