@@ -143,11 +143,11 @@ async function quotaBench(): Promise<void> {
     await db.execute(sql`insert into downloads (server_id, member_id, download_key, title, started_at,
         last_seen_incomplete_at, last_seen_at, logged)
       select (select min(id) from media_servers), (select min(id) from members) + (g % ${MEMBERS}), g::text, 't',
-        ${now.toISOString()}::timestamptz - make_interval(mins => (g * 7919) % (8 * 7 * 24 * 60)),
+        ${now.toISOString()}::timestamptz - make_interval(mins => ((g::bigint * 7919) % (8 * 7 * 24 * 60))::int),
         case when g % 10 = 0
-          then ${now.toISOString()}::timestamptz - make_interval(mins => (g * 7919) % (8 * 7 * 24 * 60)) + interval '1 hour'
+          then ${now.toISOString()}::timestamptz - make_interval(mins => ((g::bigint * 7919) % (8 * 7 * 24 * 60))::int) + interval '1 hour'
         end,
-        ${now.toISOString()}::timestamptz - make_interval(mins => (g * 7919) % (8 * 7 * 24 * 60)),
+        ${now.toISOString()}::timestamptz - make_interval(mins => ((g::bigint * 7919) % (8 * 7 * 24 * 60))::int),
         true
       from generate_series(1, ${DOWNLOADS}) g`);
     await db.execute(sql`analyze`);
@@ -185,10 +185,15 @@ async function quotaBench(): Promise<void> {
 
 async function main(): Promise<void> {
   const wall = performance.now();
-  await reconcileBench();
-  await quotaBench();
-  console.log(`\nScale bench on ${databaseKind()} (${((performance.now() - wall) / 1000).toFixed(0)} s)\n`);
-  console.log(table(rows));
+  try {
+    await reconcileBench();
+    await quotaBench();
+  } finally {
+    if (rows.length > 0) console.log(table(rows));
+  }
+  console.log(
+    `\nScale bench on ${databaseKind()}, ${((performance.now() - wall) / 1000).toFixed(0)} s in all`,
+  );
 }
 
 await main();
