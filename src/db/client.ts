@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import type { Logger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -17,7 +18,17 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** SQL statements sent through `db` since it was opened (drizzle's query logger; transactions included). */
+  statements(): number;
   close(): Promise<void>;
+}
+
+/** Counts what drizzle sends; the bench and the statements-per-cycle test read it. Parameters are never kept. */
+class StatementCounter implements Logger {
+  count = 0;
+  logQuery(): void {
+    this.count++;
+  }
 }
 
 /**
@@ -60,19 +71,20 @@ async function openPostgres(url: string): Promise<Database> {
     await migrationClient.end();
   }
   const client = postgres(url, { max: 5, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
-  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const counter = new StatementCounter();
+  const db = drizzlePostgres(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
-  return { db, kind: 'postgres', close: () => client.end() };
+  return { db, kind: 'postgres', statements: () => counter.count, close: () => client.end() };
 }
 
 async function openPglite(dir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
-  const raw = drizzlePglite(client, { schema });
-  await migratePglite(raw, { migrationsFolder: MIGRATIONS_FOLDER });
-  const db = raw as unknown as Db;
+  await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER });
+  const counter = new StatementCounter();
+  const db = drizzlePglite(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
-  return { db, kind: 'pglite', close: () => client.close() };
+  return { db, kind: 'pglite', statements: () => counter.count, close: () => client.close() };
 }
 
 async function ensureSettingsRow(db: Db): Promise<void> {

@@ -181,6 +181,7 @@ export const downloads = pgTable(
   (t) => [
     uniqueIndex('downloads_server_key_unique').on(t.serverId, t.downloadKey),
     index('downloads_member_started_idx').on(t.memberId, t.startedAt),
+    index('downloads_member_incomplete_idx').on(t.memberId, t.lastSeenIncompleteAt),
   ],
 );
 

@@ -9,7 +9,7 @@ import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';
 import { findLink } from '../policy/accounts.ts';
 import { isOverQuota } from '../policy/downloads.ts';
 import { renderTemplate, type TemplateName } from '../policy/templates.ts';
-import { type Usage, weeklyUsage } from '../services/usage.ts';
+import { countedDownloads, type Usage, weeklyUsage } from '../services/usage.ts';
 import { switchOff } from './download-switches.ts';
 import type { ServerSnapshot } from './read-servers.ts';
 import { describeDelivery } from './stream-enforcement.ts';
@@ -134,21 +134,23 @@ async function actOnQuota(
     : switching
       ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
       : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
-  await deliverOnce(ctx.db, once('alert'), () =>
-    ctx.notifier.alert(
+  // The list is read only when the alert is actually sent (once per member and week).
+  await deliverOnce(ctx.db, once('alert'), async () => {
+    const counted = await countedDownloads(ctx.db, memberId, u);
+    return ctx.notifier.alert(
       input.settings.alertsChannelId,
       quotaAlert(input.templates['download-alert'].text, {
         ...notice,
         discordUserId: member.discordUserId,
         dmDelivery: describeDelivery(dm),
         switchNote,
-        downloads: u.downloads.map(
+        downloads: counted.map(
           (d) =>
             `• ${safe(d.row.title)} · started ${discordTime(d.row.startedAt, 'R')}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
         ),
       }),
-    ),
-  );
+    );
+  });
   const notified = dm !== null;
   return { memberName: member.displayName, used: u.used, allotment: u.allotment, notified, switchNotes };
 }

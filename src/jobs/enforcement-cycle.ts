@@ -18,6 +18,7 @@ import { getSettings } from '../services/settings.ts';
 import { loadTemplates } from '../services/templates.ts';
 import { enforceDownloads, type QuotaOutcome, recordServerDownloads } from './download-enforcement.ts';
 import { reconcileSwitches } from './download-switches.ts';
+import { maintainWeekly } from './maintenance.ts';
 import { readServers } from './read-servers.ts';
 import { type BreachOutcome, enforceStreams, serverReads, toAccountLinks } from './stream-enforcement.ts';
 
@@ -84,16 +85,21 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
   const accountLinks = toAccountLinks(links);
   const { streams, learntAccountIds } = matchStreams(withoutStopped(allReads, stopped), accountLinks);
   await storeLearntAccountIds(ctx.db, learntAccountIds);
-  for (const snap of snapshots) {
-    if (!snap.streams || !snap.row.logStreams) continue;
+  const logged = snapshots.filter((snap) => snap.streams && snap.row.logStreams);
+  const logEntries = logged.flatMap((snap) => {
     const serverLinks = accountLinks.filter((l) => l.serverId === snap.row.id);
-    const entries = snap.streams
-      .filter((s) => s.state !== null)
-      .map((stream) => ({ stream, memberId: findLink(stream, serverLinks)?.memberId ?? null }));
-    await logStreams(ctx.db, snap.row.id, entries, now).catch((err) =>
-      ctx.log.error({ err, server: snap.row.name }, 'could not log streams'),
-    );
-  }
+    return (snap.streams ?? []).map((stream) => ({
+      serverId: snap.row.id,
+      stream,
+      memberId: findLink(stream, serverLinks)?.memberId ?? null,
+    }));
+  });
+  await logStreams(
+    ctx.db,
+    logEntries,
+    logged.map((snap) => snap.row.id),
+    now,
+  ).catch((err) => ctx.log.error({ err }, 'could not log streams'));
   const streamsByMember = countedStreamsByMember(streams);
 
   const breaches = settings.enforceStreams
@@ -125,6 +131,7 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
     ctx.log.error({ err }, 'download switch reconciliation failed');
     return 0;
   });
+  await maintainWeekly(ctx, now);
 
   return {
     startedAt: now,

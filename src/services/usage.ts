@@ -1,6 +1,6 @@
 // Weekly download usage per member, derived from the stored download records (never incremented).
 import type { Db } from '../db/client.ts';
-import { downloadsForWeek } from '../db/downloads.ts';
+import { downloadsForWeek, weeklyUnitsByMember } from '../db/downloads.ts';
 import type { DownloadRow, Member, Plan } from '../db/schema.ts';
 import { allotmentFor, unitsInWeek } from '../policy/downloads.ts';
 import { nextWeekStart, weekKey, weekStart } from '../policy/week.ts';
@@ -11,10 +11,9 @@ export interface Usage {
   weekStart: Date;
   weekEnd: Date;
   weekKey: string;
-  /** Downloads with a counted unit this week, newest first, with how many units each counts for. */
-  downloads: Array<{ row: DownloadRow; units: number }>;
 }
 
+/** Units used this week per member, summed in the database (one statement, one row per member back). */
 export async function weeklyUsage(
   db: Db,
   people: Array<{ member: Member; plan: Plan | null }>,
@@ -24,26 +23,34 @@ export async function weeklyUsage(
   const start = weekStart(now, zone);
   const end = nextWeekStart(now, zone);
   const key = weekKey(now, zone);
-  const rows = await downloadsForWeek(
+  const used = await weeklyUnitsByMember(
     db,
     people.map((p) => p.member.id),
     start,
+    end,
   );
   const result = new Map<number, Usage>();
   for (const { member, plan } of people) {
-    const mine = rows.filter((r) => r.memberId === member.id);
-    const counted = mine
-      .map((row) => ({ row, units: unitsInWeek([row], start, end) }))
-      .filter((d) => d.units > 0)
-      .sort((a, b) => b.row.startedAt.getTime() - a.row.startedAt.getTime());
     result.set(member.id, {
-      used: unitsInWeek(mine, start, end),
+      used: used.get(member.id) ?? 0,
       allotment: allotmentFor(plan, member.downloadAllotment),
       weekStart: start,
       weekEnd: end,
       weekKey: key,
-      downloads: counted,
     });
   }
   return result;
+}
+
+/** One member's downloads with a counted unit in the usage's week, newest first, with how many units each counts for. */
+export async function countedDownloads(
+  db: Db,
+  memberId: number,
+  usage: Usage,
+): Promise<Array<{ row: DownloadRow; units: number }>> {
+  const rows = await downloadsForWeek(db, [memberId], usage.weekStart, usage.weekEnd);
+  return rows
+    .map((row) => ({ row, units: unitsInWeek([row], usage.weekStart, usage.weekEnd) }))
+    .filter((d) => d.units > 0)
+    .sort((a, b) => b.row.startedAt.getTime() - a.row.startedAt.getTime());
 }

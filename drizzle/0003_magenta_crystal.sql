@@ -1,0 +1,1 @@
+CREATE INDEX "downloads_member_incomplete_idx" ON "downloads" USING btree ("member_id","last_seen_incomplete_at");

@@ -1,0 +1,42 @@
+// Housekeeping once a week, in the first cycle after the week turns (off the hot path of every other cycle):
+// settled outbox rows are pruned, and on the embedded PGlite, which has no autovacuum, the database is vacuumed so
+// that the space of dead rows is reused instead of growing the files.
+import { is, sql } from 'drizzle-orm';
+import { PgliteDatabase } from 'drizzle-orm/pglite';
+import { pruneSettled } from '../act/outbox.ts';
+import type { AppContext } from '../context.ts';
+import type { Db } from '../db/client.ts';
+import { weekKey } from '../policy/week.ts';
+
+/** Settled outbox rows are kept this long for inspection (/status, debugging), then deleted. */
+export const OUTBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** The week each database was last seen in by this process; the first cycle only records it. */
+const lastWeekByDb = new WeakMap<Db, string>();
+
+/** True when the week turned since this process's previous cycle on this database. */
+function weekTurned(db: Db, now: Date, zone: string): boolean {
+  const week = weekKey(now, zone);
+  const previous = lastWeekByDb.get(db);
+  lastWeekByDb.set(db, week);
+  return previous !== undefined && previous !== week;
+}
+
+export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> {
+  if (!weekTurned(ctx.db, now, ctx.config.timezone)) return;
+  await runMaintenance(ctx.db, now).then(
+    (done) => ctx.log.info(done, 'weekly maintenance'),
+    (err) => ctx.log.error({ err }, 'weekly maintenance failed'),
+  );
+}
+
+export async function runMaintenance(
+  db: Db,
+  now: Date,
+): Promise<{ outboxPruned: number; vacuumed: boolean }> {
+  const outboxPruned = await pruneSettled(db, new Date(now.getTime() - OUTBOX_RETENTION_MS));
+  const vacuumed = is(db, PgliteDatabase);
+  // PostgreSQL runs autovacuum itself; PGlite (single process, WASM) does not.
+  if (vacuumed) await db.execute(sql`vacuum (analyze)`);
+  return { outboxPruned, vacuumed };
+}

@@ -1,0 +1,199 @@
+// Scale bench for issue 9, with the target beside each figure. Exact counts (SQL statements per reconcile, read
+// through Database.statements) and wall times; it never asserts, it prints. Bounded: a few minutes at most.
+//   1. statements per reconcile at 1, 10, 50, 200 Plex servers × 25 streams (first and steady cycle);
+//   2. reconcile wall with 10 of the 200 servers hanging (target: per-server timeout + 0.5 s);
+//   3. /quota's usage read, p95 over 200 members, with 1 M downloads of 10 k members bulk-loaded in SQL
+//      (generate_series), plus the weekly-usage pass over all 10 k members.
+// PGlite in a temp dir, or PostgreSQL when DATABASE_URL is set (run it twice to get both).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import { openDatabase } from '../../src/db/client.ts';
+import { members, plans } from '../../src/db/schema.ts';
+import { weeklyUsage } from '../../src/services/usage.ts';
+import { DiscordDouble } from '../doubles/discord/index.ts';
+import { type PlexDouble, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
+import { startTestBot, type TestBot } from '../helpers/bot.ts';
+import { MINUTE } from '../helpers/clock.ts';
+import { createTestDatabase, databaseKind } from '../helpers/db.ts';
+
+const SERVER_STEPS = [1, 10, 50, 200];
+const STREAMS_PER_SERVER = 25;
+const HANGING = 10;
+const MEDIA_TIMEOUT_MS = 1000;
+const MEMBERS = 10_000;
+const DOWNLOADS = 1_000_000;
+const QUOTA_SAMPLES = 200;
+const ADMIN = { id: '220000000000000001', username: 'owner' };
+const GENERAL = { id: '320000000000000001', name: 'general' };
+
+type Row = [string, string, string, string];
+const rows: Row[] = [];
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+function table(all: Row[]): string {
+  const header: Row = ['measurement', 'figure', 'target', 'notes'];
+  const lines = [header, ...all];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...lines.map((r) => r[c]!.length)));
+  const line = (r: Row) => `| ${r.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...all.map(line)].join('\n');
+}
+
+const session = (server: number, n: number): PlexSessionSpec => ({
+  user: { id: 50_000 + n, title: `viewer${n}` },
+  player: {
+    state: 'playing',
+    device: `Device ${n}`,
+    product: 'Plex for Android',
+    address: `203.0.${server % 250}.${n + 1}`,
+    machineIdentifier: `dev-${server}-${n}`,
+    title: `Device ${n}`,
+  },
+  type: 'movie',
+  title: `Movie ${n}`,
+  sessionKey: String(n + 1),
+});
+
+async function reconcileBench(): Promise<void> {
+  const discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN], channels: [GENERAL] });
+  const plexes: PlexDouble[] = [];
+  let bot: TestBot | null = null;
+  try {
+    bot = await startTestBot({ discord, config: { mediaTimeoutMs: MEDIA_TIMEOUT_MS } });
+    const running = bot;
+    const cycle = async () => {
+      const before = running.bot.database.statements();
+      const start = performance.now();
+      const report = await running.bot.ctx.runCycleNow();
+      running.clock.advance(MINUTE);
+      return {
+        statements: running.bot.database.statements() - before,
+        ms: performance.now() - start,
+        report,
+      };
+    };
+    for (const target of SERVER_STEPS) {
+      while (plexes.length < target) {
+        const p = plexes.length;
+        const plex = await startPlexDouble({
+          token: `plex-token-scale-${p}`,
+          premium: true,
+          friendlyName: `P${p}`,
+        });
+        plex.setSessions(Array.from({ length: STREAMS_PER_SERVER }, (_, n) => session(p, n)));
+        plexes.push(plex);
+        await discord.invoke({
+          user: ADMIN.id,
+          command: 'server',
+          subcommand: 'add',
+          options: { platform: 'plex', name: `P${p}`, url: plex.url, token: plex.token },
+          admin: true,
+        });
+      }
+      const first = await cycle();
+      const steady = await cycle();
+      const ok = steady.report.servers.filter((s) => s.ok).length;
+      rows.push([
+        `statements per reconcile, ${target} server(s) × ${STREAMS_PER_SERVER} streams`,
+        `${first.statements} first, ${steady.statements} steady`,
+        'constant',
+        `${ok}/${target} servers read; steady cycle ${ms(steady.ms)}`,
+      ]);
+    }
+    for (const plex of plexes.slice(0, HANGING)) plex.fault = 'hang';
+    const hung = [await cycle(), await cycle()];
+    rows.push([
+      `reconcile wall, ${HANGING} of ${plexes.length} servers hanging`,
+      hung.map((h) => ms(h.ms)).join(', '),
+      `≤ ${MEDIA_TIMEOUT_MS + 500} ms`,
+      `timeout ${MEDIA_TIMEOUT_MS} ms; ${hung[1]!.statements} statements; ` +
+        `${hung[1]!.report.servers.filter((s) => !s.ok).length} servers failed`,
+    ]);
+  } finally {
+    await bot?.stop();
+    for (const plex of plexes) await plex.stop();
+    await discord.stop();
+  }
+}
+
+async function quotaBench(): Promise<void> {
+  const target = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'sw-bench-quota-'));
+  const database = await openDatabase({ databaseUrl: target.url, dataDir });
+  try {
+    const { db } = database;
+    const now = new Date('2026-11-18T20:00:00Z');
+    const load = performance.now();
+    await db.insert(plans).values({ name: 'Five', streamCap: 2, downloadsAllowed: true, weeklyDownloads: 5 });
+    const [plan] = await db.select().from(plans).where(eq(plans.name, 'Five'));
+    await db.execute(sql`insert into media_servers (name, platform, url, token_encrypted)
+      values ('Bulk', 'plex', 'http://127.0.0.1:9', 'x')`);
+    await db.execute(sql`insert into members (discord_user_id, display_name, plan_id)
+      select (240000000000000000 + g)::text, 'm' || g, ${plan!.id} from generate_series(1, ${MEMBERS}) g`);
+    // 1 M downloads spread over 8 weeks before now; one in ten still incomplete an hour after its start.
+    await db.execute(sql`insert into downloads (server_id, member_id, download_key, title, started_at,
+        last_seen_incomplete_at, last_seen_at, logged)
+      select (select min(id) from media_servers), (select min(id) from members) + (g % ${MEMBERS}), g::text, 't',
+        ${now.toISOString()}::timestamptz - make_interval(mins => ((g::bigint * 7919) % (8 * 7 * 24 * 60))::int),
+        case when g % 10 = 0
+          then ${now.toISOString()}::timestamptz - make_interval(mins => ((g::bigint * 7919) % (8 * 7 * 24 * 60))::int) + interval '1 hour'
+        end,
+        ${now.toISOString()}::timestamptz - make_interval(mins => ((g::bigint * 7919) % (8 * 7 * 24 * 60))::int),
+        true
+      from generate_series(1, ${DOWNLOADS}) g`);
+    await db.execute(sql`analyze`);
+    const loadMs = performance.now() - load;
+    const people = (await db.select().from(members)).map((member) => ({ member, plan: plan! }));
+    const times: number[] = [];
+    for (let i = 0; i < QUOTA_SAMPLES; i++) {
+      const person = people[(i * 7_331) % people.length]!;
+      const start = performance.now();
+      await weeklyUsage(db, [person], now, 'UTC');
+      times.push(performance.now() - start);
+    }
+    const passStart = performance.now();
+    const all = await weeklyUsage(db, people, now, 'UTC');
+    const passMs = performance.now() - passStart;
+    const used = [...all.values()].reduce((n, u) => n + u.used, 0);
+    rows.push([
+      `/quota usage read p95, ${DOWNLOADS / 1e6} M downloads, ${MEMBERS / 1000} k members`,
+      ms(quantile(times, 0.95)),
+      '≤ 30 ms',
+      `median ${ms(quantile(times, 0.5))}, max ${ms(Math.max(...times))} over ${QUOTA_SAMPLES}; bulk load ${(loadMs / 1000).toFixed(1)} s`,
+    ]);
+    rows.push([
+      `weekly-usage pass over all ${MEMBERS / 1000} k members`,
+      ms(passMs),
+      '(was 450–760 ms)',
+      `${used} units this week in total, one statement`,
+    ]);
+  } finally {
+    await database.close();
+    await target.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const wall = performance.now();
+  try {
+    await reconcileBench();
+    await quotaBench();
+  } finally {
+    if (rows.length > 0) console.log(table(rows));
+  }
+  console.log(
+    `\nScale bench on ${databaseKind()}, ${((performance.now() - wall) / 1000).toFixed(0)} s in all`,
+  );
+}
+
+await main();
