@@ -84,6 +84,7 @@ describe('administration commands', () => {
       'quota',
       'report',
       'server',
+      'status',
       'template',
       'user',
     ]);
