@@ -1,6 +1,17 @@
 // Wires the bot together: database, media clients, Discord client, notifier, commands and schedule.
+
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Client, Events, GatewayIntentBits, Options, type RESTOptions, Status } from 'discord.js';
 import { commands } from '../commands/index.ts';
+import { createExecutors, givenUpAlert } from './act/executors.ts';
+import {
+  drainEffects,
+  effectByKey,
+  type OutboxOptions,
+  type RunReport,
+  runDueEffects,
+} from './act/outbox.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/client.ts';
@@ -49,6 +60,9 @@ export interface RunningBot {
   /** Stops taking new work, waits (up to 10 s) for the work in flight, then closes the gateway and the database. */
   stop(): Promise<void>;
 }
+
+/** How often due effects are looked for between cycles (retries, stop checks, effects left by a crash). */
+const OUTBOX_INTERVAL_MS = 1_000;
 
 /** How long a shutdown waits for the cycle (or command) in flight before closing anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -103,6 +117,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   let stopping: Promise<void> | null = null;
   const work = new InFlight();
   let push: PushWatchers | null = null;
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const drains = new SingleFlight<RunReport>();
+  // Filled in once ctx exists (the executors need it).
+  const outboxOptions: OutboxOptions = { db: database.db, instanceId, clock, executors: {} };
 
   const ctx: AppContext = {
     config,
@@ -111,6 +129,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     clock,
     media,
     notifier: metrics.instrumentNotifier(new DiscordNotifier(client, mailer, log)),
+    effects: {
+      drain: () => drains.run(() => drainEffects(outboxOptions)),
+      runKey: async (key) => {
+        await runDueEffects(outboxOptions, key);
+        return effectByKey(database.db, key);
+      },
+    },
     runCycleNow: async () => {
       work.refuseWhenClosed();
       return work.track(
@@ -139,6 +164,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       poll: schedule?.nextPoll() ?? null,
       weeklyReset: schedule?.nextWeeklyReset() ?? null,
     }),
+  };
+
+  outboxOptions.executors = createExecutors(ctx);
+  outboxOptions.onGiveUp = async (row, error) => {
+    log.error({ effect: row.key, kind: row.kind, error }, 'an effect was given up');
+    const settings = await getSettings(database.db);
+    await ctx.notifier.alert(settings.alertsChannelId, givenUpAlert(row, error));
   };
 
   const commandMap = new Map(commands.map((c) => [c.data.name, c]));
@@ -212,6 +244,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       log,
     });
   }
+  // The outbox runner: effects due later (retries with back-off, checks of a stop) and effects left by a crash.
+  const outboxTimer = setInterval(() => {
+    if (stopping) return;
+    void work.track(ctx.effects.drain()).catch((err) => log.error({ err }, 'running due effects failed'));
+  }, OUTBOX_INTERVAL_MS);
+  outboxTimer.unref();
   // A report the schedule missed because the bot was down at the turn of the week (posted once all the same).
   await catchUpWeeklyReport(ctx, weekStart(clock(), config.timezone)).catch((err) =>
     log.error({ err }, 'weekly report catch-up failed'),
@@ -235,6 +273,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       // the first instead of closing things twice.
       stopping ??= (async () => {
         schedule?.stop();
+        clearInterval(outboxTimer);
         push?.stop();
         client.removeAllListeners(Events.InteractionCreate);
         if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');

@@ -19,8 +19,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Base64 32-byte key for media-server tokens; when null a key file in dataDir is used (created on first start). */
   encryptionKey: string | null;
-  /** Seconds to wait before re-reading sessions to confirm a breach (0 disables the wait, not the re-read). */
+  /** Extra seconds to wait before the re-read that confirms a breach (default 0: the fresh re-read is enough). */
   confirmDelaySeconds: number;
+  /** Seconds after a stop on Jellyfin/Emby before checking that the player obeyed it. */
+  verifyStopSeconds: number;
   mediaTimeoutMs: number;
   /** Port of the health and metrics listener; null (the default) serves nothing. 0 picks a free port (tests). */
   httpPort: number | null;
@@ -119,6 +121,7 @@ const schema = z.object({
       ),
   ),
   CONFIRM_DELAY_SECONDS: optional(z.coerce.number().int().min(0).max(120)),
+  VERIFY_STOP_SECONDS: optional(z.coerce.number().int().min(0).max(120)),
   MEDIA_TIMEOUT_SECONDS: optional(z.coerce.number().int().min(1).max(120)),
   HTTP_PORT: optional(
     z.coerce
@@ -193,7 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     plexTvUrl: e.PLEX_TV_URL ?? 'https://plex.tv',
     logLevel: e.LOG_LEVEL ?? 'info',
     encryptionKey: e.ENCRYPTION_KEY ?? null,
-    confirmDelaySeconds: e.CONFIRM_DELAY_SECONDS ?? 10,
+    confirmDelaySeconds: e.CONFIRM_DELAY_SECONDS ?? 0,
+    verifyStopSeconds: e.VERIFY_STOP_SECONDS ?? 5,
     mediaTimeoutMs: (e.MEDIA_TIMEOUT_SECONDS ?? 10) * 1000,
     httpPort: e.HTTP_PORT ?? null,
     httpHost: e.HTTP_HOST ?? '127.0.0.1',

@@ -1,5 +1,7 @@
+import type { RunReport } from './act/outbox.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
+import type { OutboxRow } from './db/schema.ts';
 import type { CycleReport } from './jobs/enforcement-cycle.ts';
 import type { Logger } from './log.ts';
 import type { MediaRegistry } from './media/registry.ts';
@@ -15,6 +17,11 @@ export interface AppContext {
   clock: () => Date;
   media: MediaRegistry;
   notifier: Notifier;
+  /** The outbox: carries out due effects (`drain`), or one effect now (`runKey`, null when it is not due). */
+  effects: {
+    drain(): Promise<RunReport>;
+    runKey(key: string): Promise<OutboxRow | null>;
+  };
   /** Runs one enforcement cycle now, or waits for the one already running (never two at once). */
   runCycleNow(): Promise<CycleReport>;
   /**

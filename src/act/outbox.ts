@@ -16,6 +16,8 @@ export interface Effect {
   key: string;
   kind: string;
   payload: Record<string, unknown>;
+  /** Effects of one group run one after another in the order they were stored (a breach's DM before its alert). */
+  group?: string;
   /** Not before this time (default: now). */
   dueAt?: Date;
 }
@@ -55,26 +57,38 @@ export async function enqueueEffects(db: Db, effects: readonly Effect[], now: Da
   if (effects.length === 0) return 0;
   const rows = await db
     .insert(outbox)
-    .values(effects.map((e) => ({ key: e.key, kind: e.kind, payload: e.payload, dueAt: e.dueAt ?? now })))
+    .values(
+      effects.map((e) => ({
+        key: e.key,
+        kind: e.kind,
+        payload: e.payload,
+        groupKey: e.group ?? null,
+        dueAt: e.dueAt ?? now,
+      })),
+    )
     .onConflictDoNothing({ target: outbox.key })
     .returning({ id: outbox.id });
   return rows.length;
 }
 
-/** Claims the effects that are due (or whose claim expired) for this instance. */
+/** Claims the effects that are due (or whose claim expired) for this instance; `onlyKey` claims that one only. */
 export async function claimDue(
   db: Db,
   o: Pick<OutboxOptions, 'instanceId' | 'claimMs' | 'batchSize'>,
   now: Date,
+  onlyKey?: string,
 ): Promise<OutboxRow[]> {
   const claimMs = o.claimMs ?? OUTBOX_DEFAULTS.claimMs;
   const due = db
     .select({ id: outbox.id })
     .from(outbox)
     .where(
-      or(
-        and(eq(outbox.state, 'pending'), lte(outbox.dueAt, now)),
-        and(eq(outbox.state, 'running'), lte(outbox.lockedUntil, now)),
+      and(
+        onlyKey === undefined ? undefined : eq(outbox.key, onlyKey),
+        or(
+          and(eq(outbox.state, 'pending'), lte(outbox.dueAt, now)),
+          and(eq(outbox.state, 'running'), lte(outbox.lockedUntil, now)),
+        ),
       ),
     )
     .orderBy(outbox.dueAt, outbox.id)
@@ -98,12 +112,50 @@ export interface RunReport {
   failed: number;
 }
 
-/** Runs every due effect once. Call it after enqueuing, on a timer, and at start-up (to resume after a crash). */
-export async function runDueEffects(o: OutboxOptions): Promise<RunReport> {
+/**
+ * Runs every due effect once: groups in parallel, the effects of one group one after another in id order. Call
+ * it after enqueuing, on a timer, and at start-up (to resume after a crash). `onlyKey` runs that effect only.
+ */
+export async function runDueEffects(o: OutboxOptions, onlyKey?: string): Promise<RunReport> {
   const report: RunReport = { done: 0, retried: 0, failed: 0 };
-  const claimed = await claimDue(o.db, o, o.clock());
-  await Promise.all(claimed.map((row) => runOne(o, row, report)));
+  const claimed = await claimDue(o.db, o, o.clock(), onlyKey);
+  const groups = new Map<string, OutboxRow[]>();
+  for (const row of [...claimed].sort((a, b) => a.id - b.id)) {
+    const group = row.groupKey ?? `#${row.id}`;
+    groups.set(group, [...(groups.get(group) ?? []), row]);
+  }
+  await Promise.all(
+    [...groups.values()].map(async (rows) => {
+      for (const row of rows) await runOne(o, row, report);
+    }),
+  );
   return report;
+}
+
+/** Runs due effects until none is left (effects may queue further effects), at most `rounds` times. */
+export async function drainEffects(o: OutboxOptions, rounds = 5): Promise<RunReport> {
+  const total: RunReport = { done: 0, retried: 0, failed: 0 };
+  for (let i = 0; i < rounds; i++) {
+    const r = await runDueEffects(o);
+    total.done += r.done;
+    total.retried += r.retried;
+    total.failed += r.failed;
+    if (r.done + r.retried + r.failed === 0) break;
+  }
+  return total;
+}
+
+/** The effects whose key starts with `prefix`, e.g. every stop of one episode. */
+export async function effectsByPrefix(db: Db, prefix: string): Promise<OutboxRow[]> {
+  return db
+    .select()
+    .from(outbox)
+    .where(sql`${outbox.key} like ${`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
+}
+
+export async function effectByKey(db: Db, key: string): Promise<OutboxRow | null> {
+  const [row] = await db.select().from(outbox).where(eq(outbox.key, key));
+  return row ?? null;
 }
 
 async function runOne(o: OutboxOptions, row: OutboxRow, report: RunReport): Promise<void> {

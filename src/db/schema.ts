@@ -220,9 +220,63 @@ export const breachEpisodes = pgTable(
     closedAt: ts('closed_at'),
     /** `serverId:sessionKey` of every session a stop was attempted on, so a failed stop is not retried forever. */
     stopAttempts: jsonb('stop_attempts').$type<string[]>().notNull().default([]),
+    /**
+     * The episode's state machine (src/decide/streams.ts): `open` (stops decided, notices not yet sent),
+     * `enforced` (notices sent), `stop-failed` (a stop was refused or ignored), `resolved` (closed_at set).
+     */
+    state: text('state').$type<EpisodeState>().notNull().default('open'),
+    /** The breach as decided: counted streams, the cap, the plan's name, dry run, and one line per stream. */
+    count: integer('count').notNull().default(0),
+    cap: integer('cap').notNull().default(0),
+    planName: text('plan_name').notNull().default(''),
+    dryRun: boolean('dry_run').notNull().default(false),
+    lines: jsonb('lines').$type<EpisodeLine[]>().notNull().default([]),
   },
-  (t) => [uniqueIndex('breach_episodes_one_open').on(t.memberId).where(sql`${t.closedAt} is null`)],
+  (t) => [
+    uniqueIndex('breach_episodes_one_open').on(t.memberId).where(sql`${t.closedAt} is null`),
+    check('breach_episodes_state', sql`${t.state} in ('open', 'enforced', 'stop-failed', 'resolved')`),
+  ],
 );
+
+/**
+ * Every session the bot currently sees, per server: its persisted identity and when it was first and last seen,
+ * so a restart (or another instance) knows how long a stream has run, and a member's streams on servers sensed
+ * by other instances can be counted. Rows of a server are replaced by each successful read of that server; a
+ * steady session is not rewritten (no dead-row churn) except to refresh `last_seen_at` every 5 minutes.
+ */
+export const liveSessions = pgTable(
+  'live_sessions',
+  {
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    sessionKey: text('session_key').notNull(),
+    deviceId: text('device_id'),
+    accountName: text('account_name').notNull(),
+    accountId: text('account_id'),
+    /** The session as the adapter reported it (`ActiveStream`), for counting from another instance. */
+    stream: jsonb('stream').$type<Record<string, unknown>>().notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+  },
+  (t) => [uniqueIndex('live_sessions_server_key').on(t.serverId, t.sessionKey)],
+);
+
+export type EpisodeState = 'open' | 'enforced' | 'stop-failed' | 'resolved';
+
+/** One of the member's streams when the breach was decided, and what the bot does about it. */
+export interface EpisodeLine {
+  serverId: number;
+  sessionKey: string;
+  server: string;
+  device: string;
+  ipAddress: string | null;
+  title: string | null;
+  state: string;
+  startedAt: string | null;
+  /** `stop`: a stop effect carries it out (its outcome is read from the outbox); otherwise the final words. */
+  action: { kind: 'stop' } | { kind: 'fixed'; text: string };
+}
 
 /**
  * Sessions the bot stopped successfully. Plex keeps listing a terminated session for a while (Tracearr #314/#357);
@@ -276,25 +330,6 @@ export const downloadSwitches = pgTable(
   (t) => [uniqueIndex('download_switches_member_server_unique').on(t.memberId, t.serverId)],
 );
 
-/** Notices sent (or attempted). The unique key makes "once per episode / per week" hold across restarts. */
-export const notices = pgTable(
-  'notices',
-  {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
-    kind: text('kind').notNull(),
-    /** What the notice is about: `episode:<id>`, `week:<member>:<yyyy-mm-dd>`, `server:<id>:<status since>`. */
-    subject: text('subject').notNull(),
-    memberId: integer('member_id').references(() => members.id, { onDelete: 'set null' }),
-    channel: text('channel').notNull(),
-    status: text('status').notNull(),
-    detail: text('detail'),
-    /** The Discord message that carried the notice (alerts), so it can be edited later; null otherwise. */
-    messageId: text('message_id'),
-    createdAt: createdAt(),
-  },
-  (t) => [uniqueIndex('notices_once').on(t.kind, t.subject, t.channel)],
-);
-
 // ─── Durable effects and instances ──────────────────────────────────────────────────────────────
 
 export const outboxStateEnum = pgEnum('outbox_state', ['pending', 'running', 'done', 'failed']);
@@ -311,6 +346,8 @@ export const outbox = pgTable(
     /** One row per effect, ever: e.g. `dm:episode:12`. Also the seed of the Discord message nonce. */
     key: text('key').notNull(),
     kind: text('kind').notNull(),
+    /** Effects of one group (one breach episode, one weekly notice) run one after another, in id order. */
+    groupKey: text('group_key'),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     state: outboxStateEnum('state').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
@@ -366,3 +403,4 @@ export type DownloadSwitch = typeof downloadSwitches.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type ServerOutage = typeof serverOutages.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
+export type LiveSession = typeof liveSessions.$inferSelect;

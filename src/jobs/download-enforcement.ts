@@ -2,7 +2,7 @@
 import type { AppContext } from '../context.ts';
 import { recordDownloads } from '../db/downloads.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { deliverOnce } from '../db/notices.ts';
+import { deliverOnce } from '../act/notices.ts';
 import type { Member, Plan, Settings } from '../db/schema.ts';
 import { discordTime, safe } from '../notify/format.ts';
 import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';
@@ -113,9 +113,11 @@ async function actOnQuota(
     resetsAt: u.weekEnd,
     disabled: switching ? `Downloads are switched off until the reset (${discordTime(u.weekEnd, 'R')}).` : '',
   };
-  const dm = await deliverOnce(ctx.db, once('dm'), () =>
-    ctx.notifier.dm(member.discordUserId, quotaDm(input.templates['download-dm'].text, notice)),
-  );
+  const dm = await deliverOnce(ctx, once('dm'), () => ({
+    channel: 'dm',
+    to: member.discordUserId,
+    message: quotaDm(input.templates['download-dm'].text, notice),
+  }));
   if (member.email) {
     const text = renderTemplate(input.templates['download-email'].text, {
       member: member.displayName,
@@ -125,9 +127,12 @@ async function actOnQuota(
       resets: localTime(u.weekEnd, ctx.config.timezone),
       disabled: switching ? 'Downloads are switched off until then.' : '',
     });
-    await deliverOnce(ctx.db, once('email'), () =>
-      ctx.notifier.email(member.email, 'Weekly download quota used up', text),
-    );
+    await deliverOnce(ctx, once('email'), () => ({
+      channel: 'email',
+      to: member.email,
+      subject: 'Weekly download quota used up',
+      text,
+    }));
   }
   const switchNote = input.settings.dryRun
     ? 'Dry run is on: downloads were not switched off.'
@@ -135,11 +140,12 @@ async function actOnQuota(
       ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
       : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
   // The list is read only when the alert is actually sent (once per member and week).
-  await deliverOnce(ctx.db, once('alert'), async () => {
+  await deliverOnce(ctx, once('alert'), async () => {
     const counted = await countedDownloads(ctx.db, memberId, u);
-    return ctx.notifier.alert(
-      input.settings.alertsChannelId,
-      quotaAlert(input.templates['download-alert'].text, {
+    return {
+      channel: 'alert',
+      to: input.settings.alertsChannelId,
+      message: quotaAlert(input.templates['download-alert'].text, {
         ...notice,
         discordUserId: member.discordUserId,
         dmDelivery: describeDelivery(dm),
@@ -149,7 +155,7 @@ async function actOnQuota(
             `• ${safe(d.row.title)} · started ${discordTime(d.row.startedAt, 'R')}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
         ),
       }),
-    );
+    };
   });
   const notified = dm !== null;
   return { memberName: member.displayName, used: u.used, allotment: u.allotment, notified, switchNotes };

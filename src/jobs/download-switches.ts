@@ -4,7 +4,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { deliverOnce } from '../db/notices.ts';
+import { deliverOnce } from '../act/notices.ts';
 import {
   type DownloadSwitch,
   downloadSwitches,
@@ -196,16 +196,15 @@ async function switchBackOn(
       channel: 'alert',
       memberId: row.memberId,
     };
-    await deliverOnce(ctx.db, notice, () =>
-      ctx.notifier.alert(
-        settings.alertsChannelId,
-        plainAlert(
+    await deliverOnce(ctx, notice, () => ({
+      channel: 'alert',
+      to: settings.alertsChannelId,
+      message: plainAlert(
           'Could not switch downloads back on',
           `Downloads for ${who} (${safe(row.accountName)} on ${safe(server.name)}) could not be switched back on: ${safe(reason)}.\n` +
             'Streamwarden keeps retrying every cycle. You can also switch them on by hand on the server.',
-        ),
       ),
-    );
+    }));
     return 0;
   }
 }

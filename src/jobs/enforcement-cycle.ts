@@ -2,6 +2,7 @@
 // and bring download switches up to date. A failure in one server or one member never stops the rest.
 import type { AppContext } from '../context.ts';
 import { loadLinks, storeLearntAccountIds } from '../db/links.ts';
+import { syncLiveSessions } from '../db/live-sessions.ts';
 import { forgetStops, loadStoppedSessions } from '../db/stopped-sessions.ts';
 import { logStreams } from '../db/stream-log.ts';
 import { findLink } from '../policy/accounts.ts';
@@ -34,24 +35,6 @@ export interface CycleReport {
   streamsByMember: Map<number, number>;
 }
 
-/** Session first-seen times, kept across cycles in this process (for "started" when the platform gives none). */
-const firstSeen = new Map<string, Date>();
-
-function trackFirstSeen(
-  reads: Array<{ serverId: number; streams: Array<{ key: string }> }>,
-  now: Date,
-): void {
-  const current = new Set<string>();
-  for (const r of reads) {
-    for (const s of r.streams) {
-      const key = `${r.serverId}:${s.key}`;
-      current.add(key);
-      if (!firstSeen.has(key)) firstSeen.set(key, now);
-    }
-  }
-  for (const key of firstSeen.keys()) if (!current.has(key)) firstSeen.delete(key);
-}
-
 /**
  * The sessions the bot stopped that are still listed as playing (they are not counted), after forgetting those the
  * servers read this cycle no longer list. A database failure here means counting them: never a reason to skip.
@@ -80,7 +63,10 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
   const templates = await loadTemplates(ctx.db);
 
   const allReads = serverReads(snapshots);
-  trackFirstSeen(allReads, now);
+  const firstSeen = await syncLiveSessions(ctx.db, allReads, now).catch((err) => {
+    ctx.log.error({ err }, 'could not store the live sessions');
+    return new Map<string, Date>();
+  });
   const stopped = await currentStops(ctx, allReads);
   const accountLinks = toAccountLinks(links);
   const { streams, learntAccountIds } = matchStreams(withoutStopped(allReads, stopped), accountLinks);

@@ -3,7 +3,7 @@
 // it comes back (the transition is stored, so a restart does not repeat it).
 import { eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { deliverOnce } from '../db/notices.ts';
+import { deliverOnce } from '../act/notices.ts';
 import { recordServerTransition } from '../db/outages.ts';
 import { type MediaServerRow, mediaServers } from '../db/schema.ts';
 import type { ActiveStream, DownloadActivity, MediaServer } from '../media/types.ts';
@@ -98,9 +98,11 @@ export async function readServers(
     if (up && row.status !== 'down') continue;
     const kind = up ? 'server-up' : 'server-down';
     const notice = { kind, subject: `server:${row.id}:${now.toISOString()}`, channel: 'alert' };
-    await deliverOnce(ctx.db, notice, () =>
-      ctx.notifier.alert(alertsChannelId, serverStatusAlert(templates[kind].text, up, row.name, snap.error)),
-    );
+    await deliverOnce(ctx, notice, () => ({
+      channel: 'alert',
+      to: alertsChannelId,
+      message: serverStatusAlert(templates[kind].text, up, row.name, snap.error),
+    }));
   }
   return snapshots;
 }

@@ -1,25 +1,31 @@
-// Stream caps: who is over, confirmed by a fresh read, then stop + DM + alert (+ email) once per breach episode.
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+// Stream caps, one member at a time: sense (the cycle's reads, and a fresh re-read of the servers of a member who
+// looks over the cap) → decide (src/decide/streams.ts, pure) → act (src/act/episodes.ts: intents and their effects
+// in one transaction under the member's lock) → the outbox carries out the stops, then the notices.
+
+import { eq, isNull } from 'drizzle-orm';
+import {
+  applyMemberDecision,
+  episodeNoticeKey,
+  episodesAwaitingNotices,
+  queueEpisodeNotices,
+  stopOutcomes,
+  stopTally,
+  toEpisodeView,
+} from '../act/episodes.ts';
+import { describeDm } from '../act/executors.ts';
+import { effectByKey } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { deliverOnce, noticeMessageId } from '../db/notices.ts';
-import { type BreachEpisode, breachEpisodes, type Settings } from '../db/schema.ts';
-import { rememberStop } from '../db/stopped-sessions.ts';
-import {
-  type StreamBreachNotice,
-  type StreamLine,
-  streamBreachAlert,
-  streamBreachDm,
-} from '../notify/notices.ts';
-import type { Delivery, NoticeMessage } from '../notify/notifier.ts';
+import { type BreachEpisode, breachEpisodes, members, type Settings } from '../db/schema.ts';
+import { decideMember, type ServerActing } from '../decide/streams.ts';
+import type { Delivery } from '../notify/notifier.ts';
 import {
   type AccountLink,
-  type Breach,
+  countedStreamsByMember,
   findBreaches,
   type MemberStream,
   matchStreams,
   type ServerRead,
-  sessionRef,
   withoutStopped,
 } from '../policy/streams.ts';
 import { renderTemplate, type TemplateName } from '../policy/templates.ts';
@@ -43,7 +49,7 @@ export interface StreamEnforcementInput {
   settings: Settings;
   templates: Record<TemplateName, { text: string }>;
   now: Date;
-  /** When each session was first seen by this process (`serverId:key`), for "started" in alerts. */
+  /** When each session was first seen (`serverId:key`, kept in live_sessions), for "started" in notices. */
   firstSeen: ReadonlyMap<string, Date>;
   /** This cycle's streams, already matched to members (matchStreams over `snapshots`, stopped sessions left out). */
   streams: MemberStream[];
@@ -74,19 +80,19 @@ export const describeDelivery = (d: Delivery | null) =>
   d === null ? 'Already sent earlier.' : d.ok ? 'Delivered.' : `Could not be delivered: ${d.reason}.`;
 
 /**
- * Re-reads the servers where breaching members stream, so a session that ended meanwhile (or that Plex still
- * reported after a stop) is not acted on. A server whose re-read fails is left out (no action on a guess) and is
- * returned in `unread`, so that the episodes of its members are not closed on the strength of a failed read.
+ * Re-reads the servers where the suspected members stream, at once (a fresh read, not a sleep), so a session that
+ * ended meanwhile, or that Plex still listed after a stop, is not acted on. A server whose re-read fails is left
+ * out (no action on a guess) and returned in `unread`, so its members' episodes are not resolved on a failed read.
  */
-async function confirmBreaches(
+async function reread(
   ctx: AppContext,
   input: StreamEnforcementInput,
-  breaches: Breach[],
+  memberIds: Set<number>,
   accountLinks: AccountLink[],
-): Promise<{ confirmed: Breach[]; unread: Set<number> }> {
+): Promise<{ streams: MemberStream[]; unread: Set<number> }> {
   const delayMs = ctx.config.confirmDelaySeconds * 1000;
   if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-  const serverIds = new Set(breaches.flatMap((b) => b.streams.map((s) => s.serverId)));
+  const serverIds = new Set(input.streams.filter((s) => memberIds.has(s.memberId)).map((s) => s.serverId));
   const unread = new Set<number>();
   const fresh = await Promise.all(
     input.snapshots
@@ -107,69 +113,19 @@ async function confirmBreaches(
     fresh.filter((r): r is ServerRead => r !== null),
     input.stopped,
   );
-  const members = new Set(breaches.map((b) => b.memberId));
   const { streams } = matchStreams(reads, accountLinks);
-  const confirmed = findBreaches(
-    streams.filter((s) => members.has(s.memberId)),
-    capsByMember(input.links),
+  return { streams: streams.filter((s) => memberIds.has(s.memberId)), unread };
+}
+
+function actingByServer(input: StreamEnforcementInput): Map<number, ServerActing> {
+  return new Map(
+    input.snapshots.map((s) => [
+      s.row.id,
+      s.client && s.row.canStopStreams
+        ? { canStop: true, reason: null }
+        : { canStop: false, reason: s.row.stopUnavailableReason ?? 'this server cannot stop streams' },
+    ]),
   );
-  return { confirmed, unread };
-}
-
-async function openEpisode(
-  ctx: AppContext,
-  memberId: number,
-  now: Date,
-): Promise<{ episode: BreachEpisode; isNew: boolean }> {
-  const [open] = await ctx.db
-    .select()
-    .from(breachEpisodes)
-    .where(and(eq(breachEpisodes.memberId, memberId), isNull(breachEpisodes.closedAt)));
-  if (open) return { episode: open, isNew: false };
-  const [created] = await ctx.db.insert(breachEpisodes).values({ memberId, openedAt: now }).returning();
-  if (!created) throw new Error('episode insert returned nothing');
-  return { episode: created, isNew: true };
-}
-
-/**
- * Closes the episodes of members now within their cap, but only when every server they use was read, both in
- * the cycle's read and in the confirmation re-read: a failed read proves nothing, and closing on it would
- * announce the same breach again next cycle.
- */
-async function closeEpisodes(
-  ctx: AppContext,
-  input: StreamEnforcementInput,
-  breaching: Set<number>,
-  unread: Set<number>,
-): Promise<void> {
-  const failed = new Set([...input.snapshots.filter((s) => !s.streams).map((s) => s.row.id), ...unread]);
-  const unsure = new Set(
-    input.links.filter(({ link }) => failed.has(link.serverId)).map(({ member }) => member.id),
-  );
-  const open = await ctx.db.select().from(breachEpisodes).where(isNull(breachEpisodes.closedAt));
-  const toClose = open.filter((e) => !breaching.has(e.memberId) && !unsure.has(e.memberId)).map((e) => e.id);
-  if (toClose.length > 0) {
-    await ctx.db
-      .update(breachEpisodes)
-      .set({ closedAt: input.now })
-      .where(inArray(breachEpisodes.id, toClose));
-  }
-}
-
-/** A stop the server accepted on a server that can verify it: checked by a read after the notices went out. */
-interface SentStop {
-  serverId: number;
-  key: string;
-  line: StreamLine;
-}
-
-/** What acting on one breach did, kept for the verification after the stops. */
-interface Acted {
-  outcome: BreachOutcome;
-  episode: BreachEpisode;
-  lines: StreamLine[];
-  toVerify: SentStop[];
-  alert: (lines: StreamLine[]) => NoticeMessage;
 }
 
 export async function enforceStreams(
@@ -177,231 +133,126 @@ export async function enforceStreams(
   input: StreamEnforcementInput,
 ): Promise<BreachOutcome[]> {
   const accountLinks = toAccountLinks(input.links);
-  const suspected = findBreaches(input.streams, capsByMember(input.links));
-  const { confirmed, unread } =
-    suspected.length > 0
-      ? await confirmBreaches(ctx, input, suspected, accountLinks)
-      : { confirmed: [], unread: new Set<number>() };
-  await closeEpisodes(ctx, input, new Set(confirmed.map((b) => b.memberId)), unread);
-  const acted: Acted[] = [];
+  const caps = capsByMember(input.links);
+  const suspected = new Set(findBreaches(input.streams, caps).map((b) => b.memberId));
+  const confirmation =
+    suspected.size > 0
+      ? await reread(ctx, input, suspected, accountLinks)
+      : { streams: [], unread: new Set<number>() };
+  const failed = new Set([
+    ...input.snapshots.filter((s) => !s.streams).map((s) => s.row.id),
+    ...confirmation.unread,
+  ]);
+  const open = await episodesOpen(ctx);
+  const candidates = new Set([...suspected, ...open.map((e) => e.memberId)]);
+  const servers = actingByServer(input);
+  const onScreenText = (entry: LinkWithMember, count: number, cap: number) =>
+    renderTemplate(input.templates['stream-onscreen'].text, {
+      member: entry.member.displayName,
+      plan: entry.plan?.name ?? 'none',
+      limit: cap,
+      count,
+      streams: '',
+    });
+
+  const decided: Array<{ entry: LinkWithMember; episode: BreachEpisode; isNew: boolean; count: number }> = [];
   const outcomes: BreachOutcome[] = [];
-  for (const breach of confirmed) {
-    // One member's failure (a database error, a server throwing mid-stop) never stops the others.
+  for (const memberId of [...candidates].sort((a, b) => a - b)) {
+    const entry = input.links.find(({ member }) => member.id === memberId);
+    if (!entry) continue;
+    // One member's failure (a database error) never stops the others.
     try {
-      const done = await actOnBreach(ctx, input, breach);
-      acted.push(done);
-      outcomes.push(done.outcome);
+      const streams = (suspected.has(memberId) ? confirmation.streams : input.streams).filter(
+        (s) => s.memberId === memberId,
+      );
+      const linkedServers = input.links
+        .filter(({ member }) => member.id === memberId)
+        .map(({ link }) => link.serverId);
+      const cap = caps.get(memberId) ?? null;
+      const result = await applyMemberDecision(
+        ctx.db,
+        memberId,
+        (episode) =>
+          decideMember({
+            memberId,
+            cap,
+            planName: entry.plan?.name ?? 'none',
+            streams,
+            readComplete: !linkedServers.some((id) => failed.has(id)),
+            episode: episode ? toEpisodeView(episode) : null,
+            servers,
+            dryRun: input.settings.dryRun,
+            firstSeen: input.firstSeen,
+          }),
+        { title: 'Too many streams', text: onScreenText(entry, streams.length, cap ?? 0) },
+        input.now,
+      );
+      const count = countedStreamsByMember(streams).get(memberId) ?? 0;
+      if (result && result.episode.state !== 'resolved' && cap !== null && count > cap)
+        decided.push({ entry, ...result, count });
     } catch (err) {
-      ctx.log.error({ err, member: breach.memberId }, 'acting on a stream breach failed');
-      outcomes.push(failedOutcome(input, breach, err));
+      ctx.log.error({ err, member: memberId }, 'acting on a stream breach failed');
+      outcomes.push(failedOutcome(entry, err));
     }
   }
-  await verifyStops(ctx, input, acted).catch((err) =>
-    ctx.log.error({ err }, 'could not verify the stops of this cycle'),
-  );
+  await settleEpisodes(ctx, input.now);
+  for (const d of decided) outcomes.push(await outcomeOf(ctx, d));
   return outcomes;
 }
 
-function failedOutcome(input: StreamEnforcementInput, breach: Breach, err: unknown): BreachOutcome {
-  const member = input.links.find(({ member: m }) => m.id === breach.memberId)?.member;
+async function episodesOpen(ctx: AppContext): Promise<BreachEpisode[]> {
+  return ctx.db.select().from(breachEpisodes).where(isNull(breachEpisodes.closedAt));
+}
+
+/**
+ * Carries out the queued stops, then queues the notices of every episode whose stops have had their first attempt
+ * (including episodes left `open` by a crash or decided by another instance), and carries those out.
+ */
+export async function settleEpisodes(ctx: AppContext, now: Date): Promise<void> {
+  await ctx.effects.drain();
+  const waiting = await episodesAwaitingNotices(ctx.db);
+  let queued = false;
+  for (const episode of waiting) {
+    const withEmail = await memberHasEmail(ctx.db, episode.memberId);
+    queued = (await queueEpisodeNotices(ctx.db, episode.id, withEmail, now)) || queued;
+  }
+  if (queued) await ctx.effects.drain();
+}
+
+async function memberHasEmail(db: AppContext['db'], memberId: number): Promise<boolean> {
+  const [m] = await db.select({ email: members.email }).from(members).where(eq(members.id, memberId));
+  return Boolean(m?.email);
+}
+
+async function outcomeOf(
+  ctx: AppContext,
+  d: { entry: LinkWithMember; episode: BreachEpisode; isNew: boolean; count: number },
+): Promise<BreachOutcome> {
+  const outcomes = await stopOutcomes(ctx.db, d.episode.id);
+  const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, d.episode.id));
+  const lines = episode?.lines ?? d.episode.lines;
+  const tally = stopTally(lines, outcomes);
+  const dm = d.isNew ? describeDm(await effectByKey(ctx.db, episodeNoticeKey('dm', d.episode.id))) : null;
   return {
-    memberName: member?.displayName ?? `member ${breach.memberId}`,
-    count: breach.count,
-    cap: breach.cap,
+    memberName: d.entry.member.displayName,
+    count: d.count,
+    cap: episode?.cap ?? d.episode.cap,
+    newEpisode: d.isNew,
+    ...tally,
+    dm,
+    error: null,
+  };
+}
+
+function failedOutcome(entry: LinkWithMember, err: unknown): BreachOutcome {
+  return {
+    memberName: entry.member.displayName,
+    count: 0,
+    cap: entry.plan?.streamCap ?? 0,
     newEpisode: false,
     stopped: 0,
     notStopped: 0,
     dm: null,
     error: err instanceof Error ? err.message : String(err),
   };
-}
-
-async function actOnBreach(ctx: AppContext, input: StreamEnforcementInput, breach: Breach): Promise<Acted> {
-  const entry = input.links.find(({ member }) => member.id === breach.memberId);
-  if (!entry) throw new Error(`breach for unknown member ${breach.memberId}`);
-  const { member, plan } = entry;
-  const planName = plan?.name ?? 'none';
-  const { episode, isNew } = await openEpisode(ctx, member.id, input.now);
-  const attempts = new Set(episode.stopAttempts);
-  const onScreenValues = {
-    member: member.displayName,
-    plan: planName,
-    limit: breach.cap,
-    count: breach.count,
-    streams: '',
-  };
-  const onScreen = renderTemplate(input.templates['stream-onscreen'].text, onScreenValues);
-  const lines: StreamLine[] = [];
-  const toVerify: SentStop[] = [];
-  let stopped = 0;
-  let notStopped = 0;
-  for (const ms of breach.streams) {
-    const snap = input.snapshots.find((s) => s.row.id === ms.serverId);
-    const key = sessionRef(ms.serverId, ms.stream.key);
-    let action: string;
-    let verify = false;
-    if (input.settings.dryRun) {
-      action = 'would be stopped (dry run)';
-    } else if (!snap?.client || !snap.row.canStopStreams) {
-      action = `not stopped: ${snap?.row.stopUnavailableReason ?? 'this server cannot stop streams'}`;
-      notStopped++;
-    } else if (attempts.has(key)) {
-      action = 'a stop was already attempted; not retried';
-      notStopped++;
-    } else {
-      attempts.add(key);
-      const result = await snap.client.stopStream(ms.stream, { title: 'Too many streams', text: onScreen });
-      if (!result.ok) {
-        action = `stop failed: ${result.reason ?? 'unknown reason'}`;
-        notStopped++;
-      } else if (result.alreadyEnded) {
-        action = 'had already ended';
-      } else if (snap.client.supports('verifiable-stop')) {
-        action = 'stopped';
-        stopped++;
-        verify = true;
-      } else {
-        action = 'stopped';
-        stopped++;
-        const stop = {
-          serverId: ms.serverId,
-          sessionKey: ms.stream.key,
-          memberId: member.id,
-          now: input.now,
-        };
-        await rememberStop(ctx.db, stop);
-      }
-    }
-    const line: StreamLine = {
-      server: ms.serverName,
-      device: ms.stream.device,
-      ipAddress: ms.stream.ipAddress,
-      title: ms.stream.title,
-      state: ms.stream.state ?? 'unknown',
-      startedAt: ms.stream.startedAt ?? input.firstSeen.get(key) ?? null,
-      action,
-    };
-    lines.push(line);
-    if (verify) toVerify.push({ serverId: ms.serverId, key: ms.stream.key, line });
-  }
-  await ctx.db
-    .update(breachEpisodes)
-    .set({ stopAttempts: [...attempts] })
-    .where(eq(breachEpisodes.id, episode.id));
-
-  const notice = {
-    memberName: member.displayName,
-    planName,
-    limit: breach.cap,
-    count: breach.count,
-    dryRun: input.settings.dryRun,
-  };
-  let dm: string | null = null;
-  const alert = (current: StreamLine[], dmDelivery: string) =>
-    streamBreachAlert(input.templates['stream-alert'].text, {
-      ...notice,
-      streams: current,
-      discordUserId: member.discordUserId,
-      dmDelivery,
-      stopNote: input.settings.dryRun
-        ? 'Dry run is on: no stream was stopped. Turn it off with `/enforcement dry-run enabled:false`.'
-        : null,
-    });
-  if (isNew)
-    dm = await notifyBreach(ctx, input, { episode, member, notice: { ...notice, streams: lines }, alert });
-  return {
-    outcome: {
-      memberName: member.displayName,
-      count: breach.count,
-      cap: breach.cap,
-      newEpisode: isNew,
-      stopped,
-      notStopped,
-      dm,
-      error: null,
-    },
-    episode,
-    lines,
-    toVerify,
-    alert: (current) => alert(current, dm ?? 'Already sent earlier.'),
-  };
-}
-
-const breachNotice = (episode: BreachEpisode, channel: string, memberId: number) => ({
-  kind: 'stream-breach',
-  subject: `episode:${episode.id}`,
-  channel,
-  memberId,
-});
-
-async function notifyBreach(
-  ctx: AppContext,
-  input: StreamEnforcementInput,
-  n: {
-    episode: BreachEpisode;
-    member: LinkWithMember['member'];
-    notice: StreamBreachNotice;
-    alert: (lines: StreamLine[], dmDelivery: string) => NoticeMessage;
-  },
-): Promise<string> {
-  const { member, notice } = n;
-  const once = (channel: string) => breachNotice(n.episode, channel, member.id);
-
-  const dm = await deliverOnce(ctx.db, once('dm'), () =>
-    ctx.notifier.dm(member.discordUserId, streamBreachDm(input.templates['stream-dm'].text, notice)),
-  );
-  if (member.email) {
-    const text = renderTemplate(input.templates['stream-email'].text, {
-      member: notice.memberName,
-      plan: notice.planName,
-      limit: notice.limit,
-      count: notice.count,
-      streams: notice.streams
-        .map((l) => `- ${l.server}: ${l.device}, ${l.title ?? 'unknown title'} (${l.state})`)
-        .join('\n'),
-    });
-    await deliverOnce(ctx.db, once('email'), () =>
-      ctx.notifier.email(member.email, 'Too many streams at once', text),
-    );
-  }
-  await deliverOnce(ctx.db, once('alert'), () =>
-    ctx.notifier.alert(input.settings.alertsChannelId, n.alert(notice.streams, describeDelivery(dm))),
-  );
-  return describeDelivery(dm);
-}
-
-/**
- * Jellyfin and Emby send Stop to the player, which may ignore it. Once the notices are out, the servers that can
- * verify a stop are read again: a stopped session still playing is reported as not stopped (the outcome, and the
- * episode's alert is edited in place) and stays counted, so the episode stays open.
- */
-async function verifyStops(ctx: AppContext, input: StreamEnforcementInput, acted: Acted[]): Promise<void> {
-  const serverIds = new Set(acted.flatMap((a) => a.toVerify.map((v) => v.serverId)));
-  if (serverIds.size === 0) return;
-  const delayMs = ctx.config.confirmDelaySeconds * 1000;
-  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-  const stillPlaying = new Set<string>();
-  for (const snap of input.snapshots) {
-    if (!serverIds.has(snap.row.id) || !snap.client) continue;
-    try {
-      for (const s of await snap.client.listStreams())
-        if (s.state !== null) stillPlaying.add(sessionRef(snap.row.id, s.key));
-    } catch (err) {
-      ctx.log.warn({ err, server: snap.row.name }, 'could not check whether the stops took effect');
-    }
-  }
-  for (const a of acted) {
-    const ignored = a.toVerify.filter((v) => stillPlaying.has(sessionRef(v.serverId, v.key)));
-    if (ignored.length === 0) continue;
-    for (const v of ignored) v.line.action = 'stop sent, but the player ignored it: still playing';
-    a.outcome.stopped -= ignored.length;
-    a.outcome.notStopped += ignored.length;
-    const messageId = await noticeMessageId(ctx.db, breachNotice(a.episode, 'alert', 0));
-    if (messageId === null) {
-      ctx.log.warn({ member: a.outcome.memberName }, 'a stop was ignored but there is no alert to update');
-      continue;
-    }
-    const edited = await ctx.notifier.editAlert(input.settings.alertsChannelId, messageId, a.alert(a.lines));
-    if (!edited.ok) ctx.log.warn({ reason: edited.reason }, 'could not update the breach alert');
-  }
 }

@@ -2,7 +2,7 @@
 // report of the week that ended is posted in the reports channel. "Once" is the notices table's unique key
 // (`report:<week>`), so a second run, a retry or a restart at that moment never posts it twice.
 import type { AppContext } from '../context.ts';
-import { deliverOnce } from '../db/notices.ts';
+import { deliverOnce } from '../act/notices.ts';
 import { weekKey } from '../policy/week.ts';
 import { weeklyReportMessage } from '../report/render.ts';
 import { buildWeeklyReport, instantInWeek } from '../services/report.ts';
@@ -21,13 +21,13 @@ export async function postWeeklyReport(ctx: AppContext): Promise<WeeklyReportOut
   if (!reportsChannelId) return 'no-channel';
   const week = weekKey(instantInWeek(now, zone, 'last'), zone);
   const delivery = await deliverOnce(
-    ctx.db,
+    ctx,
     { kind: 'weekly-report', subject: `report:${week}`, channel: 'reports' },
-    async () =>
-      ctx.notifier.alert(
-        reportsChannelId,
-        weeklyReportMessage(await buildWeeklyReport(ctx.db, now, zone, 'last')),
-      ),
+    async () => ({
+      channel: 'alert',
+      to: reportsChannelId,
+      message: weeklyReportMessage(await buildWeeklyReport(ctx.db, now, zone, 'last')),
+    }),
   );
   const outcome = delivery === null ? 'already-posted' : delivery.ok ? 'posted' : 'failed';
   ctx.log.info({ week, outcome }, 'weekly report');

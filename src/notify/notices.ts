@@ -69,7 +69,13 @@ export function streamBreachDm(template: string, n: StreamBreachNotice): NoticeM
 
 export function streamBreachAlert(
   template: string,
-  n: StreamBreachNotice & { discordUserId: string; dmDelivery: string; stopNote: string | null },
+  n: StreamBreachNotice & {
+    discordUserId: string;
+    dmDelivery: string;
+    stopNote: string | null;
+    /** Where the episode stands since the alert was posted ("back within the plan …"), or null. */
+    now?: string | null;
+  },
 ): NoticeMessage {
   const values = streamValues(n, true);
   const fields = [
@@ -80,11 +86,13 @@ export function streamBreachAlert(
     { name: 'Direct message', value: n.dmDelivery },
   ];
   if (n.stopNote) fields.push({ name: 'Stopping', value: n.stopNote });
+  if (n.now) fields.push({ name: 'Now', value: n.now });
+  const resolved = n.now?.startsWith('Back within the plan') ?? false;
   return {
     embeds: [
       {
         title: n.dryRun ? 'Stream limit exceeded (dry run: nothing stopped)' : 'Stream limit exceeded',
-        color: COLORS.bad,
+        color: resolved ? COLORS.ok : COLORS.bad,
         description: renderTemplate(template, values),
         fields,
       },

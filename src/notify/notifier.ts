@@ -11,26 +11,51 @@ export interface NoticeMessage {
   files?: Array<{ name: string; attachment: Buffer }>;
 }
 
-/** `messageId` is the Discord message that was posted (alerts), so it can be edited later. */
-export type Delivery = { ok: true; messageId?: string } | { ok: false; reason: string };
+/**
+ * `messageId` is the Discord message that was posted (alerts), so it can be edited later. A failure is
+ * `retryable` when trying again later may work (Discord answered 5xx or 429, a timeout, a network error), and not
+ * when it cannot (DMs closed, channel gone, no permission, no alerts channel set).
+ */
+export type Delivery = { ok: true; messageId?: string } | { ok: false; reason: string; retryable?: boolean };
+
+export interface SendOptions {
+  /**
+   * Discord message nonce, sent with `enforce_nonce`: Discord returns the message created earlier with the same
+   * nonce instead of creating a second one, so a retry after a timeout never posts twice.
+   */
+  nonce?: string;
+}
 
 export interface Notifier {
   /** Sends a direct message; a member with closed DMs gives { ok: false, reason }. */
-  dm(discordUserId: string, message: NoticeMessage): Promise<Delivery>;
+  dm(discordUserId: string, message: NoticeMessage, options?: SendOptions): Promise<Delivery>;
   /** Posts in the admins' alerts channel (or says why it could not). */
-  alert(channelId: string | null, message: NoticeMessage): Promise<Delivery>;
+  alert(channelId: string | null, message: NoticeMessage, options?: SendOptions): Promise<Delivery>;
   /** Replaces the content of an alert posted earlier (e.g. when a stop turned out not to work). */
   editAlert(channelId: string | null, messageId: string, message: NoticeMessage): Promise<Delivery>;
   email(to: string | null, subject: string, text: string): Promise<Delivery>;
 }
 
-const discordReason = (err: unknown): string => {
-  const e = err as { code?: number; status?: number; message?: string };
-  if (e.code === 50007) return 'the member does not accept direct messages from this server';
-  if (e.code === 10003 || e.code === 10013) return 'Discord no longer knows this channel or user';
-  if (e.code === 50001 || e.code === 50013) return 'the bot lacks permission to post there';
-  return `Discord refused the message (${e.status ?? e.code ?? 'error'})`;
-};
+function failure(err: unknown): { ok: false; reason: string; retryable: boolean } {
+  const e = err as { code?: number | string; status?: number; name?: string };
+  if (e.code === 50007)
+    return {
+      ok: false,
+      reason: 'the member does not accept direct messages from this server',
+      retryable: false,
+    };
+  if (e.code === 10003 || e.code === 10013)
+    return { ok: false, reason: 'Discord no longer knows this channel or user', retryable: false };
+  if (e.code === 50001 || e.code === 50013)
+    return { ok: false, reason: 'the bot lacks permission to post there', retryable: false };
+  // No HTTP status (a timeout, a reset connection), a server error or a rate limit: worth another try later.
+  const status = typeof e.status === 'number' ? e.status : null;
+  const retryable = status === null || status >= 500 || status === 429;
+  const why = status ?? (typeof e.code === 'string' ? e.code : (e.name ?? 'error'));
+  return { ok: false, reason: `Discord did not take the message (${why})`, retryable };
+}
+
+const nonceOptions = (o?: SendOptions) => (o?.nonce ? { nonce: o.nonce, enforceNonce: true } : {});
 
 export class DiscordNotifier implements Notifier {
   constructor(
@@ -39,27 +64,35 @@ export class DiscordNotifier implements Notifier {
     private readonly log: Logger,
   ) {}
 
-  async dm(discordUserId: string, message: NoticeMessage): Promise<Delivery> {
+  async dm(discordUserId: string, message: NoticeMessage, options?: SendOptions): Promise<Delivery> {
     try {
       const user = await this.client.users.fetch(discordUserId);
-      await user.send({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
-      return { ok: true };
+      const sent = await user.send({
+        ...fitMessage(message),
+        allowedMentions: NO_MENTIONS,
+        ...nonceOptions(options),
+      });
+      return { ok: true, messageId: sent.id };
     } catch (err) {
       this.log.warn({ err, user: discordUserId }, 'direct message not delivered');
-      return { ok: false, reason: discordReason(err) };
+      return failure(err);
     }
   }
 
-  async alert(channelId: string | null, message: NoticeMessage): Promise<Delivery> {
+  async alert(channelId: string | null, message: NoticeMessage, options?: SendOptions): Promise<Delivery> {
     if (!channelId) return { ok: false, reason: 'no alerts channel is set (`/enforcement alerts-channel`)' };
     try {
       const channel = await this.client.channels.fetch(channelId);
       if (!channel?.isSendable()) return { ok: false, reason: 'the alerts channel is not a text channel' };
-      const sent = await channel.send({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
+      const sent = await channel.send({
+        ...fitMessage(message),
+        allowedMentions: NO_MENTIONS,
+        ...nonceOptions(options),
+      });
       return { ok: true, messageId: sent.id };
     } catch (err) {
       this.log.warn({ err, channel: channelId }, 'alert not delivered');
-      return { ok: false, reason: discordReason(err) };
+      return failure(err);
     }
   }
 
@@ -72,7 +105,7 @@ export class DiscordNotifier implements Notifier {
       return { ok: true, messageId };
     } catch (err) {
       this.log.warn({ err, channel: channelId }, 'alert not updated');
-      return { ok: false, reason: discordReason(err) };
+      return failure(err);
     }
   }
 
@@ -84,7 +117,9 @@ export class DiscordNotifier implements Notifier {
       return { ok: true };
     } catch (err) {
       this.log.warn({ err }, 'email not delivered');
-      return { ok: false, reason: (err as Error).message };
+      // An SMTP 5xx answer is permanent; anything else (a connection refused, a 4xx "try later") may pass later.
+      const code = (err as { responseCode?: number }).responseCode;
+      return { ok: false, reason: (err as Error).message, retryable: !(code && code >= 500) };
     }
   }
 }

@@ -44,6 +44,7 @@ export async function startTestBot(options: {
     logLevel: 'silent',
     encryptionKey: null,
     confirmDelaySeconds: 0,
+    verifyStopSeconds: 0,
     mediaTimeoutMs: 1500,
     httpPort: null,
     httpHost: '127.0.0.1',

@@ -51,6 +51,7 @@ const config: Config = {
   httpHost: '127.0.0.1',
   encryptionKey: SECRETS.key,
   confirmDelaySeconds: 10,
+  verifyStopSeconds: 5,
   mediaTimeoutMs: 10_000,
 };
 

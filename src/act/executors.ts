@@ -1,0 +1,299 @@
+// The outbox's executors: how each kind of effect is carried out. Each one is idempotent, so "at least once"
+// never shows twice: a Discord message carries a nonce derived from the effect's key (sent with enforce_nonce), a
+// stop of a session that already ended is "already gone", an alert edit replaces the whole message. Notices are
+// rendered when they are sent, from the episode and the outcomes stored so far (notify is fed only by intents and
+// outcomes). A failure worth retrying throws; one that retrying cannot fix is a result (or PermanentEffectError).
+import { eq } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import {
+  breachEpisodes,
+  type EpisodeLine,
+  mediaServers,
+  members,
+  type OutboxRow,
+  outbox,
+} from '../db/schema.ts';
+import { rememberStop } from '../db/stopped-sessions.ts';
+import { lineAction, type StopOutcome } from '../decide/streams.ts';
+import { discordTime } from '../notify/format.ts';
+import { plainAlert, type StreamLine, streamBreachAlert, streamBreachDm } from '../notify/notices.ts';
+import type { Delivery, NoticeMessage } from '../notify/notifier.ts';
+import { sessionRef } from '../policy/streams.ts';
+import { renderTemplate } from '../policy/templates.ts';
+import { getSettings } from '../services/settings.ts';
+import { loadTemplates } from '../services/templates.ts';
+import {
+  alertEditKey,
+  episodeGroup,
+  episodeNoticeKey,
+  type StopPayload,
+  stopOutcomes,
+  streamFromJson,
+} from './episodes.ts';
+import { type Executor, effectByKey, enqueueEffects, nonceFor, PermanentEffectError } from './outbox.ts';
+
+/** A delivery as an effect result: a failure worth retrying throws (the outbox retries with back-off). */
+function settle(d: Delivery): Record<string, unknown> {
+  if (!d.ok && d.retryable) throw new Error(d.reason);
+  return d.ok ? { ok: true, messageId: d.messageId ?? null } : { ok: false, reason: d.reason };
+}
+
+/** How a DM went, in the words the alert uses. */
+export function describeDm(row: OutboxRow | null): string {
+  if (!row) return 'No direct message was sent.';
+  const result = row.result as { ok?: boolean; reason?: string } | null;
+  if (row.state === 'done') return result?.ok ? 'Delivered.' : `Could not be delivered: ${result?.reason}.`;
+  if (row.state === 'failed') return `Could not be delivered: ${row.lastError ?? 'unknown reason'}.`;
+  return row.attempts > 0 ? `Not delivered yet (${row.lastError ?? 'error'}); retrying.` : 'Being sent.';
+}
+
+const toLine = (l: EpisodeLine, words: string): StreamLine => ({
+  server: l.server,
+  device: l.device,
+  ipAddress: l.ipAddress,
+  title: l.title,
+  state: l.state,
+  startedAt: l.startedAt ? new Date(l.startedAt) : null,
+  action: words,
+});
+
+/** Everything a breach notice is rendered from, read now. */
+async function episodeNotice(ctx: AppContext, episodeId: number) {
+  const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, episodeId));
+  if (!episode) throw new PermanentEffectError(`breach episode ${episodeId} no longer exists`);
+  const [member] = await ctx.db.select().from(members).where(eq(members.id, episode.memberId));
+  if (!member) throw new PermanentEffectError(`the member of episode ${episodeId} no longer exists`);
+  const outcomes: Map<string, StopOutcome> = await stopOutcomes(ctx.db, episodeId);
+  const lines = episode.lines.map((l) => toLine(l, lineAction(l, outcomes).text));
+  const notice = {
+    memberName: member.displayName,
+    planName: episode.planName,
+    limit: episode.cap,
+    count: episode.count,
+    dryRun: episode.dryRun,
+    streams: lines,
+  };
+  const settings = await getSettings(ctx.db);
+  const templates = await loadTemplates(ctx.db);
+  return { episode, member, notice, settings, templates };
+}
+
+async function breachAlert(
+  ctx: AppContext,
+  episodeId: number,
+): Promise<{ channel: string | null; message: NoticeMessage }> {
+  const { episode, member, notice, settings, templates } = await episodeNotice(ctx, episodeId);
+  const dm = await effectByKey(ctx.db, episodeNoticeKey('dm', episodeId));
+  const now =
+    episode.state === 'resolved' && episode.closedAt
+      ? `Back within the plan ${discordTime(episode.closedAt, 'R')}.`
+      : episode.state === 'stop-failed'
+        ? 'Still over the plan: a stop did not take effect.'
+        : null;
+  const message = streamBreachAlert(templates['stream-alert'].text, {
+    ...notice,
+    discordUserId: member.discordUserId,
+    dmDelivery: describeDm(dm),
+    stopNote: episode.dryRun
+      ? 'Dry run is on: no stream was stopped. Turn it off with `/enforcement dry-run enabled:false`.'
+      : null,
+    now,
+  });
+  return { channel: settings.alertsChannelId, message };
+}
+
+/** Queues a re-render of an episode's alert (it runs after the effects of the episode queued before it). */
+export async function enqueueAlertEdit(ctx: AppContext, episodeId: number, reason: string): Promise<void> {
+  await enqueueEffects(
+    ctx.db,
+    [
+      {
+        key: alertEditKey(episodeId, reason),
+        kind: 'alert-edit',
+        group: episodeGroup(episodeId),
+        payload: { episodeId },
+      },
+    ],
+    ctx.clock(),
+  );
+}
+
+export function createExecutors(ctx: AppContext): Record<string, Executor> {
+  return {
+    async stop(row) {
+      const p = row.payload as StopPayload;
+      const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, p.episodeId));
+      if (!episode || episode.state === 'resolved')
+        return { outcome: 'skipped', text: 'not stopped: the member was back within the plan' };
+      const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, p.serverId));
+      if (!server) return { outcome: 'refused', text: 'not stopped: the server was removed' };
+      let client: ReturnType<AppContext['media']['forRow']>;
+      try {
+        client = ctx.media.forRow(server);
+      } catch (err) {
+        throw new PermanentEffectError(`cannot use this server: ${(err as Error).message}`);
+      }
+      const stream = streamFromJson(p.stream);
+      // A MediaServerError (down, timeout) is thrown: the stop is retried while the episode lasts.
+      const result = await client.stopStream(stream, { title: p.title, text: p.text });
+      if (!result.ok)
+        return { outcome: 'refused', text: `stop failed: ${result.reason ?? 'unknown reason'}` };
+      if (result.alreadyEnded) return { outcome: 'already-ended', text: 'had already ended' };
+      const now = ctx.clock();
+      if (client.supports('verifiable-stop')) {
+        // Jellyfin and Emby pass Stop to the player, which may ignore it: check with a read a little later.
+        await enqueueEffects(
+          ctx.db,
+          [
+            {
+              key: `verify:${row.key}`,
+              kind: 'verify-stop',
+              group: episodeGroup(p.episodeId),
+              payload: {
+                stopKey: row.key,
+                episodeId: p.episodeId,
+                serverId: p.serverId,
+                sessionKey: stream.key,
+              },
+              dueAt: new Date(now.getTime() + ctx.config.verifyStopSeconds * 1000),
+            },
+          ],
+          now,
+        );
+      } else {
+        // Plex lists a stopped session for a while: never count it again until it is gone.
+        await rememberStop(ctx.db, {
+          serverId: p.serverId,
+          sessionKey: stream.key,
+          memberId: p.memberId,
+          now,
+        });
+      }
+      return { outcome: 'stopped', text: 'stopped' };
+    },
+
+    async 'verify-stop'(row) {
+      const p = row.payload as { stopKey: string; episodeId: number; serverId: number; sessionKey: string };
+      const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, p.serverId));
+      if (!server) return { playing: false };
+      const sessions = await ctx.media.forRow(server).listStreams();
+      const playing = sessions.some((s) => s.key === p.sessionKey && s.state !== null);
+      if (!playing) return { playing: false };
+      const { db } = ctx;
+      const [episode] = await db.select().from(breachEpisodes).where(eq(breachEpisodes.id, p.episodeId));
+      const ignored = { outcome: 'ignored', text: 'stop sent, but the player ignored it: still playing' };
+      await db.transaction(async (tx) => {
+        await tx.update(outbox).set({ result: ignored }).where(eq(outbox.key, p.stopKey));
+        if (episode?.state === 'enforced')
+          await tx
+            .update(breachEpisodes)
+            .set({ state: 'stop-failed' })
+            .where(eq(breachEpisodes.id, p.episodeId));
+        await enqueueEffects(
+          tx,
+          [
+            {
+              key: alertEditKey(p.episodeId, `ignored:${sessionRef(p.serverId, p.sessionKey)}`),
+              kind: 'alert-edit',
+              group: episodeGroup(p.episodeId),
+              payload: { episodeId: p.episodeId },
+            },
+          ],
+          ctx.clock(),
+        );
+      });
+      return { playing: true };
+    },
+
+    async 'episode-notice'(row) {
+      const { episodeId, channel } = row.payload as { episodeId: number; channel: 'dm' | 'email' | 'alert' };
+      if (channel === 'alert') {
+        const alert = await breachAlert(ctx, episodeId);
+        return settle(await ctx.notifier.alert(alert.channel, alert.message, { nonce: nonceFor(row.key) }));
+      }
+      const { member, notice, templates } = await episodeNotice(ctx, episodeId);
+      if (channel === 'dm') {
+        const message = streamBreachDm(templates['stream-dm'].text, notice);
+        const delivery = await ctx.notifier.dm(member.discordUserId, message, { nonce: nonceFor(row.key) });
+        // The alert went out saying "retrying": once this later attempt settles, it is updated to say how it went.
+        if (row.attempts > 1 && (delivery.ok || !delivery.retryable))
+          await enqueueAlertEdit(ctx, episodeId, 'dm');
+        return settle(delivery);
+      }
+      const text = renderTemplate(templates['stream-email'].text, {
+        member: notice.memberName,
+        plan: notice.planName,
+        limit: notice.limit,
+        count: notice.count,
+        streams: notice.streams
+          .map((l) => `- ${l.server}: ${l.device}, ${l.title ?? 'unknown title'} (${l.state})`)
+          .join('\n'),
+      });
+      return settle(await ctx.notifier.email(member.email, 'Too many streams at once', text));
+    },
+
+    async 'alert-edit'(row) {
+      const { episodeId } = row.payload as { episodeId: number };
+      const posted = await effectByKey(ctx.db, episodeNoticeKey('alert', episodeId));
+      if (!posted) return { edited: false, why: 'no alert was posted' };
+      if (posted.state === 'pending' || posted.state === 'running')
+        throw new Error('the alert is not posted yet');
+      const messageId = (posted.result as { messageId?: string | null } | null)?.messageId;
+      if (posted.state === 'failed' || !messageId)
+        return { edited: false, why: 'the alert was not delivered' };
+      const alert = await breachAlert(ctx, episodeId);
+      return settle(await ctx.notifier.editAlert(alert.channel, messageId, alert.message));
+    },
+
+    async notice(row) {
+      const p = row.payload as NoticePayload;
+      const message = p.message ? fromJsonMessage(p.message) : { embeds: [] };
+      if (p.channel === 'dm')
+        return settle(await ctx.notifier.dm(p.to ?? '', message, { nonce: nonceFor(row.key) }));
+      if (p.channel === 'alert')
+        return settle(await ctx.notifier.alert(p.to, message, { nonce: nonceFor(row.key) }));
+      return settle(await ctx.notifier.email(p.to, p.subject ?? '', p.text ?? ''));
+    },
+  };
+}
+
+/** A notice's stored form: the message as JSON (attachments base64), so a retry sends exactly the same thing. */
+export interface NoticePayload {
+  channel: 'dm' | 'alert' | 'email';
+  to: string | null;
+  message?: { content?: string; embeds: unknown[]; files?: Array<{ name: string; base64: string }> };
+  subject?: string;
+  text?: string;
+  [key: string]: unknown;
+}
+
+export const toJsonMessage = (m: NoticeMessage): NonNullable<NoticePayload['message']> => ({
+  ...(m.content !== undefined ? { content: m.content } : {}),
+  embeds: m.embeds,
+  ...(m.files
+    ? { files: m.files.map((f) => ({ name: f.name, base64: f.attachment.toString('base64') })) }
+    : {}),
+});
+
+const fromJsonMessage = (m: NonNullable<NoticePayload['message']>): NoticeMessage => ({
+  ...(m.content !== undefined ? { content: m.content } : {}),
+  embeds: m.embeds as NoticeMessage['embeds'],
+  ...(m.files
+    ? { files: m.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.base64, 'base64') })) }
+    : {}),
+});
+
+/** What admins are told, once, when an effect is given up after its last attempt. */
+export function givenUpAlert(row: OutboxRow, error: string): NoticeMessage {
+  const what: Record<string, string> = {
+    stop: 'Stopping a stream',
+    'episode-notice': 'Sending a breach notice',
+    'alert-edit': 'Updating a breach alert',
+    'verify-stop': 'Checking that a stop took effect',
+    notice: 'Sending a notice',
+  };
+  return plainAlert(
+    'An action was given up',
+    `${what[row.kind] ?? row.kind} failed ${row.attempts} times and will not be retried: ${error}`,
+  );
+}

@@ -1,0 +1,62 @@
+// Notices that go out once per subject (a server down, a week over quota, a weekly report): each is an outbox
+// effect whose key is (kind, subject, channel), so it is stored once, sent at least once (retried with back-off when
+// Discord or SMTP fails for a while), and never twice (a Discord nonce from the key, sent with enforce_nonce).
+import type { AppContext } from '../context.ts';
+import type { OutboxRow } from '../db/schema.ts';
+import type { Delivery, NoticeMessage } from '../notify/notifier.ts';
+import { type NoticePayload, toJsonMessage } from './executors.ts';
+import { effectByKey, enqueueEffects } from './outbox.ts';
+
+export interface NoticeRef {
+  kind: string;
+  subject: string;
+  channel: string;
+  memberId?: number | null;
+}
+
+export type NoticeSpec =
+  | { channel: 'dm'; to: string; message: NoticeMessage }
+  | { channel: 'alert'; to: string | null; message: NoticeMessage }
+  | { channel: 'email'; to: string | null; subject: string; text: string };
+
+export const noticeKey = (n: NoticeRef) => `notice:${n.kind}:${n.subject}:${n.channel}`;
+
+function payloadOf(spec: NoticeSpec): NoticePayload {
+  return spec.channel === 'email'
+    ? { channel: 'email', to: spec.to, subject: spec.subject, text: spec.text }
+    : { channel: spec.channel, to: spec.to, message: toJsonMessage(spec.message) };
+}
+
+/** The delivery an effect row stands for, in the words callers already use. */
+export function deliveryOf(row: OutboxRow | null): Delivery {
+  if (!row) return { ok: false, reason: 'not sent', retryable: true };
+  const result = row.result as { ok?: boolean; messageId?: string | null; reason?: string } | null;
+  if (row.state === 'done')
+    return result?.ok
+      ? { ok: true, ...(result.messageId ? { messageId: result.messageId } : {}) }
+      : { ok: false, reason: result?.reason ?? 'unknown reason' };
+  if (row.state === 'failed') return { ok: false, reason: row.lastError ?? 'unknown reason' };
+  return { ok: false, reason: `${row.lastError ?? 'not sent yet'}; it will be retried`, retryable: true };
+}
+
+/**
+ * Sends a notice once for its (kind, subject, channel): `build` runs only when it was not stored before (a chart
+ * is drawn only when the report is actually posted). Returns how the first attempt went, or null when the notice
+ * had been stored earlier (by an earlier cycle, before a restart, or by another instance).
+ */
+export async function deliverOnce(
+  ctx: Pick<AppContext, 'db' | 'clock' | 'effects'>,
+  notice: NoticeRef,
+  build: () => NoticeSpec | Promise<NoticeSpec>,
+): Promise<Delivery | null> {
+  const key = noticeKey(notice);
+  if (await effectByKey(ctx.db, key)) return null;
+  const payload = payloadOf(await build());
+  const stored = await enqueueEffects(
+    ctx.db,
+    [{ key, kind: 'notice', group: `${notice.kind}:${notice.subject}`, payload }],
+    ctx.clock(),
+  );
+  if (stored === 0) return null;
+  return deliveryOf(await ctx.effects.runKey(key));
+}

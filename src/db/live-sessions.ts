@@ -1,0 +1,69 @@
+// The sessions the bot sees now, per server, with when each was first seen: three statements per cycle whatever
+// the number of sessions (forget the ended, upsert the new and the changed, read the first-seen times back).
+import { and, inArray, sql } from 'drizzle-orm';
+import type { ActiveStream } from '../media/types.ts';
+import { type ServerRead, sessionRef } from '../policy/streams.ts';
+import type { Db } from './client.ts';
+import { liveSessions } from './schema.ts';
+
+/** A steady session's `last_seen_at` is refreshed this often, not on every read. */
+const REFRESH = "interval '5 minutes'";
+
+/**
+ * Replaces the stored sessions of the servers that were read by what they reported (idle apps left out), and
+ * returns when each of those sessions was first seen (`serverId:key`). Servers not read keep their rows.
+ */
+export async function syncLiveSessions(db: Db, reads: ServerRead[], now: Date): Promise<Map<string, Date>> {
+  if (reads.length === 0) return new Map();
+  const serverIds = reads.map((r) => r.serverId);
+  const rows = reads.flatMap((r) =>
+    r.streams
+      .filter((s) => s.state !== null)
+      .map((s) => ({
+        serverId: r.serverId,
+        sessionKey: s.key,
+        deviceId: s.deviceId,
+        accountName: s.accountName,
+        accountId: s.accountId,
+        stream: toJson(s),
+        firstSeenAt: now,
+        lastSeenAt: now,
+      })),
+  );
+  const refs = rows.map((r) => sessionRef(r.serverId, r.sessionKey));
+  await db
+    .delete(liveSessions)
+    .where(
+      and(
+        inArray(liveSessions.serverId, serverIds),
+        sql`not ((${liveSessions.serverId}::text || ':' || ${liveSessions.sessionKey}) = any(${sql.param(refs)}::text[]))`,
+      ),
+    );
+  if (rows.length > 0) {
+    await db
+      .insert(liveSessions)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [liveSessions.serverId, liveSessions.sessionKey],
+        set: {
+          stream: sql`excluded.stream`,
+          deviceId: sql`excluded.device_id`,
+          accountName: sql`excluded.account_name`,
+          accountId: sql`excluded.account_id`,
+          lastSeenAt: sql`excluded.last_seen_at`,
+        },
+        // No rewrite of a session that did not change (no dead rows), except a periodic last-seen refresh.
+        setWhere: sql`${liveSessions.stream} is distinct from excluded.stream
+          or ${liveSessions.lastSeenAt} < excluded.last_seen_at - ${sql.raw(REFRESH)}`,
+      });
+  }
+  const seen = await db
+    .select({ serverId: liveSessions.serverId, key: liveSessions.sessionKey, at: liveSessions.firstSeenAt })
+    .from(liveSessions)
+    .where(inArray(liveSessions.serverId, serverIds));
+  return new Map(seen.map((r) => [sessionRef(r.serverId, r.key), r.at]));
+}
+
+function toJson(s: ActiveStream): Record<string, unknown> {
+  return { ...s, startedAt: s.startedAt ? s.startedAt.toISOString() : null };
+}
