@@ -23,6 +23,7 @@ import { InFlight } from './in-flight.ts';
 import { reconcileSwitches } from './jobs/download-switches.ts';
 import { type CycleReport, runEnforcementCycle } from './jobs/enforcement-cycle.ts';
 import { type Schedule, SingleFlight, startSchedule } from './jobs/scheduler.ts';
+import { settleEpisodes } from './jobs/stream-enforcement.ts';
 import { catchUpWeeklyReport, postWeeklyReport } from './jobs/weekly-report.ts';
 import { createLogger, type Logger } from './log.ts';
 import { MediaRegistry } from './media/registry.ts';
@@ -44,6 +45,8 @@ export interface BotOptions {
   schedule?: boolean | 'paused';
   /** REST tuning (tests: no retries, short timeout). */
   rest?: Partial<RESTOptions>;
+  /** How often the outbox runner looks for due effects (default 1 s; 0: never, the cycles still drain). */
+  outboxIntervalMs?: number;
   /** Push channel tuning (tests: short reconnect back-off). */
   push?: Pick<PushWatchersOptions, 'debounceMs' | 'channel'>;
 }
@@ -130,7 +133,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     media,
     notifier: metrics.instrumentNotifier(new DiscordNotifier(client, mailer, log)),
     effects: {
-      drain: () => drains.run(() => drainEffects(outboxOptions)),
+      // A drain asked for after enqueuing must not join one that claimed before the enqueue: wait, then run.
+      drain: async () => {
+        await drains.idle();
+        return drains.run(() => drainEffects(outboxOptions));
+      },
       runKey: async (key) => {
         await runDueEffects(outboxOptions, key);
         return effectByKey(database.db, key);
@@ -246,9 +253,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }
   // The outbox runner: effects due later (retries with back-off, checks of a stop) and effects left by a crash.
   const outboxTimer = setInterval(() => {
-    if (stopping) return;
-    void work.track(ctx.effects.drain()).catch((err) => log.error({ err }, 'running due effects failed'));
-  }, OUTBOX_INTERVAL_MS);
+    if (stopping || drains.busy) return;
+    // Due effects, then the notices of episodes whose stops have settled (also those left open by a crash).
+    void work
+      .track(settleEpisodes(ctx, clock()))
+      .catch((err) => log.error({ err }, 'running due effects failed'));
+  }, options.outboxIntervalMs || OUTBOX_INTERVAL_MS);
+  if (options.outboxIntervalMs === 0) clearInterval(outboxTimer);
   outboxTimer.unref();
   // A report the schedule missed because the bot was down at the turn of the week (posted once all the same).
   await catchUpWeeklyReport(ctx, weekStart(clock(), config.timezone)).catch((err) =>

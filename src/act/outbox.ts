@@ -89,6 +89,9 @@ export async function claimDue(
           and(eq(outbox.state, 'pending'), lte(outbox.dueAt, now)),
           and(eq(outbox.state, 'running'), lte(outbox.lockedUntil, now)),
         ),
+        // Never beside an earlier effect of its group that is running (on this or another instance).
+        sql`not exists (select 1 from ${outbox} as earlier where earlier.group_key = ${outbox.groupKey}
+          and earlier.id < ${outbox.id} and earlier.state = 'running' and earlier.locked_until > ${now})`,
       ),
     )
     .orderBy(outbox.dueAt, outbox.id)

@@ -1,8 +1,9 @@
 // Download quotas: record what each server reports, count each member's week, and act once per member per week.
+
+import { deliverOnce } from '../act/notices.ts';
 import type { AppContext } from '../context.ts';
 import { recordDownloads } from '../db/downloads.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { deliverOnce } from '../act/notices.ts';
 import type { Member, Plan, Settings } from '../db/schema.ts';
 import { discordTime, safe } from '../notify/format.ts';
 import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';

@@ -2,9 +2,9 @@
 // switch off). Every switch the bot made is a row until it is undone, so a failing switch-back is retried on
 // every cycle and never forgotten; admins hear once per failure.
 import { eq, inArray } from 'drizzle-orm';
+import { deliverOnce } from '../act/notices.ts';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { deliverOnce } from '../act/notices.ts';
 import {
   type DownloadSwitch,
   downloadSwitches,
@@ -200,9 +200,9 @@ async function switchBackOn(
       channel: 'alert',
       to: settings.alertsChannelId,
       message: plainAlert(
-          'Could not switch downloads back on',
-          `Downloads for ${who} (${safe(row.accountName)} on ${safe(server.name)}) could not be switched back on: ${safe(reason)}.\n` +
-            'Streamwarden keeps retrying every cycle. You can also switch them on by hand on the server.',
+        'Could not switch downloads back on',
+        `Downloads for ${who} (${safe(row.accountName)} on ${safe(server.name)}) could not be switched back on: ${safe(reason)}.\n` +
+          'Streamwarden keeps retrying every cycle. You can also switch them on by hand on the server.',
       ),
     }));
     return 0;

@@ -2,8 +2,8 @@
 // server's health. A server that fails affects only itself; admins hear once when it goes down and once when
 // it comes back (the transition is stored, so a restart does not repeat it).
 import { eq, inArray } from 'drizzle-orm';
-import type { AppContext } from '../context.ts';
 import { deliverOnce } from '../act/notices.ts';
+import type { AppContext } from '../context.ts';
 import { recordServerTransition } from '../db/outages.ts';
 import { type MediaServerRow, mediaServers } from '../db/schema.ts';
 import type { ActiveStream, DownloadActivity, MediaServer } from '../media/types.ts';

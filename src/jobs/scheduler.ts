@@ -7,6 +7,10 @@ import type { Logger } from '../log.ts';
 export class SingleFlight<T> {
   private running: Promise<T> | null = null;
 
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   run(task: () => Promise<T>): Promise<T> {
     if (!this.running) {
       this.running = task().finally(() => {

@@ -1,8 +1,9 @@
 // The automatic weekly report: at the turn of the week (Sunday 00:00 in TIMEZONE, with the allotment reset) the
 // report of the week that ended is posted in the reports channel. "Once" is the notices table's unique key
 // (`report:<week>`), so a second run, a retry or a restart at that moment never posts it twice.
-import type { AppContext } from '../context.ts';
+
 import { deliverOnce } from '../act/notices.ts';
+import type { AppContext } from '../context.ts';
 import { weekKey } from '../policy/week.ts';
 import { weeklyReportMessage } from '../report/render.ts';
 import { buildWeeklyReport, instantInWeek } from '../services/report.ts';

@@ -24,6 +24,10 @@ export async function startTestBot(options: {
   config?: Partial<Config>;
   /** 'paused': build the real croner schedule without letting the clock fire it (fire it with schedule.fire). */
   schedule?: false | 'paused';
+  /** discord.js REST options over the defaults below (a test of timeouts shortens `timeout`). */
+  rest?: { retries?: number; timeout?: number };
+  /** The outbox runner's interval (0: off, so that only the cycles a test runs send statements). */
+  outboxIntervalMs?: number;
 }): Promise<TestBot> {
   const database: TestDatabase = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'streamwarden-test-'));
@@ -61,7 +65,8 @@ export async function startTestBot(options: {
       schedule: options.schedule ?? false,
       // One retry, as discord.js does by default for network errors: a keep-alive socket the double closed
       // between two requests answers ECONNRESET, which the real client retries too.
-      rest: { retries: 1, timeout: 10_000 },
+      rest: { retries: 1, timeout: 10_000, ...options.rest },
+      ...(options.outboxIntervalMs !== undefined ? { outboxIntervalMs: options.outboxIntervalMs } : {}),
       push: { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
     });
   const handle: TestBot = {

@@ -239,6 +239,19 @@ export class DiscordDouble {
     return this.state.channelMessages(channelId);
   }
 
+  /**
+   * The next `count` message posts (DMs or channel messages) fail with `status` (503: Discord's "service
+   * unavailable"), without creating a message.
+   */
+  failNextMessages(count: number, status = 503): void {
+    for (let i = 0; i < count; i++) this.state.messageFaults.push({ status });
+  }
+
+  /** The next message post is created at once but answered after `delayMs` (longer than the client's timeout). */
+  slowNextMessage(delayMs: number): void {
+    this.state.messageFaults.push({ delayMs });
+  }
+
   /** From now on, messages to this user's DM channel fail with 403 / 50007 (DMs closed or bot blocked). */
   closeDms(userId: string): void {
     this.state.closedDms.add(userId);

@@ -17,8 +17,17 @@ function createMessage(ctx: RouteContext) {
   const fields = messageFields(ctx.json, ctx.files);
   const invalid = validateMessage(fields, true);
   if (invalid) return invalid;
+  const nonce = ctx.json.nonce;
+  if (nonce !== undefined && (typeof nonce === 'string' ? nonce.length > 25 : typeof nonce !== 'number'))
+    return apiError(400, 50035, 'Invalid Form Body', {
+      nonce: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH' }] },
+    });
+  const nonceKey = ctx.json.enforce_nonce === true && nonce !== undefined ? `${channelId}:${nonce}` : null;
+  const earlier = nonceKey ? state.nonces.get(nonceKey) : undefined;
+  if (earlier) return { status: 200, body: messagePayload(state, earlier) };
   const message = state.newMessage(channelId, fields, fields.flags ?? 0);
   state.storeMessage(message);
+  if (nonceKey) state.nonces.set(nonceKey, message);
   return { status: 200, body: messagePayload(state, message) };
 }
 

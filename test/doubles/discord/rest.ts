@@ -158,6 +158,16 @@ export function createRestHandler(state: DoubleState, tracker: InteractionTracke
     const body = await parseBody(raw, headers['content-type']);
     state.requests.push({ method, path, query: url.searchParams, headers, body: body.recorded });
     state.uploads.push(...body.uploads);
+    // A fault queued for the next message post: an error answer (the message is not created), or a slow answer
+    // (the message is created at once, the answer comes late: what a client that times out and retries meets).
+    const isMessagePost = method === 'POST' && /^\/channels\/\d+\/messages$/.test(path);
+    const fault = isMessagePost ? state.messageFaults.shift() : undefined;
+    if (fault && 'status' in fault) {
+      res
+        .writeHead(fault.status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: `${fault.status}: injected by the test`, code: 0 }));
+      return;
+    }
     let result: RouteResult = notFound();
     for (const route of routes) {
       const match = route.method === method ? route.pattern.exec(path) : null;
@@ -182,6 +192,7 @@ export function createRestHandler(state: DoubleState, tracker: InteractionTracke
       }
       break;
     }
+    if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (result.body === undefined) {
       res.writeHead(result.status).end();
       return;

@@ -74,6 +74,15 @@ export class DoubleState {
   readonly channels = new Map<string, Required<DoubleChannel>>();
   readonly dmChannelByUser = new Map<string, string>();
   readonly closedDms = new Set<string>();
+  /**
+   * Messages by `channelId:nonce`, for `enforce_nonce`. Discord: "If true and nonce is present, it will be checked
+   * for uniqueness in the past few minutes. If another message was created by the same author with the same nonce,
+   * that message will be returned and no new message will be created."
+   * (https://discord.com/developers/docs/resources/message#create-message-jsonform-params)
+   */
+  readonly nonces = new Map<string, StoredMessage>();
+  /** Faults for the next POST /channels/{id}/messages, consumed one per request (see DiscordDouble.failNextMessages). */
+  readonly messageFaults: Array<{ status: number } | { delayMs: number }> = [];
   readonly messagesByChannel = new Map<string, StoredMessage[]>();
   readonly requests: RecordedRequest[] = [];
   /** Every file the bot uploaded (multipart `files[n]`), in order. */
@@ -201,6 +210,8 @@ export class DoubleState {
   }
 
   clearRecords(): void {
+    this.nonces.clear();
+    this.messageFaults.length = 0;
     this.requests.length = 0;
     this.uploads.length = 0;
     this.messagesByChannel.clear();

@@ -1,0 +1,181 @@
+// Every effect of a breach goes through the outbox: Discord failing for a while delays a DM but never loses it,
+// a slow answer never posts a message twice (nonce + enforce_nonce), and effects left by a crash are carried out
+// once after the restart.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { applyMemberDecision } from '../../src/act/episodes.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import { breachEpisodes, members, outbox } from '../../src/db/schema.ts';
+import { decideMember } from '../../src/decide/streams.ts';
+import type { MemberStream } from '../../src/policy/streams.ts';
+import { DiscordDouble } from '../doubles/discord/index.ts';
+import type { PlexSessionSpec } from '../doubles/plex.ts';
+import { startPlexDouble } from '../doubles/plex.ts';
+import { startTestBot, type TestBot } from '../helpers/bot.ts';
+import { text } from '../helpers/discord.ts';
+
+const ADMIN = { id: '220000000000000001', username: 'owner' };
+const ALICE = { id: '220000000000000002', username: 'alice' };
+const ALERTS = { id: '320000000000000002', name: 'alerts' };
+const alice = { id: 7001, title: 'alice_plex' };
+
+const session = (n: number): PlexSessionSpec => ({
+  user: alice,
+  player: {
+    state: 'playing',
+    device: `Device ${n}`,
+    product: 'Plex for Android',
+    address: `203.0.113.${n}`,
+    machineIdentifier: `dev-${n}`,
+    title: `Device ${n}`,
+  },
+  type: 'movie',
+  title: `Movie ${n}`,
+  sessionKey: String(100 + n),
+});
+
+describe('durable effects', () => {
+  let discord: DiscordDouble;
+  let plex: Awaited<ReturnType<typeof startPlexDouble>>;
+  let bot: TestBot;
+  const admin = (
+    command: string,
+    subcommand: string,
+    options: Record<string, string | number | boolean> = {},
+  ) => discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
+  const alerts = () => discord.messagesIn(ALERTS.id);
+  const db = () => bot.bot.ctx.db;
+  /** Alice back within her cap, her episode resolved, the records cleared: the next test starts fresh. */
+  const reset = async () => {
+    plex.setSessions([]);
+    await bot.bot.ctx.runCycleNow();
+    await bot.bot.ctx.runCycleNow();
+    const open = await db().select().from(breachEpisodes).where(eq(breachEpisodes.state, 'open'));
+    assert.equal(open.length, 0);
+    plex.terminations.length = 0;
+    discord.clearRecords();
+  };
+
+  before(async () => {
+    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE], channels: [ALERTS] });
+    plex = await startPlexDouble({ token: 'plex-token-durable-1', premium: true, friendlyName: 'Plex' });
+    plex.setAccounts([{ id: 7001, name: 'alice_plex' }]);
+    // A short REST timeout so that the slow-answer test does not wait 10 s; one retry, as in every test.
+    bot = await startTestBot({ discord, rest: { timeout: 1_500 } });
+    await admin('server', 'add', {
+      platform: 'plex',
+      name: 'Plex',
+      url: plex.url,
+      token: 'plex-token-durable-1',
+    });
+    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+    await admin('user', 'link', { member: ALICE.id, server: 'Plex', account: 'alice_plex' });
+    await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
+    await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
+    discord.clearRecords();
+  });
+
+  after(async () => {
+    await bot?.stop();
+    await discord?.stop();
+    await plex?.stop();
+  });
+
+  test('Discord answering 503 delays the DM, which is retried with back-off and delivered once', async () => {
+    // discord.js retries once by itself (retries: 1): three failures outlast that, so the outbox must retry.
+    discord.failNextMessages(3, 503);
+    plex.setSessions([session(1), session(2)]);
+    await bot.bot.ctx.runCycleNow();
+    assert.equal(plex.terminations.length, 2, 'the stops do not wait for Discord');
+    assert.equal(discord.dmsTo(ALICE.id).length, 0, 'the DM has not gone through yet');
+    // The alert went out (the third failure hit its first try; the next try passed) and says the DM is retrying.
+    assert.equal(alerts().length, 1);
+    assert.match(text(alerts()[0]!), /retrying/i);
+
+    const [dm] = await db().select().from(outbox).where(eq(outbox.kind, 'episode-notice'));
+    assert.ok(dm);
+    // Not due yet: the back-off is measured on the bot's clock.
+    await bot.bot.ctx.effects.drain();
+    assert.equal(discord.dmsTo(ALICE.id).length, 0);
+    bot.clock.advance(60_000);
+    await bot.bot.ctx.effects.drain();
+    assert.equal(discord.dmsTo(ALICE.id).length, 1, 'delivered once after the back-off');
+    assert.equal(alerts().length, 1, 'no second alert');
+    assert.match(text(alerts()[0]!), /Delivered\./, 'the alert was edited to say the DM went through');
+    await bot.bot.ctx.effects.drain();
+    assert.equal(discord.dmsTo(ALICE.id).length, 1);
+    await reset();
+  });
+
+  test('a DM whose answer comes after the client timed out is not posted twice (nonce + enforce_nonce)', async () => {
+    // Discord creates the message at once but answers after 3 s; discord.js (timeout 1.5 s) aborts and retries.
+    discord.slowNextMessage(3_000);
+    plex.setSessions([session(3), session(4)]);
+    await bot.bot.ctx.runCycleNow();
+    await bot.bot.ctx.effects.drain();
+    const posts = discord.requests.filter(
+      (r) => r.method === 'POST' && /\/channels\/\d+\/messages$/.test(r.path),
+    );
+    assert.ok(posts.length >= 3, `the DM was sent more than once (${posts.length} message posts in all)`);
+    assert.equal(discord.dmsTo(ALICE.id).length, 1, 'but Discord holds one DM');
+    assert.equal(alerts().length, 1);
+    await reset();
+  });
+
+  test('effects left by a crash are carried out once after the restart', async () => {
+    plex.setSessions([session(5), session(6)]);
+    const streams = await bot.bot.ctx.media
+      .forRow((await bot.bot.ctx.db.query.mediaServers.findFirst())!)
+      .listStreams();
+    const [member] = await db().select().from(members).where(eq(members.discordUserId, ALICE.id));
+    assert.ok(member);
+    await bot.bot.stop();
+    // What a cycle commits before carrying anything out: the episode and its stop effects, in one transaction.
+    // The process "dies" right after the commit: nothing was carried out.
+    const database = await openDatabase({ databaseUrl: bot.config.databaseUrl, dataDir: bot.config.dataDir });
+    const memberStreams: MemberStream[] = streams.map((stream) => ({
+      memberId: member.id,
+      linkId: 0,
+      serverId: 1,
+      serverName: 'Plex',
+      stream,
+    }));
+    await applyMemberDecision(
+      database.db,
+      member.id,
+      (episode) =>
+        decideMember({
+          memberId: member.id,
+          cap: 1,
+          planName: 'Solo',
+          streams: memberStreams,
+          readComplete: true,
+          episode: episode
+            ? { id: episode.id, state: episode.state, stopAttempts: episode.stopAttempts }
+            : null,
+          servers: new Map([[1, { canStop: true, reason: null }]]),
+          dryRun: false,
+          firstSeen: new Map(),
+        }),
+      { title: 'Too many streams', text: 'Too many streams' },
+      bot.clock.now(),
+    );
+    await database.close();
+    assert.equal(plex.terminations.length, 0, 'nothing was carried out before the restart');
+
+    // No cycle runs: the outbox runner alone resumes the stops and then the notices.
+    await bot.restart();
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (plex.terminations.length < 2 || alerts().length < 1))
+      await new Promise((r) => setTimeout(r, 100));
+    assert.equal(plex.terminations.length, 2, 'both stops carried out after the restart');
+    assert.equal(discord.dmsTo(ALICE.id).length, 1);
+    assert.equal(alerts().length, 1);
+    await bot.bot.ctx.runCycleNow();
+    await bot.bot.ctx.effects.drain();
+    assert.equal(plex.terminations.length, 2, 'not repeated');
+    assert.equal(discord.dmsTo(ALICE.id).length, 1);
+    assert.equal(alerts().length, 1);
+  });
+});
