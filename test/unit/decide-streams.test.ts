@@ -1,0 +1,207 @@
+// The pure decision about one member's streams, and when an episode's notices may go out.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { EpisodeLine } from '../../src/db/schema.ts';
+import {
+  decideMember,
+  decideNotices,
+  type EpisodeView,
+  lineAction,
+  type MemberDecisionInput,
+  type StopOutcome,
+} from '../../src/decide/streams.ts';
+import type { ActiveStream } from '../../src/media/types.ts';
+import type { MemberStream } from '../../src/policy/streams.ts';
+
+const stream = (key: string, deviceId: string | null, extra: Partial<ActiveStream> = {}): ActiveStream => ({
+  sessionId: `s-${key}`,
+  key,
+  accountId: '7',
+  accountName: 'alice',
+  isOwner: false,
+  deviceId,
+  device: `Device ${key}`,
+  product: 'Plex Web',
+  ipAddress: '203.0.113.1',
+  title: `Title ${key}`,
+  state: 'playing',
+  startedAt: null,
+  ...extra,
+});
+
+const ms = (serverId: number, s: ActiveStream, memberId = 1): MemberStream => ({
+  memberId,
+  linkId: 1,
+  serverId,
+  serverName: `S${serverId}`,
+  stream: s,
+});
+
+const input = (over: Partial<MemberDecisionInput> = {}): MemberDecisionInput => ({
+  memberId: 1,
+  cap: 1,
+  planName: 'Solo',
+  streams: [],
+  readComplete: true,
+  episode: null,
+  servers: new Map([
+    [1, { canStop: true, reason: null }],
+    [2, { canStop: false, reason: 'Plex Pass is needed to stop streams' }],
+  ]),
+  dryRun: false,
+  firstSeen: new Map(),
+  ...over,
+});
+
+const episode = (over: Partial<EpisodeView> = {}): EpisodeView => ({
+  id: 9,
+  state: 'enforced',
+  stopAttempts: [],
+  ...over,
+});
+
+describe('decideMember', () => {
+  test('within the cap with no episode: nothing', () => {
+    assert.deepEqual(decideMember(input({ streams: [ms(1, stream('a', 'd1'))] })), []);
+  });
+
+  test('a quality change or autoplay on one device is one stream: nothing', () => {
+    const streams = [ms(1, stream('a', 'tv')), ms(1, stream('b', 'tv'))];
+    assert.deepEqual(decideMember(input({ streams })), []);
+  });
+
+  test('over the cap: opens an episode and stops every stream it can, saying why for the others', () => {
+    const first = new Date('2026-11-29T10:00:00Z');
+    const intents = decideMember(
+      input({
+        streams: [ms(1, stream('a', 'd1')), ms(2, stream('b', 'd2'))],
+        firstSeen: new Map([['1:a', first]]),
+      }),
+    );
+    assert.equal(intents[0]?.type, 'open-episode');
+    const open = intents[0] as Extract<(typeof intents)[number], { type: 'open-episode' }>;
+    assert.equal(open.count, 2);
+    assert.equal(open.cap, 1);
+    assert.deepEqual(
+      open.lines.map((l) => [l.sessionKey, l.action, l.startedAt]),
+      [
+        ['a', { kind: 'stop' }, first.toISOString()],
+        ['b', { kind: 'fixed', text: 'not stopped: Plex Pass is needed to stop streams' }, null],
+      ],
+    );
+    assert.deepEqual(
+      intents.slice(1).map((i) => (i.type === 'stop' ? i.ref : i.type)),
+      ['1:a'],
+    );
+  });
+
+  test('dry run: an episode whose lines say what would happen, and no stop', () => {
+    const intents = decideMember(
+      input({ dryRun: true, streams: [ms(1, stream('a', 'd1')), ms(1, stream('b', 'd2'))] }),
+    );
+    assert.equal(intents.length, 1);
+    assert.equal(intents[0]?.type, 'open-episode');
+    for (const l of (intents[0] as { lines: EpisodeLine[] }).lines)
+      assert.deepEqual(l.action, { kind: 'fixed', text: 'would be stopped (dry run)' });
+  });
+
+  test('an open episode: only sessions not stopped yet are stopped, and no new episode', () => {
+    const streams = [ms(1, stream('a', 'd1')), ms(1, stream('c', 'd3'))];
+    const intents = decideMember(input({ streams, episode: episode({ stopAttempts: ['1:a'] }) }));
+    assert.deepEqual(
+      intents.map((i) => i.type),
+      ['add-lines', 'stop'],
+    );
+    assert.equal((intents[1] as { ref: string }).ref, '1:c');
+    assert.deepEqual(
+      decideMember(input({ streams, episode: episode({ stopAttempts: ['1:a', '1:c'] }) })),
+      [],
+    );
+  });
+
+  test('back within the cap: the episode is resolved, but never on an incomplete read', () => {
+    const streams = [ms(1, stream('a', 'd1'))];
+    assert.deepEqual(decideMember(input({ streams, episode: episode() })), [
+      { type: 'resolve-episode', episodeId: 9 },
+    ]);
+    assert.deepEqual(decideMember(input({ streams, episode: episode(), readComplete: false })), []);
+  });
+
+  test('no plan (cap null) is never enforced', () => {
+    const streams = [ms(1, stream('a', 'd1')), ms(1, stream('b', 'd2')), ms(1, stream('c', 'd3'))];
+    assert.deepEqual(decideMember(input({ cap: null, streams })), []);
+  });
+
+  test("another member's streams are not this member's", () => {
+    const streams = [ms(1, stream('a', 'd1')), ms(1, stream('b', 'd2'), 2)];
+    assert.deepEqual(decideMember(input({ streams })), []);
+  });
+});
+
+describe('decideNotices', () => {
+  const line = (key: string, action: EpisodeLine['action']): EpisodeLine => ({
+    serverId: 1,
+    sessionKey: key,
+    server: 'S1',
+    device: 'TV',
+    ipAddress: null,
+    title: null,
+    state: 'playing',
+    startedAt: null,
+    action,
+  });
+  const stop = (
+    status: StopOutcome['status'],
+    outcome?: string,
+    lastError: string | null = null,
+  ): StopOutcome => ({
+    status,
+    result: outcome ? { outcome, text: outcome } : null,
+    lastError,
+  });
+  const lines = [
+    line('a', { kind: 'stop' }),
+    line('b', { kind: 'fixed', text: 'would be stopped (dry run)' }),
+  ];
+
+  test('waits until every stop had its first attempt', () => {
+    assert.deepEqual(decideNotices({ state: 'open', lines }, new Map()), { ready: false });
+    assert.deepEqual(decideNotices({ state: 'open', lines }, new Map([['1:a', stop('pending')]])), {
+      ready: false,
+    });
+  });
+
+  test('enforced when the stops worked, stop-failed when one was refused, failed or is retrying', () => {
+    assert.deepEqual(decideNotices({ state: 'open', lines }, new Map([['1:a', stop('done', 'stopped')]])), {
+      ready: true,
+      state: 'enforced',
+    });
+    for (const o of [
+      stop('done', 'refused'),
+      stop('failed', undefined, 'timeout'),
+      stop('retrying', undefined, 'x'),
+    ])
+      assert.deepEqual(decideNotices({ state: 'open', lines }, new Map([['1:a', o]])), {
+        ready: true,
+        state: 'stop-failed',
+      });
+  });
+
+  test('an episode past open never queues its notices again', () => {
+    for (const state of ['enforced', 'stop-failed', 'resolved'] as const)
+      assert.deepEqual(decideNotices({ state, lines }, new Map([['1:a', stop('done', 'stopped')]])), {
+        ready: false,
+      });
+  });
+
+  test('the words of a line', () => {
+    const [a, b] = lines as [EpisodeLine, EpisodeLine];
+    assert.equal(lineAction(a, new Map()).text, 'stop requested');
+    assert.equal(
+      lineAction(a, new Map([['1:a', stop('retrying', undefined, 'timeout')]])).text,
+      'stop failed (timeout); retrying',
+    );
+    assert.equal(lineAction(a, new Map([['1:a', stop('done', 'stopped')]])).text, 'stopped');
+    assert.equal(lineAction(b, new Map()).text, 'would be stopped (dry run)');
+  });
+});
