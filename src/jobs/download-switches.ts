@@ -55,35 +55,42 @@ export async function switchOff(
       notes.push(`${safe(server.name)}: this platform cannot switch downloads off`);
       continue;
     }
-    const [existing] = await ctx.db
-      .select()
-      .from(downloadSwitches)
-      .where(eq(downloadSwitches.memberId, member.id))
-      .then((rows) => rows.filter((r) => r.serverId === server.id));
-    if (existing) continue;
-    let state: DownloadSwitch['state'] = 'disabled';
-    let lastError: string | null = null;
+    // Recorded before the call to the server (as a switch-off not yet confirmed), so a crash between the two can
+    // never leave downloads off with nothing to switch them back on. The unique (member, server) key makes this
+    // the only writer: a switch another cycle or instance already recorded is left alone.
+    const [claimed] = await ctx.db
+      .insert(downloadSwitches)
+      .values({
+        memberId: member.id,
+        serverId: server.id,
+        accountName: link.accountName,
+        accountId: link.accountId,
+        state: 'disable-failed',
+        weekKey,
+        until,
+        attempts: 1,
+        lastError: 'switching off (not confirmed yet)',
+      })
+      .onConflictDoNothing({ target: [downloadSwitches.memberId, downloadSwitches.serverId] })
+      .returning({ id: downloadSwitches.id });
+    if (!claimed) continue;
     try {
       await setAllowed(ctx, server, link, false);
+      await ctx.db
+        .update(downloadSwitches)
+        .set({ state: 'disabled', lastError: null, updatedAt: ctx.clock() })
+        .where(eq(downloadSwitches.id, claimed.id));
       notes.push(`${safe(server.name)}: downloads switched off`);
     } catch (err) {
-      state = 'disable-failed';
-      lastError = reasonOf(err);
+      const lastError = reasonOf(err);
+      await ctx.db
+        .update(downloadSwitches)
+        .set({ lastError, updatedAt: ctx.clock() })
+        .where(eq(downloadSwitches.id, claimed.id));
       notes.push(
         `${safe(server.name)}: could not switch downloads off (${safe(lastError)}); will retry every cycle`,
       );
     }
-    await ctx.db.insert(downloadSwitches).values({
-      memberId: member.id,
-      serverId: server.id,
-      accountName: link.accountName,
-      accountId: link.accountId,
-      state,
-      weekKey,
-      until,
-      attempts: 1,
-      lastError,
-    });
   }
   return notes;
 }
