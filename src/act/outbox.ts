@@ -91,7 +91,8 @@ export async function claimDue(
         ),
         // Never beside an earlier effect of its group that is running (on this or another instance).
         sql`not exists (select 1 from ${outbox} as earlier where earlier.group_key = ${outbox.groupKey}
-          and earlier.id < ${outbox.id} and earlier.state = 'running' and earlier.locked_until > ${now})`,
+          and earlier.id < ${outbox.id} and earlier.state = 'running'
+          and earlier.locked_until > ${now.toISOString()}::timestamptz)`,
       ),
     )
     .orderBy(outbox.dueAt, outbox.id)
