@@ -114,6 +114,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const mailer: Mailer | null =
     config.smtpUrl && config.mailFrom ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const cycles = new SingleFlight<CycleReport>();
+  let runningPartial = false;
   const switches = new SingleFlight<number>();
   let last: CycleReport | null = null;
   let schedule: Schedule | null = null;
@@ -143,14 +144,24 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         return effectByKey(database.db, key);
       },
     },
-    runCycleNow: async () => {
+    runCycleNow: async (cycleOptions) => {
       work.refuseWhenClosed();
+      // A full cycle never joins a partial one (a push cycle reading one server): it waits and runs its own.
+      const partial = Boolean(cycleOptions?.serverIds);
+      if (partial || runningPartial) await cycles.idle();
       return work.track(
         cycles.run(async () => {
-          await push?.sync();
-          last = await runEnforcementCycle(ctx).catch((err) => metrics.observeCycleFailure(err));
-          metrics.observeCycle(last);
-          return last;
+          runningPartial = partial;
+          try {
+            if (!partial) await push?.sync();
+            last = await runEnforcementCycle(ctx, cycleOptions).catch((err) =>
+              metrics.observeCycleFailure(err),
+            );
+            metrics.observeCycle(last);
+            return last;
+          } finally {
+            runningPartial = false;
+          }
         }),
       );
     },
@@ -226,10 +237,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       listServers: () => listServers(database.db),
       specFor: (row) => media.pushSpecForRow(row),
       // A cycle already reading the servers may have read them before the event: wait for it, then run a new one.
-      runCycle: async () => {
-        await cycles.idle();
-        return ctx.runCycleNow();
-      },
+      runCycle: (serverIds) => ctx.runCycleNow({ serverIds }),
       clock,
       log,
       ...options.push,

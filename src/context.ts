@@ -2,7 +2,7 @@ import type { RunReport } from './act/outbox.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { OutboxRow } from './db/schema.ts';
-import type { CycleReport } from './jobs/enforcement-cycle.ts';
+import type { CycleOptions, CycleReport } from './jobs/enforcement-cycle.ts';
 import type { Logger } from './log.ts';
 import type { MediaRegistry } from './media/registry.ts';
 import type { Notifier } from './notify/notifier.ts';
@@ -23,7 +23,7 @@ export interface AppContext {
     runKey(key: string): Promise<OutboxRow | null>;
   };
   /** Runs one enforcement cycle now, or waits for the one already running (never two at once). */
-  runCycleNow(): Promise<CycleReport>;
+  runCycleNow(options?: CycleOptions): Promise<CycleReport>;
   /**
    * Brings download switches up to date without reading the servers: back on when the week turned or the member is
    * no longer over quota (after an allotment or plan change). Returns how many switches changed.

@@ -64,6 +64,34 @@ export async function syncLiveSessions(db: Db, reads: ServerRead[], now: Date): 
   return new Map(seen.map((r) => [sessionRef(r.serverId, r.key), r.at]));
 }
 
+/**
+ * What was last read of servers this cycle does not read (another instance senses them, or a push cycle read only
+ * the server that pushed), as server reads: the sessions stored by their last successful read.
+ */
+export async function loadLiveReads(
+  db: Db,
+  servers: Array<{ id: number; name: string }>,
+): Promise<ServerRead[]> {
+  if (servers.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(liveSessions)
+    .where(
+      inArray(
+        liveSessions.serverId,
+        servers.map((s) => s.id),
+      ),
+    );
+  return servers.map((s) => ({
+    serverId: s.id,
+    serverName: s.name,
+    streams: rows.filter((r) => r.serverId === s.id).map((r) => fromJson(r.stream)),
+  }));
+}
+
+const fromJson = (s: Record<string, unknown>): ActiveStream =>
+  ({ ...s, startedAt: typeof s.startedAt === 'string' ? new Date(s.startedAt) : null }) as ActiveStream;
+
 function toJson(s: ActiveStream): Record<string, unknown> {
   return { ...s, startedAt: s.startedAt ? s.startedAt.toISOString() : null };
 }

@@ -2,7 +2,7 @@
 // and bring download switches up to date. A failure in one server or one member never stops the rest.
 import type { AppContext } from '../context.ts';
 import { loadLinks, storeLearntAccountIds } from '../db/links.ts';
-import { syncLiveSessions } from '../db/live-sessions.ts';
+import { loadLiveReads, syncLiveSessions } from '../db/live-sessions.ts';
 import { forgetStops, loadStoppedSessions } from '../db/stopped-sessions.ts';
 import { logStreams } from '../db/stream-log.ts';
 import { findLink } from '../policy/accounts.ts';
@@ -53,12 +53,23 @@ async function currentStops(ctx: AppContext, reads: ServerRead[]): Promise<Set<s
   }
 }
 
-export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport> {
+export interface CycleOptions {
+  /**
+   * Read only these servers (a push cycle: the servers whose events asked for it). The other servers are counted
+   * from what their last successful read stored in live_sessions, and only members linked on the servers read are
+   * decided on. Unset: the reconcile, which reads every server and decides on everyone.
+   */
+  serverIds?: number[];
+}
+
+export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions = {}): Promise<CycleReport> {
   const now = ctx.clock();
   const settings = await getSettings(ctx.db);
   const servers = await listServers(ctx.db);
+  const only = options.serverIds ? new Set(options.serverIds) : null;
+  const toRead = only ? servers.filter((s) => only.has(s.id)) : servers;
   const wantDownloads = settings.enforceDownloads || servers.some((s) => s.logDownloads);
-  const snapshots = await readServers(ctx, servers, wantDownloads, now, settings.alertsChannelId);
+  const snapshots = await readServers(ctx, toRead, wantDownloads, now, settings.alertsChannelId);
   const links = await loadLinks(ctx.db);
   const templates = await loadTemplates(ctx.db);
 
@@ -69,7 +80,16 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
   });
   const stopped = await currentStops(ctx, allReads);
   const accountLinks = toAccountLinks(links);
-  const { streams, learntAccountIds } = matchStreams(withoutStopped(allReads, stopped), accountLinks);
+  // Servers not read now count with what their last successful read stored (a server down counts as unread).
+  const unreadUp = servers.filter((s) => !toRead.includes(s) && s.status !== 'down');
+  const liveReads = await loadLiveReads(ctx.db, unreadUp).catch((err) => {
+    ctx.log.error({ err }, 'could not load the live sessions of the other servers');
+    return [];
+  });
+  const { streams, learntAccountIds } = matchStreams(
+    withoutStopped([...allReads, ...liveReads], stopped),
+    accountLinks,
+  );
   await storeLearntAccountIds(ctx.db, learntAccountIds);
   const logged = snapshots.filter((snap) => snap.streams && snap.row.logStreams);
   const logEntries = logged.flatMap((snap) => {
@@ -98,6 +118,13 @@ export async function runEnforcementCycle(ctx: AppContext): Promise<CycleReport>
         firstSeen,
         streams,
         stopped,
+        servers,
+        unreadServers: new Set(
+          servers.filter((s) => !toRead.includes(s) && s.status === 'down').map((s) => s.id),
+        ),
+        decideFor: only
+          ? new Set(links.filter(({ link }) => only.has(link.serverId)).map(({ member }) => member.id))
+          : null,
       }).catch((err) => {
         ctx.log.error({ err }, 'stream enforcement failed');
         return [];

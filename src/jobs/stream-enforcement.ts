@@ -16,7 +16,13 @@ import { describeDm } from '../act/executors.ts';
 import { effectByKey } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { type BreachEpisode, breachEpisodes, members, type Settings } from '../db/schema.ts';
+import {
+  type BreachEpisode,
+  breachEpisodes,
+  type MediaServerRow,
+  members,
+  type Settings,
+} from '../db/schema.ts';
 import { decideMember, type ServerActing } from '../decide/streams.ts';
 import type { Delivery } from '../notify/notifier.ts';
 import {
@@ -55,6 +61,12 @@ export interface StreamEnforcementInput {
   streams: MemberStream[];
   /** `serverId:key` of the sessions the bot stopped and the server still lists: never counted again. */
   stopped: ReadonlySet<string>;
+  /** Every stored server (also those not read in this cycle, whose sessions came from live_sessions). */
+  servers: MediaServerRow[];
+  /** Servers neither read now nor known from a recent successful read (down): nothing is resolved on them. */
+  unreadServers: ReadonlySet<number>;
+  /** Members to decide on (a push cycle: those linked on the servers read); null: everyone. */
+  decideFor: ReadonlySet<number> | null;
 }
 
 export const toAccountLinks = (links: LinkWithMember[]): AccountLink[] =>
@@ -94,37 +106,55 @@ async function reread(
   if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
   const serverIds = new Set(input.streams.filter((s) => memberIds.has(s.memberId)).map((s) => s.serverId));
   const unread = new Set<number>();
+  // The cycle's clients for the servers it read; a server known from its stored read gets a client here.
+  const clients = new Map(
+    input.snapshots.flatMap((s) => (s.streams && s.client ? [[s.row.id, s.client]] : [])),
+  );
+  const targets = input.servers.flatMap((row) => {
+    if (!serverIds.has(row.id)) return [];
+    try {
+      const client = clients.get(row.id) ?? (input.unreadServers.has(row.id) ? null : ctx.media.forRow(row));
+      return client ? [{ row, client }] : [];
+    } catch {
+      return [];
+    }
+  });
   const fresh = await Promise.all(
-    input.snapshots
-      .flatMap((s) =>
-        serverIds.has(s.row.id) && s.streams && s.client ? [{ row: s.row, client: s.client }] : [],
-      )
-      .map(async (s): Promise<ServerRead | null> => {
-        try {
-          return { serverId: s.row.id, serverName: s.row.name, streams: await s.client.listStreams() };
-        } catch (err) {
-          ctx.log.warn({ err, server: s.row.name }, 'confirmation read failed; not acting on this server');
-          unread.add(s.row.id);
-          return null;
-        }
-      }),
+    targets.map(async (s): Promise<ServerRead | null> => {
+      try {
+        return { serverId: s.row.id, serverName: s.row.name, streams: await s.client.listStreams() };
+      } catch (err) {
+        ctx.log.warn({ err, server: s.row.name }, 'confirmation read failed; not acting on this server');
+        unread.add(s.row.id);
+        return null;
+      }
+    }),
   );
   const reads = withoutStopped(
     fresh.filter((r): r is ServerRead => r !== null),
     input.stopped,
   );
   const { streams } = matchStreams(reads, accountLinks);
-  return { streams: streams.filter((s) => memberIds.has(s.memberId)), unread };
+  // Streams on servers not re-read (known from another instance's or an earlier read) are kept as they were.
+  const reread = new Set(reads.map((r) => r.serverId));
+  const kept = input.streams.filter((s) => !reread.has(s.serverId) && !unread.has(s.serverId));
+  return { streams: [...kept, ...streams].filter((s) => memberIds.has(s.memberId)), unread };
 }
 
+/** Whether each server can stop streams: any instance can carry out a stop (the outbox builds the client). */
 function actingByServer(input: StreamEnforcementInput): Map<number, ServerActing> {
+  const read = new Map(input.snapshots.map((s) => [s.row.id, s]));
   return new Map(
-    input.snapshots.map((s) => [
-      s.row.id,
-      s.client && s.row.canStopStreams
-        ? { canStop: true, reason: null }
-        : { canStop: false, reason: s.row.stopUnavailableReason ?? 'this server cannot stop streams' },
-    ]),
+    input.servers.map((row) => {
+      const snap = read.get(row.id);
+      const usable = snap ? snap.client !== null : row.status !== 'down';
+      return [
+        row.id,
+        usable && row.canStopStreams
+          ? { canStop: true, reason: null }
+          : { canStop: false, reason: row.stopUnavailableReason ?? 'this server cannot stop streams' },
+      ];
+    }),
   );
 }
 
@@ -142,9 +172,14 @@ export async function enforceStreams(
   const failed = new Set([
     ...input.snapshots.filter((s) => !s.streams).map((s) => s.row.id),
     ...confirmation.unread,
+    ...input.unreadServers,
   ]);
   const open = await episodesOpen(ctx);
-  const candidates = new Set([...suspected, ...open.map((e) => e.memberId)]);
+  const candidates = new Set(
+    [...suspected, ...open.map((e) => e.memberId)].filter(
+      (id) => !input.decideFor || input.decideFor.has(id),
+    ),
+  );
   const servers = actingByServer(input);
   const onScreenText = (entry: LinkWithMember, count: number, cap: number) =>
     renderTemplate(input.templates['stream-onscreen'].text, {

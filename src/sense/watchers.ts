@@ -21,8 +21,11 @@ export interface ServerPushState {
 export interface PushWatchersOptions {
   listServers(): Promise<MediaServerRow[]>;
   specFor(row: MediaServerRow): PushSpec;
-  /** Runs one enforcement cycle that starts after the request (not one already reading the servers). */
-  runCycle(): Promise<unknown>;
+  /**
+   * Runs one enforcement cycle that starts after the request (not one already reading the servers), reading the
+   * servers whose events asked for it; the others are counted from what was last read of them.
+   */
+  runCycle(serverIds: number[]): Promise<unknown>;
   clock: () => Date;
   log: Logger;
   debounceMs?: number;
@@ -73,6 +76,8 @@ export class PushWatchers {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Servers whose events asked for the next cycle. */
+  private readonly pending = new Set<number>();
   private stopped = false;
   private syncing: Promise<void> = Promise.resolve();
 
@@ -132,7 +137,7 @@ export class PushWatchers {
         onEvent: (event) => {
           if (this.watched.get(row.id) !== entry || !isEnforcementRelevant(entry, event)) return;
           status.lastEventAt = this.o.clock();
-          this.request();
+          this.request(row.id);
         },
         onState: (state, detail) => {
           if (state !== status.state)
@@ -152,7 +157,8 @@ export class PushWatchers {
   }
 
   /** Asks for a cycle: debounced, and coalesced with the one running (exactly one more runs after it). */
-  request(): void {
+  request(serverId: number): void {
+    this.pending.add(serverId);
     if (this.stopped || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -169,8 +175,10 @@ export class PushWatchers {
     this.running = (async () => {
       do {
         this.again = false;
+        const serverIds = [...this.pending];
+        this.pending.clear();
         try {
-          await this.o.runCycle();
+          await this.o.runCycle(serverIds);
         } catch (err) {
           if (!this.stopped) this.o.log.error({ err }, 'push-triggered enforcement cycle failed');
         }

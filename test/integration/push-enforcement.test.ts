@@ -126,6 +126,39 @@ describe('push events trigger enforcement', () => {
     jellyfin.setSessions([]);
   });
 
+  test('a push cycle reads only the server that pushed, and counts the others from their last read', async () => {
+    const { plex, jellyfin, bot } = env;
+    // Alice plays on Jellyfin (one stream, at her cap); a reconcile reads it and stores it.
+    jellyfin.setSessions([
+      {
+        user: { id: JF_ALICE, name: 'alice' },
+        device: 'tv',
+        client: 'Jellyfin Web',
+        deviceId: 'jf-tv-partial',
+        ip: '192.0.2.30',
+        item: { name: 'Film', type: 'Movie' },
+      },
+    ]);
+    await bot.bot.ctx.runCycleNow();
+    const requestsBefore = jellyfin.requests.length;
+    const stopsBefore = plex.terminations.length;
+    const jellyfinStops = () => jellyfin.playstateCommands.filter((c) => c.command === 'Stop').length;
+    const jellyfinStopsBefore = jellyfinStops();
+    // Then a second stream on Plex: the Plex event alone must bring her over the cap (1 + 1 > 1).
+    plex.setSessions([plexStream(7)]);
+    plex.push.playing('107', 'playing');
+    await until('the Plex stream is stopped', () => plex.terminations.length === stopsBefore + 1);
+    await until('the Jellyfin stream is stopped too', () => jellyfinStops() === jellyfinStopsBefore + 1);
+    // The push cycle read Plex only: Jellyfin's downloads (its activity log) were not read, and its sessions only
+    // by the confirming re-read of Alice's servers and the check that its stop took effect.
+    const after = jellyfin.requests.slice(requestsBefore);
+    assert.equal(after.filter((r) => r.path.startsWith('/System/ActivityLog')).length, 0);
+    assert.ok(after.filter((r) => r.path === '/Sessions').length <= 2);
+    plex.setSessions([]);
+    jellyfin.setSessions([]);
+    await bot.bot.ctx.runCycleNow();
+  });
+
   test('a dropped socket reconnects and a later event still triggers', async () => {
     const { plex } = env;
     const upgrades = plex.push.upgrades.length;
