@@ -193,7 +193,10 @@ export async function queueEpisodeNotices(
     await lockMember(tx, episode.memberId);
     const [current] = await tx.select().from(breachEpisodes).where(eq(breachEpisodes.id, episodeId));
     if (!current) return false;
-    const decision = decideNotices(current, await stopOutcomes(tx, episodeId));
+    const decision = decideNotices(
+      { ...current, notified: current.notifiedAt !== null },
+      await stopOutcomes(tx, episodeId),
+    );
     if (!decision.ready) return false;
     const channels: Array<'dm' | 'email' | 'alert'> = withEmail ? ['dm', 'email', 'alert'] : ['dm', 'alert'];
     await enqueueEffects(
@@ -206,14 +209,17 @@ export async function queueEpisodeNotices(
       })),
       now,
     );
-    await tx.update(breachEpisodes).set({ state: decision.state }).where(eq(breachEpisodes.id, episodeId));
+    await tx
+      .update(breachEpisodes)
+      .set({ state: decision.state, notifiedAt: now })
+      .where(eq(breachEpisodes.id, episodeId));
     return true;
   });
 }
 
 /** Open episodes still waiting for their notices (after a crash, or stops that ran on another instance). */
 export async function episodesAwaitingNotices(db: Db): Promise<BreachEpisode[]> {
-  return db.select().from(breachEpisodes).where(eq(breachEpisodes.state, 'open'));
+  return db.select().from(breachEpisodes).where(isNull(breachEpisodes.notifiedAt));
 }
 
 export { effectByKey };

@@ -74,7 +74,7 @@ async function openPostgres(url: string): Promise<Database> {
   const counter = new StatementCounter();
   const db = drizzlePostgres(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
-  return { db, kind: 'postgres', statements: () => counter.count, close: () => client.end() };
+  return { db, kind: 'postgres', statements: () => counter.count, close: () => client.end({ timeout: 5 }) };
 }
 
 async function openPglite(dir: string): Promise<Database> {

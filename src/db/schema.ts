@@ -231,6 +231,8 @@ export const breachEpisodes = pgTable(
     planName: text('plan_name').notNull().default(''),
     dryRun: boolean('dry_run').notNull().default(false),
     lines: jsonb('lines').$type<EpisodeLine[]>().notNull().default([]),
+    /** When the episode's notices were queued (once per episode); null until then. */
+    notifiedAt: ts('notified_at'),
   },
   (t) => [
     uniqueIndex('breach_episodes_one_open').on(t.memberId).where(sql`${t.closedAt} is null`),

@@ -8,7 +8,8 @@
 //                             └─a stop refused/ignored─▶ stop-failed ──back within the cap──▶ resolved
 //
 // `open`: the stops are decided and queued, the notices not yet (they wait for the stops' outcomes, so the DM and
-// the alert say what happened). An episode is never resolved on the strength of a failed read.
+// the alert say what happened). Notices go out once per episode (`notified_at`), also when the episode was
+// resolved before they were queued. An episode is never resolved on the strength of a failed read.
 import type { EpisodeLine, EpisodeState } from '../db/schema.ts';
 import type { ActiveStream } from '../media/types.ts';
 import { countStreams, type MemberStream, sessionRef } from '../policy/streams.ts';
@@ -167,15 +168,18 @@ export function lineAction(l: EpisodeLine, outcomes: ReadonlyMap<string, StopOut
  * failing is reported as failing rather than holding the notices back). Returns the state the episode moves to.
  */
 export function decideNotices(
-  episode: { state: EpisodeState; lines: readonly EpisodeLine[] },
+  episode: { state: EpisodeState; lines: readonly EpisodeLine[]; notified: boolean },
   outcomes: ReadonlyMap<string, StopOutcome>,
-): { ready: false } | { ready: true; state: 'enforced' | 'stop-failed' } {
-  if (episode.state !== 'open') return { ready: false };
+): { ready: false } | { ready: true; state: EpisodeState } {
+  if (episode.notified) return { ready: false };
   const waiting = episode.lines.some((l) => {
     const o = outcomes.get(lineRef(l));
     return l.action.kind === 'stop' && (!o || o.status === 'pending');
   });
   if (waiting) return { ready: false };
+  // An episode resolved before its notices went out (its first stop already brought the member back within the
+  // cap) still gets them: the member was stopped and is told why. It stays resolved.
+  if (episode.state === 'resolved') return { ready: true, state: 'resolved' };
   const failed = episode.lines.some((l) => lineAction(l, outcomes).failed);
   return { ready: true, state: failed ? 'stop-failed' : 'enforced' };
 }

@@ -3,7 +3,8 @@
 // once after the restart.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
+import postgres from 'postgres';
 import { applyMemberDecision } from '../../src/act/episodes.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { breachEpisodes, members, outbox } from '../../src/db/schema.ts';
@@ -120,6 +121,54 @@ describe('durable effects', () => {
     assert.ok(posts.length >= 3, `the DM was sent more than once (${posts.length} message posts in all)`);
     assert.equal(discord.dmsTo(ALICE.id).length, 1, 'but Discord holds one DM');
     assert.equal(alerts().length, 1);
+    await reset();
+  });
+
+  test('a rate limit (429) is waited out: the DM and the alert arrive once', async () => {
+    discord.failNextMessages(2, 429);
+    plex.setSessions([session(7), session(8)]);
+    await bot.bot.ctx.runCycleNow();
+    await bot.bot.ctx.effects.drain();
+    assert.equal(discord.dmsTo(ALICE.id).length, 1);
+    assert.equal(alerts().length, 1);
+    assert.match(text(alerts()[0]!), /Delivered\./);
+    const limited = discord.requests.filter((r) => r.method === 'POST' && /\/messages$/.test(r.path));
+    assert.ok(limited.length >= 4, 'two refused posts and two that went through');
+    await reset();
+  });
+
+  test('PostgreSQL dropping every connection in the middle of a cycle loses nothing and repeats no notice', {
+    skip: process.env.DATABASE_URL ? false : 'PostgreSQL only (PGlite runs in-process)',
+  }, async () => {
+    const admin = postgres(bot.config.databaseUrl ?? '', { max: 1, onnotice: () => {} });
+    try {
+      plex.setSessions([session(9), session(10)]);
+      const cycle = bot.bot.ctx.runCycleNow().catch(() => null);
+      const deadline = Date.now() + 10_000;
+      while (plex.terminations.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
+      // What a server restart does to clients: every connection of the bot is closed under it.
+      await admin`select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid()`;
+      await cycle;
+      // Claims held by the interrupted run expire; the next cycles finish the work.
+      bot.clock.advance(5 * 60_000);
+      await bot.bot.ctx.runCycleNow().catch(() => null);
+      await bot.bot.ctx.runCycleNow();
+      await bot.bot.ctx.effects.drain();
+      // Depending on where the drop landed, the second stop ran, or the episode was resolved first (one stop
+      // already brought Alice within her cap, so the second was no longer needed). Either way no session was
+      // stopped twice, and she and the admins were told once.
+      const stopped = plex.terminations.map((t) => t.sessionId);
+      assert.ok(stopped.length >= 1);
+      assert.equal(new Set(stopped).size, stopped.length, 'no session stopped twice');
+      const [episode] = await db().select().from(breachEpisodes).orderBy(desc(breachEpisodes.id)).limit(1);
+      assert.ok(episode?.notifiedAt, 'the episode was notified');
+      assert.equal(discord.dmsTo(ALICE.id).length, 1, 'one DM');
+      assert.equal(alerts().length, 1, 'one alert');
+    } finally {
+      await admin.end();
+    }
     await reset();
   });
 

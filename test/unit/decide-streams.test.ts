@@ -165,33 +165,42 @@ describe('decideNotices', () => {
   ];
 
   test('waits until every stop had its first attempt', () => {
-    assert.deepEqual(decideNotices({ state: 'open', lines }, new Map()), { ready: false });
-    assert.deepEqual(decideNotices({ state: 'open', lines }, new Map([['1:a', stop('pending')]])), {
-      ready: false,
-    });
+    assert.deepEqual(decideNotices({ state: 'open', lines, notified: false }, new Map()), { ready: false });
+    assert.deepEqual(
+      decideNotices({ state: 'open', lines, notified: false }, new Map([['1:a', stop('pending')]])),
+      {
+        ready: false,
+      },
+    );
   });
 
   test('enforced when the stops worked, stop-failed when one was refused, failed or is retrying', () => {
-    assert.deepEqual(decideNotices({ state: 'open', lines }, new Map([['1:a', stop('done', 'stopped')]])), {
-      ready: true,
-      state: 'enforced',
-    });
+    assert.deepEqual(
+      decideNotices({ state: 'open', lines, notified: false }, new Map([['1:a', stop('done', 'stopped')]])),
+      {
+        ready: true,
+        state: 'enforced',
+      },
+    );
     for (const o of [
       stop('done', 'refused'),
       stop('failed', undefined, 'timeout'),
       stop('retrying', undefined, 'x'),
     ])
-      assert.deepEqual(decideNotices({ state: 'open', lines }, new Map([['1:a', o]])), {
+      assert.deepEqual(decideNotices({ state: 'open', lines, notified: false }, new Map([['1:a', o]])), {
         ready: true,
         state: 'stop-failed',
       });
   });
 
-  test('an episode past open never queues its notices again', () => {
+  test('notices are queued once per episode, also for one resolved before they went out', () => {
+    const done = new Map([['1:a', stop('done', 'stopped')]]);
     for (const state of ['enforced', 'stop-failed', 'resolved'] as const)
-      assert.deepEqual(decideNotices({ state, lines }, new Map([['1:a', stop('done', 'stopped')]])), {
-        ready: false,
-      });
+      assert.deepEqual(decideNotices({ state, lines, notified: true }, done), { ready: false });
+    assert.deepEqual(decideNotices({ state: 'resolved', lines, notified: false }, done), {
+      ready: true,
+      state: 'resolved',
+    });
   });
 
   test('the words of a line', () => {

@@ -162,6 +162,22 @@ export function createRestHandler(state: DoubleState, tracker: InteractionTracke
     // (the message is created at once, the answer comes late: what a client that times out and retries meets).
     const isMessagePost = method === 'POST' && /^\/channels\/\d+\/messages$/.test(path);
     const fault = isMessagePost ? state.messageFaults.shift() : undefined;
+    if (fault && 'status' in fault && fault.status === 429) {
+      // A rate limit as Discord sends it (https://discord.com/developers/docs/topics/rate-limits): the wait in the
+      // Retry-After header (seconds) and in the body's retry_after (seconds, float), with the limit's scope.
+      res
+        .writeHead(429, {
+          'content-type': 'application/json',
+          'retry-after': '1',
+          'x-ratelimit-scope': 'user',
+          'x-ratelimit-limit': '5',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset-after': '0.2',
+          'x-ratelimit-bucket': 'double-messages',
+        })
+        .end(JSON.stringify({ message: 'You are being rate limited.', retry_after: 0.2, global: false }));
+      return;
+    }
     if (fault && 'status' in fault) {
       res
         .writeHead(fault.status, { 'content-type': 'application/json' })
