@@ -4,14 +4,26 @@ import type { Command } from '../src/discord/command.ts';
 import { embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { createPlan, deletePlan, editPlan, listPlans, planNames } from '../src/services/plans.ts';
 
+/** How a plan treats a breach, in words: grace, stop rule, counting. */
+export const breachRules = (p: { graceSeconds: number; stopRule: string; countBy: string }) =>
+  [
+    p.graceSeconds > 0 ? `${p.graceSeconds} s grace with a warning` : 'no grace',
+    p.stopRule === 'newest' ? 'stops only the newest streams' : 'stops every stream',
+    p.countBy === 'locations' ? 'one location (IP address) counts once' : 'every stream counts',
+  ].join(', ');
+
 const describePlan = (p: {
   name: string;
   streamCap: number;
   downloadsAllowed: boolean;
   weeklyDownloads: number | null;
+  graceSeconds: number;
+  stopRule: string;
+  countBy: string;
 }) =>
   `**${plain(p.name)}**: ${p.streamCap} stream${p.streamCap === 1 ? '' : 's'} at once; ` +
-  (p.downloadsAllowed ? `downloads allowed, ${p.weeklyDownloads ?? 0} a week by default` : 'no downloads');
+  (p.downloadsAllowed ? `downloads allowed, ${p.weeklyDownloads ?? 0} a week by default` : 'no downloads') +
+  `; ${breachRules(p)}`;
 
 /** The plan's limits: required when creating, each optional when editing. */
 function limitOptions(s: SlashCommandSubcommandBuilder, required: boolean): SlashCommandSubcommandBuilder {
@@ -33,8 +45,36 @@ function limitOptions(s: SlashCommandSubcommandBuilder, required: boolean): Slas
         .setDescription('Default weekly download allotment')
         .setMinValue(0)
         .setMaxValue(10000),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('grace')
+        .setDescription('Seconds a breach must last before anything is stopped (0–900; default 0)')
+        .setMinValue(0)
+        .setMaxValue(900),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('stop')
+        .setDescription('What to stop when over the cap (default: all)')
+        .addChoices(
+          { name: 'all: every stream of the member', value: 'all' },
+          { name: 'newest: only as many of the newest as needed', value: 'newest' },
+        ),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('count')
+        .setDescription('What counts against the cap (default: streams)')
+        .addChoices(
+          { name: 'streams: every stream', value: 'streams' },
+          { name: 'locations: streams from one IP address count as one', value: 'locations' },
+        ),
     );
 }
+
+const stopOption = (v: string | null) => (v === 'all' || v === 'newest' ? v : undefined);
+const countOption = (v: string | null) => (v === 'streams' || v === 'locations' ? v : undefined);
 
 export const plan: Command = {
   adminOnly: true,
@@ -84,6 +124,9 @@ export const plan: Command = {
         streams: interaction.options.getInteger('streams', true),
         downloads: interaction.options.getBoolean('downloads', true),
         weeklyDownloads: interaction.options.getInteger('weekly-downloads'),
+        grace: interaction.options.getInteger('grace') ?? undefined,
+        stop: stopOption(interaction.options.getString('stop')),
+        count: countOption(interaction.options.getString('count')),
       });
       return respond(interaction, ok(`Plan created. ${describePlan(created)}.`));
     }
@@ -93,6 +136,9 @@ export const plan: Command = {
         streams: interaction.options.getInteger('streams') ?? undefined,
         downloads: interaction.options.getBoolean('downloads') ?? undefined,
         weeklyDownloads: interaction.options.getInteger('weekly-downloads') ?? undefined,
+        grace: interaction.options.getInteger('grace') ?? undefined,
+        stop: stopOption(interaction.options.getString('stop')),
+        count: countOption(interaction.options.getString('count')),
       });
       await ctx.reconcileDownloadSwitches();
       return respond(interaction, ok(`Plan updated. ${describePlan(after)}.`));
@@ -112,6 +158,7 @@ export const plan: Command = {
           (p.downloadsAllowed
             ? `Downloads: **${p.weeklyDownloads ?? 0}** a week`
             : 'Downloads: not allowed') +
+          `\nOver the cap: ${breachRules(p)}` +
           `\nMembers: ${p.memberCount}`,
         inline: true,
       });

@@ -56,10 +56,19 @@ export const plans = pgTable(
     streamCap: integer('stream_cap').notNull(),
     downloadsAllowed: boolean('downloads_allowed').notNull(),
     weeklyDownloads: integer('weekly_downloads'),
+    /** Seconds a breach must last before anything is stopped (0: at once); the member is warned meanwhile. */
+    graceSeconds: integer('grace_seconds').notNull().default(0),
+    /** `all`: stop every stream of the member; `newest`: only as many of the newest as needed. */
+    stopRule: text('stop_rule').$type<StopRule>().notNull().default('all'),
+    /** `streams`: every stream counts; `locations`: streams from one IP address count as one. */
+    countBy: text('count_by').$type<CountBy>().notNull().default('streams'),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('plans_name_unique').on(sql`lower(${t.name})`),
+    check('plans_grace_range', sql`${t.graceSeconds} between 0 and 900`),
+    check('plans_stop_rule', sql`${t.stopRule} in ('all', 'newest')`),
+    check('plans_count_by', sql`${t.countBy} in ('streams', 'locations')`),
     check('plans_stream_cap_positive', sql`${t.streamCap} >= 1`),
     check('plans_weekly_downloads_non_negative', sql`${t.weeklyDownloads} >= 0`),
   ],
@@ -233,10 +242,17 @@ export const breachEpisodes = pgTable(
     lines: jsonb('lines').$type<EpisodeLine[]>().notNull().default([]),
     /** When the episode's notices were queued (once per episode); null until then. */
     notifiedAt: ts('notified_at'),
+    /** In `grace`: when the plan's stop rule applies if the member is still over the cap. */
+    graceUntil: ts('grace_until'),
+    /** The plan's rules when the episode opened (a plan edited meanwhile does not change a running grace). */
+    stopRule: text('stop_rule').$type<StopRule>().notNull().default('all'),
   },
   (t) => [
     uniqueIndex('breach_episodes_one_open').on(t.memberId).where(sql`${t.closedAt} is null`),
-    check('breach_episodes_state', sql`${t.state} in ('open', 'enforced', 'stop-failed', 'resolved')`),
+    check(
+      'breach_episodes_state',
+      sql`${t.state} in ('grace', 'open', 'enforced', 'stop-failed', 'resolved')`,
+    ),
   ],
 );
 
@@ -264,7 +280,9 @@ export const liveSessions = pgTable(
   (t) => [uniqueIndex('live_sessions_server_key').on(t.serverId, t.sessionKey)],
 );
 
-export type EpisodeState = 'open' | 'enforced' | 'stop-failed' | 'resolved';
+export type EpisodeState = 'grace' | 'open' | 'enforced' | 'stop-failed' | 'resolved';
+export type StopRule = 'all' | 'newest';
+export type CountBy = 'streams' | 'locations';
 
 /** One of the member's streams when the breach was decided, and what the bot does about it. */
 export interface EpisodeLine {

@@ -1,7 +1,7 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { members, type Plan, plans } from '../db/schema.ts';
+import { type CountBy, members, type Plan, plans, type StopRule } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
 import { quoted } from '../notify/format.ts';
 
@@ -39,6 +39,10 @@ export interface PlanInput {
   streams: number;
   downloads: boolean;
   weeklyDownloads: number | null;
+  /** Seconds a breach must last before anything is stopped (0–900, default 0). */
+  grace?: number;
+  stop?: StopRule;
+  count?: CountBy;
 }
 
 function checkNumbers(input: Partial<PlanInput>): void {
@@ -54,6 +58,15 @@ function checkNumbers(input: Partial<PlanInput>): void {
     (!Number.isInteger(input.weeklyDownloads) || input.weeklyDownloads < 0 || input.weeklyDownloads > 10_000)
   ) {
     throw new UserError('`weekly-downloads` must be a whole number from 0 to 10000.');
+  }
+  if (input.grace !== undefined && (!Number.isInteger(input.grace) || input.grace < 0 || input.grace > 900)) {
+    throw new UserError('`grace` must be a whole number of seconds from 0 to 900 (15 minutes).');
+  }
+  if (input.stop !== undefined && input.stop !== 'all' && input.stop !== 'newest') {
+    throw new UserError('`stop` must be `all` or `newest`.');
+  }
+  if (input.count !== undefined && input.count !== 'streams' && input.count !== 'locations') {
+    throw new UserError('`count` must be `streams` or `locations`.');
   }
 }
 
@@ -75,6 +88,9 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
         streamCap: input.streams,
         downloadsAllowed: input.downloads,
         weeklyDownloads: input.weeklyDownloads,
+        graceSeconds: input.grace ?? 0,
+        stopRule: input.stop ?? 'all',
+        countBy: input.count ?? 'streams',
       })
       .returning();
     if (!plan) throw new Error('insert returned nothing');
@@ -106,10 +122,13 @@ export async function editPlan(
     changes.streams === undefined &&
     changes.downloads === undefined &&
     changes.weeklyDownloads === undefined &&
+    changes.grace === undefined &&
+    changes.stop === undefined &&
+    changes.count === undefined &&
     newName === undefined
   ) {
     throw new UserError(
-      'Nothing to change: give at least one of `rename`, `streams`, `downloads`, `weekly-downloads`.',
+      'Nothing to change: give at least one of `rename`, `streams`, `downloads`, `weekly-downloads`, `grace`, `stop`, `count`.',
     );
   }
   return db.transaction(async (tx) => {
@@ -120,6 +139,9 @@ export async function editPlan(
         streamCap: changes.streams ?? before.streamCap,
         downloadsAllowed: downloads,
         weeklyDownloads: weekly,
+        graceSeconds: changes.grace ?? before.graceSeconds,
+        stopRule: changes.stop ?? before.stopRule,
+        countBy: changes.count ?? before.countBy,
       })
       .where(eq(plans.id, before.id))
       .returning();
