@@ -1,6 +1,8 @@
 // Wires the bot together: database, media clients, Discord client, notifier, commands and schedule.
 import { Client, Events, GatewayIntentBits, Options, type RESTOptions, Status } from 'discord.js';
 import { commands } from '../commands/index.ts';
+import { type Cluster, type ClusterTimings, SharedCluster, singleInstance } from './cluster/cluster.ts';
+import { fenceRegistry } from './cluster/fence.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/client.ts';
@@ -35,12 +37,16 @@ export interface BotOptions {
   rest?: Partial<RESTOptions>;
   /** Push channel tuning (tests: short reconnect back-off). */
   push?: Pick<PushWatchersOptions, 'debounceMs' | 'channel'>;
+  /** Lease timings when several instances share PostgreSQL (tests: shorter); ignored on PGlite. */
+  cluster?: Partial<ClusterTimings>;
 }
 
 export interface RunningBot {
   ctx: AppContext;
   client: Client;
   database: Database;
+  /** Which leases this instance holds (a SharedCluster on PostgreSQL: tests freeze it to play dead). */
+  cluster: Cluster;
   /** The croner schedule, or null when it was not started. */
   readonly schedule: Schedule | null;
   metrics: BotMetrics;
@@ -94,6 +100,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     }),
     allowedMentions: { parse: [] },
   });
+  // Standby instances send DMs too (they enforce their own servers): REST needs the token without the gateway.
+  client.rest.setToken(config.discordToken);
   const mailer: Mailer | null =
     config.smtpUrl && config.mailFrom ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const cycles = new SingleFlight<CycleReport>();
@@ -103,12 +111,28 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   let stopping: Promise<void> | null = null;
   const work = new InFlight();
   let push: PushWatchers | null = null;
+  let started = false;
+  // PGlite is one process: it holds everything. On PostgreSQL the instances share the gateway and the servers.
+  const shared =
+    database.kind === 'pglite'
+      ? null
+      : new SharedCluster({
+          db: database.db,
+          log,
+          serverIds: async () => (await listServers(database.db)).map((s) => s.id),
+          onGateway: (held) => (held ? takeGateway() : leaveGateway()),
+          onServers: () => void push?.sync(),
+          timings: options.cluster,
+        });
+  const cluster: Cluster = shared ?? singleInstance();
+  if (shared) fenceRegistry(media, (id) => cluster.ownsServer(id));
 
   const ctx: AppContext = {
     config,
     db: database.db,
     log,
     clock,
+    cluster,
     media,
     notifier: metrics.instrumentNotifier(new DiscordNotifier(client, mailer, log)),
     runCycleNow: async () => {
@@ -133,6 +157,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     lastCycle: () => last,
     pushStates: () => push?.states() ?? new Map(),
     syncPush: async () => {
+      // A server just added or removed: take or give up its lease now, then open or close its channel.
+      await shared?.refresh();
       await push?.sync();
     },
     nextRuns: () => ({
@@ -143,6 +169,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   const commandMap = new Map(commands.map((c) => [c.data.name, c]));
   client.on(Events.InteractionCreate, (interaction) => {
+    // Fenced: between the gateway lease's deadline and the end of client.destroy(), another instance may answer.
+    if (!cluster.isGatewayHolder()) return;
     void work.track(handleInteraction(interaction, commandMap, ctx));
   });
   client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
@@ -152,29 +180,76 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     db: database.db,
     metrics,
     clock,
-    gatewayStatus: () => gatewayStatus(client),
+    gatewayStatus: () => (cluster.isGatewayHolder() ? gatewayStatus(client) : 'standby'),
     log,
   })?.catch(async (err) => {
     await database.close();
     throw err;
   });
 
-  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-  try {
-    await client.login(config.discordToken);
-    await ready;
-    const applicationId = config.applicationId ?? client.application?.id;
-    if (!applicationId)
-      throw new Error('Discord did not report the application id; set DISCORD_APPLICATION_ID.');
-    const result = await deployCommands({
-      rest: client.rest,
-      db: database.db,
-      applicationId,
-      guildId: config.guildId,
-      commands,
+  /** Logs in to the gateway and checks the slash commands; on failure the client is left logged out. */
+  async function connectGateway(): Promise<void> {
+    let onReady = () => {};
+    const ready = new Promise<void>((resolve) => {
+      onReady = resolve;
     });
-    log.info({ result, guild: config.guildId }, 'slash commands checked');
+    client.once(Events.ClientReady, onReady);
+    try {
+      await client.login(config.discordToken);
+      await ready;
+      const applicationId = config.applicationId ?? client.application?.id;
+      if (!applicationId)
+        throw new Error('Discord did not report the application id; set DISCORD_APPLICATION_ID.');
+      const result = await deployCommands({
+        rest: client.rest,
+        db: database.db,
+        applicationId,
+        guildId: config.guildId,
+        commands,
+      });
+      log.info({ result, guild: config.guildId }, 'slash commands checked');
+    } catch (err) {
+      client.off(Events.ClientReady, onReady);
+      await leaveGateway();
+      throw err;
+    }
+  }
+  /** Closes the gateway connection but keeps REST (DMs, alerts) working. */
+  async function leaveGateway(): Promise<void> {
+    await client.destroy();
+    client.rest.setToken(config.discordToken);
+  }
+  let loginError: unknown = null;
+  /** The gateway lease was taken (shared mode): log in; at start-up a failure fails startBot, later it is logged
+   *  and the lease given back so another instance can try. */
+  async function takeGateway(): Promise<void> {
+    try {
+      await connectGateway();
+    } catch (err) {
+      if (!started) loginError = err;
+      else log.error({ err }, 'could not log in to the Discord gateway; leaving it to another instance');
+      await shared?.releaseGateway();
+      return;
+    }
+    if (started) await catchUp();
+  }
+  // A report the schedule missed because the bot was down at the turn of the week (posted once all the same).
+  const catchUp = () =>
+    catchUpWeeklyReport(ctx, weekStart(clock(), config.timezone)).catch((err) =>
+      log.error({ err }, 'weekly report catch-up failed'),
+    );
+
+  try {
+    if (shared) {
+      // Returns with or without the gateway: a standby instance logs in when the holder stops renewing.
+      await shared.start();
+      if (loginError) throw loginError;
+      log.info({ instance: cluster.instanceId, held: cluster.held() }, 'joined the other instances');
+    } else {
+      await connectGateway();
+    }
   } catch (err) {
+    await shared?.stop();
     await client.destroy();
     await http?.close();
     await database.close();
@@ -184,7 +259,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   if (config.push) {
     push = new PushWatchers({
-      listServers: () => listServers(database.db),
+      listServers: async () => (await listServers(database.db)).filter((s) => cluster.ownsServer(s.id)),
       specFor: (row) => media.pushSpecForRow(row),
       // A cycle already reading the servers may have read them before the event: wait for it, then run a new one.
       runCycle: async () => {
@@ -206,18 +281,24 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       timezone: config.timezone,
       poll: () => ctx.runCycleNow(),
       weeklyReset: async () => {
+        // Once for all instances: the gateway holder posts the report (standby instances cannot post to channels).
+        if (!cluster.isGatewayHolder()) return;
         await ctx.reconcileDownloadSwitches().catch((err) => log.error({ err }, 'weekly switch-back failed'));
         await postWeeklyReport(ctx);
       },
       log,
     });
   }
-  // A report the schedule missed because the bot was down at the turn of the week (posted once all the same).
-  await catchUpWeeklyReport(ctx, weekStart(clock(), config.timezone)).catch((err) =>
-    log.error({ err }, 'weekly report catch-up failed'),
-  );
+  if (cluster.isGatewayHolder()) await catchUp();
+  started = true;
   log.info(
-    { user: client.user?.tag, schedule: config.pollSchedule, timezone: config.timezone },
+    {
+      user: client.user?.tag,
+      instance: cluster.instanceId,
+      gateway: cluster.isGatewayHolder(),
+      schedule: config.pollSchedule,
+      timezone: config.timezone,
+    },
     'Streamwarden is running',
   );
 
@@ -225,6 +306,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     ctx,
     client,
     database,
+    cluster,
     get schedule() {
       return schedule;
     },
@@ -240,6 +322,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
         if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');
         await http?.close();
+        // Leases go last: the gateway is closed and no cycle runs before another instance may take over.
+        await shared?.stop(() => client.destroy());
         await client.destroy();
         mailer?.close();
         await database.close();

@@ -1,3 +1,4 @@
+import type { Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { CycleReport } from './jobs/enforcement-cycle.ts';
@@ -13,6 +14,8 @@ export interface AppContext {
   log: Logger;
   /** The only source of "now" (tests move it). */
   clock: () => Date;
+  /** Which instance this is and what it holds: on PostgreSQL several instances share the servers and the gateway. */
+  cluster: Cluster;
   media: MediaRegistry;
   notifier: Notifier;
   /** Runs one enforcement cycle now, or waits for the one already running (never two at once). */
@@ -26,7 +29,7 @@ export interface AppContext {
   lastCycle(): CycleReport | null;
   /** Push channel state per media server id (empty when PUSH=off). */
   pushStates(): Map<number, ServerPushState>;
-  /** Brings the push channels in step with the stored servers (after /server add or remove). */
+  /** Brings the server leases and push channels in step with the stored servers (after /server add or remove). */
   syncPush(): Promise<void>;
   /** When the next scheduled poll and weekly reset run (null when not scheduled). */
   nextRuns(): { poll: Date | null; weeklyReset: Date | null };

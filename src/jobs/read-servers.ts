@@ -76,7 +76,9 @@ export async function readServers(
   now: Date,
   alertsChannelId: string | null,
 ): Promise<ServerSnapshot[]> {
-  const snapshots = await Promise.all(rows.map((row) => readOne(ctx, row, wantDownloads)));
+  const snapshots = await Promise.all(
+    rows.filter((row) => ctx.cluster.ownsServer(row.id)).map((row) => readOne(ctx, row, wantDownloads)),
+  );
   const templates = await loadTemplates(ctx.db);
   await storeSteadyStatus(ctx, snapshots, now);
   for (const snap of snapshots) {
