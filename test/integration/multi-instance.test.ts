@@ -23,7 +23,8 @@ const skip =
 async function until(what: string, check: () => boolean, limitMs: number): Promise<number> {
   const started = performance.now();
   while (!check()) {
-    if (performance.now() - started > limitMs) throw new Error(`gave up waiting after ${limitMs} ms: ${what}`);
+    if (performance.now() - started > limitMs)
+      throw new Error(`gave up waiting after ${limitMs} ms: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return performance.now() - started;
@@ -58,7 +59,12 @@ describe('several instances on one PostgreSQL', { skip }, () => {
     const admin = (subcommand: string, options: Record<string, string>) =>
       discord.invoke({ user: ADMIN.id, command: 'server', subcommand, options, admin: true });
     await admin('add', { platform: 'plex', name: 'PlexMain', url: plex.url, token: plex.token });
-    await admin('add', { platform: 'jellyfin', name: 'Jelly', url: jellyfin.url, token: 'jf-key-cccc3333dddd' });
+    await admin('add', {
+      platform: 'jellyfin',
+      name: 'Jelly',
+      url: jellyfin.url,
+      token: 'jf-key-cccc3333dddd',
+    });
     for (const row of await listServers(a.bot.database.db))
       ids[row.platform === 'plex' ? 'plex' : 'jellyfin'] = row.id;
     await until(
@@ -141,8 +147,7 @@ describe('several instances on one PostgreSQL', { skip }, () => {
     try {
       const takeover = await until(
         'the other instance holds the gateway and both servers',
-        () =>
-          other.isGatewayHolder() && other.ownsServer(ids.plex) && other.ownsServer(ids.jellyfin),
+        () => other.isGatewayHolder() && other.ownsServer(ids.plex) && other.ownsServer(ids.jellyfin),
         20_000,
       );
       assert.ok(performance.now() - frozenAt <= 15_000, `took over after ${takeover} ms`);
