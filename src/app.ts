@@ -83,25 +83,38 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       clock,
     }),
   );
-  const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
-    rest: { ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}), ...options.rest },
-    // Only guilds, channels and the users the bot DMs are needed; messages, members and the rest are not cached.
-    makeCache: Options.cacheWithLimits({
-      ...Options.DefaultMakeCacheSettings,
-      MessageManager: 0,
-      GuildMemberManager: { maxSize: 200, keepOverLimit: (m) => m.id === m.client.user.id },
-      PresenceManager: 0,
-      ReactionManager: 0,
-      GuildEmojiManager: 0,
-      GuildStickerManager: 0,
-      VoiceStateManager: 0,
-      ThreadManager: 0,
-    }),
-    allowedMentions: { parse: [] },
+  // One Client per gateway session: discord.js does not log a destroyed client in again (it stays marked ready
+  // and never emits ClientReady), so losing the gateway lease replaces it with a fresh one.
+  const newClient = () => {
+    const c = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: { ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}), ...options.rest },
+      // Only guilds, channels and the users the bot DMs are needed; messages, members and the rest are not cached.
+      makeCache: Options.cacheWithLimits({
+        ...Options.DefaultMakeCacheSettings,
+        MessageManager: 0,
+        GuildMemberManager: { maxSize: 200, keepOverLimit: (m) => m.id === m.client.user.id },
+        PresenceManager: 0,
+        ReactionManager: 0,
+        GuildEmojiManager: 0,
+        GuildStickerManager: 0,
+        VoiceStateManager: 0,
+        ThreadManager: 0,
+      }),
+      allowedMentions: { parse: [] },
+    });
+    // Standby instances send DMs too (they enforce their own servers): REST needs the token without the gateway.
+    c.rest.setToken(config.discordToken);
+    return c;
+  };
+  let client = newClient();
+  // The notifier always talks to the current client.
+  const currentClient = new Proxy({} as Client, {
+    get: (_target, prop) => {
+      const value = Reflect.get(client, prop, client);
+      return typeof value === 'function' ? value.bind(client) : value;
+    },
   });
-  // Standby instances send DMs too (they enforce their own servers): REST needs the token without the gateway.
-  client.rest.setToken(config.discordToken);
   const mailer: Mailer | null =
     config.smtpUrl && config.mailFrom ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const cycles = new SingleFlight<CycleReport>();
@@ -134,7 +147,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     clock,
     cluster,
     media,
-    notifier: metrics.instrumentNotifier(new DiscordNotifier(client, mailer, log)),
+    notifier: metrics.instrumentNotifier(new DiscordNotifier(currentClient, mailer, log)),
     runCycleNow: async () => {
       work.refuseWhenClosed();
       return work.track(
@@ -168,12 +181,15 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   };
 
   const commandMap = new Map(commands.map((c) => [c.data.name, c]));
-  client.on(Events.InteractionCreate, (interaction) => {
-    // Fenced: between the gateway lease's deadline and the end of client.destroy(), another instance may answer.
-    if (!cluster.isGatewayHolder()) return;
-    void work.track(handleInteraction(interaction, commandMap, ctx));
-  });
-  client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
+  const listen = (c: Client) => {
+    c.on(Events.InteractionCreate, (interaction) => {
+      // Fenced: between the gateway lease's deadline and the end of destroy(), another instance may answer.
+      if (!cluster.isGatewayHolder() || stopping) return;
+      void work.track(handleInteraction(interaction, commandMap, ctx));
+    });
+    c.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
+  };
+  listen(client);
 
   const http = await startHealthListener({
     config,
@@ -214,10 +230,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       throw err;
     }
   }
-  /** Closes the gateway connection but keeps REST (DMs, alerts) working. */
+  /** Closes the gateway connection; REST (DMs) goes on through a fresh client, ready for the next login. */
   async function leaveGateway(): Promise<void> {
-    await client.destroy();
-    client.rest.setToken(config.discordToken);
+    const old = client;
+    client = newClient();
+    listen(client);
+    await old.destroy();
   }
   let loginError: unknown = null;
   /** The gateway lease was taken (shared mode): log in; at start-up a failure fails startBot, later it is logged
@@ -304,7 +322,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   return {
     ctx,
-    client,
+    get client() {
+      return client;
+    },
     database,
     cluster,
     get schedule() {
@@ -318,7 +338,6 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       stopping ??= (async () => {
         schedule?.stop();
         push?.stop();
-        client.removeAllListeners(Events.InteractionCreate);
         if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
         if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');
         await http?.close();

@@ -4,6 +4,7 @@
 // PGlite is one process: there is nothing to share, so the file is skipped without DATABASE_URL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'drizzle-orm';
 import { SharedCluster } from '../../src/cluster/cluster.ts';
 import { serverLease } from '../../src/cluster/plan.ts';
 import type { CycleReport } from '../../src/jobs/enforcement-cycle.ts';
@@ -42,6 +43,7 @@ describe('several instances on one PostgreSQL', { skip }, () => {
   let jellyfin: JellyfinDouble;
   let a: TestBot;
   let b: TestBot | undefined;
+  let c: TestBot | undefined;
   const ids = { plex: 0, jellyfin: 0 };
   /** Reads of the sessions (what sensing a server means), with their arrival time. */
   const reads = (id: number) =>
@@ -76,6 +78,7 @@ describe('several instances on one PostgreSQL', { skip }, () => {
   });
 
   after(async () => {
+    await c?.stop();
     await b?.stop();
     await a?.stop();
     await discord?.stop();
@@ -185,5 +188,45 @@ describe('several instances on one PostgreSQL', { skip }, () => {
     assert.equal(callbacks() - before, 1, 'answered once');
     const instances = reply.embeds[0]?.fields?.find((f) => f.name === 'Instances')?.value ?? '';
     assert.match(instances, new RegExp(`${other.instanceId}\` \\(this one\\): gateway · 2 server`));
+  });
+
+  test('a clean stop hands over at once; an instance that lost the gateway logs in again', async () => {
+    c = await startTestBot({ discord, sharedDatabase: a });
+    const next = shared(c);
+    const identifies = discord.gatewayIdentifies;
+    const stoppedAt = performance.now();
+    await b!.stop();
+    await until(
+      'the third instance holds the gateway and both servers',
+      () => next.isGatewayHolder() && next.ownsServer(ids.plex) && next.ownsServer(ids.jellyfin),
+      10_000,
+    );
+    // Released, not expired: no waiting for the 10-s TTL.
+    assert.ok(
+      performance.now() - stoppedAt < next.timings.ttlMs,
+      'handed over before the lease could expire',
+    );
+    await until('the third instance is connected', () => discord.gatewaySessions === 1, 10_000);
+    assert.equal(discord.gatewayIdentifies, identifies + 1);
+
+    // Someone else takes the gateway lease (as after a long stall): the next renewal says no, the client is closed,
+    // and once that lease expires the same instance takes it back and logs in with a fresh client.
+    await c.bot.database.db.execute(
+      sql`update leases set holder = 'someone-else', expires_at = now() + interval '3 seconds' where name = 'gateway'`,
+    );
+    await until(
+      'the gateway is given up',
+      () => !next.isGatewayHolder() && discord.gatewaySessions === 0,
+      10_000,
+    );
+    await until(
+      'the gateway is taken back',
+      () => next.isGatewayHolder() && discord.gatewaySessions === 1,
+      15_000,
+    );
+    assert.equal(discord.gatewayIdentifies, identifies + 2);
+    const reply = await discord.invoke({ user: ADMIN.id, command: 'status', admin: true });
+    const instances = reply.embeds[0]?.fields?.find((f) => f.name === 'Instances')?.value ?? '';
+    assert.match(instances, new RegExp(`${next.instanceId}\` \\(this one\\): gateway · 2 server`));
   });
 });
