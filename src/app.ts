@@ -68,6 +68,9 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+/** Effects that talk to Discord: carried out by the gateway holder only. */
+const DISCORD_EFFECTS = ['episode-notice', 'alert-edit', 'notice'] as const;
+
 /** How often due effects are looked for between cycles (retries, stop checks, effects left by a crash). */
 const OUTBOX_INTERVAL_MS = 1_000;
 
@@ -165,6 +168,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     // Stops and their checks run on the instance that senses the server (its media client is not fenced there).
     ownedServers: () =>
       shared ? cluster.held().flatMap((n) => (n.startsWith('server:') ? [Number(n.slice(7))] : [])) : null,
+    // Messages and their edits go out from the instance logged in to Discord.
+    excludedKinds: () => (cluster.isGatewayHolder() ? [] : DISCORD_EFFECTS),
   };
 
   const ctx: AppContext = {

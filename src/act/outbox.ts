@@ -7,7 +7,7 @@
 // instances on one PostgreSQL never run the same effect at once, and the effects of an instance that died are
 // picked up again once its claims expire. Time comes from the bot's clock.
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { type OutboxRow, outbox } from '../db/schema.ts';
 
@@ -47,6 +47,8 @@ export interface OutboxOptions {
    * effect whose payload names a `serverId` (a stop, a check of a stop) is claimed only by that server's holder.
    */
   ownedServers?: () => number[] | null;
+  /** Kinds this instance must not run now (a standby instance leaves what talks to Discord to the gateway holder). */
+  excludedKinds?: () => readonly string[];
 }
 
 export const OUTBOX_DEFAULTS = { maxAttempts: 8, claimMs: 60_000, batchSize: 25 } as const;
@@ -79,12 +81,13 @@ export async function enqueueEffects(db: Db, effects: readonly Effect[], now: Da
 /** Claims the effects that are due (or whose claim expired) for this instance; `onlyKey` claims that one only. */
 export async function claimDue(
   db: Db,
-  o: Pick<OutboxOptions, 'instanceId' | 'claimMs' | 'batchSize' | 'ownedServers'>,
+  o: Pick<OutboxOptions, 'instanceId' | 'claimMs' | 'batchSize' | 'ownedServers' | 'excludedKinds'>,
   now: Date,
   onlyKey?: string,
 ): Promise<OutboxRow[]> {
   const claimMs = o.claimMs ?? OUTBOX_DEFAULTS.claimMs;
   const owned = o.ownedServers?.() ?? null;
+  const excluded = o.excludedKinds?.() ?? [];
   const serverId = sql`(${outbox.payload}->>'serverId')`;
   const due = db
     .select({ id: outbox.id })
@@ -92,6 +95,7 @@ export async function claimDue(
     .where(
       and(
         onlyKey === undefined ? undefined : eq(outbox.key, onlyKey),
+        excluded.length === 0 ? undefined : notInArray(outbox.kind, [...excluded]),
         owned === null
           ? undefined
           : sql`(${serverId} is null or ${serverId}::int = any(${sql.param(owned)}::int[]))`,

@@ -16,6 +16,8 @@ import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { databaseKind } from '../helpers/db.ts';
 
 const ADMIN = { id: '210000000000000001', username: 'owner' };
+const ALICE = { id: '210000000000000002', username: 'alice' };
+const JF_ALICE = 'a1ce0000000000000000000000000001';
 const skip =
   databaseKind() === 'pglite'
     ? 'several instances need PostgreSQL (set DATABASE_URL); PGlite is single-process'
@@ -54,9 +56,12 @@ describe('several instances on one PostgreSQL', { skip }, () => {
   const callbacks = () => discord.requests.filter((r) => r.path.endsWith('/callback')).length;
 
   before(async () => {
-    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN] });
+    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE] });
     plex = await startPlexDouble({ token: 'plex-token-aaaa1111' });
-    jellyfin = await startJellyfinDouble({ token: 'jf-key-cccc3333dddd' });
+    jellyfin = await startJellyfinDouble({
+      token: 'jf-key-cccc3333dddd',
+      users: [{ id: JF_ALICE, name: 'alice' }],
+    });
     a = await startTestBot({ discord });
     const admin = (subcommand: string, options: Record<string, string>) =>
       discord.invoke({ user: ADMIN.id, command: 'server', subcommand, options, admin: true });
@@ -124,6 +129,63 @@ describe('several instances on one PostgreSQL', { skip }, () => {
         cb.held().filter((n) => n.startsWith('server:')).length,
       2,
     );
+  });
+
+  test('a member over the cap across servers sensed by different instances is enforced, each stop by its holder', async () => {
+    const [ca, cb] = [a.bot.ctx.cluster, b!.bot.ctx.cluster];
+    const plexHolder = ca.ownsServer(ids.plex) ? a : b!;
+    const jellyHolder = plexHolder === a ? b! : a;
+    const admin = (command: string, subcommand: string, options: Record<string, string | number | boolean>) =>
+      discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
+    plex.setAccounts([{ id: 7001, name: 'alice_plex' }]);
+    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+    await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
+    await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
+    await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
+    jellyfin.setSessions([
+      {
+        user: { id: JF_ALICE, name: 'alice' },
+        device: 'TV',
+        client: 'Jellyfin Android TV',
+        deviceId: 'jf-tv',
+        ip: '192.0.2.10',
+        item: { name: 'Arrival', type: 'Movie' },
+      },
+    ]);
+    // The Jellyfin holder reads its server: one stream, within the cap.
+    await jellyHolder.bot.ctx.runCycleNow();
+    assert.equal(jellyfin.playstateCommands.length, 0);
+    plex.setSessions([
+      {
+        user: { id: 7001, title: 'alice_plex' },
+        player: {
+          state: 'playing',
+          device: 'Phone',
+          product: 'Plex for Android',
+          address: '203.0.113.9',
+          machineIdentifier: 'phone-1',
+          title: 'Phone',
+        },
+        type: 'movie',
+        title: 'Dune',
+        sessionKey: '101',
+      },
+    ]);
+    const plexReads = reads(ids.plex).length;
+    // The Plex holder reads Plex only, and counts the Jellyfin stream from the other instance's read: 2 > 1.
+    await plexHolder.bot.ctx.runCycleNow();
+    assert.equal(plex.terminations.length, 1, 'the Plex stream was stopped by the Plex holder');
+    assert.ok(reads(ids.plex).length > plexReads);
+    // The Jellyfin stop is carried out by the Jellyfin holder (its outbox runner picks it up).
+    await until(
+      'the Jellyfin holder stops its stream',
+      () => jellyfin.playstateCommands.length === 1,
+      10_000,
+    );
+    // The DM goes out from the instance logged in to Discord (a standby leaves messages to it).
+    await until('one DM about the breach', () => discord.dmsTo(ALICE.id).length === 1, 10_000);
+    plex.setSessions([]);
+    jellyfin.setSessions([]);
   });
 
   test('a frozen instance stops acting before the other takes its gateway and server, within 15 s', async () => {
