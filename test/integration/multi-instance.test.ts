@@ -132,8 +132,7 @@ describe('several instances on one PostgreSQL', { skip }, () => {
   });
 
   test('a member over the cap across servers sensed by different instances is enforced, each stop by its holder', async () => {
-    const [ca, cb] = [a.bot.ctx.cluster, b!.bot.ctx.cluster];
-    const plexHolder = ca.ownsServer(ids.plex) ? a : b!;
+    const plexHolder = a.bot.ctx.cluster.ownsServer(ids.plex) ? a : b!;
     const jellyHolder = plexHolder === a ? b! : a;
     const admin = (command: string, subcommand: string, options: Record<string, string | number | boolean>) =>
       discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
