@@ -6,7 +6,9 @@ ARG BASE=node:24-alpine
 FROM ${BASE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY patches ./patches
+# Scripts of dependencies stay off; our one patch (patches/: postgres.js's null-socket guard) is applied by hand.
+RUN npm ci --no-audit --no-fund --ignore-scripts && npx patch-package
 COPY tsconfig.json ./
 COPY src ./src
 COPY commands ./commands

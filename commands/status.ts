@@ -1,10 +1,30 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, plain, respond } from '../src/discord/reply.ts';
-import { type BotStatus, botStatus, type ServerStatus } from '../src/services/status.ts';
+import { type BotStatus, botStatus, type InstanceStatus, type ServerStatus } from '../src/services/status.ts';
 
 /** Past this many servers the healthy, connected ones are summarised in one line. */
 const SERVER_LINES = 20;
+
+/** Instances listed, and server names listed per instance, before "…and N more". */
+const INSTANCE_LINES = 4;
+const SERVER_NAMES = 3;
+
+function instanceText(i: InstanceStatus): string {
+  const names = i.servers.slice(0, SERVER_NAMES).map((n) => plain(n).slice(0, 30));
+  if (i.servers.length > SERVER_NAMES) names.push(`…+${i.servers.length - SERVER_NAMES}`);
+  const holds = [i.gateway ? 'gateway' : 'standby', `${i.servers.length} server(s)`].join(' · ');
+  return `\`${plain(i.id).slice(0, 60)}\`${i.self ? ' (this one)' : ''}: ${holds}${names.length > 0 ? ` (${names.join(', ')})` : ''}`;
+}
+
+function instancesText(status: BotStatus): string {
+  if (status.clusterMode === 'single')
+    return `Single instance (embedded database): this one holds the gateway and every server.`;
+  const lines = status.instances.slice(0, INSTANCE_LINES).map(instanceText);
+  if (status.instances.length > INSTANCE_LINES)
+    lines.push(`…and ${status.instances.length - INSTANCE_LINES} more instance(s)`);
+  return lines.join('\n');
+}
 
 const when = (d: Date | null) => (d ? discordTime(d, 'R') : 'never');
 
@@ -49,6 +69,7 @@ export function renderStatus(status: BotStatus) {
   return embed('Status', bad ? COLORS.warn : COLORS.ok)
     .setDescription(lines.join('\n\n'))
     .addFields(
+      { name: 'Instances', value: instancesText(status) },
       {
         name: 'Outbox',
         value: `${status.outbox.pending} pending · ${status.outbox.failed} given up`,

@@ -1,7 +1,5 @@
 // Wires the bot together: database, media clients, Discord client, notifier, commands and schedule.
 
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Client, Events, GatewayIntentBits, Options, type RESTOptions, Status } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { createExecutors, givenUpAlert } from './act/executors.ts';
@@ -12,6 +10,8 @@ import {
   type RunReport,
   runDueEffects,
 } from './act/outbox.ts';
+import { type Cluster, type ClusterTimings, SharedCluster, singleInstance } from './cluster/cluster.ts';
+import { fenceRegistry } from './cluster/fence.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/client.ts';
@@ -49,12 +49,16 @@ export interface BotOptions {
   outboxIntervalMs?: number;
   /** Push channel tuning (tests: short reconnect back-off). */
   push?: Pick<PushWatchersOptions, 'debounceMs' | 'channel'>;
+  /** Lease timings when several instances share PostgreSQL (tests: shorter); ignored on PGlite. */
+  cluster?: Partial<ClusterTimings>;
 }
 
 export interface RunningBot {
   ctx: AppContext;
   client: Client;
   database: Database;
+  /** Which leases this instance holds (a SharedCluster on PostgreSQL: tests freeze it to play dead). */
+  cluster: Cluster;
   /** The croner schedule, or null when it was not started. */
   readonly schedule: Schedule | null;
   metrics: BotMetrics;
@@ -63,6 +67,9 @@ export interface RunningBot {
   /** Stops taking new work, waits (up to 10 s) for the work in flight, then closes the gateway and the database. */
   stop(): Promise<void>;
 }
+
+/** Effects that talk to Discord: carried out by the gateway holder only. */
+const DISCORD_EFFECTS = ['episode-notice', 'alert-edit', 'notice'] as const;
 
 /** How often due effects are looked for between cycles (retries, stop checks, effects left by a crash). */
 const OUTBOX_INTERVAL_MS = 1_000;
@@ -94,22 +101,37 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       clock,
     }),
   );
-  const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
-    rest: { ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}), ...options.rest },
-    // Only guilds, channels and the users the bot DMs are needed; messages, members and the rest are not cached.
-    makeCache: Options.cacheWithLimits({
-      ...Options.DefaultMakeCacheSettings,
-      MessageManager: 0,
-      GuildMemberManager: { maxSize: 200, keepOverLimit: (m) => m.id === m.client.user.id },
-      PresenceManager: 0,
-      ReactionManager: 0,
-      GuildEmojiManager: 0,
-      GuildStickerManager: 0,
-      VoiceStateManager: 0,
-      ThreadManager: 0,
-    }),
-    allowedMentions: { parse: [] },
+  // One Client per gateway session: discord.js does not log a destroyed client in again (it stays marked ready
+  // and never emits ClientReady), so losing the gateway lease replaces it with a fresh one.
+  const newClient = () => {
+    const c = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: { ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}), ...options.rest },
+      // Only guilds, channels and the users the bot DMs are needed; messages, members and the rest are not cached.
+      makeCache: Options.cacheWithLimits({
+        ...Options.DefaultMakeCacheSettings,
+        MessageManager: 0,
+        GuildMemberManager: { maxSize: 200, keepOverLimit: (m) => m.id === m.client.user.id },
+        PresenceManager: 0,
+        ReactionManager: 0,
+        GuildEmojiManager: 0,
+        GuildStickerManager: 0,
+        VoiceStateManager: 0,
+        ThreadManager: 0,
+      }),
+      allowedMentions: { parse: [] },
+    });
+    // Standby instances send DMs too (they enforce their own servers): REST needs the token without the gateway.
+    c.rest.setToken(config.discordToken);
+    return c;
+  };
+  let client = newClient();
+  // The notifier always talks to the current client.
+  const currentClient = new Proxy({} as Client, {
+    get: (_target, prop) => {
+      const value = Reflect.get(client, prop, client);
+      return typeof value === 'function' ? value.bind(client) : value;
+    },
   });
   const mailer: Mailer | null =
     config.smtpUrl && config.mailFrom ? createMailer(config.smtpUrl, config.mailFrom) : null;
@@ -121,18 +143,43 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   let stopping: Promise<void> | null = null;
   const work = new InFlight();
   let push: PushWatchers | null = null;
-  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  let started = false;
+  // PGlite is one process: it holds everything. On PostgreSQL the instances share the gateway and the servers.
+  const shared =
+    database.kind === 'pglite'
+      ? null
+      : new SharedCluster({
+          db: database.db,
+          log,
+          serverIds: async () => (await listServers(database.db)).map((s) => s.id),
+          onGateway: (held) => (held ? takeGateway() : leaveGateway()),
+          onServers: () => void push?.sync(),
+          timings: options.cluster,
+        });
+  const cluster: Cluster = shared ?? singleInstance();
+  if (shared) fenceRegistry(media, (id) => cluster.ownsServer(id));
   const drains = new SingleFlight<RunReport>();
   // Filled in once ctx exists (the executors need it).
-  const outboxOptions: OutboxOptions = { db: database.db, instanceId, clock, executors: {} };
+  const outboxOptions: OutboxOptions = {
+    db: database.db,
+    instanceId: cluster.instanceId,
+    clock,
+    executors: {},
+    // Stops and their checks run on the instance that senses the server (its media client is not fenced there).
+    ownedServers: () =>
+      shared ? cluster.held().flatMap((n) => (n.startsWith('server:') ? [Number(n.slice(7))] : [])) : null,
+    // Messages and their edits go out from the instance logged in to Discord.
+    excludedKinds: () => (cluster.isGatewayHolder() ? [] : DISCORD_EFFECTS),
+  };
 
   const ctx: AppContext = {
     config,
     db: database.db,
     log,
     clock,
+    cluster,
     media,
-    notifier: metrics.instrumentNotifier(new DiscordNotifier(client, mailer, log)),
+    notifier: metrics.instrumentNotifier(new DiscordNotifier(currentClient, mailer, log)),
     effects: {
       // A drain asked for after enqueuing must not join one that claimed before the enqueue: wait, then run.
       drain: async () => {
@@ -176,6 +223,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     lastCycle: () => last,
     pushStates: () => push?.states() ?? new Map(),
     syncPush: async () => {
+      // A server just added or removed: take or give up its lease now, then open or close its channel.
+      await shared?.refresh();
       await push?.sync();
     },
     nextRuns: () => ({
@@ -192,39 +241,93 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   };
 
   const commandMap = new Map(commands.map((c) => [c.data.name, c]));
-  client.on(Events.InteractionCreate, (interaction) => {
-    void work.track(handleInteraction(interaction, commandMap, ctx));
-  });
-  client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
+  const listen = (c: Client) => {
+    c.on(Events.InteractionCreate, (interaction) => {
+      // Fenced: between the gateway lease's deadline and the end of destroy(), another instance may answer.
+      if (!cluster.isGatewayHolder() || stopping) return;
+      void work.track(handleInteraction(interaction, commandMap, ctx));
+    });
+    c.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
+  };
+  listen(client);
 
   const http = await startHealthListener({
     config,
     db: database.db,
     metrics,
     clock,
-    gatewayStatus: () => gatewayStatus(client),
+    gatewayStatus: () => (cluster.isGatewayHolder() ? gatewayStatus(client) : 'standby'),
     log,
   })?.catch(async (err) => {
     await database.close();
     throw err;
   });
 
-  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-  try {
-    await client.login(config.discordToken);
-    await ready;
-    const applicationId = config.applicationId ?? client.application?.id;
-    if (!applicationId)
-      throw new Error('Discord did not report the application id; set DISCORD_APPLICATION_ID.');
-    const result = await deployCommands({
-      rest: client.rest,
-      db: database.db,
-      applicationId,
-      guildId: config.guildId,
-      commands,
+  /** Logs in to the gateway and checks the slash commands; on failure the client is left logged out. */
+  async function connectGateway(): Promise<void> {
+    let onReady = () => {};
+    const ready = new Promise<void>((resolve) => {
+      onReady = resolve;
     });
-    log.info({ result, guild: config.guildId }, 'slash commands checked');
+    client.once(Events.ClientReady, onReady);
+    try {
+      await client.login(config.discordToken);
+      await ready;
+      const applicationId = config.applicationId ?? client.application?.id;
+      if (!applicationId)
+        throw new Error('Discord did not report the application id; set DISCORD_APPLICATION_ID.');
+      const result = await deployCommands({
+        rest: client.rest,
+        db: database.db,
+        applicationId,
+        guildId: config.guildId,
+        commands,
+      });
+      log.info({ result, guild: config.guildId }, 'slash commands checked');
+    } catch (err) {
+      client.off(Events.ClientReady, onReady);
+      await leaveGateway();
+      throw err;
+    }
+  }
+  /** Closes the gateway connection; REST (DMs) goes on through a fresh client, ready for the next login. */
+  async function leaveGateway(): Promise<void> {
+    const old = client;
+    client = newClient();
+    listen(client);
+    await old.destroy();
+  }
+  let loginError: unknown = null;
+  /** The gateway lease was taken (shared mode): log in; at start-up a failure fails startBot, later it is logged
+   *  and the lease given back so another instance can try. */
+  async function takeGateway(): Promise<void> {
+    try {
+      await connectGateway();
+    } catch (err) {
+      if (!started) loginError = err;
+      else log.error({ err }, 'could not log in to the Discord gateway; leaving it to another instance');
+      await shared?.releaseGateway();
+      return;
+    }
+    if (started) await catchUp();
+  }
+  // A report the schedule missed because the bot was down at the turn of the week (posted once all the same).
+  const catchUp = () =>
+    catchUpWeeklyReport(ctx, weekStart(clock(), config.timezone)).catch((err) =>
+      log.error({ err }, 'weekly report catch-up failed'),
+    );
+
+  try {
+    if (shared) {
+      // Returns with or without the gateway: a standby instance logs in when the holder stops renewing.
+      await shared.start();
+      if (loginError) throw loginError;
+      log.info({ instance: cluster.instanceId, held: cluster.held() }, 'joined the other instances');
+    } else {
+      await connectGateway();
+    }
   } catch (err) {
+    await shared?.stop();
     await client.destroy();
     await http?.close();
     await database.close();
@@ -234,7 +337,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 
   if (config.push) {
     push = new PushWatchers({
-      listServers: () => listServers(database.db),
+      listServers: async () => (await listServers(database.db)).filter((s) => cluster.ownsServer(s.id)),
       specFor: (row) => media.pushSpecForRow(row),
       // A cycle already reading the servers may have read them before the event: wait for it, then run a new one.
       runCycle: (serverIds) => ctx.runCycleNow({ serverIds }),
@@ -253,6 +356,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       timezone: config.timezone,
       poll: () => ctx.runCycleNow(),
       weeklyReset: async () => {
+        // Once for all instances: the gateway holder posts the report (standby instances cannot post to channels).
+        if (!cluster.isGatewayHolder()) return;
         await ctx.reconcileDownloadSwitches().catch((err) => log.error({ err }, 'weekly switch-back failed'));
         await postWeeklyReport(ctx);
       },
@@ -269,19 +374,26 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }, options.outboxIntervalMs || OUTBOX_INTERVAL_MS);
   if (options.outboxIntervalMs === 0) clearInterval(outboxTimer);
   outboxTimer.unref();
-  // A report the schedule missed because the bot was down at the turn of the week (posted once all the same).
-  await catchUpWeeklyReport(ctx, weekStart(clock(), config.timezone)).catch((err) =>
-    log.error({ err }, 'weekly report catch-up failed'),
-  );
+  if (cluster.isGatewayHolder()) await catchUp();
+  started = true;
   log.info(
-    { user: client.user?.tag, schedule: config.pollSchedule, timezone: config.timezone },
+    {
+      user: client.user?.tag,
+      instance: cluster.instanceId,
+      gateway: cluster.isGatewayHolder(),
+      schedule: config.pollSchedule,
+      timezone: config.timezone,
+    },
     'Streamwarden is running',
   );
 
   return {
     ctx,
-    client,
+    get client() {
+      return client;
+    },
     database,
+    cluster,
     get schedule() {
       return schedule;
     },
@@ -294,10 +406,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         schedule?.stop();
         clearInterval(outboxTimer);
         push?.stop();
-        client.removeAllListeners(Events.InteractionCreate);
         if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
         if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');
         await http?.close();
+        // Leases go last: the gateway is closed and no cycle runs before another instance may take over.
+        await shared?.stop(() => client.destroy());
         await client.destroy();
         mailer?.close();
         await database.close();

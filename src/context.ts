@@ -1,4 +1,5 @@
 import type { RunReport } from './act/outbox.ts';
+import type { Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { OutboxRow } from './db/schema.ts';
@@ -15,6 +16,8 @@ export interface AppContext {
   log: Logger;
   /** The only source of "now" (tests move it). */
   clock: () => Date;
+  /** Which instance this is and what it holds: on PostgreSQL several instances share the servers and the gateway. */
+  cluster: Cluster;
   media: MediaRegistry;
   notifier: Notifier;
   /** The outbox: carries out due effects (`drain`), or one effect now (`runKey`, null when it is not due). */
@@ -33,7 +36,7 @@ export interface AppContext {
   lastCycle(): CycleReport | null;
   /** Push channel state per media server id (empty when PUSH=off). */
   pushStates(): Map<number, ServerPushState>;
-  /** Brings the push channels in step with the stored servers (after /server add or remove). */
+  /** Brings the server leases and push channels in step with the stored servers (after /server add or remove). */
   syncPush(): Promise<void>;
   /** When the next scheduled poll and weekly reset run (null when not scheduled). */
   nextRuns(): { poll: Date | null; weeklyReset: Date | null };

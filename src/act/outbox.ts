@@ -7,7 +7,7 @@
 // instances on one PostgreSQL never run the same effect at once, and the effects of an instance that died are
 // picked up again once its claims expire. Time comes from the bot's clock.
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { type OutboxRow, outbox } from '../db/schema.ts';
 
@@ -42,6 +42,13 @@ export interface OutboxOptions {
   /** Delay before attempt n+1 (n ≥ 1). */
   retryDelayMs?: (attempts: number) => number;
   onGiveUp?: (row: OutboxRow, error: string) => Promise<void>;
+  /**
+   * The media servers this instance may act on (several instances: those whose lease it holds); null: all. An
+   * effect whose payload names a `serverId` (a stop, a check of a stop) is claimed only by that server's holder.
+   */
+  ownedServers?: () => number[] | null;
+  /** Kinds this instance must not run now (a standby instance leaves what talks to Discord to the gateway holder). */
+  excludedKinds?: () => readonly string[];
 }
 
 export const OUTBOX_DEFAULTS = { maxAttempts: 8, claimMs: 60_000, batchSize: 25 } as const;
@@ -74,17 +81,24 @@ export async function enqueueEffects(db: Db, effects: readonly Effect[], now: Da
 /** Claims the effects that are due (or whose claim expired) for this instance; `onlyKey` claims that one only. */
 export async function claimDue(
   db: Db,
-  o: Pick<OutboxOptions, 'instanceId' | 'claimMs' | 'batchSize'>,
+  o: Pick<OutboxOptions, 'instanceId' | 'claimMs' | 'batchSize' | 'ownedServers' | 'excludedKinds'>,
   now: Date,
   onlyKey?: string,
 ): Promise<OutboxRow[]> {
   const claimMs = o.claimMs ?? OUTBOX_DEFAULTS.claimMs;
+  const owned = o.ownedServers?.() ?? null;
+  const excluded = o.excludedKinds?.() ?? [];
+  const serverId = sql`(${outbox.payload}->>'serverId')`;
   const due = db
     .select({ id: outbox.id })
     .from(outbox)
     .where(
       and(
         onlyKey === undefined ? undefined : eq(outbox.key, onlyKey),
+        excluded.length === 0 ? undefined : notInArray(outbox.kind, [...excluded]),
+        owned === null
+          ? undefined
+          : sql`(${serverId} is null or ${serverId}::int = any(${sql.param(owned)}::int[]))`,
         or(
           and(eq(outbox.state, 'pending'), lte(outbox.dueAt, now)),
           and(eq(outbox.state, 'running'), lte(outbox.lockedUntil, now)),

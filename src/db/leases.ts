@@ -32,3 +32,11 @@ export async function activeLeases(
 ): Promise<Array<{ name: string; holder: string; expiresAt: Date }>> {
   return db.select().from(leases).where(sql`${leases.expiresAt} >= now()`).orderBy(leases.name);
 }
+
+/**
+ * Deletes leases that expired more than a minute ago (instances that died, servers since removed): an expired row
+ * means the same as no row, and without this every restart would leave one `instance:<id>` row behind.
+ */
+export async function pruneExpiredLeases(db: Db): Promise<void> {
+  await db.delete(leases).where(sql`${leases.expiresAt} < now() - interval '1 minute'`);
+}

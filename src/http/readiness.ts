@@ -41,7 +41,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 export async function checkReadiness(probe: {
   db: Db;
-  /** The gateway's state in words ('ready', 'connecting', 'reconnecting', 'disconnected', …). */
+  /** The gateway's state in words ('ready', 'connecting', 'reconnecting', 'disconnected', 'standby', …). */
   gatewayStatus: () => string;
   now: Date;
   pollIntervalMs: number;
@@ -67,11 +67,13 @@ export async function checkReadiness(probe: {
     failing.push('database');
   }
   const status = probe.gatewayStatus();
-  if (status !== 'ready') failing.push('gateway');
+  // 'standby': another instance holds the gateway; this one is ready to take it over.
+  const gatewayOk = status === 'ready' || status === 'standby';
+  if (!gatewayOk) failing.push('gateway');
   return {
     ready: failing.length === 0,
     failing,
-    checks: { database, gateway: { ok: status === 'ready', status } },
+    checks: { database, gateway: { ok: gatewayOk, status } },
     servers,
   };
 }

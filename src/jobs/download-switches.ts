@@ -121,7 +121,8 @@ export async function reconcileSwitches(
   let changed = 0;
   for (const row of rows) {
     const server = servers.find((s) => s.id === row.serverId);
-    if (!server) continue;
+    // With several instances, a server's switches are moved by the instance that senses it.
+    if (!server || !ctx.cluster.ownsServer(server.id)) continue;
     // One switch's failure (the database, an unexpected error) never stops the others.
     try {
       changed += await reconcileOne(ctx, settings, server, row, usage.get(row.memberId), people, now);

@@ -67,7 +67,8 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
   const settings = await getSettings(ctx.db);
   const servers = await listServers(ctx.db);
   const only = options.serverIds ? new Set(options.serverIds) : null;
-  const toRead = only ? servers.filter((s) => only.has(s.id)) : servers;
+  // Each server is sensed by the one instance holding its lease (every server on PGlite).
+  const toRead = servers.filter((s) => (!only || only.has(s.id)) && ctx.cluster.ownsServer(s.id));
   const wantDownloads = settings.enforceDownloads || servers.some((s) => s.logDownloads);
   const snapshots = await readServers(ctx, toRead, wantDownloads, now, settings.alertsChannelId);
   const links = await loadLinks(ctx.db);

@@ -23,7 +23,8 @@ function weekTurned(db: Db, now: Date, zone: string): boolean {
 }
 
 export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> {
-  if (!weekTurned(ctx.db, now, ctx.config.timezone)) return;
+  // One instance maintains the shared database: the one holding the gateway (every instance on PGlite: one).
+  if (!ctx.cluster.isGatewayHolder() || !weekTurned(ctx.db, now, ctx.config.timezone)) return;
   await runMaintenance(ctx.db, now).then(
     (done) => ctx.log.info(done, 'weekly maintenance'),
     (err) => ctx.log.error({ err }, 'weekly maintenance failed'),

@@ -111,7 +111,8 @@ async function reread(
     input.snapshots.flatMap((s) => (s.streams && s.client ? [[s.row.id, s.client]] : [])),
   );
   const targets = input.servers.flatMap((row) => {
-    if (!serverIds.has(row.id)) return [];
+    // A server another instance senses is not read here: its stored view is kept.
+    if (!serverIds.has(row.id) || !ctx.cluster.ownsServer(row.id)) return [];
     try {
       const client = clients.get(row.id) ?? (input.unreadServers.has(row.id) ? null : ctx.media.forRow(row));
       return client ? [{ row, client }] : [];

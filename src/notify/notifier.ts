@@ -82,7 +82,7 @@ export class DiscordNotifier implements Notifier {
   async alert(channelId: string | null, message: NoticeMessage, options?: SendOptions): Promise<Delivery> {
     if (!channelId) return { ok: false, reason: 'no alerts channel is set (`/enforcement alerts-channel`)' };
     try {
-      const channel = await this.client.channels.fetch(channelId);
+      const channel = await this.client.channels.fetch(channelId, { allowUnknownGuild: true });
       if (!channel?.isSendable()) return { ok: false, reason: 'the alerts channel is not a text channel' };
       const sent = await channel.send({
         ...fitMessage(message),
@@ -99,7 +99,7 @@ export class DiscordNotifier implements Notifier {
   async editAlert(channelId: string | null, messageId: string, message: NoticeMessage): Promise<Delivery> {
     if (!channelId) return { ok: false, reason: 'no alerts channel is set (`/enforcement alerts-channel`)' };
     try {
-      const channel = await this.client.channels.fetch(channelId);
+      const channel = await this.client.channels.fetch(channelId, { allowUnknownGuild: true });
       if (!channel?.isTextBased()) return { ok: false, reason: 'the alerts channel is not a text channel' };
       await channel.messages.edit(messageId, { ...fitMessage(message), allowedMentions: NO_MENTIONS });
       return { ok: true, messageId };

@@ -2,7 +2,9 @@
 // switches. Data only: commands/status.ts renders it.
 import { asc, eq, inArray } from 'drizzle-orm';
 import { outboxCounts } from '../act/outbox.ts';
+import { GATEWAY_LEASE, leaseServerId } from '../cluster/plan.ts';
 import type { AppContext } from '../context.ts';
+import { activeLeases } from '../db/leases.ts';
 import { downloadSwitches, mediaServers } from '../db/schema.ts';
 import { pollIntervalMs } from '../http/readiness.ts';
 import { isDegraded } from '../policy/health.ts';
@@ -18,7 +20,20 @@ export interface ServerStatus {
   lastReadAt: Date | null;
 }
 
+/** One live instance and what it holds (from the leases table, so every instance is seen, not only this one). */
+export interface InstanceStatus {
+  id: string;
+  /** The instance answering this command. */
+  self: boolean;
+  gateway: boolean;
+  /** Names of the servers it senses. */
+  servers: string[];
+}
+
 export interface BotStatus {
+  /** 'single' on PGlite: one process holds the gateway and every server. */
+  clusterMode: 'single' | 'shared';
+  instances: InstanceStatus[];
   pushEnabled: boolean;
   servers: ServerStatus[];
   outbox: { pending: number; failed: number };
@@ -54,6 +69,8 @@ export async function botStatus(ctx: AppContext): Promise<BotStatus> {
     .where(inArray(downloadSwitches.state, ['disable-failed', 'enable-failed']))
     .orderBy(asc(mediaServers.name), asc(downloadSwitches.accountName));
   return {
+    clusterMode: ctx.cluster.mode,
+    instances: await instances(ctx, rows),
     pushEnabled: ctx.config.push,
     servers,
     outbox: await outboxCounts(ctx.db),
@@ -61,4 +78,35 @@ export async function botStatus(ctx: AppContext): Promise<BotStatus> {
       f.state === 'disabled' ? [] : [{ server: f.server, account: f.account, state: f.state }],
     ),
   };
+}
+
+async function instances(
+  ctx: AppContext,
+  rows: Array<{ id: number; name: string }>,
+): Promise<InstanceStatus[]> {
+  const self = ctx.cluster.instanceId;
+  if (ctx.cluster.mode === 'single')
+    return [{ id: self, self: true, gateway: true, servers: rows.map((r) => r.name) }];
+  const names = new Map(rows.map((r) => [r.id, r.name]));
+  const byId = new Map<string, InstanceStatus>();
+  const entry = (id: string) => {
+    let e = byId.get(id);
+    if (!e) {
+      e = { id, self: id === self, gateway: false, servers: [] };
+      byId.set(id, e);
+    }
+    return e;
+  };
+  entry(self);
+  for (const lease of await activeLeases(ctx.db)) {
+    const serverId = leaseServerId(lease.name);
+    if (lease.name === GATEWAY_LEASE) entry(lease.holder).gateway = true;
+    else if (serverId !== null) entry(lease.holder).servers.push(names.get(serverId) ?? `#${serverId}`);
+    else if (lease.name.startsWith('instance:')) entry(lease.holder);
+  }
+  // This instance first, then the gateway holder, then by id.
+  return [...byId.values()].sort(
+    (a, b) =>
+      Number(b.self) - Number(a.self) || Number(b.gateway) - Number(a.gateway) || a.id.localeCompare(b.id),
+  );
 }

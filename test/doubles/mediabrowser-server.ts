@@ -40,6 +40,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: IncomingMessage['headers'];
   body: string;
+  /** When it arrived (performance.now(), comparable with the bot's monotonic clock in the same process). */
+  at: number;
 }
 
 export interface MediaBrowserDouble {
@@ -152,6 +154,7 @@ export async function startMediaBrowserDouble(
         query: Object.fromEntries(url.searchParams),
         headers: req.headers,
         body,
+        at: performance.now(),
       });
       if (double.fault === 'hang') {
         held.add(res);

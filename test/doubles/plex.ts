@@ -59,6 +59,8 @@ export interface RecordedRequest {
   product: string | null;
   /** Format of a 200 answer with a body; null for errors and empty answers. */
   answeredAs: 'xml' | 'json' | null;
+  /** When it arrived (performance.now(), comparable with the bot's monotonic clock in the same process). */
+  at: number;
 }
 
 export interface PlexDouble {
@@ -271,6 +273,7 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
       clientIdentifier: headerValue(req, 'x-plex-client-identifier'),
       product: headerValue(req, 'x-plex-product'),
       answeredAs: null,
+      at: performance.now(),
     };
     double.requests.push(record);
     const wantsJson = options.format !== 'xml-only' && (record.accept ?? '').includes('application/json');

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningBot, startBot } from '../../src/app.ts';
+import { type BotOptions, type RunningBot, startBot } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DiscordDouble } from '../doubles/discord/index.ts';
@@ -28,9 +28,18 @@ export async function startTestBot(options: {
   rest?: { retries?: number; timeout?: number };
   /** The outbox runner's interval (0: off, so that only the cycles a test runs send statements). */
   outboxIntervalMs?: number;
+  /** Another instance on the first bot's database and data directory (same encryption key): PostgreSQL only. Its
+   *  stop() leaves the database to the first bot. */
+  sharedDatabase?: TestBot;
+  /** Lease timings (several instances on PostgreSQL). */
+  cluster?: BotOptions['cluster'];
 }): Promise<TestBot> {
-  const database: TestDatabase = await createTestDatabase();
-  const dataDir = mkdtempSync(join(tmpdir(), 'streamwarden-test-'));
+  const first = options.sharedDatabase;
+  if (first && !first.config.databaseUrl) throw new Error('sharedDatabase needs PostgreSQL (DATABASE_URL)');
+  const database: TestDatabase = first
+    ? { url: first.config.databaseUrl, drop: async () => {} }
+    : await createTestDatabase();
+  const dataDir = first ? first.config.dataDir : mkdtempSync(join(tmpdir(), 'streamwarden-test-'));
   const clock = new TestClock(new Date(options.now ?? '2026-11-18T20:00:00Z'));
   const config: Config = {
     discordToken: options.discord.token,
@@ -68,6 +77,7 @@ export async function startTestBot(options: {
       rest: { retries: 1, timeout: 10_000, ...options.rest },
       ...(options.outboxIntervalMs !== undefined ? { outboxIntervalMs: options.outboxIntervalMs } : {}),
       push: { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
+      cluster: options.cluster,
     });
   const handle: TestBot = {
     bot: await launch(),
@@ -79,6 +89,7 @@ export async function startTestBot(options: {
     },
     async stop() {
       await handle.bot.stop();
+      if (first) return;
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderStatus } from '../../commands/status.ts';
 import { embedSize, fitMessage, LIMITS } from '../../src/notify/format.ts';
-import type { BotStatus, ServerStatus } from '../../src/services/status.ts';
+import type { BotStatus, InstanceStatus, ServerStatus } from '../../src/services/status.ts';
 
 const server = (i: number, problem: boolean): ServerStatus => ({
   name: `${'x'.repeat(90)}-${i}`,
@@ -15,7 +15,16 @@ const server = (i: number, problem: boolean): ServerStatus => ({
   lastReadAt: null,
 });
 
-const status = (servers: ServerStatus[]): BotStatus => ({
+const instance = (i: number, servers: number): InstanceStatus => ({
+  id: `${'h'.repeat(250)}-${i}`,
+  self: i === 0,
+  gateway: i === 1,
+  servers: Array.from({ length: servers }, (_, j) => `${'n'.repeat(90)}-${j}`),
+});
+
+const status = (servers: ServerStatus[], instances = [instance(0, 1)]): BotStatus => ({
+  clusterMode: 'shared',
+  instances,
   pushEnabled: true,
   servers,
   outbox: { pending: 2, failed: 1 },
@@ -44,4 +53,19 @@ test('/status lists only the servers with a problem past 20, and counts the heal
   assert.doesNotMatch(e.description ?? '', /x-5\*\*/);
   assert.match(e.description ?? '', /29 more server\(s\) up, push connected/);
   assert.match(e.description ?? '', /refused the token/);
+});
+
+test('/status lists each instance with its leases, within one field however many instances and servers', () => {
+  for (const n of [1, 2, 4, 5, 50]) {
+    const instances = Array.from({ length: n }, (_, i) => instance(i, 200));
+    const e = renderStatus(status([], instances)).toJSON();
+    const field = e.fields?.find((f) => f.name === 'Instances');
+    assert.ok(field && field.value.length <= LIMITS.fieldValue, `${n} instances: ${field?.value.length}`);
+    assert.match(field.value, /\(this one\): standby · 200 server\(s\)/);
+    if (n > 1) assert.match(field.value, /: gateway · 200 server\(s\)/);
+    if (n > 4) assert.match(field.value, new RegExp(`and ${n - 4} more instance`));
+    assert.match(field.value, /…\+197/);
+  }
+  const single = renderStatus({ ...status([]), clusterMode: 'single' }).toJSON();
+  assert.match(single.fields?.find((f) => f.name === 'Instances')?.value ?? '', /Single instance/);
 });

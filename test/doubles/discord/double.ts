@@ -97,6 +97,16 @@ export class DiscordDouble {
     return this.state.ownerId;
   }
   /** Every REST request, in order (cleared by clearRecords). */
+  /** Gateway IDENTIFYs accepted so far. */
+  get gatewayIdentifies(): number {
+    return this.gateway.identifies;
+  }
+
+  /** Gateway sessions open now: one when exactly one client is logged in. */
+  get gatewaySessions(): number {
+    return this.gateway.liveSessions;
+  }
+
   get requests(): RecordedRequest[] {
     return this.state.requests;
   }

@@ -35,7 +35,10 @@ interface GatewayPayload {
 export class Gateway {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sessions = new Map<string, Session>();
+  private readonly bySocket = new WeakMap<WebSocket, Connection>();
   private current: Connection | null = null;
+  /** IDENTIFYs accepted so far (a RESUME is not counted). */
+  identifies = 0;
   private readyWaiters: Array<() => void> = [];
 
   constructor(
@@ -45,6 +48,12 @@ export class Gateway {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+  }
+
+  /** Connections that identified or resumed and are still open (several clients logged in at once show here). */
+  get liveSessions(): number {
+    return [...this.wss.clients].filter((ws) => ws.readyState === ws.OPEN && this.bySocket.get(ws)?.session)
+      .length;
   }
 
   get isReady(): boolean {
@@ -104,6 +113,7 @@ export class Gateway {
 
   private accept(ws: WebSocket): void {
     const connection: Connection = { ws, session: null };
+    this.bySocket.set(ws, connection);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) return; // discord.js never sends binary without compression
       let payload: GatewayPayload;
@@ -157,6 +167,7 @@ export class Gateway {
       connection.ws.close(4004, 'Authentication failed.');
       return;
     }
+    this.identifies += 1;
     const session: Session = { id: randomBytes(16).toString('hex'), seq: 0, intents: Number(d.intents ?? 0) };
     this.sessions.set(session.id, session);
     const { state } = this;
