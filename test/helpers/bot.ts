@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningBot, startBot } from '../../src/app.ts';
+import { type RunningBot, type BotOptions, startBot } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DiscordDouble } from '../doubles/discord/index.ts';
@@ -22,8 +22,11 @@ export async function startTestBot(options: {
   discord: DiscordDouble;
   now?: string;
   config?: Partial<Config>;
-  /** 'paused': build the real croner schedule without letting the clock fire it (fire it with schedule.fire). */
-  schedule?: false | 'paused';
+  /** 'paused': build the real croner schedule without letting the clock fire it (fire it with schedule.fire);
+   *  true: let croner fire it on the real clock (the benches). */
+  schedule?: boolean | 'paused';
+  /** Push watcher timings; tests default to a 50 ms debounce and fast reconnects. */
+  push?: BotOptions['push'];
 }): Promise<TestBot> {
   const database: TestDatabase = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'streamwarden-test-'));
@@ -61,7 +64,7 @@ export async function startTestBot(options: {
       // One retry, as discord.js does by default for network errors: a keep-alive socket the double closed
       // between two requests answers ECONNRESET, which the real client retries too.
       rest: { retries: 1, timeout: 10_000 },
-      push: { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
+      push: options.push ?? { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
     });
   const handle: TestBot = {
     bot: await launch(),
