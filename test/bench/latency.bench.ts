@@ -14,7 +14,6 @@
 // back within the cap and the breach episode is closed. The test bot runs with CONFIRM_DELAY_SECONDS=0.
 // Run: npm run bench:latency (PGlite in a temp dir, or PostgreSQL when DATABASE_URL is set).
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Cron } from 'croner';
 import { sql } from 'drizzle-orm';
@@ -25,6 +24,7 @@ import { type PlexDouble, type PlexSessionSpec, startPlexDouble } from '../doubl
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { MINUTE } from '../helpers/clock.ts';
 import { databaseKind } from '../helpers/db.ts';
+import { runChild, sendResult } from './child.ts';
 import { quantile, type Row, report, seconds } from './table.ts';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 20);
@@ -308,41 +308,18 @@ function rowsFor(mode: Mode, interval: number, results: Results): Row[] {
   });
 }
 
-const RESULT = 'LATENCY-RESULT ';
-
 /** One polling mode in a process of its own: croner's job names are global to a process, one bot per process. */
 async function child(mode: Mode): Promise<void> {
   const b = await setUp(mode);
   try {
-    const results = await pollTrials(b);
-    console.log(RESULT + JSON.stringify({ interval: b.interval, results }));
+    sendResult({ interval: b.interval, results: await pollTrials(b) });
   } finally {
     await b.stop();
   }
 }
 
-function spawnMode(mode: Mode): Promise<{ interval: number; results: Results }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), '--mode', mode],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, BENCH_ROWS: '' },
-      },
-    );
-    let out = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith(RESULT));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT.length)));
-      else reject(new Error(`the ${mode} run ended with code ${code}`));
-    });
-  });
-}
+const spawnMode = (mode: Mode) =>
+  runChild<{ interval: number; results: Results }>(fileURLToPath(import.meta.url), ['--mode', mode]);
 
 async function main(): Promise<void> {
   const wall = performance.now();
