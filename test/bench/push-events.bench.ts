@@ -230,7 +230,9 @@ async function measure(): Promise<Measured> {
 
 function rowsFor(m: Measured): Row[] {
   const tag = `[${m.kind}]`;
-  const growth = Math.max(m.rss.middle, m.rss.end) / m.rss.start - 1;
+  const change = (rss: number) => rss / m.rss.start - 1;
+  const growth = Math.max(Math.abs(change(m.rss.middle)), Math.abs(change(m.rss.end)));
+  const pct = (n: number) => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
   const sizeGrowth = m.size.after - m.size.before;
   return [
     {
@@ -238,7 +240,7 @@ function rowsFor(m: Measured): Row[] {
       figure: `${mib(m.rss.start)} / ${mib(m.rss.middle)} / ${mib(m.rss.end)}`,
       target: `flat within ${RSS_TOLERANCE * 100} %`,
       met: growth <= RSS_TOLERANCE,
-      notes: `${(growth * 100).toFixed(1)} % at most; the whole process (bot and doubles); ${m.seconds.toFixed(0)} s`,
+      notes: `${pct(change(m.rss.middle))} / ${pct(change(m.rss.end))}; the whole process (bot and doubles); ${m.seconds.toFixed(0)} s`,
     },
     {
       measurement: `${tag} longest event-loop stall over ${EVENTS} push events`,
