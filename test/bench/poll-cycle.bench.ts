@@ -10,6 +10,7 @@ import { startEmbyDouble } from '../doubles/emby.ts';
 import { type MediaBrowserDouble, type SessionSpec, startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { type PlexDouble, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
+import { ms, quantile } from './table.ts';
 
 const MEMBERS = 150;
 /** Members 0..9 stream 3 at once on Plex (cap 2); 10..139 stream 2 (one Plex, one Jellyfin/Emby); 140..149 one. */
@@ -35,16 +36,6 @@ const plexIndex = (i: number) => i % 3;
 const mbIndex = (i: number) => Math.floor(i / 50) % 3;
 
 // ─── Small statistics and output helpers ────────────────────────────────────────────────────────
-
-const ms = (n: number) => `${n.toFixed(1)} ms`;
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const start = performance.now();
