@@ -10,7 +10,7 @@
 // Run: npm run bench:push-events
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { DiscordDouble, type DoubleUser } from '../doubles/discord/index.ts';
@@ -100,10 +100,52 @@ async function streamLogTuples(bot: TestBot): Promise<string> {
   return list[0] ? `${list[0].live} live / ${list[0].dead} dead` : 'n/a';
 }
 
+interface Stall {
+  ms: number;
+  /** Statements sent during the stall (PGlite runs each one on this thread). */
+  statements: number;
+  /** Milliseconds of garbage collection inside the stall. */
+  gcMs: number;
+}
+
+/**
+ * Where the long stalls go: a 10 ms ticker notes each gap over the target, with the SQL statements sent during it
+ * and the garbage collection (perf_hooks `gc` entries) that overlapped it.
+ */
+function watchStalls(statements: () => number): { stop(): Stall[] } {
+  const gcs: Array<{ start: number; end: number }> = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const found: Array<{ from: number; to: number; statements: number }> = [];
+  let last = performance.now();
+  let count = statements();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    const sent = statements();
+    if (now - last - 10 > STALL_TARGET_MS) found.push({ from: last, to: now, statements: sent - count });
+    last = now;
+    count = sent;
+  }, 10);
+  return {
+    stop() {
+      clearInterval(ticker);
+      observer.disconnect();
+      return found.map((f) => ({
+        ms: f.to - f.from - 10,
+        statements: f.statements,
+        gcMs: gcs.reduce((n, g) => n + Math.max(0, Math.min(g.end, f.to) - Math.max(g.start, f.from)), 0),
+      }));
+    },
+  };
+}
+
 interface Measured {
   kind: string;
   rss: { start: number; middle: number; end: number };
   loop: { max: number; p99: number; mean: number };
+  stalls: Stall[];
   size: { before: number; after: number };
   tuples: { before: string; after: string };
   statements: number;
@@ -190,6 +232,7 @@ async function measure(): Promise<Measured> {
     // One delay histogram per half: the RSS reading in the middle (a forced GC with --expose-gc) is not the bot's.
     const halves = [monitorEventLoopDelay({ resolution: 10 }), monitorEventLoopDelay({ resolution: 10 })];
     const start = rss();
+    const stalls = watchStalls(() => bot.bot.database.statements());
     const wall = performance.now();
     halves[0]!.enable();
     await feed(0, EVENTS / 2);
@@ -199,6 +242,7 @@ async function measure(): Promise<Measured> {
     await feed(EVENTS / 2, EVENTS);
     await settle();
     halves[1]!.disable();
+    const stallList = stalls.stop();
     const seconds = (performance.now() - wall) / 1000;
     const end = rss();
 
@@ -213,6 +257,7 @@ async function measure(): Promise<Measured> {
         p99: Math.max(...halves.map((h) => h.percentile(99))) / 1e6,
         mean: (halves[0]!.mean + halves[1]!.mean) / 2e6,
       },
+      stalls: stallList,
       size: { before: sizeBefore, after: await databaseSize(bot) },
       tuples: { before: tuplesBefore, after: await streamLogTuples(bot) },
       statements: bot.bot.database.statements() - statementsBefore,
@@ -226,6 +271,18 @@ async function measure(): Promise<Measured> {
     await jellyfin.stop();
     await discord.stop();
   }
+}
+
+/** "3 stalls over 50 ms: 2 while SQL ran, GC 64 ms in 1": where the time of the long stalls went. */
+function stallNotes(stalls: Stall[]): string {
+  if (stalls.length === 0) return `no stall over ${STALL_TARGET_MS} ms`;
+  const withSql = stalls.filter((s) => s.statements > 0).length;
+  const withGc = stalls.filter((s) => s.gcMs >= 10);
+  const gcMs = withGc.reduce((n, s) => n + s.gcMs, 0);
+  return (
+    `${stalls.length} stall(s) over ${STALL_TARGET_MS} ms (${stalls.map((s) => s.ms.toFixed(0)).join(', ')} ms): ` +
+    `${withSql} while SQL statements ran, ${withGc.length} with GC (${gcMs.toFixed(0)} ms of GC in all)`
+  );
 }
 
 function rowsFor(m: Measured): Row[] {
@@ -250,7 +307,9 @@ function rowsFor(m: Measured): Row[] {
       figure: ms(m.loop.max),
       target: `≤ ${STALL_TARGET_MS} ms`,
       met: m.loop.max <= STALL_TARGET_MS,
-      notes: `p99 ${ms(m.loop.p99)} (of the worse half), mean ${ms(m.loop.mean)}; ${m.plexReads} Plex and ${m.jellyfinReads} Jellyfin session reads, ${m.statements} statements`,
+      notes:
+        `p99 ${ms(m.loop.p99)} (of the worse half); ${stallNotes(m.stalls)}; ` +
+        `${m.plexReads} Plex and ${m.jellyfinReads} Jellyfin session reads, ${m.statements} statements`,
     },
     {
       measurement: `${tag} database size on disk over ${EVENTS} push events`,
