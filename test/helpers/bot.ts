@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningBot, type BotOptions, startBot } from '../../src/app.ts';
+import { type BotOptions, type RunningBot, startBot } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DiscordDouble } from '../doubles/discord/index.ts';
