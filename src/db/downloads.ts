@@ -1,12 +1,23 @@
-import { and, eq, gte, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
+import { and, gte, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import type { DownloadActivity } from '../media/types.ts';
-import { observeDownload, RECOUNT_INTERVAL_MS } from '../policy/downloads.ts';
+import { type DownloadRecord, observeDownload, RECOUNT_INTERVAL_MS } from '../policy/downloads.ts';
 import type { Db } from './client.ts';
 import { type DownloadRow, downloads } from './schema.ts';
 
+/** Rows per INSERT: 9 parameters a row stays far below PostgreSQL's 65,535 bind parameters. */
+export const DOWNLOAD_ROWS_PER_STATEMENT = 1000;
+
 /**
- * Folds one server's download activities into the store. Idempotent: the row keeps the earliest start and the
- * latest incomplete sighting (src/policy/downloads.ts), so repeated or replayed observations change nothing.
+ * Folds one server's download activities into the store, in one multi-row upsert (one per
+ * DOWNLOAD_ROWS_PER_STATEMENT downloads), whatever the number of downloads. Idempotent: the row keeps the earliest
+ * start and the latest incomplete sighting (src/policy/downloads.ts), so repeated or replayed observations change
+ * nothing.
+ *
+ * The sightings of one key in this read are folded first with `observeDownload` (a server may list a download
+ * twice); the upsert then folds that record into the stored row the same way `observeDownload` folds into a
+ * previous record: `least` of the starts and `greatest` of the incomplete sightings (both skip a null, as
+ * `latest` does), and the member found first is kept. Doing the fold in the statement, not from a select before
+ * it, means two writers never lose each other's sighting.
  */
 export async function recordDownloads(
   db: Db,
@@ -14,42 +25,36 @@ export async function recordDownloads(
   seen: Array<{ activity: DownloadActivity; memberId: number | null }>,
   options: { logged: boolean; now: Date },
 ): Promise<void> {
-  if (seen.length === 0) return;
-  const keys = seen.map((s) => s.activity.id);
-  const existing = await db
-    .select()
-    .from(downloads)
-    .where(and(eq(downloads.serverId, serverId), inArray(downloads.downloadKey, keys)));
-  const byKey = new Map(existing.map((r) => [r.downloadKey, r]));
+  const byKey = new Map<string, DownloadRecord & typeof downloads.$inferInsert>();
   for (const { activity, memberId } of seen) {
-    const previous = byKey.get(activity.id);
-    const record = observeDownload(previous ?? null, activity, options.now);
-    if (previous) {
-      await db
-        .update(downloads)
-        .set({
-          startedAt: record.startedAt,
-          lastSeenIncompleteAt: record.lastSeenIncompleteAt,
-          lastSeenAt: options.now,
-          memberId: previous.memberId ?? memberId,
-        })
-        .where(eq(downloads.id, previous.id));
-    } else {
-      await db
-        .insert(downloads)
-        .values({
-          serverId,
-          memberId,
-          downloadKey: activity.id,
-          accountName: activity.accountName,
-          title: activity.title,
-          startedAt: record.startedAt,
-          lastSeenIncompleteAt: record.lastSeenIncompleteAt,
-          lastSeenAt: options.now,
-          logged: options.logged,
-        })
-        .onConflictDoNothing();
-    }
+    const folded = byKey.get(activity.id);
+    const record = observeDownload(folded ?? null, activity, options.now);
+    byKey.set(activity.id, {
+      serverId,
+      memberId: folded ? (folded.memberId ?? memberId) : memberId,
+      downloadKey: activity.id,
+      accountName: folded ? folded.accountName : activity.accountName,
+      title: folded ? folded.title : activity.title,
+      startedAt: record.startedAt,
+      lastSeenIncompleteAt: record.lastSeenIncompleteAt,
+      lastSeenAt: options.now,
+      logged: options.logged,
+    });
+  }
+  const rows = [...byKey.values()];
+  for (let i = 0; i < rows.length; i += DOWNLOAD_ROWS_PER_STATEMENT) {
+    await db
+      .insert(downloads)
+      .values(rows.slice(i, i + DOWNLOAD_ROWS_PER_STATEMENT))
+      .onConflictDoUpdate({
+        target: [downloads.serverId, downloads.downloadKey],
+        set: {
+          startedAt: sql`least(${downloads.startedAt}, excluded.started_at)`,
+          lastSeenIncompleteAt: sql`greatest(${downloads.lastSeenIncompleteAt}, excluded.last_seen_incomplete_at)`,
+          lastSeenAt: sql`excluded.last_seen_at`,
+          memberId: sql`coalesce(${downloads.memberId}, excluded.member_id)`,
+        },
+      });
   }
 }
 

@@ -22,8 +22,11 @@ export async function startTestBot(options: {
   discord: DiscordDouble;
   now?: string;
   config?: Partial<Config>;
-  /** 'paused': build the real croner schedule without letting the clock fire it (fire it with schedule.fire). */
-  schedule?: false | 'paused';
+  /** 'paused': build the real croner schedule without letting the clock fire it (fire it with schedule.fire);
+   *  true: let croner fire it on the real clock (the benches). */
+  schedule?: boolean | 'paused';
+  /** Push watcher timings; tests default to a 50 ms debounce and fast reconnects. */
+  push?: BotOptions['push'];
   /** discord.js REST options over the defaults below (a test of timeouts shortens `timeout`). */
   rest?: { retries?: number; timeout?: number };
   /** The outbox runner's interval (0: off, so that only the cycles a test runs send statements). */
@@ -76,7 +79,7 @@ export async function startTestBot(options: {
       // between two requests answers ECONNRESET, which the real client retries too.
       rest: { retries: 1, timeout: 10_000, ...options.rest },
       ...(options.outboxIntervalMs !== undefined ? { outboxIntervalMs: options.outboxIntervalMs } : {}),
-      push: { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
+      push: options.push ?? { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
       cluster: options.cluster,
     });
   const handle: TestBot = {

@@ -2,7 +2,11 @@
 // DATABASE_URL set) a fresh PostgreSQL database created from that URL and dropped afterwards, so files can run
 // in parallel.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
+import { type Database, openDatabase } from '../../src/db/client.ts';
 
 export interface TestDatabase {
   /** null means PGlite (in the caller's data directory). */
@@ -36,3 +40,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 export const databaseKind = () => (process.env.DATABASE_URL ? 'postgres' : 'pglite');
+
+/** A migrated database of its own (PGlite in a temp dir, or a fresh PostgreSQL database) for `fn`, then removed. */
+export async function withTestDatabase<T>(
+  prefix: string,
+  fn: (database: Database) => Promise<T>,
+): Promise<T> {
+  const target = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const database = await openDatabase({ databaseUrl: target.url, dataDir });
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+    await target.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { asc, sql } from 'drizzle-orm';
-import { streamLog } from '../../src/db/schema.ts';
+import { downloads, streamLog } from '../../src/db/schema.ts';
 import { LAST_SEEN_REFRESH_MS } from '../../src/db/stream-log.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
-import { type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
+import { type PlexActivitySpec, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
-import { MINUTE } from '../helpers/clock.ts';
+import { HOUR, MINUTE } from '../helpers/clock.ts';
 
 const ADMIN = { id: '210000000000000001', username: 'owner' };
 const ALICE = { id: '210000000000000002', username: 'alice' };
@@ -28,6 +28,14 @@ const session = (round: number, n: number): PlexSessionSpec => ({
   type: 'movie',
   title: `Movie ${n}`,
   sessionKey: String(round * 1000 + n),
+});
+
+const download = (round: number, n: number, progress: number): PlexActivitySpec => ({
+  uuid: `dl-${round}-${n}`,
+  type: 'media.download',
+  userID: 7001,
+  subtitle: `Episode ${n}`,
+  progress,
 });
 
 describe('statements per cycle', () => {
@@ -95,6 +103,39 @@ describe('statements per cycle', () => {
     return counts;
   }
 
+  /**
+   * `count` downloads of one member: they appear, are seen again still incomplete two hours later, complete, and
+   * go away. Returns the statements of each cycle, and checks the folded rows (earliest start, latest incomplete
+   * sighting, as src/policy/downloads.ts folds them).
+   */
+  async function downloadLife(round: number, count: number): Promise<number[]> {
+    const specs = (progress: number) => Array.from({ length: count }, (_, n) => download(round, n, progress));
+    const first = bot.clock.now();
+    plex.setActivities(specs(10));
+    const counts = [await cycle()];
+    bot.clock.advance(2 * HOUR);
+    const stillIncomplete = bot.clock.now();
+    plex.setActivities(specs(60));
+    counts.push(await cycle());
+    bot.clock.advance(MINUTE);
+    plex.setActivities(specs(100));
+    counts.push(await cycle());
+    bot.clock.advance(MINUTE);
+    plex.setActivities([]);
+    counts.push(await cycle());
+    const rows = (await bot.bot.ctx.db.select().from(downloads)).filter((r) =>
+      r.downloadKey.startsWith(`dl-${round}-`),
+    );
+    assert.equal(rows.length, count, 'one row per download');
+    for (const r of rows) {
+      assert.equal(r.startedAt.toISOString(), first.toISOString(), 'the first sighting is the start');
+      assert.equal(r.lastSeenIncompleteAt?.toISOString(), stillIncomplete.toISOString());
+      assert.ok(r.memberId !== null, 'attributed to the member');
+    }
+    bot.clock.advance(HOUR);
+    return counts;
+  }
+
   before(async () => {
     discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE], channels: [GENERAL] });
     plex = await startPlexDouble({ token: 'plex-token-aaaa1111', premium: true, friendlyName: 'PlexMain' });
@@ -130,5 +171,16 @@ describe('statements per cycle', () => {
     assert.deepEqual(twenty, one);
     // The steady cycle writes nothing to stream_log; the new, refreshed, changed and ended cycles write once.
     assert.equal(one[0], one[1]! + 2, 'new streams: one select and one insert more than a steady cycle');
+  });
+
+  test('1 and 20 downloads cost the same statements: one upsert per server read', async () => {
+    // Settle what a first download teaches the bot once, as before() does for streams.
+    await downloadLife(3, 1);
+    const none = await cycle();
+    const one = await downloadLife(4, 1);
+    const twenty = await downloadLife(5, 20);
+    assert.deepEqual(twenty, one);
+    assert.equal(one[0], none + 1, 'new downloads: one statement more than a cycle without any');
+    assert.equal(one[1], none + 1, 'known downloads: the same one statement');
   });
 });

@@ -2,16 +2,12 @@
 // the database this run uses (PGlite, or PostgreSQL with DATABASE_URL): boundaries of the week, the 2-hour
 // recount, downloads still incomplete across the week's start and end, and members with nothing this week.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { openDatabase } from '../../src/db/client.ts';
 import { downloadsForWeek, weeklyUnitsByMember } from '../../src/db/downloads.ts';
 import { downloads, mediaServers, members } from '../../src/db/schema.ts';
 import { type DownloadRecord, unitsInWeek } from '../../src/policy/downloads.ts';
 import { HOUR, MINUTE } from '../helpers/clock.ts';
-import { createTestDatabase } from '../helpers/db.ts';
+import { withTestDatabase } from '../helpers/db.ts';
 
 const WEEK_START = new Date('2026-11-15T00:00:00Z');
 const WEEK_END = new Date('2026-11-22T00:00:00Z');
@@ -42,10 +38,7 @@ const CASES: DownloadRecord[][] = [
 ];
 
 test('weekly units summed in SQL equal the policy arithmetic', async () => {
-  const target = await createTestDatabase();
-  const dataDir = mkdtempSync(join(tmpdir(), 'sw-usage-'));
-  const database = await openDatabase({ databaseUrl: target.url, dataDir });
-  try {
+  await withTestDatabase('sw-usage-', async (database) => {
     const { db } = database;
     const [server] = await db
       .insert(mediaServers)
@@ -84,9 +77,5 @@ test('weekly units summed in SQL equal the policy arithmetic', async () => {
     // The rows read for one member's list are those with a unit in the week (plus none from other members).
     const listed = await downloadsForWeek(db, [ids[9]!], WEEK_START, WEEK_END);
     assert.deepEqual(listed.map((r) => r.downloadKey).sort(), ['9-0', '9-1', '9-2']);
-  } finally {
-    await database.close();
-    await target.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 });
