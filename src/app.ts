@@ -69,7 +69,7 @@ export interface RunningBot {
 }
 
 /** Effects that talk to Discord: carried out by the gateway holder only. */
-const DISCORD_EFFECTS = ['episode-notice', 'alert-edit', 'notice'] as const;
+const DISCORD_EFFECTS = ['episode-notice', 'alert-edit', 'warning-edit', 'notice'] as const;
 
 /** How often due effects are looked for between cycles (retries, stop checks, effects left by a crash). */
 const OUTBOX_INTERVAL_MS = 1_000;

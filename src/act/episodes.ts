@@ -9,6 +9,7 @@ import {
   type EpisodeView,
   type Intent,
   lineAction,
+  lineRef,
   type StopOutcome,
   stopEffectKey,
 } from '../decide/streams.ts';
@@ -24,7 +25,7 @@ export async function lockMember(tx: Db, memberId: number): Promise<void> {
 }
 
 export const episodeGroup = (episodeId: number) => `episode:${episodeId}`;
-export const episodeNoticeKey = (channel: 'dm' | 'email' | 'alert', episodeId: number) =>
+export const episodeNoticeKey = (channel: 'dm' | 'email' | 'alert' | 'warning', episodeId: number) =>
   `${channel}:episode:${episodeId}`;
 export const alertEditKey = (episodeId: number, reason: string) => `alert-edit:${episodeId}:${reason}`;
 
@@ -32,6 +33,8 @@ export const toEpisodeView = (e: BreachEpisode): EpisodeView => ({
   id: e.id,
   state: e.state,
   stopAttempts: e.stopAttempts,
+  graceUntil: e.graceUntil,
+  stopRule: e.stopRule,
 });
 
 export async function openEpisodeOf(db: Db, memberId: number): Promise<BreachEpisode | null> {
@@ -82,31 +85,60 @@ export async function applyMemberDecision(
           .values({
             memberId,
             openedAt: now,
-            state: 'open',
+            state: intent.grace ? 'grace' : 'open',
             count: intent.count,
             cap: intent.cap,
             planName: intent.planName,
             dryRun: intent.dryRun,
             lines: intent.lines,
+            graceUntil: intent.grace?.until ?? null,
+            stopRule: intent.grace?.stopRule ?? 'all',
           })
           .returning();
         if (!created) throw new Error('episode insert returned nothing');
         episode = created;
         isNew = true;
+        if (intent.grace) {
+          // The warning DM now, and the end of the grace at its deadline (kept across restarts by the outbox).
+          effects.push(
+            {
+              key: episodeNoticeKey('warning', created.id),
+              kind: 'episode-notice',
+              group: episodeGroup(created.id),
+              payload: { episodeId: created.id, channel: 'warning' },
+            },
+            {
+              key: `grace-end:${created.id}`,
+              kind: 'grace-end',
+              payload: { episodeId: created.id },
+              dueAt: intent.grace.until,
+            },
+          );
+        }
       } else if (intent.type === 'add-lines') {
         lines = intent.lines;
+      } else if (intent.type === 'end-grace') {
+        // Lines of streams the member stopped with a button during the grace stay, with their outcome.
+        const clicked = (episode?.lines ?? []).filter((l) => episode?.stopAttempts.includes(lineRef(l)));
+        const [continued] = await tx
+          .update(breachEpisodes)
+          .set({ state: 'open', count: intent.count, lines: [...clicked, ...intent.lines] })
+          .where(eq(breachEpisodes.id, intent.episodeId))
+          .returning();
+        if (continued) episode = continued;
       } else if (intent.type === 'resolve-episode') {
         const [closed] = await tx
           .update(breachEpisodes)
-          .set({ state: 'resolved', closedAt: now })
+          // Sorted out during the grace: no notices at all (notified_at set), only the warning says so.
+          .set({ state: 'resolved', closedAt: now, ...(intent.quietly ? { notifiedAt: now } : {}) })
           .where(eq(breachEpisodes.id, intent.episodeId))
           .returning();
         if (closed) {
           episode = closed;
-          // The alert, if one was posted, says the member is back within the plan (edited in place).
+          // The alert (or the warning), if one was posted, says the member is back within the plan.
           effects.push({
-            key: alertEditKey(closed.id, 'resolved'),
-            kind: 'alert-edit',
+            key: intent.quietly ? `warning-edit:${closed.id}:resolved` : alertEditKey(closed.id, 'resolved'),
+            kind: intent.quietly ? 'warning-edit' : 'alert-edit',
             group: episodeGroup(closed.id),
             payload: { episodeId: closed.id },
           });

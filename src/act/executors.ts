@@ -16,7 +16,14 @@ import {
 import { rememberStop } from '../db/stopped-sessions.ts';
 import { lineAction, type StopOutcome } from '../decide/streams.ts';
 import { discordTime } from '../notify/format.ts';
-import { plainAlert, type StreamLine, streamBreachAlert, streamBreachDm } from '../notify/notices.ts';
+import {
+  plainAlert,
+  type StreamLine,
+  streamBreachAlert,
+  streamBreachDm,
+  streamWarning,
+  type WarningNotice,
+} from '../notify/notices.ts';
 import type { Delivery, NoticeMessage } from '../notify/notifier.ts';
 import { sessionRef } from '../policy/streams.ts';
 import { renderTemplate } from '../policy/templates.ts';
@@ -32,10 +39,22 @@ import {
 } from './episodes.ts';
 import { type Executor, effectByKey, enqueueEffects, nonceFor, PermanentEffectError } from './outbox.ts';
 
+/** The message a delivered notice effect posted (its id and channel), or null when it was not delivered. */
+async function postedMessage(
+  ctx: AppContext,
+  key: string,
+): Promise<{ messageId: string; channelId: string } | null> {
+  const row = await effectByKey(ctx.db, key);
+  const r = row?.state === 'done' ? (row.result as { messageId?: string; channelId?: string } | null) : null;
+  return r?.messageId && r.channelId ? { messageId: r.messageId, channelId: r.channelId } : null;
+}
+
 /** A delivery as an effect result: a failure worth retrying throws (the outbox retries with back-off). */
 function settle(d: Delivery): Record<string, unknown> {
   if (!d.ok && d.retryable) throw new Error(d.reason);
-  return d.ok ? { ok: true, messageId: d.messageId ?? null } : { ok: false, reason: d.reason };
+  return d.ok
+    ? { ok: true, messageId: d.messageId ?? null, channelId: d.channelId ?? null }
+    : { ok: false, reason: d.reason };
 }
 
 /** How a DM went, in the words the alert uses. */
@@ -77,6 +96,39 @@ async function episodeNotice(ctx: AppContext, episodeId: number) {
   const templates = await loadTemplates(ctx.db);
   return { episode, member, notice, settings, templates };
 }
+
+/** The warning DM of an episode with a grace period, as it stands now (see `streamWarning`). */
+export async function warningMessage(
+  ctx: AppContext,
+  episodeId: number,
+): Promise<{
+  member: { discordUserId: string; id: number };
+  message: NoticeMessage;
+  phase: WarningNotice['phase'];
+}> {
+  const { episode, member, notice, templates } = await episodeNotice(ctx, episodeId);
+  const phase: WarningNotice['phase'] =
+    episode.state === 'grace'
+      ? 'grace'
+      : episode.state === 'resolved' && !episodeWasEnforced(episode)
+        ? 'resolved'
+        : 'over';
+  const done = episode.lines.map((l, i) =>
+    phase === 'over' || l.action.kind === 'stop' ? (notice.streams[i]?.action ?? null) : null,
+  );
+  const message = streamWarning(templates.warning.text, {
+    ...notice,
+    episodeId,
+    deadline: episode.graceUntil ?? episode.openedAt,
+    done,
+    phase,
+  });
+  return { member, message, phase };
+}
+
+/** An episode resolved quietly during its grace never had its notices: notified_at was set with closed_at. */
+const episodeWasEnforced = (e: { notifiedAt: Date | null; closedAt: Date | null }) =>
+  !(e.notifiedAt && e.closedAt && e.notifiedAt.getTime() === e.closedAt.getTime());
 
 async function breachAlert(
   ctx: AppContext,
@@ -206,7 +258,22 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
     },
 
     async 'episode-notice'(row) {
-      const { episodeId, channel } = row.payload as { episodeId: number; channel: 'dm' | 'email' | 'alert' };
+      const { episodeId, channel } = row.payload as {
+        episodeId: number;
+        channel: 'dm' | 'email' | 'alert' | 'warning';
+      };
+      if (channel === 'warning') {
+        const { member, message } = await warningMessage(ctx, episodeId);
+        return settle(await ctx.notifier.dm(member.discordUserId, message, { nonce: nonceFor(row.key) }));
+      }
+      if (channel === 'dm') {
+        // After a grace period the warning DM is edited to say what was stopped, instead of a second DM.
+        const warned = await postedMessage(ctx, episodeNoticeKey('warning', episodeId));
+        if (warned) {
+          const { message } = await warningMessage(ctx, episodeId);
+          return settle(await ctx.notifier.editAlert(warned.channelId, warned.messageId, message));
+        }
+      }
       if (channel === 'alert') {
         const alert = await breachAlert(ctx, episodeId);
         return settle(await ctx.notifier.alert(alert.channel, alert.message, { nonce: nonceFor(row.key) }));
@@ -230,6 +297,23 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
           .join('\n'),
       });
       return settle(await ctx.notifier.email(member.email, 'Too many streams at once', text));
+    },
+
+    async 'warning-edit'(row) {
+      const { episodeId } = row.payload as { episodeId: number };
+      const warned = await postedMessage(ctx, episodeNoticeKey('warning', episodeId));
+      if (!warned) return { edited: false, why: 'no warning was delivered' };
+      const { message } = await warningMessage(ctx, episodeId);
+      return settle(await ctx.notifier.editAlert(warned.channelId, warned.messageId, message));
+    },
+
+    async 'grace-end'(row) {
+      const { episodeId } = row.payload as { episodeId: number };
+      const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, episodeId));
+      if (!episode || episode.state !== 'grace') return { ended: false };
+      // A cycle reads the member's servers afresh and applies the plan's rule (not awaited: it drains the outbox).
+      void ctx.runCycleNow().catch((err) => ctx.log.error({ err }, 'the cycle at the end of a grace failed'));
+      return { ended: true };
     },
 
     async 'alert-edit'(row) {

@@ -10,13 +10,17 @@
 // `open`: the stops are decided and queued, the notices not yet (they wait for the stops' outcomes, so the DM and
 // the alert say what happened). Notices go out once per episode (`notified_at`), also when the episode was
 // resolved before they were queued. An episode is never resolved on the strength of a failed read.
-import type { EpisodeLine, EpisodeState } from '../db/schema.ts';
+import type { EpisodeLine, EpisodeState, StopRule } from '../db/schema.ts';
 import type { ActiveStream } from '../media/types.ts';
-import { countStreams, type MemberStream, sessionRef } from '../policy/streams.ts';
+import { type CountBy, type MemberStream, sessionRef, streamUnits, unitStart } from '../policy/streams.ts';
 
 export interface EpisodeView {
   id: number;
   state: EpisodeState;
+  /** In `grace`: when the stop rule applies. */
+  graceUntil?: Date | null;
+  /** The stop rule the episode opened with. */
+  stopRule?: StopRule;
   /** `serverId:sessionKey` of every session a stop was decided for in this episode. */
   stopAttempts: readonly string[];
 }
@@ -41,7 +45,19 @@ export interface MemberDecisionInput {
   dryRun: boolean;
   /** When the bot first saw a session (`serverId:key`), for sessions whose platform gives no start time. */
   firstSeen: ReadonlyMap<string, Date>;
+  /** How the plan handles a breach (default: no grace, stop all, count every stream). */
+  rules?: BreachRules;
+  /** The decision's time (grace deadlines). */
+  now?: Date;
 }
+
+export interface BreachRules {
+  graceSeconds: number;
+  stopRule: StopRule;
+  countBy: CountBy;
+}
+
+export const DEFAULT_RULES: BreachRules = { graceSeconds: 0, stopRule: 'all', countBy: 'streams' };
 
 export interface StopIntent {
   type: 'stop';
@@ -58,10 +74,13 @@ export type Intent =
       planName: string;
       dryRun: boolean;
       lines: EpisodeLine[];
+      /** With a grace period: the episode opens in `grace` until then, and the member is warned. */
+      grace?: { until: Date; stopRule: StopRule };
     }
   | { type: 'add-lines'; episodeId: number; lines: EpisodeLine[] }
+  | { type: 'end-grace'; episodeId: number; count: number; lines: EpisodeLine[] }
   | StopIntent
-  | { type: 'resolve-episode'; episodeId: number };
+  | { type: 'resolve-episode'; episodeId: number; quietly: boolean };
 
 /** The effect key of a stop: unique per episode and session, so deciding it twice queues it once. */
 export const stopEffectKey = (episodeId: number, ref: string) => `stop:${episodeId}:${ref}`;
@@ -90,50 +109,102 @@ function line(
 }
 
 /**
- * One member's decision. Over the cap: open an episode (or keep the open one) and stop every stream not stopped
- * yet in this episode, unless dry run is on or the server cannot stop streams (those lines say why). Within the
- * cap, with every server read: resolve the open episode. Otherwise nothing.
+ * The streams to stop under the plan's rule: `all` stops every stream not stopped yet in this episode; `newest`
+ * stops only the newest units (a device, or with `locations` a household) as needed to get back within the cap.
+ * A unit whose stop was already attempted still counts towards what is needed (nothing more can be done to it).
+ */
+function selectStops(
+  units: MemberStream[][],
+  cap: number,
+  rule: StopRule,
+  firstSeen: ReadonlyMap<string, Date>,
+): Set<MemberStream> {
+  if (rule === 'all') return new Set(units.flat());
+  const need = Math.max(0, units.length - cap);
+  // Newest first; a unit with no known start counts as the newest (it was just seen).
+  const ordered = [...units].sort(
+    (x, y) =>
+      (unitStart(y, firstSeen) ?? Number.POSITIVE_INFINITY) -
+      (unitStart(x, firstSeen) ?? Number.POSITIVE_INFINITY),
+  );
+  return new Set(ordered.slice(0, need).flat());
+}
+
+/**
+ * One member's decision.
+ * - Over the cap with no episode: with a grace period, open an episode in `grace` and warn the member (nothing is
+ *   stopped); without one, open it and stop what the plan's rule says.
+ * - In `grace`: nothing until the deadline; at the deadline, on this (fresh) read, still over: stop by the rule (a
+ *   stream that ended meanwhile is not in the read, so it is never "stopped").
+ * - An episode past grace, still over: stop streams started since, by the rule, without a second DM.
+ * - Within the cap, every server read: resolve (quietly when the member sorted it out during the grace).
+ * Dry run and servers that cannot stop streams turn a stop into a line that says so.
  */
 export function decideMember(input: MemberDecisionInput): Intent[] {
-  const counted = countStreams([...input.streams]).get(input.memberId)?.length ?? 0;
+  const rules = input.rules ?? DEFAULT_RULES;
+  const mine = input.streams.filter((s) => s.memberId === input.memberId);
+  const units = streamUnits(mine, () => rules.countBy).get(input.memberId) ?? [];
+  const counted = units.length;
   const over = input.cap !== null && counted > input.cap;
   const { episode } = input;
   if (!over) {
-    return episode && input.readComplete ? [{ type: 'resolve-episode', episodeId: episode.id }] : [];
+    if (!episode || !input.readComplete) return [];
+    return [{ type: 'resolve-episode', episodeId: episode.id, quietly: episode.state === 'grace' }];
   }
+  const cap = input.cap ?? 0;
+  const now = input.now ?? new Date(0);
+  if (!episode && rules.graceSeconds > 0) {
+    const lines = mine.map((ms) => line(ms, input.firstSeen, { kind: 'fixed', text: 'warned' }));
+    return [
+      {
+        type: 'open-episode',
+        count: counted,
+        cap,
+        planName: input.planName,
+        dryRun: input.dryRun,
+        lines,
+        grace: { until: new Date(now.getTime() + rules.graceSeconds * 1000), stopRule: rules.stopRule },
+      },
+    ];
+  }
+  if (episode?.state === 'grace' && episode.graceUntil && now < episode.graceUntil) return [];
   const attempted = new Set(episode?.stopAttempts ?? []);
+  const toStop = selectStops(units, cap, episode?.stopRule ?? rules.stopRule, input.firstSeen);
   const intents: Intent[] = [];
   const lines: EpisodeLine[] = [];
-  for (const ms of input.streams) {
-    if (ms.memberId !== input.memberId) continue;
+  for (const ms of mine) {
     const ref = sessionRef(ms.serverId, ms.stream.key);
-    if (attempted.has(ref)) continue;
+    if (attempted.has(ref)) {
+      // At the end of a grace, a stream the member stopped with a button keeps its line.
+      continue;
+    }
     const server = input.servers.get(ms.serverId);
     let action: EpisodeLine['action'];
-    if (input.dryRun) action = { kind: 'fixed', text: 'would be stopped (dry run)' };
+    if (!toStop.has(ms))
+      action = { kind: 'fixed', text: 'kept: within the plan once the newest are stopped' };
+    else if (input.dryRun) action = { kind: 'fixed', text: 'would be stopped (dry run)' };
     else if (!server?.canStop)
       action = { kind: 'fixed', text: `not stopped: ${server?.reason ?? 'this server cannot stop streams'}` };
     else {
       action = { kind: 'stop' };
       intents.push({ type: 'stop', ref, serverId: ms.serverId, stream: ms.stream });
     }
+    if (episode && episode.state !== 'grace' && action.kind === 'fixed' && action.text.startsWith('kept'))
+      continue;
     lines.push(line(ms, input.firstSeen, action));
   }
   if (!episode) {
     return [
-      {
-        type: 'open-episode',
-        count: counted,
-        cap: input.cap ?? 0,
-        planName: input.planName,
-        dryRun: input.dryRun,
-        lines,
-      },
+      { type: 'open-episode', count: counted, cap, planName: input.planName, dryRun: input.dryRun, lines },
       ...intents,
     ];
   }
+  if (episode.state === 'grace') {
+    // The grace ran out: the episode continues as a breach, its lines replaced by what is playing now.
+    return [{ type: 'end-grace', episodeId: episode.id, count: counted, lines }, ...intents];
+  }
   // A stream that started during the episode is stopped too, without a second DM: the member was told already.
-  return lines.length > 0 ? [{ type: 'add-lines', episodeId: episode.id, lines }, ...intents] : [];
+  return intents.length > 0 ? [{ type: 'add-lines', episodeId: episode.id, lines }, ...intents] : [];
 }
 
 /** A stop effect's outcome as the outbox holds it, keyed by the line's session (`lineRef`). */
@@ -171,7 +242,8 @@ export function decideNotices(
   episode: { state: EpisodeState; lines: readonly EpisodeLine[]; notified: boolean },
   outcomes: ReadonlyMap<string, StopOutcome>,
 ): { ready: false } | { ready: true; state: EpisodeState } {
-  if (episode.notified) return { ready: false };
+  // A warned member has until the deadline: the notices wait for the grace to end (or never go, if resolved).
+  if (episode.notified || episode.state === 'grace') return { ready: false };
   const waiting = episode.lines.some((l) => {
     const o = outcomes.get(lineRef(l));
     return l.action.kind === 'stop' && (!o || o.status === 'pending');

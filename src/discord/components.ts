@@ -12,6 +12,8 @@ import {
 } from 'discord.js';
 import type { AppContext } from '../context.ts';
 import { fitMessage, NO_MENTIONS } from '../notify/format.ts';
+import { parseStopButtonId } from '../notify/notices.ts';
+import { stopFromWarning } from '../services/warnings.ts';
 import type { Command } from './command.ts';
 import { UserError } from './errors.ts';
 import { isAdmin } from './interactions.ts';
@@ -135,6 +137,15 @@ export async function handleButton(
   ctx: AppContext,
 ): Promise<void> {
   try {
+    // A warning's "Stop this one" lives in a DM: it is checked against the member it was sent to instead.
+    const stop = parseStopButtonId(interaction.customId);
+    if (stop) {
+      const message = await stopFromWarning(ctx, { ...stop, userId: interaction.user.id }, () =>
+        interaction.deferUpdate(),
+      );
+      await interaction.editReply({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
+      return;
+    }
     if (interaction.guildId !== ctx.config.guildId) {
       throw new UserError('Streamwarden only answers in its community server.');
     }

@@ -2,6 +2,8 @@
 // and every reply is fitted to Discord's size limits (fitMessage) so that no input can make an answer fail.
 import {
   type ActionRowBuilder,
+  type APIActionRowComponent,
+  type APIButtonComponent,
   type APIEmbed,
   type APIEmbedField,
   type ButtonBuilder,
@@ -18,7 +20,7 @@ export { COLORS, discordTime, quoted } from '../notify/format.ts';
 export interface ReplyBody {
   content?: string;
   embeds?: (APIEmbed | EmbedBuilder)[];
-  components?: ActionRowBuilder<ButtonBuilder>[];
+  components?: Array<ActionRowBuilder<ButtonBuilder> | APIActionRowComponent<APIButtonComponent>>;
   files?: Array<{ name: string; attachment: Buffer }>;
 }
 

@@ -107,7 +107,9 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     logged.map((snap) => snap.row.id),
     now,
   ).catch((err) => ctx.log.error({ err }, 'could not log streams'));
-  const streamsByMember = countedStreamsByMember(streams);
+  // Counted as each member's plan counts (a household behind one address as one with `count: locations`).
+  const countByOf = new Map(links.map(({ member, plan }) => [member.id, plan?.countBy ?? 'streams']));
+  const streamsByMember = countedStreamsByMember(streams, (id) => countByOf.get(id) ?? 'streams');
 
   const breaches = settings.enforceStreams
     ? await enforceStreams(ctx, {

@@ -23,7 +23,7 @@ import {
   members,
   type Settings,
 } from '../db/schema.ts';
-import { decideMember, type ServerActing } from '../decide/streams.ts';
+import { type BreachRules, DEFAULT_RULES, decideMember, type ServerActing } from '../decide/streams.ts';
 import type { Delivery } from '../notify/notifier.ts';
 import {
   type AccountLink,
@@ -85,6 +85,18 @@ export const serverReads = (snapshots: ServerSnapshot[]): ServerRead[] =>
 
 function capsByMember(links: LinkWithMember[]): Map<number, number | null> {
   return new Map(links.map(({ member, plan }) => [member.id, plan?.streamCap ?? null]));
+}
+
+/** How each member's plan handles a breach (grace, stop rule, counting). */
+function rulesByMember(links: LinkWithMember[]): Map<number, BreachRules> {
+  return new Map(
+    links.map(({ member, plan }) => [
+      member.id,
+      plan
+        ? { graceSeconds: plan.graceSeconds, stopRule: plan.stopRule, countBy: plan.countBy }
+        : DEFAULT_RULES,
+    ]),
+  );
 }
 
 /** How a DM went, in the words the alert and the run-now report use. */
@@ -165,7 +177,9 @@ export async function enforceStreams(
 ): Promise<BreachOutcome[]> {
   const accountLinks = toAccountLinks(input.links);
   const caps = capsByMember(input.links);
-  const suspected = new Set(findBreaches(input.streams, caps).map((b) => b.memberId));
+  const rules = rulesByMember(input.links);
+  const countBy = (memberId: number) => rules.get(memberId)?.countBy ?? 'streams';
+  const suspected = new Set(findBreaches(input.streams, caps, countBy).map((b) => b.memberId));
   const confirmation =
     suspected.size > 0
       ? await reread(ctx, input, suspected, accountLinks)
@@ -219,11 +233,13 @@ export async function enforceStreams(
             servers,
             dryRun: input.settings.dryRun,
             firstSeen: input.firstSeen,
+            rules: rules.get(memberId) ?? DEFAULT_RULES,
+            now: input.now,
           }),
         { title: 'Too many streams', text: onScreenText(entry, streams.length, cap ?? 0) },
         input.now,
       );
-      const count = countedStreamsByMember(streams).get(memberId) ?? 0;
+      const count = countedStreamsByMember(streams, countBy).get(memberId) ?? 0;
       if (result && result.episode.state !== 'resolved' && cap !== null && count > cap)
         decided.push({ entry, ...result, count });
     } catch (err) {

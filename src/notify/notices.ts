@@ -195,3 +195,67 @@ export function serverStatusAlert(
 export function plainAlert(title: string, description: string, ok = false): NoticeMessage {
   return { embeds: [{ title, description: description, color: ok ? COLORS.ok : COLORS.warn }] };
 }
+
+/** The custom_id of a warning's "Stop this one" button: the episode and the line (Discord allows 100 characters). */
+export const stopButtonId = (episodeId: number, index: number) => `sw-stop|${episodeId}|${index}`;
+
+export function parseStopButtonId(customId: string): { episodeId: number; index: number } | null {
+  const m = /^sw-stop\|(\d{1,12})\|(\d{1,3})$/.exec(customId);
+  return m ? { episodeId: Number(m[1]), index: Number(m[2]) } : null;
+}
+
+export interface WarningNotice extends StreamBreachNotice {
+  episodeId: number;
+  deadline: Date;
+  /** Per line: what the member did with it (`stopped`), or null while it plays. */
+  done: Array<string | null>;
+  /** `grace` while the member can still choose; `resolved` once back within the plan; `over` after the deadline. */
+  phase: 'grace' | 'resolved' | 'over';
+}
+
+/**
+ * The warning DM of a grace period: the member's streams, numbered, with one "Stop this one" button each (at most
+ * 25, Discord's limit of five rows of five). Re-rendered in place as the member stops streams and when the grace
+ * ends; the buttons go once nothing is left to choose.
+ */
+export function streamWarning(template: string, n: WarningNotice): NoticeMessage {
+  const values = streamValues(n, false);
+  const lines = n.streams.map((s, i) => {
+    const done = n.done[i];
+    return `${i + 1}. ${streamLine(s, false).replace(/^• /, '')}${done ? ` · **${safe(done)}**` : ''}`;
+  });
+  const description = renderTemplate(template, {
+    ...values,
+    streams: lines.join('\n'),
+    deadline: discordTime(n.deadline, 'R'),
+  });
+  const title =
+    n.phase === 'resolved'
+      ? 'Thanks: you are back within your plan'
+      : n.phase === 'over'
+        ? 'Too many streams: the grace period is over'
+        : 'Too many streams: please stop one';
+  const fields =
+    n.phase === 'resolved'
+      ? [{ name: 'All good', value: 'Nothing else will be stopped. Enjoy the show!' }]
+      : n.phase === 'grace'
+        ? [{ name: 'Decide by', value: `${discordTime(n.deadline, 'f')} (${discordTime(n.deadline, 'R')})` }]
+        : [];
+  const buttons =
+    n.phase === 'grace'
+      ? n.streams.slice(0, 25).map((s, i) => ({
+          type: 2 as const,
+          style: 4 as const,
+          label: clip(`Stop this one: ${i + 1}. ${s.device}`, 80),
+          custom_id: stopButtonId(n.episodeId, i),
+          disabled: n.done[i] !== null,
+        }))
+      : [];
+  const components = [];
+  for (let i = 0; i < buttons.length; i += 5)
+    components.push({ type: 1 as const, components: buttons.slice(i, i + 5) });
+  return {
+    embeds: [{ title, color: n.phase === 'resolved' ? COLORS.ok : COLORS.warn, description, fields }],
+    components,
+  };
+}

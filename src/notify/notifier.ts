@@ -1,5 +1,5 @@
 // One Notifier interface; the Discord implementation sends DMs and admin alerts, email goes through the Mailer.
-import type { APIEmbed, Client } from 'discord.js';
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed, Client } from 'discord.js';
 import type { Logger } from '../log.ts';
 import type { Mailer } from './email.ts';
 import { fitMessage, NO_MENTIONS } from './format.ts';
@@ -9,6 +9,8 @@ export interface NoticeMessage {
   embeds: APIEmbed[];
   /** Attachments (the weekly report's chart); an embed shows one with `attachment://<name>`. */
   files?: Array<{ name: string; attachment: Buffer }>;
+  /** Message components as Discord's JSON (action rows of buttons: the warning's "Stop this one"). */
+  components?: APIActionRowComponent<APIButtonComponent>[];
 }
 
 /**
@@ -16,7 +18,9 @@ export interface NoticeMessage {
  * `retryable` when trying again later may work (Discord answered 5xx or 429, a timeout, a network error), and not
  * when it cannot (DMs closed, channel gone, no permission, no alerts channel set).
  */
-export type Delivery = { ok: true; messageId?: string } | { ok: false; reason: string; retryable?: boolean };
+export type Delivery =
+  | { ok: true; messageId?: string; channelId?: string }
+  | { ok: false; reason: string; retryable?: boolean };
 
 export interface SendOptions {
   /**
@@ -72,7 +76,7 @@ export class DiscordNotifier implements Notifier {
         allowedMentions: NO_MENTIONS,
         ...nonceOptions(options),
       });
-      return { ok: true, messageId: sent.id };
+      return { ok: true, messageId: sent.id, channelId: sent.channelId };
     } catch (err) {
       this.log.warn({ err, user: discordUserId }, 'direct message not delivered');
       return failure(err);

@@ -89,28 +89,77 @@ function isEnforceable(stream: ActiveStream): boolean {
  * Streams without a deviceId cannot be proven to be the same device, so each counts; the same deviceId on two
  * different servers are two real streams and counts twice. The first stream of a device (input order) is kept.
  */
-export function countStreams(streams: MemberStream[]): Map<number, MemberStream[]> {
-  const byMember = new Map<number, MemberStream[]>();
-  const seenDevices = new Set<string>();
+export function countStreams(
+  streams: MemberStream[],
+  countBy: CountByMember = () => 'streams',
+): Map<number, MemberStream[]> {
+  return new Map(
+    [...streamUnits(streams, countBy)].map(([memberId, units]) => [memberId, units.map((u) => u[0]!)]),
+  );
+}
+
+/** How a member's plan counts: every stream, or streams from one IP address (a household) as one. */
+export type CountBy = 'streams' | 'locations';
+export type CountByMember = (memberId: number) => CountBy;
+
+/**
+ * Each member's streams grouped into the units that count against the cap, in input order: the sessions of one
+ * device on one server are one unit, and with `locations` so are all streams from one IP address (a household
+ * behind one connection). A stream without a device id or an address is a unit of its own. Stopping a unit means
+ * stopping every stream in it.
+ */
+export function streamUnits(
+  streams: MemberStream[],
+  countBy: CountByMember = () => 'streams',
+): Map<number, MemberStream[][]> {
+  const byMember = new Map<number, MemberStream[][]>();
+  const unitOf = new Map<string, MemberStream[]>();
   for (const memberStream of streams) {
-    const device = deviceKey(memberStream);
-    if (device !== null) {
-      if (seenDevices.has(device)) continue;
-      seenDevices.add(device);
+    const keys = [deviceKey(memberStream)];
+    if (countBy(memberStream.memberId) === 'locations') keys.push(locationKey(memberStream));
+    const known = keys.flatMap((k) => (k !== null && unitOf.has(k) ? [unitOf.get(k)!] : []));
+    const unit = known[0] ?? [];
+    unit.push(memberStream);
+    for (const k of keys) if (k !== null) unitOf.set(k, unit);
+    if (known.length === 0) {
+      const list = byMember.get(memberStream.memberId) ?? [];
+      list.push(unit);
+      byMember.set(memberStream.memberId, list);
     }
-    const list = byMember.get(memberStream.memberId) ?? [];
-    list.push(memberStream);
-    byMember.set(memberStream.memberId, list);
   }
   return byMember;
 }
+
+function locationKey({ memberId, stream }: MemberStream): string | null {
+  return stream.ipAddress ? JSON.stringify([memberId, 'ip', normalizeIp(stream.ipAddress)]) : null;
+}
+
+/** `::ffff:198.51.100.7` (an IPv4 address as Plex may report it over IPv6) is `198.51.100.7`. */
+const normalizeIp = (ip: string) =>
+  ip
+    .trim()
+    .toLowerCase()
+    .replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
 /**
  * How many streams count against each member's cap: the one count used by enforcement and by /quota, so a
  * member never sees "2 of 1" for a quality change that enforcement rightly treats as one stream.
  */
-export function countedStreamsByMember(streams: MemberStream[]): Map<number, number> {
-  return new Map([...countStreams(streams)].map(([memberId, list]) => [memberId, list.length]));
+export function countedStreamsByMember(
+  streams: MemberStream[],
+  countBy: CountByMember = () => 'streams',
+): Map<number, number> {
+  return new Map([...streamUnits(streams, countBy)].map(([memberId, units]) => [memberId, units.length]));
+}
+
+/** When a unit's newest stream started (start time, or first seen), for `stop: newest`; null when unknown. */
+export function unitStart(unit: MemberStream[], firstSeen: ReadonlyMap<string, Date>): number | null {
+  const starts = unit.map(
+    (s) =>
+      (s.stream.startedAt ?? firstSeen.get(sessionRef(s.serverId, s.stream.key)) ?? null)?.getTime() ?? null,
+  );
+  const known = starts.filter((t): t is number => t !== null);
+  return known.length > 0 ? Math.max(...known) : null;
 }
 
 /** The identity of a session across reads: `serverId:key`. */
@@ -158,8 +207,9 @@ export function isWithinCap(count: number, cap: number | null): boolean {
 export function findBreaches(
   streams: MemberStream[],
   capByMember: ReadonlyMap<number, number | null>,
+  countBy: CountByMember = () => 'streams',
 ): Breach[] {
-  const counted = countStreams(streams);
+  const counted = countStreams(streams, countBy);
   const breaches: Breach[] = [];
   for (const [memberId, memberCounted] of counted) {
     const cap = capByMember.get(memberId) ?? null;

@@ -8,6 +8,7 @@ export type TemplateName =
   | 'stream-onscreen'
   | 'stream-alert'
   | 'stream-email'
+  | 'warning'
   | 'download-dm'
   | 'download-alert'
   | 'download-email'
@@ -19,6 +20,7 @@ export const TEMPLATE_NAMES: readonly TemplateName[] = [
   'stream-onscreen',
   'stream-alert',
   'stream-email',
+  'warning',
   'download-dm',
   'download-alert',
   'download-email',
@@ -36,6 +38,7 @@ export const TEMPLATE_PLACEHOLDERS: Record<TemplateName, readonly string[]> = {
   'stream-onscreen': STREAM_PLACEHOLDERS,
   'stream-alert': STREAM_PLACEHOLDERS,
   'stream-email': STREAM_PLACEHOLDERS,
+  warning: [...STREAM_PLACEHOLDERS, 'deadline'],
   'download-dm': DOWNLOAD_PLACEHOLDERS,
   'download-alert': DOWNLOAD_PLACEHOLDERS,
   'download-email': DOWNLOAD_PLACEHOLDERS,
@@ -54,6 +57,7 @@ export const PLACEHOLDER_DESCRIPTIONS: Readonly<Record<string, string>> = {
   disabled: 'a sentence saying downloads are switched off until the reset, or nothing',
   server: 'the media server name',
   reason: 'why the server could not be reached',
+  deadline: 'when the grace period ends (a Discord timestamp: "in 2 minutes")',
 };
 
 export const DEFAULT_TEMPLATES: Record<TemplateName, string> = {
@@ -71,6 +75,11 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, string> = {
     '{streams}\n\n' +
     'Please stop the extra stream(s) before starting a new one. Streams over the limit may be stopped.\n\n' +
     'Thanks for understanding!',
+  warning:
+    'Hi {member}, your plan ({plan}) allows {limit} stream(s) at the same time, and {count} are playing:\n' +
+    '{streams}\n' +
+    'Please stop one {deadline}, or pick it below with "Stop this one". If you are still over the limit then, ' +
+    'streams will be stopped.',
   'download-dm':
     'Hi {member}, you have used {count} of your {limit} downloads this week (plan {plan}). ' +
     'Your quota resets {resets}. {disabled}',
@@ -92,6 +101,7 @@ export const TEMPLATE_DESCRIPTIONS: Record<TemplateName, string> = {
   'stream-onscreen': 'Short message shown on the screen of a stream that is stopped (keep it brief: TVs)',
   'stream-alert': 'Admin-channel alert when a member is over their stream limit',
   'stream-email': 'Email to a member who is over their stream limit',
+  warning: 'Direct message warning a member over their stream limit during their plan’s grace period',
   'download-dm': 'Direct message to a member who is over their weekly download quota',
   'download-alert': 'Admin-channel alert when a member is over their weekly download quota',
   'download-email': 'Email to a member who is over their weekly download quota',
@@ -105,6 +115,7 @@ export const TEMPLATE_MAX_LENGTH: Record<TemplateName, number> = {
   'stream-onscreen': 300,
   'stream-alert': 1500,
   'stream-email': 4000,
+  warning: 1500,
   'download-dm': 1500,
   'download-alert': 1500,
   'download-email': 4000,

@@ -122,9 +122,68 @@ describe('decideMember', () => {
   test('back within the cap: the episode is resolved, but never on an incomplete read', () => {
     const streams = [ms(1, stream('a', 'd1'))];
     assert.deepEqual(decideMember(input({ streams, episode: episode() })), [
-      { type: 'resolve-episode', episodeId: 9 },
+      { type: 'resolve-episode', episodeId: 9, quietly: false },
     ]);
     assert.deepEqual(decideMember(input({ streams, episode: episode(), readComplete: false })), []);
+    // Sorted out during a grace: resolved quietly (no notices).
+    assert.deepEqual(decideMember(input({ streams, episode: episode({ state: 'grace' }) })), [
+      { type: 'resolve-episode', episodeId: 9, quietly: true },
+    ]);
+  });
+
+  const at = (iso: string) => new Date(iso);
+  const started = (key: string, iso: string, device: string, ip = '203.0.113.1') =>
+    stream(key, device, { startedAt: at(iso), ipAddress: ip });
+
+  test('a grace period: warn first (no stop), nothing before the deadline, the rule at the deadline', () => {
+    const streams = [
+      ms(1, started('a', '2026-11-29T10:00:00Z', 'd1')),
+      ms(1, started('b', '2026-11-29T10:05:00Z', 'd2')),
+    ];
+    const rules = { graceSeconds: 120, stopRule: 'newest' as const, countBy: 'streams' as const };
+    const now = at('2026-11-29T10:06:00Z');
+    const warned = decideMember(input({ streams, rules, now }));
+    assert.equal(warned.length, 1, 'no stop intent during the grace');
+    const open = warned[0] as Extract<(typeof warned)[number], { type: 'open-episode' }>;
+    assert.equal(open.grace?.until.toISOString(), '2026-11-29T10:08:00.000Z');
+    const graced = episode({ state: 'grace', graceUntil: open.grace?.until, stopRule: 'newest' });
+    assert.deepEqual(
+      decideMember(input({ streams, rules, now: at('2026-11-29T10:07:59Z'), episode: graced })),
+      [],
+    );
+    const ended = decideMember(input({ streams, rules, now: at('2026-11-29T10:08:00Z'), episode: graced }));
+    assert.deepEqual(
+      ended.map((i) => (i.type === 'stop' ? `stop ${i.ref}` : i.type)),
+      ['end-grace', 'stop 1:b'],
+      'only the newest stream',
+    );
+  });
+
+  test('`stop: newest` stops only as many of the newest devices as needed', () => {
+    const streams = [
+      ms(1, started('a', '2026-11-29T10:00:00Z', 'd1')),
+      ms(1, started('b', '2026-11-29T10:05:00Z', 'd2')),
+      ms(1, started('c', '2026-11-29T10:02:00Z', 'd3')),
+      ms(1, started('c2', '2026-11-29T10:03:00Z', 'd3')),
+    ];
+    const rules = { graceSeconds: 0, stopRule: 'newest' as const, countBy: 'streams' as const };
+    const intents = decideMember(input({ cap: 1, streams, rules }));
+    assert.deepEqual(
+      intents.flatMap((i) => (i.type === 'stop' ? [i.ref] : [])),
+      ['1:b', '1:c', '1:c2'],
+      'd2 (newest), then d3 with both its sessions; d1 kept',
+    );
+  });
+
+  test('`count: locations`: streams from one address count once (IPv4-mapped IPv6 included)', () => {
+    const streams = [
+      ms(1, started('a', '2026-11-29T10:00:00Z', 'tv', '198.51.100.20')),
+      ms(1, started('b', '2026-11-29T10:01:00Z', 'phone', '::ffff:198.51.100.20')),
+    ];
+    const rules = { graceSeconds: 0, stopRule: 'all' as const, countBy: 'locations' as const };
+    assert.deepEqual(decideMember(input({ streams, rules })), []);
+    const elsewhere = [streams[0]!, ms(1, started('c', '2026-11-29T10:01:00Z', 'phone', '192.0.2.7'))];
+    assert.equal(decideMember(input({ streams: elsewhere, rules }))[0]?.type, 'open-episode');
   });
 
   test('no plan (cap null) is never enforced', () => {

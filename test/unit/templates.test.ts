@@ -37,6 +37,7 @@ const sampleValues: Record<TemplateName, Record<string, string | number>> = (() 
     'stream-onscreen': stream,
     'stream-alert': stream,
     'stream-email': stream,
+    warning: { ...stream, deadline: '<t:1773532800:R>' },
     'download-dm': download,
     'download-alert': download,
     'download-email': download,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ApplicationCommandType, ComponentType, InteractionType } from 'discord-api-types/v10';
 import type { OptionSpec, OptionValue, Resolved } from './options.ts';
 import { checkValue, fail, names, T } from './options.ts';
-import { channelPayload, memberPayload, messagePayload } from './payloads.ts';
+import { channelPayload, dmChannelPayload, memberPayload, messagePayload, userPayload } from './payloads.ts';
 import type { CommandDefinition, DoubleState, StoredMessage } from './state.ts';
 import { ALL_PERMISSIONS, BASIC_PERMISSIONS } from './state.ts';
 import type { DoubleChannel } from './types.ts';
@@ -186,6 +186,45 @@ interface ButtonSpec {
 }
 
 /**
+ * A click on a button of a message in the bot's DM with a user. Discord sends it without guild_id and member,
+ * with `user`, the DM channel, `context: 1` (BOT_DM) and `authorizing_integration_owners` {"0": "0"} for a
+ * guild-installed app ("Interaction Object" and "Interaction Context Types" in Discord's docs). Only the recipient
+ * sees a DM, so only they can click; `evenIfHidden` sends someone else's click anyway (a replayed custom_id).
+ */
+function buildDmComponentInteraction(
+  state: DoubleState,
+  req: ComponentRequest,
+  recipientId: string,
+): BuiltInteraction {
+  if (req.user !== recipientId && !req.evenIfHidden)
+    fail(`message ${req.message.id} is in ${recipientId}'s DMs: only they can click it`);
+  const user = state.users.get(req.user) ?? fail(`unknown user ${req.user}`);
+  const recipient = state.users.get(recipientId) ?? fail(`unknown user ${recipientId}`);
+  const id = state.nextId();
+  const token = `aW50ZXJhY3Rpb24.${id}.${randomBytes(24).toString('base64url')}`;
+  const channel = dmChannelPayload(state, recipient);
+  const payload = {
+    id,
+    application_id: state.applicationId,
+    type: InteractionType.MessageComponent,
+    token,
+    version: 1,
+    data: { custom_id: req.customId, component_type: ComponentType.Button },
+    message: messagePayload(state, req.message),
+    channel_id: channel.id,
+    channel,
+    user: userPayload(user),
+    app_permissions: BASIC_PERMISSIONS,
+    locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: { '0': '0' },
+    context: 1,
+    attachment_size_limit: 26214400,
+  };
+  return { id, token, channelId: channel.id, label: `button ${req.customId}`, payload };
+}
+
+/**
  * Builds a MESSAGE_COMPONENT (type 3) button click on a message the bot sent, as Discord does: only for a button that
  * is on the message and enabled, with `data: { custom_id, component_type: 2 }` and the whole message
  * (discord-api-types APIMessageComponentButtonInteraction; Discord docs "Interaction Object", message component).
@@ -202,6 +241,8 @@ export function buildComponentInteraction(state: DoubleState, req: ComponentRequ
   const hidden = (message.flags & 64) !== 0 && message.interaction?.userId !== req.user;
   if (hidden && !req.evenIfHidden)
     fail(`message ${message.id} is ephemeral: only its invoker sees it and can click`);
+  const recipient = state.dmRecipient(message.channelId);
+  if (recipient !== undefined) return buildDmComponentInteraction(state, req, recipient);
   const channel = state.channels.get(message.channelId) ?? fail(`unknown channel ${message.channelId}`);
   const { id, token, common } = interactionBase(state, req.user, req.admin, channel);
   const payload = {
