@@ -20,6 +20,13 @@ import { type BreachEpisode, breachEpisodes, members, type Settings } from '../d
 import { decideMember, type ServerActing } from '../decide/streams.ts';
 import type { Delivery } from '../notify/notifier.ts';
 import {
+  activeBoostsByMember,
+  type BoostTerms,
+  type ExemptDevice,
+  effectiveStreamCap,
+  withoutExemptDevices,
+} from '../policy/fairness.ts';
+import {
   type AccountLink,
   countedStreamsByMember,
   findBreaches,
@@ -55,6 +62,10 @@ export interface StreamEnforcementInput {
   streams: MemberStream[];
   /** `serverId:key` of the sessions the bot stopped and the server still lists: never counted again. */
   stopped: ReadonlySet<string>;
+  /** Exempt devices (`streams` already leaves them out; the confirmation re-read does too). */
+  exemptions: readonly ExemptDevice[];
+  /** Boosts that may apply now (src/db/fairness.ts `loadCurrentBoosts`), raising the plan's cap while they apply. */
+  boosts: readonly BoostTerms[];
 }
 
 export const toAccountLinks = (links: LinkWithMember[]): AccountLink[] =>
@@ -71,8 +82,18 @@ export const serverReads = (snapshots: ServerSnapshot[]): ServerRead[] =>
     s.streams ? [{ serverId: s.row.id, serverName: s.row.name, streams: s.streams }] : [],
   );
 
-function capsByMember(links: LinkWithMember[]): Map<number, number | null> {
-  return new Map(links.map(({ member, plan }) => [member.id, plan?.streamCap ?? null]));
+function capsByMember(
+  links: LinkWithMember[],
+  boosts: readonly BoostTerms[],
+  now: Date,
+): Map<number, number | null> {
+  const active = activeBoostsByMember(boosts, now);
+  return new Map(
+    links.map(({ member, plan }) => [
+      member.id,
+      effectiveStreamCap(plan?.streamCap ?? null, active.get(member.id) ?? null, now),
+    ]),
+  );
 }
 
 /** How a DM went, in the words the alert and the run-now report use. */
@@ -114,7 +135,10 @@ async function reread(
     input.stopped,
   );
   const { streams } = matchStreams(reads, accountLinks);
-  return { streams: streams.filter((s) => memberIds.has(s.memberId)), unread };
+  return {
+    streams: withoutExemptDevices(streams, input.exemptions).filter((s) => memberIds.has(s.memberId)),
+    unread,
+  };
 }
 
 function actingByServer(input: StreamEnforcementInput): Map<number, ServerActing> {
@@ -133,7 +157,7 @@ export async function enforceStreams(
   input: StreamEnforcementInput,
 ): Promise<BreachOutcome[]> {
   const accountLinks = toAccountLinks(input.links);
-  const caps = capsByMember(input.links);
+  const caps = capsByMember(input.links, input.boosts, input.now);
   const suspected = new Set(findBreaches(input.streams, caps).map((b) => b.memberId));
   const confirmation =
     suspected.size > 0
