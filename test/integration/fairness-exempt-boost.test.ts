@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
 import { auditLog, boosts, deviceExemptions, downloadSwitches, streamLog } from '../../src/db/schema.ts';
 import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
+import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { startPlexTvDouble } from '../doubles/plex-tv.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -44,12 +45,21 @@ const PHONE = { id: 'phone-alice-0002', name: 'Alice’s phone' };
 const TABLET = { id: 'tablet-alice-0003', name: 'Tablet' };
 /** Another of Alice's devices, renamed in its app to the exempt TV's name. */
 const IMPOSTOR = { id: 'laptop-alice-0004', name: 'Living Room TV' };
+/**
+ * Jellyfin web's DeviceId: base64 of the user agent and a timestamp, '=' replaced by '1' (jellyfin-web
+ * src/components/apphost.js `generateDeviceId`): 112 characters here, longer than a Discord choice value (100).
+ */
+const JF_WEB_DEVICE = btoa(
+  'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0|1731960000000',
+).replace(/=/g, '1');
+const JF_ALICE = 'a11ce000000000000000000000000042';
 
 describe('exempt devices and boosts', () => {
   let discord: DiscordDouble;
   let bot: TestBot;
   let plex: Awaited<ReturnType<typeof startPlexDouble>>;
   let plexTv: Awaited<ReturnType<typeof startPlexTvDouble>>;
+  let jellyfin: Awaited<ReturnType<typeof startJellyfinDouble>>;
   const admin = (
     command: string,
     subcommand: string,
@@ -101,6 +111,10 @@ describe('exempt devices and boosts', () => {
         { id: 7001, username: 'alice_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
       ],
     });
+    jellyfin = await startJellyfinDouble({
+      token: 'jf-key-fair-000111',
+      users: [{ id: JF_ALICE, name: 'alice' }],
+    });
     // Wednesday 18 November 2026, 15:00 in New York.
     bot = await startTestBot({
       discord,
@@ -110,7 +124,14 @@ describe('exempt devices and boosts', () => {
     await admin('server', 'add', { platform: 'plex', name: 'PlexMain', url: plex.url, token: PLEX_TOKEN });
     await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: true, 'weekly-downloads': 2 });
     await admin('plan', 'create', { name: 'Watcher', streams: 1, downloads: false });
+    await admin('server', 'add', {
+      platform: 'jellyfin',
+      name: 'Jelly',
+      url: jellyfin.url,
+      token: 'jf-key-fair-000111',
+    });
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
+    await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
     await admin('user', 'link', { member: CAROL.id, server: 'PlexMain', account: 'carol_plex' });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
@@ -123,6 +144,7 @@ describe('exempt devices and boosts', () => {
     await discord?.stop();
     await plex?.stop();
     await plexTv?.stop();
+    await jellyfin?.stop();
   });
 
   test('refusals: unknown member, no device seen, nothing to boost, no plan, no boost, no exemption', async () => {
@@ -359,5 +381,44 @@ describe('exempt devices and boosts', () => {
       'a replacing boost records the one it replaced',
     );
     assert.deepEqual(mine.at(-1)?.before, { deviceId: TV.id, device: 'Living Room TV', note: 'parents’ TV' });
+  });
+
+  test('a Jellyfin web DeviceId longer than a choice value is offered as a hash and matched by identifier', async () => {
+    jellyfin.setSessions([
+      {
+        user: { id: JF_ALICE, name: 'alice' },
+        device: 'Firefox',
+        client: 'Jellyfin Web',
+        deviceId: JF_WEB_DEVICE,
+        ip: '192.0.2.30',
+        item: { name: 'Arrival', type: 'Movie' },
+      },
+    ]);
+    await runNow();
+    const [choice, ...others] = await deviceChoices('exempt', 'firefox');
+    assert.equal(others.length, 0);
+    assert.equal(choice?.name, 'Firefox · Jellyfin Web · Jelly · playing now');
+    assert.match(String(choice?.value), /^sha256:[0-9a-f]{40}$/);
+    const done = await admin('user', 'exempt', { member: ALICE.id, device: choice?.value ?? '' });
+    assert.match(text(done), /Streams from \*\*Firefox\*\* \(Jelly\) no longer count/);
+    assert.deepEqual(
+      (await db().select().from(deviceExemptions)).map((r) => r.deviceId),
+      [JF_WEB_DEVICE],
+      'the whole identifier is kept',
+    );
+    plex.setSessions([aliceOn(PHONE, 2)]);
+    const report = await runNow();
+    assert.doesNotMatch(
+      text(report),
+      /Over the cap/,
+      'Firefox on Jellyfin is exempt, the phone is the one stream',
+    );
+    assert.equal(jellyfin.playstateCommands.length, 0);
+    const [exempt] = await deviceChoices('unexempt');
+    assert.equal(exempt?.value, choice?.value);
+    await admin('user', 'unexempt', { member: ALICE.id, device: exempt?.value ?? '' });
+    assert.equal((await db().select().from(deviceExemptions)).length, 0);
+    jellyfin.setSessions([]);
+    plex.setSessions([]);
   });
 });
