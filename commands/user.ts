@@ -1,7 +1,18 @@
 import { type ChatInputCommandInteraction, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import { suggest } from '../src/discord/autocomplete.ts';
+import { suggest, suggestChoices } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
-import { ok, plain, respond } from '../src/discord/reply.ts';
+import { discordTime, ok, plain, respond } from '../src/discord/reply.ts';
+import {
+  BOOST_LIMITS,
+  boostMember,
+  describeBoost,
+  deviceChoices,
+  exemptDevice,
+  exemptionChoices,
+  NOTE_MAX,
+  unboostMember,
+  unexemptDevice,
+} from '../src/services/fairness.ts';
 import {
   type DiscordUserRef,
   linkAccount,
@@ -87,6 +98,73 @@ export const user: Command = {
     )
     .addSubcommand((s) =>
       s
+        .setName('exempt')
+        .setDescription('Never count (or stop) streams from one of a member’s devices, e.g. the family TV')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
+        .addStringOption((o) =>
+          o
+            .setName('device')
+            .setDescription(
+              'One of their devices seen on any server (matched by its identifier, not its name)',
+            )
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(100),
+        )
+        .addStringOption((o) =>
+          o.setName('note').setDescription('Why, for the admins (e.g. “parents’ TV”)').setMaxLength(NOTE_MAX),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('unexempt')
+        .setDescription('Count a member’s exempt device again')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
+        .addStringOption((o) =>
+          o
+            .setName('device')
+            .setDescription('One of their exempt devices')
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(100),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('boost')
+        .setDescription('Raise a member’s stream cap and/or this week’s downloads for some hours')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
+        .addIntegerOption((o) =>
+          o
+            .setName('hours')
+            .setDescription('How long the boost lasts; it ends by itself')
+            .setRequired(true)
+            .setMinValue(BOOST_LIMITS.hours.min)
+            .setMaxValue(BOOST_LIMITS.hours.max),
+        )
+        .addIntegerOption((o) =>
+          o
+            .setName('streams')
+            .setDescription('Streams added to the plan’s cap')
+            .setMinValue(BOOST_LIMITS.streams.min)
+            .setMaxValue(BOOST_LIMITS.streams.max),
+        )
+        .addIntegerOption((o) =>
+          o
+            .setName('downloads')
+            .setDescription('Downloads added to this week’s allotment')
+            .setMinValue(BOOST_LIMITS.downloads.min)
+            .setMaxValue(BOOST_LIMITS.downloads.max),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('unboost')
+        .setDescription('End a member’s boost now')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true)),
+    )
+    .addSubcommand((s) =>
+      s
         .setName('info')
         .setDescription('Show a member’s plan, accounts and standing')
         .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true)),
@@ -161,11 +239,66 @@ export const user: Command = {
         ),
       );
     }
+    if (sub === 'exempt') {
+      const r = await exemptDevice(
+        ctx,
+        actor,
+        target,
+        interaction.options.getString('device', true),
+        interaction.options.getString('note'),
+      );
+      return respond(
+        interaction,
+        ok(
+          r.updated
+            ? `The note on **${plain(r.device.name)}** of <@${target.id}> is now ${r.note ? `“${plain(r.note)}”` : 'empty'}.`
+            : `Streams from **${plain(r.device.name)}** (${plain(r.device.server)}) no longer count for <@${target.id}> and are never stopped. It is matched by the device’s identifier, so renaming another device to this name does not exempt it.`,
+        ),
+      );
+    }
+    if (sub === 'unexempt') {
+      const r = await unexemptDevice(ctx, actor, target, interaction.options.getString('device', true));
+      return respond(
+        interaction,
+        ok(`Streams from **${plain(r.deviceName)}** count for <@${target.id}> again.`),
+      );
+    }
+    if (sub === 'boost') {
+      const r = await boostMember(ctx, actor, target, {
+        streams: interaction.options.getInteger('streams'),
+        downloads: interaction.options.getInteger('downloads'),
+        hours: interaction.options.getInteger('hours', true),
+      });
+      const replaced = r.replaced ? `\nIt replaces their previous boost (${describeBoost(r.replaced)}).` : '';
+      return respond(
+        interaction,
+        ok(
+          `<@${target.id}> has **${describeBoost(r.boost)}** on top of **${plain(r.planName)}** until ${discordTime(r.boost.endsAt, 'f')} (${discordTime(r.boost.endsAt, 'R')}). It ends by itself.${replaced}`,
+        ),
+      );
+    }
+    if (sub === 'unboost') {
+      const b = await unboostMember(ctx, actor, target);
+      return respond(
+        interaction,
+        ok(`<@${target.id}>’s boost (${describeBoost(b)}) has ended; their plan’s limits apply again.`),
+      );
+    }
     return respond(interaction, { embeds: [await memberInfoEmbed(ctx, target, { forAdmins: true })] });
   },
 
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true).name;
+    if (focused === 'device') {
+      // In an autocomplete the user option carries the member's id as its value (nothing is resolved yet).
+      const memberId = interaction.options.get('member')?.value;
+      const id = typeof memberId === 'string' ? memberId : null;
+      const unexempt = interaction.options.getSubcommand() === 'unexempt';
+      return suggestChoices(
+        interaction,
+        unexempt ? await exemptionChoices(ctx, id) : await deviceChoices(ctx, id),
+      );
+    }
     await suggest(interaction, focused === 'plan' ? await planNames(ctx.db) : await serverNames(ctx.db));
   },
 };

@@ -155,6 +155,8 @@ export const streamLog = pgTable(
     sessionKey: text('session_key').notNull(),
     accountName: text('account_name').notNull(),
     device: text('device').notNull(),
+    /** `ActiveStream.deviceId` (Plex player machineIdentifier, Jellyfin/Emby DeviceId), when the server gives one. */
+    deviceId: text('device_id'),
     ipAddress: text('ip_address'),
     title: text('title'),
     state: text('state').notNull(),
@@ -164,6 +166,7 @@ export const streamLog = pgTable(
   (t) => [
     index('stream_log_server_key_idx').on(t.serverId, t.sessionKey, t.lastSeenAt),
     index('stream_log_seen_idx').on(t.lastSeenAt),
+    index('stream_log_member_device_idx').on(t.memberId, t.deviceId),
   ],
 );
 
@@ -212,6 +215,56 @@ export const serverOutages = pgTable(
   (t) => [
     uniqueIndex('server_outages_one_open').on(t.serverId).where(sql`${t.endedAt} is null`),
     index('server_outages_started_idx').on(t.startedAt),
+  ],
+);
+
+// ─── Exemptions and boosts ──────────────────────────────────────────────────────────────────────
+
+/**
+ * Devices whose streams never count against the member's cap and are never stopped (the family TV). Matched by the
+ * device's identifier only (`ActiveStream.deviceId`), never by its display name, which a member can set to anything.
+ */
+export const deviceExemptions = pgTable(
+  'device_exemptions',
+  {
+    id: serial('id').primaryKey(),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    deviceId: text('device_id').notNull(),
+    /** The device's display name when it was exempted (for lists only, never matched). */
+    deviceName: text('device_name').notNull(),
+    note: text('note'),
+    addedBy: text('added_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('device_exemptions_member_device_unique').on(t.memberId, t.deviceId)],
+);
+
+/**
+ * Temporary raises of a member's stream cap and weekly allotment. A boost applies while `starts_at <= now <
+ * ends_at` and it was not ended early (`ended_early_at`); nothing runs at its end. A new boost ends the current one
+ * early, so at most one applies (and the newest wins if two ever overlap).
+ */
+export const boosts = pgTable(
+  'boosts',
+  {
+    id: serial('id').primaryKey(),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    extraStreams: integer('extra_streams').notNull().default(0),
+    extraDownloads: integer('extra_downloads').notNull().default(0),
+    startsAt: ts('starts_at').notNull(),
+    endsAt: ts('ends_at').notNull(),
+    addedBy: text('added_by').notNull(),
+    endedEarlyAt: ts('ended_early_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('boosts_member_ends_idx').on(t.memberId, t.endsAt),
+    check('boosts_extras_non_negative', sql`${t.extraStreams} >= 0 and ${t.extraDownloads} >= 0`),
+    check('boosts_ends_after_start', sql`${t.endsAt} > ${t.startsAt}`),
   ],
 );
 
@@ -424,3 +477,5 @@ export type AuditEntry = typeof auditLog.$inferSelect;
 export type ServerOutage = typeof serverOutages.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type LiveSession = typeof liveSessions.$inferSelect;
+export type DeviceExemption = typeof deviceExemptions.$inferSelect;
+export type Boost = typeof boosts.$inferSelect;

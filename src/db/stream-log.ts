@@ -20,7 +20,7 @@ export interface StreamLogEntry {
 
 type Values = Pick<
   typeof streamLog.$inferInsert,
-  'memberId' | 'accountName' | 'device' | 'ipAddress' | 'title' | 'state'
+  'memberId' | 'accountName' | 'device' | 'deviceId' | 'ipAddress' | 'title' | 'state'
 >;
 
 /** What this process knows of a logged session: its row, the values stored and the latest sighting. */
@@ -50,6 +50,7 @@ const sameValues = (a: Values, b: Values) =>
   a.memberId === b.memberId &&
   a.accountName === b.accountName &&
   a.device === b.device &&
+  (a.deviceId ?? null) === (b.deviceId ?? null) &&
   (a.ipAddress ?? null) === (b.ipAddress ?? null) &&
   (a.title ?? null) === (b.title ?? null) &&
   a.state === b.state;
@@ -87,6 +88,7 @@ export async function logStreams(
       memberId,
       accountName: stream.accountName,
       device: stream.device,
+      deviceId: stream.deviceId,
       ipAddress: stream.ipAddress,
       title: stream.title,
       state: stream.state as string,
@@ -129,6 +131,7 @@ export async function logStreams(
           memberId: sql`excluded.member_id`,
           accountName: sql`excluded.account_name`,
           device: sql`excluded.device`,
+          deviceId: sql`excluded.device_id`,
           ipAddress: sql`excluded.ip_address`,
           title: sql`excluded.title`,
           state: sql`excluded.state`,
@@ -160,6 +163,7 @@ function pickValues(u: typeof streamLog.$inferInsert): Values {
     memberId: u.memberId ?? null,
     accountName: u.accountName,
     device: u.device,
+    deviceId: u.deviceId ?? null,
     ipAddress: u.ipAddress ?? null,
     title: u.title ?? null,
     state: u.state,

@@ -9,3 +9,22 @@ export async function suggest(interaction: AutocompleteInteraction, names: strin
     .slice(0, 25);
   await interaction.respond(matches.map((n) => ({ name: n, value: n })));
 }
+
+/** Answers an autocomplete with labelled choices (label ≠ value) whose label or value contains what the user typed. */
+export async function suggestChoices(
+  interaction: AutocompleteInteraction,
+  choices: Array<{ name: string; value: string }>,
+): Promise<void> {
+  const typed = String(interaction.options.getFocused()).toLowerCase();
+  const matches = choices
+    .filter(
+      (c) =>
+        c.name.length >= 1 &&
+        c.name.length <= 100 &&
+        c.value.length >= 1 &&
+        c.value.length <= 100 &&
+        (c.name.toLowerCase().includes(typed) || c.value.toLowerCase().includes(typed)),
+    )
+    .slice(0, 25);
+  await interaction.respond(matches);
+}

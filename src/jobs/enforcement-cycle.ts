@@ -1,11 +1,13 @@
 // One enforcement cycle: read every server, keep health, log activity, enforce stream caps and download quotas,
 // and bring download switches up to date. A failure in one server or one member never stops the rest.
 import type { AppContext } from '../context.ts';
+import { loadCurrentBoosts, loadExemptions } from '../db/fairness.ts';
 import { loadLinks, storeLearntAccountIds } from '../db/links.ts';
 import { loadLiveReads, syncLiveSessions } from '../db/live-sessions.ts';
 import { forgetStops, loadStoppedSessions } from '../db/stopped-sessions.ts';
 import { logStreams } from '../db/stream-log.ts';
 import { findLink } from '../policy/accounts.ts';
+import { withoutExemptDevices } from '../policy/fairness.ts';
 import {
   countedStreamsByMember,
   endedStops,
@@ -87,11 +89,12 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     ctx.log.error({ err }, 'could not load the live sessions of the other servers');
     return [];
   });
-  const { streams, learntAccountIds } = matchStreams(
-    withoutStopped([...allReads, ...liveReads], stopped),
-    accountLinks,
-  );
-  await storeLearntAccountIds(ctx.db, learntAccountIds);
+  const matched = matchStreams(withoutStopped([...allReads, ...liveReads], stopped), accountLinks);
+  await storeLearntAccountIds(ctx.db, matched.learntAccountIds);
+  // Streams from a member's exempt devices never count and are never stopped; boosts raise caps while they apply.
+  const exemptions = await loadExemptions(ctx.db);
+  const boosts = await loadCurrentBoosts(ctx.db, now);
+  const streams = withoutExemptDevices(matched.streams, exemptions);
   const logged = snapshots.filter((snap) => snap.streams && snap.row.logStreams);
   const logEntries = logged.flatMap((snap) => {
     const serverLinks = accountLinks.filter((l) => l.serverId === snap.row.id);
@@ -128,6 +131,8 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
         decideFor: only
           ? new Set(links.filter(({ link }) => only.has(link.serverId)).map(({ member }) => member.id))
           : null,
+        exemptions,
+        boosts,
       }).catch((err) => {
         ctx.log.error({ err }, 'stream enforcement failed');
         return [];

@@ -26,6 +26,13 @@ import {
 import { type BreachRules, DEFAULT_RULES, decideMember, type ServerActing } from '../decide/streams.ts';
 import type { Delivery } from '../notify/notifier.ts';
 import {
+  activeBoostsByMember,
+  type BoostTerms,
+  type ExemptDevice,
+  effectiveStreamCap,
+  withoutExemptDevices,
+} from '../policy/fairness.ts';
+import {
   type AccountLink,
   countedStreamsByMember,
   findBreaches,
@@ -67,6 +74,10 @@ export interface StreamEnforcementInput {
   unreadServers: ReadonlySet<number>;
   /** Members to decide on (a push cycle: those linked on the servers read); null: everyone. */
   decideFor: ReadonlySet<number> | null;
+  /** Exempt devices (`streams` already leaves them out; the confirmation re-read does too). */
+  exemptions: readonly ExemptDevice[];
+  /** Boosts that may apply now (src/db/fairness.ts `loadCurrentBoosts`), raising the plan's cap while they apply. */
+  boosts: readonly BoostTerms[];
 }
 
 export const toAccountLinks = (links: LinkWithMember[]): AccountLink[] =>
@@ -83,8 +94,18 @@ export const serverReads = (snapshots: ServerSnapshot[]): ServerRead[] =>
     s.streams ? [{ serverId: s.row.id, serverName: s.row.name, streams: s.streams }] : [],
   );
 
-function capsByMember(links: LinkWithMember[]): Map<number, number | null> {
-  return new Map(links.map(({ member, plan }) => [member.id, plan?.streamCap ?? null]));
+function capsByMember(
+  links: LinkWithMember[],
+  boosts: readonly BoostTerms[],
+  now: Date,
+): Map<number, number | null> {
+  const active = activeBoostsByMember(boosts, now);
+  return new Map(
+    links.map(({ member, plan }) => [
+      member.id,
+      effectiveStreamCap(plan?.streamCap ?? null, active.get(member.id) ?? null, now),
+    ]),
+  );
 }
 
 /** How each member's plan handles a breach (grace, stop rule, counting). */
@@ -151,7 +172,9 @@ async function reread(
   // Streams on servers not re-read (known from another instance's or an earlier read) are kept as they were.
   const reread = new Set(reads.map((r) => r.serverId));
   const kept = input.streams.filter((s) => !reread.has(s.serverId) && !unread.has(s.serverId));
-  return { streams: [...kept, ...streams].filter((s) => memberIds.has(s.memberId)), unread };
+  // Exempt devices never count, on the re-read too (input.streams already leaves them out).
+  const rereadStreams = withoutExemptDevices(streams, input.exemptions);
+  return { streams: [...kept, ...rereadStreams].filter((s) => memberIds.has(s.memberId)), unread };
 }
 
 /** Whether each server can stop streams: any instance can carry out a stop (the outbox builds the client). */
@@ -176,7 +199,7 @@ export async function enforceStreams(
   input: StreamEnforcementInput,
 ): Promise<BreachOutcome[]> {
   const accountLinks = toAccountLinks(input.links);
-  const caps = capsByMember(input.links);
+  const caps = capsByMember(input.links, input.boosts, input.now);
   const rules = rulesByMember(input.links);
   const countBy = (memberId: number) => rules.get(memberId)?.countBy ?? 'streams';
   const suspected = new Set(findBreaches(input.streams, caps, countBy).map((b) => b.memberId));

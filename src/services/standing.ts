@@ -4,7 +4,10 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { breachEpisodes, downloadSwitches, plans } from '../db/schema.ts';
 import { COLORS, discordTime, embed, plain } from '../discord/reply.ts';
+import { clip } from '../notify/format.ts';
 import { progressBar } from '../policy/downloads.ts';
+import { effectiveStreamCap } from '../policy/fairness.ts';
+import { describeBoost, memberFairness } from './fairness.ts';
 import { type DiscordUserRef, findMember, memberLinks } from './members.ts';
 import { weeklyUsage } from './usage.ts';
 
@@ -32,6 +35,12 @@ export async function memberInfoEmbed(
   );
   const cycle = ctx.lastCycle();
   const streamsNow = cycle?.streamsByMember.get(member.id) ?? 0;
+  const { boost, exemptions } = await memberFairness(ctx.db, member.id, now);
+  const cap = plan ? (effectiveStreamCap(plan.streamCap, boost, now) ?? plan.streamCap) : null;
+  const capNote =
+    plan && cap !== null && cap > plan.streamCap
+      ? ` (${plan.streamCap} + ${cap - plan.streamCap} boost)`
+      : '';
 
   e.addFields({
     name: 'Plan',
@@ -42,19 +51,37 @@ export async function memberInfoEmbed(
     e.addFields({
       name: 'Streams',
       value: cycle
-        ? `${streamsNow} of ${plan.streamCap} at once\n(as of ${discordTime(cycle.startedAt, 'R')})`
-        : `up to ${plan.streamCap} at once\n(not checked yet)`,
+        ? `${streamsNow} of ${cap}${capNote} at once\n(as of ${discordTime(cycle.startedAt, 'R')})`
+        : `up to ${cap}${capNote} at once\n(not checked yet)`,
       inline: true,
     });
   }
   if (usage) {
     const left = Math.max(0, usage.allotment - usage.used);
+    const boosted = usage.boosted > 0 ? ` (includes +${usage.boosted} from a boost)` : '';
     const downloads =
       plan && !plan.downloadsAllowed
         ? 'Your plan does not include downloads.'
-        : `${progressBar(usage.used, usage.allotment)} **${usage.used} of ${usage.allotment}** used, ${left} left\n` +
+        : `${progressBar(usage.used, usage.allotment)} **${usage.used} of ${usage.allotment}** used${boosted}, ${left} left\n` +
           `Week resets ${discordTime(usage.weekEnd, 'R')} (${discordTime(usage.weekEnd, 'f')})`;
     e.addFields({ name: 'Downloads this week', value: downloads });
+  }
+  if (boost) {
+    e.addFields({
+      name: 'Boost',
+      value: `${describeBoost(boost)}, ends ${discordTime(boost.endsAt, 'R')} (${discordTime(boost.endsAt, 'f')})`,
+    });
+  }
+  if (exemptions.length > 0) {
+    const shown = exemptions.slice(0, 10).map((x) => {
+      const note = options.forAdmins && x.note ? `: ${plain(clip(x.note, 80))}` : '';
+      return `• ${plain(clip(x.deviceName, 60))}${note}`;
+    });
+    if (exemptions.length > shown.length) shown.push(`…and ${exemptions.length - shown.length} more`);
+    e.addFields({
+      name: 'Exempt devices (never counted)',
+      value: shown.join('\n'),
+    });
   }
   const switches = await ctx.db
     .select()

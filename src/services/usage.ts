@@ -1,19 +1,28 @@
 // Weekly download usage per member, derived from the stored download records (never incremented).
 import type { Db } from '../db/client.ts';
 import { downloadsForWeek, weeklyUnitsByMember } from '../db/downloads.ts';
+import { loadCurrentBoosts } from '../db/fairness.ts';
 import type { DownloadRow, Member, Plan } from '../db/schema.ts';
 import { allotmentFor, unitsInWeek } from '../policy/downloads.ts';
+import { activeBoostsByMember, effectiveAllotment } from '../policy/fairness.ts';
 import { nextWeekStart, weekKey, weekStart } from '../policy/week.ts';
 
 export interface Usage {
   used: number;
+  /** The plan's (or the member's own) allotment, plus a boost's extra downloads while it applies. */
   allotment: number;
+  /** How many of `allotment` a boost adds (0 without one). */
+  boosted: number;
   weekStart: Date;
   weekEnd: Date;
   weekKey: string;
 }
 
-/** Units used this week per member, summed in the database (one statement, one row per member back). */
+/**
+ * Units used this week per member, summed in the database (one statement, one row per member back), and the
+ * allotment with the boost that applies at `now` (one statement more): the one figure /quota, the quota enforcement
+ * and the switch-back all use. A plan without downloads is not raised by a boost.
+ */
 export async function weeklyUsage(
   db: Db,
   people: Array<{ member: Member; plan: Plan | null }>,
@@ -29,11 +38,24 @@ export async function weeklyUsage(
     start,
     end,
   );
+  const boosts = activeBoostsByMember(
+    await loadCurrentBoosts(
+      db,
+      now,
+      people.map((p) => p.member.id),
+    ),
+    now,
+  );
   const result = new Map<number, Usage>();
   for (const { member, plan } of people) {
+    const base = allotmentFor(plan, member.downloadAllotment);
+    const allotment = plan?.downloadsAllowed
+      ? effectiveAllotment(base, boosts.get(member.id) ?? null, now)
+      : base;
     result.set(member.id, {
       used: used.get(member.id) ?? 0,
-      allotment: allotmentFor(plan, member.downloadAllotment),
+      allotment,
+      boosted: allotment - base,
       weekStart: start,
       weekEnd: end,
       weekKey: key,
