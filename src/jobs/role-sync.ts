@@ -1,14 +1,18 @@
 // Role sync: every minute (and right after /plan role, /plan unrole, /user plan-from-roles), lists the guild's members
 // over REST and gives each the plan their roles give (src/policy/role-plans.ts). Each change is stored with its audit
-// entry in one transaction, then the member is told by DM once (deliverOnce). Cheap when unused: without bindings and
-// without plans from roles it reads one table and makes no request; without bindings it needs no listing either.
+// entry and its DM in one transaction: the DM is an outbox `notice` keyed like deliverOnce's
+// (`notice:role-plan:<member>:<from>-<to>:<time>:dm`), so it is sent once, after a crash too. Cheap when unused: without
+// bindings and without plans from roles it reads one table and makes no request; without bindings it needs no listing.
 import { and, eq, isNull } from 'drizzle-orm';
-import { deliverOnce } from '../act/notices.ts';
+import { type NoticePayload, toJsonMessage } from '../act/executors.ts';
+import { noticeKey } from '../act/notices.ts';
+import { enqueueEffects } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
-import { members, type Plan, plans } from '../db/schema.ts';
+import { members, plans } from '../db/schema.ts';
 import type { MemberListing } from '../discord/guild-members.ts';
 import type { Logger } from '../log.ts';
+import type { NoticeMessage } from '../notify/notifier.ts';
 import { rolePlanDm } from '../notify/role-plan-notice.ts';
 import { type MemberPlan, resolveMemberPlan } from '../policy/role-plans.ts';
 import { roleBindings } from '../services/role-plans.ts';
@@ -108,7 +112,6 @@ export class RoleSync {
       listed = listing.members.filter((m) => !m.bot);
     }
     const byUser = new Map(stored.map((c) => [c.discordUserId, c]));
-    const plansById = new Map(bindings.map((b) => [b.plan.id, b.plan]));
     const now = ctx.clock();
     const changes: Array<RoleSyncChange & { displayName: string; row: Row | null; roleIds: string[] }> = [];
     const seen = new Set<string>();
@@ -142,8 +145,19 @@ export class RoleSync {
     }
     const applied: RoleSyncChange[] = [];
     const actor = this.deps.botUserId() ?? ROLE_SYNC_ACTOR;
+    // Plans no longer bound (a member's previous plan after an unbinding) are named in the DMs too.
+    const allPlans = new Map(
+      changes.length > 0 ? (await ctx.db.select().from(plans)).map((p) => [p.id, p] as const) : [],
+    );
+    const named = (id: number | null) => (id === null ? null : (allPlans.get(id) ?? null));
     for (const change of changes) {
-      if (await this.apply(ctx, actor, change))
+      const dm = () =>
+        rolePlanDm({
+          guildName: this.deps.guildName(),
+          plan: named(change.to),
+          previous: named(change.from),
+        });
+      if (await this.apply(ctx, actor, change, dm, now))
         applied.push({ discordUserId: change.discordUserId, from: change.from, to: change.to });
     }
     this.current.lastRunAt = now;
@@ -151,14 +165,10 @@ export class RoleSync {
     await ctx
       .reconcileDownloadSwitches()
       .catch((err) => this.deps.log.error({ err }, 'role sync: switch reconcile failed'));
-    // Plans that are no longer bound (the previous plan of a member whose role was unbound) for the DMs.
-    const allPlans = new Map((await ctx.db.select().from(plans)).map((p) => [p.id, p]));
-    for (const [id, p] of plansById) allPlans.set(id, p);
-    for (const change of applied) {
-      await this.tell(ctx, change, allPlans, now).catch((err) =>
-        this.deps.log.warn({ err, member: change.discordUserId }, 'role sync: could not queue the DM'),
-      );
-    }
+    // Send the DMs now (a DM that can't be delivered is recorded as such; a retryable failure is retried).
+    await ctx.effects
+      .drain()
+      .catch((err) => this.deps.log.warn({ err }, 'role sync: sending the DMs failed'));
     return { outcome: 'ok', changes: applied };
   }
 
@@ -186,6 +196,8 @@ export class RoleSync {
     ctx: AppContext,
     actor: string,
     change: RoleSyncChange & { displayName: string; row: Row | null; roleIds: string[] },
+    dm: () => NoticeMessage,
+    now: Date,
   ): Promise<boolean> {
     const fromRoles = change.to !== null;
     return ctx.db.transaction(async (tx) => {
@@ -223,26 +235,24 @@ export class RoleSync {
           before: { planId: change.from, fromRoles: change.row?.fromRoles ?? false },
           after: { planId: change.to, fromRoles, roleIds: change.roleIds, by: 'role sync' },
         });
+        // The DM is stored with the change (the outbox sends it, after a crash too), once per change.
+        const notice = {
+          kind: 'role-plan',
+          subject: `${change.discordUserId}:${change.from ?? 'none'}-${change.to ?? 'none'}:${now.toISOString()}`,
+          channel: 'dm',
+        };
+        const payload: NoticePayload = {
+          channel: 'dm',
+          to: change.discordUserId,
+          message: toJsonMessage(dm()),
+        };
+        await enqueueEffects(
+          tx,
+          [{ key: noticeKey(notice), kind: 'notice', group: `role-plan:${change.discordUserId}`, payload }],
+          now,
+        );
       }
       return done;
     });
-  }
-
-  private async tell(ctx: AppContext, change: RoleSyncChange, allPlans: Map<number, Plan>, now: Date) {
-    const plan = change.to === null ? null : (allPlans.get(change.to) ?? null);
-    const previous = change.from === null ? null : (allPlans.get(change.from) ?? null);
-    await deliverOnce(
-      ctx,
-      {
-        kind: 'role-plan',
-        subject: `${change.discordUserId}:${change.to ?? 'none'}:${now.toISOString()}`,
-        channel: 'dm',
-      },
-      () => ({
-        channel: 'dm',
-        to: change.discordUserId,
-        message: rolePlanDm({ guildName: this.deps.guildName(), plan, previous }),
-      }),
-    );
   }
 }
