@@ -218,10 +218,13 @@ describe('plans from Discord roles', () => {
     const status = await discord.invoke({ user: ADMIN.id, command: 'status', admin: true });
     assert.match(text(status), /Role sync unavailable: turn on \*\*Server Members Intent\*\*/);
 
-    // The intent turned on in the portal: the next sync applies the binding.
+    // The intent turned on in the portal: the next sync applies the binding, even to a member whose DMs are closed.
     discord.setMembersIntent(true);
+    discord.closeDms(CAROL.id);
     await fireSync();
     assert.deepEqual(await planOf(CAROL), { plan: 'Basic', fromRoles: true });
+    assert.equal(dmText(CAROL).length, 0, 'the DM could not be delivered');
+    discord.openDms(CAROL.id);
     assert.match(
       text(await discord.invoke({ user: ADMIN.id, command: 'status', admin: true })),
       /3 roles bound/,
