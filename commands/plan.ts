@@ -1,8 +1,15 @@
-import { PermissionFlagsBits, SlashCommandBuilder, type SlashCommandSubcommandBuilder } from 'discord.js';
+import {
+  type ChatInputCommandInteraction,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type SlashCommandSubcommandBuilder,
+} from 'discord.js';
 import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
-import { embed, ok, plain, respond } from '../src/discord/reply.ts';
+import { COLORS, embed, ok, plain, respond } from '../src/discord/reply.ts';
+import { MEMBERS_INTENT_HELP, type RoleSyncReport } from '../src/jobs/role-sync.ts';
 import { createPlan, deletePlan, editPlan, listPlans, planNames } from '../src/services/plans.ts';
+import { bindRole, type RoleRef, rolesByPlan, unbindRole } from '../src/services/role-plans.ts';
 
 /** How a plan treats a breach, in words: grace, stop rule, counting. */
 export const breachRules = (p: { graceSeconds: number; stopRule: string; countBy: string }) =>
@@ -76,6 +83,46 @@ function limitOptions(s: SlashCommandSubcommandBuilder, required: boolean): Slas
 const stopOption = (v: string | null) => (v === 'all' || v === 'newest' ? v : undefined);
 const countOption = (v: string | null) => (v === 'streams' || v === 'locations' ? v : undefined);
 
+/** The ROLE option as the service needs it (discord.js gives a cached Role or the raw API role). */
+function roleOption(interaction: ChatInputCommandInteraction): RoleRef {
+  const role = interaction.options.getRole('role', true);
+  const tags = role.tags ?? null;
+  const botId = tags
+    ? 'botId' in tags
+      ? tags.botId
+      : 'bot_id' in tags
+        ? tags.bot_id
+        : undefined
+    : undefined;
+  return { id: role.id, name: role.name, managed: role.managed, botId: botId ?? null };
+}
+
+/** What the sync run right after a binding did, for the admin. */
+function syncReply(done: string, report: RoleSyncReport) {
+  if (report.outcome === 'unavailable') {
+    return {
+      embeds: [
+        embed('Done', COLORS.ok).setDescription(done),
+        embed('Role sync unavailable', COLORS.warn).setDescription(MEMBERS_INTENT_HELP),
+      ],
+    };
+  }
+  if (report.outcome === 'failed') {
+    return ok(
+      `${done}\nDiscord did not list the members just now; the next role sync (within a minute) applies it.`,
+    );
+  }
+  const n = report.changes.length;
+  return ok(
+    `${done}\nRole sync: ${n === 0 ? 'no member’s plan changed' : `${n} member${n === 1 ? '’s plan' : 's’ plans'} changed (each was told by DM)`}.`,
+  );
+}
+
+const planAndRole = (s: SlashCommandSubcommandBuilder) =>
+  s
+    .addStringOption((o) => o.setName('plan').setDescription('Plan').setRequired(true).setAutocomplete(true))
+    .addRoleOption((o) => o.setName('role').setDescription('Discord role').setRequired(true));
+
 export const plan: Command = {
   adminOnly: true,
   data: new SlashCommandBuilder()
@@ -113,7 +160,11 @@ export const plan: Command = {
           o.setName('name').setDescription('Plan').setRequired(true).setAutocomplete(true),
         ),
     )
-    .addSubcommand((s) => s.setName('list').setDescription('List the plans')),
+    .addSubcommand((s) => s.setName('list').setDescription('List the plans'))
+    .addSubcommand((s) =>
+      planAndRole(s.setName('role').setDescription('Give a plan to every member who holds a Discord role')),
+    )
+    .addSubcommand((s) => planAndRole(s.setName('unrole').setDescription('Stop a role from giving a plan'))),
 
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
@@ -147,7 +198,21 @@ export const plan: Command = {
       const deleted = await deletePlan(ctx.db, actor, interaction.options.getString('name', true));
       return respond(interaction, ok(`Plan **${plain(deleted.name)}** deleted.`));
     }
+    if (sub === 'role' || sub === 'unrole') {
+      const role = roleOption(interaction);
+      const planName = interaction.options.getString('plan', true);
+      const { plan: bound } =
+        sub === 'role'
+          ? await bindRole(ctx.db, ctx.config.guildId, actor, planName, role)
+          : await unbindRole(ctx.db, actor, planName, role);
+      const done =
+        sub === 'role'
+          ? `Members with <@&${role.id}> get **${plain(bound.name)}** (unless an admin set their plan with \`/user plan\`; the highest stream cap wins when several roles give plans).`
+          : `<@&${role.id}> no longer gives **${plain(bound.name)}**.`;
+      return respond(interaction, syncReply(done, await ctx.roleSync.run()));
+    }
     const rows = await listPlans(ctx.db);
+    const roles = await rolesByPlan(ctx.db);
     const e = embed('Plans');
     if (rows.length === 0) e.setDescription('No plans yet. Create one with `/plan create`.');
     for (const p of rows.slice(0, 25)) {
@@ -159,7 +224,10 @@ export const plan: Command = {
             ? `Downloads: **${p.weeklyDownloads ?? 0}** a week`
             : 'Downloads: not allowed') +
           `\nOver the cap: ${breachRules(p)}` +
-          `\nMembers: ${p.memberCount}`,
+          `\nMembers: ${p.memberCount}` +
+          ((roles.get(p.id) ?? []).length > 0
+            ? `\nRoles: ${(roles.get(p.id) ?? []).map((id) => `<@&${id}>`).join(' ')}`
+            : ''),
         inline: true,
       });
     }

@@ -1,6 +1,7 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, plain, respond } from '../src/discord/reply.ts';
+import type { RoleSyncStatus } from '../src/jobs/role-sync.ts';
 import { type BotStatus, botStatus, type InstanceStatus, type ServerStatus } from '../src/services/status.ts';
 
 /** Past this many servers the healthy, connected ones are summarised in one line. */
@@ -40,6 +41,13 @@ function healthText(s: ServerStatus): string {
   return `${s.health}${reason} · last read ${when(s.lastReadAt)}`;
 }
 
+function roleSyncText(r: RoleSyncStatus): string {
+  if (r.access === 'missing')
+    return 'Role sync unavailable: turn on **Server Members Intent** (developer portal → Bot → Privileged Gateway Intents).';
+  if (r.bindings === 0) return 'No role gives a plan (`/plan role`).';
+  return `${r.bindings} role${r.bindings === 1 ? '' : 's'} bound · last sync ${when(r.lastRunAt)}`;
+}
+
 const fine = (s: ServerStatus) => s.health === 'up' && (s.push === null || s.push.state === 'connected');
 
 export function renderStatus(status: BotStatus) {
@@ -58,7 +66,8 @@ export function renderStatus(status: BotStatus) {
   const bad =
     status.servers.some((s) => s.health !== 'up') ||
     status.outbox.failed > 0 ||
-    status.failingSwitches.length > 0;
+    status.failingSwitches.length > 0 ||
+    status.roleSync?.access === 'missing';
   const switches = status.failingSwitches
     .slice(0, 10)
     .map(
@@ -75,6 +84,7 @@ export function renderStatus(status: BotStatus) {
         value: `${status.outbox.pending} pending · ${status.outbox.failed} given up`,
       },
       { name: 'Failing download switches', value: switches.length > 0 ? switches.join('\n') : 'none' },
+      ...(status.roleSync ? [{ name: 'Plans from roles', value: roleSyncText(status.roleSync) }] : []),
     )
     .setFooter({
       text: status.pushEnabled

@@ -13,6 +13,7 @@ import {
   unboostMember,
   unexemptDevice,
 } from '../src/services/fairness.ts';
+import { MEMBERS_INTENT_HELP } from '../src/jobs/role-sync.ts';
 import {
   type DiscordUserRef,
   linkAccount,
@@ -22,6 +23,7 @@ import {
   unlinkAccount,
 } from '../src/services/members.ts';
 import { planNames } from '../src/services/plans.ts';
+import { memberPlanName, planFromRolesAgain } from '../src/services/role-plans.ts';
 import { serverNames } from '../src/services/servers.ts';
 import { memberInfoEmbed } from '../src/services/standing.ts';
 
@@ -72,6 +74,12 @@ export const user: Command = {
         .addStringOption((o) =>
           o.setName('plan').setDescription('Plan').setRequired(true).setAutocomplete(true),
         ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('plan-from-roles')
+        .setDescription('Let a member’s Discord roles decide their plan again (undoes /user plan)')
+        .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true)),
     )
     .addSubcommand((s) =>
       s
@@ -211,6 +219,30 @@ export const user: Command = {
         interaction,
         ok(
           `<@${target.id}> is now on **${plain(plan.name)}** (${plan.streamCap} stream${plan.streamCap === 1 ? '' : 's'} at once).`,
+        ),
+      );
+    }
+    if (sub === 'plan-from-roles') {
+      await planFromRolesAgain(ctx, actor, target);
+      const report = await ctx.roleSync.run();
+      const now = await memberPlanName(ctx.db, target.id);
+      const shown = now ? `**${plain(now)}**` : 'none';
+      if (report.outcome === 'unavailable' || report.outcome === 'failed') {
+        const why =
+          report.outcome === 'unavailable'
+            ? MEMBERS_INTENT_HELP
+            : 'Discord did not list the members just now; the next role sync (within a minute) applies it.';
+        return respond(
+          interaction,
+          ok(
+            `<@${target.id}>’s plan will follow their roles; until role sync runs they keep ${shown}.\n${why}`,
+          ),
+        );
+      }
+      return respond(
+        interaction,
+        ok(
+          `<@${target.id}>’s plan now follows their roles: ${now ? shown : 'none of their roles gives a plan, so they have none'}.`,
         ),
       );
     }

@@ -17,11 +17,13 @@ import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { loadLinks } from './db/links.ts';
 import { deployCommands } from './discord/deploy.ts';
+import { listGuildMembers } from './discord/guild-members.ts';
 import { handleInteraction } from './discord/interactions.ts';
 import { type HttpListener, startHealthListener } from './http/index.ts';
 import { InFlight } from './in-flight.ts';
 import { reconcileSwitches } from './jobs/download-switches.ts';
 import { type CycleReport, runEnforcementCycle } from './jobs/enforcement-cycle.ts';
+import { RoleSync } from './jobs/role-sync.ts';
 import { type Schedule, SingleFlight, startSchedule } from './jobs/scheduler.ts';
 import { settleEpisodes } from './jobs/stream-enforcement.ts';
 import { catchUpWeeklyReport, postWeeklyReport } from './jobs/weekly-report.ts';
@@ -159,6 +161,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const cluster: Cluster = shared ?? singleInstance();
   if (shared) fenceRegistry(media, (id) => cluster.ownsServer(id));
   const drains = new SingleFlight<RunReport>();
+  // Plans from roles: the members are listed over REST (no GuildMembers gateway intent, see guild-members.ts).
+  const roleSync = new RoleSync({
+    listMembers: () => listGuildMembers(client.rest, config.guildId),
+    botUserId: () => client.user?.id ?? null,
+    guildName: () => client.guilds.cache.get(config.guildId)?.name ?? null,
+    log,
+  });
   // Filled in once ctx exists (the executors need it).
   const outboxOptions: OutboxOptions = {
     db: database.db,
@@ -219,6 +228,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           reconcileSwitches(ctx, await getSettings(ctx.db), await loadLinks(ctx.db), ctx.clock()),
         ),
       );
+    },
+    roleSync: {
+      run: async () => {
+        work.refuseWhenClosed();
+        return work.track(roleSync.run(ctx));
+      },
+      status: () => roleSync.status(),
     },
     lastCycle: () => last,
     pushStates: () => push?.states() ?? new Map(),
@@ -361,6 +377,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await ctx.reconcileDownloadSwitches().catch((err) => log.error({ err }, 'weekly switch-back failed'));
         await postWeeklyReport(ctx);
       },
+      roleSync: () => ctx.roleSync.run(),
       log,
     });
   }

@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { OutboxRow } from './db/schema.ts';
 import type { CycleOptions, CycleReport } from './jobs/enforcement-cycle.ts';
+import type { RoleSyncReport, RoleSyncStatus } from './jobs/role-sync.ts';
 import type { Logger } from './log.ts';
 import type { MediaRegistry } from './media/registry.ts';
 import type { Notifier } from './notify/notifier.ts';
@@ -38,6 +39,8 @@ export interface AppContext {
   pushStates(): Map<number, ServerPushState>;
   /** Brings the server leases and push channels in step with the stored servers (after /server add or remove). */
   syncPush(): Promise<void>;
+  /** Plans from Discord roles: `run` syncs now (after it was asked, never joining an older run); `status` for /status. */
+  roleSync: { run(): Promise<RoleSyncReport>; status(): RoleSyncStatus };
   /** When the next scheduled poll and weekly reset run (null when not scheduled). */
   nextRuns(): { poll: Date | null; weeklyReset: Date | null };
 }

@@ -84,9 +84,27 @@ export const members = pgTable(
     planId: integer('plan_id').references(() => plans.id, { onDelete: 'restrict' }),
     downloadAllotment: integer('download_allotment'),
     email: text('email'),
+    /** True when `plan_id` comes from the member's Discord roles (role sync); false when set with `/user plan`. */
+    planFromRoles: boolean('plan_from_roles').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [check('members_allotment_non_negative', sql`${t.downloadAllotment} >= 0`)],
+);
+
+/** Discord roles that give a plan (`/plan role`): one plan per role, any number of roles per plan. */
+export const rolePlans = pgTable(
+  'role_plans',
+  {
+    roleId: text('role_id').primaryKey(),
+    planId: integer('plan_id')
+      .notNull()
+      .references(() => plans.id, { onDelete: 'restrict' }),
+    /** The role's name when it was bound, for lists (the role itself is looked up by id). */
+    roleName: text('role_name').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('role_plans_plan_idx').on(t.planId)],
 );
 
 // ─── Media servers and linked accounts ─────────────────────────────────────────────────────────
@@ -466,6 +484,7 @@ export type Settings = typeof settings.$inferSelect;
 export type Plan = typeof plans.$inferSelect;
 export type NewPlan = typeof plans.$inferInsert;
 export type Member = typeof members.$inferSelect;
+export type RolePlan = typeof rolePlans.$inferSelect;
 export type MediaServerRow = typeof mediaServers.$inferSelect;
 export type NewMediaServerRow = typeof mediaServers.$inferInsert;
 export type MediaAccountRow = typeof mediaAccounts.$inferSelect;

@@ -31,7 +31,7 @@ export interface Schedule {
   nextPoll(): Date | null;
   nextWeeklyReset(): Date | null;
   /** Runs a job now through croner's own trigger (same error handling as a scheduled fire). */
-  fire(job: 'poll' | 'weekly-reset'): Promise<void>;
+  fire(job: 'poll' | 'weekly-reset' | 'role-sync'): Promise<void>;
 }
 
 export function startSchedule(options: {
@@ -39,6 +39,8 @@ export function startSchedule(options: {
   timezone: string;
   poll: () => Promise<unknown>;
   weeklyReset: () => Promise<unknown>;
+  /** Plans from Discord roles, every minute (src/jobs/role-sync.ts). */
+  roleSync?: () => Promise<unknown>;
   log: Logger;
   /** Create the jobs without letting the clock fire them (tests fire them with `fire`). */
   paused?: boolean;
@@ -69,13 +71,27 @@ export function startSchedule(options: {
       await options.weeklyReset();
     },
   );
+  const roleSync = new Cron(
+    '* * * * *',
+    {
+      name: 'role-sync',
+      protect: true,
+      catch: (err) => options.log.error({ err }, 'role sync failed'),
+      timezone: options.timezone,
+      paused: (options.paused ?? false) || !options.roleSync,
+    },
+    async () => {
+      await options.roleSync?.();
+    },
+  );
   return {
     stop() {
       poll.stop();
       weekly.stop();
+      roleSync.stop();
     },
     nextPoll: () => poll.nextRun(),
     nextWeeklyReset: () => weekly.nextRun(),
-    fire: (job) => (job === 'poll' ? poll : weekly).trigger(),
+    fire: (job) => (job === 'poll' ? poll : job === 'role-sync' ? roleSync : weekly).trigger(),
   };
 }

@@ -170,13 +170,14 @@ export async function setMemberPlan(ctx: AppContext, actor: string, user: Discor
   const result = await ctx.db.transaction(async (tx) => {
     const before = await findMember(tx, user.id);
     const member = await upsertMember(tx, user);
-    await tx.update(members).set({ planId: plan.id }).where(eq(members.id, member.id));
+    // An explicit plan: role sync leaves it alone until `/user plan-from-roles`.
+    await tx.update(members).set({ planId: plan.id, planFromRoles: false }).where(eq(members.id, member.id));
     await recordAudit(tx, {
       actor,
       action: 'user.plan',
       target: `member:${user.id}`,
-      before: { planId: before?.planId ?? null },
-      after: { planId: plan.id, plan: plan.name },
+      before: { planId: before?.planId ?? null, fromRoles: before?.planFromRoles ?? false },
+      after: { planId: plan.id, plan: plan.name, fromRoles: false },
     });
     return { plan };
   });

@@ -1,7 +1,7 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { type CountBy, members, type Plan, plans, type StopRule } from '../db/schema.ts';
+import { type CountBy, members, type Plan, plans, rolePlans, type StopRule } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
 import { quoted } from '../notify/format.ts';
 
@@ -158,6 +158,13 @@ export async function deletePlan(db: Db, actor: string, rawName: string): Promis
   if (n > 0) {
     throw new UserError(
       `${n} member${n === 1 ? ' is' : 's are'} on “${plan.name}”. Move them to another plan with \`/user plan\` first.`,
+    );
+  }
+  const [bound] = await db.select({ n: count() }).from(rolePlans).where(eq(rolePlans.planId, plan.id));
+  const roles = bound?.n ?? 0;
+  if (roles > 0) {
+    throw new UserError(
+      `${roles} role${roles === 1 ? ' gives' : 's give'} “${plan.name}”. Unbind ${roles === 1 ? 'it' : 'them'} with \`/plan unrole\` first (see \`/plan list\`).`,
     );
   }
   await db.transaction(async (tx) => {

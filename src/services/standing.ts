@@ -44,7 +44,9 @@ export async function memberInfoEmbed(
 
   e.addFields({
     name: 'Plan',
-    value: plan ? `**${plain(plan.name)}**` : 'None yet: ask an admin to put you on a plan (`/user plan`).',
+    value: plan
+      ? `**${plain(plan.name)}**${member.planFromRoles ? ' (from roles)' : ''}`
+      : 'None yet: ask an admin to put you on a plan (`/user plan`).',
     inline: true,
   });
   if (plan) {

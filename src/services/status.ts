@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import { activeLeases } from '../db/leases.ts';
 import { downloadSwitches, mediaServers } from '../db/schema.ts';
 import { pollIntervalMs } from '../http/readiness.ts';
+import type { RoleSyncStatus } from '../jobs/role-sync.ts';
 import { isDegraded } from '../policy/health.ts';
 import type { ServerPushState } from '../sense/watchers.ts';
 
@@ -38,6 +39,8 @@ export interface BotStatus {
   servers: ServerStatus[];
   outbox: { pending: number; failed: number };
   failingSwitches: Array<{ server: string; account: string; state: 'disable-failed' | 'enable-failed' }>;
+  /** Plans from Discord roles (src/jobs/role-sync.ts). */
+  roleSync?: RoleSyncStatus;
 }
 
 export async function botStatus(ctx: AppContext): Promise<BotStatus> {
@@ -74,6 +77,7 @@ export async function botStatus(ctx: AppContext): Promise<BotStatus> {
     pushEnabled: ctx.config.push,
     servers,
     outbox: await outboxCounts(ctx.db),
+    roleSync: ctx.roleSync.status(),
     failingSwitches: failing.flatMap((f) =>
       f.state === 'disabled' ? [] : [{ server: f.server, account: f.account, state: f.state }],
     ),

@@ -47,6 +47,7 @@ describe('over-long input in every string option', () => {
   let plex: Awaited<ReturnType<typeof startPlexDouble>>;
   let plexTv: Awaited<ReturnType<typeof startPlexTvDouble>>;
   const db = () => bot.bot.ctx.db;
+  let role: { id: string };
 
   /** A valid value for an option that is not under test, so the long value reaches as deep as it can. */
   const validValue = (spec: OptionSpec): string | number | boolean => {
@@ -72,6 +73,8 @@ describe('over-long input in every string option', () => {
         return ALICE.id;
       case 7:
         return ALERTS.id;
+      case 8:
+        return role.id;
       default:
         throw new Error(`no valid value for option type ${spec.type}`);
     }
@@ -114,6 +117,7 @@ describe('over-long input in every string option', () => {
 
   before(async () => {
     discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE], channels: [ALERTS] });
+    role = discord.createRole({ name: 'Supporter' });
     plex = await startPlexDouble({ token: PLEX_TOKEN, premium: true, friendlyName: 'Basement' });
     plex.setAccounts([{ id: 5001, name: 'alice_plex' }]);
     // plex.tv answers, so a long account name is checked against the server's users and refused (not linked by

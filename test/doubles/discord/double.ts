@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type {
+  APIRole,
   RESTPutAPIApplicationCommandsJSONBody,
   RESTPutAPIApplicationGuildCommandsJSONBody,
 } from 'discord-api-types/v10';
@@ -13,8 +14,9 @@ import {
   type InteractionRequest,
 } from './interactions.ts';
 import type { Upload } from './message-body.ts';
-import { channelPayload } from './payloads.ts';
+import { channelPayload, memberPayload } from './payloads.ts';
 import { createRestHandler } from './rest.ts';
+import { buildRole, type RoleOptions } from './roles.ts';
 import { DoubleState, type StoredMessage } from './state.ts';
 import type {
   AutocompleteChoice,
@@ -131,6 +133,50 @@ export class DiscordDouble {
   addMember(user: DoubleUser): void {
     this.state.addMember(user);
     this.gateway.memberAdded(user.id);
+  }
+
+  /** Creates a guild role (see roles.ts for the payload); a connected client gets GUILD_ROLE_CREATE. */
+  createRole(options: RoleOptions): APIRole {
+    const role = buildRole(this.state, options);
+    this.state.roles.set(role.id, role);
+    this.gateway.dispatch('GUILD_ROLE_CREATE', { guild_id: this.guildId, role }, GatewayIntentBits.Guilds);
+    return role;
+  }
+
+  /** Gives a member a role; a client with the GuildMembers intent gets GUILD_MEMBER_UPDATE. */
+  addRole(userId: string, roleId: string): void {
+    this.changeRoles(userId, roleId, true);
+  }
+
+  /** Takes a role from a member; a client with the GuildMembers intent gets GUILD_MEMBER_UPDATE. */
+  removeRole(userId: string, roleId: string): void {
+    this.changeRoles(userId, roleId, false);
+  }
+
+  /** A member's role ids now. */
+  rolesOf(userId: string): string[] {
+    return [...(this.state.members.get(userId)?.roles ?? [])];
+  }
+
+  /**
+   * Toggles the application's privileged Server Members Intent (developer portal). Off: GET /guilds/{id}/members
+   * answers 403 / 50001, and an IDENTIFY with the GuildMembers intent is closed with 4014.
+   */
+  setMembersIntent(enabled: boolean): void {
+    this.state.membersIntent = enabled;
+  }
+
+  private changeRoles(userId: string, roleId: string, add: boolean): void {
+    const member = this.state.members.get(userId);
+    if (!member) throw new Error(`DiscordDouble: ${userId} is not a guild member`);
+    if (!this.state.roles.has(roleId)) throw new Error(`DiscordDouble: no role ${roleId}`);
+    const others = member.roles.filter((id) => id !== roleId);
+    member.roles = add ? [...others, roleId] : others;
+    this.gateway.dispatch(
+      'GUILD_MEMBER_UPDATE',
+      { ...memberPayload(member), guild_id: this.guildId },
+      GatewayIntentBits.GuildMembers,
+    );
   }
 
   /** Adds a guild channel; a connected client gets CHANNEL_CREATE. */

@@ -167,6 +167,11 @@ export class Gateway {
       connection.ws.close(4004, 'Authentication failed.');
       return;
     }
+    // A privileged intent the application has not toggled on: "Disallowed intent(s)" (close code 4014).
+    if ((Number(d.intents ?? 0) & GatewayIntentBits.GuildMembers) !== 0 && !this.state.membersIntent) {
+      connection.ws.close(4014, 'Disallowed intent(s).');
+      return;
+    }
     this.identifies += 1;
     const session: Session = { id: randomBytes(16).toString('hex'), seq: 0, intents: Number(d.intents ?? 0) };
     this.sessions.set(session.id, session);

@@ -1,6 +1,6 @@
 /** Validation of option values given to invoke()/autocomplete() against the registered definitions. */
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
-import { channelPayload, memberPayload, userPayload } from './payloads.ts';
+import { channelPayload, everyoneRole, memberPayload, userPayload } from './payloads.ts';
 import type { DoubleState } from './state.ts';
 import { BASIC_PERMISSIONS } from './state.ts';
 
@@ -99,11 +99,14 @@ export function checkValue(
       break;
     }
     case T.Role:
-    case T.Mentionable:
-      if (value === state.guildId) resolved.roles[value] = { id: value, name: '@everyone', permissions: '0' };
+    case T.Mentionable: {
+      // Resolved data carries full role objects (interactions/receiving-and-responding#…-resolved-data-structure).
+      const role = value === state.guildId ? everyoneRole(state) : state.roles.get(String(value));
+      if (role) resolved.roles[role.id] = role;
       else if (spec.type === T.Mentionable) resolveUser(String(value));
-      else bad('the double only knows the @everyone role (id = guild id)');
+      else bad('unknown role id (create it with createRole; @everyone is the guild id)');
       break;
+    }
     default:
       bad(`option type ${spec.type} is not supported by the double`);
   }

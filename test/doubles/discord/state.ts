@@ -1,5 +1,6 @@
 import type {
   APIEmbed,
+  APIRole,
   RESTPutAPIApplicationCommandsJSONBody,
   RESTPutAPIApplicationGuildCommandsJSONBody,
 } from 'discord-api-types/v10';
@@ -43,6 +44,8 @@ export type CommandDefinition =
 export interface StoredMember {
   user: DoubleUser;
   joinedAt: string;
+  /** Role ids (the member payload's `roles`; @everyone is implied, never listed). */
+  roles: string[];
 }
 
 export interface StoredMessage {
@@ -71,6 +74,10 @@ export class DoubleState {
   readonly users = new Map<string, DoubleUser>();
   /** Guild members by user id, the bot included. */
   readonly members = new Map<string, StoredMember>();
+  /** Guild roles besides @everyone (whose id is the guild id), by id. */
+  readonly roles = new Map<string, APIRole>();
+  /** Whether the application has the privileged Server Members Intent toggled on (GET /guilds/{id}/members). */
+  membersIntent = true;
   readonly channels = new Map<string, Required<DoubleChannel>>();
   readonly dmChannelByUser = new Map<string, string>();
   readonly closedDms = new Set<string>();
@@ -120,7 +127,11 @@ export class DoubleState {
   addMember(user: DoubleUser): void {
     this.users.set(user.id, user);
     const existing = this.members.get(user.id);
-    this.members.set(user.id, { user, joinedAt: existing?.joinedAt ?? new Date().toISOString() });
+    this.members.set(user.id, {
+      user,
+      joinedAt: existing?.joinedAt ?? new Date().toISOString(),
+      roles: existing?.roles ?? [],
+    });
   }
 
   addChannel(channel: DoubleChannel): Required<DoubleChannel> {
