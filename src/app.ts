@@ -26,12 +26,13 @@ import { type Schedule, SingleFlight, startSchedule } from './jobs/scheduler.ts'
 import { settleEpisodes } from './jobs/stream-enforcement.ts';
 import { catchUpWeeklyReport, postWeeklyReport } from './jobs/weekly-report.ts';
 import { createLogger, type Logger } from './log.ts';
+import { PLEX_PRODUCT } from './media/plex/client.ts';
 import { MediaRegistry } from './media/registry.ts';
 import { BotMetrics } from './metrics.ts';
 import { createMailer, type Mailer } from './notify/email.ts';
 import { DiscordNotifier } from './notify/notifier.ts';
 import { weekStart } from './policy/week.ts';
-import { createTokenCipher, loadKey } from './secrets.ts';
+import { createTokenCipher, installId, loadKey } from './secrets.ts';
 import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings } from './services/settings.ts';
@@ -49,6 +50,8 @@ export interface BotOptions {
   outboxIntervalMs?: number;
   /** Push channel tuning (tests: short reconnect back-off). */
   push?: Pick<PushWatchersOptions, 'debounceMs' | 'channel'>;
+  /** How often a `/link` sign-in is checked (default 2 s; tests: a few ms). */
+  selfLinkPollMs?: number;
 }
 
 export interface RunningBot {
@@ -66,6 +69,9 @@ export interface RunningBot {
 
 /** How often due effects are looked for between cycles (retries, stop checks, effects left by a crash). */
 const OUTBOX_INTERVAL_MS = 1_000;
+
+/** How often a `/link` sign-in (Plex PIN, Jellyfin Quick Connect) is checked. */
+const SELF_LINK_POLL_MS = 2_000;
 
 /** How long a shutdown waits for the cycle (or command) in flight before closing anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -87,11 +93,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   });
   log.info({ database: database.kind }, 'database ready');
   const metrics = new BotMetrics();
+  const key = loadKey(config);
   const media = metrics.instrumentRegistry(
-    new MediaRegistry(createTokenCipher(loadKey(config)), {
+    new MediaRegistry(createTokenCipher(key), {
       plexTvUrl: config.plexTvUrl,
       timeoutMs: config.mediaTimeoutMs,
       clock,
+      selfLink: { clientId: installId(key, 'plex-client-identifier'), product: PLEX_PRODUCT },
     }),
   );
   const client = new Client({
@@ -119,6 +127,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   let schedule: Schedule | null = null;
   let stopping: Promise<void> | null = null;
   const work = new InFlight();
+  /** Aborted by stop(): background tasks (a `/link` sign-in) finish early and say so. */
+  const shutdown = new AbortController();
   let push: PushWatchers | null = null;
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const drains = new SingleFlight<RunReport>();
@@ -167,6 +177,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     syncPush: async () => {
       await push?.sync();
     },
+    runInBackground: (task) => {
+      work.refuseWhenClosed();
+      void work.track(task(shutdown.signal).catch((err) => log.error({ err }, 'background task failed')));
+    },
+    selfLinkPollMs: options.selfLinkPollMs ?? SELF_LINK_POLL_MS,
     nextRuns: () => ({
       poll: schedule?.nextPoll() ?? null,
       weeklyReset: schedule?.nextWeeklyReset() ?? null,
@@ -287,6 +302,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         clearInterval(outboxTimer);
         push?.stop();
         client.removeAllListeners(Events.InteractionCreate);
+        shutdown.abort();
         if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
         if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');
         await http?.close();

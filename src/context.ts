@@ -35,6 +35,13 @@ export interface AppContext {
   pushStates(): Map<number, ServerPushState>;
   /** Brings the push channels in step with the stored servers (after /server add or remove). */
   syncPush(): Promise<void>;
+  /**
+   * Runs `task` after a command has answered (a `/link` sign-in waiting for the member), tracked so that stop()
+   * waits for it; `signal` is aborted when the bot stops. Refused (throws) during a shutdown.
+   */
+  runInBackground(task: (signal: AbortSignal) => Promise<void>): void;
+  /** How often a `/link` sign-in is checked (BotOptions.selfLinkPollMs, default 2 s). */
+  selfLinkPollMs: number;
   /** When the next scheduled poll and weekly reset run (null when not scheduled). */
   nextRuns(): { poll: Date | null; weeklyReset: Date | null };
 }

@@ -28,6 +28,8 @@ export async function startTestBot(options: {
   rest?: { retries?: number; timeout?: number };
   /** The outbox runner's interval (0: off, so that only the cycles a test runs send statements). */
   outboxIntervalMs?: number;
+  /** How often a `/link` sign-in is checked (BotOptions.selfLinkPollMs). */
+  selfLinkPollMs?: number;
 }): Promise<TestBot> {
   const database: TestDatabase = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'streamwarden-test-'));
@@ -67,6 +69,7 @@ export async function startTestBot(options: {
       // between two requests answers ECONNRESET, which the real client retries too.
       rest: { retries: 1, timeout: 10_000, ...options.rest },
       ...(options.outboxIntervalMs !== undefined ? { outboxIntervalMs: options.outboxIntervalMs } : {}),
+      ...(options.selfLinkPollMs !== undefined ? { selfLinkPollMs: options.selfLinkPollMs } : {}),
       push: { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
     });
   const handle: TestBot = {

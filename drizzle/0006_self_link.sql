@@ -1,0 +1,1 @@
+ALTER TABLE "settings" ADD COLUMN "self_link" boolean DEFAULT true NOT NULL;
