@@ -1,6 +1,7 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, SlashCommandBuilder } from 'discord.js';
 import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
+import { UserError } from '../src/discord/errors.ts';
 import { COLORS, discordTime, embed, ok, plain, refusal, respond } from '../src/discord/reply.ts';
 import type { DiscordUserRef } from '../src/services/members.ts';
 import {
@@ -123,13 +124,25 @@ export const link: Command = {
     const expiresAt = new Date(
       ctx.clock().getTime() + Math.min(start.code.expiresInMs, SELF_LINK_MAX_WAIT_MS),
     );
-    await respond(interaction, signInReply(start, expiresAt));
-    ctx.runInBackground(async (signal) => {
+    const background = async (signal: AbortSignal) => {
+      try {
+        await respond(interaction, signInReply(start, expiresAt));
+      } catch (err) {
+        start.cancel();
+        throw err;
+      }
       const outcome = await start.wait(signal);
       // Edits the same private reply (PATCH @original), dropping the sign-in button.
       await respond(interaction, { ...outcomeReply(outcome), components: [] }).catch((err) =>
         ctx.log.warn({ err }, 'could not show the /link result'),
       );
-    });
+    };
+    // The code is shown from the background task, so that a shutdown from then on finds the sign-in tracked.
+    try {
+      ctx.runInBackground(background);
+    } catch {
+      start.cancel();
+      throw new UserError('Streamwarden is restarting. Run `/link` again in a minute.');
+    }
   },
 };

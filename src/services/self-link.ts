@@ -36,6 +36,8 @@ export type SelfLinkStart =
       code: SignInCode;
       /** Waits for the member (until the code expires or `signal` aborts), then links. Never rejects. */
       wait(signal: AbortSignal): Promise<SelfLinkOutcome>;
+      /** Drops the sign-in without waiting (the code could not be shown). */
+      cancel(): void;
     };
 
 export type SelfLinkOutcome = { server: string } & (
@@ -115,6 +117,7 @@ export async function beginSelfLink(
     method: provider.method,
     code: signIn.code,
     wait: (signal) => waitForSignIn(ctx, user, server, provider.method, signIn, signal),
+    cancel: () => signIn.end(),
   };
 }
 
