@@ -39,6 +39,9 @@ const QUICK_CONNECT_OFF =
   'Quick Connect is switched off on this Jellyfin server. An admin can switch it on in Dashboard → General → ' +
   'Quick Connect, or link you with `/user link`.';
 
+const NO_QUICK_CONNECT =
+  'This Jellyfin server does not offer Quick Connect the way the bot uses it (a newer Jellyfin does). Ask an admin to link you with `/user link`.';
+
 const ResultSchema = z.object({
   Authenticated: z.boolean().optional(),
   Secret: z.string().min(1),
@@ -67,7 +70,14 @@ export function createQuickConnect(config: MediaServerConfig, options: SelfLinkO
       const identity = `MediaBrowser Client="${options.product}", Device="Discord /link", DeviceId="${deviceId}", Version="1"`;
       // No server token: every Quick Connect call is made as the member's new device.
       const http = new HttpClient(base, { Authorization: identity }, config.timeoutMs);
-      const enabled = await http.json({ path: '/QuickConnect/Enabled' });
+      let enabled: unknown;
+      try {
+        enabled = await http.json({ path: '/QuickConnect/Enabled' });
+      } catch (err) {
+        // Older Jellyfin releases had another Quick Connect API (GET /QuickConnect/Status) and no such route.
+        if (isKind(err, 'not-found')) throw new SelfLinkUnavailableError(NO_QUICK_CONNECT);
+        throw err;
+      }
       if (enabled !== true) throw new SelfLinkUnavailableError(QUICK_CONNECT_OFF);
       let started: z.infer<typeof ResultSchema>;
       try {
