@@ -17,6 +17,7 @@ const SWITCHES: Record<string, Switch> = {
   downloads: 'enforceDownloads',
   'disable-downloads': 'disableDownloads',
   'dry-run': 'dryRun',
+  'self-link': 'selfLink',
 };
 
 const onOff = (b: boolean) => (b ? '**on**' : 'off');
@@ -81,6 +82,12 @@ export const enforcement: Command = {
       s
         .setName('dry-run')
         .setDescription('Notify and alert, but never stop a stream or switch downloads off')
+        .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('self-link')
+        .setDescription('Let members link their own media account with /link (on by default)')
         .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
     )
     .addSubcommand((s) =>

@@ -4,6 +4,7 @@ import { activity } from './activity.ts';
 import { audit } from './audit.ts';
 import { enforcement } from './enforcement.ts';
 import { history } from './history.ts';
+import { link } from './link.ts';
 import { plan } from './plan.ts';
 import { quota } from './quota.ts';
 import { report } from './report.ts';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   template,
   activity,
   quota,
+  link,
   report,
   history,
   audit,

@@ -2,6 +2,7 @@ import { type ChatInputCommandInteraction, PermissionFlagsBits, SlashCommandBuil
 import { suggest, suggestChoices } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { discordTime, ok, plain, respond } from '../src/discord/reply.ts';
+import { MEMBERS_INTENT_HELP } from '../src/jobs/role-sync.ts';
 import {
   BOOST_LIMITS,
   boostMember,
@@ -13,7 +14,6 @@ import {
   unboostMember,
   unexemptDevice,
 } from '../src/services/fairness.ts';
-import { MEMBERS_INTENT_HELP } from '../src/jobs/role-sync.ts';
 import {
   type DiscordUserRef,
   linkAccount,

@@ -28,12 +28,13 @@ import { type Schedule, SingleFlight, startSchedule } from './jobs/scheduler.ts'
 import { settleEpisodes } from './jobs/stream-enforcement.ts';
 import { catchUpWeeklyReport, postWeeklyReport } from './jobs/weekly-report.ts';
 import { createLogger, type Logger } from './log.ts';
+import { PLEX_PRODUCT } from './media/plex/client.ts';
 import { MediaRegistry } from './media/registry.ts';
 import { BotMetrics } from './metrics.ts';
 import { createMailer, type Mailer } from './notify/email.ts';
 import { DiscordNotifier } from './notify/notifier.ts';
 import { weekStart } from './policy/week.ts';
-import { createTokenCipher, loadKey } from './secrets.ts';
+import { createTokenCipher, installId, loadKey } from './secrets.ts';
 import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings } from './services/settings.ts';
@@ -53,6 +54,8 @@ export interface BotOptions {
   push?: Pick<PushWatchersOptions, 'debounceMs' | 'channel'>;
   /** Lease timings when several instances share PostgreSQL (tests: shorter); ignored on PGlite. */
   cluster?: Partial<ClusterTimings>;
+  /** How often a `/link` sign-in is checked (default 2 s; tests: a few ms). */
+  selfLinkPollMs?: number;
 }
 
 export interface RunningBot {
@@ -76,6 +79,9 @@ const DISCORD_EFFECTS = ['episode-notice', 'alert-edit', 'warning-edit', 'notice
 /** How often due effects are looked for between cycles (retries, stop checks, effects left by a crash). */
 const OUTBOX_INTERVAL_MS = 1_000;
 
+/** How often a `/link` sign-in (Plex PIN, Jellyfin Quick Connect) is checked. */
+const SELF_LINK_POLL_MS = 2_000;
+
 /** How long a shutdown waits for the cycle (or command) in flight before closing anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -96,11 +102,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   });
   log.info({ database: database.kind }, 'database ready');
   const metrics = new BotMetrics();
+  const key = loadKey(config);
   const media = metrics.instrumentRegistry(
-    new MediaRegistry(createTokenCipher(loadKey(config)), {
+    new MediaRegistry(createTokenCipher(key), {
       plexTvUrl: config.plexTvUrl,
       timeoutMs: config.mediaTimeoutMs,
       clock,
+      selfLink: { clientId: installId(key, 'plex-client-identifier'), product: PLEX_PRODUCT },
     }),
   );
   // One Client per gateway session: discord.js does not log a destroyed client in again (it stays marked ready
@@ -144,6 +152,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   let schedule: Schedule | null = null;
   let stopping: Promise<void> | null = null;
   const work = new InFlight();
+  /** Aborted by stop(): background tasks (a `/link` sign-in) finish early and say so. */
+  const shutdown = new AbortController();
   let push: PushWatchers | null = null;
   let started = false;
   // PGlite is one process: it holds everything. On PostgreSQL the instances share the gateway and the servers.
@@ -243,6 +253,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       await shared?.refresh();
       await push?.sync();
     },
+    runInBackground: (task) => {
+      work.refuseWhenClosed();
+      void work.track(task(shutdown.signal).catch((err) => log.error({ err }, 'background task failed')));
+    },
+    selfLinkPollMs: options.selfLinkPollMs ?? SELF_LINK_POLL_MS,
     nextRuns: () => ({
       poll: schedule?.nextPoll() ?? null,
       weeklyReset: schedule?.nextWeeklyReset() ?? null,
@@ -423,6 +438,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         schedule?.stop();
         clearInterval(outboxTimer);
         push?.stop();
+        shutdown.abort();
         if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
         if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');
         await http?.close();

@@ -41,6 +41,13 @@ export interface AppContext {
   syncPush(): Promise<void>;
   /** Plans from Discord roles: `run` syncs now (after it was asked, never joining an older run); `status` for /status. */
   roleSync: { run(): Promise<RoleSyncReport>; status(): RoleSyncStatus };
+  /**
+   * Runs `task` after a command has answered (a `/link` sign-in waiting for the member), tracked so that stop()
+   * waits for it; `signal` is aborted when the bot stops. Refused (throws) during a shutdown.
+   */
+  runInBackground(task: (signal: AbortSignal) => Promise<void>): void;
+  /** How often a `/link` sign-in is checked (BotOptions.selfLinkPollMs, default 2 s). */
+  selfLinkPollMs: number;
   /** When the next scheduled poll and weekly reset run (null when not scheduled). */
   nextRuns(): { poll: Date | null; weeklyReset: Date | null };
 }

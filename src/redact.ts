@@ -8,6 +8,18 @@ export function registerSecret(secret: string | null | undefined): void {
   if (secret && secret.length >= 6) secrets.add(secret);
 }
 
+/**
+ * Registers a secret that lives only for a while (a member's sign-in token, a Quick Connect secret) and returns the
+ * function that forgets it once it is discarded. A secret that was already registered stays registered.
+ */
+export function holdSecret(secret: string): () => void {
+  if (secret.length < 6 || secrets.has(secret)) return () => {};
+  secrets.add(secret);
+  return () => {
+    secrets.delete(secret);
+  };
+}
+
 const TOKEN_PARAMS = /([?&](?:X-Plex-Token|api_key|ApiKey|token|access_token)=)[^&#\s"']+/gi;
 const TOKEN_HEADERS = /((?:X-Plex-Token|X-Emby-Token|Token=)["':\s]*)"?[A-Za-z0-9._~+/=-]{6,}"?/gi;
 

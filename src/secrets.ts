@@ -1,6 +1,6 @@
 // Media-server tokens are stored encrypted (AES-256-GCM). The key comes from ENCRYPTION_KEY, or from a key file
 // in DATA_DIR created on first start with mode 0600.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerSecret } from './redact.ts';
@@ -57,4 +57,12 @@ export function createTokenCipher(key: Buffer): TokenCipher {
       return plain;
     },
   };
+}
+
+/**
+ * A stable id for this bot install, derived from the encryption key (so it survives restarts and needs no storage)
+ * without revealing it: Plex lists the apps a member signed in to by this client identifier (`/link`).
+ */
+export function installId(key: Buffer, purpose: string): string {
+  return `streamwarden-${createHmac('sha256', key).update(purpose).digest('hex').slice(0, 24)}`;
 }

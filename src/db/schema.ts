@@ -32,6 +32,8 @@ export const settings = pgTable(
     alertsChannelId: text('alerts_channel_id'),
     /** Where the weekly report is posted at the turn of the week; null: no automatic report. */
     reportsChannelId: text('reports_channel_id'),
+    /** Whether members may link themselves with /link (Plex PIN, Jellyfin Quick Connect). */
+    selfLink: boolean('self_link').notNull().default(true),
     commandsHash: text('commands_hash'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },

@@ -1,14 +1,21 @@
 import type { MediaServerRow } from '../db/schema.ts';
 import type { TokenCipher } from '../secrets.ts';
-import { createMediaServer, createPushSpec } from './factory.ts';
+import { createMediaServer, createPushSpec, createSelfLink } from './factory.ts';
 import type { PushSpec } from './push-types.ts';
+import type { SelfLinkOptions, SelfLinkProvider } from './self-link.ts';
 import type { MediaServer, Platform } from './types.ts';
 
 /** Builds MediaServer clients from stored rows (decrypting the token) or from what an admin typed. */
 export class MediaRegistry {
   constructor(
     private readonly cipher: TokenCipher,
-    private readonly options: { plexTvUrl: string; timeoutMs: number; clock: () => Date },
+    private readonly options: {
+      plexTvUrl: string;
+      timeoutMs: number;
+      clock: () => Date;
+      /** The bot install's identity on sign-in pages (`/link`). */
+      selfLink?: SelfLinkOptions;
+    },
   ) {}
 
   forRow(row: MediaServerRow): MediaServer {
@@ -22,6 +29,21 @@ export class MediaRegistry {
       url: row.url,
       token: this.cipher.decrypt(row.tokenEncrypted),
     });
+  }
+
+  /** How members of this stored server sign in to link themselves, or null when its platform has no such flow. */
+  selfLinkForRow(row: MediaServerRow): SelfLinkProvider | null {
+    const token = this.cipher.decrypt(row.tokenEncrypted);
+    const config = {
+      platform: row.platform,
+      url: row.url,
+      token,
+      plexTvUrl: this.options.plexTvUrl,
+      timeoutMs: this.options.timeoutMs,
+      clock: this.options.clock,
+    };
+    const options = this.options.selfLink ?? { clientId: 'streamwarden', product: 'Streamwarden' };
+    return createSelfLink(config, options, this.connect(row.platform, row.url, token));
   }
 
   connect(platform: Platform, url: string, token: string): MediaServer {

@@ -95,6 +95,43 @@ export async function linkAccount(
     server,
     validateAccountName(rawAccount),
   );
+  const saved = await saveLink(ctx, actor, user, server, { accountName, accountId }, { action: 'user.link' });
+  return { ...saved, server, accountName, checked, pending };
+}
+
+/** The account is linked to another member; `holder` is that member's display name. */
+export class AccountTakenError extends UserError {
+  constructor(
+    message: string,
+    readonly holder: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LinkOptions {
+  /** The audit action (`user.link` for admins, `user.self-link` for `/link`). */
+  action: string;
+  /** Added to the audit entry's `after` (how the account was proven, for `/link`). */
+  detail?: Record<string, string>;
+  /** When the member already has exactly this account on the server, change nothing and write no audit entry. */
+  keepUnchanged?: boolean;
+}
+
+/**
+ * Stores `user`'s link to `account` on `server`, the one place links are written: one account per server per
+ * member (an existing link on that server is replaced), and an account linked to someone else (by name, or by
+ * account id under an older name) is refused with AccountTakenError. Audited in the same transaction.
+ */
+export async function saveLink(
+  ctx: AppContext,
+  actor: string,
+  user: DiscordUserRef,
+  server: MediaServerRow,
+  account: { accountName: string; accountId: string | null },
+  options: LinkOptions,
+) {
+  const { accountName, accountId } = account;
   // Taken by someone else under the same name, or under the same account id with an older name.
   const sameAccount = eq(sql`lower(${mediaAccounts.accountName})`, accountName.toLowerCase());
   const [taken] = await ctx.db
@@ -109,8 +146,9 @@ export async function linkAccount(
       ),
     );
   if (taken) {
-    throw new UserError(
+    throw new AccountTakenError(
       `${quoted(accountName)} on ${server.name} is already linked to ${taken.displayName}. Unlink it first with \`/user unlink\`.`,
+      taken.displayName,
     );
   }
 
@@ -120,6 +158,14 @@ export async function linkAccount(
       .select()
       .from(mediaAccounts)
       .where(and(eq(mediaAccounts.memberId, member.id), eq(mediaAccounts.serverId, server.id)));
+    if (
+      options.keepUnchanged &&
+      existing &&
+      existing.accountId === accountId &&
+      existing.accountName === accountName
+    ) {
+      return { member, previous: existing.accountName, unchanged: true };
+    }
     if (existing) {
       await tx.update(mediaAccounts).set({ accountName, accountId }).where(eq(mediaAccounts.id, existing.id));
     } else {
@@ -129,12 +175,12 @@ export async function linkAccount(
     }
     await recordAudit(tx, {
       actor,
-      action: 'user.link',
+      action: options.action,
       target: `member:${user.id}`,
       before: existing ? { server: server.name, account: existing.accountName } : null,
-      after: { server: server.name, account: accountName },
+      after: { server: server.name, account: accountName, ...options.detail },
     });
-    return { member, server, accountName, previous: existing?.accountName ?? null, checked, pending };
+    return { member, previous: existing?.accountName ?? null, unchanged: false };
   });
 }
 

@@ -3,13 +3,14 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type Settings, settings } from '../db/schema.ts';
 
-export type Switch = 'enforceStreams' | 'enforceDownloads' | 'disableDownloads' | 'dryRun';
+export type Switch = 'enforceStreams' | 'enforceDownloads' | 'disableDownloads' | 'dryRun' | 'selfLink';
 
 export const SWITCH_LABEL: Record<Switch, string> = {
   enforceStreams: 'Stream-cap enforcement',
   enforceDownloads: 'Download-quota enforcement',
   disableDownloads: 'Switch downloads off when over quota',
   dryRun: 'Dry run (notify, never stop or switch)',
+  selfLink: 'Members link themselves (`/link`)',
 };
 
 export async function getSettings(db: Db): Promise<Settings> {

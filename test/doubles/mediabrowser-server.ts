@@ -11,6 +11,7 @@ import type { ActivitySpec, SessionSpec, SyncJobSpec } from './mediabrowser-acti
 import { DEFAULT_VERSION, type Flavor, hexId, type Json, type UserSpec } from './mediabrowser-payloads.ts';
 import { MediaBrowserState, type Query, type RecordedMessage, type Reply } from './mediabrowser-routes.ts';
 import { attachPushDouble, type PushDouble } from './push/push-socket.ts';
+import { QuickConnectDouble } from './quick-connect.ts';
 
 export type { ActivitySpec, SessionSpec, SyncJobSpec } from './mediabrowser-activity.ts';
 export type { UserSpec } from './mediabrowser-payloads.ts';
@@ -65,6 +66,8 @@ export interface MediaBrowserDouble {
   /** Appends activity-log entries (increasing Ids); returns copies. */
   addActivity(...specs: ActivitySpec[]): Json[];
   setSyncJobs(specs: SyncJobSpec[]): void;
+  /** Jellyfin only: Quick Connect (quick-connect.ts); `enabled`, `approve(code, userId)`, `expire(code)`. */
+  readonly quickConnect: QuickConnectDouble;
   /** The session socket on the same port (Jellyfin: any path; Emby: `/embywebsocket`), see push/push-socket.ts. */
   readonly push: PushDouble;
   stop(): Promise<void>;
@@ -80,6 +83,7 @@ export async function startMediaBrowserDouble(
   const state = new MediaBrowserState(flavor, opts.serverName ?? 'Basement', version, opts.sync !== false);
   const requests: RecordedRequest[] = [];
   const held = new Set<ServerResponse>();
+  const quickConnect = new QuickConnectDouble(state.serverId, (id) => state.findUser(id));
 
   /** The `Token` of a `MediaBrowser …` (or, legacy, `Emby …`) authorization header. */
   function headerToken(value: string | undefined, schemes: RegExp): string | undefined {
@@ -107,6 +111,11 @@ export async function startMediaBrowserDouble(
   const authorized = (req: IncomingMessage, query: Query) => presentedToken(req, query) === token;
 
   function answer(req: IncomingMessage, rawPath: string, query: Query, body: string): Reply {
+    // Quick Connect's routes are anonymous, and a Quick Connect session logs out with its own token.
+    if (flavor === 'jellyfin' && double.fault !== 'server-error') {
+      const quick = quickConnect.route(req.method ?? 'GET', rawPath, req.headers.authorization, query, body);
+      if (quick) return quick;
+    }
     if (double.fault === 'unauthorized' || !authorized(req, query)) {
       return flavor === 'jellyfin'
         ? { status: 401 }
@@ -178,6 +187,7 @@ export async function startMediaBrowserDouble(
     playstateCommands: state.playstateCommands,
     policyUpdates: state.policyUpdates,
     requests,
+    quickConnect,
     setSessions(specs) {
       state.setSessions(specs);
       return structuredClone(state.sessions);

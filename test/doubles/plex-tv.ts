@@ -16,6 +16,16 @@
 // - POST /api/v2/shared_servers/{id} {settings, librarySectionIds}: Wizarr plex_custom.py `update_shared_server()`.
 //   It replaces the share's libraries with the ids sent, so an "all libraries" share becomes a fixed list; the
 //   adapter must not use it, and the double makes that visible.
+// - PIN sign-in (`/link`), Plex's forum post "Authenticating with Plex"
+//   (https://forums.plex.tv/t/authenticating-with-plex/609370) and plexapi.dev "Get a Pin" / "Get Access Token by
+//   PinId": POST /api/v2/pins?strong=true (X-Plex-Client-Identifier required, no token) answers 201 JSON
+//   { id, code, product, trusted, qr, clientIdentifier, location, expiresIn, createdAt, expiresAt, authToken: null,
+//   newRegistration: null }; a strong code is 25 characters and lives 1800 s (plexapi.dev's example), a 4-character
+//   plex.tv/link code 900 s. GET /api/v2/pins/{id} with the same client identifier answers the same object, with
+//   `authToken` set once the member signed in; a PIN that expired (or belongs to another client) is a v2 404, which
+//   python-plexapi `MyPlexPinLogin._pollLogin` treats as expired. GET /api/v2/user with a token answers the account
+//   (python-plexapi MyPlexAccount._loadData attributes: id, uuid, username, title, email, friendlyName, authToken,
+//   subscription, …), 401 for an unknown token (the forum post: "401 Access Token is invalid").
 // - Errors: v1 routes answer XML `<Response code status/>` (Membarr #53, python-plexapi #128, reference P1);
 //   v2 routes answer JSON `{"errors":[{code,message,status}]}` (python-plexapi #1504: "404 … code 1002").
 
@@ -81,10 +91,33 @@ export interface PlexTvWrite {
   body: string;
 }
 
+/** A plex.tv account that can sign in with a PIN (`approvePin`). */
+export interface PlexAccountSpec {
+  id: number;
+  username: string;
+  title?: string;
+  email?: string;
+}
+
+export interface PlexPin {
+  id: number;
+  code: string;
+  clientIdentifier: string;
+  product: string;
+  strong: boolean;
+  expiresIn: number;
+  createdAt: Date;
+  /** Set by approvePin: the token plex.tv issues to this client for the account that signed in. */
+  authToken: string | null;
+  expired: boolean;
+}
+
 export interface PlexTvDoubleOptions {
   token?: string;
   friends?: FriendSpec[];
   invites?: InviteSpec[];
+  /** The account the server token belongs to (the owner), answered by GET /api/v2/user with that token. */
+  owner?: PlexAccountSpec;
 }
 
 export interface PlexTvDouble {
@@ -96,7 +129,18 @@ export interface PlexTvDouble {
   friends: Friend[];
   invites: InviteSpec[];
   readonly writes: PlexTvWrite[];
-  readonly requests: Array<{ method: string; path: string; clientIdentifier: string | null }>;
+  readonly requests: Array<{
+    method: string;
+    path: string;
+    clientIdentifier: string | null;
+    /** The X-Plex-Token presented (header or query), or null. */
+    token: string | null;
+  }>;
+  readonly pins: PlexPin[];
+  /** The member signs in at app.plex.tv as `account`: the PIN gets a new token for that account. Returns it. */
+  approvePin(code: string, account: PlexAccountSpec): string;
+  /** plex.tv forgets the PIN (its expiresIn ran out): GET /api/v2/pins/{id} answers 404 from now on. */
+  expirePin(code: string): void;
   friend(id: number): Friend | undefined;
   stop(): Promise<void>;
 }
@@ -239,8 +283,95 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+let nextPinId = 308_667_304;
+const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const randomCode = (length: number, alphabet: string) =>
+  Array.from({ length }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+
+function pinJson(pin: PlexPin) {
+  return {
+    id: pin.id,
+    code: pin.code,
+    product: pin.product,
+    trusted: false,
+    qr: `https://plex.tv/api/v2/pins/qr/${pin.code}`,
+    clientIdentifier: pin.clientIdentifier,
+    location: {
+      code: 'US',
+      european_union_member: false,
+      continent_code: 'NA',
+      country: 'United States',
+      city: 'Austin',
+      time_zone: 'America/Chicago',
+      postal_code: '78732',
+      in_privacy_restricted_country: false,
+      in_privacy_restricted_region: false,
+      subdivisions: 'Texas',
+      coordinates: '30.3768, -97.8935',
+    },
+    expiresIn: pin.expiresIn,
+    createdAt: pin.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    expiresAt: new Date(pin.createdAt.getTime() + pin.expiresIn * 1000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z'),
+    authToken: pin.authToken,
+    newRegistration: null,
+  };
+}
+
+/** GET /api/v2/user (JSON): the attributes python-plexapi MyPlexAccount._loadData reads. */
+function accountJson(account: PlexAccountSpec, authToken: string) {
+  return {
+    id: account.id,
+    uuid: account.id.toString(16).padStart(16, '0'),
+    username: account.username,
+    title: account.title ?? account.username,
+    friendlyName: account.title ?? account.username,
+    email: account.email ?? `${account.username}@example.com`,
+    locale: null,
+    confirmed: true,
+    joinedAt: 1_600_000_000,
+    emailOnlyAuth: false,
+    hasPassword: true,
+    protected: false,
+    thumb: `https://plex.tv/users/${account.id.toString(16)}/avatar?c=1700000000`,
+    authToken,
+    mailingListStatus: 'unsubscribed',
+    mailingListActive: false,
+    scrobbleTypes: '',
+    country: 'US',
+    subscription: {
+      active: false,
+      subscribedAt: null,
+      status: 'Inactive',
+      paymentService: null,
+      plan: null,
+      features: [],
+    },
+    subscriptionDescription: null,
+    restricted: false,
+    anonymous: null,
+    home: false,
+    guest: false,
+    homeSize: 1,
+    homeAdmin: false,
+    maxHomeSize: 15,
+    rememberExpiresAt: 1_900_000_000,
+    adsConsent: null,
+    adsConsentSetAt: null,
+    adsConsentReminderAt: null,
+    experimentalFeatures: false,
+    twoFactorEnabled: false,
+    backupCodesCreated: false,
+  };
+}
+
 export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Promise<PlexTvDouble> {
   const token = options.token ?? 'pms-token-9f8e7d6c5b4a';
+  const owner: PlexAccountSpec = options.owner ?? { id: 1_000_001, username: 'owner_plex' };
+  /** Tokens plex.tv issued through PINs, by token. */
+  const issued = new Map<string, PlexAccountSpec>();
+  const pins: PlexPin[] = [];
   const double: PlexTvDouble = {
     url: '',
     token,
@@ -250,6 +381,20 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
     invites: options.invites ?? [],
     writes: [],
     requests: [],
+    pins,
+    approvePin(code, account) {
+      const pin = pins.find((p) => p.code === code && !p.expired);
+      if (!pin) throw new Error(`plex.tv double: no live PIN ${code}`);
+      const authToken = `member-${randomCode(20, ALPHANUMERIC)}`;
+      issued.set(authToken, account);
+      pin.authToken = authToken;
+      return authToken;
+    },
+    expirePin(code) {
+      const pin = pins.find((p) => p.code === code);
+      if (!pin) throw new Error(`plex.tv double: no PIN ${code}`);
+      pin.expired = true;
+    },
     friend: (id) => double.friends.find((f) => f.id === id),
     stop: async () => {
       server.closeAllConnections();
@@ -297,13 +442,72 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
     res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
   }
 
+  /** The PIN routes (no token) and GET /api/v2/user (any account's token); false for every other route. */
+  function signInRoute(
+    method: string,
+    url: URL,
+    clientIdentifier: string | null,
+    given: string | null,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): boolean {
+    const pinById = /^\/api\/v2\/pins\/(\d+)$/.exec(url.pathname);
+    if (method === 'POST' && url.pathname === '/api/v2/pins') {
+      if (!clientIdentifier) {
+        sendV2Error(res, 400, 1000, 'X-Plex-Client-Identifier is missing');
+        return true;
+      }
+      const strong = url.searchParams.get('strong') === 'true';
+      const pin: PlexPin = {
+        id: nextPinId++,
+        code: strong ? randomCode(25, ALPHANUMERIC) : randomCode(4, ALPHANUMERIC.toUpperCase()),
+        clientIdentifier,
+        product: (req.headers['x-plex-product'] as string | undefined) ?? clientIdentifier,
+        strong,
+        expiresIn: strong ? 1800 : 900,
+        createdAt: new Date(),
+        authToken: null,
+        expired: false,
+      };
+      pins.push(pin);
+      res
+        .writeHead(201, { 'Content-Type': 'application/json; charset=utf-8' })
+        .end(JSON.stringify(pinJson(pin)));
+      return true;
+    }
+    if (method === 'GET' && pinById) {
+      const pin = pins.find((p) => p.id === Number(pinById[1]));
+      if (!pin || pin.expired || pin.clientIdentifier !== clientIdentifier) {
+        sendV2Error(res, 404, 1020, 'Code not found or expired');
+        return true;
+      }
+      res
+        .writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' })
+        .end(JSON.stringify(pinJson(pin)));
+      return true;
+    }
+    if (method === 'GET' && url.pathname === '/api/v2/user') {
+      const account = given === token ? owner : given ? issued.get(given) : undefined;
+      if (!account || !given) {
+        sendV2Error(res, 401, 1001, 'User could not be authenticated');
+        return true;
+      }
+      res
+        .writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' })
+        .end(JSON.stringify(accountJson(account, given)));
+      return true;
+    }
+    return false;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     const clientIdentifier =
       (req.headers['x-plex-client-identifier'] as string | undefined) ??
       url.searchParams.get('X-Plex-Client-Identifier');
-    double.requests.push({ method, path: url.pathname, clientIdentifier });
+    const given = (req.headers['x-plex-token'] as string | undefined) ?? url.searchParams.get('X-Plex-Token');
+    double.requests.push({ method, path: url.pathname, clientIdentifier, token: given ?? null });
     const body = await readBody(req);
     const v2 = url.pathname.startsWith('/api/v2/');
     if (double.fault === 'hang') return;
@@ -318,7 +522,7 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
         ? sendV2Error(res, 500, 1100, 'Internal Server Error')
         : sendV1Error(res, 500, 'Internal Server Error');
     }
-    const given = (req.headers['x-plex-token'] as string | undefined) ?? url.searchParams.get('X-Plex-Token');
+    if (signInRoute(method, url, clientIdentifier, given ?? null, req, res)) return;
     if (double.fault === 'unauthorized' || given !== token) {
       return v2
         ? sendV2Error(res, 401, 1001, 'User could not be authenticated')

@@ -36,6 +36,8 @@ export async function startTestBot(options: {
   sharedDatabase?: TestBot;
   /** Lease timings (several instances on PostgreSQL). */
   cluster?: BotOptions['cluster'];
+  /** How often a `/link` sign-in is checked (BotOptions.selfLinkPollMs). */
+  selfLinkPollMs?: number;
 }): Promise<TestBot> {
   const first = options.sharedDatabase;
   if (first && !first.config.databaseUrl) throw new Error('sharedDatabase needs PostgreSQL (DATABASE_URL)');
@@ -79,6 +81,7 @@ export async function startTestBot(options: {
       // between two requests answers ECONNRESET, which the real client retries too.
       rest: { retries: 1, timeout: 10_000, ...options.rest },
       ...(options.outboxIntervalMs !== undefined ? { outboxIntervalMs: options.outboxIntervalMs } : {}),
+      ...(options.selfLinkPollMs !== undefined ? { selfLinkPollMs: options.selfLinkPollMs } : {}),
       push: options.push ?? { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
       cluster: options.cluster,
     });

@@ -80,6 +80,7 @@ describe('administration commands', () => {
       'audit',
       'enforcement',
       'history',
+      'link',
       'plan',
       'quota',
       'report',

@@ -17,6 +17,7 @@ test('every command definition serializes, and names are unique', () => {
     'audit',
     'enforcement',
     'history',
+    'link',
     'plan',
     'quota',
     'report',
@@ -66,6 +67,7 @@ test('the option names of the command contract are present', () => {
       downloads: ['enabled'],
       'disable-downloads': ['enabled'],
       'dry-run': ['enabled'],
+      'self-link': ['enabled'],
       'alerts-channel': ['channel'],
       'reports-channel': ['channel'],
       'run-now': [],
@@ -86,6 +88,11 @@ test('the option names of the command contract are present', () => {
   assert.deepEqual(
     activity?.options?.map((o) => o.name),
     ['member', 'server', 'kind'],
+  );
+  const link = commands.find((c) => c.data.name === 'link')?.data.toJSON();
+  assert.deepEqual(
+    link?.options?.map((o) => [o.name, o.required, 'autocomplete' in o && o.autocomplete]),
+    [['server', true, true]],
   );
   const quota = commands.find((c) => c.data.name === 'quota')?.data.toJSON();
   assert.deepEqual(

@@ -1,0 +1,73 @@
+// Members signing in to prove which media account is theirs (`/link`). The platform parts are plex/pin-login.ts
+// (plex.tv PIN) and jellyfin/quick-connect.ts (Quick Connect); factory.ts `createSelfLink` picks one, and a
+// platform without a sign-in flow (Emby) has none. The member's token never leaves the adapter: it is used to
+// read who signed in (and, on Jellyfin, to log that session out), then dropped.
+
+/** What the member is shown to sign in. */
+export interface SignInCode {
+  /** The code to type or compare (Plex PIN code, Jellyfin Quick Connect code). */
+  code: string;
+  /** Where the member signs in (Plex: the app.plex.tv auth page); null when they approve in an app they use. */
+  url: string | null;
+  /** How long the server keeps the code, in milliseconds. */
+  expiresInMs: number;
+}
+
+/** The account the member signed in with, as the link should store it. */
+export interface SignedInAccount {
+  /** The id sessions report for this account on this server (Plex: plex.tv id, or "1" for the owner). */
+  id: string;
+  name: string;
+}
+
+export type SignInState =
+  | { state: 'waiting' }
+  /** The server forgot the code (expired, or never approved in time). */
+  | { state: 'expired' }
+  /**
+   * The member signed in. `access` is the account as this server knows it, or null when the account is not a user
+   * of this server (`signedInAs` then names who signed in). `pending`: invited, not accepted yet (Plex).
+   */
+  | {
+      state: 'signed-in';
+      signedInAs: string;
+      access: (SignedInAccount & { pending: boolean }) | null;
+      /** Jellyfin: the session the approval created could not be logged out (the member should remove it). */
+      sessionLeftOpen?: boolean;
+    };
+
+/** One sign-in in progress. */
+export interface SignIn {
+  readonly code: SignInCode;
+  /** Asks the server once. Throws MediaServerError when it could not find out. */
+  check(): Promise<SignInState>;
+  /** Forgets what the sign-in held (a Quick Connect secret leaves the redactor). Called once, at the end. */
+  end(): void;
+}
+
+export type SelfLinkMethod = 'plex-pin' | 'quick-connect';
+
+export interface SelfLinkProvider {
+  readonly method: SelfLinkMethod;
+  /**
+   * Starts a sign-in. Throws SelfLinkUnavailableError when the server does not offer it now (Quick Connect off),
+   * MediaServerError when it could not be reached.
+   */
+  begin(): Promise<SignIn>;
+}
+
+/** The server does not offer self sign-in now; the message says why, in words for the member. */
+export class SelfLinkUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SelfLinkUnavailableError';
+  }
+}
+
+/** Options the bot gives every provider. */
+export interface SelfLinkOptions {
+  /** The bot install's stable client id (Plex lists authorized apps by it). */
+  clientId: string;
+  /** Shown to the member on the server's sign-in page or device list. */
+  product: string;
+}

@@ -1,0 +1,198 @@
+// Jellyfin Quick Connect in the Jellyfin double (`/link`). Sources, jellyfin/jellyfin @c3ed1407:
+// - Jellyfin.Api/Controllers/QuickConnectController.cs: GET /QuickConnect/Enabled (anonymous, a bool);
+//   POST /QuickConnect/Initiate (anonymous; `Unauthorized("Quick connect is disabled")` when off); GET
+//   /QuickConnect/Connect?secret= (`NotFound("Unknown secret")`, 401 when off); POST /QuickConnect/Authorize
+//   (what a signed-in app calls: `approve` below stands for it).
+// - Emby.Server.Implementations/QuickConnect/QuickConnectManager.cs: TryConnect needs DeviceId, Device, Client and
+//   Version from the Authorization header (ArgumentException → 400 by Jellyfin.Api/Middleware/ExceptionMiddleware);
+//   a 6-digit code and a 64-hex-digit secret (Convert.ToHexString of 32 random bytes); requests expire after
+//   Timeout = 10 minutes (`expire` below stands for the clock running out); AuthorizeRequest authenticates the user
+//   on the requesting device (SessionManager.AuthenticateDirect) and keeps the AuthenticationResult for the secret.
+// - Jellyfin.Api/Controllers/UserController.cs AuthenticateWithQuickConnect: POST /Users/AuthenticateWithQuickConnect
+//   { Secret } → that AuthenticationResult; an unknown secret is a ResourceNotFoundException → 404.
+// - Jellyfin.Api/Controllers/SessionController.cs ReportSessionEnded: POST /Sessions/Logout, [Authorize] with the
+//   session's token → 204 (SessionManager.Logout deletes the device and its token); a token that is no longer valid
+//   is refused with 401 by the authentication handler.
+// Payloads satisfy @jellyfin/sdk QuickConnectResult and AuthenticationResult.
+import { randomBytes, randomInt } from 'node:crypto';
+import type { AuthenticationResult } from '@jellyfin/sdk/lib/generated-client/models/authentication-result.js';
+import type { QuickConnectResult } from '@jellyfin/sdk/lib/generated-client/models/quick-connect-result.js';
+import type { SessionInfoDto } from '@jellyfin/sdk/lib/generated-client/models/session-info-dto.js';
+import type { UserDto } from '@jellyfin/sdk/lib/generated-client/models/user-dto.js';
+import { dotnetDate, hexId, type Json } from './mediabrowser-payloads.ts';
+import type { Query, Reply } from './mediabrowser-routes.ts';
+
+interface QuickConnectRequest {
+  secret: string;
+  code: string;
+  deviceId: string;
+  deviceName: string;
+  appName: string;
+  appVersion: string;
+  dateAdded: Date;
+  authenticated: boolean;
+  expired: boolean;
+  /** Set by approve: the session AuthorizeRequest created for the user. */
+  result: { userId: string; token: string } | null;
+}
+
+export interface IssuedToken {
+  token: string;
+  userId: string;
+  deviceId: string;
+  loggedOut: boolean;
+}
+
+/** The `Key="value"` pairs of a `MediaBrowser …` authorization header. */
+function authorizationFields(value: string | undefined): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (!value || !/^MediaBrowser\s/i.test(value)) return fields;
+  for (const match of value.slice(value.indexOf(' ')).matchAll(/([A-Za-z]+)="([^"]*)"/g)) {
+    fields[(match[1] ?? '').toLowerCase()] = match[2] ?? '';
+  }
+  return fields;
+}
+
+export class QuickConnectDouble {
+  /** QuickConnectAvailable in the server's settings (Dashboard → General → Quick Connect). */
+  enabled = true;
+  readonly requests: QuickConnectRequest[] = [];
+  /** Access tokens Quick Connect approvals created, and whether they were logged out. */
+  readonly tokens: IssuedToken[] = [];
+
+  constructor(
+    private readonly serverId: string,
+    private readonly findUser: (id: string) => Json | undefined,
+  ) {}
+
+  /** A signed-in app approves `code` for `userId` (POST /QuickConnect/Authorize). Returns the token it creates. */
+  approve(code: string, userId: string): string {
+    const request = this.live().find((r) => r.code === code);
+    if (!request) throw new Error(`Quick Connect double: no live request with code ${code}`);
+    if (!this.findUser(userId)) throw new Error(`Quick Connect double: no user ${userId}`);
+    const token = hexId();
+    request.authenticated = true;
+    request.result = { userId, token };
+    this.tokens.push({ token, userId, deviceId: request.deviceId, loggedOut: false });
+    return token;
+  }
+
+  /** The request's 10 minutes ran out: the server forgets it. */
+  expire(code: string): void {
+    for (const request of this.requests) if (request.code === code) request.expired = true;
+  }
+
+  private live(): QuickConnectRequest[] {
+    return this.requests.filter((r) => !r.expired);
+  }
+
+  /** Answers the Quick Connect routes and the logout of a Quick Connect session; null for any other request. */
+  route(
+    method: string,
+    path: string,
+    authorization: string | undefined,
+    query: Query,
+    body: string,
+  ): Reply | null {
+    const p = path.toLowerCase();
+    const disabled: Reply = { status: 401, json: 'Quick connect is disabled' };
+    if (method === 'GET' && p === '/quickconnect/enabled') return { status: 200, json: this.enabled };
+    if (method === 'POST' && p === '/quickconnect/initiate') {
+      if (!this.enabled) return disabled;
+      const auth = authorizationFields(authorization);
+      if (!auth.deviceid || !auth.device || !auth.client || !auth.version) {
+        return { status: 400, text: 'Error processing request.' };
+      }
+      const request: QuickConnectRequest = {
+        secret: randomBytes(32).toString('hex').toUpperCase(),
+        code: String(randomInt(100_000, 1_000_000)),
+        deviceId: auth.deviceid,
+        deviceName: auth.device,
+        appName: auth.client,
+        appVersion: auth.version,
+        dateAdded: new Date(),
+        authenticated: false,
+        expired: false,
+        result: null,
+      };
+      this.requests.push(request);
+      return { status: 200, json: this.resultJson(request) };
+    }
+    if (method === 'GET' && p === '/quickconnect/connect') {
+      if (!this.enabled) return disabled;
+      const request = this.live().find((r) => r.secret === query.get('secret'));
+      return request
+        ? { status: 200, json: this.resultJson(request) }
+        : { status: 404, json: 'Unknown secret' };
+    }
+    if (method === 'POST' && p === '/users/authenticatewithquickconnect') {
+      if (!this.enabled) return { status: 401, text: 'Error processing request.' };
+      let secret: unknown;
+      try {
+        secret = (JSON.parse(body) as Json).Secret;
+      } catch {
+        return { status: 400, text: 'The request field is required.' };
+      }
+      const request = this.live().find((r) => r.secret === secret && r.result);
+      const user = request?.result ? this.findUser(request.result.userId) : undefined;
+      if (!request?.result || !user) return { status: 404, text: 'Error processing request.' };
+      return { status: 200, json: this.authenticationJson(request, request.result.token, user) };
+    }
+    if (method === 'POST' && p === '/sessions/logout') {
+      const token = authorizationFields(authorization).token;
+      const issued = this.tokens.find((t) => t.token === token && !t.loggedOut);
+      if (!issued) return null;
+      issued.loggedOut = true;
+      return { status: 204 };
+    }
+    return null;
+  }
+
+  /** Whether `token` is a Quick Connect session token still valid. */
+  isLive(token: string | undefined): boolean {
+    return this.tokens.some((t) => t.token === token && !t.loggedOut);
+  }
+
+  private resultJson(request: QuickConnectRequest) {
+    return {
+      Authenticated: request.authenticated,
+      Secret: request.secret,
+      Code: request.code,
+      DeviceId: request.deviceId,
+      DeviceName: request.deviceName,
+      AppName: request.appName,
+      AppVersion: request.appVersion,
+      DateAdded: dotnetDate(request.dateAdded),
+    } satisfies QuickConnectResult;
+  }
+
+  private authenticationJson(request: QuickConnectRequest, token: string, user: Json) {
+    const now = dotnetDate(new Date());
+    const session = {
+      Id: hexId(),
+      UserId: String(user.Id),
+      UserName: String(user.Name),
+      Client: request.appName,
+      DeviceId: request.deviceId,
+      DeviceName: request.deviceName,
+      ApplicationVersion: request.appVersion,
+      LastActivityDate: now,
+      LastPlaybackCheckIn: '0001-01-01T00:00:00.0000000Z',
+      IsActive: true,
+      SupportsMediaControl: false,
+      SupportsRemoteControl: false,
+      HasCustomDeviceName: false,
+      ServerId: this.serverId,
+      PlayableMediaTypes: [],
+      SupportedCommands: [],
+      AdditionalUsers: [],
+      NowPlayingQueue: [],
+    } satisfies SessionInfoDto;
+    return {
+      User: user as UserDto,
+      SessionInfo: session,
+      AccessToken: token,
+      ServerId: this.serverId,
+    } satisfies AuthenticationResult;
+  }
+}
