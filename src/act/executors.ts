@@ -310,7 +310,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
     async 'grace-end'(row) {
       const { episodeId } = row.payload as { episodeId: number };
       const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, episodeId));
-      if (!episode || episode.state !== 'grace') return { ended: false };
+      if (episode?.state !== 'grace') return { ended: false };
       // A cycle reads the member's servers afresh and applies the plan's rule (not awaited: it drains the outbox).
       void ctx.runCycleNow().catch((err) => ctx.log.error({ err }, 'the cycle at the end of a grace failed'));
       return { ended: true };
