@@ -187,6 +187,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     // Stops and their checks run on the instance that senses the server (its media client is not fenced there).
     ownedServers: () =>
       shared ? cluster.held().flatMap((n) => (n.startsWith('server:') ? [Number(n.slice(7))] : [])) : null,
+    reclaimFromDead: true,
     // Messages and their edits go out from the instance logged in to Discord.
     excludedKinds: () => (cluster.isGatewayHolder() ? [] : DISCORD_EFFECTS),
   };

@@ -47,6 +47,12 @@ export interface OutboxOptions {
    * effect whose payload names a `serverId` (a stop, a check of a stop) is claimed only by that server's holder.
    */
   ownedServers?: () => number[] | null;
+  /**
+   * Take over at once the claims of instances that are gone (no live `instance:<id>` lease: a process killed on
+   * PGlite, whose one process is always this one, or one whose heartbeat expired on PostgreSQL), instead of waiting
+   * for the claim deadline. Off for callers without instance heartbeats.
+   */
+  reclaimFromDead?: boolean;
   /** Kinds this instance must not run now (a standby instance leaves what talks to Discord to the gateway holder). */
   excludedKinds?: () => readonly string[];
 }
@@ -81,7 +87,10 @@ export async function enqueueEffects(db: Db, effects: readonly Effect[], now: Da
 /** Claims the effects that are due (or whose claim expired) for this instance; `onlyKey` claims that one only. */
 export async function claimDue(
   db: Db,
-  o: Pick<OutboxOptions, 'instanceId' | 'claimMs' | 'batchSize' | 'ownedServers' | 'excludedKinds'>,
+  o: Pick<
+    OutboxOptions,
+    'instanceId' | 'claimMs' | 'batchSize' | 'ownedServers' | 'excludedKinds' | 'reclaimFromDead'
+  >,
   now: Date,
   onlyKey?: string,
 ): Promise<OutboxRow[]> {
@@ -102,6 +111,14 @@ export async function claimDue(
         or(
           and(eq(outbox.state, 'pending'), lte(outbox.dueAt, now)),
           and(eq(outbox.state, 'running'), lte(outbox.lockedUntil, now)),
+          o.reclaimFromDead
+            ? and(
+                eq(outbox.state, 'running'),
+                sql`${outbox.lockedBy} <> ${o.instanceId}`,
+                sql`not exists (select 1 from leases where leases.name = 'instance:' || ${outbox.lockedBy}
+                  and leases.expires_at > now())`,
+              )
+            : undefined,
         ),
         // Never beside an earlier effect of its group that is running (on this or another instance).
         sql`not exists (select 1 from ${outbox} as earlier where earlier.group_key = ${outbox.groupKey}

@@ -68,6 +68,8 @@ export interface PlexDouble {
   readonly token: string;
   readonly machineIdentifier: string;
   fault: PlexFault;
+  /** While true, stop requests are recorded but never answered (a stop in flight when the bot is killed). */
+  holdTerminations: boolean;
   premium: boolean;
   readonly terminations: Array<{ sessionId: string; reason: string | null; method: string }>;
   readonly requests: RecordedRequest[];
@@ -124,6 +126,7 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
     push: attachPushDouble(server, 'plex', token),
     machineIdentifier,
     fault: null,
+    holdTerminations: false,
     premium: options.premium ?? true,
     terminations: [],
     requests: [],
@@ -245,6 +248,7 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
     if (double.fault === 'garbage') return { status: 200, contentType, body: 'upstream hiccup\u0000\u00ff' };
     const method = req.method ?? 'GET';
     if (url.pathname === '/status/sessions/terminate') {
+      if (double.holdTerminations) return null;
       if (!terminateMethods.includes(method as 'GET' | 'POST')) return htmlReply(405, 'Method Not Allowed');
       return terminate(method, url.searchParams);
     }

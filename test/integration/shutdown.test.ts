@@ -171,3 +171,54 @@ test('a second signal exits at once, without waiting for the cycle', async () =>
     if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
   }
 });
+
+test('kill -9 while a stop is in flight: the restarted bot carries it out, and tells the member once', async () => {
+  const bot = startBot(0);
+  const dmsBefore = discord.dmsTo(ALICE.id).length;
+  const alertsBefore = discord.messagesIn(ALERTS.id).length;
+  const stopRequests = () => plex.requests.filter((r) => r.path === '/status/sessions/terminate').length;
+  const stopsBefore = plex.terminations.length;
+  const stopped = () => plex.terminations.slice(stopsBefore).map((t) => t.sessionId);
+  try {
+    await running(bot);
+    // Back within the cap first, so that the earlier tests' episode is resolved.
+    plex.setSessions([]);
+    await admin('enforcement', 'run-now');
+    plex.setSessions([session(5), session(6)]);
+    plex.holdTerminations = true;
+    const before = stopRequests();
+    void admin('enforcement', 'run-now').catch(() => {});
+    // The decision and its stops are stored; the first stop has reached the server and hangs there.
+    await until('a stop request reached the server', () => stopRequests() > before, bot);
+    bot.child.kill('SIGKILL');
+    assert.equal(await bot.exited, null, 'killed, no exit code');
+  } finally {
+    if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
+  }
+  assert.deepEqual(stopped(), [], 'nothing took effect before the kill');
+  assert.equal(discord.dmsTo(ALICE.id).length, dmsBefore, 'no DM before the kill');
+
+  plex.holdTerminations = false;
+  // No command and no schedule: the outbox resumes by itself (the killed instance's claims are taken over).
+  const again = startBot(0);
+  try {
+    await running(again);
+    await until(
+      'both streams stopped, the member and the admins told',
+      () =>
+        stopped().length === 2 &&
+        discord.dmsTo(ALICE.id).length === dmsBefore + 1 &&
+        discord.messagesIn(ALERTS.id).length === alertsBefore + 1,
+      again,
+    );
+    assert.deepEqual(stopped().sort(), ['session-5', 'session-6']);
+    // Nothing more arrives later: one DM, one alert.
+    await admin('enforcement', 'run-now');
+    assert.equal(discord.dmsTo(ALICE.id).length, dmsBefore + 1);
+    assert.equal(discord.messagesIn(ALERTS.id).length, alertsBefore + 1);
+    again.child.kill('SIGTERM');
+    assert.equal(await again.exited, 0, again.output());
+  } finally {
+    if (again.child.exitCode === null) again.child.kill('SIGKILL');
+  }
+});
