@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import postgres from 'postgres';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { type PlexDouble, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -185,6 +186,14 @@ test('kill -9 while a stop is in flight: the restarted bot carries it out, and t
   const stopped = () => plex.terminations.slice(stopsBefore).map((t) => t.sessionId);
   try {
     await running(bot);
+    // On PostgreSQL the instance starts on standby until the leases of the previous test's process (which exited
+    // without releasing them) expire: act once it senses the server, or its cycles read nothing.
+    if (database.url)
+      await until(
+        'the instance senses the server',
+        () => /"lease":"server:1","held":true/.test(bot.output()),
+        bot,
+      );
     // Back within the cap first, so that the earlier tests' episode is resolved.
     plex.setSessions([]);
     await admin('enforcement', 'run-now');
@@ -211,7 +220,20 @@ test('kill -9 while a stop is in flight: the restarted bot carries it out, and t
       'both streams stopped, the member and the admins told',
       () => stopped().length === 2 && dms() === 1 && alerts() === 1,
       again,
-    );
+    ).catch(async (err) => {
+      if (database.url) {
+        const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+        const rows =
+          await sql`select key, state, attempts, locked_by, locked_until, last_error, now() as db_now from outbox order by id`;
+        const leases = await sql`select * from leases`;
+        console.log(
+          'DIAG',
+          JSON.stringify({ stopped: stopped(), dms: dms(), alerts: alerts(), rows, leases }),
+        );
+        await sql.end();
+      }
+      throw err;
+    });
     assert.deepEqual(stopped().sort(), ['session-5', 'session-6']);
     // Nothing more arrives later: one DM, one alert.
     await admin('enforcement', 'run-now');
