@@ -1,8 +1,9 @@
 // Act on stream decisions: each member's intents are applied in one transaction, serialized per member by a
 // transaction-scoped advisory lock, and every effect (a stop, a DM, an alert, an email, an alert edit) goes to the
 // outbox in that same transaction. The outbox carries them out (src/act/executors.ts).
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { streamToJson } from '../db/live-sessions.ts';
 import { type BreachEpisode, breachEpisodes, type EpisodeLine, type OutboxRow } from '../db/schema.ts';
 import {
   decideNotices,
@@ -13,7 +14,6 @@ import {
   type StopOutcome,
   stopEffectKey,
 } from '../decide/streams.ts';
-import type { ActiveStream } from '../media/types.ts';
 import { type Effect, effectByKey, effectsByPrefix, enqueueEffects } from './outbox.ts';
 
 /** The advisory-lock class of per-member stream decisions (any constant; 'SW' in ASCII). */
@@ -54,9 +54,6 @@ export interface StopPayload {
   text: string;
   [key: string]: unknown;
 }
-
-export const streamFromJson = (s: Record<string, unknown>): ActiveStream =>
-  ({ ...s, startedAt: typeof s.startedAt === 'string' ? new Date(s.startedAt) : null }) as ActiveStream;
 
 /**
  * Decides and applies one member's intents in one transaction under the member's lock. `decide` runs inside the
@@ -148,7 +145,7 @@ export async function applyMemberDecision(
           episodeId: episode.id,
           memberId,
           serverId: intent.serverId,
-          stream: { ...intent.stream, startedAt: intent.stream.startedAt?.toISOString() ?? null },
+          stream: streamToJson(intent.stream),
           ...onScreen,
         };
         effects.push({
@@ -251,7 +248,12 @@ export async function queueEpisodeNotices(
 
 /** Open episodes still waiting for their notices (after a crash, or stops that ran on another instance). */
 export async function episodesAwaitingNotices(db: Db): Promise<BreachEpisode[]> {
-  return db.select().from(breachEpisodes).where(isNull(breachEpisodes.notifiedAt));
+  // An episode in its grace waits for the deadline, not for its stops: left out, so the runner does not open a
+  // transaction for it every second.
+  return db
+    .select()
+    .from(breachEpisodes)
+    .where(and(isNull(breachEpisodes.notifiedAt), ne(breachEpisodes.state, 'grace')));
 }
 
 export { effectByKey };

@@ -5,6 +5,7 @@
 // outcomes). A failure worth retrying throws; one that retrying cannot fix is a result (or PermanentEffectError).
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
+import { streamFromJson } from '../db/live-sessions.ts';
 import {
   breachEpisodes,
   type EpisodeLine,
@@ -29,14 +30,7 @@ import { sessionRef } from '../policy/streams.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { getSettings } from '../services/settings.ts';
 import { loadTemplates } from '../services/templates.ts';
-import {
-  alertEditKey,
-  episodeGroup,
-  episodeNoticeKey,
-  type StopPayload,
-  stopOutcomes,
-  streamFromJson,
-} from './episodes.ts';
+import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload, stopOutcomes } from './episodes.ts';
 import { type Executor, effectByKey, enqueueEffects, nonceFor, PermanentEffectError } from './outbox.ts';
 
 /** The message a delivered notice effect posted (its id and channel), or null when it was not delivered. */
@@ -97,10 +91,15 @@ async function episodeNotice(ctx: AppContext, episodeId: number) {
   return { episode, member, notice, settings, templates };
 }
 
-/** The warning DM of an episode with a grace period, as it stands now (see `streamWarning`). */
+/**
+ * The warning DM of an episode with a grace period, as it stands now (see `streamWarning`). Its phase follows the
+ * episode (a warned episode is resolved only quietly, during its grace), except for the notice sent when the grace
+ * ran out, which says what was stopped even if the member is back within the plan by then (`over`).
+ */
 export async function warningMessage(
   ctx: AppContext,
   episodeId: number,
+  phaseOverride?: WarningNotice['phase'],
 ): Promise<{
   member: { discordUserId: string; id: number };
   message: NoticeMessage;
@@ -108,11 +107,8 @@ export async function warningMessage(
 }> {
   const { episode, member, notice, templates } = await episodeNotice(ctx, episodeId);
   const phase: WarningNotice['phase'] =
-    episode.state === 'grace'
-      ? 'grace'
-      : episode.state === 'resolved' && !episodeWasEnforced(episode)
-        ? 'resolved'
-        : 'over';
+    phaseOverride ??
+    (episode.state === 'grace' ? 'grace' : episode.state === 'resolved' ? 'resolved' : 'over');
   const done = episode.lines.map((l, i) =>
     phase === 'over' || l.action.kind === 'stop' ? (notice.streams[i]?.action ?? null) : null,
   );
@@ -125,10 +121,6 @@ export async function warningMessage(
   });
   return { member, message, phase };
 }
-
-/** An episode resolved quietly during its grace never had its notices: notified_at was set with closed_at. */
-const episodeWasEnforced = (e: { notifiedAt: Date | null; closedAt: Date | null }) =>
-  !(e.notifiedAt && e.closedAt && e.notifiedAt.getTime() === e.closedAt.getTime());
 
 async function breachAlert(
   ctx: AppContext,
@@ -270,7 +262,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
         // After a grace period the warning DM is edited to say what was stopped, instead of a second DM.
         const warned = await postedMessage(ctx, episodeNoticeKey('warning', episodeId));
         if (warned) {
-          const { message } = await warningMessage(ctx, episodeId);
+          const { message } = await warningMessage(ctx, episodeId, 'over');
           return settle(await ctx.notifier.editAlert(warned.channelId, warned.messageId, message));
         }
       }

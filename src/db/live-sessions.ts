@@ -25,7 +25,7 @@ export async function syncLiveSessions(db: Db, reads: ServerRead[], now: Date): 
         deviceId: s.deviceId,
         accountName: s.accountName,
         accountId: s.accountId,
-        stream: toJson(s),
+        stream: streamToJson(s),
         firstSeenAt: now,
         lastSeenAt: now,
       })),
@@ -85,13 +85,14 @@ export async function loadLiveReads(
   return servers.map((s) => ({
     serverId: s.id,
     serverName: s.name,
-    streams: rows.filter((r) => r.serverId === s.id).map((r) => fromJson(r.stream)),
+    streams: rows.filter((r) => r.serverId === s.id).map((r) => streamFromJson(r.stream)),
   }));
 }
 
-const fromJson = (s: Record<string, unknown>): ActiveStream =>
+/** A session as stored in JSON (live_sessions, stop effects), and back. */
+export const streamFromJson = (s: Record<string, unknown>): ActiveStream =>
   ({ ...s, startedAt: typeof s.startedAt === 'string' ? new Date(s.startedAt) : null }) as ActiveStream;
 
-function toJson(s: ActiveStream): Record<string, unknown> {
+export function streamToJson(s: ActiveStream): Record<string, unknown> {
   return { ...s, startedAt: s.startedAt ? s.startedAt.toISOString() : null };
 }
