@@ -44,6 +44,15 @@ function signInReply(started: Started, expiresAt: Date) {
 }
 
 function outcomeReply(outcome: SelfLinkOutcome) {
+  const reply = outcomeMessage(outcome);
+  if (!outcome.openDevice) return reply;
+  // The sign-in's session could not be logged out: the member removes the device the bot signed in as.
+  const note = `The sign-in could not be logged out: remove the device **${plain(outcome.openDevice)}** from ${plain(outcome.server)} (Jellyfin's Dashboard → Devices; ask a server admin if you can't open it).`;
+  for (const e of reply.embeds) e.setDescription(`${e.data.description ?? ''}\n${note}`);
+  return reply;
+}
+
+function outcomeMessage(outcome: SelfLinkOutcome) {
   const server = `**${plain(outcome.server)}**`;
   const again = 'Run `/link` again to start over.';
   switch (outcome.kind) {
@@ -58,11 +67,6 @@ function outcomeReply(outcome: SelfLinkOutcome) {
       if (outcome.pending) {
         notes.push(
           'Your invite to this server is still pending: accept it (Plex sent it by email) before you can stream there.',
-        );
-      }
-      if (outcome.sessionLeftOpen) {
-        notes.push(
-          'The sign-in could not be logged out: remove the device “Discord /link” from your Jellyfin devices.',
         );
       }
       return ok(notes.join('\n'));
@@ -87,6 +91,8 @@ function outcomeReply(outcome: SelfLinkOutcome) {
       );
     case 'failed':
       return refusal(`Nothing was linked: ${plain(outcome.reason)}. ${again}`);
+    case 'unavailable':
+      return refusal(`Nothing was linked. ${outcome.text}`);
   }
 }
 

@@ -36,6 +36,7 @@ import { DiscordNotifier } from './notify/notifier.ts';
 import { weekStart } from './policy/week.ts';
 import { createTokenCipher, installId, loadKey } from './secrets.ts';
 import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
+import { settlePendingSignIns } from './services/pending-sign-ins.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings } from './services/settings.ts';
 
@@ -56,6 +57,8 @@ export interface BotOptions {
   cluster?: Partial<ClusterTimings>;
   /** How often a `/link` sign-in is checked (default 2 s; tests: a few ms). */
   selfLinkPollMs?: number;
+  /** How often sign-ins the bot stopped waiting for are settled (default 15 s; 0: only at start-up). */
+  signInSettleMs?: number;
 }
 
 export interface RunningBot {
@@ -81,6 +84,8 @@ const OUTBOX_INTERVAL_MS = 1_000;
 
 /** How often a `/link` sign-in (Plex PIN, Jellyfin Quick Connect) is checked. */
 const SELF_LINK_POLL_MS = 2_000;
+/** How often Quick Connect sign-ins the bot stopped waiting for are looked at (each is due once a minute). */
+const SIGN_IN_SETTLE_MS = 15_000;
 
 /** How long a shutdown waits for the cycle (or command) in flight before closing anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -407,6 +412,18 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   }, options.outboxIntervalMs || OUTBOX_INTERVAL_MS);
   if (options.outboxIntervalMs === 0) clearInterval(outboxTimer);
   outboxTimer.unref();
+  // Quick Connect sign-ins the bot stopped waiting for (its deadline, a restart): an approval is collected and
+  // logged out (src/services/pending-sign-ins.ts).
+  const settleSignIns = () =>
+    void work
+      .track(settlePendingSignIns(ctx))
+      .catch((err) => log.error({ err }, 'settling pending sign-ins failed'));
+  const signInTimer = setInterval(() => {
+    if (!stopping) settleSignIns();
+  }, options.signInSettleMs || SIGN_IN_SETTLE_MS);
+  if (options.signInSettleMs === 0) clearInterval(signInTimer);
+  signInTimer.unref();
+  settleSignIns();
   if (cluster.isGatewayHolder()) await catchUp();
   started = true;
   log.info(
@@ -438,6 +455,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       stopping ??= (async () => {
         schedule?.stop();
         clearInterval(outboxTimer);
+        clearInterval(signInTimer);
         push?.stop();
         shutdown.abort();
         if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');

@@ -423,6 +423,35 @@ export const downloadSwitches = pgTable(
   (t) => [uniqueIndex('download_switches_member_server_unique').on(t.memberId, t.serverId)],
 );
 
+/**
+ * A Jellyfin Quick Connect sign-in (`/link`) not settled yet. Jellyfin creates the member's session when they
+ * approve the code, whether or not the bot collects it, so the row is written before the code is shown and removed
+ * only once the request is known to be gone unapproved or its session was collected and logged out
+ * (src/services/pending-sign-ins.ts settles the rest at start-up and after the bot stops waiting).
+ */
+export const pendingSignIns = pgTable(
+  'pending_sign_ins',
+  {
+    id: serial('id').primaryKey(),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    memberDiscordId: text('member_discord_id').notNull(),
+    /** The Quick Connect secret, AES-256-GCM like server tokens (src/secrets.ts): it collects the session. */
+    secretEncrypted: text('secret_encrypted').notNull(),
+    /** The device the sign-in was made as: the one a member must remove when its session could not be ended. */
+    deviceId: text('device_id').notNull(),
+    deviceName: text('device_name').notNull(),
+    /** When the bot stops waiting for the member (the code's lifetime). */
+    deadline: ts('deadline').notNull(),
+    /** The last time the server still knew the request (unapproved): an approval after it is unseen. */
+    lastAliveAt: ts('last_alive_at').notNull(),
+    nextCheckAt: ts('next_check_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('pending_sign_ins_next_check_idx').on(t.nextCheckAt)],
+);
+
 // ─── Durable effects and instances ──────────────────────────────────────────────────────────────
 
 export const outboxStateEnum = pgEnum('outbox_state', ['pending', 'running', 'done', 'failed']);
@@ -500,3 +529,4 @@ export type OutboxRow = typeof outbox.$inferSelect;
 export type LiveSession = typeof liveSessions.$inferSelect;
 export type DeviceExemption = typeof deviceExemptions.$inferSelect;
 export type Boost = typeof boosts.$inferSelect;
+export type PendingSignIn = typeof pendingSignIns.$inferSelect;

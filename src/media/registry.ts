@@ -60,4 +60,9 @@ export class MediaRegistry {
   encryptToken(token: string): string {
     return this.cipher.encrypt(token);
   }
+
+  /** Decrypts another secret stored with the same cipher (a pending sign-in's Quick Connect secret). */
+  decryptSecret(stored: string): string {
+    return this.cipher.decrypt(stored);
+  }
 }

@@ -23,7 +23,7 @@ export interface SignedInAccount {
 export type SignInState =
   | { state: 'waiting' }
   /** The server forgot the code (expired, or never approved in time). */
-  | { state: 'expired' }
+  | { state: 'expired'; sessionLeftOpen?: boolean }
   /**
    * The member signed in. `access` is the account as this server knows it, or null when the account is not a user
    * of this server (`signedInAs` then names who signed in). `pending`: invited, not accepted yet (Plex).
@@ -36,9 +36,36 @@ export type SignInState =
       sessionLeftOpen?: boolean;
     };
 
+/**
+ * What a sign-in leaves on the server until it is settled (Jellyfin Quick Connect: an approval creates a session,
+ * whether or not the bot collects it). The bot stores it (the secret encrypted) before the code is shown.
+ */
+export interface PendingSignIn {
+  secret: string;
+  deviceId: string;
+  /** The device name the server lists (Dashboard → Devices): the one to remove when it could not be logged out. */
+  deviceName: string;
+}
+
+/** Where a stored pending sign-in stands. */
+export type SettleState =
+  /** Not approved yet, and the server still knows it: ask again later. */
+  | { state: 'waiting' }
+  /**
+   * The server forgot it. `unseenApproval`: the bot did not look for long enough before that to rule out an
+   * approval it never saw (whose session would be open).
+   */
+  | { state: 'gone'; unseenApproval: boolean }
+  /** It was approved, and the session it created was collected and logged out. */
+  | { state: 'logged-out' }
+  /** It was approved, and its session could not be logged out: the member should remove the device. */
+  | { state: 'left-open' };
+
 /** One sign-in in progress. */
 export interface SignIn {
   readonly code: SignInCode;
+  /** What must be settled if the bot stops waiting; absent when nothing is left on the server (Plex PIN). */
+  readonly pending?: PendingSignIn | null;
   /** Asks the server once. Throws MediaServerError when it could not find out. */
   check(): Promise<SignInState>;
   /** Forgets what the sign-in held (a Quick Connect secret leaves the redactor). Called once, at the end. */
@@ -54,9 +81,18 @@ export interface SelfLinkProvider {
    * MediaServerError when it could not be reached.
    */
   begin(): Promise<SignIn>;
+  /**
+   * Settles a sign-in the bot stopped waiting for (deadline, restart, shutdown): collects and logs out the session
+   * an approval created. Throws MediaServerError when it could not find out (ask again later). Absent when a
+   * sign-in leaves nothing behind. `lastWaitingAt`: when the server was last seen holding it unapproved.
+   */
+  settle?(pending: PendingSignIn, lastWaitingAt: Date): Promise<SettleState>;
 }
 
-/** The server does not offer self sign-in now; the message says why, in words for the member. */
+/**
+ * The server does not offer self sign-in now, or refuses it for good (not a failure worth retrying); the message
+ * says why, in words for the member.
+ */
 export class SelfLinkUnavailableError extends Error {
   constructor(message: string) {
     super(message);

@@ -10,10 +10,13 @@ export interface CheckedRange {
 /** Keep README.md ("Supported server versions") in step with this table. */
 export const CHECKED_VERSIONS: Record<Platform, CheckedRange> = {
   // The test doubles' payloads were checked against these: PMS 1.40–1.41 (python-plexapi, Tautulli), Jellyfin
-  // 10.10–12.0 (jellyfin/jellyfin source and @jellyfin/sdk 1.0), Emby 4.8 (Emby.SDK's 4.8.11 OpenAPI).
+  // 10.10–12.0 (jellyfin/jellyfin source from v10.10.0 to v12.0-rc5, its newest release tag, which reports 12.0.0
+  // from SharedVersion.cs; @jellyfin/sdk 1.0), Emby 4.8–4.9 (MediaBrowser/Emby.SDK's OpenAPI: 4.8.11.0, and
+  // 4.9.0.41-Beta, where every route the adapter calls is unchanged; UserPolicy drops BlockedMediaFolders,
+  // which the adapter sends back only when the server gave it).
   plex: { from: [1, 40, 0], through: [1, 41] },
   jellyfin: { from: [10, 10, 0], through: [12, 0] },
-  emby: { from: [4, 8, 0], through: [4, 8] },
+  emby: { from: [4, 8, 0], through: [4, 9] },
 };
 
 export type VersionVerdict = 'checked' | 'older' | 'newer' | 'unreadable';

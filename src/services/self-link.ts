@@ -15,6 +15,7 @@ import {
 import { MediaServerError } from '../media/types.ts';
 import { quoted, safe } from '../notify/format.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
+import { recordPendingSignIn, releasePendingSignIn } from './pending-sign-ins.ts';
 import { findServer, serverNames } from './servers.ts';
 import { getSettings } from './settings.ts';
 
@@ -40,14 +41,17 @@ export type SelfLinkStart =
       cancel(): void;
     };
 
-export type SelfLinkOutcome = { server: string } & (
+export type SelfLinkOutcome = {
+  server: string;
+  /** The device name of a sign-in session that could not be logged out (the member should remove it). */
+  openDevice?: string;
+} & (
   | {
       kind: 'linked';
       accountName: string;
       /** The account this member had on the server before (replaced), or null. */
       previous: string | null;
       pending: boolean;
-      sessionLeftOpen: boolean;
     }
   | { kind: 'already-linked'; accountName: string }
   | { kind: 'not-a-user'; signedInAs: string }
@@ -55,6 +59,8 @@ export type SelfLinkOutcome = { server: string } & (
   | { kind: 'expired' }
   | { kind: 'stopped' }
   | { kind: 'failed'; reason: string }
+  /** The server refuses the sign-in for good: asking again will not help. */
+  | { kind: 'unavailable'; text: string }
 );
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -111,14 +117,37 @@ export async function beginSelfLink(
     }
     throw err;
   }
+  const deadline = new Date(ctx.clock().getTime() + Math.min(signIn.code.expiresInMs, SELF_LINK_MAX_WAIT_MS));
+  // Stored before the member sees the code: whatever happens to this wait, an approval gets settled.
+  let pendingId: number | null = null;
+  if (signIn.pending) {
+    try {
+      pendingId = await recordPendingSignIn(ctx, server.id, user.id, signIn.pending, deadline);
+    } catch (err) {
+      signIn.end();
+      throw err;
+    }
+  }
+  const wait = { signIn, pendingId, deadline };
   return {
     kind: 'started',
     server,
     method: provider.method,
     code: signIn.code,
-    wait: (signal) => waitForSignIn(ctx, user, server, provider.method, signIn, signal),
-    cancel: () => signIn.end(),
+    wait: (signal) => waitForSignIn(ctx, user, server, provider.method, wait, signal),
+    cancel: () => {
+      signIn.end();
+      // The code was never shown: nobody can approve it, but the settler still checks it until it is gone.
+      if (pendingId !== null) void releasePendingSignIn(ctx, pendingId, false).catch(() => {});
+    },
   };
+}
+
+interface Waiting {
+  signIn: SignIn;
+  /** The stored pending sign-in, or null when the sign-in leaves nothing on the server. */
+  pendingId: number | null;
+  deadline: Date;
 }
 
 async function waitForSignIn(
@@ -126,19 +155,38 @@ async function waitForSignIn(
   user: DiscordUserRef,
   server: MediaServerRow,
   method: SelfLinkMethod,
-  signIn: SignIn,
+  { signIn, pendingId, deadline }: Waiting,
   signal: AbortSignal,
 ): Promise<SelfLinkOutcome> {
-  const deadline = ctx.clock().getTime() + Math.min(signIn.code.expiresInMs, SELF_LINK_MAX_WAIT_MS);
   let failures = 0;
   let outcome: SelfLinkOutcome;
+  /** Whether the server's side of the sign-in is settled (collected and logged out, or known to be gone). */
+  let settled = false;
+  const openDevice = (left: boolean | undefined) =>
+    left && signIn.pending ? { openDevice: signIn.pending.deviceName } : {};
   try {
     for (;;) {
       if (signal.aborted) {
-        outcome = { server: server.name, kind: 'stopped' };
+        // Shutting down: one last look, so an approval already made is collected and logged out now (an approval
+        // after this is settled at the next start).
+        const last = await signIn.check().catch(() => null);
+        if (last?.state === 'signed-in') {
+          settled = true;
+          outcome = {
+            ...(await linkSignedIn(ctx, user, server, method, last)),
+            ...openDevice(last.sessionLeftOpen),
+          };
+        } else {
+          settled = last?.state === 'expired';
+          outcome = {
+            server: server.name,
+            kind: 'stopped',
+            ...openDevice(last?.state === 'expired' && last.sessionLeftOpen),
+          };
+        }
         break;
       }
-      if (ctx.clock().getTime() >= deadline) {
+      if (ctx.clock().getTime() >= deadline.getTime()) {
         outcome = { server: server.name, kind: 'expired' };
         break;
       }
@@ -147,6 +195,11 @@ async function waitForSignIn(
         state = await signIn.check();
         failures = 0;
       } catch (err) {
+        if (err instanceof SelfLinkUnavailableError) {
+          settled = true;
+          outcome = { server: server.name, kind: 'unavailable', text: err.message };
+          break;
+        }
         failures++;
         ctx.log.warn({ err, server: server.name, failures }, 'a self-link sign-in check failed');
         if (failures >= SELF_LINK_MAX_FAILURES) {
@@ -159,17 +212,28 @@ async function waitForSignIn(
         }
       }
       if (state?.state === 'expired') {
-        outcome = { server: server.name, kind: 'expired' };
+        settled = true;
+        outcome = { server: server.name, kind: 'expired', ...openDevice(state.sessionLeftOpen) };
         break;
       }
       if (state?.state === 'signed-in') {
-        outcome = await linkSignedIn(ctx, user, server, method, state);
+        settled = true;
+        outcome = {
+          ...(await linkSignedIn(ctx, user, server, method, state)),
+          ...openDevice(state.sessionLeftOpen),
+        };
         break;
       }
       await pause(ctx.selfLinkPollMs, signal);
     }
   } finally {
     signIn.end();
+    // Not settled (the bot's deadline, the server unreachable, a shutdown): the settler takes it over.
+    if (pendingId !== null) {
+      await releasePendingSignIn(ctx, pendingId, settled).catch((err) =>
+        ctx.log.error({ err, server: server.name }, 'could not hand a pending sign-in over'),
+      );
+    }
   }
   ctx.log.info({ member: user.id, server: server.name, method, outcome: outcome.kind }, 'self-link finished');
   return outcome;
@@ -200,7 +264,6 @@ async function linkSignedIn(
       accountName: access.name,
       previous: saved.previous,
       pending: access.pending,
-      sessionLeftOpen: state.sessionLeftOpen === true,
     };
   } catch (err) {
     if (err instanceof AccountTakenError) {

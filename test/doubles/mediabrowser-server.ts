@@ -66,7 +66,8 @@ export interface MediaBrowserDouble {
   /** Appends activity-log entries (increasing Ids); returns copies. */
   addActivity(...specs: ActivitySpec[]): Json[];
   setSyncJobs(specs: SyncJobSpec[]): void;
-  /** Jellyfin only: Quick Connect (quick-connect.ts); `enabled`, `approve(code, userId)`, `expire(code)`. */
+  /** Jellyfin only: Quick Connect (quick-connect.ts, by version); `enabled`, `approve(code, userId)`, `expire(code)`,
+   *  `dropResult(code)`, `restart()`, `failing`. */
   readonly quickConnect: QuickConnectDouble;
   /** The session socket on the same port (Jellyfin: any path; Emby: `/embywebsocket`), see push/push-socket.ts. */
   readonly push: PushDouble;
@@ -83,7 +84,7 @@ export async function startMediaBrowserDouble(
   const state = new MediaBrowserState(flavor, opts.serverName ?? 'Basement', version, opts.sync !== false);
   const requests: RecordedRequest[] = [];
   const held = new Set<ServerResponse>();
-  const quickConnect = new QuickConnectDouble(state.serverId, (id) => state.findUser(id));
+  const quickConnect = new QuickConnectDouble(state.serverId, (id) => state.findUser(id), version);
 
   /** The `Token` of a `MediaBrowser …` (or, legacy, `Emby …`) authorization header. */
   function headerToken(value: string | undefined, schemes: RegExp): string | undefined {

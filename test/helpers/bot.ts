@@ -38,6 +38,8 @@ export async function startTestBot(options: {
   cluster?: BotOptions['cluster'];
   /** How often a `/link` sign-in is checked (BotOptions.selfLinkPollMs). */
   selfLinkPollMs?: number;
+  /** BotOptions.signInSettleMs; default 0 (settled at start-up, then when a test calls settlePendingSignIns). */
+  signInSettleMs?: number;
 }): Promise<TestBot> {
   const first = options.sharedDatabase;
   if (first && !first.config.databaseUrl) throw new Error('sharedDatabase needs PostgreSQL (DATABASE_URL)');
@@ -82,6 +84,7 @@ export async function startTestBot(options: {
       rest: { retries: 1, timeout: 10_000, ...options.rest },
       ...(options.outboxIntervalMs !== undefined ? { outboxIntervalMs: options.outboxIntervalMs } : {}),
       ...(options.selfLinkPollMs !== undefined ? { selfLinkPollMs: options.selfLinkPollMs } : {}),
+      signInSettleMs: options.signInSettleMs ?? 0,
       push: options.push ?? { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
       cluster: options.cluster,
     });

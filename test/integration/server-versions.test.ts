@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { mediaServers } from '../../src/db/schema.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
+import { startEmbyDouble } from '../doubles/emby.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -64,6 +65,32 @@ describe('server versions', () => {
     assert.match(text(tested), /Jelly: connected[\s\S]*Version 10\.10\.7\./);
     assert.doesNotMatch(text(tested), /⚠️/);
   });
+
+  // The newest release lines when this was written: Jellyfin v10.11.11 and v12.0-rc5 (tags of jellyfin/jellyfin;
+  // 12.0 reports "12.0.0", SharedVersion.cs), Emby 4.9.1.50 (MediaBrowser/Emby.SDK release 4.9.1.50).
+  for (const [platform, version] of [
+    ['jellyfin', '10.11.11'],
+    ['jellyfin', '12.0.0'],
+    ['emby', '4.9.1.50'],
+  ] as const) {
+    test(`/server add does not warn on a current ${platform} ${version}`, async () => {
+      const token = `${platform}-api-key-current-0123456789`;
+      const double =
+        platform === 'emby'
+          ? await startEmbyDouble({ token, version })
+          : await startJellyfinDouble({ token, version });
+      try {
+        const name = `Current-${platform}-${version}`;
+        const added = await admin('add', { platform, name, url: double.url, token });
+        assert.match(text(added), new RegExp(`Connected: ${name}`));
+        assert.match(text(added), new RegExp(`Version ${version.replaceAll('.', '\\.')}\\.`));
+        assert.doesNotMatch(text(added), /⚠️/);
+        await admin('remove', { name });
+      } finally {
+        await double.stop();
+      }
+    });
+  }
 
   test('/server add refuses a server that redirects, and the token never reaches the other address', async () => {
     const seen: string[] = [];

@@ -37,7 +37,8 @@ describe('checkVersion', () => {
     ['emby', '4.7.14.0', 'older'],
     ['emby', '4.8.0.80', 'checked'],
     ['emby', '4.8.10.0', 'checked'],
-    ['emby', '4.9.1.80', 'newer'],
+    ['emby', '4.9.1.80', 'checked'],
+    ['emby', '4.10.0.1', 'newer'],
     ['emby', 'beta', 'unreadable'],
   ];
   for (const [platform, version, verdict] of cases) {
@@ -48,6 +49,6 @@ describe('checkVersion', () => {
   test('the range is given in words for the reply', () => {
     assert.equal(checkVersion('plex', '1.0').range, '1.40.0 – 1.41.x');
     assert.equal(checkVersion('jellyfin', '1.0').range, '10.10.0 – 12.0.x');
-    assert.equal(checkVersion('emby', '1.0').range, '4.8.0 – 4.8.x');
+    assert.equal(checkVersion('emby', '1.0').range, '4.8.0 – 4.9.x');
   });
 });

@@ -1,0 +1,166 @@
+// Sign-ins the bot stopped waiting for (`/link` on Jellyfin): an approval creates the member's session on the
+// server whether or not the bot collects it, so every approved request must be collected and logged out, even when
+// the bot gave up first (its deadline, a restart, a shutdown). Each sign-in is stored before the member sees the
+// code (db/pending-sign-ins.ts) and settled here: at start-up, on a timer (app.ts) and whenever a wait ends without
+// settling it. When the session cannot be logged out, the member is told which device to remove.
+import { eq } from 'drizzle-orm';
+import { deliverOnce } from '../act/notices.ts';
+import type { AppContext } from '../context.ts';
+import type { Db } from '../db/client.ts';
+import {
+  deletePendingSignIn,
+  duePendingSignIns,
+  insertPendingSignIn,
+  reschedulePendingSignIn,
+} from '../db/pending-sign-ins.ts';
+import { type MediaServerRow, mediaServers, type PendingSignIn as PendingSignInRow } from '../db/schema.ts';
+import type { PendingSignIn, SettleState } from '../media/self-link.ts';
+import { COLORS, safe } from '../notify/format.ts';
+import type { NoticeMessage } from '../notify/notifier.ts';
+
+/** How often a pending sign-in the bot no longer waits for is asked about. */
+export const SETTLE_RETRY_MS = 60 * 1000;
+/** A sign-in that could not be settled for this long (the server unreachable) is given up, and the member told. */
+export const SETTLE_GIVE_UP_MS = 24 * 60 * 60 * 1000;
+
+type SettleContext = Pick<AppContext, 'db' | 'clock' | 'media' | 'log' | 'effects' | 'cluster'>;
+
+/** Sign-ins a wait in this process is still polling (the settler leaves them alone), per database. */
+const waitingHere = new WeakMap<Db, Set<number>>();
+/** The settle in flight, per database: a second caller joins it instead of collecting the same session twice. */
+const settling = new WeakMap<Db, Promise<number>>();
+
+function waitingSet(db: Db): Set<number> {
+  const known = waitingHere.get(db);
+  if (known) return known;
+  const set = new Set<number>();
+  waitingHere.set(db, set);
+  return set;
+}
+
+/** Stores a sign-in before its code is shown; the wait that shows it owns it until `releasePendingSignIn`. */
+export async function recordPendingSignIn(
+  ctx: Pick<AppContext, 'db' | 'clock' | 'media'>,
+  serverId: number,
+  memberDiscordId: string,
+  pending: PendingSignIn,
+  deadline: Date,
+): Promise<number> {
+  const now = ctx.clock();
+  const id = await insertPendingSignIn(ctx.db, {
+    serverId,
+    memberDiscordId,
+    secretEncrypted: ctx.media.encryptToken(pending.secret),
+    deviceId: pending.deviceId,
+    deviceName: pending.deviceName,
+    deadline,
+    lastAliveAt: now,
+    nextCheckAt: deadline,
+  });
+  waitingSet(ctx.db).add(id);
+  return id;
+}
+
+/** The wait ended: `settled` removes the row; otherwise the settler takes it over from now. */
+export async function releasePendingSignIn(
+  ctx: Pick<AppContext, 'db' | 'clock'>,
+  id: number,
+  settled: boolean,
+): Promise<void> {
+  try {
+    if (settled) await deletePendingSignIn(ctx.db, id);
+    else await reschedulePendingSignIn(ctx.db, id, { nextCheckAt: ctx.clock() });
+  } finally {
+    waitingSet(ctx.db).delete(id);
+  }
+}
+
+function deviceNotice(server: string, device: string, certain: boolean): NoticeMessage['embeds'][number] {
+  const remove = `remove the device **${safe(device)}** from ${safe(server)} (Jellyfin's Dashboard → Devices; ask a server admin if you can't open it).`;
+  return {
+    title: certain ? 'A Jellyfin sign-in is still open' : 'A Jellyfin sign-in may still be open',
+    color: COLORS.warn,
+    description: certain
+      ? `You approved a Quick Connect code from \`/link\`, and Streamwarden could not log that sign-in out. To end it, ${remove}`
+      : `Streamwarden stopped watching a Quick Connect code you got from \`/link\` before it could tell whether you approved it. If you did, that sign-in is still open: ${remove}`,
+  };
+}
+
+async function tellMember(
+  ctx: SettleContext,
+  row: PendingSignInRow,
+  server: string,
+  certain: boolean,
+): Promise<void> {
+  await deliverOnce(ctx, { kind: 'sign-in-open', subject: String(row.id), channel: 'dm' }, () => ({
+    channel: 'dm',
+    to: row.memberDiscordId,
+    message: { embeds: [deviceNotice(server, row.deviceName, certain)] },
+  }));
+}
+
+async function settleRow(ctx: SettleContext, row: PendingSignInRow, now: Date): Promise<boolean> {
+  const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, row.serverId));
+  if (!server) return true; // removed with its server (the foreign key cascades)
+  const provider = ctx.media.selfLinkForRow(server as MediaServerRow);
+  if (!provider?.settle) {
+    await deletePendingSignIn(ctx.db, row.id);
+    return true;
+  }
+  const pending = {
+    secret: ctx.media.decryptSecret(row.secretEncrypted),
+    deviceId: row.deviceId,
+    deviceName: row.deviceName,
+  };
+  let state: SettleState;
+  try {
+    state = await provider.settle(pending, row.lastAliveAt);
+  } catch (err) {
+    ctx.log.warn({ err, server: server.name, signIn: row.id }, 'could not settle a pending sign-in');
+    if (now.getTime() - row.createdAt.getTime() < SETTLE_GIVE_UP_MS) {
+      await reschedulePendingSignIn(ctx.db, row.id, {
+        nextCheckAt: new Date(now.getTime() + SETTLE_RETRY_MS),
+      });
+      return false;
+    }
+    state = { state: 'gone', unseenApproval: true };
+  }
+  if (state.state === 'waiting') {
+    await reschedulePendingSignIn(ctx.db, row.id, {
+      nextCheckAt: new Date(now.getTime() + SETTLE_RETRY_MS),
+      lastAliveAt: now,
+    });
+    return false;
+  }
+  if (state.state === 'left-open' || (state.state === 'gone' && state.unseenApproval)) {
+    await tellMember(ctx, row, server.name, state.state === 'left-open');
+  }
+  ctx.log.info({ server: server.name, signIn: row.id, outcome: state.state }, 'pending sign-in settled');
+  await deletePendingSignIn(ctx.db, row.id);
+  return true;
+}
+
+/**
+ * Settles every pending sign-in due now that no wait in this process is polling, on servers this instance holds.
+ * Returns how many were settled (removed). One failing row never stops the others.
+ */
+export function settlePendingSignIns(ctx: SettleContext): Promise<number> {
+  const running = settling.get(ctx.db);
+  if (running) return running;
+  const run = (async () => {
+    const now = ctx.clock();
+    const rows = await duePendingSignIns(ctx.db, now, [...waitingSet(ctx.db)]);
+    let settled = 0;
+    for (const row of rows) {
+      if (!ctx.cluster.ownsServer(row.serverId)) continue;
+      try {
+        if (await settleRow(ctx, row, now)) settled++;
+      } catch (err) {
+        ctx.log.error({ err, signIn: row.id }, 'settling a pending sign-in failed');
+      }
+    }
+    return settled;
+  })().finally(() => settling.delete(ctx.db));
+  settling.set(ctx.db, run);
+  return run;
+}
