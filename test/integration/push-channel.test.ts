@@ -223,7 +223,10 @@ for (const flavor of ['jellyfin', 'emby'] as const) {
       const c = channel(flavor, env.url, rec);
       try {
         if (flavor === 'jellyfin') {
-          await rec.until(() => env.push.received.some((m) => m.includes('SessionsStart')), 'the subscription');
+          await rec.until(
+            () => env.push.received.some((m) => m.includes('SessionsStart')),
+            'the subscription',
+          );
           await new Promise((resolve) => setTimeout(resolve, 100));
           assert.deepEqual(rec.events, [], 'no snapshot after SessionsStart');
           env.push.sessions(list);

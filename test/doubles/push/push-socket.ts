@@ -218,8 +218,7 @@ export function attachPushDouble(
         if (type === 'KeepAlive') {
           keepAlives++;
           ws.send(mb('KeepAlive'));
-        }
-        else if ((type === 'SessionsStart' || type === 'ActivityLogEntryStart') && refusesApiKey) {
+        } else if ((type === 'SessionsStart' || type === 'ActivityLogEntryStart') && refusesApiKey) {
           serverErrors.push(`${type}: NullReferenceException (Failed to process WebSocket message)`);
         } else if (type === 'SessionsStart') {
           sessionSubscribers.add(ws);
