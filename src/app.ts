@@ -36,6 +36,7 @@ import { DiscordNotifier } from './notify/notifier.ts';
 import { weekStart } from './policy/week.ts';
 import { createTokenCipher, installId, loadKey } from './secrets.ts';
 import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
+import { CapabilityBook } from './services/capabilities.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings } from './services/settings.ts';
 
@@ -248,6 +249,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       status: () => roleSync.status(),
     },
     lastCycle: () => last,
+    capabilities: new CapabilityBook(() => ctx),
     pushStates: () => push?.states() ?? new Map(),
     syncPush: async () => {
       // A server just added or removed: take or give up its lease now, then open or close its channel.
