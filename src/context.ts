@@ -7,6 +7,7 @@ import type { CycleOptions, CycleReport } from './jobs/enforcement-cycle.ts';
 import type { RoleSyncReport, RoleSyncStatus } from './jobs/role-sync.ts';
 import type { Logger } from './log.ts';
 import type { MediaRegistry } from './media/registry.ts';
+import type { ActiveStream } from './media/types.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { ServerPushState } from './sense/watchers.ts';
 import type { CapabilityBook } from './services/capabilities.ts';
@@ -40,6 +41,8 @@ export interface AppContext {
   capabilities: CapabilityBook;
   /** Push channel state per media server id (empty when PUSH=off). */
   pushStates(): Map<number, ServerPushState>;
+  /** What a read of a server found, so its push channel can tell whether push announced every change. */
+  notePushRead(serverId: number, streams: ActiveStream[]): void;
   /** Brings the server leases and push channels in step with the stored servers (after /server add or remove). */
   syncPush(): Promise<void>;
   /** Plans from Discord roles: `run` syncs now (after it was asked, never joining an older run); `status` for /status. */
