@@ -37,6 +37,7 @@ import { weekStart } from './policy/week.ts';
 import { createTokenCipher, installId, loadKey } from './secrets.ts';
 import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
 import { settlePendingSignIns } from './services/pending-sign-ins.ts';
+import { CapabilityBook } from './services/capabilities.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings } from './services/settings.ts';
 
@@ -52,7 +53,7 @@ export interface BotOptions {
   /** How often the outbox runner looks for due effects (default 1 s; 0: never, the cycles still drain). */
   outboxIntervalMs?: number;
   /** Push channel tuning (tests: short reconnect back-off). */
-  push?: Pick<PushWatchersOptions, 'debounceMs' | 'channel'>;
+  push?: Pick<PushWatchersOptions, 'debounceMs' | 'channel' | 'silentPollMs' | 'silenceGraceMs'>;
   /** Lease timings when several instances share PostgreSQL (tests: shorter); ignored on PGlite. */
   cluster?: Partial<ClusterTimings>;
   /** How often a `/link` sign-in is checked (default 2 s; tests: a few ms). */
@@ -253,7 +254,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       status: () => roleSync.status(),
     },
     lastCycle: () => last,
+    capabilities: new CapabilityBook(() => ctx),
     pushStates: () => push?.states() ?? new Map(),
+    notePushRead: (serverId, streams) => push?.noteRead(serverId, streams),
     syncPush: async () => {
       // A server just added or removed: take or give up its lease now, then open or close its channel.
       await shared?.refresh();
@@ -378,6 +381,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       specFor: (row) => media.pushSpecForRow(row),
       // A cycle already reading the servers may have read them before the event: wait for it, then run a new one.
       runCycle: (serverIds) => ctx.runCycleNow({ serverIds }),
+      onCapability: (server, observation) => void ctx.capabilities.observe(server, [observation]),
       clock,
       log,
       ...options.push,

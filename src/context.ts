@@ -7,8 +7,10 @@ import type { CycleOptions, CycleReport } from './jobs/enforcement-cycle.ts';
 import type { RoleSyncReport, RoleSyncStatus } from './jobs/role-sync.ts';
 import type { Logger } from './log.ts';
 import type { MediaRegistry } from './media/registry.ts';
+import type { ActiveStream } from './media/types.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { ServerPushState } from './sense/watchers.ts';
+import type { CapabilityBook } from './services/capabilities.ts';
 
 /** What commands and jobs depend on; built once in app.ts. */
 export interface AppContext {
@@ -35,8 +37,12 @@ export interface AppContext {
   reconcileDownloadSwitches(): Promise<number>;
   /** The last cycle's report (streams per member for /quota), or null before the first cycle. */
   lastCycle(): CycleReport | null;
+  /** What the bot can do on each server, learnt from use and probes (src/services/capabilities.ts). */
+  capabilities: CapabilityBook;
   /** Push channel state per media server id (empty when PUSH=off). */
   pushStates(): Map<number, ServerPushState>;
+  /** What a read of a server found, so its push channel can tell whether push announced every change. */
+  notePushRead(serverId: number, streams: ActiveStream[]): void;
   /** Brings the server leases and push channels in step with the stored servers (after /server add or remove). */
   syncPush(): Promise<void>;
   /** Plans from Discord roles: `run` syncs now (after it was asked, never joining an older run); `status` for /status. */

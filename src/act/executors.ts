@@ -180,6 +180,14 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       const stream = streamFromJson(p.stream);
       // A MediaServerError (down, timeout) is thrown: the stop is retried while the episode lasts.
       const result = await client.stopStream(stream, { title: p.title, text: p.text });
+      await ctx.capabilities.observe(server, [
+        result.ok
+          ? { capability: 'stop-stream', ok: true }
+          : result.serverRefuses
+            ? { capability: 'stop-stream', ok: false, reason: result.reason ?? 'the server refused the stop' }
+            : null,
+        result.message ? { capability: 'on-screen-message', ...result.message } : null,
+      ]);
       if (!result.ok)
         return { outcome: 'refused', text: `stop failed: ${result.reason ?? 'unknown reason'}` };
       if (result.alreadyEnded) return { outcome: 'already-ended', text: 'had already ended' };

@@ -60,3 +60,27 @@ export async function deliverOnce(
   if (stored === 0) return null;
   return deliveryOf(await ctx.effects.runKey(key));
 }
+
+/**
+ * Stores a once-per-subject notice without carrying it out now: the next drain (the cycle's, or the runner's within
+ * a second) sends it. For callers that may run inside another effect's execution (a stop learning a capability).
+ */
+export async function queueNotice(
+  ctx: Pick<AppContext, 'db' | 'clock'>,
+  notice: NoticeRef,
+  spec: NoticeSpec,
+): Promise<boolean> {
+  const stored = await enqueueEffects(
+    ctx.db,
+    [
+      {
+        key: noticeKey(notice),
+        kind: 'notice',
+        group: `${notice.kind}:${notice.subject}`,
+        payload: payloadOf(spec),
+      },
+    ],
+    ctx.clock(),
+  );
+  return stored > 0;
+}

@@ -9,6 +9,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   serial,
   text,
   timestamp,
@@ -236,6 +237,26 @@ export const serverOutages = pgTable(
     uniqueIndex('server_outages_one_open').on(t.serverId).where(sql`${t.endedAt} is null`),
     index('server_outages_started_idx').on(t.startedAt),
   ],
+);
+
+/**
+ * What the bot can do on each server (src/decide/capabilities.ts): one row per server and capability once it was
+ * observed; no row means not known yet. Written only when the state, its reason or its fix changes.
+ */
+export const serverCapabilities = pgTable(
+  'server_capabilities',
+  {
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    capability: text('capability').notNull(),
+    state: text('state', { enum: ['works', 'failed', 'unknown'] }).notNull(),
+    since: ts('since'),
+    reason: text('reason'),
+    fix: text('fix'),
+    lostAlerted: boolean('lost_alerted').notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.serverId, t.capability] })],
 );
 
 // ─── Exemptions and boosts ──────────────────────────────────────────────────────────────────────
@@ -525,6 +546,7 @@ export type StoppedSession = typeof stoppedSessions.$inferSelect;
 export type DownloadSwitch = typeof downloadSwitches.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type ServerOutage = typeof serverOutages.$inferSelect;
+export type ServerCapabilityRow = typeof serverCapabilities.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type LiveSession = typeof liveSessions.$inferSelect;
 export type DeviceExemption = typeof deviceExemptions.$inferSelect;

@@ -16,6 +16,7 @@ import {
 import { safe } from '../notify/format.ts';
 import { plainAlert } from '../notify/notices.ts';
 import { isOverQuota } from '../policy/downloads.ts';
+import { failureObservation } from '../services/capabilities.ts';
 import { type Usage, weeklyUsage } from '../services/usage.ts';
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -26,7 +27,13 @@ async function setAllowed(
   sw: Pick<DownloadSwitch, 'accountId' | 'accountName'>,
   allowed: boolean,
 ) {
-  await ctx.media.forRow(server).setDownloadsAllowed({ id: sw.accountId, name: sw.accountName }, allowed);
+  try {
+    await ctx.media.forRow(server).setDownloadsAllowed({ id: sw.accountId, name: sw.accountName }, allowed);
+  } catch (err) {
+    await ctx.capabilities.observe(server, [failureObservation('switch-downloads', err)]);
+    throw err;
+  }
+  await ctx.capabilities.observe(server, [{ capability: 'switch-downloads', ok: true }]);
 }
 
 /** Whether the server's platform can switch downloads; a client that cannot be built (a token that cannot be

@@ -73,6 +73,7 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
   const toRead = servers.filter((s) => (!only || only.has(s.id)) && ctx.cluster.ownsServer(s.id));
   const wantDownloads = settings.enforceDownloads || servers.some((s) => s.logDownloads);
   const snapshots = await readServers(ctx, toRead, wantDownloads, now, settings.alertsChannelId);
+  for (const snap of snapshots) if (snap.streams) ctx.notePushRead(snap.row.id, snap.streams);
   const links = await loadLinks(ctx.db);
   const templates = await loadTemplates(ctx.db);
 

@@ -10,6 +10,7 @@ import type { ActiveStream, DownloadActivity, MediaServer } from '../media/types
 import { MediaServerError, PartialDownloadsError } from '../media/types.ts';
 import { serverStatusAlert } from '../notify/notices.ts';
 import { redact } from '../redact.ts';
+import { failureObservation } from '../services/capabilities.ts';
 import { loadTemplates } from '../services/templates.ts';
 
 export interface ServerSnapshot {
@@ -52,6 +53,17 @@ async function readOne(
   const [streams, downloads] = await Promise.allSettled([
     client.listStreams(),
     wantDownloads && client.supports('download-activity') ? client.listDownloads() : Promise.resolve([]),
+  ]);
+  const readDownloads = wantDownloads && client.supports('download-activity');
+  await ctx.capabilities.observe(row, [
+    streams.status === 'fulfilled'
+      ? { capability: 'read-sessions', ok: true }
+      : failureObservation('read-sessions', streams.reason),
+    !readDownloads
+      ? null
+      : downloads.status === 'fulfilled'
+        ? { capability: 'read-downloads', ok: true }
+        : failureObservation('read-downloads', downloads.reason),
   ]);
   const failure = [streams, downloads].find((r) => r.status === 'rejected');
   if (failure) ctx.log.warn({ err: failure.reason, server: row.name }, 'server read failed');

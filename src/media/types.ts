@@ -78,6 +78,11 @@ export interface StopResult {
   reason?: string;
   /** The server no longer knew the session (it ended on its own just before the stop): ok, nothing was stopped. */
   alreadyEnded?: boolean;
+  /** The failure says the server does not stop streams for the bot (no Plex Pass, a route gone), not that this one
+   *  session could not be stopped. */
+  serverRefuses?: boolean;
+  /** Platforms with a separate on-screen message: how it went (left out when it failed for a passing reason). */
+  message?: { ok: true } | { ok: false; reason: string };
 }
 
 export interface MediaServer {
@@ -108,6 +113,18 @@ export type MediaErrorKind =
   | 'redirect'
   /** A write was accepted but reading it back shows it did not take effect. */
   | 'not-applied';
+
+/** Error kinds that are about reaching the server (its health), not about one thing it does. */
+const HEALTH_KINDS = new Set(['unreachable', 'timeout', 'server-error', 'unauthorized']);
+
+/**
+ * Whether a failed call says something about the capability (see the top of this file): a route missing or gone
+ * (404, 405, 410: any other 4xx), an answer that cannot be read, a write not applied, a redirect.
+ */
+export function isCapabilityFailure(error: { kind: string; status?: number | undefined }): boolean {
+  if (error.kind === 'server-error') return error.status !== undefined && error.status < 500;
+  return !HEALTH_KINDS.has(error.kind);
+}
 
 export class MediaServerError extends Error {
   constructor(

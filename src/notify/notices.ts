@@ -192,6 +192,33 @@ export function serverStatusAlert(
   };
 }
 
+/** A capability of a server stopped working ('lost') or works again ('back'); `since` is when it failed. */
+export function capabilityAlert(
+  kind: 'lost' | 'back',
+  server: string,
+  capability: string,
+  since: Date,
+  reason: string | null,
+  fix: string | null,
+): NoticeMessage {
+  const description =
+    kind === 'lost'
+      ? [`${safe(reason ?? 'unknown reason')}`, fix ? `**What to do:** ${safe(fix)}` : null]
+      : [`It had failed since ${discordTime(since, 'f')}${reason ? ` (${safe(reason)})` : ''}.`];
+  return {
+    embeds: [
+      {
+        title:
+          kind === 'lost'
+            ? `${capability} stopped working on ${server}`
+            : `${capability} works again on ${server}`,
+        color: kind === 'lost' ? COLORS.warn : COLORS.ok,
+        description: description.filter((l) => l !== null).join('\n'),
+      },
+    ],
+  };
+}
+
 export function plainAlert(title: string, description: string, ok = false): NoticeMessage {
   return { embeds: [{ title, description: description, color: ok ? COLORS.ok : COLORS.warn }] };
 }

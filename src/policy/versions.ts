@@ -59,3 +59,26 @@ export function checkVersion(platform: Platform, version: string): VersionCheck 
   if (compare(parsed.slice(0, 2), range.through) > 0) return { verdict: 'newer', range: label };
   return { verdict: 'checked', range: label };
 }
+
+/** A known fault of a server version: what fails, and what the owner can do. */
+export interface KnownProblem {
+  reason: string;
+  fix: string;
+}
+
+/**
+ * Jellyfin 10.9.0 up to (not including) 10.11.0 never pushes sessions or activity to an API key: the socket
+ * listeners' Start calls `AuthorizationInfo.User.HasPermission` before looking at `IsApiKey`, and User is null for
+ * an API key, so `SessionsStart` throws (logged as "Failed to process WebSocket message") and the socket stays open
+ * and silent (jellyfin/jellyfin SessionInfoWebSocketListener.cs and ActivityLogWebSocketListener.cs from v10.9.0,
+ * commit 05d98fe; v10.10.6 added `&& !IsApiKey` after the call; v10.11.0 checks IsApiKey first, #13499).
+ */
+export function knownPushProblem(platform: Platform, version: string | null): KnownProblem | null {
+  if (platform !== 'jellyfin' || !version) return null;
+  const v = parseVersion(version);
+  if (!v || compare(v, [10, 9, 0]) < 0 || compare(v, [10, 11, 0]) >= 0) return null;
+  return {
+    reason: `Jellyfin ${v.join('.')} never sends push events to an API key (a server bug of 10.9.0 to 10.10.7, fixed in 10.11.0)`,
+    fix: 'Upgrade Jellyfin to 10.11.0 or later. Until then the bot polls this server every 15 seconds, so streams over the cap are still stopped, only a little later.',
+  };
+}

@@ -2,9 +2,19 @@
 // server commands and at each cycle). Events that may change what is enforced ask for an enforcement cycle,
 // debounced and coalesced: while a cycle runs, at most one more is queued, so no event is lost and none pile up.
 // The per-server push state (connected or waiting, and why) feeds /status and the metrics.
+//
+// Push counts as working only while it delivers. An open socket proves nothing (Jellyfin 10.9–10.10 keeps an API
+// key's socket open and answers keep-alives, but never pushes; Jellyfin sends no snapshot on subscribing, so
+// silence alone proves nothing either). So every read of a server is compared with the one before: a change (a
+// session started or ended) that no push event announced marks the channel silent, unless an event arrives within
+// a few seconds (it may just be late). A silent channel is polled every `silentPollMs` (a partial cycle of those
+// servers) until push delivers again. A version known not to deliver is silent from the start.
+import type { Observation } from '../decide/capabilities.ts';
 import type { MediaServerRow } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import type { PushEvent, PushSpec } from '../media/push-types.ts';
+import type { ActiveStream } from '../media/types.ts';
+import { type KnownProblem, knownPushProblem } from '../policy/versions.ts';
 import { PushChannel, type PushChannelOptions, type PushState } from './push-channel.ts';
 
 export interface ServerPushState {
@@ -16,6 +26,9 @@ export interface ServerPushState {
   detail: string | null;
   /** When the last event that was read as a possible change arrived (bot clock); null before the first. */
   lastEventAt: Date | null;
+  /** Connected but not delivering: since when (bot clock), why, and what the owner can do. Null while it delivers
+   *  (or before anything proved otherwise). */
+  silent: { since: Date; reason: string; fix: string | null } | null;
 }
 
 export interface PushWatchersOptions {
@@ -29,6 +42,12 @@ export interface PushWatchersOptions {
   clock: () => Date;
   log: Logger;
   debounceMs?: number;
+  /** How often a silent channel's server is read (default 15 s). */
+  silentPollMs?: number;
+  /** How long an event may lag behind a change a read found before the channel counts as silent (default 5 s). */
+  silenceGraceMs?: number;
+  /** Whether push works on a server, as it is learnt (capabilities: `push-events`). */
+  onCapability?(server: { id: number; name: string }, observation: Observation): void;
   channel?: Omit<PushChannelOptions, 'onEvent' | 'onState'>;
 }
 
@@ -40,9 +59,32 @@ interface Watched {
   plexSessions: Map<string, string>;
   /** Jellyfin/Emby: the last pushed playing set, as a sorted key list. */
   playing: string | null;
+  /** The playing set of the last read (any cycle); events received in all, and by the time of that read. */
+  readKeys: string | null;
+  events: number;
+  eventsAtRead: number;
+  /** Whether an event arrived since the channel (re)connected. */
+  delivered: boolean;
+  known: KnownProblem | null;
+  graceTimer: NodeJS.Timeout | null;
 }
 
 export const PUSH_DEBOUNCE_MS = 500;
+export const SILENT_POLL_MS = 15_000;
+export const SILENCE_GRACE_MS = 5_000;
+
+const UNANNOUNCED =
+  'push is connected, but a session started or ended and the server sent no event for it (the poll found it)';
+const UNANNOUNCED_FIX =
+  'The bot polls this server every 15 seconds until push delivers again. If it lasts, check the server’s version and that a reverse proxy passes WebSocket messages.';
+
+/** The sessions of one read as the set push is compared with. */
+const playingKeys = (streams: ActiveStream[]) =>
+  streams
+    .filter((s) => s.state !== null)
+    .map((s) => s.key)
+    .sort()
+    .join('\n');
 
 /** True when the event may change what is enforced, given (and updating) what this server pushed before. */
 export function isEnforcementRelevant(
@@ -80,9 +122,14 @@ export class PushWatchers {
   private readonly pending = new Set<number>();
   private stopped = false;
   private syncing: Promise<void> = Promise.resolve();
+  private readonly silentTimer: NodeJS.Timeout;
 
   constructor(private readonly o: PushWatchersOptions) {
     this.debounceMs = o.debounceMs ?? PUSH_DEBOUNCE_MS;
+    this.silentTimer = setInterval(() => {
+      for (const [id, w] of this.watched) if (w.status.silent && w.status.state === 'connected') this.request(id);
+    }, o.silentPollMs ?? SILENT_POLL_MS);
+    this.silentTimer.unref();
   }
 
   /** Opens channels for new servers, closes those of removed ones, reopens those whose URL or token changed. */
@@ -102,23 +149,30 @@ export class PushWatchers {
     const seen = new Set<number>();
     for (const row of rows) {
       seen.add(row.id);
-      const fingerprint = `${row.platform}|${row.url}|${row.tokenEncrypted}`;
+      const fingerprint = `${row.platform}|${row.url}|${row.tokenEncrypted}|${row.version}`;
       const current = this.watched.get(row.id);
       if (current?.fingerprint === fingerprint) {
         current.status.name = row.name;
         continue;
       }
-      current?.channel.stop();
+      if (current) this.unwatch(current);
       this.watch(row, fingerprint);
     }
     for (const [id, w] of this.watched) {
       if (seen.has(id)) continue;
-      w.channel.stop();
+      this.unwatch(w);
       this.watched.delete(id);
     }
   }
 
+  private unwatch(w: Watched): void {
+    w.channel.stop();
+    if (w.graceTimer) clearTimeout(w.graceTimer);
+    w.graceTimer = null;
+  }
+
   private watch(row: MediaServerRow, fingerprint: string): void {
+    const server = { id: row.id, name: row.name };
     const status: ServerPushState = {
       serverId: row.id,
       name: row.name,
@@ -126,16 +180,25 @@ export class PushWatchers {
       state: 'connecting',
       detail: null,
       lastEventAt: null,
+      silent: null,
     };
     const entry: Watched = {
       fingerprint,
       status,
       plexSessions: new Map(),
       playing: null,
+      readKeys: null,
+      events: 0,
+      eventsAtRead: 0,
+      delivered: false,
+      known: knownPushProblem(row.platform, row.version),
+      graceTimer: null,
       channel: new PushChannel(this.o.specFor(row), {
         ...this.o.channel,
         onEvent: (event) => {
-          if (this.watched.get(row.id) !== entry || !isEnforcementRelevant(entry, event)) return;
+          if (this.watched.get(row.id) !== entry) return;
+          this.delivered(server, entry);
+          if (!isEnforcementRelevant(entry, event)) return;
           status.lastEventAt = this.o.clock();
           this.request(row.id);
         },
@@ -148,12 +211,60 @@ export class PushWatchers {
           if (state === 'connected') {
             entry.plexSessions.clear();
             entry.playing = null;
+            entry.delivered = false;
+            // A version known not to deliver is silent from the start (an event would still prove otherwise).
+            if (entry.known && !status.silent) this.markSilent(server, entry, entry.known.reason, entry.known.fix);
+          } else if (state === 'waiting' && detail && /refused the token/.test(detail)) {
+            this.o.onCapability?.(server, { capability: 'push-events', ok: false, reason: detail });
           }
         },
       }),
     };
     this.watched.set(row.id, entry);
     entry.channel.start();
+  }
+
+  /** Any message that carries an event proves the channel delivers. */
+  private delivered(server: { id: number; name: string }, entry: Watched): void {
+    entry.events++;
+    if (entry.delivered && !entry.status.silent) return;
+    entry.delivered = true;
+    if (entry.graceTimer) clearTimeout(entry.graceTimer);
+    entry.graceTimer = null;
+    if (entry.status.silent) this.o.log.info({ server: server.name }, 'push delivers again');
+    entry.status.silent = null;
+    this.o.onCapability?.(server, { capability: 'push-events', ok: true });
+  }
+
+  private markSilent(server: { id: number; name: string }, entry: Watched, reason: string, fix: string): void {
+    if (entry.status.silent) return;
+    this.o.log.warn({ server: server.name, reason }, 'push is silent; polling the server on a short interval');
+    entry.status.silent = { since: this.o.clock(), reason, fix };
+    this.o.onCapability?.(server, { capability: 'push-events', ok: false, reason, fix });
+  }
+
+  /**
+   * What a read of the server found (any cycle). A change since the previous read that no event announced makes
+   * the channel silent, unless an event arrives within the grace (it may only be late).
+   */
+  noteRead(serverId: number, streams: ActiveStream[]): void {
+    const entry = this.watched.get(serverId);
+    if (!entry) return;
+    const keys = playingKeys(streams);
+    const changed = entry.readKeys !== null && entry.readKeys !== keys;
+    const announced = entry.events > entry.eventsAtRead;
+    const eventsAtRead = entry.events;
+    entry.readKeys = keys;
+    entry.eventsAtRead = eventsAtRead;
+    if (!changed || announced || entry.status.state !== 'connected' || entry.status.silent || entry.graceTimer)
+      return;
+    const server = { id: serverId, name: entry.status.name };
+    entry.graceTimer = setTimeout(() => {
+      entry.graceTimer = null;
+      if (this.watched.get(serverId) !== entry || entry.events > eventsAtRead) return;
+      this.markSilent(server, entry, UNANNOUNCED, UNANNOUNCED_FIX);
+    }, this.o.silenceGraceMs ?? SILENCE_GRACE_MS);
+    entry.graceTimer.unref();
   }
 
   /** Asks for a cycle: debounced, and coalesced with the one running (exactly one more runs after it). */
@@ -198,7 +309,8 @@ export class PushWatchers {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const w of this.watched.values()) w.channel.stop();
+    clearInterval(this.silentTimer);
+    for (const w of this.watched.values()) this.unwatch(w);
     this.watched.clear();
   }
 }

@@ -14,6 +14,7 @@ import {
 import { UserError } from '../discord/errors.ts';
 import type { MediaAccount } from '../media/types.ts';
 import { clip, quoted, safe } from '../notify/format.ts';
+import { failureObservation } from './capabilities.ts';
 import { requirePlan } from './plans.ts';
 import { requireServer } from './servers.ts';
 
@@ -65,7 +66,9 @@ async function lookUpAccount(
   let accounts: MediaAccount[];
   try {
     accounts = await ctx.media.forRow(server).listAccounts();
+    await ctx.capabilities.observe(server, [{ capability: 'list-accounts', ok: true }]);
   } catch (err) {
+    await ctx.capabilities.observe(server, [failureObservation('list-accounts', err)]);
     ctx.log.warn({ err, server: server.name }, 'could not list accounts while linking');
     return { accountName, accountId: null, checked: false, pending: false };
   }

@@ -2,6 +2,7 @@
 // (src/media/self-link.ts) runs the sign-in and discards the member's token; this service decides whether the
 // sign-in may happen, waits for it on the bot's clock, and stores the link through members.saveLink (so the rules of
 // `/user link` hold: one account per server per member, an account linked to someone else is refused, audited).
+
 import type { AppContext } from '../context.ts';
 import type { MediaServerRow } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
@@ -14,6 +15,7 @@ import {
 } from '../media/self-link.ts';
 import { MediaServerError } from '../media/types.ts';
 import { quoted, safe } from '../notify/format.ts';
+import { failureObservation } from './capabilities.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
 import { recordPendingSignIn, releasePendingSignIn } from './pending-sign-ins.ts';
 import { findServer, serverNames } from './servers.ts';
@@ -107,7 +109,13 @@ export async function beginSelfLink(
   let signIn: SignIn;
   try {
     signIn = await provider.begin();
+    await ctx.capabilities.observe(server, [{ capability: 'self-link', ok: true }]);
   } catch (err) {
+    await ctx.capabilities.observe(server, [
+      err instanceof SelfLinkUnavailableError
+        ? { capability: 'self-link', ok: false, reason: err.message }
+        : failureObservation('self-link', err),
+    ]);
     if (err instanceof SelfLinkUnavailableError) return { kind: 'ask-admin', text: err.message };
     if (err instanceof MediaServerError) {
       ctx.log.warn({ err, server: server.name }, 'could not start a self-link sign-in');

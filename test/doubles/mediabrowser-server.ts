@@ -201,7 +201,7 @@ export async function startMediaBrowserDouble(
     user: (id) => structuredClone(state.findUser(id)),
     addActivity: (...specs) => structuredClone(state.addActivity(specs)),
     setSyncJobs: (specs) => state.setSyncJobs(specs),
-    push: attachPushDouble(server, flavor, token),
+    push: attachPushDouble(server, flavor, token, { version }),
     async stop() {
       double.push.close();
       for (const res of held) res.destroy();

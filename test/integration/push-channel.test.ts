@@ -45,7 +45,10 @@ class Recorder {
   }
 }
 
-async function serve(flavor: PushFlavor): Promise<{ server: Server; url: string; push: PushDouble }> {
+async function serve(
+  flavor: PushFlavor,
+  version?: string,
+): Promise<{ server: Server; url: string; push: PushDouble }> {
   const server = createServer((_req, res) => {
     res.statusCode = 404;
     res.end();
@@ -57,7 +60,7 @@ async function serve(flavor: PushFlavor): Promise<{ server: Server; url: string;
   return {
     server,
     url: flavor === 'emby' ? `${base}/emby` : base,
-    push: attachPushDouble(server, flavor, TOKEN),
+    push: attachPushDouble(server, flavor, TOKEN, version ? { version } : {}),
   };
 }
 
@@ -203,7 +206,7 @@ for (const flavor of ['jellyfin', 'emby'] as const) {
 
     it('authenticates as the platform wants, subscribes, answers ForceKeepAlive and maps pushed sessions', async () => {
       const user = { id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'alice' };
-      env.push.sessions([
+      const list = [
         sessionDto(flavor, 'srv', {
           id: 'sess-1',
           user,
@@ -213,11 +216,22 @@ for (const flavor of ['jellyfin', 'emby'] as const) {
           ip: '203.0.113.7',
           item: { name: 'Pilot', type: 'Episode', seriesName: 'Severance', season: 1, episode: 1 },
         }),
-      ]);
+      ];
+      // Emby sends the list at once; Jellyfin only on the next change (no snapshot on SessionsStart).
+      if (flavor === 'emby') env.push.sessions(list);
       const rec = new Recorder();
       const c = channel(flavor, env.url, rec);
       try {
-        await rec.until(() => rec.events.some((e) => e.type === 'sessions'), 'the initial session list');
+        if (flavor === 'jellyfin') {
+          await rec.until(
+            () => env.push.received.some((m) => m.includes('SessionsStart')),
+            'the subscription',
+          );
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          assert.deepEqual(rec.events, [], 'no snapshot after SessionsStart');
+          env.push.sessions(list);
+        }
+        await rec.until(() => rec.events.some((e) => e.type === 'sessions'), 'the session list');
         const upgrade = env.push.upgrades.at(-1);
         assert.deepEqual(upgrade, {
           path: flavor === 'emby' ? '/embywebsocket' : '/socket',
@@ -245,3 +259,42 @@ for (const flavor of ['jellyfin', 'emby'] as const) {
     });
   });
 }
+
+describe('Jellyfin push with an API key, by version', () => {
+  for (const [version, delivers] of [
+    ['10.8.13', true],
+    ['10.9.0', false],
+    ['10.10.5', false],
+    ['10.10.7', false],
+    ['10.11.0', true],
+  ] as const) {
+    it(`${version}: ${delivers ? 'pushes sessions' : 'keeps the socket open and alive but never pushes'}`, async () => {
+      const env = await serve('jellyfin', version);
+      const rec = new Recorder();
+      const c = channel('jellyfin', env.url, rec);
+      try {
+        await rec.until(
+          () => env.push.received.some((m) => m.includes('ActivityLogEntryStart')),
+          'the subscriptions',
+        );
+        env.push.sessions([]);
+        env.push.activityLogEntry();
+        if (delivers) {
+          await rec.until(() => rec.events.length >= 2, 'the pushed events');
+          assert.deepEqual(env.push.serverErrors, []);
+        } else {
+          // ForceKeepAlive is answered with a KeepAlive at once, and the server answers that.
+          await rec.until(() => env.push.keepAlivesAnswered > 0, 'a keep-alive answered');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          assert.equal(c.current, 'connected');
+          assert.deepEqual(rec.events, []);
+          assert.equal(env.push.serverErrors.length, 2, env.push.serverErrors.join());
+        }
+      } finally {
+        c.stop();
+        env.push.close();
+        env.server.close();
+      }
+    });
+  }
+});

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Platform } from '../../src/media/types.ts';
-import { checkVersion, parseVersion, type VersionVerdict } from '../../src/policy/versions.ts';
+import {
+  checkVersion,
+  knownPushProblem,
+  parseVersion,
+  type VersionVerdict,
+} from '../../src/policy/versions.ts';
 
 describe('parseVersion', () => {
   const cases: [string, [number, number, number] | null][] = [
@@ -51,4 +56,23 @@ describe('checkVersion', () => {
     assert.equal(checkVersion('jellyfin', '1.0').range, '10.10.0 – 12.0.x');
     assert.equal(checkVersion('emby', '1.0').range, '4.8.0 – 4.9.x');
   });
+});
+
+describe('knownPushProblem', () => {
+  for (const [platform, version, broken] of [
+    ['jellyfin', '10.8.13', false],
+    ['jellyfin', '10.9.0', true],
+    ['jellyfin', '10.10.5', true],
+    ['jellyfin', '10.10.7', true],
+    ['jellyfin', '10.11.0', false],
+    ['jellyfin', '12.0.0', false],
+    ['emby', '4.8.10.0', false],
+    ['plex', '1.41.3.9314-a0bfb8370', false],
+  ] as const) {
+    test(`${platform} ${version}: ${broken ? 'push does not deliver to an API key' : 'no known push problem'}`, () => {
+      const problem = knownPushProblem(platform, version);
+      assert.equal(problem !== null, broken);
+      if (problem) assert.match(problem.fix, /10\.11\.0/);
+    });
+  }
 });

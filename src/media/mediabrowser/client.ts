@@ -13,7 +13,7 @@ import type {
   ServerIdentity,
   StopResult,
 } from '../types.ts';
-import { MediaServerError, PartialDownloadsError } from '../types.ts';
+import { isCapabilityFailure, MediaServerError, PartialDownloadsError } from '../types.ts';
 import {
   type ActivityLogEntry,
   mapActivityDownloads,
@@ -89,6 +89,7 @@ class MediaBrowserServer implements MediaServer {
    *  command was queued to the session's controllers; the caller verifies on its next read. */
   async stopStream(stream: ActiveStream, message: { title: string; text: string }): Promise<StopResult> {
     const sessionPath = `/Sessions/${segment(stream.sessionId ?? stream.key)}`;
+    let sent: StopResult['message'] = { ok: true };
     try {
       await this.http.request(
         this.dialect.messageRequest(`${sessionPath}/Message`, {
@@ -97,17 +98,27 @@ class MediaBrowserServer implements MediaServer {
           TimeoutMs: MESSAGE_TIMEOUT_MS,
         }),
       );
-    } catch {
+    } catch (err) {
       // A failed message must not keep the stream running; the stop below reports what matters.
+      sent =
+        err instanceof MediaServerError && isCapabilityFailure(err) && !isNotFound(err)
+          ? { ok: false, reason: redact(err.message) }
+          : undefined;
     }
+    const withMessage = sent ? { message: sent } : {};
     try {
       await this.http.request({ method: 'POST', path: `${sessionPath}/Playing/Stop` });
-      return { ok: true };
+      return { ok: true, ...withMessage };
     } catch (err) {
       // Jellyfin's SessionManager throws ResourceNotFoundException (→ 404) for a session it no longer has: the
       // session ended between our read and the stop, which is the outcome we wanted.
       if (isNotFound(err)) return { ok: true, alreadyEnded: true };
-      return { ok: false, reason: redact(err instanceof Error ? err.message : String(err)) };
+      return {
+        ok: false,
+        reason: redact(err instanceof Error ? err.message : String(err)),
+        serverRefuses: err instanceof MediaServerError && isCapabilityFailure(err),
+        ...withMessage,
+      };
     }
   }
 

@@ -12,7 +12,7 @@ import type {
   ServerIdentity,
   StopResult,
 } from '../types.ts';
-import { MediaServerError } from '../types.ts';
+import { isCapabilityFailure, MediaServerError } from '../types.ts';
 import { parseAccounts, parseActivities, parseRoot, parseSessions } from './mappers.ts';
 import { matchUser, PLEX_TV_URL, PlexTvClient, type PlexTvUser, shareOf } from './plex-tv.ts';
 
@@ -96,8 +96,8 @@ class PlexServer implements MediaServer {
     } catch (err) {
       if (!(err instanceof MediaServerError)) throw err;
       if (err.kind === 'not-found') return { ok: false, reason: STOP_UNKNOWN_SESSION };
-      if (err.status === 401) return { ok: false, reason: STOP_REFUSED_401 };
-      return { ok: false, reason: err.message };
+      if (err.status === 401) return { ok: false, reason: STOP_REFUSED_401, serverRefuses: true };
+      return { ok: false, reason: err.message, serverRefuses: isCapabilityFailure(err) };
     }
   }
 

@@ -8,9 +8,18 @@
 // Jellyfin (any path, `Authorization: MediaBrowser … Token="…"`) and Emby (`/embywebsocket?api_key=…`): on connect
 // the server sends `ForceKeepAlive` with Data 60 (jellyfin SessionWebSocketListener.cs `WebSocketLostTimeout`),
 // answers each client `KeepAlive` with a `KeepAlive` (WebSocketConnection.cs `SendKeepAliveResponse`), and after
-// `SessionsStart` sends `Sessions` with the whole SessionInfoDto list, at once and on every change
+// `SessionsStart` sends `Sessions` with the whole SessionInfoDto list on every change
 // (SessionInfoWebSocketListener.cs); after `ActivityLogEntryStart`, `ActivityLogEntry` with an empty Data array
 // (ActivityLogWebSocketListener.cs). Outbound messages carry a `MessageId` (OutboundWebSocketMessage.cs).
+// Jellyfin sends no snapshot on `SessionsStart`: BasePeriodicWebSocketListener.Start only registers the connection
+// (v10.3.0 "Simplify websocket listeners" through v12.0), sends happen on session-manager events. Emby's server is
+// closed source; its double keeps sending the list at once, as pyemby expects.
+// Jellyfin 10.9.0 up to 10.11.0 (exclusive) never pushes to an API key: the listeners' Start checks
+// `AuthorizationInfo.User.HasPermission(...)` first (v10.9.0 commit 05d98fe "Enforce permissions on websocket
+// connections"; v10.10.6's `&& !IsApiKey` comes after it), User is null for an API key
+// (AuthorizationContext.cs), and the NullReferenceException is caught and logged by WebSocketConnection
+// .ProcessInternal ("Failed to process WebSocket message", since v10.9.0 #11395): the socket stays open, KeepAlive
+// is answered, no `Sessions` or `ActivityLogEntry` ever comes. v10.11.0 checks IsApiKey first (#13499, 03082e9).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -37,6 +46,10 @@ export interface PushDouble {
   sessions(list: unknown[]): void;
   /** Jellyfin/Emby: an activity-log trigger, to every socket that sent `ActivityLogEntryStart`. */
   activityLogEntry(): void;
+  /** Subscriptions the server refused with an exception it logged (Jellyfin 10.9–10.10 with an API key). */
+  readonly serverErrors: string[];
+  /** Client `KeepAlive` messages answered. */
+  readonly keepAlivesAnswered: number;
   /** Drops every open socket without a close frame (a restart or a network cut). */
   dropAll(): void;
   close(): void;
@@ -68,7 +81,20 @@ const PATHS: Record<PushFlavor, (path: string) => boolean> = {
   emby: (p) => p === '/embywebsocket',
 };
 
-export function attachPushDouble(server: Server, flavor: PushFlavor, token: string): PushDouble {
+/** Jellyfin 10.9.0 ≤ version < 10.11.0: `SessionsStart`/`ActivityLogEntryStart` throw for an API key. */
+export function jellyfinRefusesApiKeyPush(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map((n) => Number.parseInt(n, 10));
+  return major === 10 && minor >= 9 && minor < 11;
+}
+
+export function attachPushDouble(
+  server: Server,
+  flavor: PushFlavor,
+  token: string,
+  options: { version?: string } = {},
+): PushDouble {
+  // Every token the MediaBrowser doubles accept is an API key (what /server add asks for).
+  const refusesApiKey = flavor === 'jellyfin' && jellyfinRefusesApiKeyPush(options.version ?? '12.0.0');
   const wss = new WebSocketServer({ noServer: true, autoPong: false });
   const sessionSubscribers = new Set<WebSocket>();
   const activitySubscribers = new Set<WebSocket>();
@@ -81,6 +107,8 @@ export function attachPushDouble(server: Server, flavor: PushFlavor, token: stri
   let currentSessions: unknown[] = [];
   const upgrades: PushDouble['upgrades'] = [];
   const received: string[] = [];
+  const serverErrors: string[] = [];
+  let keepAlives = 0;
 
   const double: PushDouble = {
     get connections() {
@@ -88,6 +116,10 @@ export function attachPushDouble(server: Server, flavor: PushFlavor, token: stri
     },
     upgrades,
     received,
+    serverErrors,
+    get keepAlivesAnswered() {
+      return keepAlives;
+    },
     refuseWith: null,
     silent: false,
     playing(sessionKey, state) {
@@ -183,11 +215,14 @@ export function attachPushDouble(server: Server, flavor: PushFlavor, token: stri
         } catch {
           return;
         }
-        if (type === 'KeepAlive') ws.send(mb('KeepAlive'));
-        else if (type === 'SessionsStart') {
-          // Initial delay 0: the current list at once, then on every change.
+        if (type === 'KeepAlive') {
+          keepAlives++;
+          ws.send(mb('KeepAlive'));
+        } else if ((type === 'SessionsStart' || type === 'ActivityLogEntryStart') && refusesApiKey) {
+          serverErrors.push(`${type}: NullReferenceException (Failed to process WebSocket message)`);
+        } else if (type === 'SessionsStart') {
           sessionSubscribers.add(ws);
-          ws.send(mb('Sessions', currentSessions));
+          if (flavor === 'emby') ws.send(mb('Sessions', currentSessions));
         } else if (type === 'SessionsStop') sessionSubscribers.delete(ws);
         else if (type === 'ActivityLogEntryStart') activitySubscribers.add(ws);
         else if (type === 'ActivityLogEntryStop') activitySubscribers.delete(ws);

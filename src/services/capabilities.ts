@@ -1,0 +1,148 @@
+// What the bot can do on each server, kept per server and capability (src/decide/capabilities.ts decides the
+// transitions). Fed by every adapter call of the cycle, the stops and download switches, linking, the push channels,
+// and by side-effect-free probes (`probeCapabilities`: at /server add, at start and every few hours). A transition
+// from working to failed queues one alert for the admins, and one more when it works again, through the outbox.
+//
+// The states are cached per server so a steady cycle adds no statement: a row is written only when it changes.
+// The instance that senses a server is the only one observing it (server leases), and the cache of a server is
+// dropped when its lease or its row changes hands (`forget`).
+import { queueNotice } from '../act/notices.ts';
+import type { AppContext } from '../context.ts';
+import { type CapabilityMap, loadCapabilities, storeCapability } from '../db/capabilities.ts';
+import {
+  CAPABILITIES,
+  CAPABILITY_LABEL,
+  type CapabilityName,
+  type CapabilityRecord,
+  decideCapability,
+  type Observation,
+  UNKNOWN,
+} from '../decide/capabilities.ts';
+import { isCapabilityFailure, MediaServerError } from '../media/types.ts';
+import { capabilityAlert } from '../notify/notices.ts';
+import { redact } from '../redact.ts';
+import { getSettings } from './settings.ts';
+
+/** What to do when a capability fails and the observation gave no more specific advice. */
+export const DEFAULT_FIX: Record<CapabilityName, string> = {
+  'read-sessions':
+    'Run `/server test`; if the server was updated, check its version is one the bot supports. Streams on this server are not enforced until it works.',
+  'stop-stream':
+    'Check that the token is an administrator’s (Plex: the owner’s, with Plex Pass). Over-cap members are still told and alerted, but not stopped.',
+  'on-screen-message':
+    'Members are stopped without the on-screen explanation; their DM still says why. Check the player or the server’s version.',
+  'list-accounts':
+    'Names given to `/user link` cannot be checked and `/link` cannot finish on this server. Run `/server test`.',
+  'switch-downloads':
+    'Switch downloads by hand on the server for members over quota, and check that the token is an administrator’s.',
+  'read-downloads': 'Downloads on this server are not counted until it works again. Run `/server test`.',
+  'push-events':
+    'Streams are still enforced: the bot polls this server every 15 seconds until push delivers again. Check `/status`.',
+  'self-link': 'Members cannot use `/link` on this server: link them with `/user link`.',
+};
+
+/** An observation from a failed call: null when the failure is the server's health, not this capability's. */
+export function failureObservation(capability: CapabilityName, err: unknown): Observation | null {
+  if (err instanceof MediaServerError) {
+    if (!isCapabilityFailure(err)) return null;
+    return { capability, ok: false, reason: redact(err.message) };
+  }
+  return null;
+}
+
+export interface ServerRef {
+  id: number;
+  name: string;
+}
+
+export class CapabilityBook {
+  private readonly cache = new Map<number, CapabilityMap>();
+  private readonly chains = new Map<number, Promise<void>>();
+
+  constructor(private readonly ctx: () => Pick<AppContext, 'db' | 'clock' | 'log'>) {}
+
+  /** Applies observations of one server in order (one at a time per server); never throws. */
+  observe(server: ServerRef, observations: readonly (Observation | null)[]): Promise<void> {
+    const list = observations.filter((o): o is Observation => o !== null);
+    if (list.length === 0) return Promise.resolve();
+    const next = (this.chains.get(server.id) ?? Promise.resolve())
+      .then(() => this.apply(server, list))
+      .catch((err) => this.ctx().log.error({ err, server: server.name }, 'could not record capabilities'));
+    this.chains.set(server.id, next);
+    return next;
+  }
+
+  /** Drops what is cached for a server (removed, or now sensed by another instance). */
+  forget(serverId: number): void {
+    this.cache.delete(serverId);
+  }
+
+  private async current(serverId: number): Promise<CapabilityMap> {
+    let map = this.cache.get(serverId);
+    if (!map) {
+      map = (await loadCapabilities(this.ctx().db, serverId)).get(serverId) ?? new Map();
+      this.cache.set(serverId, map);
+    }
+    return map;
+  }
+
+  private async apply(server: ServerRef, observations: Observation[]): Promise<void> {
+    const { db, clock } = this.ctx();
+    const map = await this.current(server.id);
+    const now = clock();
+    for (const o of observations) {
+      const before = map.get(o.capability) ?? UNKNOWN;
+      const decision = decideCapability(before, o, now);
+      if (!decision.changed) continue;
+      await storeCapability(db, server.id, o.capability, decision.next);
+      map.set(o.capability, decision.next);
+      // The failure the alert is about: the new one when lost, the one that ended when back.
+      if (decision.alert)
+        await this.alert(
+          server,
+          o.capability,
+          decision.alert,
+          decision.alert === 'lost' ? decision.next : before,
+        );
+    }
+  }
+
+  private async alert(
+    server: ServerRef,
+    capability: CapabilityName,
+    kind: 'lost' | 'back',
+    failure: CapabilityRecord,
+  ): Promise<void> {
+    const ctx = this.ctx();
+    const settings = await getSettings(ctx.db);
+    const since = failure.since ?? ctx.clock();
+    // Keyed by the failure's start: one "lost" and one "back" per failure, whatever the restarts or instances.
+    const subject = `${server.id}:${capability}:${since.toISOString()}`;
+    await queueNotice(
+      ctx,
+      { kind: `capability-${kind}`, subject, channel: 'alert' },
+      {
+        channel: 'alert',
+        to: settings.alertsChannelId,
+        message: capabilityAlert(
+          kind,
+          server.name,
+          CAPABILITY_LABEL[capability],
+          since,
+          failure.reason,
+          kind === 'lost' ? (failure.fix ?? DEFAULT_FIX[capability]) : null,
+        ),
+      },
+    );
+  }
+}
+
+/** Every capability of every server (unknown where never observed), for /status and /server test. */
+export async function capabilityStates(
+  ctx: Pick<AppContext, 'db'>,
+  serverId?: number,
+): Promise<Map<number, Map<CapabilityName, CapabilityRecord>>> {
+  const stored = await loadCapabilities(ctx.db, serverId);
+  for (const map of stored.values()) for (const c of CAPABILITIES) if (!map.has(c)) map.set(c, UNKNOWN);
+  return stored;
+}
