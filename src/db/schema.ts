@@ -158,6 +158,10 @@ export const mediaAccounts = pgTable(
   (t) => [
     uniqueIndex('media_accounts_member_server_unique').on(t.memberId, t.serverId),
     uniqueIndex('media_accounts_server_name_unique').on(t.serverId, sql`lower(${t.accountName})`),
+    /** One person per account: an account id is linked to one member per server at most. */
+    uniqueIndex('media_accounts_server_account_id_unique')
+      .on(t.serverId, t.accountId)
+      .where(sql`${t.accountId} is not null`),
   ],
 );
 
