@@ -367,6 +367,11 @@ export interface EpisodeLine {
   sessionKey: string;
   server: string;
   device: string;
+  /** Who played it when the line was written (absent on lines from older versions): a "Stop this one" click
+   *  stops the session only while it still belongs to this device and account (Jellyfin and Emby reuse ids). */
+  deviceId?: string | null;
+  accountId?: string | null;
+  accountName?: string;
   ipAddress: string | null;
   title: string | null;
   state: string;
