@@ -14,6 +14,13 @@ import {
 } from '../media/self-link.ts';
 import { MediaServerError } from '../media/types.ts';
 import { quoted, safe } from '../notify/format.ts';
+import {
+  mayStartSignIn,
+  pruneSignIns,
+  SELF_LINK_LIMITS,
+  type SelfLinkVerdict,
+  type SignInRecord,
+} from '../policy/self-link-limits.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
 import { findServer, serverNames } from './servers.ts';
 import { getSettings } from './settings.ts';
@@ -29,6 +36,8 @@ const ASK_ADMIN =
 
 export type SelfLinkStart =
   | { kind: 'ask-admin'; text: string }
+  /** Too many sign-ins (this member's, or the bot's): try again at `retryAt`. */
+  | { kind: 'wait'; text: string; retryAt: Date }
   | {
       kind: 'started';
       server: MediaServerRow;
@@ -56,6 +65,38 @@ export type SelfLinkOutcome = { server: string } & (
   | { kind: 'stopped' }
   | { kind: 'failed'; reason: string }
 );
+
+/** The sign-ins this bot started (in memory: only the instance holding the gateway answers commands). */
+const signInsByBot = new WeakMap<AppContext, SignInRecord[]>();
+
+const WAIT_TEXT: Record<Extract<SelfLinkVerdict, { ok: false }>['reason'], string> = {
+  'in-flight': 'You already have a sign-in waiting: finish it, or wait until its code expires.',
+  hourly: `You started ${SELF_LINK_LIMITS.perMemberPerHour} sign-ins in the last hour, the most allowed.`,
+  busy: 'Too many members are signing in right now.',
+};
+
+/** Books a sign-in for `member` now, or says when to try again. `release` marks it finished (idempotent). */
+function bookSignIn(
+  ctx: AppContext,
+  member: string,
+  deadline: number,
+): { ok: true; release: () => void } | { ok: false; start: SelfLinkStart } {
+  const now = ctx.clock();
+  const records = pruneSignIns(signInsByBot.get(ctx) ?? [], now);
+  signInsByBot.set(ctx, records);
+  const verdict = mayStartSignIn(records, member, now);
+  if (!verdict.ok) {
+    return { ok: false, start: { kind: 'wait', text: WAIT_TEXT[verdict.reason], retryAt: verdict.retryAt } };
+  }
+  const record: SignInRecord = { member, startedAt: now.getTime(), deadline, inFlight: true };
+  records.push(record);
+  return {
+    ok: true,
+    release: () => {
+      record.inFlight = false;
+    },
+  };
+}
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -98,10 +139,13 @@ export async function beginSelfLink(
       text: `${safe(server.name)} (${server.platform}) has no way for members to sign in to the bot. ${ASK_ADMIN}`,
     };
   }
+  const booking = bookSignIn(ctx, user.id, ctx.clock().getTime() + SELF_LINK_MAX_WAIT_MS);
+  if (!booking.ok) return booking.start;
   let signIn: SignIn;
   try {
     signIn = await provider.begin();
   } catch (err) {
+    booking.release();
     if (err instanceof SelfLinkUnavailableError) return { kind: 'ask-admin', text: err.message };
     if (err instanceof MediaServerError) {
       ctx.log.warn({ err, server: server.name }, 'could not start a self-link sign-in');
@@ -116,8 +160,12 @@ export async function beginSelfLink(
     server,
     method: provider.method,
     code: signIn.code,
-    wait: (signal) => waitForSignIn(ctx, user, server, provider.method, signIn, signal),
-    cancel: () => signIn.end(),
+    wait: (signal) =>
+      waitForSignIn(ctx, user, server, provider.method, signIn, signal).finally(booking.release),
+    cancel: () => {
+      booking.release();
+      signIn.end();
+    },
   };
 }
 
