@@ -127,6 +127,14 @@ export const link: Command = {
     if (start.kind === 'ask-admin') {
       return respond(interaction, { embeds: [embed('Ask an admin to link you').setDescription(start.text)] });
     }
+    if (start.kind === 'wait') {
+      return respond(
+        interaction,
+        refusal(
+          `${start.text} Try \`/link\` again ${discordTime(start.retryAt, 'R')} (${discordTime(start.retryAt, 'f')}).`,
+        ),
+      );
+    }
     const expiresAt = new Date(
       ctx.clock().getTime() + Math.min(start.code.expiresInMs, SELF_LINK_MAX_WAIT_MS),
     );

@@ -1,4 +1,5 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, ne, notExists } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from './client.ts';
 import { type MediaAccountRow, type Member, mediaAccounts, members, type Plan, plans } from './schema.ts';
 
@@ -17,12 +18,33 @@ export async function loadLinks(db: Db): Promise<LinkWithMember[]> {
     .leftJoin(plans, eq(plans.id, members.planId));
 }
 
-/** Stores account ids learnt from sessions or activities, so matching stops depending on names. */
+/** Stores account ids learnt from sessions or activities, so matching stops depending on names. An id already
+ *  linked on that server to someone else is not stored (one account id, one member: the unique index). */
 export async function storeLearntAccountIds(
   db: Db,
   learnt: Array<{ linkId: number; accountId: string }>,
 ): Promise<void> {
   for (const { linkId, accountId } of learnt) {
-    await db.update(mediaAccounts).set({ accountId }).where(eq(mediaAccounts.id, linkId));
+    const other = alias(mediaAccounts, 'other');
+    await db
+      .update(mediaAccounts)
+      .set({ accountId })
+      .where(
+        and(
+          eq(mediaAccounts.id, linkId),
+          notExists(
+            db
+              .select({ id: other.id })
+              .from(other)
+              .where(
+                and(
+                  eq(other.serverId, mediaAccounts.serverId),
+                  eq(other.accountId, accountId),
+                  ne(other.id, linkId),
+                ),
+              ),
+          ),
+        ),
+      );
   }
 }

@@ -159,6 +159,10 @@ export const mediaAccounts = pgTable(
   (t) => [
     uniqueIndex('media_accounts_member_server_unique').on(t.memberId, t.serverId),
     uniqueIndex('media_accounts_server_name_unique').on(t.serverId, sql`lower(${t.accountName})`),
+    /** One person per account: an account id is linked to one member per server at most. */
+    uniqueIndex('media_accounts_server_account_id_unique')
+      .on(t.serverId, t.accountId)
+      .where(sql`${t.accountId} is not null`),
   ],
 );
 
@@ -384,6 +388,11 @@ export interface EpisodeLine {
   sessionKey: string;
   server: string;
   device: string;
+  /** Who played it when the line was written (absent on lines from older versions): a "Stop this one" click
+   *  stops the session only while it still belongs to this device and account (Jellyfin and Emby reuse ids). */
+  deviceId?: string | null;
+  accountId?: string | null;
+  accountName?: string;
   ipAddress: string | null;
   title: string | null;
   state: string;

@@ -100,6 +100,9 @@ function line(
     sessionKey: ms.stream.key,
     server: ms.serverName,
     device: ms.stream.device,
+    deviceId: ms.stream.deviceId,
+    accountId: ms.stream.accountId,
+    accountName: ms.stream.accountName,
     ipAddress: ms.stream.ipAddress,
     title: ms.stream.title,
     state: ms.stream.state ?? 'unknown',
@@ -205,6 +208,18 @@ export function decideMember(input: MemberDecisionInput): Intent[] {
   }
   // A stream that started during the episode is stopped too, without a second DM: the member was told already.
   return intents.length > 0 ? [{ type: 'add-lines', episodeId: episode.id, lines }, ...intents] : [];
+}
+
+/**
+ * Whether the session now listed under a line's session key is still the one the line was written for: the same
+ * device id and the same account. Jellyfin and Emby reuse session ids (one per device), so the key alone may
+ * name another person's stream by the time a button is pressed. Fields a line does not carry are not compared.
+ */
+export function sameSessionAsLine(l: EpisodeLine, now: ActiveStream): boolean {
+  if (l.deviceId !== undefined && l.deviceId !== now.deviceId) return false;
+  if (l.accountId && now.accountId) return l.accountId === now.accountId;
+  if (l.accountName !== undefined) return l.accountName.toLowerCase() === now.accountName.toLowerCase();
+  return true;
 }
 
 /** A stop effect's outcome as the outbox holds it, keyed by the line's session (`lineRef`). */

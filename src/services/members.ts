@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import {
   type MediaServerRow,
   type Member,
@@ -135,10 +136,63 @@ export async function saveLink(
   options: LinkOptions,
 ) {
   const { accountName, accountId } = account;
-  // Taken by someone else under the same name, or under the same account id with an older name.
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      // Checked in the transaction that writes; the unique indexes on (server, name) and (server, account id) turn a
+      // concurrent link of the same account into AccountTakenError below.
+      await refuseTakenAccount(tx, user, server, account);
+      const member = await upsertMember(tx, user);
+      const [existing] = await tx
+        .select()
+        .from(mediaAccounts)
+        .where(and(eq(mediaAccounts.memberId, member.id), eq(mediaAccounts.serverId, server.id)));
+      if (
+        options.keepUnchanged &&
+        existing &&
+        existing.accountId === accountId &&
+        existing.accountName === accountName
+      ) {
+        return { member, previous: existing.accountName, unchanged: true };
+      }
+      if (existing) {
+        await tx
+          .update(mediaAccounts)
+          .set({ accountName, accountId })
+          .where(eq(mediaAccounts.id, existing.id));
+      } else {
+        await tx
+          .insert(mediaAccounts)
+          .values({ memberId: member.id, serverId: server.id, accountName, accountId });
+      }
+      await recordAudit(tx, {
+        actor,
+        action: options.action,
+        target: `member:${user.id}`,
+        before: existing ? { server: server.name, account: existing.accountName } : null,
+        after: { server: server.name, account: accountName, ...options.detail },
+      });
+      return { member, previous: existing?.accountName ?? null, unchanged: false };
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err) || err instanceof UserError) throw err;
+    // Another link of this account committed between our check and our write.
+    await refuseTakenAccount(ctx.db, user, server, account);
+    throw err;
+  }
+}
+
+/** Throws AccountTakenError when the account is linked to someone else on `server` (by name, or by account id under
+ *  an older name). */
+async function refuseTakenAccount(
+  db: Db,
+  user: DiscordUserRef,
+  server: MediaServerRow,
+  account: { accountName: string; accountId: string | null },
+): Promise<void> {
+  const { accountName, accountId } = account;
   const sameAccount = eq(sql`lower(${mediaAccounts.accountName})`, accountName.toLowerCase());
-  const [taken] = await ctx.db
-    .select({ displayName: members.displayName, discordUserId: members.discordUserId })
+  const [taken] = await db
+    .select({ displayName: members.displayName })
     .from(mediaAccounts)
     .innerJoin(members, eq(members.id, mediaAccounts.memberId))
     .where(
@@ -154,37 +208,6 @@ export async function saveLink(
       taken.displayName,
     );
   }
-
-  return ctx.db.transaction(async (tx) => {
-    const member = await upsertMember(tx, user);
-    const [existing] = await tx
-      .select()
-      .from(mediaAccounts)
-      .where(and(eq(mediaAccounts.memberId, member.id), eq(mediaAccounts.serverId, server.id)));
-    if (
-      options.keepUnchanged &&
-      existing &&
-      existing.accountId === accountId &&
-      existing.accountName === accountName
-    ) {
-      return { member, previous: existing.accountName, unchanged: true };
-    }
-    if (existing) {
-      await tx.update(mediaAccounts).set({ accountName, accountId }).where(eq(mediaAccounts.id, existing.id));
-    } else {
-      await tx
-        .insert(mediaAccounts)
-        .values({ memberId: member.id, serverId: server.id, accountName, accountId });
-    }
-    await recordAudit(tx, {
-      actor,
-      action: options.action,
-      target: `member:${user.id}`,
-      before: existing ? { server: server.name, account: existing.accountName } : null,
-      after: { server: server.name, account: accountName, ...options.detail },
-    });
-    return { member, previous: existing?.accountName ?? null, unchanged: false };
-  });
 }
 
 export async function unlinkAccount(

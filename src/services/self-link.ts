@@ -16,6 +16,13 @@ import {
 import { MediaServerError } from '../media/types.ts';
 import { quoted, safe } from '../notify/format.ts';
 import { failureObservation } from './capabilities.ts';
+import {
+  mayStartSignIn,
+  pruneSignIns,
+  SELF_LINK_LIMITS,
+  type SelfLinkVerdict,
+  type SignInRecord,
+} from '../policy/self-link-limits.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
 import { recordPendingSignIn, releasePendingSignIn } from './pending-sign-ins.ts';
 import { findServer, serverNames } from './servers.ts';
@@ -32,6 +39,8 @@ const ASK_ADMIN =
 
 export type SelfLinkStart =
   | { kind: 'ask-admin'; text: string }
+  /** Too many sign-ins (this member's, or the bot's): try again at `retryAt`. */
+  | { kind: 'wait'; text: string; retryAt: Date }
   | {
       kind: 'started';
       server: MediaServerRow;
@@ -64,6 +73,38 @@ export type SelfLinkOutcome = {
   /** The server refuses the sign-in for good: asking again will not help. */
   | { kind: 'unavailable'; text: string }
 );
+
+/** The sign-ins this bot started (in memory: only the instance holding the gateway answers commands). */
+const signInsByBot = new WeakMap<AppContext, SignInRecord[]>();
+
+const WAIT_TEXT: Record<Extract<SelfLinkVerdict, { ok: false }>['reason'], string> = {
+  'in-flight': 'You already have a sign-in waiting: finish it, or wait until its code expires.',
+  hourly: `You started ${SELF_LINK_LIMITS.perMemberPerHour} sign-ins in the last hour, the most allowed.`,
+  busy: 'Too many members are signing in right now.',
+};
+
+/** Books a sign-in for `member` now, or says when to try again. `release` marks it finished (idempotent). */
+function bookSignIn(
+  ctx: AppContext,
+  member: string,
+  deadline: number,
+): { ok: true; release: () => void } | { ok: false; start: SelfLinkStart } {
+  const now = ctx.clock();
+  const records = pruneSignIns(signInsByBot.get(ctx) ?? [], now);
+  signInsByBot.set(ctx, records);
+  const verdict = mayStartSignIn(records, member, now);
+  if (!verdict.ok) {
+    return { ok: false, start: { kind: 'wait', text: WAIT_TEXT[verdict.reason], retryAt: verdict.retryAt } };
+  }
+  const record: SignInRecord = { member, startedAt: now.getTime(), deadline, inFlight: true };
+  records.push(record);
+  return {
+    ok: true,
+    release: () => {
+      record.inFlight = false;
+    },
+  };
+}
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -106,11 +147,14 @@ export async function beginSelfLink(
       text: `${safe(server.name)} (${server.platform}) has no way for members to sign in to the bot. ${ASK_ADMIN}`,
     };
   }
+  const booking = bookSignIn(ctx, user.id, ctx.clock().getTime() + SELF_LINK_MAX_WAIT_MS);
+  if (!booking.ok) return booking.start;
   let signIn: SignIn;
   try {
     signIn = await provider.begin();
     await ctx.capabilities.observe(server, [{ capability: 'self-link', ok: true }]);
   } catch (err) {
+    booking.release();
     await ctx.capabilities.observe(server, [
       err instanceof SelfLinkUnavailableError
         ? { capability: 'self-link', ok: false, reason: err.message }
@@ -132,6 +176,7 @@ export async function beginSelfLink(
     try {
       pendingId = await recordPendingSignIn(ctx, server.id, user.id, signIn.pending, deadline);
     } catch (err) {
+      booking.release();
       signIn.end();
       throw err;
     }
@@ -142,8 +187,10 @@ export async function beginSelfLink(
     server,
     method: provider.method,
     code: signIn.code,
-    wait: (signal) => waitForSignIn(ctx, user, server, provider.method, wait, signal),
+    wait: (signal) =>
+      waitForSignIn(ctx, user, server, provider.method, wait, signal).finally(booking.release),
     cancel: () => {
+      booking.release();
       signIn.end();
       // The code was never shown: nobody can approve it, but the settler still checks it until it is gone.
       if (pendingId !== null) void releasePendingSignIn(ctx, pendingId, false).catch(() => {});

@@ -6,8 +6,9 @@ import { episodeGroup, lockMember, type StopPayload } from '../act/episodes.ts';
 import { warningMessage } from '../act/executors.ts';
 import { enqueueEffects } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
+import { streamFromJson } from '../db/live-sessions.ts';
 import { breachEpisodes, members } from '../db/schema.ts';
-import { lineRef, stopEffectKey } from '../decide/streams.ts';
+import { lineRef, sameSessionAsLine, stopEffectKey } from '../decide/streams.ts';
 import { UserError } from '../discord/errors.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
 
@@ -45,6 +46,10 @@ export async function stopFromWarning(
       where: (s, { and, eq: is }) => and(is(s.serverId, line.serverId), is(s.sessionKey, line.sessionKey)),
     });
     if (!session) throw new UserError('That stream has already ended.');
+    if (!sameSessionAsLine(line, streamFromJson(session.stream)))
+      throw new UserError(
+        'That stream has ended: the server now lists another device or account under it, so nothing was stopped.',
+      );
     const payload: StopPayload = {
       episodeId: episode.id,
       memberId: member.id,

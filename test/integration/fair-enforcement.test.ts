@@ -158,6 +158,30 @@ describe('fair enforcement', () => {
     await reset();
   });
 
+  test('"Stop this one" stops nothing once the session key belongs to another device', async () => {
+    plex.setSessions([session(11), session(12)]);
+    await cycle();
+    const dm = warning();
+    assert.equal(buttons(dm).length, 2);
+    // The server now lists another player under the second session's key (Jellyfin and Emby reuse session ids;
+    // the key is what the button names).
+    const reused = session(12);
+    plex.setSessions([
+      session(11),
+      { ...reused, player: { ...reused.player, machineIdentifier: 'dev-other' } },
+    ]);
+    await cycle();
+    const clicked = await discord.click({
+      user: ALICE.id,
+      messageId: dm!.id,
+      customId: buttons(dm)[1]!.custom_id,
+    });
+    assert.equal(clicked.ephemeral, true);
+    assert.match(text(clicked), /another device or account/);
+    assert.deepEqual(stoppedKeys(), [], 'nothing is stopped');
+    await reset();
+  });
+
   test('when the grace runs out with `stop: newest`, only the newest stream is stopped; the DM says so', async () => {
     plex.setSessions([session(3)]);
     await cycle();

@@ -19,6 +19,7 @@ const ALICE = { id: '240000000000000002', username: 'alice' };
 const BOB = { id: '240000000000000003', username: 'bob' };
 const CAROL = { id: '240000000000000004', username: 'carol' };
 const DAVE = { id: '240000000000000005', username: 'dave' };
+const ERIN = { id: '240000000000000006', username: 'erin' };
 const PLEX_TOKEN = 'plex-owner-token-self-1';
 const JF_TOKEN = 'jf-key-self-link-0001';
 const JF_BOB = 'b0b00000000000000000000000000001';
@@ -77,7 +78,10 @@ describe('members link themselves with /link', () => {
   };
 
   before(async () => {
-    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE, BOB, CAROL, DAVE] });
+    discord = await DiscordDouble.start({
+      ownerId: ADMIN.id,
+      members: [ADMIN, ALICE, BOB, CAROL, DAVE, ERIN],
+    });
     plex = await startPlexDouble({ token: PLEX_TOKEN, friendlyName: 'Basement PMS' });
     plex.setAccounts([
       { id: 1, name: 'owner_plex' },
@@ -317,6 +321,41 @@ describe('members link themselves with /link', () => {
       options: { enabled: true },
       admin: true,
     });
+  });
+
+  test('rate limits: one sign-in at a time, five an hour; the member is told when to try again', async () => {
+    const first = await selfLink(ERIN.id, 'Main');
+    const pins = plexTv.pins.length;
+    const second = await selfLink(ERIN.id, 'Jelly');
+    assert.match(text(second), /already have a sign-in waiting/);
+    const deadline = Math.floor((bot.clock.now().getTime() + 14 * MINUTE) / 1000);
+    assert.match(
+      text(second),
+      new RegExp(`<t:${deadline}:R>`),
+      'when the waiting code expires at the latest',
+    );
+    assert.equal(plexTv.pins.length, pins, 'no second PIN');
+    plexTv.expirePin(newestPin().code);
+    await until('the first sign-in ends', () => /expired/.test(text(first)));
+
+    const startedAt = bot.clock.now().getTime();
+    for (let n = 2; n <= 5; n++) {
+      bot.clock.advance(MINUTE);
+      const reply = await selfLink(ERIN.id, 'Main');
+      plexTv.expirePin(newestPin().code);
+      await until(`sign-in ${n} ends`, () => /expired/.test(text(reply)));
+    }
+    const sixth = await selfLink(ERIN.id, 'Main');
+    assert.match(text(sixth), /5 sign-ins in the last hour/);
+    assert.match(text(sixth), new RegExp(`<t:${Math.floor((startedAt + 60 * MINUTE) / 1000)}:R>`));
+    assert.equal(plexTv.pins.length, pins + 4, 'no PIN for the refused one');
+    assert.equal(await linkOf(ERIN.id, 'Main'), undefined);
+
+    bot.clock.advance(60 * MINUTE);
+    const later = await selfLink(ERIN.id, 'Main');
+    assert.match(text(later), /Sign in with Plex|code/);
+    plexTv.expirePin(newestPin().code);
+    await until('it ends', () => /expired/.test(text(later)));
   });
 
   test('the bot stopping mid sign-in tells the member to start over', async () => {

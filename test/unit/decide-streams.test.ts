@@ -9,6 +9,7 @@ import {
   lineAction,
   type MemberDecisionInput,
   type StopOutcome,
+  sameSessionAsLine,
 } from '../../src/decide/streams.ts';
 import type { ActiveStream } from '../../src/media/types.ts';
 import type { MemberStream } from '../../src/policy/streams.ts';
@@ -271,5 +272,46 @@ describe('decideNotices', () => {
     );
     assert.equal(lineAction(a, new Map([['1:a', stop('done', 'stopped')]])).text, 'stopped');
     assert.equal(lineAction(b, new Map()).text, 'would be stopped (dry run)');
+  });
+});
+
+describe('sameSessionAsLine: a button stops only the session it was shown for', () => {
+  const [written] = decideMember(
+    input({ streams: [ms(1, stream('a', 'dev-a')), ms(1, stream('b', 'dev-b'))] }),
+  )
+    .filter((i) => i.type === 'open-episode')
+    .flatMap((i) => (i.type === 'open-episode' ? i.lines : []));
+  assert.ok(written);
+  const cases: Array<[string, Partial<EpisodeLine>, Partial<ActiveStream>, boolean]> = [
+    ['the same device and account', {}, {}, true],
+    ['the key now names another device', {}, { deviceId: 'dev-z' }, false],
+    ['the key now names another account (same device id)', {}, { accountId: '8', accountName: 'bob' }, false],
+    [
+      'another account by name when no id is known',
+      { accountId: null },
+      { accountId: null, accountName: 'bob' },
+      false,
+    ],
+    ['the same account renamed (ids match)', {}, { accountName: 'alice2' }, true],
+    ['a device id that went missing', {}, { deviceId: null }, false],
+    [
+      'a line from an older version (no identity): the key alone',
+      { deviceId: undefined, accountId: undefined, accountName: undefined },
+      { deviceId: 'dev-z' },
+      true,
+    ],
+  ];
+  for (const [name, line, now, expected] of cases) {
+    test(name, () => {
+      const l = { ...written, ...line };
+      for (const k of ['deviceId', 'accountId', 'accountName'] as const)
+        if (k in line && line[k] === undefined) delete l[k];
+      assert.equal(sameSessionAsLine(l, stream('a', 'dev-a', now)), expected);
+    });
+  }
+  test('the line records who played it', () => {
+    assert.equal(written.deviceId, 'dev-a');
+    assert.equal(written.accountId, '7');
+    assert.equal(written.accountName, 'alice');
   });
 });
