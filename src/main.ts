@@ -1,9 +1,11 @@
 // Entry point: `npm start` (or `node dist/main.js` after `npm run build`). Loads .env when present, validates the
 // environment, and runs the bot until SIGTERM or SIGINT: then it stops taking new work, finishes what is in flight
-// (at most 10 s), closes the gateway and the database, and exits 0. A second signal exits at once.
+// (at most 10 s), closes the gateway and the database, and exits 0. A second signal exits at once. An error nothing
+// caught exits 70 after logging it with an error id (src/crash.ts).
 import { existsSync } from 'node:fs';
 import { type RunningBot, startBot } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { installCrashHandlers } from './crash.ts';
 import { createLogger } from './log.ts';
 import { redact } from './redact.ts';
 
@@ -24,8 +26,7 @@ try {
 
 const format = config.logFormat === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.logFormat;
 const log = createLogger(config.logLevel, { format });
-// A promise nobody awaited must not take the bot down (Node's default is to exit): log it and keep serving.
-process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+installCrashHandlers(log);
 
 let bot: RunningBot | null = null;
 let stopRequested: string | null = null;
