@@ -36,8 +36,8 @@ import { DiscordNotifier } from './notify/notifier.ts';
 import { weekStart } from './policy/week.ts';
 import { createTokenCipher, installId, loadKey } from './secrets.ts';
 import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
-import { settlePendingSignIns } from './services/pending-sign-ins.ts';
 import { CapabilityBook } from './services/capabilities.ts';
+import { settlePendingSignIns } from './services/pending-sign-ins.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings } from './services/settings.ts';
 

@@ -15,7 +15,6 @@ import {
 } from '../media/self-link.ts';
 import { MediaServerError } from '../media/types.ts';
 import { quoted, safe } from '../notify/format.ts';
-import { failureObservation } from './capabilities.ts';
 import {
   mayStartSignIn,
   pruneSignIns,
@@ -23,6 +22,7 @@ import {
   type SelfLinkVerdict,
   type SignInRecord,
 } from '../policy/self-link-limits.ts';
+import { failureObservation } from './capabilities.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
 import { recordPendingSignIn, releasePendingSignIn } from './pending-sign-ins.ts';
 import { findServer, serverNames } from './servers.ts';
