@@ -32,7 +32,9 @@ import type {
 } from './types.ts';
 import { InteractionTracker } from './webhooks.ts';
 
-const DEFAULT_TIMEOUT_MS = 5000;
+// How long a test waits for the bot's answer. Discord gives a bot 3 s to acknowledge; the double waits longer so
+// a loaded machine (CI runs several suites at once) does not fail a test the bot passes.
+const DEFAULT_TIMEOUT_MS = Number(process.env.DISCORD_DOUBLE_TIMEOUT_MS) || 20_000;
 
 /**
  * Loopback Discord (REST under /api/v10 + gateway WebSocket) for the real discord.js Client:
