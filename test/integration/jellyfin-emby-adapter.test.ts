@@ -144,7 +144,7 @@ for (const flavor of flavors) {
         title: 'Stream limit',
         text: 'You are over your 2 streams.',
       });
-      assert.deepEqual(result, { ok: true });
+      assert.deepEqual(result, { ok: true, message: { ok: true } });
       assert.deepEqual(
         double.messages.map(({ sessionId, header, text, timeoutMs }) => ({
           sessionId,
@@ -174,7 +174,9 @@ for (const flavor of flavors) {
       const [stream] = await server.listStreams();
       assert.ok(stream);
       const result = await server.stopStream(stream, { title: '', text: '' }); // empty Text → 400 on the message
-      assert.deepEqual(result, { ok: true });
+      assert.equal(result.ok, true);
+      assert.ok(result.message && !result.message.ok);
+      assert.match(result.message.reason, /\/Sessions\/sess-episode\/Message: the server answered HTTP 400$/);
       assert.equal(double.messages.length, 0);
       assert.equal(double.playstateCommands.length, 1);
     });
@@ -390,6 +392,7 @@ describe('platform differences', () => {
     assert.ok(stream);
     assert.deepEqual(await server.stopStream(stream, { title: 'Limit', text: 'Too many streams' }), {
       ok: true,
+      message: { ok: true },
     });
     assert.ok(
       double.requests.every((r) => r.path.startsWith('/emby/') && r.headers['x-emby-token'] === double.token),
@@ -441,7 +444,10 @@ describe('platform differences', () => {
     await server.setDownloadsAllowed(alice, false);
     const [stream] = streams;
     assert.ok(stream);
-    assert.deepEqual(await server.stopStream(stream, { title: 'Limit', text: 'Too many' }), { ok: true });
+    assert.deepEqual(await server.stopStream(stream, { title: 'Limit', text: 'Too many' }), {
+      ok: true,
+      message: { ok: true },
+    });
     for (const r of double.requests) {
       assert.match(r.headers.authorization ?? '', /^MediaBrowser .*Token="/, `${r.method} ${r.path}`);
       assert.equal(r.headers['x-emby-token'], undefined);
@@ -477,7 +483,10 @@ describe('platform differences', () => {
     const server = createJellyfinServer({ platform: 'jellyfin', url: double.url, token: double.token });
     const [stream] = await server.listStreams();
     assert.ok(stream);
-    assert.deepEqual(await server.stopStream(stream, { title: 't', text: 'x' }), { ok: true });
+    assert.deepEqual(await server.stopStream(stream, { title: 't', text: 'x' }), {
+      ok: true,
+      message: { ok: true },
+    });
     assert.equal((await server.listStreams())[0]?.state, 'paused');
   });
 
