@@ -57,12 +57,14 @@ function outcomeReply(outcome: SelfLinkOutcome) {
       ];
       if (outcome.pending) {
         notes.push(
-          'Your invite to this server is still pending: accept it (Plex sent it by email) before you can stream there.',
+          'You have not accepted the invite to this server yet: accept it (Plex sent it by email) before you can stream there.',
         );
       }
       if (outcome.sessionLeftOpen) {
         notes.push(
-          'The sign-in could not be logged out: remove the device “Discord /link” from your Jellyfin devices.',
+          outcome.method === 'plex-pin'
+            ? 'plex.tv did not confirm that this sign-in was signed out: remove the device “Streamwarden” at plex.tv → Settings → Authorized Devices.'
+            : 'The sign-in could not be logged out: remove the device “Discord /link” from your Jellyfin devices.',
         );
       }
       return ok(notes.join('\n'));

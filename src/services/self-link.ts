@@ -48,6 +48,7 @@ export type SelfLinkOutcome = { server: string } & (
       previous: string | null;
       pending: boolean;
       sessionLeftOpen: boolean;
+      method: SelfLinkMethod;
     }
   | { kind: 'already-linked'; accountName: string }
   | { kind: 'not-a-user'; signedInAs: string }
@@ -201,6 +202,7 @@ async function linkSignedIn(
       previous: saved.previous,
       pending: access.pending,
       sessionLeftOpen: state.sessionLeftOpen === true,
+      method,
     };
   } catch (err) {
     if (err instanceof AccountTakenError) {
