@@ -22,6 +22,9 @@ describe('server versions', () => {
   const admin = (subcommand: string, options: Record<string, string>) =>
     discord.invoke({ user: ADMIN.id, command: 'server', subcommand, options, admin: true });
 
+  const addPlex = (name: string, double: { url: string; token: string }) =>
+    admin('add', { platform: 'plex', name, url: double.url, token: double.token });
+
   before(async () => {
     discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN] });
     // 1.31 is below the oldest Plex Media Server checked (1.40.0).
@@ -43,12 +46,7 @@ describe('server versions', () => {
   });
 
   test('/server add warns about a Plex version older than the ones checked', async () => {
-    const reply = await admin('add', {
-      platform: 'plex',
-      name: 'Old',
-      url: oldPlex.url,
-      token: 'plex-owner-token-1234',
-    });
+    const reply = await addPlex('Old', oldPlex);
     assert.match(text(reply), /Connected: Old/);
     assert.match(text(reply), /Version 1\.31\.3\.6868-28fc46b27\./);
     assert.match(
@@ -58,12 +56,7 @@ describe('server versions', () => {
   });
 
   test('/server add does not warn on a current Plex Media Server', async () => {
-    const reply = await admin('add', {
-      platform: 'plex',
-      name: 'Current',
-      url: currentPlex.url,
-      token: 'plex-owner-token-5678',
-    });
+    const reply = await addPlex('Current', currentPlex);
     assert.match(text(reply), /Connected: Current/);
     assert.match(text(reply), /Version 1\.43\.3\.10896-b2b1a8d2e\./);
     assert.doesNotMatch(text(reply), /⚠️/);
