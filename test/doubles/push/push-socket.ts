@@ -26,8 +26,8 @@ export interface PushDouble {
     path: string;
     auth: 'header' | 'query' | 'none';
     accepted: boolean;
-    /** The X-Plex-Client-Identifier header the client sent (Plex), or null. */
-    clientIdentifier: string | null;
+    /** Plex only: the X-Plex-Client-Identifier header the client sent, or null. */
+    clientIdentifier?: string | null;
   }>;
   /** Text messages the clients sent. */
   readonly received: string[];
@@ -159,9 +159,9 @@ export function attachPushDouble(server: Server, flavor: PushFlavor, token: stri
     const path = new URL(req.url ?? '/', 'http://double').pathname;
     const { token: given, auth } = tokenOf(flavor, req);
     const header = req.headers['x-plex-client-identifier'];
-    const clientIdentifier = typeof header === 'string' ? header : null;
+    const client = flavor === 'plex' ? { clientIdentifier: typeof header === 'string' ? header : null } : {};
     const reject = (status: number, text: string) => {
-      upgrades.push({ path, auth, accepted: false, clientIdentifier });
+      upgrades.push({ path, auth, accepted: false, ...client });
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!PATHS[flavor](path)) {
@@ -176,7 +176,7 @@ export function attachPushDouble(server: Server, flavor: PushFlavor, token: stri
       reject(401, 'Unauthorized');
       return;
     }
-    upgrades.push({ path, auth, accepted: true, clientIdentifier });
+    upgrades.push({ path, auth, accepted: true, ...client });
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('ping', (data) => {
         if (!double.silent) ws.pong(data);
