@@ -66,7 +66,13 @@ function outcomeMessage(outcome: SelfLinkOutcome) {
       ];
       if (outcome.pending) {
         notes.push(
-          'Your invite to this server is still pending: accept it (Plex sent it by email) before you can stream there.',
+          'You have not accepted the invite to this server yet: accept it (Plex sent it by email) before you can stream there.',
+        );
+      }
+      if (outcome.sessionLeftOpen && outcome.method === 'plex-pin') {
+        // (A Quick Connect session left open is named by its device below, in outcomeReply.)
+        notes.push(
+          'plex.tv did not confirm that this sign-in was signed out: remove the device “Streamwarden” at plex.tv → Settings → Authorized Devices.',
         );
       }
       return ok(notes.join('\n'));

@@ -35,6 +35,20 @@ function memberOption(interaction: ChatInputCommandInteraction): DiscordUserRef 
   return { id: user.id, displayName };
 }
 
+/** What `/user link` adds when the name could not be checked, or the account has not accepted its invite. */
+function linkNote(r: Awaited<ReturnType<typeof linkAccount>>): string {
+  const server = plain(r.server.name);
+  if (!r.checked && r.unread.length > 0) {
+    return `\n${server} answered, but ${r.unread.join(' and ')} could not be read now, and the name is not among the rest: it is kept as typed and matched when sessions are read. Run \`/user link\` again later to check it.`;
+  }
+  if (!r.checked)
+    return `\nCould not reach ${server} to check the name now; it will be matched when sessions are read.`;
+  if (r.pending) {
+    return `\n**${plain(r.accountName)}** has not accepted the invite to ${server} yet: they need to accept it (Plex sent it by email) before they can stream or download there. The link is kept and counts once they do.`;
+  }
+  return '';
+}
+
 export const user: Command = {
   adminOnly: true,
   data: new SlashCommandBuilder()
@@ -192,11 +206,7 @@ export const user: Command = {
         interaction.options.getString('account', true),
       );
       const change = r.previous && r.previous !== r.accountName ? ` (was **${plain(r.previous)}**)` : '';
-      const note = !r.checked
-        ? `\nCould not reach ${plain(r.server.name)} to check the name now; it will be matched when sessions are read.`
-        : r.pending
-          ? `\nTheir invite to ${plain(r.server.name)} is still pending: they need to accept it (Plex sent it by email) before they can stream or download there. The link is kept and counts once they do.`
-          : '';
+      const note = linkNote(r);
       return respond(
         interaction,
         ok(

@@ -39,7 +39,7 @@ import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
 import { CapabilityBook } from './services/capabilities.ts';
 import { settlePendingSignIns } from './services/pending-sign-ins.ts';
 import { listServers } from './services/servers.ts';
-import { getSettings } from './services/settings.ts';
+import { getSettings, plexClientIdentifier } from './services/settings.ts';
 
 export interface BotOptions {
   config: Config;
@@ -109,12 +109,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   log.info({ database: database.kind }, 'database ready');
   const metrics = new BotMetrics();
   const key = loadKey(config);
+  // Stored once; an install from before it was stored keeps the identifier its `/link` sign-ins already used.
+  const clientId = await plexClientIdentifier(database.db, installId(key, 'plex-client-identifier'));
   const media = metrics.instrumentRegistry(
     new MediaRegistry(createTokenCipher(key), {
       plexTvUrl: config.plexTvUrl,
       timeoutMs: config.mediaTimeoutMs,
       clock,
-      selfLink: { clientId: installId(key, 'plex-client-identifier'), product: PLEX_PRODUCT },
+      client: { clientId, product: PLEX_PRODUCT },
     }),
   );
   // One Client per gateway session: discord.js does not log a destroyed client in again (it stays marked ready

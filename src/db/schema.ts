@@ -36,6 +36,8 @@ export const settings = pgTable(
     /** Whether members may link themselves with /link (Plex PIN, Jellyfin Quick Connect). */
     selfLink: boolean('self_link').notNull().default(true),
     commandsHash: text('commands_hash'),
+    /** The install's X-Plex-Client-Identifier on every Plex and plex.tv call; set once at the first start. */
+    plexClientIdentifier: text('plex_client_identifier'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [check('settings_single_row', sql`${t.id} = 1`)],

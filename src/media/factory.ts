@@ -42,7 +42,7 @@ export function createSelfLink(
 export function createPushSpec(config: MediaServerConfig): PushSpec {
   switch (config.platform) {
     case 'plex':
-      return plexPushSpec(config.url, config.token);
+      return plexPushSpec(config.url, config.token, config.clientIdentifier);
     case 'jellyfin':
       return mediaBrowserPushSpec(config.url, {
         platform: 'jellyfin',

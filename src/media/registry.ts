@@ -1,9 +1,10 @@
 import type { MediaServerRow } from '../db/schema.ts';
 import type { TokenCipher } from '../secrets.ts';
 import { createMediaServer, createPushSpec, createSelfLink } from './factory.ts';
+import { DEFAULT_PLEX_CLIENT_IDENTIFIER, PLEX_PRODUCT } from './plex/client.ts';
 import type { PushSpec } from './push-types.ts';
 import type { SelfLinkOptions, SelfLinkProvider } from './self-link.ts';
-import type { MediaServer, Platform } from './types.ts';
+import type { MediaServer, MediaServerConfig, Platform } from './types.ts';
 
 /** Builds MediaServer clients from stored rows (decrypting the token) or from what an admin typed. */
 export class MediaRegistry {
@@ -13,8 +14,9 @@ export class MediaRegistry {
       plexTvUrl: string;
       timeoutMs: number;
       clock: () => Date;
-      /** The bot install's identity on sign-in pages (`/link`). */
-      selfLink?: SelfLinkOptions;
+      /** The install's identity toward media servers: its Plex client identifier on every Plex and plex.tv call
+       *  (and the push socket), and what sign-in pages (`/link`) show. */
+      client?: SelfLinkOptions;
     },
   ) {}
 
@@ -28,33 +30,35 @@ export class MediaRegistry {
       platform: row.platform,
       url: row.url,
       token: this.cipher.decrypt(row.tokenEncrypted),
+      clientIdentifier: this.client.clientId,
     });
   }
 
   /** How members of this stored server sign in to link themselves, or null when its platform has no such flow. */
   selfLinkForRow(row: MediaServerRow): SelfLinkProvider | null {
     const token = this.cipher.decrypt(row.tokenEncrypted);
-    const config = {
-      platform: row.platform,
-      url: row.url,
+    const config = this.config(row.platform, row.url, token);
+    return createSelfLink(config, this.client, this.connect(row.platform, row.url, token));
+  }
+
+  connect(platform: Platform, url: string, token: string): MediaServer {
+    return createMediaServer(this.config(platform, url, token));
+  }
+
+  private get client(): SelfLinkOptions {
+    return this.options.client ?? { clientId: DEFAULT_PLEX_CLIENT_IDENTIFIER, product: PLEX_PRODUCT };
+  }
+
+  private config(platform: Platform, url: string, token: string): MediaServerConfig {
+    return {
+      platform,
+      url,
       token,
+      clientIdentifier: this.client.clientId,
       plexTvUrl: this.options.plexTvUrl,
       timeoutMs: this.options.timeoutMs,
       clock: this.options.clock,
     };
-    const options = this.options.selfLink ?? { clientId: 'streamwarden', product: 'Streamwarden' };
-    return createSelfLink(config, options, this.connect(row.platform, row.url, token));
-  }
-
-  connect(platform: Platform, url: string, token: string): MediaServer {
-    return createMediaServer({
-      platform,
-      url,
-      token,
-      plexTvUrl: this.options.plexTvUrl,
-      timeoutMs: this.options.timeoutMs,
-      clock: this.options.clock,
-    });
   }
 
   encryptToken(token: string): string {

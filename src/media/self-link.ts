@@ -1,7 +1,7 @@
 // Members signing in to prove which media account is theirs (`/link`). The platform parts are plex/pin-login.ts
 // (plex.tv PIN) and jellyfin/quick-connect.ts (Quick Connect); factory.ts `createSelfLink` picks one, and a
 // platform without a sign-in flow (Emby) has none. The member's token never leaves the adapter: it is used to
-// read who signed in (and, on Jellyfin, to log that session out), then dropped.
+// read who signed in and to end that sign-in (Jellyfin: log the session out; Plex: sign the token out), then dropped.
 
 /** What the member is shown to sign in. */
 export interface SignInCode {
@@ -32,7 +32,8 @@ export type SignInState =
       state: 'signed-in';
       signedInAs: string;
       access: (SignedInAccount & { pending: boolean }) | null;
-      /** Jellyfin: the session the approval created could not be logged out (the member should remove it). */
+      /** The sign-in could not be ended on the server (Jellyfin: its session; Plex: its plex.tv token), so the member
+       *  should remove the device it left. */
       sessionLeftOpen?: boolean;
     };
 

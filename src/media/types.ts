@@ -156,10 +156,28 @@ export class PartialDownloadsError extends MediaServerError {
   }
 }
 
+/**
+ * `listAccounts` read some of its sources but not all (Plex: plex.tv's pending invites, or PMS `/accounts`). Still a
+ * throw, as the list is not complete: `found` is what was read (an account in it is real), `unread` names what is
+ * missing in words for an admin (a name not in `found` may be there).
+ */
+export class PartialAccountsError extends MediaServerError {
+  constructor(
+    readonly found: MediaAccount[],
+    readonly unread: string[],
+    cause: MediaServerError,
+  ) {
+    super(cause.kind, `${unread.join(' and ')} could not be read: ${cause.message}`, cause.status);
+    this.name = 'PartialAccountsError';
+  }
+}
+
 export interface MediaServerConfig {
   platform: Platform;
   url: string;
   token: string;
+  /** The install's X-Plex-Client-Identifier: one per install, the same on every Plex and plex.tv call. */
+  clientIdentifier?: string;
   /** plex.tv base URL, used by the Plex adapter for the server's users, invites and download permission. */
   plexTvUrl?: string;
   timeoutMs?: number;

@@ -9,12 +9,15 @@ export interface CheckedRange {
 
 /** Keep README.md ("Supported server versions") in step with this table. */
 export const CHECKED_VERSIONS: Record<Platform, CheckedRange> = {
-  // The test doubles' payloads were checked against these: PMS 1.40–1.41 (python-plexapi, Tautulli), Jellyfin
+  // The test doubles' payloads were checked against these: PMS 1.40–1.43 (python-plexapi, Tautulli), Jellyfin
   // 10.10–12.0 (jellyfin/jellyfin source from v10.10.0 to v12.0-rc5, its newest release tag, which reports 12.0.0
   // from SharedVersion.cs; @jellyfin/sdk 1.0), Emby 4.8–4.9 (MediaBrowser/Emby.SDK's OpenAPI: 4.8.11.0, and
   // 4.9.0.41-Beta, where every route the adapter calls is unchanged; UserPolicy drops BlockedMediaFolders,
   // which the adapter sends back only when the server gave it).
-  plex: { from: [1, 40, 0], through: [1, 41] },
+  // Plex Media Server through 1.43: the shapes the Plex double follows are the ones python-plexapi @4ffb295d (July
+  // 2026) reads, and its CI runs them against plexinc/pms-docker:latest (.github/workflows/ci.yaml); PMS 1.42.1
+  // (plexinc/pms-docker #156) and 1.43.3.10896 (microsoft/winget-pkgs #420024, August 2026) are the current lines.
+  plex: { from: [1, 40, 0], through: [1, 43] },
   jellyfin: { from: [10, 10, 0], through: [12, 0] },
   emby: { from: [4, 8, 0], through: [4, 9] },
 };

@@ -13,9 +13,10 @@ import {
   plans,
 } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
-import type { MediaAccount } from '../media/types.ts';
+import { type MediaAccount, PartialAccountsError } from '../media/types.ts';
 import { clip, quoted, safe } from '../notify/format.ts';
 import { failureObservation } from './capabilities.ts';
+import { closeNames } from '../policy/accounts.ts';
 import { requirePlan } from './plans.ts';
 import { requireServer } from './servers.ts';
 
@@ -51,39 +52,68 @@ function validateAccountName(raw: string): string {
 interface AccountLookup {
   accountName: string;
   accountId: string | null;
-  /** Whether the server answered; false when it could not be reached (the link is then kept by name). */
+  /** Whether the name was checked; false when the server could not be reached (the link is then kept by name). */
   checked: boolean;
+  /** What could not be read when the server answered in part and the name was not in the rest (in words). */
+  unread: string[];
   /** The account was invited but has not accepted yet. */
   pending: boolean;
 }
 
 /** Looks the account up so a typo is caught now, not at the first breach. A server that can't be reached doesn't
- *  block linking: the name is matched when sessions are read. */
+ *  block linking: the name is matched when sessions are read. Nor does a list read in part, unless the name is in
+ *  the part read. */
 async function lookUpAccount(
   ctx: AppContext,
   server: MediaServerRow,
   accountName: string,
 ): Promise<AccountLookup> {
+  const unchecked = (unread: string[]) => ({
+    accountName,
+    accountId: null,
+    checked: false,
+    unread,
+    pending: false,
+  });
   let accounts: MediaAccount[];
+  let unread: string[] = [];
   try {
     accounts = await ctx.media.forRow(server).listAccounts();
     await ctx.capabilities.observe(server, [{ capability: 'list-accounts', ok: true }]);
   } catch (err) {
     await ctx.capabilities.observe(server, [failureObservation('list-accounts', err)]);
     ctx.log.warn({ err, server: server.name }, 'could not list accounts while linking');
-    return { accountName, accountId: null, checked: false, pending: false };
+    if (!(err instanceof PartialAccountsError)) return unchecked([]);
+    accounts = err.found;
+    unread = err.unread;
   }
   const found = accounts.find((a) => a.name.toLowerCase() === accountName.toLowerCase());
+  if (!found && unread.length > 0) return unchecked(unread);
   if (!found) {
-    const sample = accounts
+    const names = accounts.map((a) => a.name);
+    const close = closeNames(accountName, names).map((n) => `**${safe(clip(n, 60))}**`);
+    const sample = names
       .slice(0, 10)
-      .map((a) => safe(clip(a.name, 60)))
+      .map((n) => safe(clip(n, 60)))
       .join(', ');
     throw new UserError(
-      `${server.name} has no account named ${quoted(accountName)}. ${sample ? `Accounts there include: ${sample}.` : ''} Use the name exactly as the server shows it.`,
+      [
+        `${server.name} has no account named ${quoted(accountName)}.`,
+        close.length ? `Did you mean ${close.join(' or ')}?` : '',
+        sample ? `Accounts there include: ${sample}.` : '',
+        'Use the name exactly as the server shows it.',
+      ]
+        .filter(Boolean)
+        .join(' '),
     );
   }
-  return { accountName: found.name, accountId: found.id, checked: true, pending: found.pending === true };
+  return {
+    accountName: found.name,
+    accountId: found.id,
+    checked: true,
+    unread: [],
+    pending: found.pending === true,
+  };
 }
 
 export async function linkAccount(
@@ -94,13 +124,10 @@ export async function linkAccount(
   rawAccount: string,
 ) {
   const server = await requireServer(ctx.db, serverName);
-  const { accountName, accountId, checked, pending } = await lookUpAccount(
-    ctx,
-    server,
-    validateAccountName(rawAccount),
-  );
+  const lookup = await lookUpAccount(ctx, server, validateAccountName(rawAccount));
+  const { accountName, accountId } = lookup;
   const saved = await saveLink(ctx, actor, user, server, { accountName, accountId }, { action: 'user.link' });
-  return { ...saved, server, accountName, checked, pending };
+  return { ...saved, ...lookup, server };
 }
 
 /** The account is linked to another member; `holder` is that member's display name. */

@@ -63,6 +63,8 @@ export type SelfLinkOutcome = {
       /** The account this member had on the server before (replaced), or null. */
       previous: string | null;
       pending: boolean;
+      sessionLeftOpen: boolean;
+      method: SelfLinkMethod;
     }
   | { kind: 'already-linked'; accountName: string }
   | { kind: 'not-a-user'; signedInAs: string }
@@ -319,6 +321,8 @@ async function linkSignedIn(
       accountName: access.name,
       previous: saved.previous,
       pending: access.pending,
+      sessionLeftOpen: state.sessionLeftOpen === true,
+      method,
     };
   } catch (err) {
     if (err instanceof AccountTakenError) {

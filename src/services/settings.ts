@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type Settings, settings } from '../db/schema.ts';
@@ -17,6 +17,19 @@ export async function getSettings(db: Db): Promise<Settings> {
   const [row] = await db.select().from(settings).where(eq(settings.id, 1));
   if (!row) throw new Error('settings row missing (migrations not applied?)');
   return row;
+}
+
+/**
+ * The install's Plex client identifier: the stored one, or `initial` stored now when there is none yet (the first
+ * start; a conditional update, so two instances starting together keep the same one). Plex lists clients and
+ * plex.tv authorized devices by it, so it never changes once stored.
+ */
+export async function plexClientIdentifier(db: Db, initial: string): Promise<string> {
+  await db
+    .update(settings)
+    .set({ plexClientIdentifier: initial })
+    .where(and(eq(settings.id, 1), isNull(settings.plexClientIdentifier)));
+  return (await getSettings(db)).plexClientIdentifier ?? initial;
 }
 
 export async function setSwitch(db: Db, actor: string, which: Switch, enabled: boolean): Promise<Settings> {

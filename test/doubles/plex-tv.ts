@@ -7,8 +7,20 @@
 //   allowCameraUpload, allowChannels, filter*), `<Server>` children from MyPlexServerShare._loadData (id, serverId,
 //   machineIdentifier, name, lastSeenAt, numLibraries, allLibraries, owned, pending); Tautulli plexpy/plextv.py
 //   `get_full_users_list()` reads the same attributes.
-// - GET /api/invites/requested: XML `<Invite>` with python-plexapi MyPlexInvite._loadData attributes (id, createdAt,
-//   email, friend, friendlyName, home, server, thumb, username) and `<Server>` children.
+// - GET /api/invites/requested and /api/invites/requests (python-plexapi MyPlexInvite.REQUESTED/REQUESTS, still
+//   called by `pendingInvites()` @4ffb295d): retired, `410` with the v1 XML error `<Response code="410"
+//   status="This endpoint was deprecated and removed"/>` (python-plexapi #1435 for /requested since 2024-07, #1536
+//   for /requests since 2025-07).
+// - GET /api/v2/shared_servers/owned/pending: JSON list, one entry per server share sent and not accepted yet, with
+//   the fields JordanFromIT/Webservarr lists from a read-only probe of plex.tv (docs/superpowers/specs/
+//   2026-10-10-request-access-design.md §3: accepted, acceptedAt, allLibraries, deletedAt, id, inviteToken, invited,
+//   invitedEmail, invitedId, lastSeenAt, leftAt, libraries, machineIdentifier, name, numLibraries, owned, owner,
+//   ownerId, searchEnabled, serverId, sharingSettings; `invitedId` equals `invited.id`). The `invited` object's
+//   fields are the ones Webservarr app/integrations/plex_share.py reads (id, username, title, email, thumb) plus
+//   `home`/`friendlyName` (Nevu's PlexShareUser). The values of fields nobody reads are illustrative.
+// - DELETE /api/v2/users/signout with a token: python-plexapi MyPlexAccount.SIGNOUT / `signout()` @4ffb295d
+//   ("Invalidates the authentication token"). Answered 204 with no body (the answer is not documented; python-plexapi
+//   ignores it); the token is refused (401) from then on.
 // - PUT /api/v2/sharings/{userId}?allowSync=0|1…: python-plexapi `updateFriend()` (FRIENDUPDATE): flags as query
 //   parameters, no body. It changes only the flags given. python-plexapi ignores the answer; its body is not
 //   documented anywhere we found, so the double answers 200 with an empty body. A request with no known flag, a
@@ -34,6 +46,11 @@ import type { AddressInfo } from 'node:net';
 import { type Element, renderXml } from './plex-payloads.ts';
 
 export type PlexTvFault = null | 'unauthorized' | 'server-error' | 'hang' | 'garbage' | 'redirect';
+
+/** The text plex.tv answers on a retired route (python-plexapi #1435). */
+export const RETIRED_ROUTE_STATUS = 'This endpoint was deprecated and removed';
+/** Routes plex.tv retired (410 Gone). */
+export const RETIRED_ROUTES = ['/api/invites/requested', '/api/invites/requests', '/api/friends'];
 
 export interface ServerShareSpec {
   machineIdentifier: string;
@@ -124,6 +141,8 @@ export interface PlexTvDouble {
   readonly url: string;
   readonly token: string;
   fault: PlexTvFault;
+  /** Paths answered 500 (a fault of one route only), e.g. '/api/v2/shared_servers/owned/pending'. */
+  readonly brokenRoutes: Set<string>;
   /** When true, writes are answered 200 but not applied (plex.tv accepting a change it does not make). */
   dropWrites: boolean;
   friends: Friend[];
@@ -141,6 +160,8 @@ export interface PlexTvDouble {
   approvePin(code: string, account: PlexAccountSpec): string;
   /** plex.tv forgets the PIN (its expiresIn ran out): GET /api/v2/pins/{id} answers 404 from now on. */
   expirePin(code: string): void;
+  /** Whether plex.tv still accepts this token (false once signed out). */
+  tokenValid(authToken: string): boolean;
   friend(id: number): Friend | undefined;
   stop(): Promise<void>;
 }
@@ -221,26 +242,40 @@ function userElement(friend: Friend): Element {
   };
 }
 
-function inviteElement(invite: InviteSpec): Element {
-  return {
-    tag: 'Invite',
-    attrs: {
+/** One GET /api/v2/shared_servers/owned/pending entry per server of the invite (see the top of this file). */
+export function pendingShareJson(invite: InviteSpec, ownerId: number) {
+  return invite.servers.map((s, i) => ({
+    id: 9_100_000 + invite.id * 10 + i,
+    serverId: 31415926,
+    machineIdentifier: s.machineIdentifier,
+    name: s.name ?? SERVER_NAME,
+    numLibraries: ALL_LIBRARY_IDS.length,
+    allLibraries: true,
+    owned: true,
+    accepted: false,
+    acceptedAt: null,
+    deletedAt: null,
+    leftAt: null,
+    lastSeenAt: null,
+    searchEnabled: false,
+    inviteToken: `invite-${invite.id}-${i}`,
+    invitedId: invite.id,
+    invitedEmail: invite.email ?? `${invite.username}@example.com`,
+    invited: {
       id: invite.id,
-      createdAt: 1717430400,
-      email: invite.email ?? `${invite.username}@example.com`,
-      friend: true,
-      friendlyName: invite.username,
-      home: false,
-      server: true,
-      thumb: `https://plex.tv/users/${invite.id.toString(16)}/avatar?c=1700000000`,
+      uuid: invite.id.toString(16).padStart(16, '0'),
       username: invite.username,
+      title: invite.username,
+      friendlyName: invite.username,
+      email: invite.email ?? `${invite.username}@example.com`,
+      thumb: `https://plex.tv/users/${invite.id.toString(16)}/avatar?c=1700000000`,
+      home: false,
+      restricted: false,
     },
-    children: invite.servers.map((s) => ({
-      tag: 'Server',
-      attrs: { name: s.name ?? SERVER_NAME, machineIdentifier: s.machineIdentifier, numLibraries: 3 },
-      children: [],
-    })),
-  };
+    ownerId,
+    sharingSettings: { allowSync: false, allowCameraUpload: false, allowChannels: false, allowTuners: 0 },
+    libraries: [],
+  }));
 }
 
 function container(children: Element[]): Element {
@@ -376,6 +411,7 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
     url: '',
     token,
     fault: null,
+    brokenRoutes: new Set(),
     dropWrites: false,
     friends: (options.friends ?? []).map(buildFriend),
     invites: options.invites ?? [],
@@ -395,6 +431,7 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
       if (!pin) throw new Error(`plex.tv double: no PIN ${code}`);
       pin.expired = true;
     },
+    tokenValid: (authToken) => authToken === token || issued.has(authToken),
     friend: (id) => double.friends.find((f) => f.id === id),
     stop: async () => {
       server.closeAllConnections();
@@ -486,6 +523,14 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
         .end(JSON.stringify(pinJson(pin)));
       return true;
     }
+    if (method === 'DELETE' && url.pathname === '/api/v2/users/signout') {
+      if (!given || !issued.delete(given)) {
+        sendV2Error(res, 401, 1001, 'User could not be authenticated');
+        return true;
+      }
+      res.writeHead(204).end();
+      return true;
+    }
     if (method === 'GET' && url.pathname === '/api/v2/user') {
       const account = given === token ? owner : given ? issued.get(given) : undefined;
       if (!account || !given) {
@@ -517,7 +562,7 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
       res.writeHead(301, { Location: '/moved' }).end();
       return;
     }
-    if (double.fault === 'server-error') {
+    if (double.fault === 'server-error' || double.brokenRoutes.has(url.pathname)) {
       return v2
         ? sendV2Error(res, 500, 1100, 'Internal Server Error')
         : sendV1Error(res, 500, 'Internal Server Error');
@@ -536,8 +581,14 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
     if (method === 'GET' && url.pathname === '/api/users') {
       return sendXml(res, 200, container(double.friends.map(userElement)));
     }
-    if (method === 'GET' && url.pathname === '/api/invites/requested') {
-      return sendXml(res, 200, container(double.invites.map(inviteElement)));
+    if (RETIRED_ROUTES.some((route) => url.pathname === route || url.pathname.startsWith(`${route}/`))) {
+      return sendV1Error(res, 410, RETIRED_ROUTE_STATUS);
+    }
+    if (method === 'GET' && url.pathname === '/api/v2/shared_servers/owned/pending') {
+      res
+        .writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' })
+        .end(JSON.stringify(double.invites.flatMap((invite) => pendingShareJson(invite, owner.id))));
+      return;
     }
     const sharing = /^\/api\/v2\/sharings\/(\d+)$/.exec(url.pathname);
     const shared = /^\/api\/v2\/shared_servers\/(\d+)$/.exec(url.pathname);

@@ -156,7 +156,7 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
 
   /** `GET /`: the attributes python-plexapi server.py PlexServer._loadData reads (friendlyName, machineIdentifier,
    *  myPlexSubscription, version, …); `/identity` answers claimed, machineIdentifier, version (python-plexapi
-   *  Identity). The version is PMS 1.40.2 (2024); the shapes hold for PMS 1.40–1.41. */
+   *  Identity). The version is PMS 1.40.2 (2024); the shapes hold for PMS 1.40–1.43 (src/policy/versions.ts says why). */
   function rootElement(): Element {
     return {
       tag: 'MediaContainer',

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createPlexServer } from '../../src/media/plex/client.ts';
 import type { ActiveStream, MediaErrorKind, MediaServer } from '../../src/media/types.ts';
-import { MediaServerError } from '../../src/media/types.ts';
+import { MediaServerError, PartialAccountsError } from '../../src/media/types.ts';
 import { type PlexDoubleOptions, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
-import { type FriendSpec, type InviteSpec, startPlexTvDouble } from '../doubles/plex-tv.ts';
+import { type FriendSpec, type InviteSpec, RETIRED_ROUTES, startPlexTvDouble } from '../doubles/plex-tv.ts';
 
 const OTHER_MACHINE = 'ffffffffffffffffffffffffffffffffffffffff';
 
@@ -332,11 +332,53 @@ describe('listAccounts', () => {
     ]);
   });
 
-  it('throws when plex.tv fails: the PMS accounts alone do not say who has access', async () => {
+  it('asks plex.tv for the pending invites on the v2 list, never on the retired v1 routes (410)', async () => {
+    const { tv, server } = await setup({ friends: friendsFor, invites: invitesFor });
+    await server.listAccounts();
+    assert.ok(
+      tv.requests.some((r) => r.method === 'GET' && r.path === '/api/v2/shared_servers/owned/pending'),
+    );
+    assert.ok(!tv.requests.some((r) => RETIRED_ROUTES.some((route) => r.path.startsWith(route))));
+  });
+
+  it('pending invites unreadable: the users and PMS accounts come in a PartialAccountsError naming what is missing', async () => {
+    const { pms, tv, server } = await setup({ friends: friendsFor, invites: invitesFor });
+    pms.setAccounts([{ id: 1, name: 'owner' }]);
+    tv.brokenRoutes.add('/api/v2/shared_servers/owned/pending');
+    const err = await server.listAccounts().then(
+      () => assert.fail('a partial list is not a complete one'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof PartialAccountsError);
+    assert.equal(err.kind, 'server-error');
+    assert.deepEqual(err.unread, ['the pending invites on plex.tv']);
+    assert.deepEqual(err.found, [
+      { id: '24601', name: 'jvaljean' },
+      { id: '31337', name: 'Cosette' },
+      { id: '4242', name: 'marius', pending: true },
+      { id: '1', name: 'owner' },
+    ]);
+    assert.ok(!err.message.includes(pms.token));
+  });
+
+  it('plex.tv down: the PMS accounts alone are partial; with PMS down too, a plain failure', async () => {
     const { pms, tv, server } = await setup({ friends: friendsFor });
+    await server.identify();
     tv.fault = 'server-error';
     pms.setAccounts([{ id: 24601, name: 'jvaljean' }]);
-    await expectError(server.listAccounts(), 'server-error', pms.token);
+    const err = await server.listAccounts().then(
+      () => assert.fail('plex.tv was not read'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof PartialAccountsError);
+    assert.deepEqual(err.unread, ['the users on plex.tv', 'the pending invites on plex.tv']);
+    assert.deepEqual(err.found, [{ id: '24601', name: 'jvaljean' }]);
+    pms.fault = 'server-error';
+    const none = await server.listAccounts().then(
+      () => assert.fail('nothing was read'),
+      (e: unknown) => e,
+    );
+    assert.ok(none instanceof MediaServerError && !(none instanceof PartialAccountsError));
   });
 });
 

@@ -1,11 +1,12 @@
 // `/user link` on Plex through the real bot: the account is looked up on plex.tv (the server's users and pending
-// invites), not only in the server's /accounts, and every outcome gets an answer.
+// invites), not only in the server's /accounts, and every outcome gets an answer. The plex.tv double answers 410 on
+// the invite routes plex.tv retired, as plex.tv does.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { mediaAccounts } from '../../src/db/schema.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
-import { startPlexTvDouble } from '../doubles/plex-tv.ts';
+import { RETIRED_ROUTES, startPlexTvDouble } from '../doubles/plex-tv.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { text } from '../helpers/discord.ts';
 
@@ -14,6 +15,7 @@ const ALICE = { id: '230000000000000002', username: 'alice' };
 const COSETTE = { id: '230000000000000003', username: 'cosette' };
 const EPONINE = { id: '230000000000000004', username: 'eponine' };
 const MARIUS = { id: '230000000000000005', username: 'marius' };
+const JAVERT = { id: '230000000000000006', username: 'javert' };
 const GENERAL = { id: '330000000000000001', name: 'general' };
 const TOKEN = 'plex-owner-token-link-1';
 
@@ -40,7 +42,7 @@ describe('linking Plex members', () => {
   before(async () => {
     discord = await DiscordDouble.start({
       ownerId: ADMIN.id,
-      members: [ADMIN, ALICE, COSETTE, EPONINE, MARIUS],
+      members: [ADMIN, ALICE, COSETTE, EPONINE, MARIUS, JAVERT],
       channels: [GENERAL],
     });
     plex = await startPlexDouble({ token: TOKEN, friendlyName: 'Basement PMS' });
@@ -60,6 +62,7 @@ describe('linking Plex members', () => {
           servers: [{ machineIdentifier: plex.machineIdentifier, pending: true }],
         },
         { id: 7004, username: 'stranger', servers: [{ machineIdentifier: 'f'.repeat(40) }] },
+        { id: 7006, username: 'javert_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
       ],
       invites: [
         { id: 7005, username: 'eponine_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
@@ -89,18 +92,48 @@ describe('linking Plex members', () => {
     assert.equal((await linkOf(COSETTE.id))?.accountId, '7002');
   });
 
-  test('a pending invite is linked and the admin is told it is still pending', async () => {
+  test('a pending invite (plex.tv v2 owned/pending) is linked and the admin is told it is not accepted yet', async () => {
     const reply = await link(EPONINE.id, 'eponine_plex');
     assert.equal(reply.ephemeral, true);
     assert.match(text(reply), /linked to \*\*eponine\\_plex\*\*/);
-    assert.match(text(reply), /invite to Main is still pending/);
+    assert.match(text(reply), /\*\*eponine\\_plex\*\* has not accepted the invite to Main yet/);
     assert.equal((await linkOf(EPONINE.id))?.accountId, '7005');
+    // Nothing is asked of the retired routes; the pending invites come from the v2 list.
+    assert.ok(!plexTv.requests.some((r) => RETIRED_ROUTES.some((route) => r.path.startsWith(route))));
+    assert.ok(plexTv.requests.some((r) => r.path === '/api/v2/shared_servers/owned/pending'));
   });
 
   test('a share of this server that is not accepted yet is explained the same way', async () => {
     const reply = await link(MARIUS.id, 'marius_plex');
-    assert.match(text(reply), /still pending/);
+    assert.match(text(reply), /has not accepted the invite to Main yet/);
     assert.equal((await linkOf(MARIUS.id))?.accountId, '7003');
+  });
+
+  test('a typo is refused, with the close names suggested', async () => {
+    const reply = await link(ALICE.id, 'alice_plx');
+    assert.equal(reply.ephemeral, true);
+    assert.match(text(reply), /Not done/);
+    assert.match(text(reply), /no account named “alice\\_plx”\. Did you mean \*\*alice\\_plex\*\*\?/);
+    assert.equal(await linkOf(ALICE.id), undefined);
+  });
+
+  test('pending invites unreadable: a user on plex.tv is still linked and checked', async () => {
+    plexTv.brokenRoutes.add('/api/v2/shared_servers/owned/pending');
+    try {
+      const reply = await link(JAVERT.id, 'javert_plex');
+      assert.match(text(reply), /linked to \*\*javert\\_plex\*\* on \*\*Main\*\*\.$/);
+      assert.equal((await linkOf(JAVERT.id))?.accountId, '7006');
+      // A name not among what was read may be an invite: kept as typed, and the admin is told what was not read.
+      const unsure = await link(JAVERT.id, 'someone_invited');
+      assert.match(text(unsure), /linked to \*\*someone\\_invited\*\*/);
+      assert.match(text(unsure), /the pending invites on plex\.tv could not be read now/);
+      assert.equal((await linkOf(JAVERT.id))?.accountId, null);
+    } finally {
+      plexTv.brokenRoutes.clear();
+    }
+    // Read again in full, the name that does not exist is refused (and the link made before stays).
+    assert.match(text(await link(JAVERT.id, 'someone_invited')), /Not done/);
+    assert.equal((await linkOf(JAVERT.id))?.accountName, 'someone_invited');
   });
 
   test('a friend of the owner without access to this server is refused, with the names that exist', async () => {
@@ -113,25 +146,47 @@ describe('linking Plex members', () => {
     assert.equal(await linkOf(ALICE.id), undefined);
   });
 
-  test('plex.tv down: the link is saved by name and the admin is told it could not be checked', async () => {
+  test('plex.tv down: an account the server has seen is still checked; another is kept by name', async () => {
     plexTv.fault = 'server-error';
-    const reply = await link(ALICE.id, 'alice_plex');
-    plexTv.fault = null;
-    assert.match(text(reply), /linked to \*\*alice\\_plex\*\*/);
-    assert.match(text(reply), /Could not reach Main to check the name/);
-    assert.equal((await linkOf(ALICE.id))?.accountId, null);
+    try {
+      const seen = await link(ALICE.id, 'alice_plex');
+      assert.match(text(seen), /linked to \*\*alice\\_plex\*\* on \*\*Main\*\*\.$/);
+      assert.equal((await linkOf(ALICE.id))?.accountId, '7001');
+      const unseen = await link(COSETTE.id, 'cosette_plex');
+      assert.match(text(unseen), /linked to \*\*cosette\\_plex\*\*/);
+      assert.match(
+        text(unseen),
+        /the users on plex\.tv and the pending invites on plex\.tv could not be read now/,
+      );
+      assert.equal((await linkOf(COSETTE.id))?.accountId, null);
+    } finally {
+      plexTv.fault = null;
+    }
+  });
+
+  test('plex.tv and the server both down: the link is saved by name, the admin told it was not checked', async () => {
+    plexTv.fault = 'server-error';
+    plex.fault = 'server-error';
+    try {
+      const reply = await link(COSETTE.id, 'cosette_plex');
+      assert.match(text(reply), /linked to \*\*cosette\\_plex\*\*/);
+      assert.match(text(reply), /Could not reach Main to check the name/);
+    } finally {
+      plexTv.fault = null;
+      plex.fault = null;
+    }
   });
 
   test('plex.tv hanging past the timeout still gets an answer', async () => {
     plexTv.fault = 'hang';
-    const reply = await link(ALICE.id, 'alice_plex');
+    const reply = await link(COSETTE.id, 'cosette_plex');
     plexTv.fault = null;
-    assert.match(text(reply), /linked to \*\*alice\\_plex\*\*/);
+    assert.match(text(reply), /linked to \*\*cosette\\_plex\*\*/);
   });
 
   test('linking again once plex.tv answers learns the id', async () => {
-    const reply = await link(ALICE.id, 'alice_plex');
+    const reply = await link(COSETTE.id, 'cosette_plex');
     assert.match(text(reply), /linked to/);
-    assert.equal((await linkOf(ALICE.id))?.accountId, '7001');
+    assert.equal((await linkOf(COSETTE.id))?.accountId, '7002');
   });
 });

@@ -20,6 +20,7 @@ const BOB = { id: '240000000000000003', username: 'bob' };
 const CAROL = { id: '240000000000000004', username: 'carol' };
 const DAVE = { id: '240000000000000005', username: 'dave' };
 const ERIN = { id: '240000000000000006', username: 'erin' };
+const FRED = { id: '240000000000000007', username: 'fred' };
 const PLEX_TOKEN = 'plex-owner-token-self-1';
 const JF_TOKEN = 'jf-key-self-link-0001';
 const JF_BOB = 'b0b00000000000000000000000000001';
@@ -27,6 +28,8 @@ const JF_CAROL = 'ca201000000000000000000000000001';
 const OWNER_PLEX = { id: 1_000_001, username: 'owner_plex' };
 const ALICE_PLEX = { id: 7001, username: 'alice_plex' };
 const STRANGER = { id: 7009, username: 'stranger_plex' };
+const ERIN_PLEX = { id: 7010, username: 'erin_plex' };
+const FRED_PLEX = { id: 7011, username: 'fred_plex' };
 
 async function until(what: string, check: () => boolean, limitMs = 15_000): Promise<void> {
   const deadline = Date.now() + limitMs;
@@ -80,7 +83,7 @@ describe('members link themselves with /link', () => {
   before(async () => {
     discord = await DiscordDouble.start({
       ownerId: ADMIN.id,
-      members: [ADMIN, ALICE, BOB, CAROL, DAVE, ERIN],
+      members: [ADMIN, ALICE, BOB, CAROL, DAVE, ERIN, FRED],
     });
     plex = await startPlexDouble({ token: PLEX_TOKEN, friendlyName: 'Basement PMS' });
     plex.setAccounts([
@@ -94,6 +97,11 @@ describe('members link themselves with /link', () => {
         { id: 7001, username: 'alice_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
         // A friend of the owner, but with a share of another server only.
         { id: 7009, username: 'stranger_plex', servers: [{ machineIdentifier: 'f'.repeat(40) }] },
+        { id: 7011, username: 'fred_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
+      ],
+      // Invited to this server, not accepted yet: only in plex.tv's v2 owned/pending list.
+      invites: [
+        { id: 7010, username: 'erin_plex', servers: [{ machineIdentifier: plex.machineIdentifier }] },
       ],
     });
     jellyfin = await startJellyfinDouble({
@@ -156,13 +164,19 @@ describe('members link themselves with /link', () => {
     assert.deepEqual(reply.components, [], 'the sign-in button is gone');
     assert.deepEqual(await linkOf(ALICE.id, 'Main'), { accountName: 'alice_plex', accountId: '7001' });
 
-    // The member's token: never in anything the bot sent to Discord, and presented to plex.tv only to read the account.
+    // The member's token: never in anything the bot sent to Discord, presented to plex.tv only to read the account
+    // and then to sign it out, so no device of the bot stays authorized on the member's account.
     assert.ok(!JSON.stringify(reply.raw).includes(memberToken));
     assert.ok(!JSON.stringify(discord.requests).includes(memberToken));
     assert.deepEqual(
       plexTv.requests.filter((r) => r.token === memberToken).map((r) => `${r.method} ${r.path}`),
-      ['GET /api/v2/user'],
+      ['GET /api/v2/user', 'DELETE /api/v2/users/signout'],
     );
+    assert.equal(plexTv.tokenValid(memberToken), false, 'plex.tv no longer accepts the token');
+    assert.equal(plexTv.tokenValid(PLEX_TOKEN), true, "the owner's token is never signed out");
+    assert.doesNotMatch(text(reply), /Authorized Devices/);
+    // plex.tv retired the v1 invite routes (410): none was asked.
+    assert.ok(!plexTv.requests.some((r) => r.path.startsWith('/api/invites')));
     // Every PIN call is made as the same client, with no token at all.
     const pinCalls = plexTv.requests.filter((r) => r.path.startsWith('/api/v2/pins'));
     assert.ok(pinCalls.length >= 2);
@@ -205,8 +219,55 @@ describe('members link themselves with /link', () => {
     assert.ok(!JSON.stringify(reply.raw).includes(memberToken));
     assert.deepEqual(
       plexTv.requests.filter((r) => r.token === memberToken).map((r) => r.path),
-      ['/api/v2/user'],
+      ['/api/v2/user', '/api/v2/users/signout'],
     );
+    assert.equal(plexTv.tokenValid(memberToken), false);
+  });
+
+  test('Plex: an invitee who has not accepted yet links, and is told to accept the invite', async () => {
+    const reply = await selfLink(ERIN.id, 'Main');
+    plexTv.approvePin(newestPin().code, ERIN_PLEX);
+    await until('the reply shows the link', () => /You are linked/.test(text(reply)));
+    assert.match(text(reply), /linked to \*\*erin\\_plex\*\* on \*\*Main\*\*/);
+    assert.match(text(reply), /You have not accepted the invite to this server yet/);
+    assert.deepEqual(await linkOf(ERIN.id, 'Main'), { accountName: 'erin_plex', accountId: '7010' });
+  });
+
+  test('Plex: pending invites unreadable, a user of the server still links', async () => {
+    plexTv.brokenRoutes.add('/api/v2/shared_servers/owned/pending');
+    try {
+      const reply = await selfLink(FRED.id, 'Main');
+      plexTv.approvePin(newestPin().code, FRED_PLEX);
+      await until('the reply shows the link', () => /You are linked/.test(text(reply)));
+      assert.deepEqual(await linkOf(FRED.id, 'Main'), { accountName: 'fred_plex', accountId: '7011' });
+    } finally {
+      plexTv.brokenRoutes.clear();
+    }
+  });
+
+  test('Plex: a sign-out plex.tv does not confirm is explained; the link is kept', async () => {
+    await discord.invoke({
+      user: ADMIN.id,
+      command: 'user',
+      subcommand: 'unlink',
+      options: { member: FRED.id, server: 'Main' },
+      admin: true,
+    });
+    plexTv.brokenRoutes.add('/api/v2/users/signout');
+    try {
+      const reply = await selfLink(FRED.id, 'Main');
+      const memberToken = plexTv.approvePin(newestPin().code, FRED_PLEX);
+      await until('the reply shows the link', () => /You are linked/.test(text(reply)));
+      assert.match(
+        text(reply),
+        /plex\.tv did not confirm that this sign-in was signed out: remove the device “Streamwarden” at plex\.tv → Settings → Authorized Devices/,
+      );
+      assert.equal(plexTv.tokenValid(memberToken), true);
+      assert.ok(!JSON.stringify(reply.raw).includes(memberToken));
+      assert.deepEqual(await linkOf(FRED.id, 'Main'), { accountName: 'fred_plex', accountId: '7011' });
+    } finally {
+      plexTv.brokenRoutes.clear();
+    }
   });
 
   test('an account already linked to another member is refused with the reason', async () => {

@@ -18,14 +18,23 @@ describe('server versions', () => {
   let discord: DiscordDouble;
   let bot: TestBot;
   let oldPlex: Awaited<ReturnType<typeof startPlexDouble>>;
+  let currentPlex: Awaited<ReturnType<typeof startPlexDouble>>;
   let jellyfin: Awaited<ReturnType<typeof startJellyfinDouble>>;
   const admin = (subcommand: string, options: Record<string, string>) =>
     discord.invoke({ user: ADMIN.id, command: 'server', subcommand, options, admin: true });
+
+  const addPlex = (name: string, double: { url: string; token: string }) =>
+    admin('add', { platform: 'plex', name, url: double.url, token: double.token });
 
   before(async () => {
     discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN] });
     // 1.31 is below the oldest Plex Media Server checked (1.40.0).
     oldPlex = await startPlexDouble({ token: 'plex-owner-token-1234', version: '1.31.3.6868-28fc46b27' });
+    // A current Plex Media Server (1.43.3.10896: microsoft/winget-pkgs #420024, August 2026; the hash is made up).
+    currentPlex = await startPlexDouble({
+      token: 'plex-owner-token-5678',
+      version: '1.43.3.10896-b2b1a8d2e',
+    });
     jellyfin = await startJellyfinDouble({ token: 'jf-api-key-abcdef123456', version: '10.10.7' });
     bot = await startTestBot({ discord });
   });
@@ -33,22 +42,25 @@ describe('server versions', () => {
     await bot?.stop();
     await discord?.stop();
     await oldPlex?.stop();
+    await currentPlex?.stop();
     await jellyfin?.stop();
   });
 
   test('/server add warns about a Plex version older than the ones checked', async () => {
-    const reply = await admin('add', {
-      platform: 'plex',
-      name: 'Old',
-      url: oldPlex.url,
-      token: 'plex-owner-token-1234',
-    });
+    const reply = await addPlex('Old', oldPlex);
     assert.match(text(reply), /Connected: Old/);
     assert.match(text(reply), /Version 1\.31\.3\.6868-28fc46b27\./);
     assert.match(
       text(reply),
-      /older than the ones Streamwarden was checked against Plex 1\.40\.0 – 1\.41\.x\./,
+      /older than the ones Streamwarden was checked against Plex 1\.40\.0 – 1\.43\.x\./,
     );
+  });
+
+  test('/server add does not warn on a current Plex Media Server', async () => {
+    const reply = await addPlex('Current', currentPlex);
+    assert.match(text(reply), /Connected: Current/);
+    assert.match(text(reply), /Version 1\.43\.3\.10896-b2b1a8d2e\./);
+    assert.doesNotMatch(text(reply), /⚠️/);
   });
 
   test('/server test warns again; a checked Jellyfin version has no warning', async () => {

@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAccounts, parseActivities, parseRoot, parseSessions } from '../../src/media/plex/mappers.ts';
-import { matchUser, parseInvites, parseUsers, shareOf } from '../../src/media/plex/plex-tv.ts';
+import { matchUser, parsePendingShares, parseUsers, shareOf } from '../../src/media/plex/plex-tv.ts';
 import type { ActiveStream } from '../../src/media/types.ts';
 import { MediaServerError } from '../../src/media/types.ts';
+import { pendingShareJson } from '../doubles/plex-tv.ts';
 
 const XML = 'text/xml;charset=utf-8';
 const JSON_TYPE = 'application/json';
@@ -457,13 +458,21 @@ const usersXml = `<?xml version="1.0" encoding="UTF-8"?>
   <User id="" title="broken" username="broken"/>
 </MediaContainer>`;
 
-// plex.tv /api/invites/requested: python-plexapi MyPlexInvite._loadData attributes.
-const invitesXml = `<MediaContainer friendlyName="myPlex" identifier="com.plexapp.plugins.myplex" size="2">
-  <Invite id="777001" createdAt="1717430400" email="eponine@example.com" friend="1" friendlyName="Eponine" home="0" server="1" thumb="" username="eponine">
-    <Server name="Basement PMS" numLibraries="3"/>
-  </Invite>
-  <Invite id="0" createdAt="1717430400" email="no-account@example.com" friend="1" home="0" server="1" username=""/>
-</MediaContainer>`;
+// GET /api/v2/shared_servers/owned/pending, as the plex.tv double answers it (its sources are named there).
+const pendingJson = JSON.stringify([
+  ...pendingShareJson(
+    {
+      id: 777001,
+      username: 'eponine',
+      email: 'eponine@example.com',
+      servers: [{ machineIdentifier: 'm-basement', name: 'Basement PMS' }],
+    },
+    1_000_001,
+  ),
+  { id: 9100002, machineIdentifier: 'm-other', name: 'Attic', allLibraries: false, invitedId: 777001 },
+  // An invite to an email with no plex.tv account yet: no account id.
+  { id: 9100003, machineIdentifier: 'm-basement', invitedId: null, invitedEmail: 'no-account@example.com' },
+]);
 
 describe('plex.tv users and invites', () => {
   it('reads friends with allowSync and their server shares; an element without id is skipped', () => {
@@ -483,21 +492,35 @@ describe('plex.tv users and invites', () => {
     });
   });
 
-  it('reads pending invites; an invite without a plex.tv account id is skipped', () => {
-    const invites = parseInvites(invitesXml, 'application/xml');
+  it('reads pending invites, one user per account with each share; an invite without an account id is skipped', () => {
+    const invites = parsePendingShares(pendingJson);
     assert.deepEqual(
-      invites.map((i) => [i.id, i.username, i.title, i.pending, i.allowSync]),
-      [['777001', 'eponine', 'Eponine', true, null]],
+      invites.map((i) => [i.id, i.username, i.title, i.email, i.pending, i.allowSync]),
+      [['777001', 'eponine', 'eponine', 'eponine@example.com', true, null]],
     );
+    assert.deepEqual(
+      invites[0]?.servers.map((s) => [s.machineIdentifier, s.pending, s.allLibraries]),
+      [
+        ['m-basement', true, true],
+        ['m-other', true, false],
+      ],
+    );
+    for (const bad of ['<html>', '{"errors":[]}', '[{"invitedId":{}}]']) {
+      assert.throws(
+        () => parsePendingShares(bad),
+        (err: unknown) => err instanceof MediaServerError && err.kind === 'bad-response',
+      );
+    }
   });
 
   it('finds the share of a server by machineIdentifier, or by name when plex.tv gave no machineIdentifier', () => {
     const [jean, marius] = parseUsers(usersXml, 'application/xml');
-    const [eponine] = parseInvites(invitesXml, 'application/xml');
+    const [eponine] = parsePendingShares(pendingJson);
     const basement = { machineIdentifier: 'm-basement', name: 'Basement PMS' };
     assert.equal(jean && shareOf(jean, basement)?.allLibraries, true);
     assert.equal(marius && shareOf(marius, { machineIdentifier: 'm-other', name: 'x' })?.pending, false);
     assert.ok(eponine && shareOf(eponine, basement));
+    assert.equal(eponine && shareOf(eponine, { machineIdentifier: 'm-elsewhere', name: 'Elsewhere' }), null);
     assert.equal(jean && shareOf(jean, { machineIdentifier: 'm-elsewhere', name: 'Basement PMS' }), null);
   });
 

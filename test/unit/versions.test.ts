@@ -31,7 +31,9 @@ describe('checkVersion', () => {
     ['plex', '1.40.0.7998-c29d4c0c8', 'checked'],
     ['plex', '1.41.3.9314-a0bfb8370', 'checked'],
     ['plex', '1.41.999.1-x', 'checked'],
-    ['plex', '1.42.2.10156-f737b826c', 'newer'],
+    ['plex', '1.42.2.10156-f737b826c', 'checked'],
+    ['plex', '1.43.3.10896-b2b1a8d2e', 'checked'],
+    ['plex', '1.44.0.1-x', 'newer'],
     ['plex', '2.0.0.1-x', 'newer'],
     ['jellyfin', '10.9.11', 'older'],
     ['jellyfin', '10.10.0', 'checked'],
@@ -52,7 +54,7 @@ describe('checkVersion', () => {
   }
 
   test('the range is given in words for the reply', () => {
-    assert.equal(checkVersion('plex', '1.0').range, '1.40.0 – 1.41.x');
+    assert.equal(checkVersion('plex', '1.0').range, '1.40.0 – 1.43.x');
     assert.equal(checkVersion('jellyfin', '1.0').range, '10.10.0 – 12.0.x');
     assert.equal(checkVersion('emby', '1.0').range, '4.8.0 – 4.9.x');
   });

@@ -12,12 +12,13 @@ import type {
   ServerIdentity,
   StopResult,
 } from '../types.ts';
-import { isCapabilityFailure, MediaServerError } from '../types.ts';
+import { isCapabilityFailure, MediaServerError, PartialAccountsError } from '../types.ts';
 import { parseAccounts, parseActivities, parseRoot, parseSessions } from './mappers.ts';
 import { matchUser, PLEX_TV_URL, PlexTvClient, type PlexTvUser, shareOf } from './plex-tv.ts';
 
-/** Sent as X-Plex-Client-Identifier: Plex lists clients by it, so it must stay the same across restarts. */
-export const PLEX_CLIENT_IDENTIFIER = 'streamwarden';
+/** X-Plex-Client-Identifier when the install gives none (tests that build an adapter directly). The bot passes the
+ *  install's own one (settings `plex_client_identifier`): Plex lists clients by it, so it never changes. */
+export const DEFAULT_PLEX_CLIENT_IDENTIFIER = 'streamwarden';
 export const PLEX_PRODUCT = 'Streamwarden';
 
 const STOP_NO_SESSION_ID =
@@ -46,11 +47,12 @@ class PlexServer implements MediaServer {
   private server: { machineIdentifier: string; name: string } | null = null;
 
   constructor(config: MediaServerConfig) {
+    const clientIdentifier = config.clientIdentifier ?? DEFAULT_PLEX_CLIENT_IDENTIFIER;
     this.pms = new HttpClient(
       config.url,
       {
         'X-Plex-Token': config.token,
-        'X-Plex-Client-Identifier': PLEX_CLIENT_IDENTIFIER,
+        'X-Plex-Client-Identifier': clientIdentifier,
         'X-Plex-Product': PLEX_PRODUCT,
         // PMS answers XML without it (reference P1); the mappers still read XML if it does anyway.
         Accept: 'application/json',
@@ -60,7 +62,7 @@ class PlexServer implements MediaServer {
     this.plexTv = new PlexTvClient({
       baseUrl: config.plexTvUrl ?? PLEX_TV_URL,
       token: config.token,
-      clientIdentifier: PLEX_CLIENT_IDENTIFIER,
+      clientIdentifier,
       product: PLEX_PRODUCT,
       timeoutMs: config.timeoutMs,
     });
@@ -112,25 +114,53 @@ class PlexServer implements MediaServer {
   }
 
   /**
-   * Who may use this server: the owner's plex.tv friends with a share of it and the invites still pending
-   * (plex-tv.ts), then the PMS `/accounts` not already listed (the owner is account 1 there). `/accounts` alone
-   * only lists accounts the server has seen, so a friend who never played anything would be missing. When plex.tv
-   * can't be read this throws: without it the bot can't tell who has access.
+   * Who may use this server: the owner's plex.tv friends with a share of it (plex-tv.ts), the invites to it still
+   * pending, then the PMS `/accounts` not already listed (the owner is account 1 there). `/accounts` alone only
+   * lists accounts the server has seen, so a friend who never played anything would be missing. The sources are
+   * read side by side and one failing never hides the others: when some answered, PartialAccountsError carries
+   * what they listed and names what is missing; only when none answered is it a plain failure.
    */
   async listAccounts(): Promise<MediaAccount[]> {
-    const [friends, pms] = await Promise.all([this.plexTvUsers(), this.pmsAccounts()]);
+    const server = await this.serverRef();
+    const [friends, invites, pms] = await Promise.allSettled([
+      this.plexTv.users(),
+      this.plexTv.pendingInvites(),
+      this.pmsAccounts(),
+    ]);
     const accounts: MediaAccount[] = [];
     const known = new Set<string>();
-    for (const friend of friends) {
-      const name = friend.username ?? friend.title ?? friend.email;
-      if (!name || known.has(friend.id)) continue;
-      known.add(friend.id);
-      const account: MediaAccount = { id: friend.id, name };
-      if (friend.pending) account.pending = true;
+    const add = (account: MediaAccount) => {
+      if (known.has(account.id)) return;
+      known.add(account.id);
       accounts.push(account);
+    };
+    const fromPlexTv = (user: PlexTvUser, pending: boolean) => {
+      const name = user.username ?? user.title ?? user.email;
+      if (name) add(pending ? { id: user.id, name, pending: true } : { id: user.id, name });
+    };
+    if (friends.status === 'fulfilled') {
+      for (const user of friends.value) {
+        const share = shareOf(user, server);
+        if (share) fromPlexTv(user, share.pending);
+      }
     }
-    for (const account of pms) if (!known.has(account.id)) accounts.push(account);
-    return accounts;
+    if (invites.status === 'fulfilled') {
+      for (const user of invites.value) if (shareOf(user, server)) fromPlexTv(user, true);
+    }
+    if (pms.status === 'fulfilled') for (const account of pms.value) add(account);
+    const failed = [
+      { result: friends, what: 'the users on plex.tv' },
+      { result: invites, what: 'the pending invites on plex.tv' },
+      { result: pms, what: 'the accounts on the server' },
+    ].flatMap(({ result, what }) => (result.status === 'rejected' ? [{ reason: result.reason, what }] : []));
+    const [first] = failed;
+    if (!first) return accounts;
+    if (!(first.reason instanceof MediaServerError) || failed.length === 3) throw first.reason;
+    throw new PartialAccountsError(
+      accounts,
+      failed.map((f) => f.what),
+      first.reason,
+    );
   }
 
   /**
@@ -138,7 +168,7 @@ class PlexServer implements MediaServer {
    * applying it throws 'not-applied', so the switch jobs retry and the alert says the change did not take effect.
    */
   async setDownloadsAllowed(account: { id: string | null; name: string }, allowed: boolean): Promise<void> {
-    const friend = matchUser(await this.plexTvUsers({ invites: false }), account);
+    const friend = matchUser(await this.friendsWithShare(), account);
     if (!friend) {
       throw new MediaServerError(
         'not-found',
@@ -155,20 +185,10 @@ class PlexServer implements MediaServer {
     }
   }
 
-  /** Friends with a share of this server, then (unless left out) the pending invites to it. */
-  private async plexTvUsers(options = { invites: true }): Promise<PlexTvUser[]> {
+  /** Friends with a share of this server. */
+  private async friendsWithShare(): Promise<PlexTvUser[]> {
     const server = await this.serverRef();
-    const [friends, invites] = await Promise.all([
-      this.plexTv.users(),
-      options.invites ? this.plexTv.pendingInvites() : [],
-    ]);
-    const withShare: PlexTvUser[] = [];
-    for (const user of friends) {
-      const share = shareOf(user, server);
-      if (share) withShare.push(share.pending ? { ...user, pending: true } : user);
-    }
-    const friendIds = new Set(withShare.map((user) => user.id));
-    return [...withShare, ...invites.filter((i) => shareOf(i, server) && !friendIds.has(i.id))];
+    return (await this.plexTv.users()).filter((user) => shareOf(user, server));
   }
 
   private async pmsAccounts(): Promise<MediaAccount[]> {

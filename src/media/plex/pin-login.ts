@@ -13,13 +13,23 @@
 // reads them (plex-tv.ts: friends with a share of this server, pending invites, PMS /accounts), and the owner's
 // own account (`GET /api/v2/user` with the owner's token), which PMS reports as account 1 (mappers.ts).
 //
-// The member's token is held by the redactor while it is in memory, sent only to `GET /api/v2/user`, and dropped.
+// The member's token is held by the redactor while it is in memory, sent only to `GET /api/v2/user` and then to
+// `DELETE /api/v2/users/signout` (python-plexapi plexapi/myplex.py @4ffb295d MyPlexAccount.SIGNOUT, `signout()`:
+// "Invalidates the authentication token"), so no authorized device of Streamwarden stays on the member's account.
+// When plex.tv does not confirm the sign-out, the member is told to remove the device themselves.
+// The account is read once: a later check (after a failure to list the server's accounts) does not need the token.
 
 import { z } from 'zod';
 import { holdSecret } from '../../redact.ts';
 import { HttpClient } from '../http.ts';
 import type { SelfLinkOptions, SelfLinkProvider, SignIn, SignInState } from '../self-link.ts';
-import { type MediaServer, type MediaServerConfig, MediaServerError } from '../types.ts';
+import {
+  type MediaAccount,
+  type MediaServer,
+  type MediaServerConfig,
+  MediaServerError,
+  PartialAccountsError,
+} from '../types.ts';
 import { PLEX_TV_URL } from './plex-tv.ts';
 
 /** PMS reports the owner as account 1 (mappers.ts OWNER_ACCOUNT_ID). */
@@ -83,12 +93,43 @@ export function createPlexPinLogin(
       'GET /api/v2/user',
     );
 
-  /** The account as this server knows it, or null when it has no access. */
+  /** Signs the member's token out at plex.tv; false when plex.tv did not confirm it (the device stays listed). */
+  const signOut = async (token: string) => {
+    try {
+      await plexTv.request({
+        method: 'DELETE',
+        path: '/api/v2/users/signout',
+        headers: { 'X-Plex-Token': token },
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof MediaServerError) return false;
+      throw err;
+    }
+  };
+
+  /** The server's accounts; a partial list is enough when the account is in it. */
+  const serverAccounts = async (): Promise<{
+    found: MediaAccount[];
+    incomplete: MediaServerError | null;
+  }> => {
+    try {
+      return { found: await server.listAccounts(), incomplete: null };
+    } catch (err) {
+      if (err instanceof PartialAccountsError) return { found: err.found, incomplete: err };
+      throw err;
+    }
+  };
+
+  /** The account as this server knows it, or null when it has no access. Throws when it can't tell yet. */
   async function access(account: PlexAccount) {
-    const [owner, accounts] = await Promise.all([readAccount(config.token), server.listAccounts()]);
+    const [owner, accounts] = await Promise.all([readAccount(config.token), serverAccounts()]);
     if (owner.id === account.id) return { id: OWNER_ACCOUNT_ID, name: accountName(owner), pending: false };
-    const known = accounts.find((a) => a.id === account.id && a.id !== OWNER_ACCOUNT_ID);
-    return known ? { id: known.id, name: known.name, pending: known.pending === true } : null;
+    const known = accounts.found.find((a) => a.id === account.id && a.id !== OWNER_ACCOUNT_ID);
+    if (known) return { id: known.id, name: known.name, pending: known.pending === true };
+    // Not among what was read, but it may be in what was not (an invite, when those could not be read).
+    if (accounts.incomplete) throw accounts.incomplete;
+    return null;
   }
 
   return {
@@ -99,6 +140,8 @@ export function createPlexPinLogin(
         await plexTv.json({ method: 'POST', path: '/api/v2/pins', query: { strong: 'true' } }),
         'POST /api/v2/pins',
       );
+      /** Who signed in, once read (the token is signed out right after). */
+      let signedIn: { account: PlexAccount; signedOut: boolean } | null = null;
       return {
         code: {
           code: pin.code,
@@ -106,27 +149,34 @@ export function createPlexPinLogin(
           expiresInMs: (pin.expiresIn ?? DEFAULT_EXPIRES_IN_S) * 1000,
         },
         async check(): Promise<SignInState> {
-          let current: z.infer<typeof PinSchema>;
-          try {
-            current = parse(
-              PinSchema,
-              await plexTv.json({ path: `/api/v2/pins/${encodeURIComponent(pin.id)}` }),
-              'GET /api/v2/pins/{id}',
-            );
-          } catch (err) {
-            if (err instanceof MediaServerError && err.kind === 'not-found') return { state: 'expired' };
-            throw err;
+          if (!signedIn) {
+            let current: z.infer<typeof PinSchema>;
+            try {
+              current = parse(
+                PinSchema,
+                await plexTv.json({ path: `/api/v2/pins/${encodeURIComponent(pin.id)}` }),
+                'GET /api/v2/pins/{id}',
+              );
+            } catch (err) {
+              if (err instanceof MediaServerError && err.kind === 'not-found') return { state: 'expired' };
+              throw err;
+            }
+            const token = current.authToken;
+            if (!token) return { state: 'waiting' };
+            const release = holdSecret(token);
+            try {
+              const account = await readAccount(token);
+              signedIn = { account, signedOut: await signOut(token) };
+            } finally {
+              release();
+            }
           }
-          const token = current.authToken;
-          if (!token) return { state: 'waiting' };
-          const release = holdSecret(token);
-          let account: PlexAccount;
-          try {
-            account = await readAccount(token);
-          } finally {
-            release();
-          }
-          return { state: 'signed-in', signedInAs: accountName(account), access: await access(account) };
+          return {
+            state: 'signed-in',
+            signedInAs: accountName(signedIn.account),
+            access: await access(signedIn.account),
+            ...(signedIn.signedOut ? {} : { sessionLeftOpen: true }),
+          };
         },
         end() {},
       };

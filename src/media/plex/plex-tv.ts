@@ -9,9 +9,17 @@
 //                                     machineIdentifier). This is the list of who has access; PMS `/accounts` only
 //                                     lists accounts the server has seen. It answers XML even when asked for JSON
 //                                     (Seerr sends Accept: application/json and parses XML).
-//   GET {base}/api/invites/requested  XML `<Invite id username email friendlyName …><Server …/></Invite>`: invites
-//                                     the owner sent that are not accepted yet (python-plexapi `pendingInvites()`,
-//                                     MyPlexInvite.REQUESTED).
+//   GET {base}/api/v2/shared_servers/owned/pending   JSON list, one entry per server share the owner sent that is
+//                                     not accepted yet: `id`, `invitedId` (the invitee's plex.tv account id, equal to
+//                                     `invited.id`), `invitedEmail`, `invited {id, username, title, email, …}`,
+//                                     `machineIdentifier`, `name`, `allLibraries`, `libraries`, `sharingSettings`,
+//                                     `inviteToken` (a secret: never read) … (JordanFromIT/Webservarr
+//                                     docs/superpowers/specs/2026-10-10-request-access-design.md §3, a read-only probe
+//                                     of plex.tv, and app/integrations/plex_share.py `_entries()`). It replaces
+//                                     GET /api/invites/requested, which answers 410 Gone "This endpoint was
+//                                     deprecated and removed" since July 2024 (python-plexapi #1435; python-plexapi
+//                                     `pendingInvites()` @4ffb295d still calls it and /api/invites/requests, gone too:
+//                                     python-plexapi #1536).
 //   PUT {base}/api/v2/sharings/{id}?allowSync=0|1   no body: changes only the flags given, for one friend
 //                                     (python-plexapi `updateFriend()` FRIENDUPDATE, since PR #1413 replaced the
 //                                     removed /api/friends/{id}). It never touches the library list, so an
@@ -21,16 +29,18 @@
 // list endpoint reports the permission under `sharingSettings`, not `settings`. `allowSync` on /api/users is per
 // friend (Plex applies it to every server the owner shares with them), which is also what Plex Web shows.
 //
-// plex.tv changes these routes without notice (friends v1 → 410 in 2024, python-plexapi #1504), so every answer is
-// validated, and a write is read back: a write plex.tv accepted but did not apply is a 'not-applied' error.
+// plex.tv changes these routes without notice (friends v1 → 410 in 2024, python-plexapi #1412; invites v1 → 410,
+// #1435), so every answer is validated, a write is read back (a write plex.tv accepted but did not apply is a
+// 'not-applied' error), and the pending invites only add detail: the adapter lists accounts without them.
 
+import { z } from 'zod';
 import { HttpClient } from '../http.ts';
 import { MediaServerError } from '../types.ts';
 import { children, flag, type PlexNode, parseContainer, text } from './payload.ts';
 
 export const PLEX_TV_URL = 'https://plex.tv';
 
-/** One server share of a friend, from a `<Server>` child of `<User>` or `<Invite>`. */
+/** One server share of a friend (a `<Server>` child of `<User>`) or of an invitee (an owned/pending entry). */
 export interface PlexTvServerShare {
   machineIdentifier: string | null;
   name: string | null;
@@ -38,7 +48,7 @@ export interface PlexTvServerShare {
   allLibraries: boolean;
 }
 
-/** A friend of the owner (api/users) or an invitee (api/invites/requested). */
+/** A friend of the owner (api/users) or an invitee (api/v2/shared_servers/owned/pending). */
 export interface PlexTvUser {
   /** The plex.tv account id: the same id PMS reports as User.id in sessions and as the /accounts id. */
   id: string;
@@ -91,24 +101,62 @@ export function parseUsers(body: string, contentType: string): PlexTvUser[] {
   return users;
 }
 
-/** `GET /api/invites/requested` → invites the owner sent that are still pending. */
-export function parseInvites(body: string, contentType: string): PlexTvUser[] {
-  const container = parseContainer(body, contentType);
-  const invites: PlexTvUser[] = [];
-  for (const invite of children(container, 'Invite')) {
-    const id = text(invite, 'id');
+const AccountId = z.union([z.number(), z.string()]).transform(String);
+const PendingShare = z
+  .object({
+    invitedId: AccountId.nullish(),
+    invitedEmail: z.string().nullish(),
+    invited: z
+      .object({
+        id: AccountId.nullish(),
+        username: z.string().nullish(),
+        title: z.string().nullish(),
+        email: z.string().nullish(),
+      })
+      .loose()
+      .nullish(),
+    machineIdentifier: z.string().nullish(),
+    name: z.string().nullish(),
+    allLibraries: z.boolean().nullish(),
+  })
+  .loose();
+
+/**
+ * `GET /api/v2/shared_servers/owned/pending` → invitees with the shares they have not accepted, one user per account.
+ * An entry without an account id (an invite to an email with no plex.tv account yet) is skipped: sessions report
+ * account ids, so it can't be linked before the invitee signs up and accepts.
+ */
+export function parsePendingShares(body: string): PlexTvUser[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new MediaServerError('bad-response', 'not JSON');
+  }
+  const parsed = z.array(PendingShare).safeParse(json);
+  if (!parsed.success) throw new MediaServerError('bad-response', 'not a list of shares');
+  const byId = new Map<string, PlexTvUser>();
+  for (const entry of parsed.data) {
+    const id = entry.invitedId ?? entry.invited?.id ?? null;
     if (!id || id === '0') continue;
-    invites.push({
+    const user = byId.get(id) ?? {
       id,
-      username: text(invite, 'username'),
-      title: text(invite, 'friendlyName'),
-      email: text(invite, 'email'),
+      username: entry.invited?.username ?? null,
+      title: entry.invited?.title ?? null,
+      email: entry.invited?.email ?? entry.invitedEmail ?? null,
       allowSync: null,
       pending: true,
-      servers: serverShares(invite),
+      servers: [],
+    };
+    user.servers.push({
+      machineIdentifier: entry.machineIdentifier ?? null,
+      name: entry.name ?? null,
+      pending: true,
+      allLibraries: entry.allLibraries === true,
     });
+    byId.set(id, user);
   }
-  return invites;
+  return [...byId.values()];
 }
 
 /** The share of `server` among a friend's shares: by machineIdentifier, else by name when plex.tv gave none. */
@@ -151,7 +199,7 @@ export class PlexTvClient {
         'X-Plex-Token': options.token,
         'X-Plex-Client-Identifier': options.clientIdentifier,
         'X-Plex-Product': options.product,
-        // The v1 routes answer XML whatever is asked (Seerr); the v2 write answers JSON.
+        // The v1 routes answer XML whatever is asked (Seerr); the v2 routes answer JSON.
         Accept: 'application/xml',
       },
       options.timeoutMs,
@@ -163,7 +211,9 @@ export class PlexTvClient {
   }
 
   async pendingInvites(): Promise<PlexTvUser[]> {
-    return this.read('/api/invites/requested', parseInvites);
+    return this.read('/api/v2/shared_servers/owned/pending', parsePendingShares, {
+      Accept: 'application/json',
+    });
   }
 
   /** Changes only `allowSync` of one friend; nothing else of the share is sent, so nothing else changes. */
@@ -176,8 +226,12 @@ export class PlexTvClient {
     });
   }
 
-  private async read<T>(path: string, mapper: (body: string, contentType: string) => T): Promise<T> {
-    const response = await this.http.request({ path });
+  private async read<T>(
+    path: string,
+    mapper: (body: string, contentType: string) => T,
+    headers?: Record<string, string>,
+  ): Promise<T> {
+    const response = await this.http.request({ path, headers });
     try {
       return mapper(response.text, response.contentType);
     } catch (err) {

@@ -42,13 +42,18 @@ export function parsePlexNotification(text: string): PushMessage {
   return { events };
 }
 
-export function plexPushSpec(serverUrl: string, token: string): PushSpec {
+/** `clientIdentifier`: the install's X-Plex-Client-Identifier, the same as on its other Plex calls. */
+export function plexPushSpec(serverUrl: string, token: string, clientIdentifier?: string): PushSpec {
   const url = new URL(`${serverUrl.replace(/\/+$/, '')}/:/websockets/notifications`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return {
     platform: 'plex',
     url,
-    headers: { 'X-Plex-Token': token, Accept: 'application/json' },
+    headers: {
+      'X-Plex-Token': token,
+      ...(clientIdentifier ? { 'X-Plex-Client-Identifier': clientIdentifier } : {}),
+      Accept: 'application/json',
+    },
     subscribe: () => [],
     keepAliveMessage: null,
     parse: parsePlexNotification,

@@ -31,7 +31,13 @@ export interface PushDouble {
   /** Sockets currently open. */
   readonly connections: number;
   /** Every upgrade attempt, with what authenticated it (never the token itself). */
-  readonly upgrades: Array<{ path: string; auth: 'header' | 'query' | 'none'; accepted: boolean }>;
+  readonly upgrades: Array<{
+    path: string;
+    auth: 'header' | 'query' | 'none';
+    accepted: boolean;
+    /** Plex only: the X-Plex-Client-Identifier header the client sent, or null. */
+    clientIdentifier?: string | null;
+  }>;
   /** Text messages the clients sent. */
   readonly received: string[];
   /** Answer upgrades with this HTTP status instead of accepting them (null: accept). */
@@ -184,8 +190,10 @@ export function attachPushDouble(
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(req.url ?? '/', 'http://double').pathname;
     const { token: given, auth } = tokenOf(flavor, req);
+    const header = req.headers['x-plex-client-identifier'];
+    const client = flavor === 'plex' ? { clientIdentifier: typeof header === 'string' ? header : null } : {};
     const reject = (status: number, text: string) => {
-      upgrades.push({ path, auth, accepted: false });
+      upgrades.push({ path, auth, accepted: false, ...client });
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!PATHS[flavor](path)) {
@@ -200,7 +208,7 @@ export function attachPushDouble(
       reject(401, 'Unauthorized');
       return;
     }
-    upgrades.push({ path, auth, accepted: true });
+    upgrades.push({ path, auth, accepted: true, ...client });
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('ping', (data) => {
         if (!double.silent) ws.pong(data);

@@ -1,0 +1,1 @@
+ALTER TABLE "settings" ADD COLUMN "plex_client_identifier" text;
