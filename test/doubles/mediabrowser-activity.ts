@@ -50,9 +50,10 @@ export interface SessionSpec {
 export interface ActivitySpec {
   type?: string;
   user?: AccountRef | null;
-  item?: { id: string; name: string };
+  /** The item the entry names (Type 'Movie' unless given); the double also answers it at `GET /Items?ids=`. */
+  item?: { id: string; name: string } & Partial<Omit<ItemSpec, 'id' | 'name'>>;
   date: Date;
-  /** Defaults to the server's own wording for the type ("alice is downloading The Matrix"). */
+  /** Defaults to the server's own wording for the type in its language ("alice is downloading The Matrix"). */
   name?: string;
   client?: string;
   device?: string;
@@ -74,7 +75,8 @@ export interface SyncJobSpec {
   items: { itemId: string; name: string; status: SyncItemStatus; progress?: number }[];
 }
 
-function nowPlayingItem(flavor: Flavor, serverId: string, item: ItemSpec): Json {
+/** A BaseItemDto as sessions' NowPlayingItem and `GET /Items` carry it. */
+export function itemDto(flavor: Flavor, serverId: string, item: ItemSpec): Json {
   const common = {
     Name: item.name,
     ServerId: serverId,
@@ -137,7 +139,7 @@ export function idlePlayState(flavor: Flavor): Json {
 }
 
 export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec): Json {
-  const playing = spec.item ? nowPlayingItem(flavor, serverId, spec.item) : undefined;
+  const playing = spec.item ? itemDto(flavor, serverId, spec.item) : undefined;
   const commands = [
     'DisplayMessage',
     'SetVolume',
@@ -221,23 +223,59 @@ export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec):
   return dto;
 }
 
-const ACTIVITY_WORDING: Record<string, (user: string, item: string, device: string) => string> = {
-  UserDownloadingContent: (u, i) => `${u} is downloading ${i}`,
-  VideoPlayback: (u, i, d) => `${u} is playing ${i} on ${d}`,
-  VideoPlaybackStopped: (u, i, d) => `${u} has finished playing ${i} on ${d}`,
-  SessionStarted: (u, _i, d) => `${u} is online from ${d}`,
-  AuthenticationSucceeded: (u) => `${u} successfully authenticated`,
+/**
+ * The server's language (Dashboard → General → Preferred display language): entries are written with
+ * GetServerLocalizedString, so in that language. Strings from jellyfin/jellyfin
+ * Emby.Server.Implementations/Localization/Core/{en-US,de,fr}.json (@c3ed1407): UserDownloadingItemWithValues
+ * (LibraryController.LogDownloadAsync, with user.Username and item.Name), UserStartedPlayingItemWithValues,
+ * UserStoppedPlayingItemWithValues, UserOnlineFromDevice, AuthenticationSucceededWithUserName, AppDeviceValues.
+ */
+export type ServerLanguage = 'en-US' | 'de' | 'fr';
+
+type Wording = Record<string, (user: string, item: string, device: string) => string>;
+const ACTIVITY_WORDING: Record<ServerLanguage, Wording> = {
+  'en-US': {
+    UserDownloadingContent: (u, i) => `${u} is downloading ${i}`,
+    VideoPlayback: (u, i, d) => `${u} is playing ${i} on ${d}`,
+    VideoPlaybackStopped: (u, i, d) => `${u} has finished playing ${i} on ${d}`,
+    SessionStarted: (u, _i, d) => `${u} is online from ${d}`,
+    AuthenticationSucceeded: (u) => `${u} successfully authenticated`,
+  },
+  de: {
+    UserDownloadingContent: (u, i) => `${u} lädt ${i} herunter`,
+    VideoPlayback: (u, i, d) => `${u} hat die Wiedergabe von ${i} auf ${d} gestartet`,
+    VideoPlaybackStopped: (u, i, d) => `${u} hat die Wiedergabe von ${i} auf ${d} beendet`,
+    SessionStarted: (u, _i, d) => `${u} ist online von ${d}`,
+    AuthenticationSucceeded: (u) => `${u} erfolgreich authentifiziert`,
+  },
+  fr: {
+    UserDownloadingContent: (u, i) => `${u} est en train de télécharger ${i}`,
+    VideoPlayback: (u, i, d) => `${u} est en train de lire ${i} sur ${d}`,
+    VideoPlaybackStopped: (u, i, d) => `${u} vient d'arrêter la lecture de ${i} sur ${d}`,
+    SessionStarted: (u, _i, d) => `${u} s'est connecté depuis ${d}`,
+    AuthenticationSucceeded: (u) => `${u} authentifié avec succès`,
+  },
+};
+const APP_DEVICE: Record<ServerLanguage, (app: string, device: string) => string> = {
+  'en-US': (a, d) => `App: ${a}, Device: ${d}`,
+  de: (a, d) => `App: ${a}, Gerät: ${d}`,
+  fr: (a, d) => `Application : ${a}, Appareil : ${d}`,
 };
 
-export function activityEntry(flavor: Flavor, id: number, spec: ActivitySpec): Json {
+export function activityEntry(
+  flavor: Flavor,
+  id: number,
+  spec: ActivitySpec,
+  language: ServerLanguage = 'en-US',
+): Json {
   const type = spec.type ?? 'UserDownloadingContent';
   const client = spec.client ?? 'Jellyfin Android';
   const device = spec.device ?? 'Pixel 8';
-  const wording = ACTIVITY_WORDING[type];
+  const wording = ACTIVITY_WORDING[language][type];
   const entry = {
     Id: id,
     Name: spec.name ?? (wording ? wording(spec.user?.name ?? '', spec.item?.name ?? '', device) : type),
-    ShortOverview: `App: ${client}, Device: ${device}`,
+    ShortOverview: APP_DEVICE[language](client, device),
     Type: type,
     Date: dotnetDate(spec.date),
     // Jellyfin's UserId is a non-nullable Guid: system events carry Guid.Empty, written as 32 zeros.

@@ -7,6 +7,8 @@ import {
   type ActivitySpec,
   activityEntry,
   idlePlayState,
+  itemDto,
+  type ServerLanguage,
   type SessionSpec,
   type SyncJobSpec,
   sessionDto,
@@ -21,6 +23,9 @@ import {
   userDto,
   userPolicy,
 } from './mediabrowser-payloads.ts';
+
+/** Item ids compare without dashes and case (Jellyfin writes "N" Guids; the adapter may send either). */
+const itemKey = (id: string) => id.replaceAll('-', '').toLowerCase();
 
 export interface Reply {
   status: number;
@@ -111,6 +116,10 @@ export class MediaBrowserState {
   readonly messages: RecordedMessage[] = [];
   readonly playstateCommands: { sessionId: string; command: string }[] = [];
   readonly policyUpdates: { userId: string; policy: Json }[] = [];
+  /** Library items by lower-case id without dashes, as `GET /Items?ids=` answers them. */
+  readonly items = new Map<string, Json>();
+  /** The server's language, in which activity entries are written. */
+  language: ServerLanguage = 'en-US';
   private nextActivityId = 4000;
   private nextInternalUserId = 1;
   private readonly routes: [method: string, pattern: RegExp, handler: Handler][];
@@ -151,6 +160,7 @@ export class MediaBrowserState {
       ['GET', /^\/users\/([^/]+)$/i, ([id = '']) => this.userReply(id)],
       ['POST', /^\/users\/([^/]+)\/policy$/i, ([id = ''], _q, body) => this.updatePolicy(id, body)],
       ['GET', /^\/system\/activitylog\/entries$/i, (_p, q) => this.activityPage(q)],
+      ['GET', /^\/items$/i, (_p, q) => this.itemsByIds(q)],
       ['GET', /^\/sync\/jobs$/i, sync(() => this.page(this.syncJobs))],
       ['GET', /^\/sync\/jobitems$/i, sync((q) => this.syncJobItems(q))],
       ['GET', /^\/sync\/targets$/i, sync((q) => this.syncTargetList(q))],
@@ -202,7 +212,13 @@ export class MediaBrowserState {
   }
 
   addActivity(specs: ActivitySpec[]): Json[] {
-    const added = specs.map((spec) => activityEntry(this.flavor, this.nextActivityId++, spec));
+    for (const { item } of specs) {
+      if (item) {
+        const dto = itemDto(this.flavor, this.serverId, { type: 'Movie', ...item });
+        this.items.set(itemKey(item.id), dto);
+      }
+    }
+    const added = specs.map((spec) => activityEntry(this.flavor, this.nextActivityId++, spec, this.language));
     this.activity.push(...added);
     return added;
   }
@@ -355,6 +371,16 @@ export class MediaBrowserState {
     this.policyUpdates.push({ userId: String(user.Id), policy: structuredClone(policy) });
     // Jellyfin: 204 (UserController.UpdateUserPolicy); Emby documents "200 Operation successful. Empty response."
     return empty(this.flavor === 'jellyfin' ? 204 : 200);
+  }
+
+  /**
+   * `GET /Items?ids=a,b`: Jellyfin's ItemsController.GetItems with an API key (no user; 10.10 – 12.0) and Emby's
+   * documented `Ids`: a QueryResult of the items the server has, unknown ids left out.
+   */
+  private itemsByIds(query: Query): Reply {
+    const ids = (query.get('ids') ?? '').split(',').filter(Boolean);
+    const found = ids.flatMap((id) => this.items.get(itemKey(id)) ?? []);
+    return json({ Items: found, TotalRecordCount: found.length, StartIndex: 0 });
   }
 
   /** Newest first, like the server; minDate, hasUserId, startIndex and limit honoured. */

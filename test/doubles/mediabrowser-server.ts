@@ -7,7 +7,7 @@
 // `api_key`; a 401 has a short text. Emby serves under /emby and at the root.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ActivitySpec, SessionSpec, SyncJobSpec } from './mediabrowser-activity.ts';
+import type { ActivitySpec, ServerLanguage, SessionSpec, SyncJobSpec } from './mediabrowser-activity.ts';
 import { DEFAULT_VERSION, type Flavor, hexId, type Json, type UserSpec } from './mediabrowser-payloads.ts';
 import { MediaBrowserState, type Query, type RecordedMessage, type Reply } from './mediabrowser-routes.ts';
 import { attachPushDouble, type PushDouble } from './push/push-socket.ts';
@@ -30,6 +30,8 @@ export interface DoubleOptions {
   sync?: boolean;
   /** Reported by /System/Info. Default: Jellyfin 12.0.0, Emby 4.8.11.0. */
   version?: string;
+  /** The server's display language; activity entries are written in it. Default en-US. */
+  language?: ServerLanguage;
   /** Jellyfin's EnableLegacyAuthorization. Default: on for versions before 12, off from 12 (the servers' default). */
   legacyAuthorization?: boolean;
 }
@@ -64,6 +66,8 @@ export interface MediaBrowserDouble {
   setUsers(specs: UserSpec[]): Json[];
   user(id: string): Json | undefined;
   /** Appends activity-log entries (increasing Ids); returns copies. */
+  /** The item was deleted: `GET /Items?ids=` no longer answers it (its activity entries stay). */
+  forgetItem(id: string): void;
   addActivity(...specs: ActivitySpec[]): Json[];
   setSyncJobs(specs: SyncJobSpec[]): void;
   /** Jellyfin only: Quick Connect (quick-connect.ts, by version); `enabled`, `approve(code, userId)`, `expire(code)`,
@@ -82,6 +86,7 @@ export async function startMediaBrowserDouble(
   const version = opts.version ?? DEFAULT_VERSION[flavor];
   const legacy = opts.legacyAuthorization ?? Number.parseInt(version, 10) < 12;
   const state = new MediaBrowserState(flavor, opts.serverName ?? 'Basement', version, opts.sync !== false);
+  if (opts.language) state.language = opts.language;
   const requests: RecordedRequest[] = [];
   const held = new Set<ServerResponse>();
   const quickConnect = new QuickConnectDouble(state.serverId, (id) => state.findUser(id), version);
@@ -200,6 +205,9 @@ export async function startMediaBrowserDouble(
     },
     user: (id) => structuredClone(state.findUser(id)),
     addActivity: (...specs) => structuredClone(state.addActivity(specs)),
+    forgetItem: (id) => {
+      state.items.delete(id.replaceAll('-', '').toLowerCase());
+    },
     setSyncJobs: (specs) => state.setSyncJobs(specs),
     push: attachPushDouble(server, flavor, token, { version }),
     async stop() {

@@ -627,4 +627,54 @@ describe('platform differences', () => {
     assert.deepEqual(await server.listDownloads(), []);
     assert.ok(double.requests.some((r) => r.path === '/emby/Sync/Jobs'));
   });
+  // Entries are written in the server's language (the double uses jellyfin's Localization/Core de.json and fr.json);
+  // the title comes from the item, batched in one `GET /Items?ids=` per read, and falls back to the sentence.
+  for (const [language, sentence] of [
+    ['de', 'alice lädt Pilot herunter'],
+    ['fr', 'alice est en train de télécharger Pilot'],
+  ] as const) {
+    it(`Jellyfin in ${language}: download titles come from the items, not the localized sentence`, async () => {
+      double = await startJellyfinDouble({ users: [alice, bob], language });
+      const server = createJellyfinServer({ platform: 'jellyfin', url: double.url, token: double.token });
+      const pilot = {
+        id: 'c0ffee00c0ffee00c0ffee00c0ffee00',
+        name: 'Pilot',
+        type: 'Episode' as const,
+        seriesName: 'Some Show',
+        season: 1,
+        episode: 1,
+      };
+      const gone = { id: 'dead0000dead0000dead0000dead0000', name: 'Heat' };
+      const [entry] = double.addActivity(
+        { user: alice, item: pilot, date: ago(2 * HOUR) },
+        { user: bob, item: matrix, date: ago(3 * HOUR) },
+        { user: bob, item: gone, date: ago(4 * HOUR) },
+      );
+      assert.equal(entry?.Name, sentence);
+      double.forgetItem(gone.id);
+      const downloads = await server.listDownloads();
+      assert.deepEqual(
+        downloads.map((d) => [d.accountName, d.title]),
+        [
+          ['bob', language === 'de' ? 'bob lädt Heat herunter' : 'bob est en train de télécharger Heat'],
+          ['bob', 'The Matrix'],
+          ['alice', 'Some Show — S01E01 — Pilot'],
+        ],
+      );
+      const reads = double.requests.filter((r) => /\/Items$/.test(r.path));
+      assert.equal(reads.length, 1, 'one batched read');
+      assert.deepEqual(new Set(reads[0]?.query.ids?.split(',')), new Set([pilot.id, matrix.id, gone.id]));
+    });
+  }
+
+  it('Jellyfin: a failing item read keeps the downloads with the English sentence cut', async () => {
+    double = await startJellyfinDouble({ users: [alice] });
+    const server = createJellyfinServer({ platform: 'jellyfin', url: double.url, token: double.token });
+    double.addActivity({ user: alice, item: matrix, date: ago(HOUR) });
+    double.faultOn = { path: /^\/Items$/i, status: 500 };
+    assert.deepEqual(
+      (await server.listDownloads()).map((d) => d.title),
+      ['The Matrix'],
+    );
+  });
 });

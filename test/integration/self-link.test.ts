@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { and, desc, eq } from 'drizzle-orm';
-import { auditLog, mediaAccounts, mediaServers, members } from '../../src/db/schema.ts';
+import { auditLog } from '../../src/db/schema.ts';
 import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
 import { type EmbyDouble, startEmbyDouble } from '../doubles/emby.ts';
 import { type JellyfinDouble, startJellyfinDouble } from '../doubles/jellyfin.ts';
@@ -13,6 +13,7 @@ import { type PlexTvDouble, startPlexTvDouble } from '../doubles/plex-tv.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { MINUTE } from '../helpers/clock.ts';
 import { text } from '../helpers/discord.ts';
+import { linkOf as linkOfMember } from '../helpers/links.ts';
 
 const ADMIN = { id: '240000000000000001', username: 'owner' };
 const ALICE = { id: '240000000000000002', username: 'alice' };
@@ -59,15 +60,7 @@ describe('members link themselves with /link', () => {
 
   const selfLink = (user: string, server: string) =>
     discord.invoke({ user, command: 'link', options: { server } });
-  const linkOf = async (discordUserId: string, server: string) => {
-    const [row] = await db()
-      .select({ accountName: mediaAccounts.accountName, accountId: mediaAccounts.accountId })
-      .from(mediaAccounts)
-      .innerJoin(members, eq(members.id, mediaAccounts.memberId))
-      .innerJoin(mediaServers, eq(mediaServers.id, mediaAccounts.serverId))
-      .where(and(eq(members.discordUserId, discordUserId), eq(mediaServers.name, server)));
-    return row;
-  };
+  const linkOf = (discordUserId: string, server: string) => linkOfMember(db(), discordUserId, server);
   const selfLinkAudits = (actor: string) =>
     db()
       .select()

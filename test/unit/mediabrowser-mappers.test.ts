@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   cleanIpAddress,
+  downloadItemIds,
   mapActivityDownloads,
   mapSessions,
   mapSyncDownloads,
@@ -9,6 +10,7 @@ import {
   mapUsers,
   nowPlayingTitle,
   parseActivityPage,
+  parseItemTitles,
   parseSyncJobItems,
   parseSyncJobs,
   parseSyncTargets,
@@ -261,6 +263,48 @@ describe('mapActivityDownloads', () => {
     const [d] = downloadsOf([entry('2026-08-20T10:00:00Z', { UserId: '00000000000000000000000000000000' })]);
     assert.equal(d?.accountId, null);
   });
+});
+
+describe('download titles in the server language', () => {
+  // "{0} lädt {1} herunter": jellyfin Emby.Server.Implementations/Localization/Core/de.json UserDownloadingItemWithValues.
+  const german = (over: Record<string, unknown> = {}) =>
+    entry('2026-08-20T19:02:11.0000000Z', { Name: 'alice lädt Pilot herunter', ...over });
+  const entriesOf = (entries: object[]) =>
+    parseActivityPage({ Items: entries, TotalRecordCount: entries.length, StartIndex: 0 }).entries;
+  // BaseItemDto of an episode, as `GET /Items?ids=` answers it (the ids dashed or not, any case).
+  const titles = parseItemTitles({
+    Items: [
+      {
+        Id: 'A1B2C3D4E5F60718293A4B5C6D7E8F90',
+        Name: 'Pilot',
+        Type: 'Episode',
+        SeriesName: 'Some Show',
+        ParentIndexNumber: 1,
+        IndexNumber: 1,
+      },
+    ],
+    TotalRecordCount: 1,
+  });
+
+  it('takes the title from the item', () =>
+    assert.deepEqual(
+      mapActivityDownloads(entriesOf([german()]), titles).map((d) => d.title),
+      ['Some Show — S01E01 — Pilot'],
+    ));
+  it('falls back to the whole sentence when the item is unknown', () =>
+    assert.deepEqual(
+      mapActivityDownloads(entriesOf([german({ ItemId: 'ffff0000ffff0000ffff0000ffff0000' })]), titles).map(
+        (d) => d.title,
+      ),
+      ['alice lädt Pilot herunter'],
+    ));
+  it('asks for each download item once', () =>
+    assert.deepEqual(
+      downloadItemIds(
+        entriesOf([german(), german(), german({ Type: 'VideoPlayback', ItemId: 'b'.repeat(32) })]),
+      ),
+      ['a1b2c3d4e5f60718293a4b5c6d7e8f90'],
+    ));
 });
 
 // Emby 4.8 OpenAPI (MediaBrowser/Emby.SDK Resources/OpenApi/openapi_v3.json): SyncJob and SyncJobItem ids, JobId,

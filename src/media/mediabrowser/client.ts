@@ -14,8 +14,10 @@ import type {
   StopResult,
 } from '../types.ts';
 import { isCapabilityFailure, MediaServerError, PartialDownloadsError } from '../types.ts';
+import { ItemTitles } from './items.ts';
 import {
   type ActivityLogEntry,
+  downloadItemIds,
   mapActivityDownloads,
   mapSessions,
   mapSystemInfo,
@@ -60,6 +62,7 @@ const segment = (value: string) => encodeURIComponent(value);
 class MediaBrowserServer implements MediaServer {
   readonly platform: 'jellyfin' | 'emby';
   private readonly http: HttpClient;
+  private readonly itemTitles: ItemTitles;
 
   constructor(
     config: MediaServerConfig,
@@ -71,6 +74,7 @@ class MediaBrowserServer implements MediaServer {
     let base = config.url.replace(/\/+$/, '');
     if (dialect.basePath && !base.toLowerCase().endsWith(dialect.basePath)) base += dialect.basePath;
     this.http = new HttpClient(base, dialect.authHeaders(config.token), config.timeoutMs);
+    this.itemTitles = new ItemTitles(this.http);
   }
 
   supports(capability: Capability): boolean {
@@ -141,7 +145,10 @@ class MediaBrowserServer implements MediaServer {
     const accountsRead = attempt(() => this.listAccounts(), null);
     const [accounts, downloads, sync] = await Promise.all([
       accountsRead,
-      attempt(async () => mapActivityDownloads(await this.readActivityLog(since)), []),
+      attempt(async () => {
+        const entries = await this.readActivityLog(since);
+        return mapActivityDownloads(entries, await this.itemTitles.titlesFor(downloadItemIds(entries)));
+      }, []),
       this.dialect.hasSyncJobs ? readSyncDownloads(this.http, accountsRead) : null,
     ]);
     if (sync?.failure) failures.push(sync.failure);

@@ -162,6 +162,37 @@ export function parseActivityPage(payload: unknown): { entries: ActivityLogEntry
 }
 
 export const DOWNLOAD_ENTRY_TYPE = 'UserDownloadingContent';
+
+// An entry's Name is written in the server's language (LibraryController.LogDownloadAsync formats
+// GetServerLocalizedString("UserDownloadingItemWithValues") with the user's name and item.Name: "{0} is downloading
+// {1}" in en-US, "{0} lädt {1} herunter" in de, Emby.Server.Implementations/Localization/Core/*.json), so the title
+// comes from the entry's ItemId (`GET /Items?ids=`, parseItemTitles); the English sentence is only a fallback.
+
+const ItemSchema = NowPlayingSchema.extend({ Id: z.string().min(1) });
+const ItemPageSchema = z.object({ Items: z.array(ItemSchema) });
+
+/** The same item id whatever its spelling (Jellyfin's "N" Guids, with or without dashes; Emby's numbers). */
+export const itemKey = (id: string) => id.replaceAll('-', '').toLowerCase();
+
+/** `GET /Items?ids=` (a QueryResult of BaseItemDto) → title by itemKey; items the server no longer has are absent. */
+export function parseItemTitles(payload: unknown): Map<string, string> {
+  const page = parse(ItemPageSchema, payload, 'Items');
+  const titles = new Map<string, string>();
+  for (const item of page.Items) {
+    const title = nowPlayingTitle(item);
+    if (title) titles.set(itemKey(item.Id), title);
+  }
+  return titles;
+}
+
+/** The item ids of the download entries among `entries`, once each. */
+export function downloadItemIds(entries: readonly ActivityLogEntry[]): string[] {
+  const ids = new Map<string, string>();
+  for (const e of entries)
+    if (e.Type === DOWNLOAD_ENTRY_TYPE && e.ItemId) ids.set(itemKey(e.ItemId), e.ItemId);
+  return [...ids.values()];
+}
+
 /** The Android app logs many entries for one download (jellyfin-android #1607, jellyfin #12187). */
 export const DUPLICATE_WINDOW_MS = 2 * 60 * 60 * 1000;
 const DOWNLOADING = ' is downloading ';
@@ -170,9 +201,13 @@ const DOWNLOADING = ' is downloading ';
  * Download entries → downloads. The entry is written when `/Items/{id}/Download` starts streaming the file and
  * nothing reports the end, so every download is `complete: true` with unknown progress. Entries with the same
  * user and item within DUPLICATE_WINDOW_MS of the first are one download, identified by that first entry's Id
- * (an entry read twice across pages collapses the same way).
+ * (an entry read twice across pages collapses the same way). `titles` (by itemKey) names the items; an entry
+ * whose item is not there falls back to the English sentence, or the whole Name in another language.
  */
-export function mapActivityDownloads(entries: readonly ActivityLogEntry[]): DownloadActivity[] {
+export function mapActivityDownloads(
+  entries: readonly ActivityLogEntry[],
+  titles: ReadonlyMap<string, string> = new Map(),
+): DownloadActivity[] {
   const candidates = entries
     .filter((e) => e.Type === DOWNLOAD_ENTRY_TYPE)
     .map((e) => ({ entry: e, at: parseServerDate(e.Date, 'System/ActivityLog/Entries') }))
@@ -186,7 +221,9 @@ export function mapActivityDownloads(entries: readonly ActivityLogEntry[]): Down
   for (const { entry, at } of candidates) {
     const name = entry.Name ?? '';
     const cut = name.indexOf(DOWNLOADING);
-    const title = cut >= 0 ? name.slice(cut + DOWNLOADING.length) : name;
+    const title =
+      (entry.ItemId ? titles.get(itemKey(entry.ItemId)) : undefined) ??
+      (cut >= 0 ? name.slice(cut + DOWNLOADING.length) : name);
     const accountId = guidOrNull(entry.UserId);
     const key = `${accountId ?? ''}\u0000${entry.ItemId || title}`;
     const first = firstSeen.get(key);
