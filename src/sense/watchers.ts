@@ -9,8 +9,9 @@
 // session started or ended) that no push event announced marks the channel silent, unless an event arrives within
 // a few seconds (it may just be late). A silent channel is polled every `silentPollMs` (a partial cycle of those
 // servers) until push delivers again. A version known not to deliver is silent from the start.
-import type { Observation } from '../decide/capabilities.ts';
+
 import type { MediaServerRow } from '../db/schema.ts';
+import type { Observation } from '../decide/capabilities.ts';
 import type { Logger } from '../log.ts';
 import type { PushEvent, PushSpec } from '../media/push-types.ts';
 import type { ActiveStream } from '../media/types.ts';
@@ -127,7 +128,8 @@ export class PushWatchers {
   constructor(private readonly o: PushWatchersOptions) {
     this.debounceMs = o.debounceMs ?? PUSH_DEBOUNCE_MS;
     this.silentTimer = setInterval(() => {
-      for (const [id, w] of this.watched) if (w.status.silent && w.status.state === 'connected') this.request(id);
+      for (const [id, w] of this.watched)
+        if (w.status.silent && w.status.state === 'connected') this.request(id);
     }, o.silentPollMs ?? SILENT_POLL_MS);
     this.silentTimer.unref();
   }
@@ -213,7 +215,8 @@ export class PushWatchers {
             entry.playing = null;
             entry.delivered = false;
             // A version known not to deliver is silent from the start (an event would still prove otherwise).
-            if (entry.known && !status.silent) this.markSilent(server, entry, entry.known.reason, entry.known.fix);
+            if (entry.known && !status.silent)
+              this.markSilent(server, entry, entry.known.reason, entry.known.fix);
           } else if (state === 'waiting' && detail && /refused the token/.test(detail)) {
             this.o.onCapability?.(server, { capability: 'push-events', ok: false, reason: detail });
           }
@@ -236,9 +239,17 @@ export class PushWatchers {
     this.o.onCapability?.(server, { capability: 'push-events', ok: true });
   }
 
-  private markSilent(server: { id: number; name: string }, entry: Watched, reason: string, fix: string): void {
+  private markSilent(
+    server: { id: number; name: string },
+    entry: Watched,
+    reason: string,
+    fix: string,
+  ): void {
     if (entry.status.silent) return;
-    this.o.log.warn({ server: server.name, reason }, 'push is silent; polling the server on a short interval');
+    this.o.log.warn(
+      { server: server.name, reason },
+      'push is silent; polling the server on a short interval',
+    );
     entry.status.silent = { since: this.o.clock(), reason, fix };
     this.o.onCapability?.(server, { capability: 'push-events', ok: false, reason, fix });
   }
@@ -256,7 +267,13 @@ export class PushWatchers {
     const eventsAtRead = entry.events;
     entry.readKeys = keys;
     entry.eventsAtRead = eventsAtRead;
-    if (!changed || announced || entry.status.state !== 'connected' || entry.status.silent || entry.graceTimer)
+    if (
+      !changed ||
+      announced ||
+      entry.status.state !== 'connected' ||
+      entry.status.silent ||
+      entry.graceTimer
+    )
       return;
     const server = { id: serverId, name: entry.status.name };
     entry.graceTimer = setTimeout(() => {

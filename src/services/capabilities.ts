@@ -9,6 +9,7 @@
 import { queueNotice } from '../act/notices.ts';
 import type { AppContext } from '../context.ts';
 import { type CapabilityMap, loadCapabilities, storeCapability } from '../db/capabilities.ts';
+import type { MediaServerRow } from '../db/schema.ts';
 import {
   CAPABILITIES,
   CAPABILITY_LABEL,
@@ -137,12 +138,36 @@ export class CapabilityBook {
   }
 }
 
-/** Every capability of every server (unknown where never observed), for /status and /server test. */
-export async function capabilityStates(
-  ctx: Pick<AppContext, 'db'>,
-  serverId?: number,
-): Promise<Map<number, Map<CapabilityName, CapabilityRecord>>> {
-  const stored = await loadCapabilities(ctx.db, serverId);
-  for (const map of stored.values()) for (const c of CAPABILITIES) if (!map.has(c)) map.set(c, UNKNOWN);
-  return stored;
+/** The capabilities that apply to a server: its platform's (Plex shows no separate message; Emby has no sign-in
+ *  for members), and push only when it is on. */
+export function applicableCapabilities(
+  ctx: Pick<AppContext, 'media' | 'config'>,
+  row: MediaServerRow,
+): Set<CapabilityName> {
+  const all = new Set<CapabilityName>(CAPABILITIES);
+  if (!ctx.config.push) all.delete('push-events');
+  try {
+    const client = ctx.media.forRow(row);
+    if (!client.supports('on-screen-message')) all.delete('on-screen-message');
+    if (!client.supports('toggle-downloads')) all.delete('switch-downloads');
+    if (!client.supports('download-activity')) all.delete('read-downloads');
+    if (!ctx.media.selfLinkForRow(row)) all.delete('self-link');
+  } catch {
+    // A token that cannot be decrypted: every capability is shown (and fails on use).
+  }
+  return all;
 }
+
+/** The capabilities shown for a server: those that apply to it, unknown where never observed. */
+export function shownCapabilities(
+  ctx: Pick<AppContext, 'media' | 'config'>,
+  row: MediaServerRow,
+  stored: CapabilityMap | undefined,
+): CapabilityMap {
+  const keep = applicableCapabilities(ctx, row);
+  return new Map(CAPABILITIES.filter((c) => keep.has(c)).map((c) => [c, stored?.get(c) ?? UNKNOWN]));
+}
+
+/** The stored capabilities of every server (or one), for /status and /server test. */
+export const capabilityStates = (ctx: Pick<AppContext, 'db'>, serverId?: number) =>
+  loadCapabilities(ctx.db, serverId);
