@@ -19,9 +19,11 @@ import {
   type Observation,
   UNKNOWN,
 } from '../decide/capabilities.ts';
-import { isCapabilityFailure, MediaServerError } from '../media/types.ts';
+import { isCapabilityFailure, MediaServerError, type ServerIdentity } from '../media/types.ts';
 import { capabilityAlert } from '../notify/notices.ts';
+import { knownPushProblem } from '../policy/versions.ts';
 import { redact } from '../redact.ts';
+import { listServers } from './servers.ts';
 import { getSettings } from './settings.ts';
 
 /** What to do when a capability fails and the observation gave no more specific advice. */
@@ -171,3 +173,68 @@ export function shownCapabilities(
 /** The stored capabilities of every server (or one), for /status and /server test. */
 export const capabilityStates = (ctx: Pick<AppContext, 'db'>, serverId?: number) =>
   loadCapabilities(ctx.db, serverId);
+
+/**
+ * Probes one server without side effects: who it is (version, Plex Pass), a read of its sessions, accounts and
+ * downloads, and what its version is known to break. Stops, messages, download switches and `/link` change
+ * something on the server, so they are only learnt from use. Answers the identity, or null when it could not connect.
+ */
+export async function probeCapabilities(
+  ctx: Pick<AppContext, 'media' | 'config' | 'capabilities' | 'log'>,
+  row: MediaServerRow,
+  known?: ServerIdentity,
+): Promise<ServerIdentity | null> {
+  let client: ReturnType<AppContext['media']['forRow']>;
+  let identity: ServerIdentity;
+  try {
+    client = ctx.media.forRow(row);
+    identity = known ?? (await client.identify());
+  } catch (err) {
+    ctx.log.warn({ err, server: row.name }, 'capability probe: could not connect');
+    return null;
+  }
+  const read = async (
+    capability: CapabilityName,
+    call: () => Promise<unknown>,
+  ): Promise<Observation | null> => {
+    try {
+      await call();
+      return { capability, ok: true };
+    } catch (err) {
+      return failureObservation(capability, err);
+    }
+  };
+  const observations = await Promise.all([
+    read('read-sessions', () => client.listStreams()),
+    read('list-accounts', () => client.listAccounts()),
+    client.supports('download-activity') ? read('read-downloads', () => client.listDownloads()) : null,
+  ]);
+  if (!identity.canStopStreams)
+    observations.push({
+      capability: 'stop-stream',
+      ok: false,
+      reason: identity.stopUnavailableReason ?? 'the server does not let the bot stop streams',
+    });
+  const push = ctx.config.push ? knownPushProblem(row.platform, identity.version) : null;
+  if (push) observations.push({ capability: 'push-events', ok: false, reason: push.reason, fix: push.fix });
+  await ctx.capabilities.observe(row, observations);
+  return identity;
+}
+
+/** Probes a server (see probeCapabilities) and answers its capabilities as /server add and /server test show them. */
+export async function probeAndShow(
+  ctx: AppContext,
+  row: MediaServerRow,
+  identity: ServerIdentity,
+): Promise<CapabilityMap> {
+  await probeCapabilities(ctx, row, identity);
+  return shownCapabilities(ctx, row, (await capabilityStates(ctx, row.id)).get(row.id));
+}
+
+/** Probes every server this instance senses (at start and every few hours), one server's failure not the others'. */
+export async function probeAllCapabilities(
+  ctx: Pick<AppContext, 'db' | 'media' | 'config' | 'capabilities' | 'log' | 'cluster'>,
+): Promise<void> {
+  const rows = (await listServers(ctx.db)).filter((r) => ctx.cluster.ownsServer(r.id));
+  await Promise.all(rows.map((row) => probeCapabilities(ctx, row)));
+}
