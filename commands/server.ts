@@ -1,6 +1,8 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { MediaServerRow } from '../src/db/schema.ts';
+import type { CapabilityName, CapabilityRecord } from '../src/decide/capabilities.ts';
 import { suggest } from '../src/discord/autocomplete.ts';
+import { capabilityLines } from '../src/discord/capability-text.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { PLATFORMS, type Platform } from '../src/media/types.ts';
@@ -58,12 +60,20 @@ function versionLine(platform: Platform, version: string): { text: string; outsi
   }
 }
 
-/** Reply of a successful connection: the server's name and version, the version warning and Plex Pass. */
-function connected(title: string, row: Parameters<typeof passLine>[0], name: string, version: string) {
+/** Reply of a successful connection: the server's name and version, the version warning, Plex Pass, and what the
+ *  bot can do there (with what to do about what fails). */
+function connected(
+  title: string,
+  row: Parameters<typeof passLine>[0],
+  name: string,
+  version: string,
+  capabilities: Map<CapabilityName, CapabilityRecord>,
+) {
   const v = versionLine(row.platform, version);
-  return embed(title, v.outside ? COLORS.warn : COLORS.ok).setDescription(
-    `${PLATFORM_LABEL[row.platform]} **${plain(name)}**.\n${v.text}${passLine(row)}`,
-  );
+  const failed = [...capabilities.values()].some((c) => c.state === 'failed');
+  return embed(title, v.outside || failed ? COLORS.warn : COLORS.ok)
+    .setDescription(`${PLATFORM_LABEL[row.platform]} **${plain(name)}**.\n${v.text}${passLine(row)}`)
+    .addFields({ name: 'What works', value: capabilityLines(capabilities, { fixes: true }).join('\n') });
 }
 
 export const server: Command = {
@@ -122,14 +132,14 @@ export const server: Command = {
     const actor = interaction.user.id;
     await interaction.deferReply({ flags: 'Ephemeral' });
     if (sub === 'add') {
-      const { row, identity } = await addServer(ctx, actor, {
+      const { row, identity, capabilities } = await addServer(ctx, actor, {
         platform: interaction.options.getString('platform', true) as Platform,
         name: interaction.options.getString('name', true),
         url: interaction.options.getString('url', true),
         token: interaction.options.getString('token', true),
       });
       return respond(interaction, {
-        embeds: [connected(`Connected: ${row.name}`, row, identity.name, identity.version)],
+        embeds: [connected(`Connected: ${row.name}`, row, identity.name, identity.version, capabilities)],
       });
     }
     if (sub === 'remove') {
@@ -143,8 +153,11 @@ export const server: Command = {
       );
     }
     if (sub === 'test') {
-      const { row, identity, problem } = await testServer(ctx, interaction.options.getString('name', true));
-      if (!identity)
+      const { row, identity, problem, capabilities } = await testServer(
+        ctx,
+        interaction.options.getString('name', true),
+      );
+      if (!identity || !capabilities)
         return respond(interaction, {
           embeds: [embed(`${row.name}: not reachable`, COLORS.bad).setDescription(problem)],
         });
@@ -155,7 +168,7 @@ export const server: Command = {
         stopUnavailableReason: identity.stopUnavailableReason,
       };
       return respond(interaction, {
-        embeds: [connected(`${row.name}: connected`, fresh, identity.name, identity.version)],
+        embeds: [connected(`${row.name}: connected`, fresh, identity.name, identity.version, capabilities)],
       });
     }
     if (sub === 'logging') {

@@ -1,4 +1,5 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { capabilityLines } from '../src/discord/capability-text.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, plain, respond } from '../src/discord/reply.ts';
 import type { RoleSyncStatus } from '../src/jobs/role-sync.ts';
@@ -31,6 +32,8 @@ const when = (d: Date | null) => (d ? discordTime(d, 'R') : 'never');
 
 function pushText(s: ServerStatus): string {
   if (!s.push) return 'polling (PUSH=off)';
+  if (s.push.state === 'connected' && s.push.silent)
+    return `push connected but **not delivering** since ${when(s.push.silent.since)}: ${plain(s.push.silent.reason)}; polled every 15 s${s.push.silent.fix ? `\n↳ ${plain(s.push.silent.fix)}` : ''}`;
   if (s.push.state === 'connected') return `push connected · last event ${when(s.push.lastEventAt)}`;
   const why = s.push.detail ? `: ${plain(s.push.detail)}` : '';
   return `polling (push ${s.push.state}${why}) · last event ${when(s.push.lastEventAt)}`;
@@ -48,14 +51,26 @@ function roleSyncText(r: RoleSyncStatus): string {
   return `${r.bindings} role${r.bindings === 1 ? '' : 's'} bound · last sync ${when(r.lastRunAt)}`;
 }
 
-const fine = (s: ServerStatus) => s.health === 'up' && (s.push === null || s.push.state === 'connected');
+const failing = (s: ServerStatus) => [...s.capabilities.values()].some((c) => c.state === 'failed');
+const fine = (s: ServerStatus) =>
+  s.health === 'up' && (s.push === null || (s.push.state === 'connected' && !s.push.silent)) && !failing(s);
 
 export function renderStatus(status: BotStatus) {
   const shown =
     status.servers.length > SERVER_LINES
       ? status.servers.filter((s) => !fine(s)).slice(0, SERVER_LINES)
       : status.servers;
-  const lines = shown.map((s) => `**${plain(s.name)}** (${s.platform})\n${pushText(s)}\n${healthText(s)}`);
+  const lines = shown.map((s) =>
+    [
+      `**${plain(s.name)}** (${s.platform})`,
+      pushText(s),
+      healthText(s),
+      // Long lists show only what failed; the rest is in /server test.
+      ...capabilityLines(s.capabilities, { fixes: false }).filter(
+        (l) => shown.length <= 5 || l.startsWith('❌'),
+      ),
+    ].join('\n'),
+  );
   const hiddenFine = status.servers.filter((s) => fine(s) && !shown.includes(s)).length;
   const hiddenOther = status.servers.length - shown.length - hiddenFine;
   // Summaries first: a long list is shortened from its end.
@@ -64,7 +79,7 @@ export function renderStatus(status: BotStatus) {
     lines.unshift(`${hiddenFine} more server(s) up${status.pushEnabled ? ', push connected' : ''}.`);
   if (lines.length === 0) lines.push('No media server yet: add one with `/server add`.');
   const bad =
-    status.servers.some((s) => s.health !== 'up') ||
+    status.servers.some((s) => s.health !== 'up' || failing(s) || s.push?.silent) ||
     status.outbox.failed > 0 ||
     status.failingSwitches.length > 0 ||
     status.roleSync?.access === 'missing';
@@ -98,7 +113,7 @@ export const status: Command = {
   data: new SlashCommandBuilder()
     .setName('status')
     .setDescription(
-      'Media servers (push or polling, last read, health), the outbox and failing download switches',
+      'Media servers (push or polling, health, what works), the outbox and failing download switches',
     )
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild),
 

@@ -36,7 +36,7 @@ import { DiscordNotifier } from './notify/notifier.ts';
 import { weekStart } from './policy/week.ts';
 import { createTokenCipher, installId, loadKey } from './secrets.ts';
 import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
-import { CapabilityBook } from './services/capabilities.ts';
+import { CapabilityBook, probeAllCapabilities } from './services/capabilities.ts';
 import { settlePendingSignIns } from './services/pending-sign-ins.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings, plexClientIdentifier } from './services/settings.ts';
@@ -405,8 +405,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await postWeeklyReport(ctx);
       },
       roleSync: () => ctx.roleSync.run(),
+      capabilityProbe: () => work.track(probeAllCapabilities(ctx)),
       log,
     });
+    // And once at start, in the background (the first cycles learn the same from use).
+    if (options.schedule !== 'paused')
+      void work
+        .track(probeAllCapabilities(ctx))
+        .catch((err) => log.error({ err }, 'capability probe failed'));
   }
   // The outbox runner: effects due later (retries with back-off, checks of a stop) and effects left by a crash.
   const outboxTimer = setInterval(() => {

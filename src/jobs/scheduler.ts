@@ -26,12 +26,15 @@ export class SingleFlight<T> {
   }
 }
 
+/** Every six hours, off the hour so it does not meet the poll's round minutes. */
+export const CAPABILITY_PROBE_PATTERN = '41 */6 * * *';
+
 export interface Schedule {
   stop(): void;
   nextPoll(): Date | null;
   nextWeeklyReset(): Date | null;
   /** Runs a job now through croner's own trigger (same error handling as a scheduled fire). */
-  fire(job: 'poll' | 'weekly-reset' | 'role-sync'): Promise<void>;
+  fire(job: 'poll' | 'weekly-reset' | 'role-sync' | 'capability-probe'): Promise<void>;
 }
 
 export function startSchedule(options: {
@@ -41,6 +44,8 @@ export function startSchedule(options: {
   weeklyReset: () => Promise<unknown>;
   /** Plans from Discord roles, every minute (src/jobs/role-sync.ts). */
   roleSync?: () => Promise<unknown>;
+  /** Side-effect-free probes of what each server can do, every six hours (src/services/capabilities.ts). */
+  capabilityProbe?: () => Promise<unknown>;
   log: Logger;
   /** Create the jobs without letting the clock fire them (tests fire them with `fire`). */
   paused?: boolean;
@@ -84,14 +89,26 @@ export function startSchedule(options: {
       await options.roleSync?.();
     },
   );
+  const probe = new Cron(
+    CAPABILITY_PROBE_PATTERN,
+    {
+      name: 'capability-probe',
+      protect: true,
+      catch: (err) => options.log.error({ err }, 'capability probe failed'),
+      timezone: options.timezone,
+      paused: (options.paused ?? false) || !options.capabilityProbe,
+    },
+    async () => {
+      await options.capabilityProbe?.();
+    },
+  );
+  const jobs = { poll, 'weekly-reset': weekly, 'role-sync': roleSync, 'capability-probe': probe };
   return {
     stop() {
-      poll.stop();
-      weekly.stop();
-      roleSync.stop();
+      for (const job of Object.values(jobs)) job.stop();
     },
     nextPoll: () => poll.nextRun(),
     nextWeeklyReset: () => weekly.nextRun(),
-    fire: (job) => (job === 'poll' ? poll : job === 'role-sync' ? roleSync : weekly).trigger(),
+    fire: (job) => jobs[job].trigger(),
   };
 }

@@ -9,6 +9,7 @@
 import { queueNotice } from '../act/notices.ts';
 import type { AppContext } from '../context.ts';
 import { type CapabilityMap, loadCapabilities, storeCapability } from '../db/capabilities.ts';
+import type { MediaServerRow } from '../db/schema.ts';
 import {
   CAPABILITIES,
   CAPABILITY_LABEL,
@@ -18,9 +19,11 @@ import {
   type Observation,
   UNKNOWN,
 } from '../decide/capabilities.ts';
-import { isCapabilityFailure, MediaServerError } from '../media/types.ts';
+import { isCapabilityFailure, MediaServerError, type ServerIdentity } from '../media/types.ts';
 import { capabilityAlert } from '../notify/notices.ts';
+import { knownPushProblem } from '../policy/versions.ts';
 import { redact } from '../redact.ts';
+import { listServers } from './servers.ts';
 import { getSettings } from './settings.ts';
 
 /** What to do when a capability fails and the observation gave no more specific advice. */
@@ -137,12 +140,101 @@ export class CapabilityBook {
   }
 }
 
-/** Every capability of every server (unknown where never observed), for /status and /server test. */
-export async function capabilityStates(
-  ctx: Pick<AppContext, 'db'>,
-  serverId?: number,
-): Promise<Map<number, Map<CapabilityName, CapabilityRecord>>> {
-  const stored = await loadCapabilities(ctx.db, serverId);
-  for (const map of stored.values()) for (const c of CAPABILITIES) if (!map.has(c)) map.set(c, UNKNOWN);
-  return stored;
+/** The capabilities that apply to a server: its platform's (Plex shows no separate message; Emby has no sign-in
+ *  for members), and push only when it is on. */
+export function applicableCapabilities(
+  ctx: Pick<AppContext, 'media' | 'config'>,
+  row: MediaServerRow,
+): Set<CapabilityName> {
+  const all = new Set<CapabilityName>(CAPABILITIES);
+  if (!ctx.config.push) all.delete('push-events');
+  try {
+    const client = ctx.media.forRow(row);
+    if (!client.supports('on-screen-message')) all.delete('on-screen-message');
+    if (!client.supports('toggle-downloads')) all.delete('switch-downloads');
+    if (!client.supports('download-activity')) all.delete('read-downloads');
+    if (!ctx.media.selfLinkForRow(row)) all.delete('self-link');
+  } catch {
+    // A token that cannot be decrypted: every capability is shown (and fails on use).
+  }
+  return all;
+}
+
+/** The capabilities shown for a server: those that apply to it, unknown where never observed. */
+export function shownCapabilities(
+  ctx: Pick<AppContext, 'media' | 'config'>,
+  row: MediaServerRow,
+  stored: CapabilityMap | undefined,
+): CapabilityMap {
+  const keep = applicableCapabilities(ctx, row);
+  return new Map(CAPABILITIES.filter((c) => keep.has(c)).map((c) => [c, stored?.get(c) ?? UNKNOWN]));
+}
+
+/** The stored capabilities of every server (or one), for /status and /server test. */
+export const capabilityStates = (ctx: Pick<AppContext, 'db'>, serverId?: number) =>
+  loadCapabilities(ctx.db, serverId);
+
+/**
+ * Probes one server without side effects: who it is (version, Plex Pass), a read of its sessions, accounts and
+ * downloads, and what its version is known to break. Stops, messages, download switches and `/link` change
+ * something on the server, so they are only learnt from use. Answers the identity, or null when it could not connect.
+ */
+export async function probeCapabilities(
+  ctx: Pick<AppContext, 'media' | 'config' | 'capabilities' | 'log'>,
+  row: MediaServerRow,
+  known?: ServerIdentity,
+): Promise<ServerIdentity | null> {
+  let client: ReturnType<AppContext['media']['forRow']>;
+  let identity: ServerIdentity;
+  try {
+    client = ctx.media.forRow(row);
+    identity = known ?? (await client.identify());
+  } catch (err) {
+    ctx.log.warn({ err, server: row.name }, 'capability probe: could not connect');
+    return null;
+  }
+  const read = async (
+    capability: CapabilityName,
+    call: () => Promise<unknown>,
+  ): Promise<Observation | null> => {
+    try {
+      await call();
+      return { capability, ok: true };
+    } catch (err) {
+      return failureObservation(capability, err);
+    }
+  };
+  const observations = await Promise.all([
+    read('read-sessions', () => client.listStreams()),
+    read('list-accounts', () => client.listAccounts()),
+    client.supports('download-activity') ? read('read-downloads', () => client.listDownloads()) : null,
+  ]);
+  if (!identity.canStopStreams)
+    observations.push({
+      capability: 'stop-stream',
+      ok: false,
+      reason: identity.stopUnavailableReason ?? 'the server does not let the bot stop streams',
+    });
+  const push = ctx.config.push ? knownPushProblem(row.platform, identity.version) : null;
+  if (push) observations.push({ capability: 'push-events', ok: false, reason: push.reason, fix: push.fix });
+  await ctx.capabilities.observe(row, observations);
+  return identity;
+}
+
+/** Probes a server (see probeCapabilities) and answers its capabilities as /server add and /server test show them. */
+export async function probeAndShow(
+  ctx: AppContext,
+  row: MediaServerRow,
+  identity: ServerIdentity,
+): Promise<CapabilityMap> {
+  await probeCapabilities(ctx, row, identity);
+  return shownCapabilities(ctx, row, (await capabilityStates(ctx, row.id)).get(row.id));
+}
+
+/** Probes every server this instance senses (at start and every few hours), one server's failure not the others'. */
+export async function probeAllCapabilities(
+  ctx: Pick<AppContext, 'db' | 'media' | 'config' | 'capabilities' | 'log' | 'cluster'>,
+): Promise<void> {
+  const rows = (await listServers(ctx.db)).filter((r) => ctx.cluster.ownsServer(r.id));
+  await Promise.all(rows.map((row) => probeCapabilities(ctx, row)));
 }

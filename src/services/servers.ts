@@ -7,6 +7,7 @@ import { UserError } from '../discord/errors.ts';
 import { MediaServerError, type Platform, type ServerIdentity } from '../media/types.ts';
 import { quoted } from '../notify/format.ts';
 import { registerSecret } from '../redact.ts';
+import { probeAndShow } from './capabilities.ts';
 import { validateName } from './plans.ts';
 
 export const PLATFORM_LABEL: Record<Platform, string> = { plex: 'Plex', jellyfin: 'Jellyfin', emby: 'Emby' };
@@ -144,7 +145,7 @@ export async function addServer(ctx: AppContext, actor: string, input: AddServer
     return created;
   });
   await ctx.syncPush();
-  return { row, identity };
+  return { row, identity, capabilities: await probeAndShow(ctx, row, identity) };
 }
 
 /**
@@ -175,6 +176,7 @@ export async function removeServer(
       before: { name: row.name, platform: row.platform, url: row.url },
     });
   });
+  ctx.capabilities.forget(row.id);
   await ctx.syncPush();
   return { row, stillOff };
 }
@@ -190,9 +192,15 @@ export async function testServer(ctx: AppContext, rawName: string) {
         ...identityColumns(identity, row.status === 'up' ? (row.statusSince ?? ctx.clock()) : ctx.clock()),
       })
       .where(eq(mediaServers.id, row.id));
-    return { row, identity, problem: null };
+    const fresh = { ...row, version: identity.version };
+    return { row, identity, problem: null, capabilities: await probeAndShow(ctx, fresh, identity) };
   } catch (err) {
-    return { row, identity: null, problem: explainConnectionError(row.platform, row.url, err) };
+    return {
+      row,
+      identity: null,
+      problem: explainConnectionError(row.platform, row.url, err),
+      capabilities: null,
+    };
   }
 }
 

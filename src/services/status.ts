@@ -6,16 +6,20 @@ import { GATEWAY_LEASE, leaseServerId } from '../cluster/plan.ts';
 import type { AppContext } from '../context.ts';
 import { activeLeases } from '../db/leases.ts';
 import { downloadSwitches, mediaServers } from '../db/schema.ts';
+import type { CapabilityName, CapabilityRecord } from '../decide/capabilities.ts';
 import { pollIntervalMs } from '../http/readiness.ts';
 import type { RoleSyncStatus } from '../jobs/role-sync.ts';
 import { isDegraded } from '../policy/health.ts';
 import type { ServerPushState } from '../sense/watchers.ts';
+import { capabilityStates, shownCapabilities } from './capabilities.ts';
 
 export interface ServerStatus {
   name: string;
   platform: string;
   /** Null when PUSH=off. */
-  push: Pick<ServerPushState, 'state' | 'detail' | 'lastEventAt'> | null;
+  push: Pick<ServerPushState, 'state' | 'detail' | 'lastEventAt' | 'silent'> | null;
+  /** Every capability, unknown where never observed. */
+  capabilities: Map<CapabilityName, CapabilityRecord>;
   health: 'up' | 'down' | 'degraded' | 'unknown';
   healthReason: string | null;
   lastReadAt: Date | null;
@@ -48,14 +52,21 @@ export async function botStatus(ctx: AppContext): Promise<BotStatus> {
   const interval = pollIntervalMs(ctx.config.pollSchedule, ctx.config.timezone, now);
   const rows = await ctx.db.select().from(mediaServers).orderBy(asc(mediaServers.name));
   const push = ctx.pushStates();
+  const capabilities = await capabilityStates(ctx);
   const servers = rows.map((row): ServerStatus => {
     const p = push.get(row.id);
     return {
       name: row.name,
       platform: row.platform,
       push: ctx.config.push
-        ? { state: p?.state ?? 'connecting', detail: p?.detail ?? null, lastEventAt: p?.lastEventAt ?? null }
+        ? {
+            state: p?.state ?? 'connecting',
+            detail: p?.detail ?? null,
+            lastEventAt: p?.lastEventAt ?? null,
+            silent: p?.silent ?? null,
+          }
         : null,
+      capabilities: shownCapabilities(ctx, row, capabilities.get(row.id)),
       health: isDegraded(row, now, interval) ? 'degraded' : row.status,
       healthReason: row.status === 'down' ? row.statusReason : null,
       lastReadAt: row.lastPollAt,

@@ -12,11 +12,18 @@ const ADMIN = { id: '210000000000000001', username: 'owner' };
 const ALICE = { id: '210000000000000002', username: 'alice' };
 const JF_ALICE = 'a1ce0000000000000000000000000001';
 
-async function until(what: string, check: () => boolean, limitMs = 10_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => boolean,
+  limitMs = 10_000,
+  refresh?: () => Promise<void>,
+): Promise<void> {
   const deadline = Date.now() + limitMs;
+  await refresh?.();
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
+    await refresh?.();
   }
 }
 
@@ -187,11 +194,19 @@ describe('push events trigger enforcement', () => {
       return s?.state === 'waiting' && /refused the token/.test(s.detail ?? '');
     });
     assert.ok(plex.push.upgrades.filter((u) => !u.accepted).length > refusedBefore);
-    const shown = text(await admin('status'));
-    assert.match(
-      shown,
-      /PlexMain\*\* \(plex\)\npolling \(push waiting: the server refused the token \(HTTP 401\)\)/,
+    // The channel retries (connecting, then refused again): wait for a /status taken while it waits.
+    const refused =
+      /PlexMain\*\* \(plex\)\npolling \(push waiting: the server refused the token \(HTTP 401\)\)/;
+    let shown = '';
+    await until(
+      '/status shows the refusal',
+      () => refused.test(shown),
+      10_000,
+      async () => {
+        shown = text(await admin('status'));
+      },
     );
+    assert.match(shown, /❌ push events since [^\n]*: the server refused the token \(HTTP 401\)/);
     assert.match(shown, /Jelly\*\* \(jellyfin\)\npush connected/);
     assert.doesNotMatch(shown, /plex-token|jf-key/);
     assert.equal(plex.push.connections, 0, 'no socket: no event can reach the bot');

@@ -8,8 +8,20 @@ const server = (i: number, problem: boolean): ServerStatus => ({
   name: `${'x'.repeat(90)}-${i}`,
   platform: 'jellyfin',
   push: problem
-    ? { state: 'waiting', detail: 'the server refused the token (HTTP 401)', lastEventAt: null }
-    : { state: 'connected', detail: null, lastEventAt: new Date('2026-11-18T20:00:00Z') },
+    ? { state: 'waiting', detail: 'the server refused the token (HTTP 401)', lastEventAt: null, silent: null }
+    : { state: 'connected', detail: null, lastEventAt: new Date('2026-11-18T20:00:00Z'), silent: null },
+  capabilities: new Map(
+    problem
+      ? [
+          ['read-sessions', { state: 'works', since: null, reason: null, fix: null, lostAlerted: false }],
+          [
+            'push-events',
+            { state: 'failed', since: null, reason: 'z'.repeat(300), fix: 'f', lostAlerted: true },
+          ],
+          ['self-link', { state: 'unknown', since: null, reason: null, fix: null, lostAlerted: false }],
+        ]
+      : [],
+  ),
   health: problem ? 'down' : 'up',
   healthReason: problem ? 'y'.repeat(300) : null,
   lastReadAt: null,
