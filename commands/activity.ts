@@ -5,6 +5,7 @@ import { type Pager, replyPaged } from '../src/discord/components.ts';
 import { COLORS, discordTime, embed, plain, respond } from '../src/discord/reply.ts';
 import { queryActivity } from '../src/services/activity.ts';
 import { findMember } from '../src/services/members.ts';
+import { NAME_MAX } from '../src/services/plans.ts';
 import { requireServer, serverNames } from '../src/services/servers.ts';
 
 const KINDS = ['streams', 'downloads'] as const;
@@ -46,7 +47,9 @@ export const activity: Command = {
     .setDescription('Logged streams and downloads, newest first')
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .addUserOption((o) => o.setName('member').setDescription('Only this member'))
-    .addStringOption((o) => o.setName('server').setDescription('Only this server').setAutocomplete(true))
+    .addStringOption((o) =>
+      o.setName('server').setDescription('Only this server').setAutocomplete(true).setMaxLength(NAME_MAX),
+    )
     .addStringOption((o) =>
       o
         .setName('kind')

@@ -4,6 +4,7 @@ import type { Command } from '../src/discord/command.ts';
 import { UserError } from '../src/discord/errors.ts';
 import { COLORS, discordTime, embed, ok, plain, refusal, respond } from '../src/discord/reply.ts';
 import type { DiscordUserRef } from '../src/services/members.ts';
+import { NAME_MAX } from '../src/services/plans.ts';
 import {
   beginSelfLink,
   SELF_LINK_MAX_WAIT_MS,
@@ -112,7 +113,8 @@ export const link: Command = {
         .setName('server')
         .setDescription('The media server you watch on')
         .setRequired(true)
-        .setAutocomplete(true),
+        .setAutocomplete(true)
+        .setMaxLength(NAME_MAX),
     ),
 
   async autocomplete(interaction, ctx) {

@@ -8,7 +8,7 @@ import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { MEMBERS_INTENT_HELP, type RoleSyncReport } from '../src/jobs/role-sync.ts';
-import { createPlan, deletePlan, editPlan, listPlans, planNames } from '../src/services/plans.ts';
+import { createPlan, deletePlan, editPlan, listPlans, NAME_MAX, planNames } from '../src/services/plans.ts';
 import { bindRole, type RoleRef, rolesByPlan, unbindRole } from '../src/services/role-plans.ts';
 
 /** How a plan treats a breach, in words: grace, stop rule, counting. */
@@ -120,7 +120,9 @@ function syncReply(done: string, report: RoleSyncReport) {
 
 const planAndRole = (s: SlashCommandSubcommandBuilder) =>
   s
-    .addStringOption((o) => o.setName('plan').setDescription('Plan').setRequired(true).setAutocomplete(true))
+    .addStringOption((o) =>
+      o.setName('plan').setDescription('Plan').setRequired(true).setAutocomplete(true).setMaxLength(NAME_MAX),
+    )
     .addRoleOption((o) => o.setName('role').setDescription('Discord role').setRequired(true));
 
 export const plan: Command = {
@@ -146,7 +148,12 @@ export const plan: Command = {
           .setName('edit')
           .setDescription('Change a plan')
           .addStringOption((o) =>
-            o.setName('name').setDescription('Plan').setRequired(true).setAutocomplete(true),
+            o
+              .setName('name')
+              .setDescription('Plan')
+              .setRequired(true)
+              .setAutocomplete(true)
+              .setMaxLength(NAME_MAX),
           )
           .addStringOption((o) => o.setName('rename').setDescription('New name').setMaxLength(40)),
         false,
@@ -157,7 +164,12 @@ export const plan: Command = {
         .setName('delete')
         .setDescription('Delete a plan nobody is on')
         .addStringOption((o) =>
-          o.setName('name').setDescription('Plan').setRequired(true).setAutocomplete(true),
+          o
+            .setName('name')
+            .setDescription('Plan')
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(NAME_MAX),
         ),
     )
     .addSubcommand((s) => s.setName('list').setDescription('List the plans'))

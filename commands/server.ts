@@ -7,6 +7,7 @@ import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { PLATFORMS, type Platform } from '../src/media/types.ts';
 import { checkVersion } from '../src/policy/versions.ts';
+import { NAME_MAX } from '../src/services/plans.ts';
 import {
   addServer,
   listServers,
@@ -18,7 +19,7 @@ import {
 } from '../src/services/servers.ts';
 
 const nameOption = (o: import('discord.js').SlashCommandStringOption) =>
-  o.setName('name').setDescription('Server').setRequired(true).setAutocomplete(true);
+  o.setName('name').setDescription('Server').setRequired(true).setAutocomplete(true).setMaxLength(NAME_MAX);
 
 function passLine(
   row: Pick<MediaServerRow, 'platform' | 'premium' | 'canStopStreams' | 'stopUnavailableReason'>,

@@ -8,6 +8,7 @@ import {
   TEMPLATE_NAMES,
   TEMPLATE_PLACEHOLDERS,
 } from '../src/policy/templates.ts';
+import { NAME_MAX } from '../src/services/plans.ts';
 import {
   loadTemplates,
   requireTemplateName,
@@ -30,7 +31,12 @@ export const template: Command = {
         .setName('set')
         .setDescription('Replace a template (use \\n for a new line)')
         .addStringOption((o) =>
-          o.setName('name').setDescription('Template').setRequired(true).setAutocomplete(true),
+          o
+            .setName('name')
+            .setDescription('Template')
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(NAME_MAX),
         )
         .addStringOption((o) =>
           o
@@ -45,7 +51,12 @@ export const template: Command = {
         .setName('reset')
         .setDescription('Go back to the default text')
         .addStringOption((o) =>
-          o.setName('name').setDescription('Template').setRequired(true).setAutocomplete(true),
+          o
+            .setName('name')
+            .setDescription('Template')
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(NAME_MAX),
         ),
     )
     .addSubcommand((s) =>
@@ -53,7 +64,12 @@ export const template: Command = {
         .setName('preview')
         .setDescription('Show a template filled with sample values')
         .addStringOption((o) =>
-          o.setName('name').setDescription('Template').setRequired(true).setAutocomplete(true),
+          o
+            .setName('name')
+            .setDescription('Template')
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(NAME_MAX),
         ),
     ),
 

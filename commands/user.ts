@@ -22,7 +22,7 @@ import {
   setMemberPlan,
   unlinkAccount,
 } from '../src/services/members.ts';
-import { planNames } from '../src/services/plans.ts';
+import { NAME_MAX, planNames } from '../src/services/plans.ts';
 import { memberPlanName, planFromRolesAgain } from '../src/services/role-plans.ts';
 import { serverNames } from '../src/services/servers.ts';
 import { memberInfoEmbed } from '../src/services/standing.ts';
@@ -61,7 +61,12 @@ export const user: Command = {
         .setDescription('Link a member to their account on a media server')
         .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
         .addStringOption((o) =>
-          o.setName('server').setDescription('Server').setRequired(true).setAutocomplete(true),
+          o
+            .setName('server')
+            .setDescription('Server')
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(NAME_MAX),
         )
         .addStringOption((o) =>
           o
@@ -77,7 +82,12 @@ export const user: Command = {
         .setDescription('Remove a member’s link to a server')
         .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
         .addStringOption((o) =>
-          o.setName('server').setDescription('Server').setRequired(true).setAutocomplete(true),
+          o
+            .setName('server')
+            .setDescription('Server')
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(NAME_MAX),
         ),
     )
     .addSubcommand((s) =>
@@ -86,7 +96,12 @@ export const user: Command = {
         .setDescription('Put a member on a plan')
         .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
         .addStringOption((o) =>
-          o.setName('plan').setDescription('Plan').setRequired(true).setAutocomplete(true),
+          o
+            .setName('plan')
+            .setDescription('Plan')
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(NAME_MAX),
         ),
     )
     .addSubcommand((s) =>

@@ -10,7 +10,23 @@ import type { AppContext } from '../context.ts';
 import type { Command } from './command.ts';
 import { handleButton } from './components.ts';
 import { UserError } from './errors.ts';
+import { checkOptionValues } from './option-limits.ts';
 import { refusal, respond } from './reply.ts';
+
+function inOwnGuild(interaction: Interaction, ctx: AppContext): boolean {
+  return interaction.inGuild() && interaction.guildId === ctx.config.guildId;
+}
+
+const definitions = new WeakMap<Command, ReturnType<Command['data']['toJSON']>>();
+/** The command's definition as registered, built once per command. */
+function definition(command: Command) {
+  let json = definitions.get(command);
+  if (!json) {
+    json = command.data.toJSON();
+    definitions.set(command, json);
+  }
+  return json;
+}
 
 export function isAdmin(interaction: Interaction): boolean {
   return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
@@ -41,6 +57,8 @@ async function autocomplete(
 ): Promise<void> {
   const command = commands.get(interaction.commandName);
   if (!command?.autocomplete) return;
+  // Names are only suggested in the bot's own community, as commands only run there.
+  if (!inOwnGuild(interaction, ctx)) return void (await interaction.respond([]));
   if (command.adminOnly && !isAdmin(interaction)) return void (await interaction.respond([]));
   try {
     await command.autocomplete(interaction, ctx);
@@ -58,12 +76,13 @@ async function chatInput(
   const command = commands.get(interaction.commandName);
   if (!command) return;
   try {
-    if (!interaction.inGuild() || interaction.guildId !== ctx.config.guildId) {
+    if (!inOwnGuild(interaction, ctx)) {
       throw new UserError('Streamwarden only answers in its community server.');
     }
     if (command.adminOnly && !isAdmin(interaction)) {
       throw new UserError('This command is for the server’s admins (it needs the Manage Server permission).');
     }
+    checkOptionValues(definition(command).options, interaction.options.data);
     await command.execute(interaction, ctx);
   } catch (err) {
     if (err instanceof UserError) {

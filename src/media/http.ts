@@ -2,6 +2,12 @@ import { redact } from '../redact.ts';
 import { MediaServerError } from './types.ts';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * The most a single answer may hold once decompressed (fetch inflates gzip/deflate/br on the fly, and a small gzip
+ * answer can expand to gigabytes). The largest real answers (plex.tv's friends list, a 20,000-entry activity log)
+ * are a few megabytes. A larger answer is read no further and reported as a 'bad-response'.
+ */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export interface HttpRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -27,6 +33,7 @@ export class HttpClient {
     private readonly baseUrl: string,
     private readonly defaultHeaders: Record<string, string>,
     private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+    private readonly maxResponseBytes = MAX_RESPONSE_BYTES,
   ) {}
 
   /**
@@ -75,12 +82,7 @@ export class HttpClient {
         res.status,
       );
     }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch {
-      throw new MediaServerError('timeout', `${where}: the answer did not arrive within the time limit`);
-    }
+    const text = await readCapped(res, this.maxResponseBytes, where);
     const contentType = res.headers.get('content-type') ?? '';
     if (res.status === 401 || res.status === 403) {
       throw new MediaServerError(
@@ -113,4 +115,44 @@ export class HttpClient {
       );
     }
   }
+}
+
+/**
+ * Reads the (decompressed) body chunk by chunk and stops at `max` bytes, cancelling the rest, so a huge or
+ * endless answer or a compression bomb costs at most `max` bytes of memory.
+ */
+async function readCapped(res: Response, max: number, where: string): Promise<string> {
+  if (!res.body) return '';
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  const tooLarge = () =>
+    new MediaServerError(
+      'bad-response',
+      `${where}: the answer is larger than ${Math.round(max / (1024 * 1024))} MB, so it was not read`,
+    );
+  // Content-Length is the encoded size, so it can only refuse early; the count below is what decides.
+  if (declared > max) {
+    await res.body.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes > max) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      parts.push(decoder.decode(value, { stream: true }));
+    }
+  } catch (err) {
+    if (err instanceof MediaServerError) throw err;
+    throw new MediaServerError('timeout', `${where}: the answer did not arrive within the time limit`);
+  }
+  parts.push(decoder.decode());
+  return parts.join('');
 }

@@ -23,6 +23,14 @@ export interface PushChannelOptions {
   onState(state: PushState, detail: string | null): void;
 }
 
+/**
+ * Largest push message taken (a Jellyfin/Emby "Sessions" message lists every session; a few hundred of them are
+ * well under 1 MB). ws closes a socket that sends more with 1009 before buffering it.
+ */
+export const PUSH_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** The fastest keep-alive a server may ask for (ForceKeepAlive): a server can't make the bot send in a tight loop. */
+export const KEEP_ALIVE_FLOOR_MS = 5_000;
+
 export const PUSH_DEFAULTS = {
   initialBackoffMs: 1_000,
   maxBackoffMs: 60_000,
@@ -101,6 +109,7 @@ export class PushChannel {
       handshakeTimeout: this.o.connectTimeoutMs,
       followRedirects: false,
       perMessageDeflate: false,
+      maxPayload: PUSH_MAX_MESSAGE_BYTES,
     });
     this.socket = socket;
     let failure: string | null = null;
@@ -128,14 +137,17 @@ export class PushChannel {
       if (isBinary) return;
       const parsed = this.spec.parse(data.toString());
       for (const reply of parsed.replies ?? []) socket.send(reply);
-      if (parsed.keepAliveMs && parsed.keepAliveMs !== this.keepAliveMs) {
-        this.keepAliveMs = parsed.keepAliveMs;
+      const asked = parsed.keepAliveMs ? Math.max(parsed.keepAliveMs, KEEP_ALIVE_FLOOR_MS) : null;
+      if (asked && asked !== this.keepAliveMs) {
+        this.keepAliveMs = asked;
         this.armKeepAlive();
       }
       for (const event of parsed.events) this.o.onEvent(event);
     });
     socket.on('pong', () => this.armSilence());
     socket.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        failure ??= `the server sent a message larger than ${PUSH_MAX_MESSAGE_BYTES / (1024 * 1024)} MB`;
       failure ??= err.code ? `could not connect (${err.code})` : 'the connection failed';
     });
     socket.on('close', (code) => {

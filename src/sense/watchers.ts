@@ -86,6 +86,11 @@ const playingKeys = (streams: ActiveStream[]) =>
     .map((s) => s.key)
     .sort()
     .join('\n');
+/**
+ * Sessions remembered per Plex server between reads. A server that pushes endless new session keys (without ever
+ * stopping them) can't grow the map past this: the oldest entry is forgotten, which at worst costs one re-read.
+ */
+export const MAX_PUSHED_SESSIONS = 1_000;
 
 /** True when the event may change what is enforced, given (and updating) what this server pushed before. */
 export function isEnforcementRelevant(
@@ -96,9 +101,18 @@ export function isEnforcementRelevant(
     case 'downloads-changed':
       return true;
     case 'session-changed': {
+      // A key no server sends (real ones are short numbers) is not remembered, only acted on.
+      if (event.key.length > 200) return true;
       const before = watched.plexSessions.get(event.key);
       if (event.state === 'stopped') watched.plexSessions.delete(event.key);
-      else watched.plexSessions.set(event.key, event.state);
+      else {
+        watched.plexSessions.delete(event.key);
+        watched.plexSessions.set(event.key, event.state);
+        if (watched.plexSessions.size > MAX_PUSHED_SESSIONS) {
+          const oldest = watched.plexSessions.keys().next().value;
+          if (oldest !== undefined) watched.plexSessions.delete(oldest);
+        }
+      }
       return before !== event.state;
     }
     case 'sessions': {

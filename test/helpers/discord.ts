@@ -1,4 +1,4 @@
-import type { InteractionReply } from '../doubles/discord/index.ts';
+import type { DiscordDouble, InteractionReply } from '../doubles/discord/index.ts';
 
 /** Everything a member reads in a message or reply: content, embed titles, descriptions and fields. */
 export const text = (r: { content: string | null; embeds: InteractionReply['embeds'] }) =>
@@ -10,3 +10,9 @@ export const text = (r: { content: string | null; embeds: InteractionReply['embe
       ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
     ]),
   ].join('\n');
+
+/** Runs slash commands as an admin: `admin('plan', 'create', { name: 'Solo', … })`. */
+export const adminCommands =
+  (discord: { invoke: DiscordDouble['invoke'] }, adminId: string) =>
+  (command: string, subcommand: string, options: Record<string, string | number | boolean> = {}) =>
+    discord.invoke({ user: adminId, command, subcommand, options, admin: true });

@@ -39,7 +39,41 @@ interface Invocation {
   subcommand?: string;
   group?: string;
   options: Values;
+  /** Name of the option under test. */
+  target: string;
+  /** Delivered past the option's max_length (the double's `unchecked`). */
+  unchecked?: boolean;
 }
+
+/**
+ * Values Discord can deliver that no command may take: past the registered max_length (a client that loaded an
+ * older definition; Discord's own ceiling is 6,000), astral characters (2 UTF-16 units each), control characters,
+ * an unpaired surrogate and a text-direction override. Each must be refused before the command runs.
+ */
+const HOSTILE: Array<{
+  kind: string;
+  value: string | ((spec: OptionSpec) => string);
+  unchecked?: boolean;
+  answer: RegExp;
+}> = [
+  {
+    kind: '5,000 characters',
+    value: longValue(LONG),
+    unchecked: true,
+    answer: /too long \(5,000 characters/,
+  },
+  {
+    // 2,000, or one past max_length where that is longer (the template text takes 4,000).
+    kind: '2,000 astral characters',
+    value: (spec) => '\u{1D54F}'.repeat(Math.max(2000, (spec.max_length ?? 0) + 1)),
+    unchecked: true,
+    answer: /too long \((2,000|[\d,]+) characters/,
+  },
+  { kind: 'a NUL and a bell', value: 'Family\u0000\u0007', answer: /characters that can't be used/ },
+  { kind: 'a new line', value: 'Fam\nily', answer: /characters that can't be used/ },
+  { kind: 'an unpaired surrogate', value: 'Fam\uD800ily', answer: /characters that can't be used/ },
+  { kind: 'a right-to-left override', value: 'Fam\u202Eily', answer: /characters that can't be used/ },
+];
 
 describe('over-long input in every string option', () => {
   let discord: DiscordDouble;
@@ -80,17 +114,27 @@ describe('over-long input in every string option', () => {
     }
   };
 
-  /** One invocation per free-text string option (choices are fixed by Discord, so they are not free text). */
-  function invocations(): Invocation[] {
+  /**
+   * One invocation per free-text string option (choices are fixed by Discord, so they are not free text), with
+   * `value` in it (by default the longest value Discord's client lets a member type there).
+   */
+  function invocations(value?: (spec: OptionSpec) => string, unchecked?: boolean): Invocation[] {
     const out: Invocation[] = [];
     const leaf = (command: string, path: { group?: string; subcommand?: string }, opts: OptionSpec[]) => {
       for (const target of opts.filter((o) => o.type === 3 && !o.choices)) {
         const options: Values = {};
         for (const o of opts) if (o.required && o !== target) options[o.name] = validValue(o);
         // Discord's client stops at max_length and its API refuses longer values, as the double does.
-        options[target.name] = longValue(target.max_length);
+        options[target.name] = value ? value(target) : longValue(target.max_length);
         const where = [command, path.group, path.subcommand].filter(Boolean).join(' ');
-        out.push({ label: `/${where} ${target.name}`, command, ...path, options });
+        out.push({
+          label: `/${where} ${target.name}`,
+          command,
+          ...path,
+          options,
+          target: target.name,
+          unchecked,
+        });
       }
     };
     for (const c of commands) {
@@ -157,7 +201,8 @@ describe('over-long input in every string option', () => {
     const problems: string[] = [];
     for (const inv of all) {
       try {
-        const reply = await discord.invoke({ user: ADMIN.id, admin: true, ...inv });
+        const { label: _label, target: _target, ...request } = inv;
+        const reply = await discord.invoke({ user: ADMIN.id, admin: true, ...request });
         const shown = text(reply);
         if (!reply.ephemeral) problems.push(`${inv.label}: not private`);
         if (shown.trim() === '') problems.push(`${inv.label}: empty answer`);
@@ -174,6 +219,82 @@ describe('over-long input in every string option', () => {
     assert.deepEqual(await everything(), beforeState, 'nothing changed in the database');
     const list = await discord.invoke({ user: ADMIN.id, command: 'plan', subcommand: 'list', admin: true });
     assert.match(text(list), /Family/, 'the bot still answers afterwards');
+  });
+
+  test('values past the definition, astral, control and direction characters: refused with a clear answer', async () => {
+    const beforeState = await everything();
+    const problems: string[] = [];
+    let sent = 0;
+    for (const hostile of HOSTILE) {
+      const { value } = hostile;
+      for (const inv of invocations(typeof value === 'string' ? () => value : value, hostile.unchecked)) {
+        const { label, target: _target, ...request } = inv;
+        sent += 1;
+        try {
+          const reply = await discord.invoke({ user: ADMIN.id, admin: true, ...request });
+          const shown = text(reply);
+          if (!reply.ephemeral) problems.push(`${label} (${hostile.kind}): not private`);
+          if (!/Not done/.test(shown) || !hostile.answer.test(shown))
+            problems.push(`${label} (${hostile.kind}): ${shown.slice(0, 160)}`);
+          if (!shown.includes(`\`${inv.target}\``))
+            problems.push(`${label} (${hostile.kind}): option not named`);
+        } catch (err) {
+          problems.push(`${label} (${hostile.kind}): ${(err as Error).message.slice(0, 300)}`);
+        }
+      }
+    }
+    assert.ok(sent >= HOSTILE.length * 15, `sent only ${sent}`);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(await everything(), beforeState, 'nothing changed in the database');
+  });
+
+  test('/plan role and /plan unrole with a 5,000-character or 2,000-astral-character plan name say what is wrong', async () => {
+    for (const subcommand of ['role', 'unrole'])
+      for (const plan of [longValue(LONG), '\u{1F600}'.repeat(2000)]) {
+        const reply = await discord.invoke({
+          user: ADMIN.id,
+          admin: true,
+          command: 'plan',
+          subcommand,
+          options: { plan, role: role.id },
+          unchecked: true,
+        });
+        assert.match(text(reply), /`plan` is too long .*at most 40.*Pick a value from the list/s);
+        assert.doesNotMatch(text(reply), /Something went wrong/);
+      }
+  });
+
+  test('an interaction from another guild gets nothing: no suggestions, no command run', async () => {
+    const other = '999999999999999999';
+    const here = await discord.autocomplete({
+      user: ADMIN.id,
+      admin: true,
+      command: 'plan',
+      subcommand: 'edit',
+      focused: 'name',
+    });
+    assert.deepEqual(
+      here.map((c) => c.value),
+      ['Family'],
+    );
+    const there = await discord.autocomplete({
+      user: ADMIN.id,
+      admin: true,
+      command: 'plan',
+      subcommand: 'edit',
+      focused: 'name',
+      fromGuild: other,
+    });
+    assert.deepEqual(there, []);
+    const list = await discord.invoke({
+      user: ADMIN.id,
+      admin: true,
+      command: 'plan',
+      subcommand: 'list',
+      fromGuild: other,
+    });
+    assert.match(text(list), /only answers in its community server/);
+    assert.doesNotMatch(text(list), /Family/);
   });
 
   test('notices built from long server-controlled text are delivered (DM and alert)', async () => {

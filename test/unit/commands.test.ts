@@ -100,3 +100,24 @@ test('the option names of the command contract are present', () => {
     ['member'],
   );
 });
+
+test('every free-text string option declares its max_length (the bot refuses longer values before a command runs)', () => {
+  type Option = { type: number; name: string; max_length?: number; choices?: unknown[]; options?: Option[] };
+  const missing: string[] = [];
+  const walk = (path: string, options: Option[] = []) => {
+    for (const o of options) {
+      if (
+        o.type === ApplicationCommandOptionType.Subcommand ||
+        o.type === ApplicationCommandOptionType.SubcommandGroup
+      )
+        walk(`${path} ${o.name}`, o.options);
+      else if (o.type === ApplicationCommandOptionType.String && !o.choices && o.max_length === undefined)
+        missing.push(`${path} ${o.name}`);
+    }
+  };
+  for (const command of commands) {
+    const json = command.data.toJSON() as { name: string; options?: Option[] };
+    walk(`/${json.name}`, json.options);
+  }
+  assert.deepEqual(missing, []);
+});

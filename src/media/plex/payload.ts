@@ -21,6 +21,18 @@ const xmlParser = new XMLParser({
   parseTagValue: false,
   // PMS escapes titles with numeric references (&#39;), which are not among the five XML entities.
   htmlEntities: true,
+  // Entity limits, written out so that a change of the library's defaults can't drop them: a server's DOCTYPE can
+  // declare entities that expand to gigabytes ("billion laughs"). PMS never sends a DOCTYPE; any of these is a
+  // bad-response.
+  processEntities: {
+    enabled: true,
+    maxEntityCount: 100,
+    maxEntitySize: 10_000,
+    maxExpansionDepth: 10,
+    maxTotalExpansions: 1_000_000,
+    maxExpandedLength: 100_000,
+  },
+  maxNestedTags: 100,
   isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
 });
 

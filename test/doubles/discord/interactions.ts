@@ -17,6 +17,8 @@ export interface InteractionRequest {
   focused?: string;
   admin?: boolean;
   channelId?: string;
+  unchecked?: boolean;
+  fromGuild?: string;
 }
 
 export interface BuiltInteraction {
@@ -137,13 +139,24 @@ export function buildInteraction(state: DoubleState, req: InteractionRequest): B
       options.push({ name: spec.name, type: spec.type, value: String(value), focused: true });
       continue;
     }
-    checkValue(state, spec, value, resolved, label);
+    const looseLength = req.unchecked && spec.type === T.String && typeof value === 'string';
+    checkValue(
+      state,
+      looseLength ? { ...spec, min_length: undefined, max_length: undefined } : spec,
+      value,
+      resolved,
+      label,
+    );
     options.push({ name: spec.name, type: spec.type, value });
   }
   const resolvedPart = Object.fromEntries(
     Object.entries(resolved).filter(([, v]) => Object.keys(v).length > 0),
   );
   const { id, token, common } = interactionBase(state, req.user, req.admin, channel);
+  if (req.fromGuild !== undefined) {
+    common.guild_id = req.fromGuild;
+    common.guild = { ...common.guild, id: req.fromGuild };
+  }
   const payload = {
     id,
     application_id: state.applicationId,

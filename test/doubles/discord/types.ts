@@ -104,6 +104,13 @@ export interface InvokeOptions {
   /** Default: the first text channel. */
   channelId?: string;
   timeoutMs?: number;
+  /**
+   * Send string values past the option's min/max_length as given, as Discord does for a client that loaded an
+   * older, looser definition (or when it counts characters differently): the bot must check them itself.
+   */
+  unchecked?: boolean;
+  /** Send the interaction as if from another guild the bot is in (guild_id and guild.id set to this id). */
+  fromGuild?: string;
 }
 
 export interface AutocompleteOptions {
@@ -117,6 +124,8 @@ export interface AutocompleteOptions {
   admin?: boolean;
   channelId?: string;
   timeoutMs?: number;
+  /** Send the interaction as if from another guild the bot is in (guild_id and guild.id set to this id). */
+  fromGuild?: string;
 }
 
 export interface AutocompleteChoice {
