@@ -15,8 +15,8 @@ import {
 import { UserError } from '../discord/errors.ts';
 import { type MediaAccount, PartialAccountsError } from '../media/types.ts';
 import { clip, quoted, safe } from '../notify/format.ts';
-import { failureObservation } from './capabilities.ts';
 import { closeNames } from '../policy/accounts.ts';
+import { failureObservation } from './capabilities.ts';
 import { requirePlan } from './plans.ts';
 import { requireServer } from './servers.ts';
 
