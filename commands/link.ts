@@ -62,7 +62,7 @@ function outcomeReply(outcome: SelfLinkOutcome) {
       }
       if (outcome.sessionLeftOpen) {
         notes.push(
-          'The sign-in could not be logged out: remove the device “Discord /link” from your Jellyfin devices.',
+          `The sign-in could not be logged out: remove the device “${plain(outcome.deviceName)}” from your Jellyfin devices.`,
         );
       }
       return ok(notes.join('\n'));
@@ -70,6 +70,14 @@ function outcomeReply(outcome: SelfLinkOutcome) {
     case 'already-linked':
       return ok(
         `You were already linked to **${plain(outcome.accountName)}** on ${server}. Nothing changed.`,
+      );
+    case 'requested':
+      return ok(
+        `An admin linked you to **${plain(outcome.previous)}** on ${server}, so your change to **${plain(outcome.accountName)}** was put to the admins. Until one of them approves, you stay linked to **${plain(outcome.previous)}** and its streams count against your plan. You get a DM when they decide.`,
+      );
+    case 'admin-linked':
+      return refusal(
+        `An admin linked you to **${plain(outcome.previous)}** on ${server}, and only an admin can change that. Nothing was changed. Ask an admin to link you to **${plain(outcome.accountName)}** with \`/user link\`.`,
       );
     case 'not-a-user':
       return refusal(

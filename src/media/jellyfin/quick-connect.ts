@@ -29,6 +29,7 @@ import {
   SelfLinkUnavailableError,
   type SignIn,
   type SignInState,
+  signInDeviceName,
 } from '../self-link.ts';
 import { type MediaServerConfig, MediaServerError } from '../types.ts';
 
@@ -65,9 +66,10 @@ export function createQuickConnect(config: MediaServerConfig, options: SelfLinkO
   const base = config.url.replace(/\/+$/, '');
   return {
     method: 'quick-connect',
-    async begin(): Promise<SignIn> {
+    async begin(forMember: string): Promise<SignIn> {
       const deviceId = `${options.clientId}-${randomBytes(6).toString('hex')}`;
-      const identity = `MediaBrowser Client="${options.product}", Device="Discord /link", DeviceId="${deviceId}", Version="1"`;
+      // The device name is what the member approves (Quick Connect shows it) and then sees in their devices.
+      const identity = `MediaBrowser Client="${options.product}", Device="${signInDeviceName(forMember)}", DeviceId="${deviceId}", Version="1"`;
       // No server token: every Quick Connect call is made as the member's new device.
       const http = new HttpClient(base, { Authorization: identity }, config.timeoutMs);
       let enabled: unknown;
