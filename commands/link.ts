@@ -82,6 +82,14 @@ function outcomeMessage(outcome: SelfLinkOutcome) {
       return ok(
         `You were already linked to **${plain(outcome.accountName)}** on ${server}. Nothing changed.`,
       );
+    case 'requested':
+      return ok(
+        `An admin linked you to **${plain(outcome.previous)}** on ${server}, so your change to **${plain(outcome.accountName)}** was put to the admins. Until one of them approves, you stay linked to **${plain(outcome.previous)}** and its streams count against your plan. You get a DM when they decide.`,
+      );
+    case 'admin-linked':
+      return refusal(
+        `An admin linked you to **${plain(outcome.previous)}** on ${server}, and only an admin can change that. Nothing was changed. Ask an admin to link you to **${plain(outcome.accountName)}** with \`/user link\`.`,
+      );
     case 'not-a-user':
       return refusal(
         `You signed in as **${plain(outcome.signedInAs)}**, which is not a user of ${server}. Nothing was linked. Sign in with the account you use on that server, or ask an admin for an invite. ${again}`,

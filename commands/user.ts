@@ -309,7 +309,7 @@ export const user: Command = {
         ok(
           r.updated
             ? `The note on **${plain(r.device.name)}** of <@${target.id}> is now ${r.note ? `“${plain(r.note)}”` : 'empty'}.`
-            : `Streams from **${plain(r.device.name)}** (${plain(r.device.server)}) no longer count for <@${target.id}> and are never stopped. It is matched by the device’s identifier, so renaming another device to this name does not exempt it.`,
+            : `Streams from **${plain(r.device.name)}** (${plain(r.device.server)}) no longer count for <@${target.id}> and are never stopped. It is matched by the device’s identifier, so renaming another device to this name does not exempt it${r.device.ipAddress ? ', and only on the network it was last seen on: the same identifier streaming from elsewhere counts' : ''}.`,
         ),
       );
     }

@@ -16,7 +16,11 @@ import {
 /** Every exempt device of every member (one statement per cycle). */
 export async function loadExemptions(db: Db): Promise<ExemptDevice[]> {
   return db
-    .select({ memberId: deviceExemptions.memberId, deviceId: deviceExemptions.deviceId })
+    .select({
+      memberId: deviceExemptions.memberId,
+      deviceId: deviceExemptions.deviceId,
+      ipAddress: deviceExemptions.ipAddress,
+    })
     .from(deviceExemptions);
 }
 
@@ -42,6 +46,8 @@ export interface SeenDevice {
   platform: string;
   server: string;
   lastSeen: Date;
+  /** The address it was last seen streaming from, when the server said. */
+  ipAddress: string | null;
   /** Listed in a server's current sessions. */
   live: boolean;
 }
@@ -93,6 +99,7 @@ export async function seenDevices(db: Db, memberId: number): Promise<SeenDevice[
         platform,
         server,
         lastSeen: session.lastSeenAt,
+        ipAddress: typeof stream.ipAddress === 'string' ? stream.ipAddress : null,
         live: true,
       });
     }
@@ -103,6 +110,7 @@ export async function seenDevices(db: Db, memberId: number): Promise<SeenDevice[
       deviceId: streamLog.deviceId,
       device: streamLog.device,
       lastSeen: streamLog.lastSeenAt,
+      ipAddress: streamLog.ipAddress,
       server: mediaServers.name,
       platform: mediaServers.platform,
     })
@@ -120,6 +128,7 @@ export async function seenDevices(db: Db, memberId: number): Promise<SeenDevice[
       platform: r.platform,
       server: r.server,
       lastSeen: r.lastSeen,
+      ipAddress: r.ipAddress,
       live: false,
     });
   }

@@ -156,6 +156,9 @@ export const mediaAccounts = pgTable(
     accountName: text('account_name').notNull(),
     /** The platform's account id once learnt (from a session, an activity or the server's user list). */
     accountId: text('account_id'),
+    /** `admin`: made (or approved) by an admin, which `/link` never replaces without an admin's approval;
+     *  `member`: the member's own `/link`. */
+    linkedBy: text('linked_by').$type<LinkedBy>().notNull().default('admin'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -165,6 +168,38 @@ export const mediaAccounts = pgTable(
     uniqueIndex('media_accounts_server_account_id_unique')
       .on(t.serverId, t.accountId)
       .where(sql`${t.accountId} is not null`),
+  ],
+);
+
+/**
+ * A member's `/link` that would replace a link an admin made: put to the admins (an alert with Approve/Refuse
+ * buttons) and stored until one of them decides. The old link stays, and is enforced, until then.
+ */
+export const linkRequests = pgTable(
+  'link_requests',
+  {
+    id: serial('id').primaryKey(),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => mediaServers.id, { onDelete: 'cascade' }),
+    /** The account the member signed in with. */
+    accountName: text('account_name').notNull(),
+    accountId: text('account_id'),
+    /** The admin-made link it would replace, as it was when asked. */
+    previousAccountName: text('previous_account_name').notNull(),
+    /** How the member proved the account (`plex-pin`, `quick-connect`). */
+    via: text('via').notNull(),
+    state: text('state').$type<LinkRequestState>().notNull().default('pending'),
+    requestedAt: ts('requested_at').notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: ts('decided_at'),
+  },
+  (t) => [
+    uniqueIndex('link_requests_one_pending').on(t.memberId, t.serverId).where(sql`${t.state} = 'pending'`),
+    check('link_requests_state', sql`${t.state} in ('pending', 'approved', 'refused', 'replaced')`),
   ],
 );
 
@@ -281,6 +316,8 @@ export const deviceExemptions = pgTable(
     deviceId: text('device_id').notNull(),
     /** The device's display name when it was exempted (for lists only, never matched). */
     deviceName: text('device_name').notNull(),
+    /** The address the device was seen on when exempted: the exemption holds on that network only (null: any). */
+    ipAddress: text('ip_address'),
     note: text('note'),
     addedBy: text('added_by').notNull(),
     createdAt: createdAt(),
@@ -380,6 +417,8 @@ export const liveSessions = pgTable(
   (t) => [uniqueIndex('live_sessions_server_key').on(t.serverId, t.sessionKey)],
 );
 
+export type LinkedBy = 'admin' | 'member';
+export type LinkRequestState = 'pending' | 'approved' | 'refused' | 'replaced';
 export type EpisodeState = 'grace' | 'open' | 'enforced' | 'stop-failed' | 'resolved';
 export type StopRule = 'all' | 'newest';
 export type CountBy = 'streams' | 'locations';
@@ -551,6 +590,7 @@ export type RolePlan = typeof rolePlans.$inferSelect;
 export type MediaServerRow = typeof mediaServers.$inferSelect;
 export type NewMediaServerRow = typeof mediaServers.$inferInsert;
 export type MediaAccountRow = typeof mediaAccounts.$inferSelect;
+export type LinkRequest = typeof linkRequests.$inferSelect;
 export type DownloadRow = typeof downloads.$inferSelect;
 export type BreachEpisode = typeof breachEpisodes.$inferSelect;
 export type StoppedSession = typeof stoppedSessions.$inferSelect;

@@ -146,7 +146,8 @@ function selectStops(
 export function decideMember(input: MemberDecisionInput): Intent[] {
   const rules = input.rules ?? DEFAULT_RULES;
   const mine = input.streams.filter((s) => s.memberId === input.memberId);
-  const units = streamUnits(mine, () => rules.countBy).get(input.memberId) ?? [];
+  const seen = input.now ? { now: input.now, firstSeen: input.firstSeen } : undefined;
+  const units = streamUnits(mine, () => rules.countBy, seen).get(input.memberId) ?? [];
   const counted = units.length;
   const over = input.cap !== null && counted > input.cap;
   const { episode } = input;

@@ -12,7 +12,9 @@ import {
 } from 'discord.js';
 import type { AppContext } from '../context.ts';
 import { fitMessage, NO_MENTIONS } from '../notify/format.ts';
+import { parseLinkRequestButtonId } from '../notify/link-requests.ts';
 import { parseStopButtonId } from '../notify/notices.ts';
+import { decideLinkRequest } from '../services/link-requests.ts';
 import { stopFromWarning } from '../services/warnings.ts';
 import type { Command } from './command.ts';
 import { UserError } from './errors.ts';
@@ -148,6 +150,17 @@ export async function handleButton(
     }
     if (interaction.guildId !== ctx.config.guildId) {
       throw new UserError('Streamwarden only answers in its community server.');
+    }
+    const request = parseLinkRequestButtonId(interaction.customId);
+    if (request) {
+      if (!isAdmin(interaction)) {
+        throw new UserError(
+          'Only the server’s admins (Manage Server permission) can approve or refuse a link change.',
+        );
+      }
+      const message = await decideLinkRequest(ctx, { ...request, adminId: interaction.user.id });
+      await interaction.update({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
+      return;
     }
     await turnPage(interaction, commands, ctx);
   } catch (err) {

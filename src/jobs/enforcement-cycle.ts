@@ -113,7 +113,10 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
   ).catch((err) => ctx.log.error({ err }, 'could not log streams'));
   // Counted as each member's plan counts (a household behind one address as one with `count: locations`).
   const countByOf = new Map(links.map(({ member, plan }) => [member.id, plan?.countBy ?? 'streams']));
-  const streamsByMember = countedStreamsByMember(streams, (id) => countByOf.get(id) ?? 'streams');
+  const streamsByMember = countedStreamsByMember(streams, (id) => countByOf.get(id) ?? 'streams', {
+    now,
+    firstSeen,
+  });
 
   const breaches = settings.enforceStreams
     ? await enforceStreams(ctx, {

@@ -202,7 +202,8 @@ export async function enforceStreams(
   const caps = capsByMember(input.links, input.boosts, input.now);
   const rules = rulesByMember(input.links);
   const countBy = (memberId: number) => rules.get(memberId)?.countBy ?? 'streams';
-  const suspected = new Set(findBreaches(input.streams, caps, countBy).map((b) => b.memberId));
+  const seen = { now: input.now, firstSeen: input.firstSeen };
+  const suspected = new Set(findBreaches(input.streams, caps, countBy, seen).map((b) => b.memberId));
   const confirmation =
     suspected.size > 0
       ? await reread(ctx, input, suspected, accountLinks)
@@ -262,7 +263,7 @@ export async function enforceStreams(
         { title: 'Too many streams', text: onScreenText(entry, streams.length, cap ?? 0) },
         input.now,
       );
-      const count = countedStreamsByMember(streams, countBy).get(memberId) ?? 0;
+      const count = countedStreamsByMember(streams, countBy, seen).get(memberId) ?? 0;
       if (result && result.episode.state !== 'resolved' && cap !== null && count > cap)
         decided.push({ entry, ...result, count });
     } catch (err) {

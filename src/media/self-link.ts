@@ -78,10 +78,12 @@ export type SelfLinkMethod = 'plex-pin' | 'quick-connect';
 export interface SelfLinkProvider {
   readonly method: SelfLinkMethod;
   /**
-   * Starts a sign-in. Throws SelfLinkUnavailableError when the server does not offer it now (Quick Connect off),
-   * MediaServerError when it could not be reached.
+   * Starts a sign-in for the member named `forMember` (already `signInLabel`-safe): the sign-in page or the device
+   * the member approves carries that name, so a code forwarded to someone else says whose link it makes. Throws
+   * SelfLinkUnavailableError when the server does not offer it now (Quick Connect off), MediaServerError when it
+   * could not be reached.
    */
-  begin(): Promise<SignIn>;
+  begin(forMember: string): Promise<SignIn>;
   /**
    * Settles a sign-in the bot stopped waiting for (deadline, restart, shutdown): collects and logs out the session
    * an approval created. Throws MediaServerError when it could not find out (ask again later). Absent when a
@@ -108,3 +110,25 @@ export interface SelfLinkOptions {
   /** Shown to the member on the server's sign-in page or device list. */
   product: string;
 }
+
+/** Longest member name carried on a sign-in page or device name. */
+const LABEL_MAX = 32;
+
+/**
+ * A member's Discord display name as a sign-in page or a device name may carry it: letters, digits, spaces and
+ * `._-` only (it goes into an HTTP header and a URL), at most 32 characters; `fallback` when nothing is left.
+ */
+export function signInLabel(displayName: string, fallback: string): string {
+  const cleaned = displayName
+    .normalize('NFKC')
+    .replace(/[^\p{L}\p{N} ._-]/gu, ' ')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, LABEL_MAX)
+    .trim();
+  return cleaned === '' ? fallback : cleaned;
+}
+
+/** The device name a Jellyfin sign-in shows (in the approval screen and the member's device list). */
+export const signInDeviceName = (forMember: string) => `Discord /link for ${forMember}`;

@@ -1,6 +1,6 @@
 // Exempt devices and temporary boosts. Pure: rows and `now` in, caps, allotments and counted streams out.
 
-import type { MemberStream } from './streams.ts';
+import { type MemberStream, sameNetwork } from './streams.ts';
 
 /** A temporary raise (a `boosts` row). It applies while `startsAt <= now < endsAt` unless it was ended early. */
 export interface BoostTerms {
@@ -17,6 +17,9 @@ export interface BoostTerms {
 export interface ExemptDevice {
   memberId: number;
   deviceId: string;
+  /** The address the device was seen on when exempted: the exemption holds on that network only. Null (not known,
+   *  or an exemption from before addresses were kept): on any network. */
+  ipAddress?: string | null;
 }
 
 /** Whether `boost` applies at `now`: started, not yet at its end, and not ended early (at or before `now`). */
@@ -76,15 +79,21 @@ const exemptKey = (memberId: number, deviceId: string) => JSON.stringify([member
 
 /**
  * The streams without those from a device the member exempted: they never count and are never stopped. Matching is
- * by the device's identifier only; a stream without one, or from a device exempted for someone else, counts.
+ * by the device's identifier (never its name), and on the network the device was seen on when exempted: a device
+ * id copied into a player elsewhere is not exempt. A stream without an identifier, from a device exempted for
+ * someone else, or with no address when the exemption has one, counts.
  */
 export function withoutExemptDevices(
   streams: MemberStream[],
   exemptions: readonly ExemptDevice[],
 ): MemberStream[] {
   if (exemptions.length === 0) return streams;
-  const exempt = new Set(exemptions.map((e) => exemptKey(e.memberId, e.deviceId)));
-  return streams.filter(
-    (s) => s.stream.deviceId === null || !exempt.has(exemptKey(s.memberId, s.stream.deviceId)),
-  );
+  const exempt = new Map(exemptions.map((e) => [exemptKey(e.memberId, e.deviceId), e]));
+  return streams.filter((s) => {
+    if (s.stream.deviceId === null) return true;
+    const e = exempt.get(exemptKey(s.memberId, s.stream.deviceId));
+    if (!e) return true;
+    if (!e.ipAddress) return false;
+    return !(s.stream.ipAddress && sameNetwork(e.ipAddress, s.stream.ipAddress));
+  });
 }

@@ -87,14 +87,16 @@ function isEnforceable(stream: ActiveStream): boolean {
  * for the same device (Tracearr #67 logged 17 "violations" from autoplay alone; peer-landscape §4.3 and §5,
  * "Never count the same device twice"). Counting them twice would stop a member who is watching on one screen.
  * Streams without a deviceId cannot be proven to be the same device, so each counts; the same deviceId on two
- * different servers are two real streams and counts twice. The first stream of a device (input order) is kept.
+ * different servers are two real streams and counts twice; a copied device id does not hide several players
+ * (see `streamUnits`). The first stream of a device (input order) is kept.
  */
 export function countStreams(
   streams: MemberStream[],
   countBy: CountByMember = () => 'streams',
+  seen?: SeenAt,
 ): Map<number, MemberStream[]> {
   return new Map(
-    [...streamUnits(streams, countBy)].map(([memberId, units]) => [memberId, units.map((u) => u[0]!)]),
+    [...streamUnits(streams, countBy, seen)].map(([memberId, units]) => [memberId, units.map((u) => u[0]!)]),
   );
 }
 
@@ -103,24 +105,52 @@ export type CountBy = 'streams' | 'locations';
 export type CountByMember = (memberId: number) => CountBy;
 
 /**
+ * When sessions were first seen, at `now` (live_sessions' first sighting by `serverId:key`, else the platform's
+ * start time): how long two sessions of one device id have played side by side.
+ */
+export interface SeenAt {
+  now: Date;
+  firstSeen: ReadonlyMap<string, Date>;
+}
+
+/** Sessions of one device id that play side by side longer than this are separate players (a copied id). */
+export const COPIED_DEVICE_WINDOW_MS = 90_000;
+
+/**
  * Each member's streams grouped into the units that count against the cap, in input order: the sessions of one
  * device on one server are one unit, and with `locations` so are all streams from one IP address (a household
  * behind one connection). A stream without a device id or an address is a unit of its own. Stopping a unit means
  * stopping every stream in it.
+ *
+ * One device id is not always one device: a client can copy its id into several players. Two sessions of one
+ * device id are separate units when they play different items from different addresses, or (given `seen`) when
+ * both have been playing for more than COPIED_DEVICE_WINDOW_MS (a quality change or an autoplay replaces a session
+ * within seconds).
  */
 export function streamUnits(
   streams: MemberStream[],
   countBy: CountByMember = () => 'streams',
+  seen?: SeenAt,
 ): Map<number, MemberStream[][]> {
   const byMember = new Map<number, MemberStream[][]>();
   const unitOf = new Map<string, MemberStream[]>();
+  const unitsOfDevice = new Map<string, MemberStream[][]>();
   for (const memberStream of streams) {
-    const keys = [deviceKey(memberStream)];
-    if (countBy(memberStream.memberId) === 'locations') keys.push(locationKey(memberStream));
-    const known = keys.flatMap((k) => (k !== null && unitOf.has(k) ? [unitOf.get(k)!] : []));
+    const device = deviceKey(memberStream);
+    const location = countBy(memberStream.memberId) === 'locations' ? locationKey(memberStream) : null;
+    const known: MemberStream[][] = [];
+    if (device !== null) {
+      const same = (unitsOfDevice.get(device) ?? []).find((unit) =>
+        unit.every((other) => deviceKey(other) !== device || oneDevice(other, memberStream, seen)),
+      );
+      if (same) known.push(same);
+    }
+    if (location !== null && unitOf.has(location)) known.push(unitOf.get(location)!);
     const unit = known[0] ?? [];
     unit.push(memberStream);
-    for (const k of keys) if (k !== null) unitOf.set(k, unit);
+    if (device !== null && !(unitsOfDevice.get(device) ?? []).includes(unit))
+      unitsOfDevice.set(device, [...(unitsOfDevice.get(device) ?? []), unit]);
+    if (location !== null) unitOf.set(location, unit);
     if (known.length === 0) {
       const list = byMember.get(memberStream.memberId) ?? [];
       list.push(unit);
@@ -130,8 +160,50 @@ export function streamUnits(
   return byMember;
 }
 
+/** Whether two sessions of one device id (one member, one server) may be one player. */
+function oneDevice(a: MemberStream, b: MemberStream, seen: SeenAt | undefined): boolean {
+  const ipA = a.stream.ipAddress ? normalizeIp(a.stream.ipAddress) : null;
+  const ipB = b.stream.ipAddress ? normalizeIp(b.stream.ipAddress) : null;
+  const otherItem = a.stream.title !== null && b.stream.title !== null && a.stream.title !== b.stream.title;
+  if (otherItem && ipA !== null && ipB !== null && ipA !== ipB) return false;
+  if (!seen) return true;
+  const since = (s: MemberStream) =>
+    (seen.firstSeen.get(sessionRef(s.serverId, s.stream.key)) ?? s.stream.startedAt ?? seen.now).getTime();
+  const sideBySide = seen.now.getTime() - Math.max(since(a), since(b));
+  return sideBySide <= COPIED_DEVICE_WINDOW_MS;
+}
+
 function locationKey({ memberId, stream }: MemberStream): string | null {
   return stream.ipAddress ? JSON.stringify([memberId, 'ip', normalizeIp(stream.ipAddress)]) : null;
+}
+
+/**
+ * Whether two addresses are on one network: the same IPv4 address, or the same IPv6 /64 (the prefix a home gets;
+ * the rest changes with privacy addresses). `::ffff:`-mapped IPv4 addresses compare as IPv4.
+ */
+export function sameNetwork(a: string, b: string): boolean {
+  const x = normalizeIp(a);
+  const y = normalizeIp(b);
+  if (!x.includes(':') || !y.includes(':')) return x === y;
+  const prefix = ipv6Prefix64(x);
+  return prefix !== null && prefix === ipv6Prefix64(y);
+}
+
+/** The first four groups of an IPv6 address, expanded (`2001:db8::1` → `2001:db8:0:0`); null when malformed. */
+function ipv6Prefix64(ip: string): string | null {
+  const address = ip.replace(/%.*$/, '').replace(/^\[|\]$/g, '');
+  const halves = address.split('::');
+  if (halves.length > 2) return null;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (missing < 0 || (halves.length === 1 && missing !== 0)) return null;
+  const groups = [...head, ...Array<string>(missing).fill('0'), ...tail];
+  if (groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return null;
+  return groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':');
 }
 
 /** `::ffff:198.51.100.7` (an IPv4 address as Plex may report it over IPv6) is `198.51.100.7`. */
@@ -148,8 +220,11 @@ const normalizeIp = (ip: string) =>
 export function countedStreamsByMember(
   streams: MemberStream[],
   countBy: CountByMember = () => 'streams',
+  seen?: SeenAt,
 ): Map<number, number> {
-  return new Map([...streamUnits(streams, countBy)].map(([memberId, units]) => [memberId, units.length]));
+  return new Map(
+    [...streamUnits(streams, countBy, seen)].map(([memberId, units]) => [memberId, units.length]),
+  );
 }
 
 /** When a unit's newest stream started (start time, or first seen), for `stop: newest`; null when unknown. */
@@ -208,8 +283,9 @@ export function findBreaches(
   streams: MemberStream[],
   capByMember: ReadonlyMap<number, number | null>,
   countBy: CountByMember = () => 'streams',
+  seen?: SeenAt,
 ): Breach[] {
-  const counted = countStreams(streams, countBy);
+  const counted = countStreams(streams, countBy, seen);
   const breaches: Breach[] = [];
   for (const [memberId, memberCounted] of counted) {
     const cap = capByMember.get(memberId) ?? null;

@@ -149,7 +149,7 @@ export async function exemptDevice(
     if (existing) {
       await tx
         .update(deviceExemptions)
-        .set({ note, deviceName: device.name })
+        .set({ note, deviceName: device.name, ipAddress: device.ipAddress })
         .where(eq(deviceExemptions.id, existing.id));
     } else {
       await tx
@@ -158,6 +158,7 @@ export async function exemptDevice(
           memberId: member.id,
           deviceId: device.deviceId,
           deviceName: device.name,
+          ipAddress: device.ipAddress,
           note,
           addedBy: actor,
         })

@@ -5,6 +5,7 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import {
+  type LinkedBy,
   type MediaServerRow,
   type Member,
   mediaAccounts,
@@ -147,6 +148,8 @@ export interface LinkOptions {
   detail?: Record<string, string>;
   /** When the member already has exactly this account on the server, change nothing and write no audit entry. */
   keepUnchanged?: boolean;
+  /** Who made the link (default `admin`): `/link` never replaces an admin's link without an admin's approval. */
+  linkedBy?: LinkedBy;
 }
 
 /**
@@ -162,44 +165,8 @@ export async function saveLink(
   account: { accountName: string; accountId: string | null },
   options: LinkOptions,
 ) {
-  const { accountName, accountId } = account;
   try {
-    return await ctx.db.transaction(async (tx) => {
-      // Checked in the transaction that writes; the unique indexes on (server, name) and (server, account id) turn a
-      // concurrent link of the same account into AccountTakenError below.
-      await refuseTakenAccount(tx, user, server, account);
-      const member = await upsertMember(tx, user);
-      const [existing] = await tx
-        .select()
-        .from(mediaAccounts)
-        .where(and(eq(mediaAccounts.memberId, member.id), eq(mediaAccounts.serverId, server.id)));
-      if (
-        options.keepUnchanged &&
-        existing &&
-        existing.accountId === accountId &&
-        existing.accountName === accountName
-      ) {
-        return { member, previous: existing.accountName, unchanged: true };
-      }
-      if (existing) {
-        await tx
-          .update(mediaAccounts)
-          .set({ accountName, accountId })
-          .where(eq(mediaAccounts.id, existing.id));
-      } else {
-        await tx
-          .insert(mediaAccounts)
-          .values({ memberId: member.id, serverId: server.id, accountName, accountId });
-      }
-      await recordAudit(tx, {
-        actor,
-        action: options.action,
-        target: `member:${user.id}`,
-        before: existing ? { server: server.name, account: existing.accountName } : null,
-        after: { server: server.name, account: accountName, ...options.detail },
-      });
-      return { member, previous: existing?.accountName ?? null, unchanged: false };
-    });
+    return await ctx.db.transaction((tx) => writeLink(tx, actor, user, server, account, options));
   } catch (err) {
     if (!isUniqueViolation(err) || err instanceof UserError) throw err;
     // Another link of this account committed between our check and our write.
@@ -208,9 +175,56 @@ export async function saveLink(
   }
 }
 
+/** saveLink's work inside the caller's transaction (a unique violation aborts it: see saveLink). */
+export async function writeLink(
+  tx: Db,
+  actor: string,
+  user: DiscordUserRef,
+  server: MediaServerRow,
+  account: { accountName: string; accountId: string | null },
+  options: LinkOptions,
+) {
+  const { accountName, accountId } = account;
+  const linkedBy = options.linkedBy ?? 'admin';
+  // Checked in the transaction that writes; the unique indexes on (server, name) and (server, account id) turn a
+  // concurrent link of the same account into a unique violation.
+  await refuseTakenAccount(tx, user, server, account);
+  const member = await upsertMember(tx, user);
+  const [existing] = await tx
+    .select()
+    .from(mediaAccounts)
+    .where(and(eq(mediaAccounts.memberId, member.id), eq(mediaAccounts.serverId, server.id)));
+  if (
+    options.keepUnchanged &&
+    existing &&
+    existing.accountId === accountId &&
+    existing.accountName === accountName
+  ) {
+    return { member, previous: existing.accountName, unchanged: true };
+  }
+  if (existing) {
+    await tx
+      .update(mediaAccounts)
+      .set({ accountName, accountId, linkedBy })
+      .where(eq(mediaAccounts.id, existing.id));
+  } else {
+    await tx
+      .insert(mediaAccounts)
+      .values({ memberId: member.id, serverId: server.id, accountName, accountId, linkedBy });
+  }
+  await recordAudit(tx, {
+    actor,
+    action: options.action,
+    target: `member:${user.id}`,
+    before: existing ? { server: server.name, account: existing.accountName } : null,
+    after: { server: server.name, account: accountName, ...options.detail },
+  });
+  return { member, previous: existing?.accountName ?? null, unchanged: false };
+}
+
 /** Throws AccountTakenError when the account is linked to someone else on `server` (by name, or by account id under
  *  an older name). */
-async function refuseTakenAccount(
+export async function refuseTakenAccount(
   db: Db,
   user: DiscordUserRef,
   server: MediaServerRow,

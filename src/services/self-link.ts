@@ -12,6 +12,8 @@ import {
   type SignIn,
   type SignInCode,
   type SignInState,
+  signInDeviceName,
+  signInLabel,
 } from '../media/self-link.ts';
 import { MediaServerError } from '../media/types.ts';
 import { quoted, safe } from '../notify/format.ts';
@@ -23,6 +25,7 @@ import {
   type SignInRecord,
 } from '../policy/self-link-limits.ts';
 import { failureObservation } from './capabilities.ts';
+import { adminLinkReplacedBy, putLinkToAdmins } from './link-requests.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
 import { recordPendingSignIn, releasePendingSignIn } from './pending-sign-ins.ts';
 import { findServer, serverNames } from './servers.ts';
@@ -65,8 +68,14 @@ export type SelfLinkOutcome = {
       pending: boolean;
       sessionLeftOpen: boolean;
       method: SelfLinkMethod;
+      /** The device name the sign-in used (the device to remove when its session was left open). */
+      deviceName: string;
     }
   | { kind: 'already-linked'; accountName: string }
+  /** An admin linked another account: the change was put to the admins, the old link stays until approved. */
+  | { kind: 'requested'; accountName: string; previous: string }
+  /** An admin linked another account and there is no alerts channel to ask them in. */
+  | { kind: 'admin-linked'; accountName: string; previous: string }
   | { kind: 'not-a-user'; signedInAs: string }
   | { kind: 'taken'; accountName: string; holder: string }
   | { kind: 'expired' }
@@ -107,6 +116,9 @@ function bookSignIn(
     },
   };
 }
+
+/** The member's name as the sign-in page or device carries it. */
+const memberLabel = (user: DiscordUserRef) => signInLabel(user.displayName, `member ${user.id.slice(-4)}`);
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -153,7 +165,7 @@ export async function beginSelfLink(
   if (!booking.ok) return booking.start;
   let signIn: SignIn;
   try {
-    signIn = await provider.begin();
+    signIn = await provider.begin(memberLabel(user));
     await ctx.capabilities.observe(server, [{ capability: 'self-link', ok: true }]);
   } catch (err) {
     booking.release();
@@ -306,14 +318,21 @@ async function linkSignedIn(
   const { access } = state;
   if (!access) return { server: server.name, kind: 'not-a-user', signedInAs: state.signedInAs };
   try {
-    const saved = await saveLink(
-      ctx,
-      user.id,
-      user,
-      server,
-      { accountName: access.name, accountId: access.id },
-      { action: 'user.self-link', detail: { via: method }, keepUnchanged: true },
-    );
+    const account = { accountName: access.name, accountId: access.id };
+    const adminLink = await adminLinkReplacedBy(ctx.db, user.id, server.id, access);
+    if (adminLink) {
+      const asked = await putLinkToAdmins(ctx, user, server, account, adminLink, method);
+      const words = { server: server.name, accountName: access.name, previous: adminLink.accountName };
+      return asked.kind === 'requested'
+        ? { kind: 'requested', ...words }
+        : { kind: 'admin-linked', ...words };
+    }
+    const saved = await saveLink(ctx, user.id, user, server, account, {
+      action: 'user.self-link',
+      detail: { via: method },
+      keepUnchanged: true,
+      linkedBy: 'member',
+    });
     if (saved.unchanged) return { server: server.name, kind: 'already-linked', accountName: access.name };
     return {
       server: server.name,
@@ -323,6 +342,7 @@ async function linkSignedIn(
       pending: access.pending,
       sessionLeftOpen: state.sessionLeftOpen === true,
       method,
+      deviceName: signInDeviceName(memberLabel(user)),
     };
   } catch (err) {
     if (err instanceof AccountTakenError) {

@@ -22,6 +22,10 @@ const CAROL = { id: '240000000000000004', username: 'carol' };
 const DAVE = { id: '240000000000000005', username: 'dave' };
 const ERIN = { id: '240000000000000006', username: 'erin' };
 const FRED = { id: '240000000000000007', username: 'fred' };
+const GINA = { id: '240000000000000008', username: 'gina' };
+const ALERTS = { id: '340000000000000009', name: 'alerts' };
+const JF_GINA_A = '61a00000000000000000000000000001';
+const JF_GINA_B = '61b00000000000000000000000000002';
 const PLEX_TOKEN = 'plex-owner-token-self-1';
 const JF_TOKEN = 'jf-key-self-link-0001';
 const JF_BOB = 'b0b00000000000000000000000000001';
@@ -76,7 +80,8 @@ describe('members link themselves with /link', () => {
   before(async () => {
     discord = await DiscordDouble.start({
       ownerId: ADMIN.id,
-      members: [ADMIN, ALICE, BOB, CAROL, DAVE, ERIN, FRED],
+      members: [ADMIN, ALICE, BOB, CAROL, DAVE, ERIN, FRED, GINA],
+      channels: [ALERTS],
     });
     plex = await startPlexDouble({ token: PLEX_TOKEN, friendlyName: 'Basement PMS' });
     plex.setAccounts([
@@ -102,6 +107,8 @@ describe('members link themselves with /link', () => {
       users: [
         { id: JF_BOB, name: 'bob' },
         { id: JF_CAROL, name: 'carol' },
+        { id: JF_GINA_A, name: 'gina_a' },
+        { id: JF_GINA_B, name: 'gina_b' },
       ],
     });
     emby = await startEmbyDouble({ token: 'emby-key-self-link-01', users: [{ name: 'dave' }] });
@@ -145,8 +152,11 @@ describe('members link themselves with /link', () => {
     assert.equal(button?.label, 'Sign in with Plex');
     assert.equal(
       button?.url,
-      `https://app.plex.tv/auth#?clientID=${pin.clientIdentifier}&code=${pin.code}&context%5Bdevice%5D%5Bproduct%5D=Streamwarden`,
+      `https://app.plex.tv/auth#?clientID=${pin.clientIdentifier}&code=${pin.code}&context%5Bdevice%5D%5Bproduct%5D=Streamwarden+%28link+for+alice%29`,
     );
+    // The sign-in page and the account's authorized devices name whose link it is: a code forwarded to someone
+    // else shows them it links Alice.
+    assert.equal(pin.product, 'Streamwarden (link for alice)');
     assert.match(text(reply), new RegExp(pin.code));
     assert.doesNotMatch(text(reply), /linked to/);
     assert.equal(await linkOf(ALICE.id, 'Main'), undefined, 'nothing is linked before the sign-in');
@@ -287,6 +297,8 @@ describe('members link themselves with /link', () => {
     assert.match(text(reply), new RegExp(`\\*\\*${request.code}\\*\\*`));
     assert.match(text(reply), /Quick Connect/);
     assert.equal(linkButton(reply), undefined);
+    // What the member approves names whose link it is (Quick Connect shows the device name).
+    assert.equal(request.deviceName, 'Discord /link for bob');
 
     const memberToken = jellyfin.quickConnect.approve(request.code, JF_BOB);
     await until('the reply shows the link', () => /You are linked/.test(text(reply)));
@@ -410,6 +422,95 @@ describe('members link themselves with /link', () => {
     assert.match(text(later), /Sign in with Plex|code/);
     plexTv.expirePin(newestPin().code);
     await until('it ends', () => /expired/.test(text(later)));
+  });
+
+  test('a link an admin made is never replaced by /link alone: the change is put to the admins', async () => {
+    const admin = (command: string, subcommand: string, options: Record<string, string>) =>
+      discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
+    await admin('user', 'link', { member: GINA.id, server: 'Jelly', account: 'gina_a' });
+    const signIn = async (userId: string) => {
+      const reply = await selfLink(GINA.id, 'Jelly');
+      const request = jellyfin.quickConnect.requests.at(-1);
+      assert.ok(request);
+      jellyfin.quickConnect.approve(request.code, userId);
+      await until('the reply shows the result', () => !/Quick Connect/.test(text(reply)));
+      return reply;
+    };
+
+    // No alerts channel: nobody to ask, so the member is told to ask an admin and nothing changes.
+    const refused = await signIn(JF_GINA_B);
+    assert.match(text(refused), /An admin linked you to \*\*gina\\_a\*\*.*only an admin can change that/s);
+    assert.deepEqual(await linkOf(GINA.id, 'Jelly'), { accountName: 'gina_a', accountId: JF_GINA_A });
+
+    await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
+    const asked = await signIn(JF_GINA_B);
+    assert.match(text(asked), /put to the admins/);
+    assert.match(text(asked), /you stay linked to \*\*gina\\_a\*\*/);
+    assert.deepEqual(
+      await linkOf(GINA.id, 'Jelly'),
+      { accountName: 'gina_a', accountId: JF_GINA_A },
+      'the admin-made link stays (and is enforced) until approved',
+    );
+    const alert = discord.messagesIn(ALERTS.id).at(-1);
+    assert.ok(alert, 'an alert in the alerts channel');
+    assert.match(text(alert), /asks to replace \*\*gina\\_a\*\*/);
+    assert.match(text(alert), /as \*\*gina\\_b\*\*/);
+    assert.match(text(alert), new RegExp(`<@${GINA.id}>`));
+    const buttons = (
+      alert.components as Array<{ components: Array<{ label: string; custom_id: string }> }>
+    ).flatMap((r) => r.components);
+    assert.deepEqual(
+      buttons.map((b) => b.label),
+      ['Approve', 'Refuse'],
+    );
+    const [approve, refuse] = buttons;
+    assert.ok(approve && refuse);
+
+    // The member (no Manage Server) clicks Approve on their own request: refused privately, nothing changes.
+    const selfApproval = await discord.click({
+      user: GINA.id,
+      messageId: alert.id,
+      customId: approve.custom_id,
+    });
+    assert.equal(selfApproval.ephemeral, true);
+    assert.match(text(selfApproval), /Only the server’s admins/);
+    assert.deepEqual(await linkOf(GINA.id, 'Jelly'), { accountName: 'gina_a', accountId: JF_GINA_A });
+
+    const refusedByAdmin = await discord.click({
+      user: ADMIN.id,
+      messageId: alert.id,
+      customId: refuse.custom_id,
+      admin: true,
+    });
+    assert.match(text(refusedByAdmin), new RegExp(`Refused by <@${ADMIN.id}>`));
+    assert.deepEqual(refusedByAdmin.components, [], 'the buttons are gone');
+    assert.deepEqual(await linkOf(GINA.id, 'Jelly'), { accountName: 'gina_a', accountId: JF_GINA_A });
+    await until('the member is told', () => discord.dmsTo(GINA.id).length === 1);
+    assert.match(text(discord.dmsTo(GINA.id)[0]!), /refused/);
+
+    // Asked again, and approved: the link moves, and counts as the admins' own.
+    await signIn(JF_GINA_B);
+    const second = discord.messagesIn(ALERTS.id).at(-1);
+    assert.ok(second && second.id !== alert.id);
+    const approveAgain = (second.components as Array<{ components: Array<{ custom_id: string }> }>)[0]!
+      .components[0]!;
+    const approved = await discord.click({
+      user: ADMIN.id,
+      messageId: second.id,
+      customId: approveAgain.custom_id,
+      admin: true,
+    });
+    assert.match(text(approved), new RegExp(`Approved by <@${ADMIN.id}>`));
+    assert.deepEqual(await linkOf(GINA.id, 'Jelly'), { accountName: 'gina_b', accountId: JF_GINA_B });
+    await until('the member is told', () => discord.dmsTo(GINA.id).length === 2);
+    assert.match(text(discord.dmsTo(GINA.id)[1]!), /approved/);
+    const [audit] = await db()
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, 'user.self-link-approved'))
+      .orderBy(desc(auditLog.id));
+    assert.equal(audit?.actorDiscordId, ADMIN.id);
+    assert.equal(audit?.target, `member:${GINA.id}`);
   });
 
   test('the bot stopping mid sign-in tells the member to start over', async () => {

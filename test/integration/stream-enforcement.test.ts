@@ -347,6 +347,40 @@ describe('stream-cap enforcement', () => {
     );
   });
 
+  test('one device id copied into several players does not count once for all of them', async () => {
+    const carolPlex = { id: 7003, title: 'carol_plex' };
+    /** A Plex player's machineIdentifier is whatever the client sends (python-plexapi `PlexClient`): a copy of it. */
+    const copied = (n: number, address: string, title: string, start = 0): PlexSessionSpec =>
+      plexSession(carolPlex, n, {
+        player: {
+          state: 'playing',
+          device: 'Browser',
+          product: 'Plex Web',
+          address,
+          machineIdentifier: 'copied-player-0001',
+          title: 'Browser',
+        },
+        title,
+        sessionKey: String(700 + n + start),
+      });
+    jellyfin.setSessions([]);
+    emby.setSessions([]);
+    // Autoplay on one screen: the next episode from the same address, one player.
+    plex.setSessions([copied(1, '203.0.113.70', 'Episode 1'), copied(2, '203.0.113.70', 'Episode 2')]);
+    assert.doesNotMatch(text(await runNow()), /carol/);
+    const before = plex.terminations.length;
+    // Three players sharing Carol's device id: different films from three addresses (3 > 2).
+    plex.setSessions([
+      copied(3, '203.0.113.71', 'Arrival'),
+      copied(4, '198.51.100.72', 'Dune'),
+      copied(5, '192.0.2.73', 'Heat'),
+    ]);
+    assert.match(text(await runNow()), /Over the cap: carol, 3 of 2/);
+    assert.equal(plex.terminations.length, before + 3, 'each copy is stopped (stop: all)');
+    plex.setSessions([]);
+    await runNow();
+  });
+
   test('no token appears in any message the bot sent', () => {
     const everything = JSON.stringify(discord.requests.map((r) => r.body));
     for (const token of [

@@ -123,6 +123,22 @@ describe('effectiveAllotment', () => {
 });
 
 describe('withoutExemptDevices', () => {
+  it('holds only on the network the device was seen on when exempted', () => {
+    const home = memberStream(100, 'tv-1');
+    const copied = {
+      ...memberStream(100, 'tv-1'),
+      stream: { ...memberStream(100, 'tv-1').stream, ipAddress: '198.51.100.7' },
+    };
+    const noAddress = { ...home, stream: { ...home.stream, key: 'x', ipAddress: null } };
+    const exemption = { memberId: 100, deviceId: 'tv-1', ipAddress: '203.0.113.10' };
+    assert.deepEqual(withoutExemptDevices([home, copied, noAddress], [exemption]), [copied, noAddress]);
+    assert.deepEqual(
+      withoutExemptDevices([home, copied], [{ ...exemption, ipAddress: null }]),
+      [],
+      'an exemption without an address holds on any network',
+    );
+  });
+
   it('leaves out the streams of a device the member exempted, matched by identifier', () => {
     const tv = memberStream(100, 'tv-1', 'Living Room TV');
     const phone = memberStream(100, 'phone-1', 'Phone');

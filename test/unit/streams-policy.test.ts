@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { ActiveStream } from '../../src/media/types.ts';
 import {
   type AccountLink,
+  COPIED_DEVICE_WINDOW_MS,
   countedStreamsByMember,
   countStreams,
   endedStops,
@@ -10,7 +11,9 @@ import {
   isWithinCap,
   matchStreams,
   type ServerRead,
+  sameNetwork,
   sessionRef,
+  streamUnits,
   withoutStopped,
 } from '../../src/policy/streams.ts';
 
@@ -437,4 +440,147 @@ describe('matchStreams tie-breaks and learning (mutation survivors)', () => {
     const { streams } = matchStreams([read(PLEX, [session({ accountName: '', accountId: null })])], nameless);
     assert.equal(streams.length, 0);
   });
+});
+
+describe('copied device ids', () => {
+  const NOW = new Date('2026-03-10T21:00:00Z');
+  const secondsAgo = (n: number) => new Date(NOW.getTime() - n * 1000);
+  /** Alice's sessions of one device id, each [title, address, first seen (s ago)]. */
+  const units = (specs: Array<[string, string | null, number]>, timed = true) => {
+    const sessions = specs.map(([title, ipAddress]) =>
+      session({ accountId: '5001', deviceId: 'copied-id', title, ipAddress }),
+    );
+    const firstSeen = new Map(sessions.map((s, i) => [sessionRef(PLEX, s.key), secondsAgo(specs[i]![2])]));
+    const { streams } = matchStreams([read(PLEX, sessions)], links);
+    const seen = timed ? { now: NOW, firstSeen } : undefined;
+    return {
+      count: countedStreamsByMember(streams, undefined, seen).get(100),
+      breaches: findBreaches(streams, caps([[100, 1]]), undefined, seen).length,
+      units: streamUnits(streams, undefined, seen)
+        .get(100)
+        ?.map((u) => u.map((m) => m.stream.title)),
+    };
+  };
+  const cases: Array<[string, Array<[string, string | null, number]>, number]> = [
+    [
+      'quality change: same item, same address, moments apart',
+      [
+        ['A', '203.0.113.1', 400],
+        ['A', '203.0.113.1', 3],
+      ],
+      1,
+    ],
+    [
+      'autoplay: next item, same address',
+      [
+        ['E1', '203.0.113.1', 1500],
+        ['E2', '203.0.113.1', 2],
+      ],
+      1,
+    ],
+    [
+      'different items from different addresses: two players',
+      [
+        ['A', '203.0.113.1', 30],
+        ['B', '198.51.100.9', 5],
+      ],
+      2,
+    ],
+    [
+      'same item from two addresses, just seen: one for now',
+      [
+        ['A', '203.0.113.1', 30],
+        ['A', '198.51.100.9', 5],
+      ],
+      1,
+    ],
+    [
+      'side by side past the window: two players, even from one address',
+      [
+        ['A', '203.0.113.1', 600],
+        ['B', '203.0.113.1', 91],
+      ],
+      2,
+    ],
+    [
+      'side by side just inside the window: one',
+      [
+        ['A', '203.0.113.1', 600],
+        ['B', '203.0.113.1', 90],
+      ],
+      1,
+    ],
+    [
+      'three copies, two side by side for long, one new',
+      [
+        ['A', '203.0.113.1', 600],
+        ['A', '203.0.113.1', 500],
+        ['A', '203.0.113.1', 10],
+      ],
+      2,
+    ],
+    [
+      'IPv4 and its ::ffff: form are one address',
+      [
+        ['A', '203.0.113.1', 30],
+        ['B', '::ffff:203.0.113.1', 5],
+      ],
+      1,
+    ],
+    [
+      'no address: the item alone proves nothing',
+      [
+        ['A', null, 30],
+        ['B', '198.51.100.9', 5],
+      ],
+      1,
+    ],
+  ];
+  for (const [name, specs, expected] of cases) {
+    it(name, () => {
+      const r = units(specs);
+      assert.equal(r.count, expected, JSON.stringify(r.units));
+      assert.equal(r.breaches, expected > 1 ? 1 : 0, 'findBreaches counts the same way');
+    });
+  }
+  it('without timing (a caller that has none), only the item-and-address rule splits', () => {
+    assert.equal(
+      units(
+        [
+          ['A', '203.0.113.1', 600],
+          ['B', '203.0.113.1', 500],
+        ],
+        false,
+      ).count,
+      1,
+    );
+    assert.equal(
+      units(
+        [
+          ['A', '203.0.113.1', 600],
+          ['B', '198.51.100.9', 500],
+        ],
+        false,
+      ).count,
+      2,
+    );
+  });
+  it('the window is 90 s', () => assert.equal(COPIED_DEVICE_WINDOW_MS, 90_000));
+});
+
+describe('sameNetwork', () => {
+  const cases: Array<[string, string, boolean]> = [
+    ['203.0.113.1', '203.0.113.1', true],
+    ['203.0.113.1', '203.0.113.2', false],
+    ['::ffff:203.0.113.1', '203.0.113.1', true],
+    ['2001:db8:1:2::10', '2001:db8:1:2:aaaa:bbbb:cccc:dddd', true],
+    ['2001:db8:1:2::10', '2001:db8:1:3::10', false],
+    ['2001:0db8:0001:0002::1', '2001:db8:1:2::2', true],
+    ['2001:db8::1', '2001:db8:0:0:1::', true],
+    ['2001:db8::1', '203.0.113.1', false],
+    ['not-an-address', 'not-an-address', true],
+    ['2001:db8:::1', '2001:db8:::1', false],
+  ];
+  for (const [a, b, expected] of cases)
+    it(`${a} ~ ${b}: ${expected}`, () => assert.equal(sameNetwork(a, b), expected));
 });

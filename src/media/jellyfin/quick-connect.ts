@@ -39,6 +39,7 @@ import {
   type SettleState,
   type SignIn,
   type SignInState,
+  signInDeviceName,
 } from '../self-link.ts';
 import { type MediaServerConfig, MediaServerError } from '../types.ts';
 
@@ -182,11 +183,12 @@ export function createQuickConnect(config: MediaServerConfig, options: SelfLinkO
   const base = config.url.replace(/\/+$/, '');
   return {
     method: 'quick-connect',
-    async begin(): Promise<SignIn> {
+    async begin(forMember: string): Promise<SignIn> {
       const suffix = randomBytes(6).toString('hex');
       const device = {
         deviceId: `${options.clientId}-${suffix}`,
-        deviceName: `Discord /link ${suffix.slice(0, 6)}`,
+        // The device name is what the member approves (Quick Connect shows it) and then sees in their devices.
+        deviceName: `${signInDeviceName(forMember)} (${suffix.slice(0, 6)})`,
       };
       const { identity, http } = deviceClient(base, options, device, config.timeoutMs);
       let enabled: unknown;

@@ -134,10 +134,17 @@ export function createPlexPinLogin(
 
   return {
     method: 'plex-pin',
-    async begin(): Promise<SignIn> {
+    async begin(forMember: string): Promise<SignIn> {
+      // plex.tv shows the product on the sign-in page and in the account's authorized devices.
+      const product = `${options.product} (link for ${forMember})`;
       const pin = parse(
         PinSchema,
-        await plexTv.json({ method: 'POST', path: '/api/v2/pins', query: { strong: 'true' } }),
+        await plexTv.json({
+          method: 'POST',
+          path: '/api/v2/pins',
+          query: { strong: 'true' },
+          headers: { 'X-Plex-Product': product },
+        }),
         'POST /api/v2/pins',
       );
       /** Who signed in, once read (the token is signed out right after). */
@@ -145,7 +152,7 @@ export function createPlexPinLogin(
       return {
         code: {
           code: pin.code,
-          url: plexAuthUrl(options.clientId, pin.code, options.product),
+          url: plexAuthUrl(options.clientId, pin.code, product),
           expiresInMs: (pin.expiresIn ?? DEFAULT_EXPIRES_IN_S) * 1000,
         },
         async check(): Promise<SignInState> {
