@@ -60,6 +60,8 @@ export interface MediaAccount {
   name: string;
   /** True when the account was invited to the server but has not accepted yet (Plex); it can't stream yet. */
   pending?: boolean;
+  /** Other names an admin may type for it (Plex: the plex.tv display name and email); never shown to others. */
+  aliases?: string[];
 }
 
 export type Capability =

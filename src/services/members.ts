@@ -88,7 +88,10 @@ async function lookUpAccount(
     accounts = err.found;
     unread = err.unread;
   }
-  const found = accounts.find((a) => a.name.toLowerCase() === accountName.toLowerCase());
+  const wanted = accountName.toLowerCase();
+  const found =
+    accounts.find((a) => a.name.toLowerCase() === wanted) ??
+    accounts.find((a) => a.aliases?.some((alias) => alias.toLowerCase() === wanted));
   if (!found && unread.length > 0) return unchecked(unread);
   if (!found) {
     const names = accounts.map((a) => a.name);

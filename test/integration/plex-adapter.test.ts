@@ -323,11 +323,12 @@ describe('listAccounts', () => {
       { id: 1, name: 'owner' },
       { id: 24601, name: 'jvaljean' },
     ]);
+    // The plex.tv display name and email are aliases an admin may type (the invite's from the v2 list).
     assert.deepEqual(await server.listAccounts(), [
-      { id: '24601', name: 'jvaljean' },
-      { id: '31337', name: 'Cosette' },
-      { id: '4242', name: 'marius', pending: true },
-      { id: '777001', name: 'eponine', pending: true },
+      { id: '24601', name: 'jvaljean', aliases: ['Jean Valjean', 'jean@example.com'] },
+      { id: '31337', name: 'Cosette', aliases: ['Cosette@example.com'] },
+      { id: '4242', name: 'marius', pending: true, aliases: ['marius@example.com'] },
+      { id: '777001', name: 'eponine', pending: true, aliases: ['eponine@example.com'] },
       { id: '1', name: 'owner' },
     ]);
   });
@@ -352,12 +353,15 @@ describe('listAccounts', () => {
     assert.ok(err instanceof PartialAccountsError);
     assert.equal(err.kind, 'server-error');
     assert.deepEqual(err.unread, ['the pending invites on plex.tv']);
-    assert.deepEqual(err.found, [
-      { id: '24601', name: 'jvaljean' },
-      { id: '31337', name: 'Cosette' },
-      { id: '4242', name: 'marius', pending: true },
-      { id: '1', name: 'owner' },
-    ]);
+    assert.deepEqual(
+      err.found.map((a) => [a.id, a.name, a.pending === true]),
+      [
+        ['24601', 'jvaljean', false],
+        ['31337', 'Cosette', false],
+        ['4242', 'marius', true],
+        ['1', 'owner', false],
+      ],
+    );
     assert.ok(!err.message.includes(pms.token));
   });
 

@@ -109,6 +109,14 @@ describe('linking Plex members', () => {
     assert.equal((await linkOf(MARIUS.id))?.accountId, '7003');
   });
 
+  test('the plex.tv email of an invite finds it too; the link keeps the user name', async () => {
+    const reply = await link(EPONINE.id, 'EPONINE_PLEX@example.com');
+    assert.match(text(reply), /linked to \*\*eponine\\_plex\*\*/);
+    assert.match(text(reply), /has not accepted the invite to Main yet/);
+    assert.equal((await linkOf(EPONINE.id))?.accountName, 'eponine_plex');
+    assert.equal((await linkOf(EPONINE.id))?.accountId, '7005');
+  });
+
   test('a typo is refused, with the close names suggested', async () => {
     const reply = await link(ALICE.id, 'alice_plx');
     assert.equal(reply.ephemeral, true);

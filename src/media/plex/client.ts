@@ -14,7 +14,7 @@ import type {
 } from '../types.ts';
 import { isCapabilityFailure, MediaServerError, PartialAccountsError } from '../types.ts';
 import { parseAccounts, parseActivities, parseRoot, parseSessions } from './mappers.ts';
-import { matchUser, PLEX_TV_URL, PlexTvClient, type PlexTvUser, shareOf } from './plex-tv.ts';
+import { matchUser, PLEX_TV_URL, PlexTvClient, type PlexTvUser, shareOf, userNames } from './plex-tv.ts';
 
 /** X-Plex-Client-Identifier when the install gives none (tests that build an adapter directly). The bot passes the
  *  install's own one (settings `plex_client_identifier`): Plex lists clients by it, so it never changes. */
@@ -135,8 +135,15 @@ class PlexServer implements MediaServer {
       accounts.push(account);
     };
     const fromPlexTv = (user: PlexTvUser, pending: boolean) => {
-      const name = user.username ?? user.title ?? user.email;
-      if (name) add(pending ? { id: user.id, name, pending: true } : { id: user.id, name });
+      const [name, ...others] = userNames(user);
+      if (!name) return;
+      const aliases = others.filter((other) => other.toLowerCase() !== name.toLowerCase());
+      add({
+        id: user.id,
+        name,
+        ...(pending ? { pending: true } : {}),
+        ...(aliases.length ? { aliases } : {}),
+      });
     };
     if (friends.status === 'fulfilled') {
       for (const user of friends.value) {
