@@ -5,7 +5,9 @@
 // remove, whatever the bot was doing at the time.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { pendingSignIns } from '../../src/db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { insertPendingSignIn } from '../../src/db/pending-sign-ins.ts';
+import { mediaServers, pendingSignIns } from '../../src/db/schema.ts';
 import { settlePendingSignIns } from '../../src/services/pending-sign-ins.ts';
 import { SELF_LINK_MAX_FAILURES } from '../../src/services/self-link.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
@@ -184,6 +186,40 @@ describe('Jellyfin Quick Connect by version, and sessions never left open', () =
     await until('start-up settles the sign-in', async () => (await pendingRows()).length === 0);
     assert.equal(servers.J1010?.quickConnect.tokens.find((t) => t.token === token)?.loggedOut, true);
     assert.equal(discord.dmsTo(FRANK.id).length, 0);
+  });
+
+  test('a crash: a sign-in no wait owns is settled once its deadline passes', async () => {
+    // What a killed process leaves: a started Quick Connect request and the row written before its code was shown,
+    // due at the wait's deadline, with no wait left to own it.
+    const double = servers.J1010;
+    assert.ok(double);
+    const deviceId = 'streamwarden-crashed-0001';
+    const started = await fetch(`${double.url}/QuickConnect/Initiate`, {
+      method: 'POST',
+      headers: {
+        authorization: `MediaBrowser Client="Streamwarden", Device="Discord /link crash1", DeviceId="${deviceId}", Version="1"`,
+      },
+    });
+    const { Code: code, Secret: secret } = (await started.json()) as { Code: string; Secret: string };
+    const now = bot.clock.now();
+    await insertPendingSignIn(db(), {
+      serverId: (await db().select().from(mediaServers).where(eq(mediaServers.name, 'J1010')))[0]?.id ?? 0,
+      memberDiscordId: FRANK.id,
+      secretEncrypted: bot.bot.ctx.media.encryptToken(secret),
+      deviceId,
+      deviceName: 'Discord /link crash1',
+      deadline: new Date(now.getTime() + 10 * MINUTE),
+      lastAliveAt: now,
+      nextCheckAt: new Date(now.getTime() + 10 * MINUTE),
+    });
+    const token = double.quickConnect.approve(code, JF_FRANK);
+    await bot.restart();
+    assert.equal(await settle(), 0, 'not due before its deadline (a wait elsewhere may still own it)');
+    assert.equal(double.quickConnect.tokens.find((t) => t.token === token)?.loggedOut, false);
+    bot.clock.advance(11 * MINUTE);
+    assert.equal(await settle(), 1);
+    assert.equal(double.quickConnect.tokens.find((t) => t.token === token)?.loggedOut, true);
+    assert.deepEqual(await pendingRows(), []);
   });
 
   test('a shutdown after the approval: the last look collects, links and logs out', async () => {
