@@ -125,8 +125,13 @@ export const enforcement: Command = {
     if (which) {
       const enabled = interaction.options.getBoolean('enabled', true);
       await setSwitch(ctx.db, actor, which, enabled);
-      if (which === 'disableDownloads' || which === 'enforceDownloads') await ctx.reconcileDownloadSwitches();
-      return respond(interaction, ok(`${SWITCH_LABEL[which]}: ${onOff(enabled)}.`));
+      let switched = '';
+      if (which === 'disableDownloads' || which === 'enforceDownloads') {
+        const { switchedOn, leftOff } = await ctx.reconcileDownloadSwitches();
+        if (!enabled && switchedOn + leftOff > 0)
+          switched = `\nDownloads Streamwarden had switched off: ${switchedOn} switched back on, ${leftOff} left off${leftOff > 0 ? ' (retried every cycle)' : ''}.`;
+      }
+      return respond(interaction, ok(`${SWITCH_LABEL[which]}: ${onOff(enabled)}.${switched}`));
     }
     if (sub === 'alerts-channel') {
       const channel = interaction.options.getChannel('channel', true);

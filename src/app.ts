@@ -21,7 +21,7 @@ import { listGuildMembers } from './discord/guild-members.ts';
 import { handleInteraction } from './discord/interactions.ts';
 import { type HttpListener, startHealthListener } from './http/index.ts';
 import { InFlight } from './in-flight.ts';
-import { reconcileSwitches } from './jobs/download-switches.ts';
+import { reconcileSwitches, type SwitchTally } from './jobs/download-switches.ts';
 import { type CycleReport, runEnforcementCycle } from './jobs/enforcement-cycle.ts';
 import { RoleSync } from './jobs/role-sync.ts';
 import { type Schedule, SingleFlight, startSchedule } from './jobs/scheduler.ts';
@@ -155,7 +155,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     config.smtpUrl && config.mailFrom ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const cycles = new SingleFlight<CycleReport>();
   let runningPartial = false;
-  const switches = new SingleFlight<number>();
+  const switches = new SingleFlight<SwitchTally>();
   let last: CycleReport | null = null;
   let schedule: Schedule | null = null;
   let stopping: Promise<void> | null = null;
@@ -242,6 +242,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     },
     reconcileDownloadSwitches: async () => {
       work.refuseWhenClosed();
+      // A reconcile already running may have read the settings before the change that asks for this one.
+      await switches.idle();
       return work.track(
         switches.run(async () =>
           reconcileSwitches(ctx, await getSettings(ctx.db), await loadLinks(ctx.db), ctx.clock()),
@@ -437,6 +439,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   signInTimer.unref();
   settleSignIns();
   if (cluster.isGatewayHolder()) await catchUp();
+  // Switches left mid-way by a crash are settled against what the servers report now, not at the next cycle.
+  void ctx
+    .reconcileDownloadSwitches()
+    .catch((err) => log.error({ err }, 'settling download switches at start failed'));
   started = true;
   log.info(
     {

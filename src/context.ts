@@ -3,6 +3,7 @@ import type { Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { OutboxRow } from './db/schema.ts';
+import type { SwitchTally } from './jobs/download-switches.ts';
 import type { CycleOptions, CycleReport } from './jobs/enforcement-cycle.ts';
 import type { RoleSyncReport, RoleSyncStatus } from './jobs/role-sync.ts';
 import type { Logger } from './log.ts';
@@ -32,9 +33,10 @@ export interface AppContext {
   runCycleNow(options?: CycleOptions): Promise<CycleReport>;
   /**
    * Brings download switches up to date without reading the servers: back on when the week turned or the member is
-   * no longer over quota (after an allotment or plan change). Returns how many switches changed.
+   * no longer over quota (after an allotment or plan change), or the owner stopped switching them off. Returns what
+   * changed, how many were switched back on, and how many that should be on are still off.
    */
-  reconcileDownloadSwitches(): Promise<number>;
+  reconcileDownloadSwitches(): Promise<SwitchTally>;
   /** The last cycle's report (streams per member for /quota), or null before the first cycle. */
   lastCycle(): CycleReport | null;
   /** What the bot can do on each server, learnt from use and probes (src/services/capabilities.ts). */

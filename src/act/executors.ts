@@ -25,7 +25,7 @@ import {
   streamWarning,
   type WarningNotice,
 } from '../notify/notices.ts';
-import type { Delivery, NoticeMessage } from '../notify/notifier.ts';
+import { type Delivery, NONCE_TRUSTED_MS, type NoticeMessage, type SendOptions } from '../notify/notifier.ts';
 import { sessionRef } from '../policy/streams.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { getSettings } from '../services/settings.ts';
@@ -162,7 +162,18 @@ export async function enqueueAlertEdit(ctx: AppContext, episodeId: number, reaso
   );
 }
 
+/**
+ * How a message effect is sent: with its nonce, and, once its first attempt is older than Discord keeps nonces
+ * (`NONCE_TRUSTED_MS`), with that attempt's time so that the copy it may have posted is looked for first.
+ */
+export function sendOnce(row: OutboxRow, now: Date): SendOptions {
+  const first = row.firstAttemptAt;
+  const stale = first !== null && now.getTime() - first.getTime() > NONCE_TRUSTED_MS;
+  return { nonce: nonceFor(row.key), ...(stale ? { earlierAttemptAt: first } : {}) };
+}
+
 export function createExecutors(ctx: AppContext): Record<string, Executor> {
+  const once = (row: OutboxRow) => sendOnce(row, ctx.clock());
   return {
     async stop(row) {
       const p = row.payload as StopPayload;
@@ -264,7 +275,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       };
       if (channel === 'warning') {
         const { member, message } = await warningMessage(ctx, episodeId);
-        return settle(await ctx.notifier.dm(member.discordUserId, message, { nonce: nonceFor(row.key) }));
+        return settle(await ctx.notifier.dm(member.discordUserId, message, once(row)));
       }
       if (channel === 'dm') {
         // After a grace period the warning DM is edited to say what was stopped, instead of a second DM.
@@ -276,12 +287,12 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       }
       if (channel === 'alert') {
         const alert = await breachAlert(ctx, episodeId);
-        return settle(await ctx.notifier.alert(alert.channel, alert.message, { nonce: nonceFor(row.key) }));
+        return settle(await ctx.notifier.alert(alert.channel, alert.message, once(row)));
       }
       const { member, notice, templates } = await episodeNotice(ctx, episodeId);
       if (channel === 'dm') {
         const message = streamBreachDm(templates['stream-dm'].text, notice);
-        const delivery = await ctx.notifier.dm(member.discordUserId, message, { nonce: nonceFor(row.key) });
+        const delivery = await ctx.notifier.dm(member.discordUserId, message, once(row));
         // The alert went out saying "retrying": once this later attempt settles, it is updated to say how it went.
         if (row.attempts > 1 && (delivery.ok || !delivery.retryable))
           await enqueueAlertEdit(ctx, episodeId, 'dm');
@@ -332,10 +343,8 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
     async notice(row) {
       const p = row.payload as NoticePayload;
       const message = p.message ? fromJsonMessage(p.message) : { embeds: [] };
-      if (p.channel === 'dm')
-        return settle(await ctx.notifier.dm(p.to ?? '', message, { nonce: nonceFor(row.key) }));
-      if (p.channel === 'alert')
-        return settle(await ctx.notifier.alert(p.to, message, { nonce: nonceFor(row.key) }));
+      if (p.channel === 'dm') return settle(await ctx.notifier.dm(p.to ?? '', message, once(row)));
+      if (p.channel === 'alert') return settle(await ctx.notifier.alert(p.to, message, once(row)));
       return settle(await ctx.notifier.email(p.to, p.subject ?? '', p.text ?? ''));
     },
   };

@@ -136,6 +136,7 @@ export async function claimDue(
       lockedBy: o.instanceId,
       lockedUntil: new Date(now.getTime() + claimMs),
       attempts: sql`${outbox.attempts} + 1`,
+      firstAttemptAt: sql`coalesce(${outbox.firstAttemptAt}, ${now.toISOString()}::timestamptz)`,
     })
     .where(inArray(outbox.id, due))
     .returning();

@@ -52,6 +52,9 @@ export const DEFAULT_CLUSTER_TIMINGS: ClusterTimings = {
   marginMs: 2_000,
 };
 
+/** After a lease statement failed (the database restarting, a dropped connection), the next round comes this soon. */
+const RETRY_MS = 500;
+
 /** Old expired leases (dead instances, removed servers) are deleted this often. */
 const PRUNE_EVERY_MS = 60_000;
 
@@ -105,6 +108,8 @@ export class SharedCluster implements Cluster {
   private lastPrune = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private frozen = false;
+  /** A lease statement of the last round failed: the next round comes after RETRY_MS, not renewMs. */
+  private failedRound = false;
 
   constructor(private readonly o: SharedClusterOptions) {
     this.instanceId = o.instanceId ?? newInstanceId();
@@ -197,9 +202,10 @@ export class SharedCluster implements Cluster {
 
   private scheduleRenew(): void {
     if (this.stopped || this.frozen) return;
+    const delay = this.failedRound ? Math.min(RETRY_MS, this.timings.renewMs) : this.timings.renewMs;
     this.renewTimer = setTimeout(() => {
       void this.tick().finally(() => this.scheduleRenew());
-    }, this.timings.renewMs);
+    }, delay);
     this.renewTimer.unref();
   }
 
@@ -211,14 +217,20 @@ export class SharedCluster implements Cluster {
     this.standbyTimer.unref();
   }
 
-  /** One lease statement; trusted until the fencing deadline on success, lost at once on false or failure. */
+  /**
+   * One lease statement; trusted until the fencing deadline on success, lost at once when another instance holds
+   * it. A statement that fails (the database restarting) changes nothing: a lease held stays trusted until its
+   * deadline, and the round is retried soon, so only a deadline passing without a renewal loses it.
+   */
   private async renew(name: string): Promise<boolean> {
     const startedAt = this.now();
     let ok = false;
     try {
       ok = await acquireLease(this.o.db, name, this.instanceId, this.timings.ttlMs);
     } catch (err) {
-      this.o.log.warn({ err, lease: name }, 'lease renewal failed');
+      this.failedRound = true;
+      this.o.log.warn({ err, lease: name }, 'lease renewal failed; retrying until the lease runs out');
+      return !this.stopped && !this.frozen && this.trusts(name);
     }
     if (this.stopped || this.frozen) return false;
     if (ok)
@@ -279,7 +291,10 @@ export class SharedCluster implements Cluster {
 
   private tick(): Promise<void> {
     this.ticking ??= this.tickOnce()
-      .catch((err) => this.o.log.warn({ err }, 'lease round failed'))
+      .catch((err) => {
+        this.failedRound = true;
+        this.o.log.warn({ err }, 'lease round failed');
+      })
       .finally(() => {
         this.ticking = null;
       });
@@ -287,6 +302,7 @@ export class SharedCluster implements Cluster {
   }
 
   private async tickOnce(): Promise<void> {
+    this.failedRound = false;
     // The heartbeat first: it expires no later than the server leases renewed after it, so others never count a
     // dead instance as live while its servers are free.
     await this.renew(instanceLease(this.instanceId));

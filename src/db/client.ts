@@ -94,3 +94,30 @@ async function openPglite(dir: string): Promise<Database> {
 async function ensureSettingsRow(db: Db): Promise<void> {
   await db.insert(schema.settings).values({ id: 1 }).onConflictDoNothing();
 }
+
+/** Codes of a database that cannot be reached right now: the network (Node), postgres.js's own, and SQLSTATE
+ *  classes 08 (connection exception) and 57P01–57P03 (the server shutting down, crashing, or starting up). */
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+/** Whether `err` (or what it wraps: drizzle puts the driver's error in `cause`) says the database is unreachable. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE.has(code) || code.startsWith('08'))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

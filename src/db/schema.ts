@@ -544,6 +544,8 @@ export const outbox = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     state: outboxStateEnum('state').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    /** When it was first claimed: a Discord message retried later than its nonce is trusted looks for its copy. */
+    firstAttemptAt: ts('first_attempt_at'),
     dueAt: ts('due_at').notNull(),
     /** The instance carrying it out, and until when its claim holds (a crashed instance's claims expire). */
     lockedBy: text('locked_by'),

@@ -7,6 +7,7 @@ import {
   PermissionFlagsBits,
 } from 'discord.js';
 import type { AppContext } from '../context.ts';
+import { isDatabaseUnavailable } from '../db/client.ts';
 import type { Command } from './command.ts';
 import { handleButton } from './components.ts';
 import { UserError } from './errors.ts';
@@ -87,6 +88,13 @@ async function chatInput(
   } catch (err) {
     if (err instanceof UserError) {
       await respond(interaction, refusal(err.message)).catch((e) => ctx.log.warn({ err: e }, 'reply failed'));
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      ctx.log.warn({ err, command: interaction.commandName }, 'command refused: the database is unavailable');
+      await respond(interaction, refusal('The database is unavailable, try again in a moment.')).catch((e) =>
+        ctx.log.warn({ err: e }, 'reply failed'),
+      );
       return;
     }
     const id = randomUUID().slice(0, 8);

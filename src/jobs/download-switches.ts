@@ -9,7 +9,6 @@ import {
   type DownloadSwitch,
   downloadSwitches,
   type MediaServerRow,
-  type Member,
   mediaServers,
   type Settings,
 } from '../db/schema.ts';
@@ -17,6 +16,7 @@ import { safe } from '../notify/format.ts';
 import { plainAlert } from '../notify/notices.ts';
 import { isOverQuota } from '../policy/downloads.ts';
 import { failureObservation } from '../services/capabilities.ts';
+import { undoSwitch } from '../services/servers.ts';
 import { type Usage, weeklyUsage } from '../services/usage.ts';
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -102,19 +102,28 @@ export async function switchOff(
   return notes;
 }
 
+/** What a reconciliation did: rows changed; switches back on; switches that should be on but are still off. */
+export interface SwitchTally {
+  changed: number;
+  switchedOn: number;
+  leftOff: number;
+}
+
 /**
  * Brings every switch row to where it should be: back on when the week turned, the member is no longer over
  * their allotment, or the owner turned `disable-downloads` (or downloads enforcement) off; retried off when a
- * switch-off failed and the member is still over. Returns how many rows changed.
+ * switch-off failed and the member is still over. A switch-off that was not confirmed (`disable-failed`: it
+ * failed, or the process died while the server was applying it) is settled by what the server reports.
  */
 export async function reconcileSwitches(
   ctx: AppContext,
   settings: Settings,
   links: LinkWithMember[],
   now: Date,
-): Promise<number> {
+): Promise<SwitchTally> {
+  const tally: SwitchTally = { changed: 0, switchedOn: 0, leftOff: 0 };
   const rows = await ctx.db.select().from(downloadSwitches);
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) return tally;
   const memberIds = [...new Set(rows.map((r) => r.memberId))];
   const people = memberIds.flatMap((id) => {
     const l = links.find(({ member }) => member.id === id);
@@ -125,61 +134,69 @@ export async function reconcileSwitches(
     .select()
     .from(mediaServers)
     .where(inArray(mediaServers.id, [...new Set(rows.map((r) => r.serverId))]));
-  let changed = 0;
   for (const row of rows) {
     const server = servers.find((s) => s.id === row.serverId);
+    const u = usage.get(row.memberId);
+    const keepOff =
+      settings.disableDownloads &&
+      settings.enforceDownloads &&
+      row.until > now &&
+      u !== undefined &&
+      isOverQuota(u.used, u.allotment);
     // With several instances, a server's switches are moved by the instance that senses it.
-    if (!server || !ctx.cluster.ownsServer(server.id)) continue;
+    if (!server || !ctx.cluster.ownsServer(server.id)) {
+      if (!keepOff) tally.leftOff += 1;
+      continue;
+    }
     // One switch's failure (the database, an unexpected error) never stops the others.
     try {
-      changed += await reconcileOne(ctx, settings, server, row, usage.get(row.memberId), people, now);
+      if (keepOff) {
+        tally.changed += await keepSwitchedOff(ctx, server, row, now);
+      } else {
+        const name = people.find((p) => p.member.id === row.memberId)?.member.displayName;
+        const on = await switchBackOn(ctx, settings, server, row, name, now);
+        tally.changed += on ? 1 : 0;
+        if (on) tally.switchedOn += 1;
+        else tally.leftOff += 1;
+      }
     } catch (err) {
+      if (!keepOff) tally.leftOff += 1;
       ctx.log.error(
         { err, server: server.name, member: row.memberId },
         'could not reconcile a download switch',
       );
     }
   }
-  return changed;
+  return tally;
 }
 
-async function reconcileOne(
+/** A switch-off not confirmed yet: confirmed when the server already reports downloads off, else retried. */
+async function keepSwitchedOff(
   ctx: AppContext,
-  settings: Settings,
   server: MediaServerRow,
   row: DownloadSwitch,
-  u: Usage | undefined,
-  people: Array<{ member: Member }>,
   now: Date,
 ): Promise<number> {
-  const keepOff =
-    settings.disableDownloads &&
-    settings.enforceDownloads &&
-    row.until > now &&
-    u !== undefined &&
-    isOverQuota(u.used, u.allotment);
-  if (!keepOff) {
-    const name = people.find((p) => p.member.id === row.memberId)?.member.displayName;
-    return await switchBackOn(ctx, settings, server, row, name, now);
-  }
-  if (row.state === 'disable-failed') {
-    try {
+  if (row.state !== 'disable-failed') return 0;
+  try {
+    const client = ctx.media.forRow(server);
+    if (await client.downloadsAllowed({ id: row.accountId, name: row.accountName }))
       await setAllowed(ctx, server, row, false);
-      await ctx.db
-        .update(downloadSwitches)
-        .set({ state: 'disabled', lastError: null, updatedAt: now })
-        .where(eq(downloadSwitches.id, row.id));
-      return 1;
-    } catch (err) {
-      await ctx.db
-        .update(downloadSwitches)
-        .set({ attempts: row.attempts + 1, lastError: reasonOf(err), updatedAt: now })
-        .where(eq(downloadSwitches.id, row.id));
-    }
+    await ctx.db
+      .update(downloadSwitches)
+      .set({ state: 'disabled', lastError: null, updatedAt: now })
+      .where(eq(downloadSwitches.id, row.id));
+    return 1;
+  } catch (err) {
+    await ctx.db
+      .update(downloadSwitches)
+      .set({ attempts: row.attempts + 1, lastError: reasonOf(err), updatedAt: now })
+      .where(eq(downloadSwitches.id, row.id));
+    return 0;
   }
-  return 0;
 }
 
+/** True when downloads are back on (the row is gone); false when the switch failed and is left for a retry. */
 async function switchBackOn(
   ctx: AppContext,
   settings: Settings,
@@ -187,17 +204,12 @@ async function switchBackOn(
   row: DownloadSwitch,
   memberName: string | undefined,
   now: Date,
-): Promise<number> {
-  if (row.state === 'disable-failed') {
-    // Never switched off: nothing to undo.
-    await ctx.db.delete(downloadSwitches).where(eq(downloadSwitches.id, row.id));
-    return 1;
-  }
+): Promise<boolean> {
   try {
-    await setAllowed(ctx, server, row, true);
+    await undoSwitch(ctx, server, row);
     await ctx.db.delete(downloadSwitches).where(eq(downloadSwitches.id, row.id));
     ctx.log.info({ server: server.name, account: row.accountName }, 'downloads switched back on');
-    return 1;
+    return true;
   } catch (err) {
     const reason = reasonOf(err);
     await ctx.db
@@ -220,6 +232,6 @@ async function switchBackOn(
           'Streamwarden keeps retrying every cycle. You can also switch them on by hand on the server.',
       ),
     }));
-    return 0;
+    return false;
   }
 }

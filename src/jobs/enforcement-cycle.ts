@@ -152,10 +152,13 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
         return [];
       })
     : [];
-  const switchesChanged = await reconcileSwitches(ctx, settings, links, now).catch((err) => {
-    ctx.log.error({ err }, 'download switch reconciliation failed');
-    return 0;
-  });
+  const switchesChanged = await reconcileSwitches(ctx, settings, links, now).then(
+    (tally) => tally.changed,
+    (err) => {
+      ctx.log.error({ err }, 'download switch reconciliation failed');
+      return 0;
+    },
+  );
   await maintainWeekly(ctx, now);
 
   return {

@@ -102,6 +102,9 @@ export interface MediaServer {
   /** Switches downloads on or off for one account, keeping every other permission as it was. Reads the setting back
    *  afterwards and throws MediaServerError('not-applied') when the server accepted the write but did not apply it. */
   setDownloadsAllowed(account: { id: string | null; name: string }, allowed: boolean): Promise<void>;
+  /** Whether the server lets this account download now (the setting `setDownloadsAllowed` writes), read from the
+   *  server; throws like any read when it cannot tell. */
+  downloadsAllowed(account: { id: string | null; name: string }): Promise<boolean>;
 }
 
 export type MediaErrorKind =

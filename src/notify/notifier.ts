@@ -1,5 +1,12 @@
 // One Notifier interface; the Discord implementation sends DMs and admin alerts, email goes through the Mailer.
-import type { APIActionRowComponent, APIButtonComponent, APIEmbed, Client } from 'discord.js';
+import type {
+  APIActionRowComponent,
+  APIButtonComponent,
+  APIEmbed,
+  Client,
+  Message,
+  TextBasedChannel,
+} from 'discord.js';
 import type { Logger } from '../log.ts';
 import type { Mailer } from './email.ts';
 import { fitMessage, NO_MENTIONS } from './format.ts';
@@ -28,7 +35,24 @@ export interface SendOptions {
    * nonce instead of creating a second one, so a retry after a timeout never posts twice.
    */
   nonce?: string;
+  /**
+   * An earlier attempt at this message, made at this time, may have reached Discord, and so long ago that the nonce
+   * no longer guards against a second copy (`NONCE_TRUSTED_MS`): the channel's recent messages are searched for
+   * that copy first, and it is answered instead of posting again.
+   */
+  earlierAttemptAt?: Date;
 }
+
+/**
+ * How long after a message's first attempt its nonce is trusted to de-duplicate retries. Discord checks an
+ * `enforce_nonce` nonce "for uniqueness in the past few minutes" (Create Message, JSON params); two minutes stays
+ * well inside that, and a later retry looks for the earlier copy instead (`SendOptions.earlierAttemptAt`).
+ */
+export const NONCE_TRUSTED_MS = 2 * 60_000;
+/** How many of a channel's latest messages are searched for an earlier copy (Get Channel Messages' default). */
+const RECENT_MESSAGES = 50;
+/** Clock difference allowed between the bot and Discord when telling an earlier copy by its time. */
+const CLOCK_SLACK_MS = 60_000;
 
 export interface Notifier {
   /** Sends a direct message; a member with closed DMs gives { ok: false, reason }. */
@@ -61,6 +85,32 @@ function failure(err: unknown): { ok: false; reason: string; retryable: boolean 
 
 const nonceOptions = (o?: SendOptions) => (o?.nonce ? { nonce: o.nonce, enforceNonce: true } : {});
 
+/** What tells a copy of the message: its text and each embed's title and description (as sent, fitted). */
+const fingerprint = (content: string | null | undefined, embeds: ReadonlyArray<Partial<APIEmbed>>) =>
+  JSON.stringify([content ?? '', embeds.map((e) => [e.title ?? null, e.description ?? null])]);
+
+/** The bot's own copy of `message` posted in `channel` since `since`, or null (fetched messages carry no nonce). */
+async function earlierCopy(
+  client: Client,
+  channel: TextBasedChannel,
+  message: NoticeMessage,
+  since: Date,
+): Promise<Message | null> {
+  const recent = await channel.messages.fetch({ limit: RECENT_MESSAGES });
+  const wanted = fingerprint(message.content, message.embeds);
+  return (
+    recent.find(
+      (m) =>
+        m.author.id === client.user?.id &&
+        m.createdTimestamp >= since.getTime() - CLOCK_SLACK_MS &&
+        fingerprint(
+          m.content,
+          m.embeds.map((e) => e.data),
+        ) === wanted,
+    ) ?? null
+  );
+}
+
 export class DiscordNotifier implements Notifier {
   constructor(
     private readonly client: Client,
@@ -71,8 +121,13 @@ export class DiscordNotifier implements Notifier {
   async dm(discordUserId: string, message: NoticeMessage, options?: SendOptions): Promise<Delivery> {
     try {
       const user = await this.client.users.fetch(discordUserId);
+      const fitted = fitMessage(message);
+      if (options?.earlierAttemptAt) {
+        const copy = await earlierCopy(this.client, await user.createDM(), fitted, options.earlierAttemptAt);
+        if (copy) return { ok: true, messageId: copy.id, channelId: copy.channelId };
+      }
       const sent = await user.send({
-        ...fitMessage(message),
+        ...fitted,
         allowedMentions: NO_MENTIONS,
         ...nonceOptions(options),
       });
@@ -87,9 +142,15 @@ export class DiscordNotifier implements Notifier {
     if (!channelId) return { ok: false, reason: 'no alerts channel is set (`/enforcement alerts-channel`)' };
     try {
       const channel = await this.client.channels.fetch(channelId, { allowUnknownGuild: true });
-      if (!channel?.isSendable()) return { ok: false, reason: 'the alerts channel is not a text channel' };
+      if (!channel?.isSendable() || !channel.isTextBased())
+        return { ok: false, reason: 'the alerts channel is not a text channel' };
+      const fitted = fitMessage(message);
+      if (options?.earlierAttemptAt) {
+        const copy = await earlierCopy(this.client, channel, fitted, options.earlierAttemptAt);
+        if (copy) return { ok: true, messageId: copy.id };
+      }
       const sent = await channel.send({
-        ...fitMessage(message),
+        ...fitted,
         allowedMentions: NO_MENTIONS,
         ...nonceOptions(options),
       });

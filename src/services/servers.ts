@@ -2,7 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { downloadSwitches, type MediaServerRow, mediaServers } from '../db/schema.ts';
+import { type DownloadSwitch, downloadSwitches, type MediaServerRow, mediaServers } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
 import { MediaServerError, type Platform, type ServerIdentity } from '../media/types.ts';
 import { quoted } from '../notify/format.ts';
@@ -149,6 +149,22 @@ export async function addServer(ctx: AppContext, actor: string, input: AddServer
 }
 
 /**
+ * Switches one account's downloads back on, if the bot may have switched them off: a switch-off that was never
+ * confirmed may still have been applied (the answer was lost, or the process died while the server applied it),
+ * so the server is asked and downloads are switched on when it reports them off. Throws when it cannot.
+ */
+export async function undoSwitch(
+  ctx: AppContext,
+  server: MediaServerRow,
+  row: DownloadSwitch,
+): Promise<void> {
+  const client = ctx.media.forRow(server);
+  const account = { id: row.accountId, name: row.accountName };
+  if (row.state === 'disable-failed' && (await client.downloadsAllowed(account))) return;
+  await client.setDownloadsAllowed(account, true);
+}
+
+/**
  * Removes a server and its links. Downloads the bot switched off there are switched back on first, so nobody
  * stays blocked on a server the bot no longer watches; the accounts it could not reach are returned.
  */
@@ -160,9 +176,9 @@ export async function removeServer(
   const row = await requireServer(ctx.db, rawName);
   const switched = await ctx.db.select().from(downloadSwitches).where(eq(downloadSwitches.serverId, row.id));
   const stillOff: string[] = [];
-  for (const sw of switched.filter((s) => s.state !== 'disable-failed')) {
+  for (const sw of switched) {
     try {
-      await ctx.media.forRow(row).setDownloadsAllowed({ id: sw.accountId, name: sw.accountName }, true);
+      await undoSwitch(ctx, row, sw);
     } catch {
       stillOff.push(sw.accountName);
     }

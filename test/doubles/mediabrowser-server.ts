@@ -59,6 +59,10 @@ export interface MediaBrowserDouble {
   readonly playstateCommands: readonly { sessionId: string; command: string }[];
   readonly policyUpdates: readonly { userId: string; policy: Json }[];
   readonly requests: readonly RecordedRequest[];
+  /** Requests it matches are carried out (a write is applied) but never answered, as when the bot dies while the
+   *  server applies a change; `heldAnswers` counts them. */
+  holdAnswer: ((req: { method: string; path: string }) => boolean) | null;
+  readonly heldAnswers: number;
   /** Replaces all sessions; returns copies of the SessionInfo DTOs (`Id` is what the adapter calls sessionId). */
   setSessions(specs: SessionSpec[]): Json[];
   sessions(): Json[];
@@ -89,6 +93,7 @@ export async function startMediaBrowserDouble(
   if (opts.language) state.language = opts.language;
   const requests: RecordedRequest[] = [];
   const held = new Set<ServerResponse>();
+  let heldAnswers = 0;
   const quickConnect = new QuickConnectDouble(state.serverId, (id) => state.findUser(id), version);
 
   /** The `Token` of a `MediaBrowser …` (or, legacy, `Emby …`) authorization header. */
@@ -175,7 +180,13 @@ export async function startMediaBrowserDouble(
         held.add(res);
         return;
       }
-      send(res, answer(req, url.pathname, query, body));
+      const reply = answer(req, url.pathname, query, body);
+      if (double.holdAnswer?.({ method: req.method ?? 'GET', path: url.pathname })) {
+        held.add(res);
+        heldAnswers += 1;
+        return;
+      }
+      send(res, reply);
     });
   });
 
@@ -193,6 +204,10 @@ export async function startMediaBrowserDouble(
     playstateCommands: state.playstateCommands,
     policyUpdates: state.policyUpdates,
     requests,
+    holdAnswer: null,
+    get heldAnswers() {
+      return heldAnswers;
+    },
     quickConnect,
     setSessions(specs) {
       state.setSessions(specs);

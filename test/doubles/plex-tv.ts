@@ -156,6 +156,10 @@ export interface PlexTvDouble {
     token: string | null;
   }>;
   readonly pins: PlexPin[];
+  /** Requests it matches are carried out (a write is applied) but never answered, as when the bot dies while
+   *  plex.tv applies a change; `heldAnswers` counts them. */
+  holdAnswer: ((req: { method: string; path: string }) => boolean) | null;
+  readonly heldAnswers: number;
   /** The member signs in at app.plex.tv as `account`: the PIN gets a new token for that account. Returns it. */
   approvePin(code: string, account: PlexAccountSpec): string;
   /** plex.tv forgets the PIN (its expiresIn ran out): GET /api/v2/pins/{id} answers 404 from now on. */
@@ -407,6 +411,8 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
   /** Tokens plex.tv issued through PINs, by token. */
   const issued = new Map<string, PlexAccountSpec>();
   const pins: PlexPin[] = [];
+  const held = new Set<ServerResponse>();
+  let heldAnswers = 0;
   const double: PlexTvDouble = {
     url: '',
     token,
@@ -418,6 +424,10 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
     writes: [],
     requests: [],
     pins,
+    holdAnswer: null,
+    get heldAnswers() {
+      return heldAnswers;
+    },
     approvePin(code, account) {
       const pin = pins.find((p) => p.code === code && !p.expired);
       if (!pin) throw new Error(`plex.tv double: no live PIN ${code}`);
@@ -434,6 +444,7 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
     tokenValid: (authToken) => authToken === token || issued.has(authToken),
     friend: (id) => double.friends.find((f) => f.id === id),
     stop: async () => {
+      for (const res of held) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -545,9 +556,18 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
     return false;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The answer goes nowhere: the request is carried out, its connection stays open until stop(). */
+  function holding(res: ServerResponse): ServerResponse {
+    held.add(res);
+    heldAnswers += 1;
+    const sink = { writeHead: () => sink, setHeader: () => sink, end: () => sink };
+    return sink as unknown as ServerResponse;
+  }
+
+  async function handle(req: IncomingMessage, answer: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
+    const res = double.holdAnswer?.({ method, path: url.pathname }) ? holding(answer) : answer;
     const clientIdentifier =
       (req.headers['x-plex-client-identifier'] as string | undefined) ??
       url.searchParams.get('X-Plex-Client-Identifier');

@@ -34,6 +34,8 @@ export async function startTestBot(options: {
   /** Another instance on the first bot's database and data directory (same encryption key): PostgreSQL only. Its
    *  stop() leaves the database to the first bot. */
   sharedDatabase?: TestBot;
+  /** A database and data directory that outlive this bot (another process used them before): stop() keeps them. */
+  existing?: { databaseUrl: string | null; dataDir: string };
   /** Lease timings (several instances on PostgreSQL). */
   cluster?: BotOptions['cluster'];
   /** How often a `/link` sign-in is checked (BotOptions.selfLinkPollMs). */
@@ -43,10 +45,13 @@ export async function startTestBot(options: {
 }): Promise<TestBot> {
   const first = options.sharedDatabase;
   if (first && !first.config.databaseUrl) throw new Error('sharedDatabase needs PostgreSQL (DATABASE_URL)');
-  const database: TestDatabase = first
-    ? { url: first.config.databaseUrl, drop: async () => {} }
+  const kept = first
+    ? { databaseUrl: first.config.databaseUrl, dataDir: first.config.dataDir }
+    : options.existing;
+  const database: TestDatabase = kept
+    ? { url: kept.databaseUrl, drop: async () => {} }
     : await createTestDatabase();
-  const dataDir = first ? first.config.dataDir : mkdtempSync(join(tmpdir(), 'streamwarden-test-'));
+  const dataDir = kept ? kept.dataDir : mkdtempSync(join(tmpdir(), 'streamwarden-test-'));
   const clock = new TestClock(new Date(options.now ?? '2026-11-18T20:00:00Z'));
   const config: Config = {
     discordToken: options.discord.token,
@@ -98,7 +103,7 @@ export async function startTestBot(options: {
     },
     async stop() {
       await handle.bot.stop();
-      if (first) return;
+      if (kept) return;
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

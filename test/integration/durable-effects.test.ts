@@ -124,6 +124,59 @@ describe('durable effects', () => {
     await reset();
   });
 
+  test("a DM whose answer was lost is not posted again by a retry after Discord's nonce window", async () => {
+    // Both of discord.js's tries time out; the first one created the DM, the second got it back by its nonce.
+    discord.slowNextMessage(3_000);
+    discord.slowNextMessage(3_000);
+    plex.setSessions([session(11), session(12)]);
+    await bot.bot.ctx.runCycleNow();
+    await bot.bot.ctx.effects.drain();
+    assert.equal(discord.dmsTo(ALICE.id).length, 1, 'the first try created the DM');
+    const dmRow = async () => {
+      // This test's DM: the latest one.
+      const rows = await db()
+        .select()
+        .from(outbox)
+        .where(eq(outbox.kind, 'episode-notice'))
+        .orderBy(outbox.id);
+      return rows.filter((r) => (r.payload as { channel: string }).channel === 'dm').at(-1);
+    };
+    assert.equal((await dmRow())?.state, 'pending', 'the outbox did not hear back: it will retry');
+    // Minutes pass before the retry: Discord no longer knows the nonce.
+    discord.expireNonces();
+    bot.clock.advance(3 * 60_000);
+    await bot.bot.ctx.effects.drain();
+    assert.equal(discord.dmsTo(ALICE.id).length, 1, 'the retry found the DM instead of posting it again');
+    const [posted] = discord.dmsTo(ALICE.id);
+    const row = await dmRow();
+    assert.equal(row?.state, 'done');
+    assert.equal(
+      (row?.result as { messageId?: string } | null)?.messageId,
+      posted?.id,
+      'the DM found is recorded',
+    );
+    assert.ok(
+      discord.requests.some((r) => r.method === 'GET' && /\/channels\/\d+\/messages$/.test(r.path)),
+      "the channel's recent messages were read",
+    );
+    await reset();
+  });
+
+  test('a DM that never reached Discord is posted once by a retry after the nonce window', async () => {
+    discord.failNextMessages(2, 503);
+    plex.setSessions([session(13), session(14)]);
+    await bot.bot.ctx.runCycleNow();
+    await bot.bot.ctx.effects.drain();
+    assert.equal(discord.dmsTo(ALICE.id).length, 0);
+    discord.expireNonces();
+    bot.clock.advance(3 * 60_000);
+    await bot.bot.ctx.effects.drain();
+    assert.equal(discord.dmsTo(ALICE.id).length, 1, 'no earlier copy: posted now, once');
+    await bot.bot.ctx.effects.drain();
+    assert.equal(discord.dmsTo(ALICE.id).length, 1);
+    await reset();
+  });
+
   test('a rate limit (429) is waited out: the DM and the alert arrive once', async () => {
     discord.failNextMessages(2, 429);
     plex.setSessions([session(7), session(8)]);

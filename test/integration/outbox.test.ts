@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { sendOnce } from '../../src/act/executors.ts';
 import {
   claimDue,
   type Executor,
@@ -18,6 +19,7 @@ import {
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { acquireLease, activeLeases, releaseLease } from '../../src/db/leases.ts';
 import { type OutboxRow, outbox } from '../../src/db/schema.ts';
+import { NONCE_TRUSTED_MS, type SendOptions } from '../../src/notify/notifier.ts';
 import { TestClock } from '../helpers/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -149,6 +151,31 @@ describe('outbox', () => {
     assert.deepEqual(
       (await database.db.select().from(outbox)).map((r) => r.key),
       ['open'],
+    );
+  });
+
+  it("keeps a message's retries on its nonce while Discord keeps nonces, then has it look for its earlier copy", async () => {
+    const sent: SendOptions[] = [];
+    const failing: Executor = async (row) => {
+      sent.push(sendOnce(row, clock.now()));
+      throw new Error('Discord did not answer');
+    };
+    const start = clock.now();
+    await enqueueEffects(database.db, [{ key: 'dm:y', kind: 'dm', payload: {} }], start);
+    await runDueEffects(options({ dm: failing }));
+    clock.advance(60_000);
+    await runDueEffects(options({ dm: failing }));
+    clock.advance(NONCE_TRUSTED_MS);
+    await runDueEffects(options({ dm: failing }));
+    const [row] = await database.db.select().from(outbox);
+    assert.deepEqual(row?.firstAttemptAt, start, 'the first attempt is remembered across retries');
+    assert.deepEqual(
+      sent.map((o) => [o.nonce, o.earlierAttemptAt ?? null]),
+      [
+        [nonceFor('dm:y'), null],
+        [nonceFor('dm:y'), null],
+        [nonceFor('dm:y'), start],
+      ],
     );
   });
 

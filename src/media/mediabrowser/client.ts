@@ -167,15 +167,7 @@ class MediaBrowserServer implements MediaServer {
    *  resets any missing boolean to false (J4, Wizarr does the same). */
   async setDownloadsAllowed(account: { id: string | null; name: string }, allowed: boolean): Promise<void> {
     const userId = account.id ?? (await this.findUserId(account.name));
-    let user: unknown;
-    try {
-      user = await this.http.json({ path: `/Users/${segment(userId)}` });
-    } catch (err) {
-      if (isNotFound(err))
-        throw new MediaServerError('not-found', `No user with id ${userId} on this server`, 404);
-      throw err;
-    }
-    const policy = readUserPolicy(user);
+    const policy = readUserPolicy(await this.user(userId));
     await this.http.request({
       method: 'POST',
       path: `/Users/${segment(userId)}/Policy`,
@@ -187,6 +179,22 @@ class MediaBrowserServer implements MediaServer {
         'not-applied',
         `POST /Users/${userId}/Policy: the server accepted the policy but downloads are still ${allowed ? 'off' : 'on'}`,
       );
+    }
+  }
+
+  /** `Policy.EnableContentDownloading` of the user as the server reports it on GET /Users/{id}. */
+  async downloadsAllowed(account: { id: string | null; name: string }): Promise<boolean> {
+    const userId = account.id ?? (await this.findUserId(account.name));
+    return readUserPolicy(await this.user(userId)).EnableContentDownloading;
+  }
+
+  private async user(userId: string): Promise<unknown> {
+    try {
+      return await this.http.json({ path: `/Users/${segment(userId)}` });
+    } catch (err) {
+      if (isNotFound(err))
+        throw new MediaServerError('not-found', `No user with id ${userId} on this server`, 404);
+      throw err;
     }
   }
 

@@ -192,6 +192,21 @@ class PlexServer implements MediaServer {
     }
   }
 
+  /** `allowSync` of the friend as plex.tv reports it on GET /api/users. */
+  async downloadsAllowed(account: { id: string | null; name: string }): Promise<boolean> {
+    const friend = matchUser(await this.friendsWithShare(), account);
+    if (!friend) {
+      throw new MediaServerError(
+        'not-found',
+        `plex.tv lists no friend ${account.name} with access to this server`,
+      );
+    }
+    if (friend.allowSync === null) {
+      throw new MediaServerError('bad-response', `plex.tv reports no download setting for ${account.name}`);
+    }
+    return friend.allowSync;
+  }
+
   /** Friends with a share of this server. */
   private async friendsWithShare(): Promise<PlexTvUser[]> {
     const server = await this.serverRef();

@@ -310,6 +310,11 @@ export class DiscordDouble {
     this.state.messageFaults.push({ delayMs });
   }
 
+  /** The few minutes Discord keeps `enforce_nonce` nonces have passed: a nonce used before posts a new message. */
+  expireNonces(): void {
+    this.state.nonces.clear();
+  }
+
   /** From now on, messages to this user's DM channel fail with 403 / 50007 (DMs closed or bot blocked). */
   closeDms(userId: string): void {
     this.state.closedDms.add(userId);

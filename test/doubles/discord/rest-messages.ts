@@ -24,11 +24,37 @@ function createMessage(ctx: RouteContext) {
     });
   const nonceKey = ctx.json.enforce_nonce === true && nonce !== undefined ? `${channelId}:${nonce}` : null;
   const earlier = nonceKey ? state.nonces.get(nonceKey) : undefined;
-  if (earlier) return { status: 200, body: messagePayload(state, earlier) };
+  if (earlier && Date.now() - earlier.at < state.nonceWindowMs)
+    return { status: 200, body: messagePayload(state, earlier.message) };
   const message = state.newMessage(channelId, fields, fields.flags ?? 0);
   state.storeMessage(message);
-  if (nonceKey) state.nonces.set(nonceKey, message);
+  if (nonceKey) state.nonces.set(nonceKey, { message, at: Date.now() });
   return { status: 200, body: messagePayload(state, message) };
+}
+
+/**
+ * GET /channels/{id}/messages (https://discord.com/developers/docs/resources/message#get-channel-messages): the
+ * latest messages first, `limit` 1–100 (default 50), `before`/`after` a message id. A fetched message carries no
+ * nonce: Discord does not store it with the message (discord.py #2451; it is echoed only in the create answer and
+ * the MESSAGE_CREATE event).
+ */
+function listMessages(ctx: RouteContext) {
+  const { state } = ctx;
+  const channelId = ctx.params[0] ?? '';
+  if (!state.channels.get(channelId) && state.dmRecipient(channelId) === undefined)
+    return apiError(404, 10003, 'Unknown Channel');
+  const limit = Number(ctx.query.get('limit') ?? 50);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    return apiError(400, 50035, 'Invalid Form Body', { limit: { _errors: [{ code: 'NUMBER_TYPE_MAX' }] } });
+  const before = ctx.query.get('before');
+  const after = ctx.query.get('after');
+  const messages = (state.messagesByChannel.get(channelId) ?? [])
+    .filter(
+      (m) => (before ? BigInt(m.id) < BigInt(before) : true) && (after ? BigInt(m.id) > BigInt(after) : true),
+    )
+    .reverse()
+    .slice(0, limit);
+  return { status: 200, body: messages.map((m) => messagePayload(state, m)) };
 }
 
 /** PATCH /channels/{id}/messages/{id}: edits a message posted earlier (e.g. an alert updated in place). */
@@ -48,6 +74,7 @@ const WEBHOOK_MESSAGE = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$
 export function messageRoutes(): Route[] {
   return [
     { method: 'POST', pattern: /^\/channels\/(\d+)\/messages$/, auth: true, handle: createMessage },
+    { method: 'GET', pattern: /^\/channels\/(\d+)\/messages$/, auth: true, handle: listMessages },
     { method: 'PATCH', pattern: /^\/channels\/(\d+)\/messages\/(\d+)$/, auth: true, handle: editMessage },
     {
       method: 'POST',

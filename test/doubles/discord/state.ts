@@ -86,8 +86,11 @@ export class DoubleState {
    * for uniqueness in the past few minutes. If another message was created by the same author with the same nonce,
    * that message will be returned and no new message will be created."
    * (https://discord.com/developers/docs/resources/message#create-message-jsonform-params)
+   * A nonce is remembered from the first message posted with it for `nonceWindowMs` ("a few minutes"), or until
+   * `DiscordDouble.expireNonces()` (those minutes have passed); after that the same nonce posts a new message.
    */
-  readonly nonces = new Map<string, StoredMessage>();
+  readonly nonces = new Map<string, { message: StoredMessage; at: number }>();
+  nonceWindowMs = 3 * 60_000;
   /** Faults for the next POST /channels/{id}/messages, consumed one per request (see DiscordDouble.failNextMessages). */
   readonly messageFaults: Array<{ status: number } | { delayMs: number }> = [];
   readonly messagesByChannel = new Map<string, StoredMessage[]>();
