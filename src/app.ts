@@ -15,6 +15,7 @@ import { fenceRegistry } from './cluster/fence.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/client.ts';
+import { lockDataDir } from './db/data-dir-lock.ts';
 import { loadLinks } from './db/links.ts';
 import { deployCommands } from './discord/deploy.ts';
 import { listGuildMembers } from './discord/guild-members.ts';
@@ -92,7 +93,24 @@ function gatewayStatus(client: Client): string {
   return notReady ? (Status[notReady.status] ?? 'unknown').toLowerCase() : 'ready';
 }
 
+/** What a second bot on the same embedded database is told. */
+const SECOND_BOT_ADVICE = () =>
+  'Two bots must not open one embedded database (it would be damaged): stop the other one first, or give this one its own DATA_DIR. To run several instances, move to PostgreSQL.';
+
 export async function startBot(options: BotOptions): Promise<RunningBot> {
+  // The embedded database is one process's: refused here, before it is opened, when another process holds it.
+  const lock = options.config.databaseUrl
+    ? null
+    : lockDataDir(options.config.dataDir, 'bot', SECOND_BOT_ADVICE);
+  try {
+    return await startOnDatabase(options, () => lock?.release());
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+async function startOnDatabase(options: BotOptions, releaseLock: () => void): Promise<RunningBot> {
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? (() => new Date());
@@ -448,6 +466,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await client.destroy();
         mailer?.close();
         await database.close();
+        releaseLock();
       })();
       return stopping;
     },

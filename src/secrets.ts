@@ -13,15 +13,34 @@ export interface TokenCipher {
 
 export const KEY_FILE_NAME = 'encryption.key';
 
-export function loadKey(options: { encryptionKey: string | null; dataDir: string }): Buffer {
+export interface KeySource {
+  encryptionKey: string | null;
+  dataDir: string;
+}
+
+/** Where the key is, in words for the owner. */
+export const keyLocation = (options: KeySource) =>
+  options.encryptionKey ? 'the ENCRYPTION_KEY environment variable' : join(options.dataDir, KEY_FILE_NAME);
+
+/** Reads a key file (base64, 32 bytes). */
+export function readKeyFile(file: string): Buffer {
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key.`);
+  return key;
+}
+
+/** The key in use, or null when there is none yet (the tools never create one). */
+export function findKey(options: KeySource): Buffer | null {
   if (options.encryptionKey) return Buffer.from(options.encryptionKey, 'base64');
   const file = join(options.dataDir, KEY_FILE_NAME);
-  if (existsSync(file)) {
-    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key.`);
-    return key;
-  }
+  return existsSync(file) ? readKeyFile(file) : null;
+}
+
+export function loadKey(options: KeySource): Buffer {
+  const found = findKey(options);
+  if (found) return found;
   mkdirSync(options.dataDir, { recursive: true });
+  const file = join(options.dataDir, KEY_FILE_NAME);
   const key = randomBytes(32);
   writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600 });
   return key;

@@ -2,7 +2,6 @@
 // enforcement cycle lets the cycle finish (stop, notices, reply), then exits 0; a restart resumes where it left
 // off (no second notice for the same episode); a second signal exits at once.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,18 +11,14 @@ import { DiscordDouble } from '../doubles/discord/index.ts';
 import { type PlexDouble, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { text } from '../helpers/discord.ts';
+import { type ChildRun, runEntry } from '../helpers/process.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 const ADMIN = { id: '210000000000000001', username: 'owner' };
 const ALICE = { id: '210000000000000002', username: 'alice' };
 const ALERTS = { id: '310000000000000002', name: 'alerts' };
 const PLEX_TOKEN = 'plex-token-shutdown-1a2b3c4d';
 
-interface Bot {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type Bot = ChildRun;
 
 let discord: DiscordDouble;
 let plex: PlexDouble;
@@ -31,31 +26,18 @@ let database: TestDatabase;
 let dataDir: string;
 
 function startBot(confirmDelaySeconds = 5): Bot {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/main.ts')], {
-    cwd: dataDir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      DISCORD_TOKEN: discord.token,
-      DISCORD_GUILD_ID: discord.guildId,
-      DISCORD_API_URL: discord.apiUrl,
-      DATA_DIR: join(dataDir, 'data'),
-      ...(database.url ? { DATABASE_URL: database.url } : {}),
-      // The schedule never fires during the test: cycles start from /enforcement run-now.
-      POLL_SCHEDULE: '0 0 1 1 *',
-      // Long enough to send SIGTERM while the cycle waits to confirm the breach.
-      CONFIRM_DELAY_SECONDS: String(confirmDelaySeconds),
-      LOG_LEVEL: 'info',
-    },
+  return runEntry('src/main.ts', [], dataDir, {
+    DISCORD_TOKEN: discord.token,
+    DISCORD_GUILD_ID: discord.guildId,
+    DISCORD_API_URL: discord.apiUrl,
+    DATA_DIR: join(dataDir, 'data'),
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    // The schedule never fires during the test: cycles start from /enforcement run-now.
+    POLL_SCHEDULE: '0 0 1 1 *',
+    // Long enough to send SIGTERM while the cycle waits to confirm the breach.
+    CONFIRM_DELAY_SECONDS: String(confirmDelaySeconds),
+    LOG_LEVEL: 'info',
   });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
 }
 
 async function until(what: string, condition: () => boolean, bot: Bot): Promise<void> {
