@@ -17,6 +17,7 @@ import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { loadLinks } from './db/links.ts';
+import { bindStoredTokens } from './db/tokens.ts';
 import { deployCommands } from './discord/deploy.ts';
 import { listGuildMembers } from './discord/guild-members.ts';
 import { handleInteraction } from './discord/interactions.ts';
@@ -114,15 +115,19 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? (() => new Date());
+  // Before the database: an unfinished key rotation stops the start here.
+  const key = loadKey(config);
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
   });
   log.info({ database: database.kind }, 'database ready');
   const metrics = new BotMetrics();
-  const key = loadKey(config);
+  const cipher = createTokenCipher(key);
+  const bound = await bindStoredTokens(database.db, cipher);
+  if (bound > 0) log.info({ servers: bound }, 'stored tokens bound to their servers');
   const media = metrics.instrumentRegistry(
-    new MediaRegistry(createTokenCipher(key), {
+    new MediaRegistry(cipher, {
       plexTvUrl: config.plexTvUrl,
       timeoutMs: config.mediaTimeoutMs,
       clock,

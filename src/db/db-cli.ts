@@ -17,6 +17,7 @@ import {
 import { installBackupKey, keyWarning, writeKeyBeside } from './backup-key.ts';
 import { copyToPostgres } from './copy.ts';
 import { DataDirLockedError, type LockHolder, type LockPurpose, lockDataDir } from './data-dir-lock.ts';
+import { rotateKey } from './rotate-key.ts';
 import { formatCounts } from './tables.ts';
 
 const USAGE = `Usage:
@@ -24,7 +25,8 @@ const USAGE = `Usage:
                                          (default: DATA_DIR/backups/streamwarden-backup-<time>.tar.gz;
                                           --with-key also writes the encryption key to FILE.key)
   npm run db:restore -- FILE [--force]
-  npm run db:copy -- --to postgres://user:password@host:5432/database`;
+  npm run db:copy -- --to postgres://user:password@host:5432/database
+  npm run db:rotate-key                  (a new encryption key for the stored media-server tokens)`;
 
 const KEY_REMINDER =
   'Media-server tokens are encrypted with ENCRYPTION_KEY or DATA_DIR/encryption.key: keep that key with the database.';
@@ -109,6 +111,25 @@ async function main(argv: string[]): Promise<void> {
     const same = Object.keys(source).every((t) => source[t] === target[t]);
     if (!same) throw new ToolError('The row counts differ: do not switch DATABASE_URL yet.');
     console.log(`Copied. Set DATABASE_URL to the new database and start the bot.\n${KEY_REMINDER}`);
+  } else if (command === 'rotate-key') {
+    const rotate = () => rotateKey(storage, new Date());
+    // On PostgreSQL the instances are checked through their leases instead (they may share no DATA_DIR).
+    const r = storage.databaseUrl ? await rotate() : await withLock(storage.dataDir, 'rotate-key', rotate);
+    console.log(`Re-encrypted the tokens of ${r.rotated.length} server(s) with a new key.`);
+    if (r.unreadable.length > 0) {
+      console.log(
+        `Could not read the stored token of ${r.unreadable.join(', ')} with the previous key: give them their token again.`,
+      );
+    }
+    if (r.fromEnvironment) {
+      console.log(
+        `The new key is in ${r.keyFile} (readable by you only). Set ENCRYPTION_KEY to its content, delete the file, then start the bot: until then the bot cannot read the tokens.`,
+      );
+    } else {
+      console.log(
+        `The new key is in ${r.keyFile}. The previous key was kept in ${r.previousKeyFile}: backups made before now need it; delete it when you no longer keep them.`,
+      );
+    }
   } else {
     throw new ToolError(USAGE);
   }
