@@ -2,13 +2,14 @@
 // and the database tools take DATA_DIR/streamwarden.lock before opening it. The file says who holds it (pid, host,
 // start time, what for); it is created whole and atomically (written aside, then hard-linked into place, which
 // fails when the name exists). A lock left by a process that died (kill -9, a power cut) is taken over: on the
-// same host when its pid is gone (or now belongs to a process started later), from another host when its holder
-// stopped refreshing it (a replaced container gets a new host name).
+// same host and pid namespace when its pid is gone (or now belongs to a process started later); from another host
+// or another container (whose pids this process cannot see) when its holder stopped refreshing it.
 import { randomBytes } from 'node:crypto';
 import {
   linkSync,
   mkdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
   statSync,
@@ -21,8 +22,8 @@ import { join } from 'node:path';
 export const LOCK_FILE_NAME = 'streamwarden.lock';
 
 /** How often the holder touches the lock file, and how old a lock from another host must be to count as left. */
-const REFRESH_MS = 30_000;
-const FOREIGN_STALE_MS = 3 * 60_000;
+const REFRESH_MS = 15_000;
+const FOREIGN_STALE_MS = 90_000;
 
 export type LockPurpose = 'bot' | 'backup' | 'restore' | 'copy' | 'rotate-key';
 
@@ -31,6 +32,8 @@ export interface LockHolder {
   host: string;
   /** Start of the holder's process in the kernel's clock ticks since boot (Linux), to tell a reused pid apart. */
   processStart: string | null;
+  /** The holder's pid namespace (Linux): a container's pids mean nothing in another container. */
+  pidNamespace: string | null;
   startedAt: string;
   purpose: LockPurpose;
 }
@@ -66,6 +69,14 @@ function processStart(pid: number): string | null {
   }
 }
 
+function pidNamespace(): string | null {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -80,7 +91,10 @@ const heldHere = new Set<string>();
 
 function isLeftBehind(holder: LockHolder, file: string, now: number): boolean {
   if (holder.pid <= 0) return true; // unreadable content
-  if (holder.host !== hostname()) {
+  const namespace = pidNamespace();
+  const otherNamespace =
+    holder.pidNamespace !== null && namespace !== null && holder.pidNamespace !== namespace;
+  if (holder.host !== hostname() || otherNamespace) {
     const refreshed = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
     return now - refreshed > FOREIGN_STALE_MS;
   }
@@ -99,6 +113,7 @@ function readHolder(file: string): LockHolder | null {
       pid: parsed.pid,
       host: parsed.host,
       processStart: typeof parsed.processStart === 'string' ? parsed.processStart : null,
+      pidNamespace: typeof parsed.pidNamespace === 'string' ? parsed.pidNamespace : null,
       startedAt: String(parsed.startedAt ?? 'an unknown time'),
       purpose: (parsed.purpose ?? 'bot') as LockPurpose,
     };
@@ -106,7 +121,14 @@ function readHolder(file: string): LockHolder | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     // Unreadable content: only a crash between our write and link could leave it, and link is atomic. Treat as
     // held by nobody alive.
-    return { pid: 0, host: hostname(), processStart: null, startedAt: 'an unknown time', purpose: 'bot' };
+    return {
+      pid: 0,
+      host: hostname(),
+      processStart: null,
+      pidNamespace: null,
+      startedAt: 'an unknown time',
+      purpose: 'bot',
+    };
   }
 }
 
@@ -125,6 +147,7 @@ export function lockDataDir(
     pid: process.pid,
     host: hostname(),
     processStart: processStart(process.pid),
+    pidNamespace: pidNamespace(),
     startedAt: new Date().toISOString(),
     purpose,
   };

@@ -2,7 +2,7 @@
 // refused and names the first; the database tools refuse to run under a running bot and say how to back it up;
 // a bot killed with kill -9 leaves a lock the next start takes over; a clean stop removes it.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -83,7 +83,7 @@ test('a second bot and the database tools are refused while a bot runs; kill -9 
       others.push(cli);
       assert.equal(await cli.exited, 1, cli.output());
       assert.match(cli.output(), new RegExp(`pid ${first.child.pid}`), tool[0]);
-      assert.match(cli.output(), /Stop the bot first.*BACKUP_SCHEDULE/s, tool[0]);
+      assert.match(cli.output(), /Stop the bot first.*docker compose stop/s, tool[0]);
     }
     assert.equal(existsSync(join(dataDir(), 'backups')), false, 'no backup was started');
     assert.equal(first.child.exitCode, null, 'the first bot is still running');
@@ -119,4 +119,26 @@ test('within one process: a second lock is refused, a released lock can be taken
   lock.release();
   lockDataDir(lockDir, 'bot', () => 'wait').release();
   assert.equal(existsSync(join(lockDir, LOCK_FILE_NAME)), false);
+});
+
+test('a lock from another host (or container) is taken over only once its holder stopped refreshing it', () => {
+  const lockDir = join(dir, 'foreign');
+  mkdirSync(lockDir, { recursive: true });
+  const file = join(lockDir, LOCK_FILE_NAME);
+  const foreign = {
+    pid: process.pid,
+    host: 'another-host',
+    startedAt: '2026-12-01T00:00:00.000Z',
+    purpose: 'bot',
+  };
+  writeFileSync(file, JSON.stringify(foreign));
+  assert.throws(
+    () => lockDataDir(lockDir, 'backup', () => 'wait'),
+    (err: Error) => err instanceof DataDirLockedError && /pid \d+ on another-host/.test(err.message),
+  );
+  const longAgo = new Date(Date.now() - 10 * 60_000);
+  utimesSync(file, longAgo, longAgo);
+  const lock = lockDataDir(lockDir, 'backup', () => 'wait');
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).host, hostname());
+  lock.release();
 });
