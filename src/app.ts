@@ -15,7 +15,9 @@ import { fenceRegistry } from './cluster/fence.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/client.ts';
+import { lockDataDir } from './db/data-dir-lock.ts';
 import { loadLinks } from './db/links.ts';
+import { bindStoredTokens } from './db/tokens.ts';
 import { deployCommands } from './discord/deploy.ts';
 import { listGuildMembers } from './discord/guild-members.ts';
 import { handleInteraction } from './discord/interactions.ts';
@@ -98,21 +100,42 @@ function gatewayStatus(client: Client): string {
   return notReady ? (Status[notReady.status] ?? 'unknown').toLowerCase() : 'ready';
 }
 
+/** What a second bot on the same embedded database is told. */
+const SECOND_BOT_ADVICE = () =>
+  'Two bots must not open one embedded database (it would be damaged): stop the other one first, or give this one its own DATA_DIR. To run several instances, move to PostgreSQL.';
+
 export async function startBot(options: BotOptions): Promise<RunningBot> {
+  // The embedded database is one process's: refused here, before it is opened, when another process holds it.
+  const lock = options.config.databaseUrl
+    ? null
+    : lockDataDir(options.config.dataDir, 'bot', SECOND_BOT_ADVICE);
+  try {
+    return await startOnDatabase(options, () => lock?.release());
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+async function startOnDatabase(options: BotOptions, releaseLock: () => void): Promise<RunningBot> {
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? (() => new Date());
+  // Before the database: an unfinished key rotation stops the start here.
+  const key = loadKey(config);
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
   });
   log.info({ database: database.kind }, 'database ready');
   const metrics = new BotMetrics();
-  const key = loadKey(config);
   // Stored once; an install from before it was stored keeps the identifier its `/link` sign-ins already used.
   const clientId = await plexClientIdentifier(database.db, installId(key, 'plex-client-identifier'));
+  const cipher = createTokenCipher(key);
+  const bound = await bindStoredTokens(database.db, cipher);
+  if (bound > 0) log.info({ servers: bound }, 'stored tokens bound to their servers');
   const media = metrics.instrumentRegistry(
-    new MediaRegistry(createTokenCipher(key), {
+    new MediaRegistry(cipher, {
       plexTvUrl: config.plexTvUrl,
       timeoutMs: config.mediaTimeoutMs,
       clock,
@@ -484,6 +507,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         await client.destroy();
         mailer?.close();
         await database.close();
+        releaseLock();
       })();
       return stopping;
     },

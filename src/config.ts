@@ -141,14 +141,19 @@ const schema = z.object({
   ),
 });
 
-/** Just the storage part of the environment, for the database tools (backup, restore, copy). */
+/** Just the storage part of the environment, for the database tools (backup, restore, copy, rotate-key). */
 export function loadStorageConfig(
   env: NodeJS.ProcessEnv = process.env,
-): Pick<Config, 'databaseUrl' | 'dataDir'> {
-  const parsed = schema.pick({ DATABASE_URL: true, DATA_DIR: true }).safeParse(env);
+): Pick<Config, 'databaseUrl' | 'dataDir' | 'encryptionKey'> {
+  const parsed = schema.pick({ DATABASE_URL: true, DATA_DIR: true, ENCRYPTION_KEY: true }).safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message));
   if (parsed.data.DATABASE_URL) registerSecret(new URL(parsed.data.DATABASE_URL).password);
-  return { databaseUrl: parsed.data.DATABASE_URL ?? null, dataDir: parsed.data.DATA_DIR ?? './data' };
+  registerSecret(parsed.data.ENCRYPTION_KEY);
+  return {
+    databaseUrl: parsed.data.DATABASE_URL ?? null,
+    dataDir: parsed.data.DATA_DIR ?? './data',
+    encryptionKey: parsed.data.ENCRYPTION_KEY ?? null,
+  };
 }
 
 /** Validates the environment; throws a ConfigError listing every problem (never echoing a secret's value). */

@@ -1,6 +1,17 @@
 // Backup and restore of the embedded database (PGlite): the whole data directory as one gzipped tarball, made
-// and read back by PGlite itself (dumpDataDir / loadDataDir). The bot must be stopped while these run.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// and read back by PGlite itself (dumpDataDir / loadDataDir), written readable by its owner only. The bot must be
+// stopped while these run (the CLI takes DATA_DIR's lock).
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
@@ -17,6 +28,24 @@ export const embeddedDir = (dataDir: string) => join(dataDir, 'pglite');
 
 const hasFiles = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
 
+/**
+ * Refuses a DATA_DIR without an embedded database (a wrong DATA_DIR must not be opened: opening creates an
+ * empty database). PostgreSQL's data directories always hold PG_VERSION.
+ */
+export function requireEmbeddedDatabase(dataDir: string): string {
+  const dir = embeddedDir(dataDir);
+  if (!existsSync(join(dir, 'PG_VERSION'))) {
+    throw new ToolError(`There is no embedded database in ${dir} (check DATA_DIR). Nothing was done.`);
+  }
+  return dir;
+}
+
+/** A folder only its owner can read (backups hold members' data and the encrypted tokens). */
+export function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
 async function withPglite<T>(dir: string, use: (db: Db) => Promise<T>, loadDataDir?: Blob): Promise<T> {
   const client = await PGlite.create(dir, loadDataDir ? { loadDataDir } : {});
   try {
@@ -30,15 +59,14 @@ export async function backupEmbedded(
   dataDir: string,
   file: string,
 ): Promise<{ bytes: number; counts: RowCounts }> {
-  const dir = embeddedDir(dataDir);
-  if (!hasFiles(dir)) throw new ToolError(`There is no embedded database in ${dir} (check DATA_DIR).`);
+  const dir = requireEmbeddedDatabase(dataDir);
   if (existsSync(file)) throw new ToolError(`${file} already exists; choose another file with --out.`);
   const client = await PGlite.create(dir);
   try {
     const counts = await countRows(drizzle(client, { schema }) as unknown as Db);
     const dump = await client.dumpDataDir('gzip');
     const bytes = Buffer.from(await dump.arrayBuffer());
-    writeFileSync(file, bytes, { flag: 'wx' });
+    writeFileSync(file, bytes, { flag: 'wx', mode: 0o600 });
     return { bytes: bytes.length, counts };
   } finally {
     await client.close();
@@ -54,7 +82,13 @@ export async function restoreEmbedded(
   file: string,
   options: { force: boolean; now: Date },
 ): Promise<{ counts: RowCounts; movedAside: string | null }> {
-  if (!existsSync(file)) throw new ToolError(`${file} does not exist.`);
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) throw new ToolError(`${file} does not exist. Nothing was changed.`);
+  if (!stat.isFile() || stat.size === 0) {
+    throw new ToolError(
+      `${file} is ${stat.isFile() ? 'empty' : 'not a file'}: it is not a backup. Nothing was changed.`,
+    );
+  }
   const dir = embeddedDir(dataDir);
   let movedAside: string | null = null;
   if (hasFiles(dir)) {

@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
-import { ToolError } from './backup.ts';
+import { requireEmbeddedDatabase, ToolError } from './backup.ts';
 import { openDatabase } from './client.ts';
 import { countRows, holdsData, type RowCounts, tableName, tablesInDependencyOrder } from './tables.ts';
 
@@ -41,10 +41,17 @@ export async function copyToPostgres(options: {
   dataDir: string;
   targetUrl: string;
 }): Promise<{ source: RowCounts; target: RowCounts }> {
+  // Checked before opening: opening a missing database would create an empty one (and copy nothing).
+  const sourceDir = requireEmbeddedDatabase(options.dataDir);
   await refuseNonEmpty(options.targetUrl);
   // Both sides migrated to this version's schema, so every column exists on both.
   const source = await openDatabase({ databaseUrl: null, dataDir: options.dataDir });
   try {
+    if (!holdsData(await countRows(source.db))) {
+      throw new ToolError(
+        `The embedded database in ${sourceDir} holds no data (check DATA_DIR). Nothing was copied.`,
+      );
+    }
     const target = await openDatabase({ databaseUrl: options.targetUrl, dataDir: options.dataDir });
     try {
       await target.db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import type { MediaServerRow } from '../db/schema.ts';
-import type { TokenCipher } from '../secrets.ts';
+import type { TokenBinding, TokenCipher } from '../secrets.ts';
 import { createMediaServer, createPushSpec, createSelfLink } from './factory.ts';
 import { DEFAULT_PLEX_CLIENT_IDENTIFIER, PLEX_PRODUCT } from './plex/client.ts';
 import type { PushSpec } from './push-types.ts';
@@ -21,7 +21,7 @@ export class MediaRegistry {
   ) {}
 
   forRow(row: MediaServerRow): MediaServer {
-    return this.connect(row.platform, row.url, this.cipher.decrypt(row.tokenEncrypted));
+    return this.connect(row.platform, row.url, this.tokenOf(row));
   }
 
   /** How to open the stored server's push socket (the spec carries the token: never log it). */
@@ -29,14 +29,14 @@ export class MediaRegistry {
     return createPushSpec({
       platform: row.platform,
       url: row.url,
-      token: this.cipher.decrypt(row.tokenEncrypted),
+      token: this.tokenOf(row),
       clientIdentifier: this.client.clientId,
     });
   }
 
   /** How members of this stored server sign in to link themselves, or null when its platform has no such flow. */
   selfLinkForRow(row: MediaServerRow): SelfLinkProvider | null {
-    const token = this.cipher.decrypt(row.tokenEncrypted);
+    const token = this.tokenOf(row);
     const config = this.config(row.platform, row.url, token);
     return createSelfLink(config, this.client, this.connect(row.platform, row.url, token));
   }
@@ -61,12 +61,17 @@ export class MediaRegistry {
     };
   }
 
-  encryptToken(token: string): string {
-    return this.cipher.encrypt(token);
+  /** The stored token of `row`, bound to its id and address (throws a StoredTokenError when it is not theirs). */
+  private tokenOf(row: MediaServerRow): string {
+    return this.cipher.decrypt(row.tokenEncrypted, { serverId: row.id, url: row.url });
+  }
+
+  encryptToken(token: string, binding: TokenBinding): string {
+    return this.cipher.encrypt(token, binding);
   }
 
   /** Decrypts another secret stored with the same cipher (a pending sign-in's Quick Connect secret). */
-  decryptSecret(stored: string): string {
-    return this.cipher.decrypt(stored);
+  decryptSecret(stored: string, binding: TokenBinding): string {
+    return this.cipher.decrypt(stored, binding);
   }
 }

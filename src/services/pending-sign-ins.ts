@@ -17,6 +17,7 @@ import { type MediaServerRow, mediaServers, type PendingSignIn as PendingSignInR
 import type { PendingSignIn, SettleState } from '../media/self-link.ts';
 import { COLORS, safe } from '../notify/format.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
+import { StoredTokenError } from '../secrets.ts';
 
 /** How often a pending sign-in the bot no longer waits for is asked about. */
 export const SETTLE_RETRY_MS = 60 * 1000;
@@ -41,16 +42,17 @@ function waitingSet(db: Db): Set<number> {
 /** Stores a sign-in before its code is shown; the wait that shows it owns it until `releasePendingSignIn`. */
 export async function recordPendingSignIn(
   ctx: Pick<AppContext, 'db' | 'clock' | 'media'>,
-  serverId: number,
+  server: Pick<MediaServerRow, 'id' | 'url'>,
   memberDiscordId: string,
   pending: PendingSignIn,
   deadline: Date,
 ): Promise<number> {
   const now = ctx.clock();
   const id = await insertPendingSignIn(ctx.db, {
-    serverId,
+    serverId: server.id,
     memberDiscordId,
-    secretEncrypted: ctx.media.encryptToken(pending.secret),
+    // Bound to its server like the server's own token: readable only for that server at that address.
+    secretEncrypted: ctx.media.encryptToken(pending.secret, { serverId: server.id, url: server.url }),
     deviceId: pending.deviceId,
     deviceName: pending.deviceName,
     deadline,
@@ -107,15 +109,25 @@ async function settleRow(ctx: SettleContext, row: PendingSignInRow, now: Date): 
     await deletePendingSignIn(ctx.db, row.id);
     return true;
   }
-  const pending = {
-    secret: ctx.media.decryptSecret(row.secretEncrypted),
-    deviceId: row.deviceId,
-    deviceName: row.deviceName,
-  };
   let state: SettleState;
   try {
+    const pending = {
+      // Unreadable (the server's address changed, or the key was replaced): nothing can be collected any more.
+      secret: ctx.media.decryptSecret(row.secretEncrypted, { serverId: server.id, url: server.url }),
+      deviceId: row.deviceId,
+      deviceName: row.deviceName,
+    };
     state = await provider.settle(pending, row.lastAliveAt);
   } catch (err) {
+    if (err instanceof StoredTokenError) {
+      ctx.log.warn(
+        { server: server.name, signIn: row.id },
+        'a pending sign-in can no longer be read: given up',
+      );
+      await tellMember(ctx, row, server.name, false);
+      await deletePendingSignIn(ctx.db, row.id);
+      return true;
+    }
     ctx.log.warn({ err, server: server.name, signIn: row.id }, 'could not settle a pending sign-in');
     if (now.getTime() - row.createdAt.getTime() < SETTLE_GIVE_UP_MS) {
       await reschedulePendingSignIn(ctx.db, row.id, {

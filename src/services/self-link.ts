@@ -188,7 +188,7 @@ export async function beginSelfLink(
   let pendingId: number | null = null;
   if (signIn.pending) {
     try {
-      pendingId = await recordPendingSignIn(ctx, server.id, user.id, signIn.pending, deadline);
+      pendingId = await recordPendingSignIn(ctx, server, user.id, signIn.pending, deadline);
     } catch (err) {
       booking.release();
       signIn.end();

@@ -7,6 +7,7 @@ import { UserError } from '../discord/errors.ts';
 import { MediaServerError, type Platform, type ServerIdentity } from '../media/types.ts';
 import { quoted } from '../notify/format.ts';
 import { registerSecret } from '../redact.ts';
+import { StoredTokenError } from '../secrets.ts';
 import { probeAndShow } from './capabilities.ts';
 import { validateName } from './plans.ts';
 
@@ -39,6 +40,7 @@ export function normaliseUrl(raw: string): string {
 
 /** Turns a failed connection into what the admin should do about it. */
 export function explainConnectionError(platform: Platform, url: string, err: unknown): string {
+  if (err instanceof StoredTokenError) return `Did not contact ${url}: ${err.message}.`;
   if (!(err instanceof MediaServerError)) return `Could not check ${url}: unexpected error.`;
   switch (err.kind) {
     case 'unauthorized':
@@ -124,18 +126,25 @@ export async function addServer(ctx: AppContext, actor: string, input: AddServer
   }
   const now = ctx.clock();
   const row = await ctx.db.transaction(async (tx) => {
-    const [created] = await tx
+    const [inserted] = await tx
       .insert(mediaServers)
       .values({
         name,
         platform: input.platform,
         url,
-        tokenEncrypted: ctx.media.encryptToken(token),
+        // The token is bound to the row's id, known once inserted: set in the same transaction.
+        tokenEncrypted: '',
         ...identityColumns(identity, now),
         lastPollAt: null,
       })
+      .returning({ id: mediaServers.id });
+    if (!inserted) throw new Error('insert returned nothing');
+    const [created] = await tx
+      .update(mediaServers)
+      .set({ tokenEncrypted: ctx.media.encryptToken(token, { serverId: inserted.id, url }) })
+      .where(eq(mediaServers.id, inserted.id))
       .returning();
-    if (!created) throw new Error('insert returned nothing');
+    if (!created) throw new Error('update returned nothing');
     await recordAudit(tx, {
       actor,
       action: 'server.add',

@@ -13,8 +13,9 @@ export interface TestBot {
   bot: RunningBot;
   clock: TestClock;
   config: Config;
-  /** Stops the bot (keeping the database) and starts it again on the same database: a restart. */
-  restart(): Promise<void>;
+  /** Stops the bot (keeping the database) and starts it again on the same database: a restart. `whileStopped`
+   *  runs in between (a database tool the owner runs while the bot is stopped). */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -97,8 +98,9 @@ export async function startTestBot(options: {
     bot: await launch(),
     clock,
     config,
-    async restart() {
+    async restart(whileStopped) {
       await handle.bot.stop();
+      await whileStopped?.();
       handle.bot = await launch();
     },
     async stop() {

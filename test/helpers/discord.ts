@@ -16,3 +16,13 @@ export const adminCommands =
   (discord: { invoke: DiscordDouble['invoke'] }, adminId: string) =>
   (command: string, subcommand: string, options: Record<string, string | number | boolean> = {}) =>
     discord.invoke({ user: adminId, command, subcommand, options, admin: true });
+
+/** An admin's slash commands through the Discord double, and `/enforcement run-now`'s answer as text. */
+export function adminSession(discord: () => DiscordDouble, adminId: string) {
+  const admin = (
+    command: string,
+    subcommand: string,
+    options: Record<string, string | number | boolean> = {},
+  ) => discord().invoke({ user: adminId, command, subcommand, options, admin: true });
+  return { admin, runNow: async () => text(await admin('enforcement', 'run-now')) };
+}

@@ -202,10 +202,12 @@ describe('Jellyfin Quick Connect by version, and sessions never left open', () =
     });
     const { Code: code, Secret: secret } = (await started.json()) as { Code: string; Secret: string };
     const now = bot.clock.now();
+    const [server] = await db().select().from(mediaServers).where(eq(mediaServers.name, 'J1010'));
+    assert.ok(server);
     await insertPendingSignIn(db(), {
-      serverId: (await db().select().from(mediaServers).where(eq(mediaServers.name, 'J1010')))[0]?.id ?? 0,
+      serverId: server.id,
       memberDiscordId: FRANK.id,
-      secretEncrypted: bot.bot.ctx.media.encryptToken(secret),
+      secretEncrypted: bot.bot.ctx.media.encryptToken(secret, { serverId: server.id, url: server.url }),
       deviceId,
       deviceName: 'Discord /link crash1',
       deadline: new Date(now.getTime() + 10 * MINUTE),

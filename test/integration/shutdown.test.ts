@@ -9,16 +9,16 @@ import { after, before, test } from 'node:test';
 import postgres from 'postgres';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { type PlexDouble, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
-import { type ChildBot, spawnBot } from '../helpers/child-bot.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { text } from '../helpers/discord.ts';
+import { type ChildRun, runEntry } from '../helpers/process.ts';
 
 const ADMIN = { id: '210000000000000001', username: 'owner' };
 const ALICE = { id: '210000000000000002', username: 'alice' };
 const ALERTS = { id: '310000000000000002', name: 'alerts' };
 const PLEX_TOKEN = 'plex-token-shutdown-1a2b3c4d';
 
-type Bot = ChildBot;
+type Bot = ChildRun;
 
 let discord: DiscordDouble;
 let plex: PlexDouble;
@@ -26,7 +26,7 @@ let database: TestDatabase;
 let dataDir: string;
 
 function startBot(confirmDelaySeconds = 5): Bot {
-  return spawnBot(dataDir, {
+  return runEntry('src/main.ts', [], dataDir, {
     DISCORD_TOKEN: discord.token,
     DISCORD_GUILD_ID: discord.guildId,
     DISCORD_API_URL: discord.apiUrl,

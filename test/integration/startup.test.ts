@@ -1,21 +1,15 @@
 // The entry points as a user runs them: `npm start` (src/main.ts) and `npm run commands:deploy`.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { commands } from '../../commands/index.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
+import { type ChildRun, runEntry } from '../helpers/process.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type Run = ChildRun;
 
 /**
  * Runs an entry point in a clean environment (no inherited DISCORD_* or DATABASE_URL) from an empty directory, so
@@ -23,19 +17,7 @@ interface Run {
  */
 function run(script: string, env: Record<string, string>): Run {
   const cwd = mkdtempSync(join(tmpdir(), 'sw-start-'));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, script)], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: join(cwd, 'data'), ...env },
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return runEntry(script, [], cwd, { DATA_DIR: join(cwd, 'data'), ...env });
 }
 
 const discordEnv = (discord: DiscordDouble) => ({
