@@ -166,7 +166,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           log,
           serverIds: async () => (await listServers(database.db)).map((s) => s.id),
           onGateway: (held) => (held ? takeGateway() : leaveGateway()),
-          onServers: () => void push?.sync(),
+          onServers: () => {
+            ctx.capabilities.forget();
+            void push?.sync();
+          },
           timings: options.cluster,
         });
   const cluster: Cluster = shared ?? singleInstance();

@@ -75,9 +75,11 @@ export class CapabilityBook {
     return next;
   }
 
-  /** Drops what is cached for a server (removed, or now sensed by another instance). */
-  forget(serverId: number): void {
-    this.cache.delete(serverId);
+  /** Drops what is cached for a server (removed), or for every server (the servers this instance senses changed:
+   *  another instance may have written their rows meanwhile). */
+  forget(serverId?: number): void {
+    if (serverId === undefined) this.cache.clear();
+    else this.cache.delete(serverId);
   }
 
   private async current(serverId: number): Promise<CapabilityMap> {
