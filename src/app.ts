@@ -167,7 +167,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           serverIds: async () => (await listServers(database.db)).map((s) => s.id),
           onGateway: (held) => (held ? takeGateway() : leaveGateway()),
           onServers: () => {
-            ctx.capabilities.forget();
+            ctx.capabilities.keepOnly((id) => cluster.ownsServer(id));
             void push?.sync();
           },
           timings: options.cluster,
