@@ -384,7 +384,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       log,
       ...options.push,
     });
-    metrics.pushSource = (id) => push?.states().get(id)?.state === 'connected';
+    metrics.pushSource = (id) => {
+      const state = push?.states().get(id);
+      return state?.state === 'connected' && !state.silent;
+    };
     await push.sync();
   }
 
