@@ -144,7 +144,7 @@ for (const flavor of flavors) {
         title: 'Stream limit',
         text: 'You are over your 2 streams.',
       });
-      assert.deepEqual(result, { ok: true });
+      assert.deepEqual(result, { ok: true, message: { ok: true } });
       assert.deepEqual(
         double.messages.map(({ sessionId, header, text, timeoutMs }) => ({
           sessionId,
@@ -174,7 +174,10 @@ for (const flavor of flavors) {
       const [stream] = await server.listStreams();
       assert.ok(stream);
       const result = await server.stopStream(stream, { title: '', text: '' }); // empty Text → 400 on the message
-      assert.deepEqual(result, { ok: true });
+      assert.equal(result.ok, true);
+      // The message's 400 is a capability failure (a route that refuses what it is sent), reported beside the stop.
+      assert.equal(result.message?.ok, false);
+      assert.match(result.message?.ok === false ? result.message.reason : '', /HTTP 400/);
       assert.equal(double.messages.length, 0);
       assert.equal(double.playstateCommands.length, 1);
     });
@@ -197,6 +200,7 @@ for (const flavor of flavors) {
       const failed = await server.stopStream(stream, { title: 't', text: 'x' });
       assert.equal(failed.ok, false);
       assert.match(failed.reason ?? '', /HTTP 500/);
+      assert.equal(failed.serverRefuses, false, 'a 500 is the health of the server, not a refusal to stop');
       assert.ok(!failed.reason?.includes(double.token));
     });
 
@@ -390,6 +394,7 @@ describe('platform differences', () => {
     assert.ok(stream);
     assert.deepEqual(await server.stopStream(stream, { title: 'Limit', text: 'Too many streams' }), {
       ok: true,
+      message: { ok: true },
     });
     assert.ok(
       double.requests.every((r) => r.path.startsWith('/emby/') && r.headers['x-emby-token'] === double.token),
@@ -441,7 +446,10 @@ describe('platform differences', () => {
     await server.setDownloadsAllowed(alice, false);
     const [stream] = streams;
     assert.ok(stream);
-    assert.deepEqual(await server.stopStream(stream, { title: 'Limit', text: 'Too many' }), { ok: true });
+    assert.deepEqual(await server.stopStream(stream, { title: 'Limit', text: 'Too many' }), {
+      ok: true,
+      message: { ok: true },
+    });
     for (const r of double.requests) {
       assert.match(r.headers.authorization ?? '', /^MediaBrowser .*Token="/, `${r.method} ${r.path}`);
       assert.equal(r.headers['x-emby-token'], undefined);
@@ -477,7 +485,10 @@ describe('platform differences', () => {
     const server = createJellyfinServer({ platform: 'jellyfin', url: double.url, token: double.token });
     const [stream] = await server.listStreams();
     assert.ok(stream);
-    assert.deepEqual(await server.stopStream(stream, { title: 't', text: 'x' }), { ok: true });
+    assert.deepEqual(await server.stopStream(stream, { title: 't', text: 'x' }), {
+      ok: true,
+      message: { ok: true },
+    });
     assert.equal((await server.listStreams())[0]?.state, 'paused');
   });
 
