@@ -196,7 +196,10 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
           log,
           serverIds: async () => (await listServers(database.db)).map((s) => s.id),
           onGateway: (held) => (held ? takeGateway() : leaveGateway()),
-          onServers: () => void push?.sync(),
+          onServers: () => {
+            ctx.capabilities.keepOnly((id) => cluster.ownsServer(id));
+            void push?.sync();
+          },
           timings: options.cluster,
         });
   const cluster: Cluster = shared ?? singleInstance();
@@ -413,7 +416,10 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       log,
       ...options.push,
     });
-    metrics.pushSource = (id) => push?.states().get(id)?.state === 'connected';
+    metrics.pushSource = (id) => {
+      const state = push?.states().get(id);
+      return state?.state === 'connected' && !state.silent;
+    };
     await push.sync();
   }
 

@@ -75,9 +75,15 @@ export class CapabilityBook {
     return next;
   }
 
-  /** Drops what is cached for a server (removed, or now sensed by another instance). */
+  /** Drops what is cached for a server (removed). */
   forget(serverId: number): void {
     this.cache.delete(serverId);
+  }
+
+  /** Drops what is cached for the servers this instance no longer senses: another instance writes their rows now,
+   *  so they are read again if their lease comes back. */
+  keepOnly(owned: (serverId: number) => boolean): void {
+    for (const id of this.cache.keys()) if (!owned(id)) this.cache.delete(id);
   }
 
   private async current(serverId: number): Promise<CapabilityMap> {
