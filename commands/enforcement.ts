@@ -1,4 +1,5 @@
 import { ChannelType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { alertsChannelWarning } from '../src/discord/channel-visibility.ts';
 import type { Command } from '../src/discord/command.ts';
 import { UserError } from '../src/discord/errors.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
@@ -18,6 +19,7 @@ const SWITCHES: Record<string, Switch> = {
   'disable-downloads': 'disableDownloads',
   'dry-run': 'dryRun',
   'self-link': 'selfLink',
+  'hide-addresses': 'hideAddresses',
 };
 
 const onOff = (b: boolean) => (b ? '**on**' : 'off');
@@ -92,6 +94,12 @@ export const enforcement: Command = {
     )
     .addSubcommand((s) =>
       s
+        .setName('hide-addresses')
+        .setDescription('Leave members’ IP addresses out of alerts (off by default)')
+        .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
+    )
+    .addSubcommand((s) =>
+      s
         .setName('alerts-channel')
         .setDescription('Where admin alerts are posted')
         .addChannelOption((o) =>
@@ -139,7 +147,17 @@ export const enforcement: Command = {
         throw new UserError('Pick a text channel for alerts.');
       }
       await setAlertsChannel(ctx.db, actor, channel.id);
-      return respond(interaction, ok(`Alerts will be posted in <#${channel.id}>.`));
+      const { hideAddresses } = await getSettings(ctx.db);
+      const warning = await alertsChannelWarning(
+        interaction.client.rest,
+        ctx.config.guildId,
+        channel.id,
+        hideAddresses,
+      );
+      return respond(
+        interaction,
+        ok(`Alerts will be posted in <#${channel.id}>.${warning ? `\n\n⚠️ ${warning}` : ''}`),
+      );
     }
     if (sub === 'reports-channel') {
       const channel = interaction.options.getChannel('channel');

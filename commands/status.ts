@@ -1,8 +1,10 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { capabilityLines } from '../src/discord/capability-text.ts';
+import { alertsChannelWarning } from '../src/discord/channel-visibility.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, plain, respond } from '../src/discord/reply.ts';
 import type { RoleSyncStatus } from '../src/jobs/role-sync.ts';
+import { getSettings } from '../src/services/settings.ts';
 import { type BotStatus, botStatus, type InstanceStatus, type ServerStatus } from '../src/services/status.ts';
 
 /** Past this many servers the healthy, connected ones are summarised in one line. */
@@ -55,7 +57,7 @@ const failing = (s: ServerStatus) => [...s.capabilities.values()].some((c) => c.
 const fine = (s: ServerStatus) =>
   s.health === 'up' && (s.push === null || (s.push.state === 'connected' && !s.push.silent)) && !failing(s);
 
-export function renderStatus(status: BotStatus) {
+export function renderStatus(status: BotStatus, alertsWarning: string | null = null) {
   const shown =
     status.servers.length > SERVER_LINES
       ? status.servers.filter((s) => !fine(s)).slice(0, SERVER_LINES)
@@ -82,7 +84,8 @@ export function renderStatus(status: BotStatus) {
     status.servers.some((s) => s.health !== 'up' || failing(s) || s.push?.silent) ||
     status.outbox.failed > 0 ||
     status.failingSwitches.length > 0 ||
-    status.roleSync?.access === 'missing';
+    status.roleSync?.access === 'missing' ||
+    alertsWarning !== null;
   const switches = status.failingSwitches
     .slice(0, 10)
     .map(
@@ -100,6 +103,7 @@ export function renderStatus(status: BotStatus) {
       },
       { name: 'Failing download switches', value: switches.length > 0 ? switches.join('\n') : 'none' },
       ...(status.roleSync ? [{ name: 'Plans from roles', value: roleSyncText(status.roleSync) }] : []),
+      ...(alertsWarning ? [{ name: 'Alerts channel', value: `⚠️ ${alertsWarning}` }] : []),
     )
     .setFooter({
       text: status.pushEnabled
@@ -119,6 +123,11 @@ export const status: Command = {
 
   async execute(interaction, ctx) {
     await interaction.deferReply({ flags: 'Ephemeral' });
-    await respond(interaction, { embeds: [renderStatus(await botStatus(ctx))] });
+    const { alertsChannelId, hideAddresses } = await getSettings(ctx.db);
+    const [status, warning] = await Promise.all([
+      botStatus(ctx),
+      alertsChannelWarning(interaction.client.rest, ctx.config.guildId, alertsChannelId, hideAddresses),
+    ]);
+    await respond(interaction, { embeds: [renderStatus(status, warning)] });
   },
 };

@@ -77,7 +77,11 @@ async function episodeNotice(ctx: AppContext, episodeId: number) {
   const [member] = await ctx.db.select().from(members).where(eq(members.id, episode.memberId));
   if (!member) throw new PermanentEffectError(`the member of episode ${episodeId} no longer exists`);
   const outcomes: Map<string, StopOutcome> = await stopOutcomes(ctx.db, episodeId);
-  const lines = episode.lines.map((l) => toLine(l, lineAction(l, outcomes).text));
+  const settings = await getSettings(ctx.db);
+  const lines = episode.lines.map((l) => ({
+    ...toLine(l, lineAction(l, outcomes).text),
+    ...(settings.hideAddresses ? { ipAddress: null } : {}),
+  }));
   const notice = {
     memberName: member.displayName,
     planName: episode.planName,
@@ -86,7 +90,6 @@ async function episodeNotice(ctx: AppContext, episodeId: number) {
     dryRun: episode.dryRun,
     streams: lines,
   };
-  const settings = await getSettings(ctx.db);
   const templates = await loadTemplates(ctx.db);
   return { episode, member, notice, settings, templates };
 }

@@ -35,6 +35,8 @@ export const settings = pgTable(
     reportsChannelId: text('reports_channel_id'),
     /** Whether members may link themselves with /link (Plex PIN, Jellyfin Quick Connect). */
     selfLink: boolean('self_link').notNull().default(true),
+    /** Leave members' IP addresses out of admin alerts (they are still logged and shown by /activity). */
+    hideAddresses: boolean('hide_addresses').notNull().default(false),
     commandsHash: text('commands_hash'),
     /** The install's X-Plex-Client-Identifier on every Plex and plex.tv call; set once at the first start. */
     plexClientIdentifier: text('plex_client_identifier'),

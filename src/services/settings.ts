@@ -3,7 +3,13 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type Settings, settings } from '../db/schema.ts';
 
-export type Switch = 'enforceStreams' | 'enforceDownloads' | 'disableDownloads' | 'dryRun' | 'selfLink';
+export type Switch =
+  | 'enforceStreams'
+  | 'enforceDownloads'
+  | 'disableDownloads'
+  | 'dryRun'
+  | 'selfLink'
+  | 'hideAddresses';
 
 export const SWITCH_LABEL: Record<Switch, string> = {
   enforceStreams: 'Stream-cap enforcement',
@@ -11,6 +17,7 @@ export const SWITCH_LABEL: Record<Switch, string> = {
   disableDownloads: 'Switch downloads off when over quota',
   dryRun: 'Dry run (notify, never stop or switch)',
   selfLink: 'Members link themselves (`/link`)',
+  hideAddresses: 'Hide members’ IP addresses in alerts',
 };
 
 export async function getSettings(db: Db): Promise<Settings> {

@@ -7,10 +7,11 @@ import { eq } from 'drizzle-orm';
 import { mediaServers } from '../../src/db/schema.ts';
 import { MAX_RESPONSE_BYTES } from '../../src/media/http.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
-import { type PlexDouble, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
+import { type PlexDouble, startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { adminCommands, text } from '../helpers/discord.ts';
 import { type FlakyProxy, startFlakyProxy } from '../helpers/flaky-proxy.ts';
+import { playingMovie } from '../helpers/plex-sessions.ts';
 
 const ADMIN = { id: '231000000000000001', username: 'owner' };
 const BOB = { id: '231000000000000002', username: 'bob' };
@@ -19,22 +20,6 @@ const MAIN_TOKEN = 'plex-token-oversize-main-1';
 const ATTIC_TOKEN = 'plex-token-oversize-attic-2';
 const bobPlex = { id: 7102, title: 'bob_plex' };
 const MB = 1024 * 1024;
-
-/** A Plex session as python-plexapi reads it (the double's fixtures follow PMS 1.40–1.41). */
-const session = (key: number): PlexSessionSpec => ({
-  user: bobPlex,
-  player: {
-    state: 'playing',
-    device: `Device ${key}`,
-    product: 'Plex for Android',
-    address: `203.0.113.${key % 250}`,
-    machineIdentifier: `bob-dev-${key}`,
-    title: `Player ${key}`,
-  },
-  type: 'movie',
-  title: `Movie ${key}`,
-  sessionKey: String(key),
-});
 
 describe('a media server that answers too much', () => {
   let discord: DiscordDouble;
@@ -74,7 +59,7 @@ describe('a media server that answers too much', () => {
     test(`${mode}: the server is reported, the other is enforced in the same cycle, memory stays bounded`, async () => {
       proxy.oversize(mode);
       const stopsBefore = main.terminations.length;
-      main.setSessions([session(100 * n + 1), session(100 * n + 2)]);
+      main.setSessions([playingMovie(bobPlex, 100 * n + 1), playingMovie(bobPlex, 100 * n + 2)]);
       global.gc?.();
       const rssBefore = process.memoryUsage().rss;
       let rssPeak = rssBefore;

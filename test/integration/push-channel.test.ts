@@ -298,3 +298,49 @@ describe('Jellyfin push with an API key, by version', () => {
     });
   }
 });
+
+describe('a push server that sends too much', () => {
+  let env: Awaited<ReturnType<typeof serve>>;
+  before(async () => {
+    env = await serve('jellyfin');
+  });
+  after(() => {
+    env.push.close();
+    env.server.close();
+  });
+
+  it('a 100 MB frame closes the socket before it is buffered, is reported, and the channel reconnects', async () => {
+    const rec = new Recorder();
+    const c = channel('jellyfin', env.url, rec);
+    try {
+      await rec.until(() => rec.count('connected') === 1, 'connected');
+      const rssBefore = process.memoryUsage().rss;
+      const written = await env.push.hugeFrame(100 * 1024 * 1024);
+      await rec.until(() => rec.states.some((s) => s.state === 'waiting'), 'the channel to drop the socket');
+      const waiting = rec.states.find((s) => s.state === 'waiting');
+      assert.match(waiting?.detail ?? '', /larger than 4 MB/);
+      assert.ok(written < 100 * 1024 * 1024, `the client stopped reading early (${written} bytes written)`);
+      assert.ok(process.memoryUsage().rss - rssBefore < 64 * 1024 * 1024, 'the frame was not buffered');
+      await rec.until(() => rec.count('connected') === 2, 'reconnected');
+    } finally {
+      c.stop();
+    }
+  });
+
+  it('a keep-alive interval below the floor is raised to it', async () => {
+    const rec = new Recorder();
+    const c = channel('jellyfin', env.url, rec);
+    try {
+      await rec.until(() => rec.count('connected') === 1, 'connected');
+      const keepAlives = () => env.push.received.filter((m) => m.includes('"KeepAlive"')).length;
+      const before = keepAlives();
+      // Jellyfin's ForceKeepAlive carries seconds; the client sends every half of it (ws/SessionWebSocketListener).
+      env.push.forceKeepAlive(1);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // The immediate answer, and no more within 2.5 s (a 0.5-s interval would have sent about five).
+      assert.ok(keepAlives() - before <= 2, `${keepAlives() - before} keep-alives in 2.5 s`);
+    } finally {
+      c.stop();
+    }
+  });
+});

@@ -118,6 +118,13 @@ export class DiscordDouble {
   get commandWrites(): number {
     return this.state.commandWrites;
   }
+  /** Replaces a channel's permission overwrites (what GET /channels/{id} returns from now on). */
+  setOverwrites(channelId: string, overwrites: Required<DoubleChannel>['overwrites']): void {
+    const channel = this.state.channels.get(channelId);
+    if (!channel) throw new Error(`DiscordDouble: unknown channel ${channelId}`);
+    channel.overwrites = overwrites;
+  }
+
   /** Guild text/voice/category channels, in position order. */
   get channels(): Array<Required<DoubleChannel>> {
     return [...this.state.channels.values()];

@@ -59,7 +59,7 @@ export function channelPayload(state: DoubleState, channel: Required<DoubleChann
     guild_id: state.guildId,
     name: channel.name,
     position,
-    permission_overwrites: [],
+    permission_overwrites: channel.overwrites,
     nsfw: false,
     flags: 0,
   };

@@ -138,7 +138,12 @@ export class DoubleState {
   }
 
   addChannel(channel: DoubleChannel): Required<DoubleChannel> {
-    const stored = { id: channel.id, name: channel.name, type: channel.type ?? 'text' };
+    const stored = {
+      id: channel.id,
+      name: channel.name,
+      type: channel.type ?? 'text',
+      overwrites: channel.overwrites ?? [],
+    };
     this.channels.set(channel.id, stored);
     return stored;
   }

@@ -12,6 +12,11 @@ export interface DoubleChannel {
   id: string;
   name: string;
   type?: 'text' | 'voice' | 'category';
+  /**
+   * Permission overwrites as Discord sends them (resources/channel#overwrite-object: `type` 0 = role, 1 = member;
+   * `allow`/`deny` permission bit sets as decimal strings). The @everyone role's id is the guild id. Default: none.
+   */
+  overwrites?: Array<{ id: string; type: 0 | 1; allow: string; deny: string }>;
 }
 
 export interface DiscordDoubleOptions {

@@ -58,6 +58,14 @@ export interface PushDouble {
   readonly keepAlivesAnswered: number;
   /** Drops every open socket without a close frame (a restart or a network cut). */
   dropAll(): void;
+  /**
+   * Sends every socket one text frame of `bytes` bytes (RFC 6455 §5.2: FIN + opcode 1, 64-bit length, unmasked
+   * from a server), streamed in 64 kB chunks, never built in memory. Resolves with the bytes actually written
+   * before the client closed the connection.
+   */
+  hugeFrame(bytes: number): Promise<number>;
+  /** Jellyfin/Emby: a ForceKeepAlive asking for keep-alives every `seconds` (a server may send any number). */
+  forceKeepAlive(seconds: number): void;
   close(): void;
 }
 
@@ -179,6 +187,36 @@ export function attachPushDouble(
     },
     dropAll() {
       for (const socket of wss.clients) socket.terminate();
+    },
+    async hugeFrame(bytes) {
+      let written = 0;
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      await Promise.all(
+        [...wss.clients].map(async (ws) => {
+          // ws keeps the TCP socket private; raw writes are the only way to stream a frame it would buffer whole.
+          const socket = (ws as unknown as { _socket: Duplex })._socket;
+          const header = Buffer.alloc(10);
+          header[0] = 0x81;
+          header[1] = 127;
+          header.writeBigUInt64BE(BigInt(bytes), 2);
+          socket.write(header);
+          let sent = 0;
+          while (sent < bytes && !socket.destroyed && socket.writable) {
+            const n = Math.min(chunk.length, bytes - sent);
+            sent += n;
+            written += n;
+            if (!socket.write(n === chunk.length ? chunk : chunk.subarray(0, n)))
+              await new Promise((resolve) => {
+                socket.once('drain', resolve);
+                socket.once('close', resolve);
+              });
+          }
+        }),
+      );
+      return written;
+    },
+    forceKeepAlive(seconds) {
+      broadcast(wss.clients, mb('ForceKeepAlive', seconds));
     },
     close() {
       server.off('upgrade', onUpgrade);

@@ -1,0 +1,1 @@
+ALTER TABLE "settings" ADD COLUMN "hide_addresses" boolean DEFAULT false NOT NULL;
