@@ -34,10 +34,15 @@ export const settings = pgTable(
     reportsChannelId: text('reports_channel_id'),
     /** Whether members may link themselves with /link (Plex PIN, Jellyfin Quick Connect). */
     selfLink: boolean('self_link').notNull().default(true),
+    /** What happens to accounts that stream and are linked to nobody: `ignore`, or `alert` (once a week each). */
+    unlinkedMode: text('unlinked_mode').$type<'ignore' | 'alert'>().notNull().default('alert'),
     commandsHash: text('commands_hash'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [check('settings_single_row', sql`${t.id} = 1`)],
+  (t) => [
+    check('settings_single_row', sql`${t.id} = 1`),
+    check('settings_unlinked_mode', sql`${t.unlinkedMode} in ('ignore', 'alert')`),
+  ],
 );
 
 /** Notice templates the owner changed; a missing row means the built-in default. */

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type Settings, settings } from '../db/schema.ts';
+import type { UnlinkedMode } from '../policy/unlinked.ts';
 
 export type Switch = 'enforceStreams' | 'enforceDownloads' | 'disableDownloads' | 'dryRun' | 'selfLink';
 
@@ -62,5 +63,20 @@ async function setChannel(
       .set({ [column]: channelId, updatedAt: new Date() })
       .where(eq(settings.id, 1));
     await recordAudit(tx, { actor, action, target: 'settings', before: before[column], after: channelId });
+  });
+}
+
+/** What happens to accounts that stream and are linked to nobody (`/enforcement unlinked`). */
+export async function setUnlinkedMode(db: Db, actor: string, mode: UnlinkedMode): Promise<void> {
+  await db.transaction(async (tx) => {
+    const before = await getSettings(tx);
+    await tx.update(settings).set({ unlinkedMode: mode, updatedAt: new Date() }).where(eq(settings.id, 1));
+    await recordAudit(tx, {
+      actor,
+      action: 'enforcement.unlinked',
+      target: 'settings',
+      before: before.unlinkedMode,
+      after: mode,
+    });
   });
 }
