@@ -4,6 +4,7 @@ import type { Command } from '../src/discord/command.ts';
 import { UserError } from '../src/discord/errors.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import type { CycleReport } from '../src/jobs/enforcement-cycle.ts';
+import { UNLINKED_MODES, type UnlinkedMode } from '../src/policy/unlinked.ts';
 import {
   getSettings,
   SWITCH_LABEL,
@@ -11,7 +12,14 @@ import {
   setAlertsChannel,
   setReportsChannel,
   setSwitch,
+  setUnlinkedMode,
 } from '../src/services/settings.ts';
+
+const UNLINKED_WORDS: Record<UnlinkedMode, string> = {
+  alert:
+    'Accounts linked to nobody: the admins get one alert per account and week while it streams (in the alerts channel).',
+  ignore: 'Accounts linked to nobody: ignored. No plan applies to them and nobody is told.',
+};
 
 const SWITCHES: Record<string, Switch> = {
   streams: 'enforceStreams',
@@ -122,6 +130,18 @@ export const enforcement: Command = {
         ),
     )
     .addSubcommand((s) =>
+      s
+        .setName('unlinked')
+        .setDescription('What happens when an account linked to nobody streams (alert by default)')
+        .addStringOption((o) =>
+          o
+            .setName('mode')
+            .setDescription('alert: one alert per account and week; ignore: nothing')
+            .setRequired(true)
+            .addChoices(...UNLINKED_MODES.map((m) => ({ name: m, value: m }))),
+        ),
+    )
+    .addSubcommand((s) =>
       s.setName('run-now').setDescription('Run one enforcement cycle now and show what it did'),
     ),
 
@@ -178,6 +198,14 @@ export const enforcement: Command = {
         ),
       );
     }
+    if (sub === 'unlinked') {
+      const mode = interaction.options.getString('mode', true);
+      if (!(UNLINKED_MODES as readonly string[]).includes(mode)) {
+        throw new UserError(`\`mode\` must be one of: ${UNLINKED_MODES.join(', ')}.`);
+      }
+      await setUnlinkedMode(ctx.db, actor, mode as UnlinkedMode);
+      return respond(interaction, ok(UNLINKED_WORDS[mode as UnlinkedMode]));
+    }
     if (sub === 'run-now') {
       const report = await ctx.runCycleNow();
       const e = embed(report.dryRun ? 'Enforcement cycle (dry run)' : 'Enforcement cycle', COLORS.info)
@@ -198,6 +226,7 @@ export const enforcement: Command = {
         name: 'Alerts channel',
         value: s.alertsChannelId ? `<#${s.alertsChannelId}>` : 'not set (`/enforcement alerts-channel`)',
       },
+      { name: 'Accounts linked to nobody', value: `${s.unlinkedMode} (\`/enforcement unlinked\`)` },
       {
         name: 'Weekly report',
         value: s.reportsChannelId

@@ -1,7 +1,8 @@
 import { type ChatInputCommandInteraction, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { suggest, suggestChoices } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
-import { discordTime, ok, plain, respond } from '../src/discord/reply.ts';
+import { type Pager, replyPaged } from '../src/discord/components.ts';
+import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { MEMBERS_INTENT_HELP } from '../src/jobs/role-sync.ts';
 import {
   BOOST_LIMITS,
@@ -26,6 +27,7 @@ import { NAME_MAX, planNames } from '../src/services/plans.ts';
 import { memberPlanName, planFromRolesAgain } from '../src/services/role-plans.ts';
 import { serverNames } from '../src/services/servers.ts';
 import { memberInfoEmbed } from '../src/services/standing.ts';
+import { unlinkedStreamers } from '../src/services/unlinked.ts';
 
 function memberOption(interaction: ChatInputCommandInteraction): DiscordUserRef {
   const user = interaction.options.getUser('member', true);
@@ -49,8 +51,33 @@ function linkNote(r: Awaited<ReturnType<typeof linkAccount>>): string {
   return '';
 }
 
+/** `/user unlinked`, a page at a time (Previous/Next). */
+const unlinkedPager: Pager = {
+  async render(ctx, _filters, page) {
+    const now = ctx.clock();
+    const { rows, more, total } = await unlinkedStreamers(ctx.db, now, page);
+    const lines = rows.map(
+      (r) =>
+        `**${plain(r.accountName)}** on **${plain(r.server)}** · ${r.live ? 'streaming now' : `last seen ${discordTime(r.lastSeen, 'R')}`} · ${plain(r.devices.slice(0, 3).join(', '))}${r.devices.length > 3 ? ` +${r.devices.length - 3}` : ''}`,
+    );
+    const e = embed('Accounts linked to nobody', COLORS.info)
+      .setDescription(
+        lines.length > 0
+          ? `${lines.join('\n')}\n\nNo plan applies to these accounts. Link each to its member with \`/user link\`.`
+          : page > 0
+            ? 'No more accounts.'
+            : 'Every account that streamed in the last 7 days is linked to a member.',
+      )
+      .setFooter({
+        text: `Page ${page + 1} · ${total} account${total === 1 ? '' : 's'} · streaming now first`,
+      });
+    return { embeds: [e], hasNext: more };
+  },
+};
+
 export const user: Command = {
   adminOnly: true,
+  pager: unlinkedPager,
   data: new SlashCommandBuilder()
     .setName('user')
     .setDescription('Link members to their media accounts and set their plan')
@@ -202,6 +229,11 @@ export const user: Command = {
     )
     .addSubcommand((s) =>
       s
+        .setName('unlinked')
+        .setDescription('Accounts that stream (now or in the last 7 days) and are linked to nobody'),
+    )
+    .addSubcommand((s) =>
+      s
         .setName('info')
         .setDescription('Show a member’s plan, accounts and standing')
         .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true)),
@@ -210,6 +242,10 @@ export const user: Command = {
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
     const actor = interaction.user.id;
+    if (sub === 'unlinked') {
+      await interaction.deferReply({ flags: 'Ephemeral' });
+      return replyPaged(interaction, ctx, unlinkedPager, []);
+    }
     const target = memberOption(interaction);
     await interaction.deferReply({ flags: 'Ephemeral' });
     if (sub === 'link') {

@@ -37,12 +37,17 @@ export const settings = pgTable(
     selfLink: boolean('self_link').notNull().default(true),
     /** Leave members' IP addresses out of admin alerts (they are still logged and shown by /activity). */
     hideAddresses: boolean('hide_addresses').notNull().default(false),
+    /** What happens to accounts that stream and are linked to nobody: `ignore`, or `alert` (once a week each). */
+    unlinkedMode: text('unlinked_mode').$type<'ignore' | 'alert'>().notNull().default('alert'),
     commandsHash: text('commands_hash'),
     /** The install's X-Plex-Client-Identifier on every Plex and plex.tv call; set once at the first start. */
     plexClientIdentifier: text('plex_client_identifier'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [check('settings_single_row', sql`${t.id} = 1`)],
+  (t) => [
+    check('settings_single_row', sql`${t.id} = 1`),
+    check('settings_unlinked_mode', sql`${t.unlinkedMode} in ('ignore', 'alert')`),
+  ],
 );
 
 /** Notice templates the owner changed; a missing row means the built-in default. */

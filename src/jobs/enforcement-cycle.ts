@@ -16,6 +16,7 @@ import {
   sessionRef,
   withoutStopped,
 } from '../policy/streams.ts';
+import { unlinkedAccounts } from '../policy/unlinked.ts';
 import { listServers } from '../services/servers.ts';
 import { getSettings } from '../services/settings.ts';
 import { loadTemplates } from '../services/templates.ts';
@@ -24,6 +25,7 @@ import { reconcileSwitches } from './download-switches.ts';
 import { maintainWeekly } from './maintenance.ts';
 import { readServers } from './read-servers.ts';
 import { type BreachOutcome, enforceStreams, serverReads, toAccountLinks } from './stream-enforcement.ts';
+import { alertUnlinkedAccounts } from './unlinked-alerts.ts';
 
 export interface CycleReport {
   startedAt: Date;
@@ -91,6 +93,13 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     return [];
   });
   const matched = matchStreams(withoutStopped([...allReads, ...liveReads], stopped), accountLinks);
+  // Accounts linked to nobody, on the servers this instance read (the others' holders alert theirs).
+  await alertUnlinkedAccounts(
+    ctx,
+    settings,
+    unlinkedAccounts(withoutStopped(allReads, stopped), accountLinks),
+    now,
+  ).catch((err) => ctx.log.error({ err }, 'could not alert about unlinked accounts'));
   await storeLearntAccountIds(ctx.db, matched.learntAccountIds);
   // Streams from a member's exempt devices never count and are never stopped; boosts raise caps while they apply.
   const exemptions = await loadExemptions(ctx.db);

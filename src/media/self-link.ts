@@ -115,12 +115,13 @@ export interface SelfLinkOptions {
 const LABEL_MAX = 32;
 
 /**
- * A member's Discord display name as a sign-in page or a device name may carry it: letters, digits, spaces and
+ * A member’s Discord display name as a sign-in page or a device name may carry it: ASCII letters (accents dropped), digits, spaces and
  * `._-` only (it goes into an HTTP header and a URL), at most 32 characters; `fallback` when nothing is left.
  */
 export function signInLabel(displayName: string, fallback: string): string {
   const cleaned = displayName
-    .normalize('NFKC')
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .replace(/[^\p{L}\p{N} ._-]/gu, ' ')
     .replace(/[^\x20-\x7e]/g, '')
     .replace(/\s+/g, ' ')

@@ -2,6 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type Settings, settings } from '../db/schema.ts';
+import type { UnlinkedMode } from '../policy/unlinked.ts';
 
 export type Switch =
   | 'enforceStreams'
@@ -82,5 +83,20 @@ async function setChannel(
       .set({ [column]: channelId, updatedAt: new Date() })
       .where(eq(settings.id, 1));
     await recordAudit(tx, { actor, action, target: 'settings', before: before[column], after: channelId });
+  });
+}
+
+/** What happens to accounts that stream and are linked to nobody (`/enforcement unlinked`). */
+export async function setUnlinkedMode(db: Db, actor: string, mode: UnlinkedMode): Promise<void> {
+  await db.transaction(async (tx) => {
+    const before = await getSettings(tx);
+    await tx.update(settings).set({ unlinkedMode: mode, updatedAt: new Date() }).where(eq(settings.id, 1));
+    await recordAudit(tx, {
+      actor,
+      action: 'enforcement.unlinked',
+      target: 'settings',
+      before: before.unlinkedMode,
+      after: mode,
+    });
   });
 }

@@ -128,7 +128,13 @@ describe('enforcement behaviour', () => {
   });
 
   test('/quota counts two sessions of one device (a quality change) once, as enforcement does', async () => {
-    plex.setSessions([plexSession(bobPlex, 101, 'bob-tv'), plexSession(bobPlex, 102, 'bob-tv')]);
+    // A quality change: the same item on the same player, from the same address, under a new session key.
+    const first = plexSession(bobPlex, 101, 'bob-tv');
+    const changed = plexSession(bobPlex, 102, 'bob-tv');
+    plex.setSessions([
+      first,
+      { ...changed, title: first.title, player: { ...changed.player, address: first.player?.address } },
+    ]);
     const report = await runNow();
     assert.match(report, /Nobody is over their stream cap/);
     assert.equal(plex.terminations.length, 0);

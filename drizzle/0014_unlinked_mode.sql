@@ -1,0 +1,2 @@
+ALTER TABLE "settings" ADD COLUMN "unlinked_mode" text DEFAULT 'alert' NOT NULL;--> statement-breakpoint
+ALTER TABLE "settings" ADD CONSTRAINT "settings_unlinked_mode" CHECK ("settings"."unlinked_mode" in ('ignore', 'alert'));
