@@ -156,6 +156,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const shutdown = new AbortController();
   let push: PushWatchers | null = null;
   let started = false;
+  /** Set once the context exists: a server lease taken or lost settles that server's download switches. */
+  let settleSwitches = () => {};
   // PGlite is one process: it holds everything. On PostgreSQL the instances share the gateway and the servers.
   const shared =
     database.kind === 'pglite'
@@ -165,7 +167,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
           log,
           serverIds: async () => (await listServers(database.db)).map((s) => s.id),
           onGateway: (held) => (held ? takeGateway() : leaveGateway()),
-          onServers: () => void push?.sync(),
+          onServers: () => {
+            void push?.sync();
+            settleSwitches();
+          },
           timings: options.cluster,
         });
   const cluster: Cluster = shared ?? singleInstance();
@@ -410,10 +415,13 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   if (options.outboxIntervalMs === 0) clearInterval(outboxTimer);
   outboxTimer.unref();
   if (cluster.isGatewayHolder()) await catchUp();
-  // Switches left mid-way by a crash are settled against what the servers report now, not at the next cycle.
-  void ctx
-    .reconcileDownloadSwitches()
-    .catch((err) => log.error({ err }, 'settling download switches at start failed'));
+  // Switches left mid-way by a crash are settled against what the servers report now (and, with several instances,
+  // as soon as this one senses a server), not at the next cycle.
+  settleSwitches = () =>
+    void ctx
+      .reconcileDownloadSwitches()
+      .catch((err) => log.error({ err }, 'settling download switches failed'));
+  settleSwitches();
   started = true;
   log.info(
     {
