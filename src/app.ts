@@ -187,6 +187,8 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   const shutdown = new AbortController();
   let push: PushWatchers | null = null;
   let started = false;
+  /** Set once the context exists: a server lease taken or lost settles that server's download switches. */
+  let settleSwitches = () => {};
   // PGlite is one process: it holds everything. On PostgreSQL the instances share the gateway and the servers.
   const shared =
     database.kind === 'pglite'
@@ -199,6 +201,7 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
           onServers: () => {
             ctx.capabilities.keepOnly((id) => cluster.ownsServer(id));
             void push?.sync();
+            settleSwitches();
           },
           timings: options.cluster,
         });
@@ -468,10 +471,13 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   signInTimer.unref();
   settleSignIns();
   if (cluster.isGatewayHolder()) await catchUp();
-  // Switches left mid-way by a crash are settled against what the servers report now, not at the next cycle.
-  void ctx
-    .reconcileDownloadSwitches()
-    .catch((err) => log.error({ err }, 'settling download switches at start failed'));
+  // Switches left mid-way by a crash are settled against what the servers report now (and, with several instances,
+  // as soon as this one senses a server), not at the next cycle.
+  settleSwitches = () =>
+    void ctx
+      .reconcileDownloadSwitches()
+      .catch((err) => log.error({ err }, 'settling download switches failed'));
+  settleSwitches();
   started = true;
   log.info(
     {
