@@ -14,6 +14,7 @@ import {
 } from '../media/self-link.ts';
 import { MediaServerError } from '../media/types.ts';
 import { quoted, safe } from '../notify/format.ts';
+import { StoredTokenError } from '../secrets.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
 import { findServer, serverNames } from './servers.ts';
 import { getSettings } from './settings.ts';
@@ -91,7 +92,16 @@ export async function beginSelfLink(
     return { kind: 'ask-admin', text: `The admins have switched self-linking off. ${ASK_ADMIN}` };
   }
   const server = await requireServerForMember(ctx, serverName);
-  const provider = ctx.media.selfLinkForRow(server);
+  let provider: ReturnType<AppContext['media']['selfLinkForRow']>;
+  try {
+    provider = ctx.media.selfLinkForRow(server);
+  } catch (err) {
+    if (!(err instanceof StoredTokenError)) throw err;
+    return {
+      kind: 'ask-admin',
+      text: `${safe(server.name)} can't be reached by the bot right now: it needs its token again. ${ASK_ADMIN}`,
+    };
+  }
   if (!provider) {
     return {
       kind: 'ask-admin',
