@@ -26,6 +26,7 @@ import {
 } from '../policy/self-link-limits.ts';
 import { failureObservation } from './capabilities.ts';
 import { adminLinkReplacedBy, putLinkToAdmins } from './link-requests.ts';
+import { StoredTokenError } from '../secrets.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
 import { recordPendingSignIn, releasePendingSignIn } from './pending-sign-ins.ts';
 import { findServer, serverNames } from './servers.ts';
@@ -154,7 +155,16 @@ export async function beginSelfLink(
     return { kind: 'ask-admin', text: `The admins have switched self-linking off. ${ASK_ADMIN}` };
   }
   const server = await requireServerForMember(ctx, serverName);
-  const provider = ctx.media.selfLinkForRow(server);
+  let provider: ReturnType<AppContext['media']['selfLinkForRow']>;
+  try {
+    provider = ctx.media.selfLinkForRow(server);
+  } catch (err) {
+    if (!(err instanceof StoredTokenError)) throw err;
+    return {
+      kind: 'ask-admin',
+      text: `${safe(server.name)} can't be reached by the bot right now: it needs its token again. ${ASK_ADMIN}`,
+    };
+  }
   if (!provider) {
     return {
       kind: 'ask-admin',

@@ -18,6 +18,7 @@ import { runEntry } from '../helpers/process.ts';
 
 const ADMIN = { id: '250000000000000001', username: 'owner' };
 const ALERTS = { id: '350000000000000002', name: 'alerts' };
+const ALICE = { id: '250000000000000002', username: 'alice' };
 const PLEX_TOKEN = 'plex-token-binding-5e6f7a8b';
 
 /** A token as the bot stored it before tokens were bound to their row: AES-256-GCM without additional data. */
@@ -54,7 +55,7 @@ describe('server tokens bound to their row', () => {
   };
 
   before(async () => {
-    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN], channels: [ALERTS] });
+    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE], channels: [ALERTS] });
     plex = await startPlexDouble({ token: PLEX_TOKEN, friendlyName: 'PlexMain' });
     // Another server that would accept the same token: the address a database writer repoints to.
     elsewhere = await startPlexDouble({ token: PLEX_TOKEN, friendlyName: 'Elsewhere' });
@@ -99,6 +100,12 @@ describe('server tokens bound to their row', () => {
       text(await admin('server', 'test', { name: 'PlexMain' })),
       /Did not contact .*needs its token again/,
     );
+    assert.equal(elsewhere.requests.length, 0);
+    // A member's /link is sent to the admins instead of signing in through the new address.
+    const link = text(
+      await discord.invoke({ user: ALICE.id, command: 'link', options: { server: 'PlexMain' } }),
+    );
+    assert.match(link, /needs its token again/);
     assert.equal(elsewhere.requests.length, 0);
 
     await setRow({ url: original.url });
