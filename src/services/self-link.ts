@@ -24,9 +24,9 @@ import {
   type SelfLinkVerdict,
   type SignInRecord,
 } from '../policy/self-link-limits.ts';
+import { StoredTokenError } from '../secrets.ts';
 import { failureObservation } from './capabilities.ts';
 import { adminLinkReplacedBy, putLinkToAdmins } from './link-requests.ts';
-import { StoredTokenError } from '../secrets.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
 import { recordPendingSignIn, releasePendingSignIn } from './pending-sign-ins.ts';
 import { findServer, serverNames } from './servers.ts';
