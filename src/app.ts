@@ -35,6 +35,7 @@ import { MediaRegistry } from './media/registry.ts';
 import { BotMetrics } from './metrics.ts';
 import { createMailer, type Mailer } from './notify/email.ts';
 import { DiscordNotifier } from './notify/notifier.ts';
+import { SELF_LINK_LIMITS, type SelfLinkLimits } from './policy/self-link-limits.ts';
 import { weekStart } from './policy/week.ts';
 import { createTokenCipher, installId, loadKey } from './secrets.ts';
 import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
@@ -60,6 +61,8 @@ export interface BotOptions {
   cluster?: Partial<ClusterTimings>;
   /** How often a `/link` sign-in is checked (default 2 s; tests: a few ms). */
   selfLinkPollMs?: number;
+  /** How many `/link` sign-ins a member may start an hour, and the bot have waiting (default SELF_LINK_LIMITS). */
+  selfLinkLimits?: SelfLinkLimits;
   /** How often sign-ins the bot stopped waiting for are settled (default 15 s; 0: only at start-up). */
   signInSettleMs?: number;
 }
@@ -300,6 +303,7 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       void work.track(task(shutdown.signal).catch((err) => log.error({ err }, 'background task failed')));
     },
     selfLinkPollMs: options.selfLinkPollMs ?? SELF_LINK_POLL_MS,
+    selfLinkLimits: options.selfLinkLimits ?? SELF_LINK_LIMITS,
     nextRuns: () => ({
       poll: schedule?.nextPoll() ?? null,
       weeklyReset: schedule?.nextWeeklyReset() ?? null,

@@ -10,6 +10,7 @@ import type { Logger } from './log.ts';
 import type { MediaRegistry } from './media/registry.ts';
 import type { ActiveStream } from './media/types.ts';
 import type { Notifier } from './notify/notifier.ts';
+import type { SelfLinkLimits } from './policy/self-link-limits.ts';
 import type { ServerPushState } from './sense/watchers.ts';
 import type { CapabilityBook } from './services/capabilities.ts';
 
@@ -56,6 +57,8 @@ export interface AppContext {
   runInBackground(task: (signal: AbortSignal) => Promise<void>): void;
   /** How often a `/link` sign-in is checked (BotOptions.selfLinkPollMs, default 2 s). */
   selfLinkPollMs: number;
+  /** `/link` rate limits (BotOptions.selfLinkLimits). */
+  selfLinkLimits: SelfLinkLimits;
   /** When the next scheduled poll and weekly reset run (null when not scheduled). */
   nextRuns(): { poll: Date | null; weeklyReset: Date | null };
 }

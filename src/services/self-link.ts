@@ -104,7 +104,7 @@ function bookSignIn(
   const now = ctx.clock();
   const records = pruneSignIns(signInsByBot.get(ctx) ?? [], now);
   signInsByBot.set(ctx, records);
-  const verdict = mayStartSignIn(records, member, now);
+  const verdict = mayStartSignIn(records, member, now, ctx.selfLinkLimits);
   if (!verdict.ok) {
     return { ok: false, start: { kind: 'wait', text: WAIT_TEXT[verdict.reason], retryAt: verdict.retryAt } };
   }

@@ -41,6 +41,8 @@ export async function startTestBot(options: {
   cluster?: BotOptions['cluster'];
   /** How often a `/link` sign-in is checked (BotOptions.selfLinkPollMs). */
   selfLinkPollMs?: number;
+  /** BotOptions.selfLinkLimits (the real limits unless a test needs more sign-ins). */
+  selfLinkLimits?: BotOptions['selfLinkLimits'];
   /** BotOptions.signInSettleMs; default 0 (settled at start-up, then when a test calls settlePendingSignIns). */
   signInSettleMs?: number;
 }): Promise<TestBot> {
@@ -91,6 +93,7 @@ export async function startTestBot(options: {
       ...(options.outboxIntervalMs !== undefined ? { outboxIntervalMs: options.outboxIntervalMs } : {}),
       ...(options.selfLinkPollMs !== undefined ? { selfLinkPollMs: options.selfLinkPollMs } : {}),
       signInSettleMs: options.signInSettleMs ?? 0,
+      ...(options.selfLinkLimits ? { selfLinkLimits: options.selfLinkLimits } : {}),
       push: options.push ?? { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
       cluster: options.cluster,
     });

@@ -188,7 +188,7 @@ export function createQuickConnect(config: MediaServerConfig, options: SelfLinkO
       const device = {
         deviceId: `${options.clientId}-${suffix}`,
         // The device name is what the member approves (Quick Connect shows it) and then sees in their devices.
-        deviceName: `${signInDeviceName(forMember)} (${suffix.slice(0, 6)})`,
+        deviceName: `${signInDeviceName(forMember)} ${suffix.slice(0, 6)}`,
       };
       const { identity, http } = deviceClient(base, options, device, config.timeoutMs);
       let enabled: unknown;
