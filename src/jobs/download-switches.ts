@@ -17,7 +17,7 @@ import { plainAlert } from '../notify/notices.ts';
 import { isOverQuota } from '../policy/downloads.ts';
 import { failureObservation } from '../services/capabilities.ts';
 import { undoSwitch } from '../services/servers.ts';
-import { type Usage, weeklyUsage } from '../services/usage.ts';
+import { weeklyUsage } from '../services/usage.ts';
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
