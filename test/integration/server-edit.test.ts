@@ -277,3 +277,76 @@ describe('/server edit', () => {
     assert.ok(JSON.stringify(await edits()).includes('"token":"replaced"'));
   });
 });
+
+/** Waits for a condition the bot reaches on its own (a socket opening or closing), not for a fixed time. */
+async function until(what: string, check: () => boolean, limitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('/server edit and the push socket', () => {
+  let discord: DiscordDouble;
+  let plex: PlexDouble;
+  let plexAgain: PortForward;
+  let second: PlexDouble;
+  let bot: TestBot;
+  const { admin } = adminSession(() => discord, ADMIN.id);
+  const accepted = () => plex.push.upgrades.filter((u) => u.accepted).length;
+
+  before(async () => {
+    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN] });
+    plex = await startPlexDouble({ token: PLEX_TOKEN, friendlyName: 'Pushy' });
+    plexAgain = await forwardPort(plex.url);
+    second = await startPlexDouble({
+      token: 'plex-token-second-9a8b7c6d',
+      friendlyName: 'Second',
+      machineIdentifier: '11223344556677889900aabbccddeeff00112233',
+    });
+    bot = await startTestBot({ discord, config: { push: true } });
+    await admin('server', 'add', { platform: 'plex', name: 'Pushy', url: plex.url, token: PLEX_TOKEN });
+  });
+
+  after(async () => {
+    await bot?.stop();
+    await discord?.stop();
+    await plexAgain?.stop();
+    await plex?.stop();
+    await second?.stop();
+  });
+
+  test('the socket closes while the token cannot be read, and reopens with the token /server edit gives', async () => {
+    await until('the first socket', () => plex.push.connections === 1);
+    await bot.bot.ctx.db
+      .update(mediaServers)
+      .set({ url: plexAgain.url })
+      .where(eq(mediaServers.name, 'Pushy'));
+    await bot.bot.ctx.syncPush();
+    await until('the socket of the repointed row closed', () => plex.push.connections === 0);
+    // A server added meanwhile gets its socket: the one without a usable token holds up no other.
+    await admin('server', 'add', {
+      platform: 'plex',
+      name: 'Second',
+      url: second.url,
+      token: 'plex-token-second-9a8b7c6d',
+    });
+    await until('the socket of the server added meanwhile', () => second.push.connections === 1);
+    const before = accepted();
+
+    assert.match(
+      text(await admin('server', 'edit', { server: 'Pushy', token: PLEX_TOKEN })),
+      /Updated: Pushy/,
+    );
+    await until(
+      'a socket opened at the new address',
+      () => accepted() > before && plex.push.connections === 1,
+    );
+
+    const moved = accepted();
+    assert.match(text(await admin('server', 'edit', { server: 'Pushy', url: plex.url })), /Updated: Pushy/);
+    await until('the socket reopened at the edited address', () => accepted() > moved);
+    await until('one socket open', () => plex.push.connections === 1);
+  });
+});
