@@ -194,7 +194,11 @@ export const server: Command = {
         identity.version,
         edited.capabilities,
       );
-      reply.setDescription(`${summary}\n${reply.data.description ?? ''}`);
+      const stillDown =
+        edited.row.status === 'down'
+          ? '\nIt shows as down until the next check (`/enforcement run-now` checks now).'
+          : '';
+      reply.setDescription(`${summary}${stillDown}\n${reply.data.description ?? ''}`);
       return respond(interaction, { embeds: [reply] });
     }
     if (sub === 'remove') {

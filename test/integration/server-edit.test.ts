@@ -178,6 +178,7 @@ describe('/server edit', () => {
     assert.match(text(fixed), /Updated: PlexMain/);
     assert.match(text(fixed), /Token: replaced/);
     assert.match(text(fixed), /linked accounts, download switches and history are kept/);
+    assert.match(text(fixed), /shows as down until the next check/);
     const stored = await row('PlexMain');
     assert.equal(stored.url, plexAgain.url);
     assert.match(stored.tokenEncrypted, /^v2:/);
