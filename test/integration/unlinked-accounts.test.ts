@@ -203,4 +203,30 @@ describe('accounts linked to nobody', () => {
     assert.equal(plex.terminations.length - stopsBefore, 4);
     assert.equal(discord.dmsTo(BOB.id).length, 1);
   });
+
+  test('plan: the plan’s grace period applies, without a warning DM', async () => {
+    await admin('plan', 'edit', { name: 'Guest', grace: 30, stop: 'newest' });
+    const visitor = { id: 7012, title: 'visitor_plex' };
+    const stopsBefore = plex.terminations.length;
+    const dmsBefore = dms();
+    plex.setSessions([session(visitor, 9)]);
+    await cycle();
+    bot.clock.advance(60_000);
+    plex.setSessions([session(visitor, 9), session(visitor, 10)]);
+    await cycle();
+    await bot.bot.ctx.effects.drain();
+    assert.equal(plex.terminations.length, stopsBefore, 'nothing stopped during the grace');
+    assert.equal(breachAlerts(/visitor\\_plex/).length, 0, 'no alert during the grace');
+    bot.clock.advance(31_000);
+    await cycle();
+    await bot.bot.ctx.effects.drain();
+    assert.equal(
+      plex.terminations.length - stopsBefore,
+      1,
+      'the newest stream stopped when the grace ran out',
+    );
+    assert.equal(breachAlerts(/visitor\\_plex/).length, 1);
+    assert.match(text(breachAlerts(/visitor\\_plex/)[0]!), /Player 10[^\n]*\n\s*→ stopped/);
+    assert.equal(dms(), dmsBefore, 'no warning and no DM');
+  });
 });
