@@ -317,7 +317,12 @@ async function outcomeOf(
   const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, d.episode.id));
   const lines = episode?.lines ?? d.episode.lines;
   const tally = stopTally(lines, outcomes);
-  const dm = d.isNew ? describeDm(await effectByKey(ctx.db, episodeNoticeKey('dm', d.episode.id))) : null;
+  const standIn = d.entry.member.standInServerId !== null;
+  const dm = !d.isNew
+    ? null
+    : standIn
+      ? 'none, the account is linked to nobody'
+      : describeDm(await effectByKey(ctx.db, episodeNoticeKey('dm', d.episode.id)));
   return {
     memberName: d.entry.member.displayName,
     count: d.count,

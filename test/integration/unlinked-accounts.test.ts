@@ -145,7 +145,11 @@ describe('accounts linked to nobody', () => {
     const dmsBefore = dms();
     // Alice (linked, no plan), guest_plex on two players (cap 1), solo_plex on one.
     plex.setSessions([session(alicePlex, 1), session(guest, 4), session(guest, 5), session(solo, 6)]);
-    await cycle();
+    const report = await cycle();
+    assert.deepEqual(
+      report.breaches.map((b) => [b.memberName, b.count, b.cap, b.dm]),
+      [['guest_plex', 2, 1, 'none, the account is linked to nobody']],
+    );
     assert.equal(
       plex.terminations.length - stopsBefore,
       2,
