@@ -20,6 +20,9 @@ export interface Database {
   /** SQL statements sent through `db` since it was opened (drizzle's query logger; transactions included), lease
    *  statements left out. */
   statements(): number;
+  /** The embedded database's data directory as a gzipped tarball (the backup format `db:restore` reads), made by
+   *  the open database itself so the bot keeps running; absent on PostgreSQL (pg_dump's job). */
+  dumpEmbedded?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -87,7 +90,13 @@ async function openPglite(dir: string): Promise<Database> {
   const counter = new StatementCounter();
   const db = drizzlePglite(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
-  return { db, kind: 'pglite', statements: () => counter.count, close: () => client.close() };
+  return {
+    db,
+    kind: 'pglite',
+    statements: () => counter.count,
+    dumpEmbedded: () => client.dumpDataDir('gzip') as Promise<Blob>,
+    close: () => client.close(),
+  };
 }
 
 async function ensureSettingsRow(db: Db): Promise<void> {
