@@ -2,6 +2,7 @@
 // format `npm run db:restore` reads) into BACKUP_DIR, and the oldest files beyond BACKUP_KEEP go. /status shows the
 // last one; the admins get one alert when backups start failing and one when they work again.
 import { queueNotice } from '../act/notices.ts';
+import { effectsByPrefix } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
 import { pruneBackups, writeRunningBackup } from '../db/backup.ts';
 import type { Logger } from '../log.ts';
@@ -28,6 +29,16 @@ export interface RunningBackupsOptions {
 
 type AlertContext = Pick<AppContext, 'db' | 'clock'>;
 
+/** The start of the latest failure that was alerted and has not been followed by a "work again" alert. */
+async function openFailure(ctx: AlertContext): Promise<Date | null> {
+  const subjects = (kind: string, rows: Array<{ key: string }>) =>
+    new Set(rows.map((r) => r.key.slice(`notice:backup-${kind}:`.length, -':alert'.length)));
+  const failing = subjects('failing', await effectsByPrefix(ctx.db, 'notice:backup-failing:'));
+  const back = subjects('back', await effectsByPrefix(ctx.db, 'notice:backup-back:'));
+  const open = [...failing].filter((s) => !back.has(s)).sort();
+  return open.length > 0 ? new Date(open.at(-1)!) : null;
+}
+
 export class RunningBackups {
   private readonly flight = new SingleFlight<BackupStatus>();
   private last: BackupStatus['last'] = null;
@@ -52,20 +63,21 @@ export class RunningBackups {
     const { dump, dir, keep, log } = this.options;
     if (!dump) return this.status();
     const now = ctx.clock();
+    // A failure alerted before a restart is still the same failure: no second "failing", and a "back" when it ends.
+    const open = this.failing?.since ?? (await openFailure(ctx).catch(() => null));
     try {
       const written = await writeRunningBackup(dump, dir, now);
       const removed = pruneBackups(dir, keep);
       this.last = { at: now, ...written };
       log.info({ file: written.file, bytes: written.bytes, removed: removed.length }, 'backup written');
-      const ended = this.failing;
+      const error = this.failing?.error ?? '';
       this.failing = null;
-      if (ended) await this.alert(ctx, 'back', ended.since, ended.error);
+      if (open) await this.alert(ctx, 'back', open, error);
     } catch (err) {
       const error = redact((err as Error).message);
       log.error({ err }, 'backup failed');
-      const started = this.failing === null;
-      this.failing = { since: this.failing?.since ?? now, error };
-      if (started) await this.alert(ctx, 'failing', now, error);
+      this.failing = { since: open ?? now, error };
+      if (!open) await this.alert(ctx, 'failing', now, error);
     }
     return this.status();
   }

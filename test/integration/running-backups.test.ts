@@ -100,7 +100,7 @@ test('only the newest BACKUP_KEEP backups are kept', { skip: !embedded }, async 
   assert.ok(readdirSync(backupDir).includes('my-notes.txt'));
 });
 
-test('a failing backup folder alerts once, and once more when backups work again', {
+test('a failing backup folder alerts once (a restart included), and once more when backups work again', {
   skip: !embedded,
 }, async () => {
   const start = alerts().length;
@@ -118,6 +118,13 @@ test('a failing backup folder alerts once, and once more when backups work again
   const failingAlerts = alerts().slice(start);
   assert.equal(failingAlerts.length, 1, failingAlerts.join('\n---\n'));
   assert.match(failingAlerts[0]!, /Backups are failing/);
+
+  // Restarted while failing: still the same failure, not alerted again.
+  await bot.restart();
+  bot.clock.advance(60_000);
+  assert.ok((await bot.bot.ctx.backups.run()).failing);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(alerts().slice(start).length, 1, alerts().slice(start).join('\n---\n'));
 
   rmSync(backupDir, { force: true });
   bot.clock.advance(60_000);
