@@ -7,8 +7,10 @@ FROM ${BASE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY patches ./patches
-# Scripts of dependencies stay off; our one patch (patches/: postgres.js's null-socket guard) is applied by hand.
-RUN npm ci --no-audit --no-fund --ignore-scripts && npx patch-package
+COPY scripts/apply-patches.mjs ./scripts/
+# Scripts of dependencies stay off; our one patch (patches/: postgres.js's null-socket guard) is applied by our own
+# dependency-free script (the postinstall of a Node install), so it needs no dev dependency.
+RUN npm ci --no-audit --no-fund --ignore-scripts && node scripts/apply-patches.mjs
 COPY tsconfig.json ./
 COPY src ./src
 COPY commands ./commands

@@ -3,6 +3,7 @@ import { capabilityLines } from '../src/discord/capability-text.ts';
 import { alertsChannelWarning } from '../src/discord/channel-visibility.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, plain, respond } from '../src/discord/reply.ts';
+import type { BackupStatus } from '../src/jobs/backup.ts';
 import type { RoleSyncStatus } from '../src/jobs/role-sync.ts';
 import { getSettings } from '../src/services/settings.ts';
 import { type BotStatus, botStatus, type InstanceStatus, type ServerStatus } from '../src/services/status.ts';
@@ -53,6 +54,19 @@ function roleSyncText(r: RoleSyncStatus): string {
   return `${r.bindings} role${r.bindings === 1 ? '' : 's'} bound · last sync ${when(r.lastRunAt)}`;
 }
 
+/** Bytes as owners read them: 12.3 MB. */
+const size = (bytes: number) =>
+  bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+
+/** The backup line; null when the bot makes none (PostgreSQL, or BACKUP_SCHEDULE=off). */
+export function backupText(b: BackupStatus | undefined): string | null {
+  if (!b?.schedule) return null;
+  const last = b.last ? `last ${when(b.last.at)} · ${size(b.last.bytes)}` : 'none yet';
+  if (!b.failing) return last;
+  return `⚠️ failing since ${when(b.failing.since)}: ${plain(b.failing.error).slice(0, 200)}
+${last}`;
+}
+
 const failing = (s: ServerStatus) => [...s.capabilities.values()].some((c) => c.state === 'failed');
 const fine = (s: ServerStatus) =>
   s.health === 'up' && (s.push === null || (s.push.state === 'connected' && !s.push.silent)) && !failing(s);
@@ -85,6 +99,7 @@ export function renderStatus(status: BotStatus, alertsWarning: string | null = n
     status.outbox.failed > 0 ||
     status.failingSwitches.length > 0 ||
     status.roleSync?.access === 'missing' ||
+    status.backup?.failing ||
     alertsWarning !== null;
   const switches = status.failingSwitches
     .slice(0, 10)
@@ -103,6 +118,7 @@ export function renderStatus(status: BotStatus, alertsWarning: string | null = n
       },
       { name: 'Failing download switches', value: switches.length > 0 ? switches.join('\n') : 'none' },
       ...(status.roleSync ? [{ name: 'Plans from roles', value: roleSyncText(status.roleSync) }] : []),
+      ...(backupText(status.backup) ? [{ name: 'Backups', value: backupText(status.backup)! }] : []),
       ...(alertsWarning ? [{ name: 'Alerts channel', value: `⚠️ ${alertsWarning}` }] : []),
     )
     .setFooter({

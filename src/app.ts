@@ -23,6 +23,7 @@ import { listGuildMembers } from './discord/guild-members.ts';
 import { handleInteraction } from './discord/interactions.ts';
 import { type HttpListener, startHealthListener } from './http/index.ts';
 import { InFlight } from './in-flight.ts';
+import { RunningBackups } from './jobs/backup.ts';
 import { reconcileSwitches, type SwitchTally } from './jobs/download-switches.ts';
 import { type CycleReport, runEnforcementCycle } from './jobs/enforcement-cycle.ts';
 import { RoleSync } from './jobs/role-sync.ts';
@@ -190,6 +191,13 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   const shutdown = new AbortController();
   let push: PushWatchers | null = null;
   let started = false;
+  const backups = new RunningBackups({
+    dump: database.dumpEmbedded,
+    dir: config.backupDir,
+    keep: config.backupKeep,
+    schedule: config.backupSchedule,
+    log,
+  });
   /** Set once the context exists: a server lease taken or lost settles that server's download switches. */
   let settleSwitches = () => {};
   // PGlite is one process: it holds everything. On PostgreSQL the instances share the gateway and the servers.
@@ -288,6 +296,13 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
         return work.track(roleSync.run(ctx));
       },
       status: () => roleSync.status(),
+    },
+    backups: {
+      run: async () => {
+        work.refuseWhenClosed();
+        return work.track(backups.run(ctx));
+      },
+      status: () => backups.status(),
     },
     lastCycle: () => last,
     capabilities: new CapabilityBook(() => ctx),
@@ -444,6 +459,9 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       },
       roleSync: () => ctx.roleSync.run(),
       capabilityProbe: () => work.track(probeAllCapabilities(ctx)),
+      ...(backups.enabled
+        ? { backup: { pattern: config.backupSchedule!, run: () => ctx.backups.run() } }
+        : {}),
       log,
     });
     // And once at start, in the background (the first cycles learn the same from use).

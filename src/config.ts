@@ -1,4 +1,5 @@
 // Environment, validated once at start-up. Nothing else in the bot reads process.env.
+import { join } from 'node:path';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { isValidTimeZone } from './policy/week.ts';
@@ -31,6 +32,12 @@ export interface Config {
   logFormat: 'json' | 'pretty' | 'auto';
   /** Open each media server's push socket and run a cycle on its events (false: polling only). */
   push: boolean;
+  /** When the running bot backs up the embedded database (cron, in `timezone`); null: never (BACKUP_SCHEDULE=off). */
+  backupSchedule: string | null;
+  /** How many backup files to keep in backupDir (the newest). */
+  backupKeep: number;
+  /** Where the backups go (default DATA_DIR/backups). */
+  backupDir: string;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +58,9 @@ function isUrl(v: string, protocols: string[]): boolean {
     return false;
   }
 }
+
+/** Every day at 04:30 in the community's time zone. */
+export const DEFAULT_BACKUP_SCHEDULE = '30 4 * * *';
 
 function isCronPattern(p: string): boolean {
   try {
@@ -139,6 +149,22 @@ const schema = z.object({
   PUSH: optional(
     z.enum(['on', 'off'], { message: 'PUSH must be on or off (off: poll on the schedule only).' }),
   ),
+  BACKUP_SCHEDULE: optional(
+    z
+      .string()
+      .refine(
+        (v) => v === 'off' || isCronPattern(v),
+        'BACKUP_SCHEDULE must be a cron pattern such as "30 4 * * *" (every day at 04:30), or off.',
+      ),
+  ),
+  BACKUP_KEEP: optional(
+    z.coerce
+      .number({ message: 'BACKUP_KEEP must be a whole number of backups to keep (1–1000), e.g. 7.' })
+      .int('BACKUP_KEEP must be a whole number of backups to keep (1–1000), e.g. 7.')
+      .min(1, 'BACKUP_KEEP must be a whole number of backups to keep (1–1000), e.g. 7.')
+      .max(1000, 'BACKUP_KEEP must be a whole number of backups to keep (1–1000), e.g. 7.'),
+  ),
+  BACKUP_DIR: optional(z.string()),
 });
 
 /** Just the storage part of the environment, for the database tools (backup, restore, copy, rotate-key). */
@@ -208,5 +234,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpHost: e.HTTP_HOST ?? '127.0.0.1',
     logFormat: e.LOG_FORMAT ?? 'auto',
     push: (e.PUSH ?? 'on') === 'on',
+    backupSchedule:
+      (e.BACKUP_SCHEDULE ?? DEFAULT_BACKUP_SCHEDULE) === 'off'
+        ? null
+        : (e.BACKUP_SCHEDULE ?? DEFAULT_BACKUP_SCHEDULE),
+    backupKeep: e.BACKUP_KEEP ?? 7,
+    backupDir: e.BACKUP_DIR ?? join(e.DATA_DIR ?? './data', 'backups'),
   };
 }

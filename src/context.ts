@@ -3,6 +3,7 @@ import type { Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { OutboxRow } from './db/schema.ts';
+import type { BackupStatus } from './jobs/backup.ts';
 import type { SwitchTally } from './jobs/download-switches.ts';
 import type { CycleOptions, CycleReport } from './jobs/enforcement-cycle.ts';
 import type { RoleSyncReport, RoleSyncStatus } from './jobs/role-sync.ts';
@@ -50,6 +51,8 @@ export interface AppContext {
   syncPush(): Promise<void>;
   /** Plans from Discord roles: `run` syncs now (after it was asked, never joining an older run); `status` for /status. */
   roleSync: { run(): Promise<RoleSyncReport>; status(): RoleSyncStatus };
+  /** Backups of the embedded database by the running bot (src/jobs/backup.ts): `run` backs up now. */
+  backups: { run(): Promise<BackupStatus>; status(): BackupStatus };
   /**
    * Runs `task` after a command has answered (a `/link` sign-in waiting for the member), tracked so that stop()
    * waits for it; `signal` is aborted when the bot stops. Refused (throws) during a shutdown.

@@ -1,6 +1,7 @@
 // Backup and restore of the embedded database (PGlite): the whole data directory as one gzipped tarball, made
-// and read back by PGlite itself (dumpDataDir / loadDataDir), written readable by its owner only. The bot must be
-// stopped while these run (the CLI takes DATA_DIR's lock).
+// and read back by PGlite itself (dumpDataDir / loadDataDir), written readable by its owner only. The CLI's tools
+// run with the bot stopped (they take DATA_DIR's lock); the running bot writes its scheduled backups through
+// writeRunningBackup with its own open database (src/jobs/backup.ts).
 import {
   chmodSync,
   existsSync,
@@ -53,6 +54,41 @@ async function withPglite<T>(dir: string, use: (db: Db) => Promise<T>, loadDataD
   } finally {
     await client.close();
   }
+}
+
+export const backupStamp = (d: Date) => d.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+export const backupFileName = (d: Date) => `streamwarden-backup-${backupStamp(d)}.tar.gz`;
+const BACKUP_FILE = /^streamwarden-backup-\d{8}-\d{6}(-\d+)?\.tar\.gz$/;
+
+/**
+ * Writes a backup made by the running bot (`dump`: Database.dumpEmbedded) into `dir` (created readable by its owner
+ * only), as a file only its owner can read; never over an existing file.
+ */
+export async function writeRunningBackup(
+  dump: () => Promise<Blob>,
+  dir: string,
+  now: Date,
+): Promise<{ file: string; bytes: number }> {
+  privateDir(dir);
+  const bytes = Buffer.from(await (await dump()).arrayBuffer());
+  let file = join(dir, backupFileName(now));
+  for (let n = 1; existsSync(file); n++)
+    file = join(dir, backupFileName(now).replace('.tar.gz', `-${n}.tar.gz`));
+  const partial = `${file}.partial`;
+  writeFileSync(partial, bytes, { flag: 'w', mode: 0o600 });
+  renameSync(partial, file);
+  return { file, bytes: bytes.length };
+}
+
+/** Deletes the oldest backups in `dir` beyond the newest `keep` (only files named as the bot names them). */
+export function pruneBackups(dir: string, keep: number): string[] {
+  const files = readdirSync(dir)
+    .filter((f) => BACKUP_FILE.test(f))
+    .map((f) => ({ f, at: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at || b.f.localeCompare(a.f));
+  const removed = files.slice(keep).map((x) => x.f);
+  for (const f of removed) rmSync(join(dir, f), { force: true });
+  return removed;
 }
 
 export async function backupEmbedded(

@@ -1,16 +1,15 @@
 // Opens the database: PostgreSQL when DATABASE_URL is set, else PGlite (real Postgres in WASM) under DATA_DIR.
-// Migrations from drizzle/ are applied here, at start-up, under an advisory lock.
-import { existsSync, mkdirSync } from 'node:fs';
+// Migrations from drizzle/ are applied here (src/db/migrations.ts), at start-up, under an advisory lock.
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { isMigrationsFolder, migrate } from './migrations.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -24,6 +23,9 @@ export interface Database {
   /** The same connection, its statements not counted: the cluster's own rounds, which run on their timer whatever a
    *  cycle does (counting them would make the per-cycle figures depend on when a round happens to fall). */
   uncounted: Db;
+  /** The embedded database's data directory as a gzipped tarball (the backup format `db:restore` reads), made by
+   *  the open database itself so the bot keeps running; absent on PostgreSQL (pg_dump's job). */
+  dumpEmbedded?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ export const MIGRATIONS_FOLDER = findMigrationsFolder(dirname(fileURLToPath(impo
 function findMigrationsFolder(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'drizzle');
-    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
+    if (isMigrationsFolder(candidate)) return candidate;
     if (dirname(dir) === dir) return resolve(from, '../../drizzle');
   }
 }
@@ -70,7 +72,7 @@ async function openPostgres(url: string): Promise<Database> {
   try {
     await migrationClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     try {
-      await migratePostgres(drizzlePostgres(migrationClient), { migrationsFolder: MIGRATIONS_FOLDER });
+      await migrate(drizzlePostgres(migrationClient), MIGRATIONS_FOLDER);
     } finally {
       await migrationClient`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
     }
@@ -94,12 +96,19 @@ async function openPostgres(url: string): Promise<Database> {
 async function openPglite(dir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
-  await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER });
+  await migrate(drizzlePglite(client), MIGRATIONS_FOLDER);
   const counter = new StatementCounter();
   const db = drizzlePglite(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
   const uncounted = drizzlePglite(client, { schema }) as unknown as Db;
-  return { db, uncounted, kind: 'pglite', statements: () => counter.count, close: () => client.close() };
+  return {
+    db,
+    uncounted,
+    kind: 'pglite',
+    statements: () => counter.count,
+    dumpEmbedded: () => client.dumpDataDir('gzip') as Promise<Blob>,
+    close: () => client.close(),
+  };
 }
 
 async function ensureSettingsRow(db: Db): Promise<void> {

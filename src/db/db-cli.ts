@@ -9,6 +9,7 @@ import { redact, registerSecret } from '../redact.ts';
 import { giveTokenCommand } from '../secrets.ts';
 import {
   backupEmbedded,
+  backupFileName,
   embeddedDir,
   privateDir,
   requireEmbeddedDatabase,
@@ -48,8 +49,6 @@ async function withLock<T>(dataDir: string, purpose: LockPurpose, use: () => Pro
   }
 }
 
-const stamp = (d: Date) => d.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
-
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const { values, positionals } = parseArgs({
@@ -70,8 +69,7 @@ async function main(argv: string[]): Promise<void> {
       );
     }
     requireEmbeddedDatabase(storage.dataDir);
-    const file =
-      values.out ?? join(storage.dataDir, 'backups', `streamwarden-backup-${stamp(new Date())}.tar.gz`);
+    const file = values.out ?? join(storage.dataDir, 'backups', backupFileName(new Date()));
     const { bytes, counts } = await withLock(storage.dataDir, 'backup', () => {
       if (!values.out) privateDir(join(storage.dataDir, 'backups'));
       return backupEmbedded(storage.dataDir, file);

@@ -34,7 +34,9 @@ export interface Schedule {
   nextPoll(): Date | null;
   nextWeeklyReset(): Date | null;
   /** Runs a job now through croner's own trigger (same error handling as a scheduled fire). */
-  fire(job: 'poll' | 'weekly-reset' | 'role-sync' | 'capability-probe'): Promise<void>;
+  fire(job: 'poll' | 'weekly-reset' | 'role-sync' | 'capability-probe' | 'backup'): Promise<void>;
+  /** When the next backup of the embedded database runs (null when backups are off). */
+  nextBackup(): Date | null;
 }
 
 export function startSchedule(options: {
@@ -46,6 +48,8 @@ export function startSchedule(options: {
   roleSync?: () => Promise<unknown>;
   /** Side-effect-free probes of what each server can do, every six hours (src/services/capabilities.ts). */
   capabilityProbe?: () => Promise<unknown>;
+  /** Backups of the embedded database by the running bot (src/jobs/backup.ts), on BACKUP_SCHEDULE. */
+  backup?: { pattern: string; run: () => Promise<unknown> };
   log: Logger;
   /** Create the jobs without letting the clock fire them (tests fire them with `fire`). */
   paused?: boolean;
@@ -102,13 +106,27 @@ export function startSchedule(options: {
       await options.capabilityProbe?.();
     },
   );
-  const jobs = { poll, 'weekly-reset': weekly, 'role-sync': roleSync, 'capability-probe': probe };
+  const backup = new Cron(
+    options.backup?.pattern ?? '30 4 * * *',
+    {
+      name: 'backup',
+      protect: true,
+      catch: (err) => options.log.error({ err }, 'backup failed'),
+      timezone: options.timezone,
+      paused: (options.paused ?? false) || !options.backup,
+    },
+    async () => {
+      await options.backup?.run();
+    },
+  );
+  const jobs = { poll, 'weekly-reset': weekly, 'role-sync': roleSync, 'capability-probe': probe, backup };
   return {
     stop() {
       for (const job of Object.values(jobs)) job.stop();
     },
     nextPoll: () => poll.nextRun(),
     nextWeeklyReset: () => weekly.nextRun(),
+    nextBackup: () => (options.backup ? backup.nextRun() : null),
     fire: (job) => jobs[job].trigger(),
   };
 }

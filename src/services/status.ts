@@ -8,6 +8,7 @@ import { activeLeases } from '../db/leases.ts';
 import { downloadSwitches, mediaServers } from '../db/schema.ts';
 import type { CapabilityName, CapabilityRecord } from '../decide/capabilities.ts';
 import { pollIntervalMs } from '../http/readiness.ts';
+import type { BackupStatus } from '../jobs/backup.ts';
 import type { RoleSyncStatus } from '../jobs/role-sync.ts';
 import { isDegraded } from '../policy/health.ts';
 import type { ServerPushState } from '../sense/watchers.ts';
@@ -45,6 +46,8 @@ export interface BotStatus {
   failingSwitches: Array<{ server: string; account: string; state: 'disable-failed' | 'enable-failed' }>;
   /** Plans from Discord roles (src/jobs/role-sync.ts). */
   roleSync?: RoleSyncStatus;
+  /** Backups by the running bot (embedded database only). */
+  backup?: BackupStatus;
 }
 
 export async function botStatus(ctx: AppContext): Promise<BotStatus> {
@@ -89,6 +92,7 @@ export async function botStatus(ctx: AppContext): Promise<BotStatus> {
     servers,
     outbox: await outboxCounts(ctx.db),
     roleSync: ctx.roleSync.status(),
+    backup: ctx.backups.status(),
     failingSwitches: failing.flatMap((f) =>
       f.state === 'disabled' ? [] : [{ server: f.server, account: f.account, state: f.state }],
     ),

@@ -81,6 +81,9 @@ export async function startTestBot(options: {
     logFormat: 'json',
     // Off unless a test asks: the other tests drive every cycle themselves.
     push: false,
+    backupSchedule: '30 4 * * *',
+    backupKeep: 7,
+    backupDir: join(dataDir, 'backups'),
     ...options.config,
   };
   const launch = () =>

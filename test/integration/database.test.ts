@@ -1,11 +1,12 @@
 // Migrations at start-up, on the database this run uses (PGlite, or PostgreSQL with DATABASE_URL).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/client.ts';
+import { readMigrations } from '../../src/db/migrations.ts';
 import { plans } from '../../src/db/schema.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 
@@ -15,10 +16,8 @@ async function migrationCount(db: Awaited<ReturnType<typeof openDatabase>>['db']
   return Number((rows[0] as { n: number }).n);
 }
 
-/** How many migrations drizzle/ holds (its journal lists each once). */
-const MIGRATIONS = (
-  JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
-).entries.length;
+/** How many migrations drizzle/ holds. */
+const MIGRATIONS = readMigrations(MIGRATIONS_FOLDER).length;
 
 test('two bot processes starting at once migrate once, and a restart keeps the data', async () => {
   const target = await createTestDatabase();

@@ -90,3 +90,18 @@ test('a bad HTTP_PORT and LOG_FORMAT are reported together with the other proble
   );
   assert.throws(() => loadConfig({ ...base, HTTP_PORT: '70000' }), /HTTP_PORT must be a port number/);
 });
+
+test('backups: every day at 04:30 into DATA_DIR/backups, 7 kept; off turns them off; mistakes named', () => {
+  const c = loadConfig({ ...base, DATA_DIR: '/srv/sw' });
+  assert.equal(c.backupSchedule, '30 4 * * *');
+  assert.equal(c.backupKeep, 7);
+  assert.equal(c.backupDir, '/srv/sw/backups');
+  const set = loadConfig({ ...base, BACKUP_SCHEDULE: '0 3 * * 1', BACKUP_KEEP: '3', BACKUP_DIR: '/backups' });
+  assert.deepEqual([set.backupSchedule, set.backupKeep, set.backupDir], ['0 3 * * 1', 3, '/backups']);
+  assert.equal(loadConfig({ ...base, BACKUP_SCHEDULE: 'off' }).backupSchedule, null);
+  assert.throws(
+    () => loadConfig({ ...base, BACKUP_SCHEDULE: 'daily', BACKUP_KEEP: '0' }),
+    (err: Error) =>
+      /BACKUP_SCHEDULE must be a cron pattern/.test(err.message) && /BACKUP_KEEP/.test(err.message),
+  );
+});

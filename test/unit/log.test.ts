@@ -34,6 +34,9 @@ function assertNoSecret(output: string) {
 
 const config: Config = {
   push: false,
+  backupSchedule: null,
+  backupKeep: 7,
+  backupDir: '/data/backups',
   discordToken: SECRETS.discord,
   guildId: '100000000000000001',
   applicationId: null,

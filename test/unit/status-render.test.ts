@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderStatus } from '../../commands/status.ts';
+import { backupText, renderStatus } from '../../commands/status.ts';
 import { embedSize, fitMessage, LIMITS } from '../../src/notify/format.ts';
 import type { BotStatus, InstanceStatus, ServerStatus } from '../../src/services/status.ts';
 
@@ -80,4 +80,25 @@ test('/status lists each instance with its leases, within one field however many
   }
   const single = renderStatus({ ...status([]), clusterMode: 'single' }).toJSON();
   assert.match(single.fields?.find((f) => f.name === 'Instances')?.value ?? '', /Single instance/);
+});
+
+test('the backup line: none yet, the last one with its size, a failure with its reason, nothing when off', () => {
+  const at = new Date('2026-11-18T04:30:00Z');
+  const last = { at, bytes: 2_345_678, file: '/data/backups/x.tar.gz' };
+  assert.equal(backupText(undefined), null);
+  assert.equal(backupText({ schedule: null, last: null, failing: null }), null);
+  assert.equal(backupText({ schedule: '30 4 * * *', last: null, failing: null }), 'none yet');
+  assert.equal(
+    backupText({ schedule: '30 4 * * *', last, failing: null }),
+    `last <t:${at.getTime() / 1000}:R> · 2.3 MB`,
+  );
+  const failing = backupText({
+    schedule: '30 4 * * *',
+    last: { ...last, bytes: 900 },
+    failing: { since: at, error: 'ENOSPC: no space left on device' },
+  });
+  assert.match(
+    failing ?? '',
+    /failing since <t:\d+:R>: ENOSPC: no space left on device\nlast <t:\d+:R> · 1 kB/,
+  );
 });
