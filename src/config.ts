@@ -11,6 +11,7 @@ export interface Config {
   discordApiUrl: string | null;
   databaseUrl: string | null;
   dataDir: string;
+  /** From TIMEZONE, else TZ, else UTC. */
   timezone: string;
   pollSchedule: string;
   smtpUrl: string | null;
@@ -181,6 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isSet('SMTP_URL') && !isSet('MAIL_FROM')) {
     problems.push('MAIL_FROM must be set when SMTP_URL is (e.g. "Streamwarden <bot@example.org>").');
   }
+  // TZ is the name container images take (POSIX allows a leading colon). TIMEZONE, the older name, wins when both
+  // are set, and then TZ is not checked (it may hold a POSIX rule meant for other programs).
+  const zoneFromTz = isSet('TIMEZONE') || !isSet('TZ') ? undefined : (env.TZ ?? '').trim().replace(/^:/, '');
+  if (zoneFromTz !== undefined && !isValidTimeZone(zoneFromTz)) {
+    problems.push('TZ must be an IANA time zone such as Europe/Paris or America/New_York.');
+  }
   const e = parsed.success ? parsed.data : undefined;
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   registerSecret(e.DISCORD_TOKEN);
@@ -194,7 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     discordApiUrl: e.DISCORD_API_URL ?? null,
     databaseUrl: e.DATABASE_URL ?? null,
     dataDir: e.DATA_DIR ?? './data',
-    timezone: e.TIMEZONE ?? 'UTC',
+    timezone: e.TIMEZONE ?? zoneFromTz ?? 'UTC',
     pollSchedule: e.POLL_SCHEDULE ?? '*/5 * * * *',
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM ?? null,

@@ -90,3 +90,25 @@ test('a bad HTTP_PORT and LOG_FORMAT are reported together with the other proble
   );
   assert.throws(() => loadConfig({ ...base, HTTP_PORT: '70000' }), /HTTP_PORT must be a port number/);
 });
+
+test('TZ sets the time zone; TIMEZONE, the older name, wins when both are set', () => {
+  assert.equal(loadConfig({ ...base, TZ: 'Europe/Paris' }).timezone, 'Europe/Paris');
+  assert.equal(loadConfig({ ...base, TZ: ':Asia/Tokyo' }).timezone, 'Asia/Tokyo', 'POSIX leading colon');
+  assert.equal(
+    loadConfig({ ...base, TZ: 'Europe/Paris', TIMEZONE: 'America/New_York' }).timezone,
+    'America/New_York',
+  );
+  assert.equal(loadConfig({ ...base, TZ: 'Europe/Paris', TIMEZONE: ' ' }).timezone, 'Europe/Paris');
+  // TZ is not ours to judge when TIMEZONE is set: a POSIX rule there is for other programs.
+  assert.equal(loadConfig({ ...base, TZ: 'CET-1CEST', TIMEZONE: 'Europe/Berlin' }).timezone, 'Europe/Berlin');
+});
+
+test('a bad TZ is named among the other problems', () => {
+  assert.throws(
+    () => loadConfig({ ...base, TZ: 'Mars/Olympus', LOG_LEVEL: 'loud' }),
+    (err: Error) =>
+      err instanceof ConfigError &&
+      /TZ must be an IANA time zone/.test(err.message) &&
+      /LOG_LEVEL/.test(err.message),
+  );
+});
