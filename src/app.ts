@@ -43,6 +43,7 @@ import { CapabilityBook, probeAllCapabilities } from './services/capabilities.ts
 import { settlePendingSignIns } from './services/pending-sign-ins.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings, plexClientIdentifier } from './services/settings.ts';
+import { VERSION } from './version.ts';
 
 export interface BotOptions {
   config: Config;
@@ -490,6 +491,7 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       gateway: cluster.isGatewayHolder(),
       schedule: config.pollSchedule,
       timezone: config.timezone,
+      version: VERSION,
     },
     'Streamwarden is running',
   );

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { renderStatus } from '../../commands/status.ts';
 import { embedSize, fitMessage, LIMITS } from '../../src/notify/format.ts';
@@ -80,4 +81,11 @@ test('/status lists each instance with its leases, within one field however many
   }
   const single = renderStatus({ ...status([]), clusterMode: 'single' }).toJSON();
   assert.match(single.fields?.find((f) => f.name === 'Instances')?.value ?? '', /Single instance/);
+});
+
+test('/status names the running version, the one in package.json', () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  assert.match(version, /^\d+\.\d+\.\d+/);
+  const e = renderStatus(status([])).toJSON();
+  assert.ok(e.footer?.text.startsWith(`Streamwarden ${version} · `), e.footer?.text);
 });
