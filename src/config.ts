@@ -126,10 +126,10 @@ const schema = z.object({
   MEDIA_TIMEOUT_SECONDS: optional(z.coerce.number().int().min(1).max(120)),
   HTTP_PORT: optional(
     z.coerce
-      .number({ message: 'HTTP_PORT must be a port number (1–65535), e.g. 8080.' })
-      .int('HTTP_PORT must be a port number (1–65535), e.g. 8080.')
-      .min(1, 'HTTP_PORT must be a port number (1–65535), e.g. 8080.')
-      .max(65535, 'HTTP_PORT must be a port number (1–65535), e.g. 8080.'),
+      .number({ message: 'HTTP_PORT must be a port number (1–65535), e.g. 7566.' })
+      .int('HTTP_PORT must be a port number (1–65535), e.g. 7566.')
+      .min(1, 'HTTP_PORT must be a port number (1–65535), e.g. 7566.')
+      .max(65535, 'HTTP_PORT must be a port number (1–65535), e.g. 7566.'),
   ),
   HTTP_HOST: optional(z.string()),
   LOG_FORMAT: optional(
