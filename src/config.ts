@@ -1,6 +1,7 @@
 // Environment, validated once at start-up. Nothing else in the bot reads process.env.
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { CONTAINER_MARKERS, hasContainerMarker } from './container.ts';
 import { isValidTimeZone } from './policy/week.ts';
 import { registerSecret } from './redact.ts';
 
@@ -32,6 +33,8 @@ export interface Config {
   logFormat: 'json' | 'pretty' | 'auto';
   /** Open each media server's push socket and run a cycle on its events (false: polling only). */
   push: boolean;
+  /** Runs in a container, where localhost is not the machine (advice when a media server there is refused). */
+  inContainer: boolean;
 }
 
 export class ConfigError extends Error {
@@ -157,8 +160,14 @@ export function loadStorageConfig(
   };
 }
 
-/** Validates the environment; throws a ConfigError listing every problem (never echoing a secret's value). */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Validates the environment; throws a ConfigError listing every problem (never echoing a secret's value).
+ * `containerMarkers`: the files that say the bot runs in a container (tests pass none).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  containerMarkers: readonly string[] = CONTAINER_MARKERS,
+): Config {
   const parsed = schema.safeParse(env);
   const problems: string[] = [];
   if (!parsed.success) {
@@ -215,5 +224,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpHost: e.HTTP_HOST ?? '127.0.0.1',
     logFormat: e.LOG_FORMAT ?? 'auto',
     push: (e.PUSH ?? 'on') === 'on',
+    // Set by the image; not an owner's setting.
+    inContainer:
+      (isSet('STREAMWARDEN_CONTAINER') && env.STREAMWARDEN_CONTAINER !== '0') ||
+      hasContainerMarker(containerMarkers),
   };
 }

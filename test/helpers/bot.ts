@@ -79,6 +79,7 @@ export async function startTestBot(options: {
     logFormat: 'json',
     // Off unless a test asks: the other tests drive every cycle themselves.
     push: false,
+    inContainer: false,
     ...options.config,
   };
   const launch = () =>

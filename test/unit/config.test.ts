@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
 const base = { DISCORD_TOKEN: 'MTAx.secret-token-value', DISCORD_GUILD_ID: '123456789012345678' };
@@ -111,4 +112,13 @@ test('a bad TZ is named among the other problems', () => {
       /TZ must be an IANA time zone/.test(err.message) &&
       /LOG_LEVEL/.test(err.message),
   );
+});
+
+test('STREAMWARDEN_CONTAINER (set by the image) or a container runtime file says the bot runs in a container', () => {
+  assert.equal(loadConfig(base, []).inContainer, false);
+  assert.equal(loadConfig({ ...base, STREAMWARDEN_CONTAINER: '1' }, []).inContainer, true);
+  assert.equal(loadConfig({ ...base, STREAMWARDEN_CONTAINER: '0' }, []).inContainer, false);
+  // Any file that exists stands in for /.dockerenv.
+  assert.equal(loadConfig(base, [fileURLToPath(import.meta.url)]).inContainer, true);
+  assert.equal(loadConfig(base, ['/nonexistent/.dockerenv']).inContainer, false);
 });

@@ -34,6 +34,7 @@ function assertNoSecret(output: string) {
 
 const config: Config = {
   push: false,
+  inContainer: false,
   discordToken: SECRETS.discord,
   guildId: '100000000000000001',
   applicationId: null,
