@@ -1,10 +1,12 @@
 import { ChannelType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { suggest } from '../src/discord/autocomplete.ts';
 import { alertsChannelWarning } from '../src/discord/channel-visibility.ts';
 import type { Command } from '../src/discord/command.ts';
 import { UserError } from '../src/discord/errors.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import type { CycleReport } from '../src/jobs/enforcement-cycle.ts';
 import { UNLINKED_MODES, type UnlinkedMode } from '../src/policy/unlinked.ts';
+import { planNames } from '../src/services/plans.ts';
 import {
   getSettings,
   SWITCH_LABEL,
@@ -13,13 +15,20 @@ import {
   setReportsChannel,
   setSwitch,
   setUnlinkedMode,
+  unlinkedPlanName,
 } from '../src/services/settings.ts';
 
-const UNLINKED_WORDS: Record<UnlinkedMode, string> = {
-  alert:
+const UNLINKED_WORDS: Record<UnlinkedMode, (plan: string) => string> = {
+  alert: () =>
     'Accounts linked to nobody: the admins get one alert per account and week while it streams (in the alerts channel).',
-  ignore: 'Accounts linked to nobody: ignored. No plan applies to them and nobody is told.',
+  ignore: () => 'Accounts linked to nobody: ignored. No plan applies to them and nobody is told.',
+  plan: (plan) =>
+    `Accounts linked to nobody: each is held to “${plain(plan)}” (one account = one person). Streams over its cap are stopped and the admins alerted. Linking an account to a member puts it on the member’s plan.`,
 };
+
+/** The mode as `/enforcement status` shows it. */
+const unlinkedShown = (mode: UnlinkedMode, plan: string | null) =>
+  mode === 'plan' ? `plan “${plain(plan ?? '?')}”` : mode;
 
 const SWITCHES: Record<string, Switch> = {
   streams: 'enforceStreams',
@@ -136,9 +145,18 @@ export const enforcement: Command = {
         .addStringOption((o) =>
           o
             .setName('mode')
-            .setDescription('alert: one alert per account and week; ignore: nothing')
+            .setDescription(
+              'alert: one alert per account and week; ignore: nothing; plan: hold each to a plan',
+            )
             .setRequired(true)
             .addChoices(...UNLINKED_MODES.map((m) => ({ name: m, value: m }))),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('plan')
+            .setDescription('With mode plan: the plan every account linked to nobody is held to')
+            .setMaxLength(100)
+            .setAutocomplete(true),
         ),
     )
     .addSubcommand((s) =>
@@ -203,8 +221,13 @@ export const enforcement: Command = {
       if (!(UNLINKED_MODES as readonly string[]).includes(mode)) {
         throw new UserError(`\`mode\` must be one of: ${UNLINKED_MODES.join(', ')}.`);
       }
-      await setUnlinkedMode(ctx.db, actor, mode as UnlinkedMode);
-      return respond(interaction, ok(UNLINKED_WORDS[mode as UnlinkedMode]));
+      const plan = await setUnlinkedMode(
+        ctx.db,
+        actor,
+        mode as UnlinkedMode,
+        interaction.options.getString('plan'),
+      );
+      return respond(interaction, ok(UNLINKED_WORDS[mode as UnlinkedMode](plan?.name ?? '')));
     }
     if (sub === 'run-now') {
       const report = await ctx.runCycleNow();
@@ -226,7 +249,10 @@ export const enforcement: Command = {
         name: 'Alerts channel',
         value: s.alertsChannelId ? `<#${s.alertsChannelId}>` : 'not set (`/enforcement alerts-channel`)',
       },
-      { name: 'Accounts linked to nobody', value: `${s.unlinkedMode} (\`/enforcement unlinked\`)` },
+      {
+        name: 'Accounts linked to nobody',
+        value: `${unlinkedShown(s.unlinkedMode, await unlinkedPlanName(ctx.db, s))} (\`/enforcement unlinked\`)`,
+      },
       {
         name: 'Weekly report',
         value: s.reportsChannelId
@@ -245,5 +271,9 @@ export const enforcement: Command = {
     const last = ctx.lastCycle();
     if (last) e.addFields({ name: 'Last cycle', value: discordTime(last.startedAt, 'R') });
     return respond(interaction, { embeds: [e] });
+  },
+
+  async autocomplete(interaction, ctx) {
+    await suggest(interaction, await planNames(ctx.db));
   },
 };

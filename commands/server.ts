@@ -8,6 +8,7 @@ import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/r
 import { PLATFORMS, type Platform } from '../src/media/types.ts';
 import { checkVersion } from '../src/policy/versions.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
+import { editServer, type ServerChanges } from '../src/services/server-edit.ts';
 import {
   addServer,
   listServers,
@@ -18,8 +19,9 @@ import {
   testServer,
 } from '../src/services/servers.ts';
 
-const nameOption = (o: import('discord.js').SlashCommandStringOption) =>
-  o.setName('name').setDescription('Server').setRequired(true).setAutocomplete(true).setMaxLength(NAME_MAX);
+const serverOption = (option: string) => (o: import('discord.js').SlashCommandStringOption) =>
+  o.setName(option).setDescription('Server').setRequired(true).setAutocomplete(true).setMaxLength(NAME_MAX);
+const nameOption = serverOption('name');
 
 function passLine(
   row: Pick<MediaServerRow, 'platform' | 'premium' | 'canStopStreams' | 'stopUnavailableReason'>,
@@ -77,6 +79,18 @@ function connected(
     .addFields({ name: 'What works', value: capabilityLines(capabilities, { fixes: true }).join('\n') });
 }
 
+/** What /server edit changed, never the token itself. */
+function changeLines(changes: ServerChanges): string {
+  return [
+    changes.name && `Name: ${plain(changes.name.before)} → **${plain(changes.name.after)}**`,
+    changes.url && `Address: ${plain(changes.url.before)} → **${plain(changes.url.after)}**`,
+    changes.token && 'Token: replaced (stored encrypted).',
+    'Its linked accounts, download switches and history are kept.',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
 export const server: Command = {
   adminOnly: true,
   data: new SlashCommandBuilder()
@@ -113,6 +127,24 @@ export const server: Command = {
         ),
     )
     .addSubcommand((s) =>
+      s
+        .setName('edit')
+        .setDescription('Change a server’s address, token or name (checked before it is saved)')
+        .addStringOption(serverOption('server'))
+        .addStringOption((o) =>
+          o.setName('url').setDescription('New address, e.g. http://192.168.1.10:32400').setMaxLength(300),
+        )
+        .addStringOption((o) =>
+          o.setName('token').setDescription('New Plex token or Jellyfin/Emby API key').setMaxLength(500),
+        )
+        .addStringOption((o) => o.setName('name').setDescription('New name').setMaxLength(40))
+        .addBooleanOption((o) =>
+          o
+            .setName('confirm-new-server')
+            .setDescription('The new address is another server on purpose (its identity differs)'),
+        ),
+    )
+    .addSubcommand((s) =>
       s.setName('remove').setDescription('Stop watching a server').addStringOption(nameOption),
     )
     .addSubcommand((s) => s.setName('list').setDescription('List servers, their status and switches'))
@@ -142,6 +174,32 @@ export const server: Command = {
       return respond(interaction, {
         embeds: [connected(`Connected: ${row.name}`, row, identity.name, identity.version, capabilities)],
       });
+    }
+    if (sub === 'edit') {
+      const edited = await editServer(ctx, actor, {
+        server: interaction.options.getString('server', true),
+        url: interaction.options.getString('url'),
+        token: interaction.options.getString('token'),
+        name: interaction.options.getString('name'),
+        confirmNewServer: interaction.options.getBoolean('confirm-new-server') ?? false,
+      });
+      const summary = changeLines(edited.changes);
+      if (!edited.identity || !edited.capabilities)
+        return respond(interaction, ok(`Server **${plain(edited.row.name)}** updated.\n${summary}`));
+      const { identity } = edited;
+      const reply = connected(
+        `Updated: ${edited.row.name}`,
+        edited.row,
+        identity.name,
+        identity.version,
+        edited.capabilities,
+      );
+      const stillDown =
+        edited.row.status === 'down'
+          ? '\nIt shows as down until the next check (`/enforcement run-now` checks now).'
+          : '';
+      reply.setDescription(`${summary}${stillDown}\n${reply.data.description ?? ''}`);
+      return respond(interaction, { embeds: [reply] });
     }
     if (sub === 'remove') {
       const { row, stillOff } = await removeServer(ctx, actor, interaction.options.getString('name', true));

@@ -202,9 +202,9 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
     database.kind === 'pglite'
       ? null
       : new SharedCluster({
-          db: database.db,
+          db: database.uncounted,
           log,
-          serverIds: async () => (await listServers(database.db)).map((s) => s.id),
+          serverIds: async () => (await listServers(database.uncounted)).map((s) => s.id),
           onGateway: (held) => (held ? takeGateway() : leaveGateway()),
           onServers: () => {
             ctx.capabilities.keepOnly((id) => cluster.ownsServer(id));

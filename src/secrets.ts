@@ -26,17 +26,24 @@ export interface TokenCipher {
 
 export type StoredTokenProblem = 'other-key' | 'not-this-server' | 'unreadable';
 
-/** A stored token that cannot be used: the server needs its token again. The message never holds the token. */
+/** What an admin runs to give a server its token again. */
+export const giveTokenCommand = (serverName?: string) =>
+  `\`/server edit server:${serverName ?? '<name>'} token:<token>\``;
+
+/** A stored token that cannot be used: the server needs its token again. The message never holds the token;
+ *  it names the command that fixes it, for `serverName` when known. */
 export class StoredTokenError extends Error {
   override name = 'StoredTokenError';
-  constructor(readonly problem: StoredTokenProblem) {
+  constructor(
+    readonly problem: StoredTokenProblem,
+    serverName?: string,
+  ) {
+    const fix = giveTokenCommand(serverName);
     super(
       {
-        'other-key':
-          'its stored token was encrypted with another key (ENCRYPTION_KEY or DATA_DIR/encryption.key changed): put the key back, or give the server its token again',
-        'not-this-server':
-          'its stored token was not given for this server and address (they were changed outside the bot): check the address; the server needs its token again',
-        unreadable: 'its stored token cannot be read: the server needs its token again',
+        'other-key': `its stored token was encrypted with another key (ENCRYPTION_KEY or DATA_DIR/encryption.key changed): put the key back, or give the server its token again with ${fix}`,
+        'not-this-server': `its stored token was not given for this server and address (they were changed outside the bot): the server needs its token again: check the address and run ${fix} (with \`url:\` too if the address is wrong)`,
+        unreadable: `its stored token cannot be read: the server needs its token again: run ${fix}`,
       }[problem],
     );
   }

@@ -58,7 +58,8 @@ export interface StopPayload {
 /**
  * Decides and applies one member's intents in one transaction under the member's lock. `decide` runs inside the
  * lock on the episode as it is now, so two instances (or a push and the reconcile) never decide on stale state.
- * Returns the episode the intents touched (null when there was nothing to do) and whether it is new.
+ * Returns the episode the intents touched (null when there was nothing to do) and whether it is new. Without
+ * `dm` (a stand-in for an account linked to nobody: there is nobody to DM), a grace period is not warned about.
  */
 export async function applyMemberDecision(
   db: Db,
@@ -66,6 +67,7 @@ export async function applyMemberDecision(
   decide: (episode: BreachEpisode | null) => Intent[],
   onScreen: { title: string; text: string },
   now: Date,
+  options: { dm: boolean } = { dm: true },
 ): Promise<{ episode: BreachEpisode; isNew: boolean } | null> {
   return db.transaction(async (tx) => {
     await lockMember(tx, memberId);
@@ -97,20 +99,19 @@ export async function applyMemberDecision(
         isNew = true;
         if (intent.grace) {
           // The warning DM now, and the end of the grace at its deadline (kept across restarts by the outbox).
-          effects.push(
-            {
+          if (options.dm)
+            effects.push({
               key: episodeNoticeKey('warning', created.id),
               kind: 'episode-notice',
               group: episodeGroup(created.id),
               payload: { episodeId: created.id, channel: 'warning' },
-            },
-            {
-              key: `grace-end:${created.id}`,
-              kind: 'grace-end',
-              payload: { episodeId: created.id },
-              dueAt: intent.grace.until,
-            },
-          );
+            });
+          effects.push({
+            key: `grace-end:${created.id}`,
+            kind: 'grace-end',
+            payload: { episodeId: created.id },
+            dueAt: intent.grace.until,
+          });
         }
       } else if (intent.type === 'add-lines') {
         lines = intent.lines;
@@ -206,14 +207,14 @@ export function stopTally(lines: readonly EpisodeLine[], outcomes: ReadonlyMap<s
 }
 
 /**
- * Phase two of an open episode: once its stops have had their first attempt, queue its notices (DM, email when
- * the member has an address, alert) and move it to `enforced` or `stop-failed`, in one transaction under the
- * member's lock. Returns true when the notices were queued now.
+ * Phase two of an open episode: once its stops have had their first attempt, queue its notices (`channels`: the
+ * DM, the email when the member has an address, the alert) and move it to `enforced` or `stop-failed`, in one
+ * transaction under the member's lock. Returns true when the notices were queued now.
  */
 export async function queueEpisodeNotices(
   db: Db,
   episodeId: number,
-  withEmail: boolean,
+  channels: ReadonlyArray<'dm' | 'email' | 'alert'>,
   now: Date,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
@@ -227,7 +228,6 @@ export async function queueEpisodeNotices(
       await stopOutcomes(tx, episodeId),
     );
     if (!decision.ready) return false;
-    const channels: Array<'dm' | 'email' | 'alert'> = withEmail ? ['dm', 'email', 'alert'] : ['dm', 'alert'];
     await enqueueEffects(
       tx,
       channels.map((channel) => ({

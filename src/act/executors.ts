@@ -137,10 +137,13 @@ async function breachAlert(
       : episode.state === 'stop-failed'
         ? 'Still over the plan: a stop did not take effect.'
         : null;
+  const standIn = member.standInServerId !== null;
   const message = streamBreachAlert(templates['stream-alert'].text, {
     ...notice,
-    discordUserId: member.discordUserId,
-    dmDelivery: describeDm(dm),
+    discordUserId: standIn ? null : member.discordUserId,
+    dmDelivery: standIn
+      ? 'None: this account is linked to nobody. Link it to its member with `/user link`.'
+      : describeDm(dm),
     stopNote: episode.dryRun
       ? 'Dry run is on: no stream was stopped. Turn it off with `/enforcement dry-run enabled:false`.'
       : null,

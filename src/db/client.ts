@@ -21,6 +21,9 @@ export interface Database {
   /** SQL statements sent through `db` since it was opened (drizzle's query logger; transactions included), lease
    *  statements left out. */
   statements(): number;
+  /** The same connection, its statements not counted: the cluster's own rounds, which run on their timer whatever a
+   *  cycle does (counting them would make the per-cycle figures depend on when a round happens to fall). */
+  uncounted: Db;
   close(): Promise<void>;
 }
 
@@ -78,7 +81,14 @@ async function openPostgres(url: string): Promise<Database> {
   const counter = new StatementCounter();
   const db = drizzlePostgres(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
-  return { db, kind: 'postgres', statements: () => counter.count, close: () => client.end({ timeout: 5 }) };
+  const uncounted = drizzlePostgres(client, { schema }) as unknown as Db;
+  return {
+    db,
+    uncounted,
+    kind: 'postgres',
+    statements: () => counter.count,
+    close: () => client.end({ timeout: 5 }),
+  };
 }
 
 async function openPglite(dir: string): Promise<Database> {
@@ -88,7 +98,8 @@ async function openPglite(dir: string): Promise<Database> {
   const counter = new StatementCounter();
   const db = drizzlePglite(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
-  return { db, kind: 'pglite', statements: () => counter.count, close: () => client.close() };
+  const uncounted = drizzlePglite(client, { schema }) as unknown as Db;
+  return { db, uncounted, kind: 'pglite', statements: () => counter.count, close: () => client.close() };
 }
 
 async function ensureSettingsRow(db: Db): Promise<void> {

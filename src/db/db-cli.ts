@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadStorageConfig } from '../config.ts';
 import { redact, registerSecret } from '../redact.ts';
+import { giveTokenCommand } from '../secrets.ts';
 import {
   backupEmbedded,
   embeddedDir,
@@ -118,7 +119,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`Re-encrypted the tokens of ${r.rotated.length} server(s) with a new key.`);
     if (r.unreadable.length > 0) {
       console.log(
-        `Could not read the stored token of ${r.unreadable.join(', ')} with the previous key: give them their token again.`,
+        `Could not read the stored token of ${r.unreadable.join(', ')} with the previous key: give each its token again, once the bot runs, with ${giveTokenCommand()}.`,
       );
     }
     if (r.fromEnvironment) {

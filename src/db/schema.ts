@@ -37,8 +37,11 @@ export const settings = pgTable(
     selfLink: boolean('self_link').notNull().default(true),
     /** Leave members' IP addresses out of admin alerts (they are still logged and shown by /activity). */
     hideAddresses: boolean('hide_addresses').notNull().default(false),
-    /** What happens to accounts that stream and are linked to nobody: `ignore`, or `alert` (once a week each). */
-    unlinkedMode: text('unlinked_mode').$type<'ignore' | 'alert'>().notNull().default('alert'),
+    /** What happens to accounts that stream and are linked to nobody: `ignore`, `alert` (once a week each), or
+     *  `plan` (each account is held to `unlinked_plan_id`, one account = one person). */
+    unlinkedMode: text('unlinked_mode').$type<'ignore' | 'alert' | 'plan'>().notNull().default('alert'),
+    /** The plan accounts linked to nobody are held to in mode `plan` (set exactly then). */
+    unlinkedPlanId: integer('unlinked_plan_id').references(() => plans.id, { onDelete: 'restrict' }),
     commandsHash: text('commands_hash'),
     /** The install's X-Plex-Client-Identifier on every Plex and plex.tv call; set once at the first start. */
     plexClientIdentifier: text('plex_client_identifier'),
@@ -46,7 +49,8 @@ export const settings = pgTable(
   },
   (t) => [
     check('settings_single_row', sql`${t.id} = 1`),
-    check('settings_unlinked_mode', sql`${t.unlinkedMode} in ('ignore', 'alert')`),
+    check('settings_unlinked_mode', sql`${t.unlinkedMode} in ('ignore', 'alert', 'plan')`),
+    check('settings_unlinked_plan', sql`(${t.unlinkedMode} = 'plan') = (${t.unlinkedPlanId} is not null)`),
   ],
 );
 
@@ -98,9 +102,19 @@ export const members = pgTable(
     email: text('email'),
     /** True when `plan_id` comes from the member's Discord roles (role sync); false when set with `/user plan`. */
     planFromRoles: boolean('plan_from_roles').notNull().default(false),
+    /** Set on a stand-in: the row that carries the breaches of an account linked to nobody on this server (with
+     *  `/enforcement unlinked plan`). A stand-in has no Discord user (`discord_user_id` is `stand-in:…`), is never
+     *  listed as a member and gets no DM; its display name is the account's name. */
+    standInServerId: integer('stand_in_server_id').references(() => mediaServers.id, { onDelete: 'cascade' }),
+    /** A stand-in's account: the account id when the server gives one, else its name in lower case. */
+    standInAccount: text('stand_in_account'),
     createdAt: createdAt(),
   },
-  (t) => [check('members_allotment_non_negative', sql`${t.downloadAllotment} >= 0`)],
+  (t) => [
+    check('members_allotment_non_negative', sql`${t.downloadAllotment} >= 0`),
+    check('members_stand_in_pair', sql`(${t.standInServerId} is null) = (${t.standInAccount} is null)`),
+    uniqueIndex('members_stand_in_unique').on(t.standInServerId, t.standInAccount),
+  ],
 );
 
 /** Discord roles that give a plan (`/plan role`): one plan per role, any number of roles per plan. */

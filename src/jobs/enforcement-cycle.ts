@@ -26,6 +26,7 @@ import { maintainWeekly } from './maintenance.ts';
 import { readServers } from './read-servers.ts';
 import { type BreachOutcome, enforceStreams, serverReads, toAccountLinks } from './stream-enforcement.ts';
 import { alertUnlinkedAccounts } from './unlinked-alerts.ts';
+import { standInLinks } from './unlinked-plan.ts';
 
 export interface CycleReport {
   startedAt: Date;
@@ -92,7 +93,14 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     ctx.log.error({ err }, 'could not load the live sessions of the other servers');
     return [];
   });
-  const matched = matchStreams(withoutStopped([...allReads, ...liveReads], stopped), accountLinks);
+  const counted = withoutStopped([...allReads, ...liveReads], stopped);
+  // With `/enforcement unlinked plan`, accounts linked to nobody are held to that plan through stand-ins.
+  const standIns = await standInLinks(ctx, settings, counted, accountLinks, now).catch((err) => {
+    ctx.log.error({ err }, 'could not hold accounts linked to nobody to their plan');
+    return [];
+  });
+  const enforced = [...links, ...standIns];
+  const matched = matchStreams(counted, [...accountLinks, ...toAccountLinks(standIns)]);
   // Accounts linked to nobody, on the servers this instance read (the others' holders alert theirs).
   await alertUnlinkedAccounts(
     ctx,
@@ -121,7 +129,7 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     now,
   ).catch((err) => ctx.log.error({ err }, 'could not log streams'));
   // Counted as each member's plan counts (a household behind one address as one with `count: locations`).
-  const countByOf = new Map(links.map(({ member, plan }) => [member.id, plan?.countBy ?? 'streams']));
+  const countByOf = new Map(enforced.map(({ member, plan }) => [member.id, plan?.countBy ?? 'streams']));
   const streamsByMember = countedStreamsByMember(streams, (id) => countByOf.get(id) ?? 'streams', {
     now,
     firstSeen,
@@ -130,7 +138,7 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
   const breaches = settings.enforceStreams
     ? await enforceStreams(ctx, {
         snapshots,
-        links,
+        links: enforced,
         settings,
         templates,
         now,
@@ -142,7 +150,7 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
           servers.filter((s) => !toRead.includes(s) && s.status === 'down').map((s) => s.id),
         ),
         decideFor: only
-          ? new Set(links.filter(({ link }) => only.has(link.serverId)).map(({ member }) => member.id))
+          ? new Set(enforced.filter(({ link }) => only.has(link.serverId)).map(({ member }) => member.id))
           : null,
         exemptions,
         boosts,

@@ -100,7 +100,8 @@ export class RoleSync {
         planId: members.planId,
         fromRoles: members.planFromRoles,
       })
-      .from(members);
+      .from(members)
+      .where(isNull(members.standInServerId));
     const candidates = stored.filter((c) => c.planId === null || c.fromRoles);
     // Without bindings nobody's roles give a plan: no need to ask Discord who holds what.
     let listed: Array<{ id: string; displayName: string; roleIds: string[] }> = [];

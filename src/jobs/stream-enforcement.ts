@@ -262,6 +262,7 @@ export async function enforceStreams(
           }),
         { title: 'Too many streams', text: onScreenText(entry, streams.length, cap ?? 0) },
         input.now,
+        { dm: entry.member.standInServerId === null },
       );
       const count = countedStreamsByMember(streams, countBy, seen).get(memberId) ?? 0;
       if (result && result.episode.state !== 'resolved' && cap !== null && count > cap)
@@ -289,15 +290,23 @@ export async function settleEpisodes(ctx: AppContext, now: Date): Promise<void> 
   const waiting = await episodesAwaitingNotices(ctx.db);
   let queued = false;
   for (const episode of waiting) {
-    const withEmail = await memberHasEmail(ctx.db, episode.memberId);
-    queued = (await queueEpisodeNotices(ctx.db, episode.id, withEmail, now)) || queued;
+    const channels = await noticeChannels(ctx.db, episode.memberId);
+    queued = (await queueEpisodeNotices(ctx.db, episode.id, channels, now)) || queued;
   }
   if (queued) await ctx.effects.drain();
 }
 
-async function memberHasEmail(db: AppContext['db'], memberId: number): Promise<boolean> {
-  const [m] = await db.select({ email: members.email }).from(members).where(eq(members.id, memberId));
-  return Boolean(m?.email);
+/** A member's breach notices: DM, email when they have an address, alert; a stand-in's: the alert only. */
+async function noticeChannels(
+  db: AppContext['db'],
+  memberId: number,
+): Promise<Array<'dm' | 'email' | 'alert'>> {
+  const [m] = await db
+    .select({ email: members.email, standIn: members.standInServerId })
+    .from(members)
+    .where(eq(members.id, memberId));
+  if (m?.standIn != null) return ['alert'];
+  return m?.email ? ['dm', 'email', 'alert'] : ['dm', 'alert'];
 }
 
 async function outcomeOf(
@@ -308,7 +317,12 @@ async function outcomeOf(
   const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, d.episode.id));
   const lines = episode?.lines ?? d.episode.lines;
   const tally = stopTally(lines, outcomes);
-  const dm = d.isNew ? describeDm(await effectByKey(ctx.db, episodeNoticeKey('dm', d.episode.id))) : null;
+  const standIn = d.entry.member.standInServerId !== null;
+  const dm = !d.isNew
+    ? null
+    : standIn
+      ? 'none, the account is linked to nobody'
+      : describeDm(await effectByKey(ctx.db, episodeNoticeKey('dm', d.episode.id)));
   return {
     memberName: d.entry.member.displayName,
     count: d.count,

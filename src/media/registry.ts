@@ -1,5 +1,5 @@
 import type { MediaServerRow } from '../db/schema.ts';
-import type { TokenBinding, TokenCipher } from '../secrets.ts';
+import { StoredTokenError, type TokenBinding, type TokenCipher } from '../secrets.ts';
 import { createMediaServer, createPushSpec, createSelfLink } from './factory.ts';
 import { DEFAULT_PLEX_CLIENT_IDENTIFIER, PLEX_PRODUCT } from './plex/client.ts';
 import type { PushSpec } from './push-types.ts';
@@ -63,7 +63,13 @@ export class MediaRegistry {
 
   /** The stored token of `row`, bound to its id and address (throws a StoredTokenError when it is not theirs). */
   private tokenOf(row: MediaServerRow): string {
-    return this.cipher.decrypt(row.tokenEncrypted, { serverId: row.id, url: row.url });
+    try {
+      return this.cipher.decrypt(row.tokenEncrypted, { serverId: row.id, url: row.url });
+    } catch (err) {
+      // Named, so the message tells the admin the exact command that gives this server its token again.
+      if (err instanceof StoredTokenError) throw new StoredTokenError(err.problem, row.name);
+      throw err;
+    }
   }
 
   encryptToken(token: string, binding: TokenBinding): string {

@@ -70,7 +70,8 @@ export function streamBreachDm(template: string, n: StreamBreachNotice): NoticeM
 export function streamBreachAlert(
   template: string,
   n: StreamBreachNotice & {
-    discordUserId: string;
+    /** Null for an account linked to nobody (held to the plan of `/enforcement unlinked plan`). */
+    discordUserId: string | null;
     dmDelivery: string;
     stopNote: string | null;
     /** Where the episode stands since the alert was posted ("back within the plan …"), or null. */
@@ -79,7 +80,9 @@ export function streamBreachAlert(
 ): NoticeMessage {
   const values = streamValues(n, true);
   const fields = [
-    { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
+    n.discordUserId === null
+      ? { name: 'Account linked to nobody', value: safe(n.memberName), inline: true }
+      : { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
     { name: 'Plan', value: `${safe(n.planName)}: ${n.limit} at once`, inline: true },
     { name: 'Streams now', value: String(n.count), inline: true },
     { name: 'Streams', value: values.streams || '—' },

@@ -129,6 +129,8 @@ export function isEnforcementRelevant(
 
 export class PushWatchers {
   private readonly watched = new Map<number, Watched>();
+  /** Servers whose channel could not be built (their token cannot be read), by the row fingerprint that failed. */
+  private readonly unopened = new Map<number, string>();
   private readonly debounceMs: number;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -172,8 +174,19 @@ export class PushWatchers {
         continue;
       }
       if (current) this.unwatch(current);
-      this.watch(row, fingerprint);
+      this.watched.delete(row.id);
+      if (this.unopened.get(row.id) === fingerprint) continue;
+      try {
+        this.watch(row, fingerprint);
+        this.unopened.delete(row.id);
+      } catch (err) {
+        // A server without a usable token (it needs its token again) leaves the others' channels alone; it is
+        // tried again once its row changes (`/server edit`).
+        this.unopened.set(row.id, fingerprint);
+        this.o.log.warn({ err, server: row.name }, 'push channel not opened');
+      }
     }
+    for (const id of this.unopened.keys()) if (!seen.has(id)) this.unopened.delete(id);
     for (const [id, w] of this.watched) {
       if (seen.has(id)) continue;
       this.unwatch(w);

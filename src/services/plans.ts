@@ -1,7 +1,7 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { type CountBy, members, type Plan, plans, rolePlans, type StopRule } from '../db/schema.ts';
+import { type CountBy, members, type Plan, plans, rolePlans, type StopRule, settings } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
 import { quoted } from '../notify/format.ts';
 
@@ -158,6 +158,15 @@ export async function deletePlan(db: Db, actor: string, rawName: string): Promis
   if (n > 0) {
     throw new UserError(
       `${n} member${n === 1 ? ' is' : 's are'} on “${plan.name}”. Move them to another plan with \`/user plan\` first.`,
+    );
+  }
+  const [held] = await db
+    .select({ id: settings.id })
+    .from(settings)
+    .where(eq(settings.unlinkedPlanId, plan.id));
+  if (held) {
+    throw new UserError(
+      `Accounts linked to nobody are held to “${plan.name}”. Pick another plan or mode with \`/enforcement unlinked\` first.`,
     );
   }
   const [bound] = await db.select({ n: count() }).from(rolePlans).where(eq(rolePlans.planId, plan.id));

@@ -1,5 +1,5 @@
 // The weekly report: loads the week's logged rows and hands them to the pure aggregation in policy/report.ts.
-import { and, eq, gte, lt } from 'drizzle-orm';
+import { and, eq, gte, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { outagesBetween } from '../db/outages.ts';
 import { breachEpisodes, members, plans, streamLog } from '../db/schema.ts';
@@ -60,7 +60,14 @@ export async function buildWeeklyReport(
     .select({ openedAt: breachEpisodes.openedAt })
     .from(breachEpisodes)
     .where(and(gte(breachEpisodes.openedAt, start), lt(breachEpisodes.openedAt, end)));
-  const people = (await db.select().from(members).leftJoin(plans, eq(plans.id, members.planId))).map((r) => ({
+  // Stand-ins (accounts linked to nobody) are not members: left out of the download list.
+  const people = (
+    await db
+      .select()
+      .from(members)
+      .leftJoin(plans, eq(plans.id, members.planId))
+      .where(isNull(members.standInServerId))
+  ).map((r) => ({
     member: r.members,
     plan: r.plans,
   }));

@@ -24,7 +24,7 @@ import {
   type SelfLinkVerdict,
   type SignInRecord,
 } from '../policy/self-link-limits.ts';
-import { StoredTokenError } from '../secrets.ts';
+import { giveTokenCommand, StoredTokenError } from '../secrets.ts';
 import { failureObservation } from './capabilities.ts';
 import { adminLinkReplacedBy, putLinkToAdmins } from './link-requests.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
@@ -162,7 +162,7 @@ export async function beginSelfLink(
     if (!(err instanceof StoredTokenError)) throw err;
     return {
       kind: 'ask-admin',
-      text: `${safe(server.name)} can't be reached by the bot right now: it needs its token again. ${ASK_ADMIN}`,
+      text: `${safe(server.name)} can't be reached by the bot right now: it needs its token again (an admin gives it with ${giveTokenCommand(server.name)}). ${ASK_ADMIN}`,
     };
   }
   if (!provider) {

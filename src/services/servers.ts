@@ -91,6 +91,15 @@ export function explainConnectionError(
   }
 }
 
+/** Checks a token an admin typed and registers it with the redactor (it never reaches a log line). */
+export function checkToken(platform: Platform, raw: string): string {
+  const token = raw.trim();
+  if (token.length < 8 || /\s/.test(token))
+    throw new UserError(`That token does not look right. ${TOKEN_HELP[platform]}`);
+  registerSecret(token);
+  return token;
+}
+
 export async function findServer(db: Db, name: string): Promise<MediaServerRow | undefined> {
   const [row] = await db
     .select()
@@ -115,13 +124,20 @@ export const serverNames = async (db: Db) =>
 
 export const listServers = (db: Db) => db.select().from(mediaServers).orderBy(asc(mediaServers.name));
 
-function identityColumns(identity: ServerIdentity, now: Date) {
+/** What a server's identity tells about it (its status is left to the caller). */
+export function identityFields(identity: ServerIdentity) {
   return {
     remoteId: identity.serverId,
     version: identity.version,
     premium: identity.premium,
     canStopStreams: identity.canStopStreams,
     stopUnavailableReason: identity.stopUnavailableReason,
+  };
+}
+
+function identityColumns(identity: ServerIdentity, now: Date) {
+  return {
+    ...identityFields(identity),
     status: 'up' as const,
     statusReason: null,
     statusSince: now,
@@ -138,10 +154,7 @@ export interface AddServerInput {
 export async function addServer(ctx: AppContext, actor: string, input: AddServerInput) {
   const name = validateName('server', input.name);
   const url = normaliseUrl(input.url);
-  const token = input.token.trim();
-  if (token.length < 8 || /\s/.test(token))
-    throw new UserError(`That token does not look right. ${TOKEN_HELP[input.platform]}`);
-  registerSecret(token);
+  const token = checkToken(input.platform, input.token);
   if (await findServer(ctx.db, name))
     throw new UserError(`A server named “${name}” already exists. Pick another name.`);
   const all = await listServers(ctx.db);

@@ -1,8 +1,10 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { type Settings, settings } from '../db/schema.ts';
+import { type Plan, plans, type Settings, settings } from '../db/schema.ts';
+import { UserError } from '../discord/errors.ts';
 import type { UnlinkedMode } from '../policy/unlinked.ts';
+import { requirePlan } from './plans.ts';
 
 export type Switch =
   | 'enforceStreams'
@@ -86,17 +88,43 @@ async function setChannel(
   });
 }
 
-/** What happens to accounts that stream and are linked to nobody (`/enforcement unlinked`). */
-export async function setUnlinkedMode(db: Db, actor: string, mode: UnlinkedMode): Promise<void> {
+/**
+ * What happens to accounts that stream and are linked to nobody (`/enforcement unlinked`). Mode `plan` needs the
+ * name of an existing plan (returned); the other modes take none. A mistake changes nothing.
+ */
+export async function setUnlinkedMode(
+  db: Db,
+  actor: string,
+  mode: UnlinkedMode,
+  planName: string | null,
+): Promise<Plan | null> {
+  if (mode !== 'plan' && planName !== null)
+    throw new UserError(`Leave \`plan\` out with mode \`${mode}\`: a plan applies only with mode \`plan\`.`);
+  if (mode === 'plan' && (planName === null || planName.trim() === ''))
+    throw new UserError(
+      'Name the plan accounts linked to nobody are held to: `/enforcement unlinked mode:plan plan:<name>`.',
+    );
+  const plan = mode === 'plan' && planName !== null ? await requirePlan(db, planName) : null;
   await db.transaction(async (tx) => {
     const before = await getSettings(tx);
-    await tx.update(settings).set({ unlinkedMode: mode, updatedAt: new Date() }).where(eq(settings.id, 1));
+    await tx
+      .update(settings)
+      .set({ unlinkedMode: mode, unlinkedPlanId: plan?.id ?? null, updatedAt: new Date() })
+      .where(eq(settings.id, 1));
     await recordAudit(tx, {
       actor,
       action: 'enforcement.unlinked',
       target: 'settings',
-      before: before.unlinkedMode,
-      after: mode,
+      before: { mode: before.unlinkedMode, planId: before.unlinkedPlanId },
+      after: { mode, planId: plan?.id ?? null },
     });
   });
+  return plan;
+}
+
+/** The plan accounts linked to nobody are held to (mode `plan`), or null. */
+export async function unlinkedPlanName(db: Db, s: Settings): Promise<string | null> {
+  if (s.unlinkedPlanId === null) return null;
+  const [row] = await db.select({ name: plans.name }).from(plans).where(eq(plans.id, s.unlinkedPlanId));
+  return row?.name ?? null;
 }

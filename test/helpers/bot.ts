@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BotOptions, type RunningBot, startBot } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
-import { silentLogger } from '../../src/log.ts';
+import { type Logger, silentLogger } from '../../src/log.ts';
 import type { DiscordDouble } from '../doubles/discord/index.ts';
 import { TestClock } from './clock.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -45,6 +45,8 @@ export async function startTestBot(options: {
   selfLinkLimits?: BotOptions['selfLinkLimits'];
   /** BotOptions.signInSettleMs; default 0 (settled at start-up, then when a test calls settlePendingSignIns). */
   signInSettleMs?: number;
+  /** The bot's logger (default: silent); a test that reads the log lines passes createLogger with a destination. */
+  log?: Logger;
 }): Promise<TestBot> {
   const first = options.sharedDatabase;
   if (first && !first.config.databaseUrl) throw new Error('sharedDatabase needs PostgreSQL (DATABASE_URL)');
@@ -85,7 +87,7 @@ export async function startTestBot(options: {
   const launch = () =>
     startBot({
       config,
-      log: silentLogger,
+      log: options.log ?? silentLogger,
       clock: clock.now,
       schedule: options.schedule ?? false,
       // One retry, as discord.js does by default for network errors: a keep-alive socket the double closed

@@ -153,7 +153,11 @@ describe('over-long input in every string option', () => {
 
   /** Every row of every table, so "nothing changed" covers tables added later too. */
   async function everything() {
-    const tables = Object.entries(schema).filter(([, t]) => is(t, PgTable)) as [string, PgTable][];
+    // Leases are renewed by the cluster on its own schedule (PostgreSQL), whatever the commands do.
+    const tables = Object.entries(schema).filter(([name, t]) => is(t, PgTable) && name !== 'leases') as [
+      string,
+      PgTable,
+    ][];
     const rows: Record<string, unknown[]> = {};
     for (const [name, table] of tables) rows[name] = await db().select().from(table);
     return rows;

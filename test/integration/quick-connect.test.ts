@@ -249,7 +249,7 @@ describe('Jellyfin Quick Connect by version, and sessions never left open', () =
       quick.approve(request.code, JF_ERIN);
       await until('the reply shows the link', () => /You are linked/.test(text(reply)));
       assert.match(text(reply), new RegExp(`remove the device \\*\\*${request.deviceName}\\*\\*`));
-      assert.match(request.deviceName, /^Discord \/link [0-9a-f]{6}$/);
+      assert.match(request.deviceName, /^Discord \/link for erin [0-9a-f]{6}$/);
       assert.match(text(reply), /Dashboard → Devices/);
       assert.deepEqual(await pendingRows(), [], 'nothing more the bot can do');
 

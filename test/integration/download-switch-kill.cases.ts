@@ -1,4 +1,5 @@
-// kill -9 at each step of a download switch-off (src/main.ts as a child process), on Plex (plex.tv `allowSync`) and
+// Shared by download-switch-kill-plex.test.ts and download-switch-kill-jellyfin.test.ts (one file per platform, so
+// each stays well inside the per-file time limit). kill -9 at each step of a download switch-off (src/main.ts as a child process), on Plex (plex.tv `allowSync`) and
 // Jellyfin (`Policy.EnableContentDownloading`): the request at that step is carried out by the double and its answer
 // held, and the process is killed while it waits. The bot started again on the same database never leaves the member
 // switched off: not when the owner raises the allotment, not at the week's turn (here while the bot was down), not
@@ -176,78 +177,81 @@ const cases: Array<{ platform: 'plex' | 'jellyfin'; step: Step; trigger: Trigger
   { platform: 'jellyfin', step: 'read-back', trigger: 'week-turn' },
 ];
 
-for (const { platform, step, trigger } of cases) {
-  test(`${platform}: killed at the switch-off's ${step}, then ${trigger}: downloads back on everywhere`, async () => {
-    assert.equal(plexAllowed(), true, 'Plex downloads on before');
-    assert.equal(jellyfinAllowed(), true, 'Jellyfin downloads on before');
-    const bot = startChild();
-    try {
-      await until('the bot is running', () => /Streamwarden is running/.test(bot.output()), bot.output);
-      if (database.url) {
-        // On PostgreSQL the instance acts once it senses both servers (the last bot's leases may still run).
-        await until(
-          'the instance senses both servers',
-          () =>
-            /"lease":"server:1","held":true/.test(bot.output()) &&
-            /"lease":"server:2","held":true/.test(bot.output()),
-          bot.output,
-        );
+/** Registers the kill cases of `platform` in the importing test file. */
+export function killCases(only: 'plex' | 'jellyfin'): void {
+  for (const { platform, step, trigger } of cases.filter((c) => c.platform === only)) {
+    test(`${platform}: killed at the switch-off's ${step}, then ${trigger}: downloads back on everywhere`, async () => {
+      assert.equal(plexAllowed(), true, 'Plex downloads on before');
+      assert.equal(jellyfinAllowed(), true, 'Jellyfin downloads on before');
+      const bot = startChild();
+      try {
+        await until('the bot is running', () => /Streamwarden is running/.test(bot.output()), bot.output);
+        if (database.url) {
+          // On PostgreSQL the instance acts once it senses both servers (the last bot's leases may still run).
+          await until(
+            'the instance senses both servers',
+            () =>
+              /"lease":"server:1","held":true/.test(bot.output()) &&
+              /"lease":"server:2","held":true/.test(bot.output()),
+            bot.output,
+          );
+        }
+        const held = holdAt(platform, step);
+        void admin('enforcement', 'run-now').catch(() => {});
+        await until(`the ${platform} ${step} request was held`, held, bot.output);
+        bot.child.kill('SIGKILL');
+        await until('the bot is dead', () => bot.child.signalCode === 'SIGKILL');
+      } finally {
+        if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
+        plexTv.holdAnswer = null;
+        jellyfin.holdAnswer = null;
       }
-      const held = holdAt(platform, step);
-      void admin('enforcement', 'run-now').catch(() => {});
-      await until(`the ${platform} ${step} request was held`, held, bot.output);
-      bot.child.kill('SIGKILL');
-      await until('the bot is dead', () => bot.child.signalCode === 'SIGKILL');
-    } finally {
-      if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
-      plexTv.holdAnswer = null;
-      jellyfin.holdAnswer = null;
-    }
-    const applied = step !== 'read';
-    if (platform === 'plex')
-      assert.equal(plexAllowed(), !applied, 'plex.tv applied the switch-off before the kill');
-    else {
-      assert.equal(plexAllowed(), false, 'Plex was switched off first');
-      assert.equal(jellyfinAllowed(), !applied, 'Jellyfin applied the switch-off before the kill');
-    }
+      const applied = step !== 'read';
+      if (platform === 'plex')
+        assert.equal(plexAllowed(), !applied, 'plex.tv applied the switch-off before the kill');
+      else {
+        assert.equal(plexAllowed(), false, 'Plex was switched off first');
+        assert.equal(jellyfinAllowed(), !applied, 'Jellyfin applied the switch-off before the kill');
+      }
 
-    // The week turns while the bot is down: Sunday 00:00 UTC after next.
-    const now = new Date();
-    const later =
-      trigger === 'week-turn'
-        ? new Date(
-            Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 7 - now.getUTCDay(), 1),
-          )
-        : now;
-    const again = await startInProcess(later);
-    try {
-      if (trigger === 'allotment') {
-        // Settled at start while still over the allotment: whatever the server applied is kept off, and known.
-        await until('the switches are confirmed off at start', async () => {
-          const rows = await again.bot.ctx.db.select().from(downloadSwitches);
-          return rows.length > 0 && rows.every((r) => r.state === 'disabled');
-        });
-        assert.equal(plexAllowed(), false);
-        await admin('user', 'allotment', { member: ALICE.id, downloads: 100 });
-      } else if (trigger === 'disable-downloads off') {
-        const reply = text(await admin('enforcement', 'disable-downloads', { enabled: false }));
-        const switched = platform === 'plex' ? 1 : 2;
-        assert.match(reply, new RegExp(`${switched} switched back on, 0 left off`));
+      // The week turns while the bot is down: Sunday 00:00 UTC after next.
+      const now = new Date();
+      const later =
+        trigger === 'week-turn'
+          ? new Date(
+              Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 7 - now.getUTCDay(), 1),
+            )
+          : now;
+      const again = await startInProcess(later);
+      try {
+        if (trigger === 'allotment') {
+          // Settled at start while still over the allotment: whatever the server applied is kept off, and known.
+          await until('the switches are confirmed off at start', async () => {
+            const rows = await again.bot.ctx.db.select().from(downloadSwitches);
+            return rows.length > 0 && rows.every((r) => r.state === 'disabled');
+          });
+          assert.equal(plexAllowed(), false);
+          await admin('user', 'allotment', { member: ALICE.id, downloads: 100 });
+        } else if (trigger === 'disable-downloads off') {
+          const reply = text(await admin('enforcement', 'disable-downloads', { enabled: false }));
+          const switched = platform === 'plex' ? 1 : 2;
+          assert.match(reply, new RegExp(`${switched} switched back on, 0 left off`));
+        }
+        // At the week's turn nothing is asked: the restart itself settles it.
+        await until(
+          'downloads are back on on both servers and no switch is left',
+          async () =>
+            plexAllowed() === true &&
+            jellyfinAllowed() === true &&
+            (await again.bot.ctx.db.select().from(downloadSwitches)).length === 0,
+        );
+        // Back to the starting point for the next case.
+        await admin('user', 'allotment', { member: ALICE.id, downloads: 2 });
+        await admin('enforcement', 'disable-downloads', { enabled: true });
+        assert.equal(plexAllowed(), true, 'still on: switching off happens in cycles only');
+      } finally {
+        await again.stop();
       }
-      // At the week's turn nothing is asked: the restart itself settles it.
-      await until(
-        'downloads are back on on both servers and no switch is left',
-        async () =>
-          plexAllowed() === true &&
-          jellyfinAllowed() === true &&
-          (await again.bot.ctx.db.select().from(downloadSwitches)).length === 0,
-      );
-      // Back to the starting point for the next case.
-      await admin('user', 'allotment', { member: ALICE.id, downloads: 2 });
-      await admin('enforcement', 'disable-downloads', { enabled: true });
-      assert.equal(plexAllowed(), true, 'still on: switching off happens in cycles only');
-    } finally {
-      await again.stop();
-    }
-  });
+    });
+  }
 }

@@ -1,0 +1,4 @@
+// kill -9 at each step of a download switch-off on Plex: see download-switch-kill.cases.ts.
+import { killCases } from './download-switch-kill.cases.ts';
+
+killCases('plex');
