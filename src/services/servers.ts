@@ -55,7 +55,7 @@ function containerAdvice(url: string, stored: boolean): string {
     `Could not connect to ${url}. The bot runs in a container, where ${new URL(url).hostname} is the container itself, not the machine.`,
     `For a media server on the same machine, use \`${address(viaHost)}\` (with \`extra_hosts: ["host.docker.internal:host-gateway"]\` in compose.yaml, as in Streamwarden's own) or the machine's LAN address, such as \`${address(viaLan)}\`;`,
     `for one in another container on the same Docker network, its service name.`,
-    ...(stored ? ['Remove this server with `/server remove` and add it again with that address.'] : []),
+    ...(stored ? ['Change its address with `/server edit`.'] : []),
   ].join(' ');
 }
 

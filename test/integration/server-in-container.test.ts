@@ -63,7 +63,7 @@ describe('a media server at localhost while the bot runs in a container', () => 
       assert.ok(message.includes(`\`http://host.docker.internal:${port}\``), message);
       assert.ok(message.includes('host.docker.internal:host-gateway'), message);
       assert.ok(message.includes(`\`http://192.168.1.10:${port}\``), message);
-      assert.doesNotMatch(message, /\/server remove/, 'nothing to remove yet');
+      assert.doesNotMatch(message, /\/server edit/, 'nothing saved to edit yet');
       assert.ok(!message.includes(TOKEN));
     }
   });
@@ -76,7 +76,7 @@ describe('a media server at localhost while the bot runs in a container', () => 
     );
   });
 
-  test('/server test of a saved localhost server that stopped answering says how to re-add it', async () => {
+  test('/server test of a saved localhost server that stopped answering says how to change its address', async () => {
     const jellyfin = await startJellyfinDouble({ token: TOKEN, version: '10.10.7' });
     const url = jellyfin.url.replace('127.0.0.1', 'localhost');
     await addServer(inContainer.bot.ctx, 'owner', { platform: 'jellyfin', name: 'Saved', url, token: TOKEN });
@@ -85,6 +85,6 @@ describe('a media server at localhost while the bot runs in a container', () => 
     assert.equal(result.identity, null);
     const problem = result.problem ?? '';
     assert.ok(problem.includes(`\`${url.replace('localhost', 'host.docker.internal')}\``), problem);
-    assert.match(problem, /Remove this server with `\/server remove` and add it again with that address\./);
+    assert.match(problem, /Change its address with `\/server edit`\./);
   });
 });
