@@ -17,13 +17,21 @@ COPY commands ./commands
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE}
+# The release build passes the tag's version; the default follows package.json (a unit test keeps them equal).
+ARG VERSION=0.2.0
 LABEL org.opencontainers.image.title="Streamwarden" \
-      org.opencontainers.image.description="Discord bot enforcing stream caps and download quotas on Plex, Jellyfin and Emby"
+      org.opencontainers.image.description="Discord bot enforcing stream caps and download quotas on Plex, Jellyfin and Emby" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/streamwarden/streamwarden"
+# STREAMWARDEN_CONTAINER tells the bot it runs in a container (advice for a media server at localhost).
+# Port 7566: 8080 is qBittorrent's and SABnzbd's.
 ENV NODE_ENV=production \
     DATA_DIR=/data \
-    HTTP_PORT=8080 \
+    HTTP_PORT=7566 \
     HTTP_HOST=0.0.0.0 \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    STREAMWARDEN_CONTAINER=1
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -33,7 +41,7 @@ COPY drizzle ./drizzle
 RUN mkdir -p /data && chown 1000:1000 /data
 USER 1000:1000
 VOLUME ["/data"]
-EXPOSE 8080
+EXPOSE 7566
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.HTTP_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]

@@ -7,6 +7,7 @@ import type { BackupStatus } from '../src/jobs/backup.ts';
 import type { RoleSyncStatus } from '../src/jobs/role-sync.ts';
 import { getSettings } from '../src/services/settings.ts';
 import { type BotStatus, botStatus, type InstanceStatus, type ServerStatus } from '../src/services/status.ts';
+import { VERSION } from '../src/version.ts';
 
 /** Past this many servers the healthy, connected ones are summarised in one line. */
 const SERVER_LINES = 20;
@@ -122,9 +123,11 @@ export function renderStatus(status: BotStatus, alertsWarning: string | null = n
       ...(alertsWarning ? [{ name: 'Alerts channel', value: `⚠️ ${alertsWarning}` }] : []),
     )
     .setFooter({
-      text: status.pushEnabled
-        ? 'Push on: events trigger a cycle; the schedule polls as well.'
-        : 'PUSH=off: polling on the schedule only.',
+      text: `Streamwarden ${VERSION} · ${
+        status.pushEnabled
+          ? 'Push on: events trigger a cycle; the schedule polls as well.'
+          : 'PUSH=off: polling on the schedule only.'
+      }`,
     });
 }
 

@@ -14,6 +14,7 @@ import { type Cluster, type ClusterTimings, SharedCluster, singleInstance } from
 import { fenceRegistry } from './cluster/fence.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
+import { checkDataDirWritable } from './data-dir.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { loadLinks } from './db/links.ts';
@@ -44,6 +45,7 @@ import { CapabilityBook, probeAllCapabilities } from './services/capabilities.ts
 import { settlePendingSignIns } from './services/pending-sign-ins.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings, plexClientIdentifier } from './services/settings.ts';
+import { VERSION } from './version.ts';
 
 export interface BotOptions {
   config: Config;
@@ -109,6 +111,9 @@ const SECOND_BOT_ADVICE = () =>
   'Two bots must not open one embedded database (it would be damaged): stop the other one first, or give this one its own DATA_DIR. To run several instances, move to PostgreSQL.';
 
 export async function startBot(options: BotOptions): Promise<RunningBot> {
+  // DATA_DIR holds the embedded database and the key file: a folder this user can't write is explained first.
+  if (!options.config.databaseUrl || !options.config.encryptionKey)
+    checkDataDirWritable(options.config.dataDir);
   // The embedded database is one process's: refused here, before it is opened, when another process holds it.
   const lock = options.config.databaseUrl
     ? null
@@ -508,6 +513,7 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       gateway: cluster.isGatewayHolder(),
       schedule: config.pollSchedule,
       timezone: config.timezone,
+      version: VERSION,
     },
     'Streamwarden is running',
   );

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { CONTAINER_MARKERS, hasContainerMarker } from './container.ts';
 import { isValidTimeZone } from './policy/week.ts';
 import { registerSecret } from './redact.ts';
 
@@ -12,6 +13,7 @@ export interface Config {
   discordApiUrl: string | null;
   databaseUrl: string | null;
   dataDir: string;
+  /** From TIMEZONE, else TZ, else UTC. */
   timezone: string;
   pollSchedule: string;
   smtpUrl: string | null;
@@ -38,6 +40,8 @@ export interface Config {
   backupKeep: number;
   /** Where the backups go (default DATA_DIR/backups). */
   backupDir: string;
+  /** Runs in a container, where localhost is not the machine (advice when a media server there is refused). */
+  inContainer: boolean;
 }
 
 export class ConfigError extends Error {
@@ -135,10 +139,10 @@ const schema = z.object({
   MEDIA_TIMEOUT_SECONDS: optional(z.coerce.number().int().min(1).max(120)),
   HTTP_PORT: optional(
     z.coerce
-      .number({ message: 'HTTP_PORT must be a port number (1–65535), e.g. 8080.' })
-      .int('HTTP_PORT must be a port number (1–65535), e.g. 8080.')
-      .min(1, 'HTTP_PORT must be a port number (1–65535), e.g. 8080.')
-      .max(65535, 'HTTP_PORT must be a port number (1–65535), e.g. 8080.'),
+      .number({ message: 'HTTP_PORT must be a port number (1–65535), e.g. 7566.' })
+      .int('HTTP_PORT must be a port number (1–65535), e.g. 7566.')
+      .min(1, 'HTTP_PORT must be a port number (1–65535), e.g. 7566.')
+      .max(65535, 'HTTP_PORT must be a port number (1–65535), e.g. 7566.'),
   ),
   HTTP_HOST: optional(z.string()),
   LOG_FORMAT: optional(
@@ -182,8 +186,14 @@ export function loadStorageConfig(
   };
 }
 
-/** Validates the environment; throws a ConfigError listing every problem (never echoing a secret's value). */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Validates the environment; throws a ConfigError listing every problem (never echoing a secret's value).
+ * `containerMarkers`: the files that say the bot runs in a container (tests pass none).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  containerMarkers: readonly string[] = CONTAINER_MARKERS,
+): Config {
   const parsed = schema.safeParse(env);
   const problems: string[] = [];
   if (!parsed.success) {
@@ -207,6 +217,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isSet('SMTP_URL') && !isSet('MAIL_FROM')) {
     problems.push('MAIL_FROM must be set when SMTP_URL is (e.g. "Streamwarden <bot@example.org>").');
   }
+  // TZ is the name container images take (POSIX allows a leading colon). TIMEZONE, the older name, wins when both
+  // are set, and then TZ is not checked (it may hold a POSIX rule meant for other programs).
+  const zoneFromTz = isSet('TIMEZONE') || !isSet('TZ') ? undefined : (env.TZ ?? '').trim().replace(/^:/, '');
+  if (zoneFromTz !== undefined && !isValidTimeZone(zoneFromTz)) {
+    problems.push('TZ must be an IANA time zone such as Europe/Paris or America/New_York.');
+  }
   const e = parsed.success ? parsed.data : undefined;
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   registerSecret(e.DISCORD_TOKEN);
@@ -220,7 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     discordApiUrl: e.DISCORD_API_URL ?? null,
     databaseUrl: e.DATABASE_URL ?? null,
     dataDir: e.DATA_DIR ?? './data',
-    timezone: e.TIMEZONE ?? 'UTC',
+    timezone: e.TIMEZONE ?? zoneFromTz ?? 'UTC',
     pollSchedule: e.POLL_SCHEDULE ?? '*/5 * * * *',
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM ?? null,
@@ -240,5 +256,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : (e.BACKUP_SCHEDULE ?? DEFAULT_BACKUP_SCHEDULE),
     backupKeep: e.BACKUP_KEEP ?? 7,
     backupDir: e.BACKUP_DIR ?? join(e.DATA_DIR ?? './data', 'backups'),
+    // Set by the image; not an owner's setting.
+    inContainer:
+      (isSet('STREAMWARDEN_CONTAINER') && env.STREAMWARDEN_CONTAINER !== '0') ||
+      hasContainerMarker(containerMarkers),
   };
 }

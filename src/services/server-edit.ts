@@ -164,7 +164,8 @@ export async function editServer(ctx: AppContext, actor: string, input: EditServ
   try {
     identity = await ctx.media.connect(row.platform, url, connectWith).identify();
   } catch (err) {
-    throw new UserError(`${explainConnectionError(row.platform, url, err)} Nothing was changed.`);
+    const where = { inContainer: ctx.config.inContainer, stored: false };
+    throw new UserError(`${explainConnectionError(row.platform, url, err, where)} Nothing was changed.`);
   }
   checkSameServer(row, url, identity, input.confirmNewServer);
 

@@ -38,14 +38,44 @@ export function normaliseUrl(raw: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-/** Turns a failed connection into what the admin should do about it. */
-export function explainConnectionError(platform: Platform, url: string, err: unknown): string {
+/** localhost, 127.0.0.0/8 or ::1: in a container, the container itself. */
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]';
+}
+
+/** A loopback address refused in a container: how to reach a media server on the container's host. */
+function containerAdvice(url: string, stored: boolean): string {
+  const viaHost = new URL(url);
+  viaHost.hostname = 'host.docker.internal';
+  const viaLan = new URL(url);
+  viaLan.hostname = '192.168.1.10';
+  const address = (u: URL) => u.toString().replace(/\/+$/, '');
+  return [
+    `Could not connect to ${url}. The bot runs in a container, where ${new URL(url).hostname} is the container itself, not the machine.`,
+    `For a media server on the same machine, use \`${address(viaHost)}\` (with \`extra_hosts: ["host.docker.internal:host-gateway"]\` in compose.yaml, as in Streamwarden's own) or the machine's LAN address, such as \`${address(viaLan)}\`;`,
+    `for one in another container on the same Docker network, its service name.`,
+    ...(stored ? ['Change its address with `/server edit`.'] : []),
+  ].join(' ');
+}
+
+/**
+ * Turns a failed connection into what the admin should do about it. `inContainer`: the bot runs in a container;
+ * `stored`: the address is a saved server's (/server test), not one being added.
+ */
+export function explainConnectionError(
+  platform: Platform,
+  url: string,
+  err: unknown,
+  where: { inContainer: boolean; stored: boolean },
+): string {
   if (err instanceof StoredTokenError) return `Did not contact ${url}: ${err.message}.`;
   if (!(err instanceof MediaServerError)) return `Could not check ${url}: unexpected error.`;
   switch (err.kind) {
     case 'unauthorized':
       return `The ${PLATFORM_LABEL[platform]} server at ${url} refused the token. ${TOKEN_HELP[platform]}`;
     case 'unreachable':
+      if (where.inContainer && isLoopback(url)) return containerAdvice(url, where.stored);
       return `Could not connect to ${url}. Check the address and port, and that the bot’s machine can reach the server.`;
     case 'timeout':
       return `${url} did not answer in time. Check the address, or whether the server is overloaded.`;
@@ -135,7 +165,12 @@ export async function addServer(ctx: AppContext, actor: string, input: AddServer
   try {
     identity = await ctx.media.connect(input.platform, url, token).identify();
   } catch (err) {
-    throw new UserError(explainConnectionError(input.platform, url, err));
+    throw new UserError(
+      explainConnectionError(input.platform, url, err, {
+        inContainer: ctx.config.inContainer,
+        stored: false,
+      }),
+    );
   }
   const now = ctx.clock();
   const row = await ctx.db.transaction(async (tx) => {
@@ -236,7 +271,10 @@ export async function testServer(ctx: AppContext, rawName: string) {
     return {
       row,
       identity: null,
-      problem: explainConnectionError(row.platform, row.url, err),
+      problem: explainConnectionError(row.platform, row.url, err, {
+        inContainer: ctx.config.inContainer,
+        stored: true,
+      }),
       capabilities: null,
     };
   }

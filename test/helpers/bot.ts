@@ -84,6 +84,7 @@ export async function startTestBot(options: {
     backupSchedule: '30 4 * * *',
     backupKeep: 7,
     backupDir: join(dataDir, 'backups'),
+    inContainer: false,
     ...options.config,
   };
   const launch = () =>

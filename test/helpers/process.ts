@@ -12,14 +12,24 @@ export interface ChildRun {
   exited: Promise<number | null>;
 }
 
-/** Runs `script` (relative to the repository) with exactly `env` plus PATH, from `cwd` (so no .env is read). */
-export function runEntry(script: string, args: string[], cwd: string, env: Record<string, string>): ChildRun {
+/**
+ * Runs `script` (relative to the repository) with exactly `env` plus PATH, from `cwd` (so no .env is read);
+ * `as` runs it as another user (the test runner must be root).
+ */
+export function runEntry(
+  script: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  as?: { uid: number; gid: number },
+): ChildRun {
   const child = spawn(
     process.execPath,
     ['--import', import.meta.resolve('tsx'), join(root, script), ...args],
     {
       cwd,
       env: { PATH: process.env.PATH ?? '', ...env },
+      ...as,
     },
   );
   let output = '';

@@ -1,7 +1,7 @@
 // The entry points as a user runs them: `npm start` (src/main.ts) and `npm run commands:deploy`.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -84,4 +84,36 @@ test('`npm run commands:deploy` registers the commands even when unchanged', asy
   } finally {
     await discord.stop();
   }
+});
+
+test('a data folder the bot may not write stops it at once, naming the folder, its uid and gid, and the fix', async (t) => {
+  if (process.getuid === undefined || process.getgid === undefined) return t.skip('no POSIX users here');
+  // Root may write anywhere: as root, the bot runs as nobody (65534), for whom the folder is read-only as well.
+  const asRoot = process.getuid() === 0;
+  const user = asRoot ? { uid: 65534, gid: 65534 } : { uid: process.getuid(), gid: process.getgid() };
+  const cwd = mkdtempSync(join(tmpdir(), 'sw-start-'));
+  chmodSync(cwd, 0o755);
+  const dataDir = join(cwd, 'data');
+  mkdirSync(dataDir);
+  chmodSync(dataDir, 0o555);
+  const r = runEntry(
+    'src/main.ts',
+    [],
+    cwd,
+    {
+      DISCORD_TOKEN: 'MTIz.never-used-token-value',
+      DISCORD_GUILD_ID: '123456789012345678',
+      DISCORD_API_URL: 'http://127.0.0.1:9',
+      DATA_DIR: dataDir,
+    },
+    asRoot ? user : undefined,
+  );
+  assert.equal(await r.exited, 1, r.output());
+  const out = r.output();
+  assert.match(out, /Streamwarden could not start: the data folder .* can't be written/);
+  assert.ok(out.includes(`permission denied on ${dataDir} (EACCES)`), out);
+  assert.ok(out.includes(`The bot runs as uid ${user.uid}, gid ${user.gid}.`), out);
+  assert.ok(out.includes(`sudo chown -R ${user.uid}:${user.gid} ${dataDir}`), out);
+  assert.match(out, /user: "<uid>:<gid>"/);
+  assert.doesNotMatch(out, /never-used-token-value/);
 });

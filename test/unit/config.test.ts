@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
 const base = { DISCORD_TOKEN: 'MTAx.secret-token-value', DISCORD_GUILD_ID: '123456789012345678' };
@@ -104,4 +105,35 @@ test('backups: every day at 04:30 into DATA_DIR/backups, 7 kept; off turns them 
     (err: Error) =>
       /BACKUP_SCHEDULE must be a cron pattern/.test(err.message) && /BACKUP_KEEP/.test(err.message),
   );
+});
+
+test('TZ sets the time zone; TIMEZONE, the older name, wins when both are set', () => {
+  assert.equal(loadConfig({ ...base, TZ: 'Europe/Paris' }).timezone, 'Europe/Paris');
+  assert.equal(loadConfig({ ...base, TZ: ':Asia/Tokyo' }).timezone, 'Asia/Tokyo', 'POSIX leading colon');
+  assert.equal(
+    loadConfig({ ...base, TZ: 'Europe/Paris', TIMEZONE: 'America/New_York' }).timezone,
+    'America/New_York',
+  );
+  assert.equal(loadConfig({ ...base, TZ: 'Europe/Paris', TIMEZONE: ' ' }).timezone, 'Europe/Paris');
+  // TZ is not ours to judge when TIMEZONE is set: a POSIX rule there is for other programs.
+  assert.equal(loadConfig({ ...base, TZ: 'CET-1CEST', TIMEZONE: 'Europe/Berlin' }).timezone, 'Europe/Berlin');
+});
+
+test('a bad TZ is named among the other problems', () => {
+  assert.throws(
+    () => loadConfig({ ...base, TZ: 'Mars/Olympus', LOG_LEVEL: 'loud' }),
+    (err: Error) =>
+      err instanceof ConfigError &&
+      /TZ must be an IANA time zone/.test(err.message) &&
+      /LOG_LEVEL/.test(err.message),
+  );
+});
+
+test('STREAMWARDEN_CONTAINER (set by the image) or a container runtime file says the bot runs in a container', () => {
+  assert.equal(loadConfig(base, []).inContainer, false);
+  assert.equal(loadConfig({ ...base, STREAMWARDEN_CONTAINER: '1' }, []).inContainer, true);
+  assert.equal(loadConfig({ ...base, STREAMWARDEN_CONTAINER: '0' }, []).inContainer, false);
+  // Any file that exists stands in for /.dockerenv.
+  assert.equal(loadConfig(base, [fileURLToPath(import.meta.url)]).inContainer, true);
+  assert.equal(loadConfig(base, ['/nonexistent/.dockerenv']).inContainer, false);
 });

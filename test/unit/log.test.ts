@@ -37,6 +37,7 @@ const config: Config = {
   backupSchedule: null,
   backupKeep: 7,
   backupDir: '/data/backups',
+  inContainer: false,
   discordToken: SECRETS.discord,
   guildId: '100000000000000001',
   applicationId: null,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { backupText, renderStatus } from '../../commands/status.ts';
 import { embedSize, fitMessage, LIMITS } from '../../src/notify/format.ts';
@@ -101,4 +102,11 @@ test('the backup line: none yet, the last one with its size, a failure with its 
     failing ?? '',
     /failing since <t:\d+:R>: ENOSPC: no space left on device\nlast <t:\d+:R> · 1 kB/,
   );
+});
+
+test('/status names the running version, the one in package.json', () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  assert.match(version, /^\d+\.\d+\.\d+/);
+  const e = renderStatus(status([])).toJSON();
+  assert.ok(e.footer?.text.startsWith(`Streamwarden ${version} · `), e.footer?.text);
 });
