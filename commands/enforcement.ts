@@ -1,5 +1,12 @@
-import { ChannelType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import {
+  ChannelType,
+  type ChatInputCommandInteraction,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+} from 'discord.js';
+import type { AppContext } from '../src/context.ts';
 import { suggest } from '../src/discord/autocomplete.ts';
+import { checkAndGreetChannel } from '../src/discord/channel-check.ts';
 import { alertsChannelWarning } from '../src/discord/channel-visibility.ts';
 import type { Command } from '../src/discord/command.ts';
 import { UserError } from '../src/discord/errors.ts';
@@ -17,6 +24,14 @@ import {
   setUnlinkedMode,
   unlinkedPlanName,
 } from '../src/services/settings.ts';
+
+/** Where the bot checks its permissions and posts the test message. */
+const channelCheck = (interaction: ChatInputCommandInteraction, ctx: AppContext, channelId: string) => ({
+  rest: interaction.client.rest,
+  guildId: ctx.config.guildId,
+  channelId,
+  botUserId: interaction.client.user.id,
+});
 
 const UNLINKED_WORDS: Record<UnlinkedMode, (plan: string) => string> = {
   alert: () =>
@@ -184,6 +199,10 @@ export const enforcement: Command = {
       if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement) {
         throw new UserError('Pick a text channel for alerts.');
       }
+      await checkAndGreetChannel({
+        ...channelCheck(interaction, ctx, channel.id),
+        testMessage: 'Streamwarden will post alerts here.',
+      });
       await setAlertsChannel(ctx.db, actor, channel.id);
       const { hideAddresses } = await getSettings(ctx.db);
       const warning = await alertsChannelWarning(
@@ -194,7 +213,9 @@ export const enforcement: Command = {
       );
       return respond(
         interaction,
-        ok(`Alerts will be posted in <#${channel.id}>.${warning ? `\n\n⚠️ ${warning}` : ''}`),
+        ok(
+          `Alerts will be posted in <#${channel.id}> (a test message was posted there).${warning ? `\n\n⚠️ ${warning}` : ''}`,
+        ),
       );
     }
     if (sub === 'reports-channel') {
@@ -206,12 +227,17 @@ export const enforcement: Command = {
       ) {
         throw new UserError('Pick a text channel for the weekly report.');
       }
+      if (channel)
+        await checkAndGreetChannel({
+          ...channelCheck(interaction, ctx, channel.id),
+          testMessage: 'Streamwarden will post the weekly report here.',
+        });
       await setReportsChannel(ctx.db, actor, channel?.id ?? null);
       return respond(
         interaction,
         ok(
           channel
-            ? `The weekly report will be posted in <#${channel.id}> every Sunday at 00:00 (${ctx.config.timezone}).`
+            ? `The weekly report will be posted in <#${channel.id}> every Sunday at 00:00 (${ctx.config.timezone}); a test message was posted there.`
             : 'No weekly report will be posted. `/report week` still shows it on demand.',
         ),
       );

@@ -1,6 +1,15 @@
 // Wires the bot together: database, media clients, Discord client, notifier, commands and schedule.
 
-import { Client, Events, GatewayIntentBits, Options, type RESTOptions, Status } from 'discord.js';
+import {
+  Client,
+  Events,
+  GatewayIntentBits,
+  type Guild,
+  Options,
+  type RESTOptions,
+  Routes,
+  Status,
+} from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { createExecutors, givenUpAlert } from './act/executors.ts';
 import {
@@ -20,6 +29,7 @@ import { lockDataDir } from './db/data-dir-lock.ts';
 import { loadLinks } from './db/links.ts';
 import { bindStoredTokens } from './db/tokens.ts';
 import { deployCommands } from './discord/deploy.ts';
+import { noAccessAdvice, waitForGuildAccess } from './discord/guild-access.ts';
 import { listGuildMembers } from './discord/guild-members.ts';
 import { handleInteraction } from './discord/interactions.ts';
 import { type HttpListener, startHealthListener } from './http/index.ts';
@@ -68,6 +78,10 @@ export interface BotOptions {
   selfLinkLimits?: SelfLinkLimits;
   /** How often sign-ins the bot stopped waiting for are settled (default 15 s; 0: only at start-up). */
   signInSettleMs?: number;
+  /** Aborts a start-up that is waiting to be added to the server (a stop signal before the bot is up). */
+  signal?: AbortSignal;
+  /** How often the bot retries while it is not in the server (default every 60 s, backing off to 5 min). */
+  guildAccessRetry?: { firstMs: number; maxMs: number };
 }
 
 export interface RunningBot {
@@ -348,12 +362,20 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   };
   listen(client);
 
+  /** Set while the bot waits to be added to its server: what is wrong and how to fix it (for /readyz). */
+  let accessProblem: string | null = null;
   const http = await startHealthListener({
     config,
     db: database.db,
     metrics,
     clock,
-    gatewayStatus: () => (cluster.isGatewayHolder() ? gatewayStatus(client) : 'standby'),
+    gatewayStatus: () =>
+      accessProblem
+        ? 'no access to the server'
+        : cluster.isGatewayHolder()
+          ? gatewayStatus(client)
+          : 'standby',
+    gatewayProblem: () => accessProblem,
     log,
   })?.catch(async (err) => {
     await database.close();
@@ -373,15 +395,37 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       const applicationId = config.applicationId ?? client.application?.id;
       if (!applicationId)
         throw new Error('Discord did not report the application id; set DISCORD_APPLICATION_ID.');
-      const result = await deployCommands({
-        rest: client.rest,
-        db: database.db,
-        applicationId,
-        guildId: config.guildId,
-        commands,
+      const joined = client;
+      await waitForGuildAccess({
+        attempt: async () => {
+          // Not among the READY guilds: ask Discord (404 / 403 while the bot is not in the server).
+          if (!joined.guilds.cache.has(config.guildId)) await joined.rest.get(Routes.guild(config.guildId));
+          const result = await deployCommands({
+            rest: joined.rest,
+            db: database.db,
+            applicationId,
+            guildId: config.guildId,
+            commands,
+          });
+          log.info({ result, guild: config.guildId }, 'slash commands checked');
+        },
+        onJoin: (wake) => {
+          const onGuild = (guild: Guild) => {
+            if (guild.id === config.guildId) wake();
+          };
+          joined.on(Events.GuildCreate, onGuild);
+          return () => joined.off(Events.GuildCreate, onGuild);
+        },
+        onWaiting: (nextTryMs) => {
+          accessProblem = noAccessAdvice(applicationId, config.guildId);
+          log.warn({ retryInSeconds: Math.round(nextTryMs / 1000) }, accessProblem);
+        },
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.guildAccessRetry ? { retry: options.guildAccessRetry } : {}),
       });
-      log.info({ result, guild: config.guildId }, 'slash commands checked');
+      accessProblem = null;
     } catch (err) {
+      accessProblem = null;
       client.off(Events.ClientReady, onReady);
       await leaveGateway();
       throw err;

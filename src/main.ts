@@ -30,6 +30,8 @@ installCrashHandlers(log);
 
 let bot: RunningBot | null = null;
 let stopRequested: string | null = null;
+/** Ends a start-up that waits to be added to the server (the only wait of a start that can last). */
+const startAbort = new AbortController();
 
 async function shutdown(signal: string): Promise<never> {
   log.info({ signal }, 'shutting down');
@@ -54,14 +56,20 @@ function onSignal(signal: NodeJS.Signals): void {
   stopRequested = signal;
   // During start-up the stop waits until the bot is up (so a migration is never cut in half).
   if (bot) void shutdown(signal);
+  else startAbort.abort();
 }
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 try {
-  bot = await startBot({ config, log });
+  bot = await startBot({ config, log, signal: startAbort.signal });
   if (stopRequested) await shutdown(stopRequested);
 } catch (err) {
+  if (stopRequested && startAbort.signal.aborted) {
+    log.info({ signal: stopRequested }, 'stopped before the bot was added to its server');
+    log.flush();
+    process.exit(0);
+  }
   const e = err as Error & { code?: string };
   if (e.code === 'TokenInvalid' || /token/i.test(e.message)) {
     console.error(

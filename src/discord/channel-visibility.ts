@@ -1,30 +1,69 @@
-// Whether everyone in the community can read a channel, read over REST: the @everyone role's permissions
+// Who can read a channel, and what the bot may do in it, read over REST: the @everyone role's permissions
 // (GET /guilds/{id}, its role whose id is the guild id) and the channel's permission overwrites
 // (GET /channels/{id}, `permission_overwrites`: {id, type 0 = role / 1 = member, allow, deny} as bit strings,
-// https://discord.com/developers/docs/resources/channel#overwrite-object). Per Discord's permission hierarchy
-// (topics/permissions#permission-overwrites), the @everyone overwrite's deny, then its allow, apply on top of the
-// role's base permissions. Alerts show members' IP addresses, so admins are warned when their channel is public.
-import { type APIChannel, type APIGuild, PermissionFlagsBits, type REST, Routes } from 'discord.js';
+// https://discord.com/developers/docs/resources/channel#overwrite-object), and for the bot its member's roles
+// (GET /guilds/{id}/members/{bot}), computed in Discord's order by permissions.ts. Alerts show members' IP
+// addresses, so admins are warned when their channel is public.
+import {
+  type APIChannel,
+  type APIGuild,
+  type APIGuildMember,
+  PermissionFlagsBits,
+  type REST,
+  Routes,
+} from 'discord.js';
+import { channelPermissions, type Overwrite } from './permissions.ts';
 
 export type Visibility = 'everyone' | 'restricted' | 'unknown';
 
+const overwritesOf = (channel: APIChannel): Overwrite[] =>
+  'permission_overwrites' in channel ? (channel.permission_overwrites ?? []) : [];
+
+/** The guild's roles and owner and the channel's overwrites, read over REST. */
+async function readChannel(rest: REST, guildId: string, channelId: string) {
+  const [guild, channel] = (await Promise.all([
+    rest.get(Routes.guild(guildId)),
+    rest.get(Routes.channel(channelId)),
+  ])) as [APIGuild, APIChannel];
+  return { guild, overwrites: overwritesOf(channel) };
+}
+
 export async function channelVisibility(rest: REST, guildId: string, channelId: string): Promise<Visibility> {
   try {
-    const [guild, channel] = (await Promise.all([
-      rest.get(Routes.guild(guildId)),
-      rest.get(Routes.channel(channelId)),
-    ])) as [APIGuild, APIChannel];
+    const { guild, overwrites } = await readChannel(rest, guildId, channelId);
+    // Someone with no role: the @everyone role and the @everyone overwrite only.
+    const everyone = channelPermissions({
+      guildId,
+      ownerId: null,
+      roles: guild.roles,
+      member: { userId: '', roleIds: [] },
+      overwrites,
+    });
     const view = PermissionFlagsBits.ViewChannel;
-    const everyone = guild.roles.find((r) => r.id === guildId);
-    let visible = everyone ? (BigInt(everyone.permissions) & view) === view : false;
-    const overwrites = 'permission_overwrites' in channel ? (channel.permission_overwrites ?? []) : [];
-    const overwrite = overwrites.find((o) => o.id === guildId);
-    if (overwrite && (BigInt(overwrite.deny) & view) === view) visible = false;
-    if (overwrite && (BigInt(overwrite.allow) & view) === view) visible = true;
-    return visible ? 'everyone' : 'restricted';
+    return (everyone & view) === view ? 'everyone' : 'restricted';
   } catch {
     return 'unknown';
   }
+}
+
+/** The bot's own permissions in a channel (its roles, the channel's overwrites); throws when they can't be read. */
+export async function botChannelPermissions(
+  rest: REST,
+  guildId: string,
+  channelId: string,
+  botUserId: string,
+): Promise<bigint> {
+  const [{ guild, overwrites }, member] = await Promise.all([
+    readChannel(rest, guildId, channelId),
+    rest.get(Routes.guildMember(guildId, botUserId)) as Promise<APIGuildMember>,
+  ]);
+  return channelPermissions({
+    guildId,
+    ownerId: guild.owner_id,
+    roles: guild.roles,
+    member: { userId: botUserId, roleIds: member.roles },
+    overwrites,
+  });
 }
 
 /** The warning for an alerts channel, or null when there is nothing to say. */

@@ -14,6 +14,8 @@ export function startHealthListener(options: {
   metrics: BotMetrics;
   clock: () => Date;
   gatewayStatus: () => string;
+  /** Why the gateway is not ready and how to fix it, when the bot knows (not added to the server yet). */
+  gatewayProblem?: () => string | null;
   log: Logger;
 }): Promise<HttpListener> | null {
   const { config, db, metrics, clock, log } = options;
@@ -29,6 +31,7 @@ export function startHealthListener(options: {
         return checkReadiness({
           db,
           gatewayStatus: options.gatewayStatus,
+          ...(options.gatewayProblem ? { gatewayProblem: options.gatewayProblem } : {}),
           now,
           pollIntervalMs: interval(now),
         });

@@ -12,7 +12,10 @@ export interface Readiness {
   ready: boolean;
   /** The failing parts, e.g. ["gateway"]; empty when ready. */
   failing: Array<'database' | 'gateway'>;
-  checks: { database: { ok: boolean; error?: string }; gateway: { ok: boolean; status: string } };
+  checks: {
+    database: { ok: boolean; error?: string };
+    gateway: { ok: boolean; status: string; reason?: string };
+  };
   servers: Array<{
     name: string;
     platform: string;
@@ -43,6 +46,8 @@ export async function checkReadiness(probe: {
   db: Db;
   /** The gateway's state in words ('ready', 'connecting', 'reconnecting', 'disconnected', 'standby', …). */
   gatewayStatus: () => string;
+  /** What is wrong with the gateway and how to fix it, when known. */
+  gatewayProblem?: () => string | null;
   now: Date;
   pollIntervalMs: number;
 }): Promise<Readiness> {
@@ -70,10 +75,11 @@ export async function checkReadiness(probe: {
   // 'standby': another instance holds the gateway; this one is ready to take it over.
   const gatewayOk = status === 'ready' || status === 'standby';
   if (!gatewayOk) failing.push('gateway');
+  const reason = gatewayOk ? null : (probe.gatewayProblem?.() ?? null);
   return {
     ready: failing.length === 0,
     failing,
-    checks: { database, gateway: { ok: gatewayOk, status } },
+    checks: { database, gateway: { ok: gatewayOk, status, ...(reason ? { reason } : {}) } },
     servers,
   };
 }

@@ -1,6 +1,7 @@
 // The administration surface through the real bot: real interaction payloads in, what the bot posts and stores out.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { PermissionFlagsBits } from 'discord.js';
 import { count } from 'drizzle-orm';
 import { auditLog, mediaAccounts, mediaServers, members, plans, settings } from '../../src/db/schema.ts';
 import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
@@ -274,10 +275,17 @@ describe('administration commands', () => {
   test('enforcement switches, alerts channel and status', async () => {
     const channel = ALERTS;
     assert.match(text(await admin('enforcement', 'dry-run', { enabled: true })), /Dry run.*on/);
+    const postsBefore = discord.messagesIn(channel.id).length;
     assert.match(
       text(await admin('enforcement', 'alerts-channel', { channel: channel.id })),
-      new RegExp(channel.id),
+      new RegExp(`${channel.id}.*a test message was posted there`),
     );
+    const posted = discord.messagesIn(channel.id).slice(postsBefore);
+    assert.deepEqual(
+      posted.map((m) => m.content),
+      ['Streamwarden will post alerts here.'],
+    );
+    assert.deepEqual(posted[0]?.allowedMentions, { parse: [] });
     const status = await admin('enforcement', 'status');
     assert.match(text(status), /Dry run.*\*\*on\*\*/s);
     assert.match(text(status), new RegExp(`<#${channel.id}>`));
@@ -285,6 +293,51 @@ describe('administration commands', () => {
     const [row] = await db().select().from(settings);
     assert.equal(row?.dryRun, true);
     assert.equal(row?.alertsChannelId, channel.id);
+  });
+
+  test('a channel where the bot lacks a permission is refused, naming it; allowed for its role, it is used', async () => {
+    const { AttachFiles, SendMessages, ViewChannel } = PermissionFlagsBits;
+    // The server took Attach Files from everyone in #general (the weekly report's chart needs it).
+    discord.setOverwrites(GENERAL.id, [
+      { id: discord.guildId, type: 0, allow: '0', deny: String(AttachFiles) },
+    ]);
+    const postsBefore = discord.messagesIn(GENERAL.id).length;
+    const reply = await refused(
+      () => admin('enforcement', 'reports-channel', { channel: GENERAL.id }),
+      /can’t use <#\d+>: it lacks Attach Files there\. .*Nothing was changed/s,
+    );
+    assert.doesNotMatch(text(reply), /View Channels|Send Messages|Embed Links/);
+    // Unseen and unable to post: every missing permission is named.
+    discord.setOverwrites(GENERAL.id, [
+      { id: discord.guildId, type: 0, allow: '0', deny: String(SendMessages | AttachFiles) },
+    ]);
+    await refused(
+      () => admin('enforcement', 'alerts-channel', { channel: GENERAL.id }),
+      /lacks Send Messages, Embed Links and Attach Files there/,
+    );
+    assert.equal(discord.messagesIn(GENERAL.id).length, postsBefore, 'no test message in a refused channel');
+
+    // The bot's own role (created when it was invited) gets them back by a role overwrite: the channel is used.
+    const botRole = discord.createRole({ name: 'Streamwarden', botId: discord.botUser.id });
+    discord.addRole(discord.botUser.id, botRole.id);
+    discord.setOverwrites(GENERAL.id, [
+      { id: discord.guildId, type: 0, allow: '0', deny: String(ViewChannel | SendMessages | AttachFiles) },
+      { id: botRole.id, type: 0, allow: String(ViewChannel | SendMessages | AttachFiles), deny: '0' },
+    ]);
+    assert.match(
+      text(await admin('enforcement', 'reports-channel', { channel: GENERAL.id })),
+      /weekly report will be posted in <#\d+>.*a test message was posted there/,
+    );
+    assert.deepEqual(
+      discord
+        .messagesIn(GENERAL.id)
+        .slice(postsBefore)
+        .map((m) => m.content),
+      ['Streamwarden will post the weekly report here.'],
+    );
+    const [row] = await db().select().from(settings);
+    assert.equal(row?.reportsChannelId, GENERAL.id);
+    discord.setOverwrites(GENERAL.id, []);
   });
 
   test('templates: set with a bad placeholder is refused; set, preview, reset', async () => {

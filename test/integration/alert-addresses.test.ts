@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PermissionFlagsBits } from 'discord.js';
+import { settings } from '../../src/db/schema.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { type PlexDouble, startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -41,16 +42,23 @@ describe('IP addresses in alerts', () => {
     return text(posted[0] as Parameters<typeof text>[0]);
   }
 
+  let botRole = '';
+  /** #staff: hidden from @everyone, open to the bot's own role (created when the bot was invited). */
+  const staffOnly = () => [
+    { id: discord.guildId, type: 0 as const, allow: '0', deny: String(PermissionFlagsBits.ViewChannel) },
+    { id: botRole, type: 0 as const, allow: String(PermissionFlagsBits.ViewChannel), deny: '0' },
+  ];
+
   before(async () => {
     discord = await DiscordDouble.start({
       ownerId: ADMIN.id,
       members: [ADMIN, BOB],
       channels: [ALERTS, STAFF],
     });
-    // The @everyone overwrite names the guild id, known once the double runs.
-    discord.setOverwrites(STAFF.id, [
-      { id: discord.guildId, type: 0, allow: '0', deny: String(PermissionFlagsBits.ViewChannel) },
-    ]);
+    botRole = discord.createRole({ name: 'Streamwarden', botId: discord.botUser.id }).id;
+    discord.addRole(discord.botUser.id, botRole);
+    // The @everyone overwrite names the guild id, known once the double runs; the bot's own role may still use it.
+    discord.setOverwrites(STAFF.id, staffOnly());
     plex = await startPlexDouble({ token: PLEX_TOKEN, premium: true, friendlyName: 'Main' });
     plex.setAccounts([{ id: 7202, name: 'bob_plex' }]);
     bot = await startTestBot({ discord, schedule: 'paused' });
@@ -81,9 +89,7 @@ describe('IP addresses in alerts', () => {
       { id: discord.guildId, type: 0, allow: String(PermissionFlagsBits.ViewChannel), deny: '0' },
     ]);
     assert.match(await status(), /Everyone in the server can read/);
-    discord.setOverwrites(STAFF.id, [
-      { id: discord.guildId, type: 0, allow: '0', deny: String(PermissionFlagsBits.ViewChannel) },
-    ]);
+    discord.setOverwrites(STAFF.id, staffOnly());
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
   });
 
@@ -99,5 +105,18 @@ describe('IP addresses in alerts', () => {
       text(await admin('enforcement', 'alerts-channel', { channel: ALERTS.id })),
       /Everyone in the server/,
     );
+  });
+
+  test('a channel hidden from the bot too is refused, and the alerts stay where they were', async () => {
+    discord.setOverwrites(STAFF.id, [
+      { id: discord.guildId, type: 0, allow: '0', deny: String(PermissionFlagsBits.ViewChannel) },
+    ]);
+    const postsBefore = discord.messagesIn(STAFF.id).length;
+    const reply = text(await admin('enforcement', 'alerts-channel', { channel: STAFF.id }));
+    assert.match(reply, /can’t use <#\d+>: it lacks View Channels, .*Nothing was changed/s);
+    assert.equal(discord.messagesIn(STAFF.id).length, postsBefore, 'no test message');
+    const [row] = await bot.bot.ctx.db.select().from(settings);
+    assert.equal(row?.alertsChannelId, ALERTS.id);
+    discord.setOverwrites(STAFF.id, staffOnly());
   });
 });

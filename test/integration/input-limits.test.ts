@@ -330,8 +330,10 @@ describe('over-long input in every string option', () => {
       dmDelivery: ownPhrase,
       stopNote: ownPhrase,
     });
+    // After the test messages `/enforcement alerts-channel` and `reports-channel` posted there.
+    const postsBefore = discord.messagesIn(ALERTS.id).length;
     assert.equal((await notifier.alert(ALERTS.id, alert)).ok, true);
-    const [posted] = discord.messagesIn(ALERTS.id);
+    const [posted] = discord.messagesIn(ALERTS.id).slice(postsBefore);
     assert.ok(posted, 'the alert was posted');
     assert.doesNotMatch(text({ content: posted.content, embeds: posted.embeds }), /@everyone|<@&1>/);
   });

@@ -98,6 +98,7 @@ test('SIGTERM during a cycle: the cycle finishes, the gateway and database close
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
+    discord.clearRecords(); // the channel's test message
     plex.setSessions([session(1), session(2)]);
 
     const readsBefore = sessionReads();

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { commands } from '../../commands/index.ts';
+import type { Readiness } from '../../src/http/readiness.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
+import { freePort } from '../helpers/private-postgres.ts';
 import { type ChildRun, runEntry } from '../helpers/process.ts';
 
 type Run = ChildRun;
@@ -25,6 +27,28 @@ const discordEnv = (discord: DiscordDouble) => ({
   DISCORD_GUILD_ID: discord.guildId,
   DISCORD_API_URL: discord.apiUrl,
 });
+
+/** Waits (generously: start-up is slow on a loaded machine) until the output matches or the process exits. */
+async function waitForOutput(r: Run, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!pattern.test(r.output()) && Date.now() < deadline && r.child.exitCode === null) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.match(r.output(), pattern);
+}
+
+/** The running bot registered every command, never logged its token, and stops cleanly on SIGTERM. */
+async function assertRegisteredAndStops(r: Run, discord: DiscordDouble): Promise<void> {
+  assert.equal(discord.guildCommands()?.length, commands.length);
+  assert.ok(!r.output().includes(discord.token), 'the token is never logged');
+  r.child.kill('SIGTERM');
+  assert.equal(await r.exited, 0);
+}
+
+async function readyz(port: number): Promise<{ status: number; body: Readiness }> {
+  const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+  return { status: res.status, body: (await res.json()) as Readiness };
+}
 
 test('without a Discord token the bot exits at once, naming DISCORD_TOKEN', async () => {
   const r = run('src/main.ts', { DISCORD_GUILD_ID: '123456789012345678' });
@@ -50,20 +74,57 @@ test('with a token and guild, `npm start` connects, migrates the embedded databa
   const discord = await DiscordDouble.start();
   const r = run('src/main.ts', { ...discordEnv(discord), LOG_LEVEL: 'info' });
   try {
-    // Generous: start-up is slow on a loaded machine (the wait ends as soon as the line appears).
-    const deadline = Date.now() + 120_000;
-    while (
-      !/Streamwarden is running/.test(r.output()) &&
-      Date.now() < deadline &&
-      r.child.exitCode === null
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.match(r.output(), /Streamwarden is running/);
-    assert.equal(discord.guildCommands()?.length, commands.length);
-    assert.ok(!r.output().includes(discord.token), 'the token is never logged');
+    await waitForOutput(r, /Streamwarden is running/);
+    await assertRegisteredAndStops(r, discord);
+  } finally {
+    if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    await discord.stop();
+  }
+});
+
+test('started before it was added to its server, the bot says how to add it and waits, then carries on', async () => {
+  const discord = await DiscordDouble.start({ invited: false });
+  const port = await freePort();
+  const r = run('src/main.ts', { ...discordEnv(discord), LOG_LEVEL: 'info', HTTP_PORT: String(port) });
+  try {
+    await waitForOutput(r, /not in the Discord server/);
+    // The invite link: this application, this server, both scopes and exactly the permissions the bot uses
+    // (View Channels 1024 + Send Messages 2048 + Embed Links 16384 + Attach Files 32768 + Read Message History 65536).
+    const link = /https:\/\/discord\.com\/oauth2\/authorize\?[^\s"]+/.exec(r.output())?.[0] ?? '';
+    const query = new URL(link).searchParams;
+    assert.equal(query.get('client_id'), discord.applicationId);
+    assert.equal(query.get('guild_id'), discord.guildId);
+    assert.equal(query.get('scope'), 'bot applications.commands');
+    assert.equal(query.get('permissions'), '117760');
+    // Waiting, not crashing: the process is alive, the health port answers "not ready" with the reason.
+    const waiting = await readyz(port);
+    assert.equal(r.child.exitCode, null);
+    assert.equal(waiting.status, 503);
+    assert.equal(waiting.body.checks.gateway.status, 'no access to the server');
+    assert.match(waiting.body.checks.gateway.reason ?? '', /not in the Discord server .*oauth2\/authorize/);
+    assert.equal(discord.guildCommands(), null);
+    assert.doesNotMatch(r.output(), /Streamwarden is running/);
+
+    discord.invite();
+    await waitForOutput(r, /Streamwarden is running/);
+    const ready = await readyz(port);
+    assert.equal(ready.status, 200, JSON.stringify(ready.body));
+    assert.equal(ready.body.checks.gateway.reason, undefined);
+    await assertRegisteredAndStops(r, discord);
+  } finally {
+    if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    await discord.stop();
+  }
+});
+
+test('a stop signal while the bot waits to be added ends it cleanly', async () => {
+  const discord = await DiscordDouble.start({ invited: false });
+  const r = run('src/main.ts', { ...discordEnv(discord), LOG_LEVEL: 'info' });
+  try {
+    await waitForOutput(r, /not in the Discord server/);
     r.child.kill('SIGTERM');
-    assert.equal(await r.exited, 0);
+    assert.equal(await r.exited, 0, r.output());
+    assert.match(r.output(), /stopped before the bot was added to its server/);
   } finally {
     if (r.child.exitCode === null) r.child.kill('SIGKILL');
     await discord.stop();

@@ -14,7 +14,7 @@ import {
   type InteractionRequest,
 } from './interactions.ts';
 import type { Upload } from './message-body.ts';
-import { channelPayload, memberPayload } from './payloads.ts';
+import { channelPayload, guildCreatePayload, memberPayload } from './payloads.ts';
 import { createRestHandler } from './rest.ts';
 import { buildRole, type RoleOptions } from './roles.ts';
 import { DoubleState, type StoredMessage } from './state.ts';
@@ -142,6 +142,16 @@ export class DiscordDouble {
   addMember(user: DoubleUser): void {
     this.state.addMember(user);
     this.gateway.memberAdded(user.id);
+  }
+
+  /**
+   * The owner adds the bot to the guild (the OAuth2 invite): from now on the guild's routes answer, and a connected
+   * client gets GUILD_CREATE, which Discord sends "when the current user joins a new Guild"
+   * (https://discord.com/developers/docs/events/gateway-events#guild-create).
+   */
+  invite(): void {
+    this.state.invited = true;
+    this.gateway.dispatch('GUILD_CREATE', guildCreatePayload(this.state), GatewayIntentBits.Guilds);
   }
 
   /** Creates a guild role (see roles.ts for the payload); a connected client gets GUILD_ROLE_CREATE. */

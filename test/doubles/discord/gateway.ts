@@ -180,7 +180,8 @@ export class Gateway {
       session.seq += 1;
       this.send(connection.ws, { op: GatewayOpcodes.Dispatch, t, s: session.seq, d: data });
     };
-    const withGuilds = (session.intents & GatewayIntentBits.Guilds) !== 0;
+    // A bot that was not added to the guild is in no guild: READY lists none.
+    const withGuilds = (session.intents & GatewayIntentBits.Guilds) !== 0 && state.invited;
     sendDispatch('READY', {
       v: 10,
       user: { ...userPayload(state.botUser), bot: true, verified: true, mfa_enabled: false, flags: 0 },

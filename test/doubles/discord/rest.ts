@@ -128,6 +128,26 @@ function baseRoutes(gatewayUrl: () => string): Route[] {
   ];
 }
 
+/**
+ * What Discord answers a bot that is not in the guild (the double started with `invited: false`): the guild itself
+ * is "Unknown Guild" (404 / 10004; Discord stopped telling "not in it" from "doesn't exist" in 2023,
+ * discord/discord-api-docs#5840), and its commands, members and channels are "Missing Access" (403 / 50001,
+ * https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes; the PUT of guild
+ * commands answers `{"message": "Missing Access", "code": 50001}`, as reported in museofficial/muse#681).
+ */
+function outsideGuild(state: DoubleState, path: string): RouteResult | null {
+  if (state.invited) return null;
+  if (/^\/guilds\/\d+$/.test(path)) return apiError(404, 10004, 'Unknown Guild');
+  const channel = /^\/channels\/(\d+)/.exec(path)?.[1];
+  if (
+    /^\/guilds\/\d+\//.test(path) ||
+    /^\/applications\/\d+\/guilds\//.test(path) ||
+    (channel !== undefined && state.channels.has(channel))
+  )
+    return apiError(403, 50001, 'Missing Access');
+  return null;
+}
+
 function stripPrefix(pathname: string): string {
   const decoded = decodeURIComponent(pathname);
   return decoded.replace(/^\/api\/v\d+(?=\/|$)/, '') || '/';
@@ -191,6 +211,11 @@ export function createRestHandler(state: DoubleState, tracker: InteractionTracke
       if (!match) continue;
       if (route.auth && headers.authorization !== `Bot ${state.token}`) {
         result = unauthorized();
+        break;
+      }
+      const refused = outsideGuild(state, path);
+      if (refused) {
+        result = refused;
         break;
       }
       const ctx = {

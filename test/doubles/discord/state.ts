@@ -78,6 +78,8 @@ export class DoubleState {
   readonly roles = new Map<string, APIRole>();
   /** Whether the application has the privileged Server Members Intent toggled on (GET /guilds/{id}/members). */
   membersIntent = true;
+  /** Whether the bot is in the guild (false until DiscordDouble.invite when started with `invited: false`). */
+  invited: boolean;
   readonly channels = new Map<string, Required<DoubleChannel>>();
   readonly dmChannelByUser = new Map<string, string>();
   readonly closedDms = new Set<string>();
@@ -112,6 +114,7 @@ export class DoubleState {
       options.token ??
       `${Buffer.from(this.botUser.id).toString('base64url')}.ZG91Ymxl.streamwarden-discord-double-token`;
     this.ownerId = options.ownerId ?? DEFAULT_OWNER_ID;
+    this.invited = options.invited ?? true;
     this.addMember({ ...this.botUser, bot: this.botUser.bot ?? true });
     for (const member of options.members ?? []) this.addMember(member);
     if (!this.members.has(this.ownerId)) this.addMember({ id: this.ownerId, username: 'guild-owner' });

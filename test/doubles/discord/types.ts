@@ -31,6 +31,8 @@ export interface DiscordDoubleOptions {
   members?: DoubleUser[];
   /** Default: text channels `general` and `alerts`. */
   channels?: DoubleChannel[];
+  /** False: the bot has not been added to the guild yet (see DiscordDouble.invite). Default true. */
+  invited?: boolean;
 }
 
 export interface RecordedRequest {
