@@ -1,4 +1,4 @@
-// Generates the README's example report image (docs/weekly-report-example.png) the way the bot does: a fresh
+// Generates the example report image (docs/weekly-report-example.png) the way the bot does: a fresh
 // embedded database with the real migrations, one week of logged rows, buildWeeklyReport, then the chart.
 // Run: node --import tsx scripts/report-example.ts
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -17,7 +17,7 @@ try {
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(
-      `${err.message}\n\nSet these in the environment or in a .env file (see .env.example and README.md).`,
+      `${err.message}\n\nSet these in the environment or in a .env file (see .env.example and docs/operations.md).`,
     );
     process.exit(1);
   }

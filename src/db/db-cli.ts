@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'backup') {
     if (storage.databaseUrl) {
       throw new ToolError(
-        'DATABASE_URL is set, so the bot uses PostgreSQL: back that up with pg_dump (see README "Moving to PostgreSQL").',
+        'DATABASE_URL is set, so the bot uses PostgreSQL: back that up with pg_dump (see docs/operations.md, "Moving to PostgreSQL").',
       );
     }
     requireEmbeddedDatabase(storage.dataDir);

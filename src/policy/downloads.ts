@@ -1,4 +1,4 @@
-// Weekly download quotas, the reference product's rules made exact (shared/reference/download-limits.md):
+// Weekly download quotas, Streams Manager's rules made exact:
 // - each downloaded movie or episode counts once;
 // - a download still not complete two hours after it started counts again, once for every further two hours
 //   ("each download must be completed in 2 hours or less or it will count as a new download");

@@ -7,7 +7,7 @@ export interface CheckedRange {
   through: readonly [number, number];
 }
 
-/** Keep README.md ("Supported server versions") in step with this table. */
+/** Keep docs/servers.md ("Supported server versions") in step with this table. */
 export const CHECKED_VERSIONS: Record<Platform, CheckedRange> = {
   // The test doubles' payloads were checked against these: PMS 1.40–1.43 (python-plexapi, Tautulli), Jellyfin
   // 10.10–12.0 (jellyfin/jellyfin source from v10.10.0 to v12.0-rc5, its newest release tag, which reports 12.0.0

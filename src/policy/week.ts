@@ -1,5 +1,5 @@
-// Sunday–Saturday weeks in a configurable IANA time zone (download quotas reset on Sunday, like the
-// reference product). Pure: the instant and the zone come in, instants come out; the host zone is never used.
+// Sunday–Saturday weeks in a configurable IANA time zone (download quotas reset on Sunday, as in
+// Streams Manager). Pure: the instant and the zone come in, instants come out; the host zone is never used.
 //
 // Rules (offline-testing-notes §5):
 // - A week is the half-open range [weekStart, nextWeekStart).

@@ -1,4 +1,4 @@
-// Stream start → stop request at the server (issue 9, "Performance"), measured from outside the real bot: the real
+// Stream start → stop request at the server, measured from outside the real bot: the real
 // discord.js client on the Discord double, the real database, the real croner poll on the real clock, and Plex,
 // Jellyfin and Emby doubles that push their notifications over their own sockets.
 //

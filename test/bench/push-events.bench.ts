@@ -1,4 +1,4 @@
-// 10 k push events through the real bot's push channels (issue 9, "Performance"): Plex `playing` notifications
+// 10 k push events through the real bot's push channels: Plex `playing` notifications
 // and Jellyfin `Sessions` messages that flip the state of a few sessions (playing ↔ paused), so every event is
 // one the bot must treat as a possible change. The doubles list what they push, as real servers do, and each
 // change asks for an enforcement cycle (debounced 500 ms, as in production). The bot's clock moves 1 s per event,

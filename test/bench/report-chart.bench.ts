@@ -1,4 +1,4 @@
-// Times drawing the report pictures (the brief: under 200 ms). Prints numbers and asserts nothing: timing does not
+// Times drawing the report pictures (target: under 200 ms). Prints numbers and asserts nothing: timing does not
 // belong in tests. Run: npm run bench:chart
 import { drawHistoryChart, drawWeeklyChart } from '../../src/report/chart.ts';
 

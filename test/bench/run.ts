@@ -1,4 +1,4 @@
-// `npm run bench`: runs each issue-9 bench in a process of its own and prints every figure in one table, with
+// `npm run bench`: runs each bench in a process of its own and prints every figure in one table, with
 // its target beside it and MISSED where it was not met. It never fails on a missed target (benches inform).
 // The database is the run's: PGlite, or PostgreSQL when DATABASE_URL is set (the push-events bench then runs on
 // both). Each bench also prints its own table as it ends.

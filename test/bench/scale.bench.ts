@@ -1,4 +1,4 @@
-// Scale bench for issue 9, with the target beside each figure. Exact counts (SQL statements per reconcile, read
+// Scale bench, with the target beside each figure. Exact counts (SQL statements per reconcile, read
 // through Database.statements) and wall times; it never asserts, it prints. Bounded: a few minutes at most.
 //   1. statements per reconcile at 1, 10, 50, 200 Plex servers × 25 streams (first and steady cycle);
 //   2. reconcile wall with 10 of the 200 servers hanging (target: per-server timeout + 0.5 s);

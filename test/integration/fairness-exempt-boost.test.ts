@@ -1,4 +1,4 @@
-// Exempt devices and boosts (issue 10) through the real bot, the Discord double, a Plex double and plex.tv.
+// Exempt devices and boosts through the real bot, the Discord double, a Plex double and plex.tv.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';

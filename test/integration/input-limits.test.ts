@@ -22,7 +22,7 @@ const ALICE = { id: '200000000000000002', username: 'alice' };
 const ALERTS = { id: '300000000000000002', name: 'alerts' };
 const PLEX_TOKEN = 'plex-owner-token-1234';
 
-/** Discord accepts string option values up to 6,000 characters; the brief asks for 5,000. */
+/** Discord accepts string option values up to 6,000 characters; the bot accepts up to 5,000. */
 const LONG = 5000;
 /**
  * Markdown, mentions, an unmatched brace (refused by template validation), spaces (refused in tokens and email

@@ -1,4 +1,4 @@
-// The SQL statements of one enforcement cycle do not grow with the number of streams (issue 9), and a steady
+// The SQL statements of one enforcement cycle do not grow with the number of streams, and a steady
 // stream does not rewrite its stream_log row every cycle (the dead-row churn that grew PGlite's files).
 // Statements are counted exactly through the database's driver (Database.statements), never timed.
 import assert from 'node:assert/strict';
