@@ -4,7 +4,7 @@
 // `/user link` hold: one account per server per member, an account linked to someone else is refused, audited).
 
 import type { AppContext } from '../context.ts';
-import type { MediaServerRow } from '../db/schema.ts';
+import { type MediaServerRow, mediaServers } from '../db/schema.ts';
 import { UserError } from '../discord/errors.ts';
 import {
   type SelfLinkMethod,
@@ -142,6 +142,23 @@ async function requireServerForMember(ctx: AppContext, name: string): Promise<Me
   throw new UserError(
     `There is no server named ${quoted(name)}.${names.length ? ` Pick one of: ${names.join(', ')}.` : ' No server is set up yet: ask an admin.'}`,
   );
+}
+
+/** The servers members can link themselves on with `/link` now, by name: none while self-linking is off. */
+export async function selfLinkServerNames(ctx: AppContext): Promise<string[]> {
+  const settings = await getSettings(ctx.db);
+  if (!settings.selfLink) return [];
+  const rows = await ctx.db.select().from(mediaServers).orderBy(mediaServers.name);
+  return rows
+    .filter((row) => {
+      try {
+        return ctx.media.selfLinkForRow(row) !== null;
+      } catch (err) {
+        if (err instanceof StoredTokenError) return false;
+        throw err;
+      }
+    })
+    .map((row) => row.name);
 }
 
 /** Starts a member's sign-in on `serverName`, or says why they must ask an admin. Changes nothing. */

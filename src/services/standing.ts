@@ -9,7 +9,19 @@ import { progressBar } from '../policy/downloads.ts';
 import { effectiveStreamCap } from '../policy/fairness.ts';
 import { describeBoost, memberFairness } from './fairness.ts';
 import { type DiscordUserRef, findMember, memberLinks } from './members.ts';
+import { selfLinkServerNames } from './self-link.ts';
 import { weeklyUsage } from './usage.ts';
+
+/** What `/quota` tells a member who is not linked: `/link` when some server lets them link themselves, else an admin. */
+export function unlinkedMemberText(selfLinkServers: readonly string[]): string {
+  const start = 'You are not linked to a media account yet, so Streamwarden does not know your plan. ';
+  const askAdmin = 'a server admin (someone with the Manage Server permission) to link you with `/user link`';
+  if (selfLinkServers.length === 0) return `${start}Ask ${askAdmin}.`;
+  const shown = selfLinkServers.slice(0, 5).map((name) => `**${plain(name)}**`);
+  const more =
+    selfLinkServers.length > shown.length ? ` and ${selfLinkServers.length - shown.length} more` : '';
+  return `${start}Link yourself with \`/link\` (it works on ${shown.join(', ')}${more}), or ask ${askAdmin}.`;
+}
 
 export async function memberInfoEmbed(
   ctx: AppContext,
@@ -23,8 +35,7 @@ export async function memberInfoEmbed(
     return embed(title, COLORS.warn).setDescription(
       options.forAdmins
         ? `<@${who.id}> is not linked to any media account and has no plan. Link them with \`/user link\`, then \`/user plan\`.`
-        : 'You are not linked to a media account yet, so Streamwarden does not know your plan. ' +
-            'Ask a server admin (someone with the Manage Server permission) to link you with `/user link`.',
+        : unlinkedMemberText(await selfLinkServerNames(ctx)),
     );
   }
   const now = ctx.clock();
