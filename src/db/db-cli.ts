@@ -36,7 +36,7 @@ const KEY_REMINDER =
 /** What a tool says when DATA_DIR is in use. */
 function lockAdvice(holder: LockHolder): string {
   if (holder.purpose !== 'bot') return 'Wait for it to finish, then run this again.';
-  return 'Stop the bot first, then run this again: the embedded database has one user at a time, and two would damage it. A backup takes seconds: for example `docker compose stop streamwarden`, the backup, then `docker compose start streamwarden` (see README "Backups").';
+  return 'Stop the bot first, then run this again: the embedded database has one user at a time, and two would damage it. A backup takes seconds: for example `docker compose stop streamwarden`, the backup, then `docker compose start streamwarden` (see docs/operations.md, "Backups").';
 }
 
 /** Runs `use` holding DATA_DIR's lock. */
