@@ -72,6 +72,10 @@ export class DiscordDouble {
         res.end(JSON.stringify({ message: `DiscordDouble: ${(error as Error).message}`, code: 0 }));
       });
     });
+    // Node closes an idle kept-alive connection after 5 s, about when a client (undici: 4 s) reuses it; under load the
+    // client then sends on a socket the server is closing ("other side closed"). Discord's edge keeps idle
+    // connections far longer than its clients do, so here too the client is the one that closes.
+    server.keepAliveTimeout = 120_000;
     server.on('upgrade', (req, socket, head) => {
       if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname === '/gateway')
         gateway.handleUpgrade(req, socket, head);
