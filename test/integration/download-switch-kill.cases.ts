@@ -15,9 +15,9 @@ import { type JellyfinDouble, startJellyfinDouble } from '../doubles/jellyfin.ts
 import { type PlexDouble, startPlexDouble } from '../doubles/plex.ts';
 import { type PlexTvDouble, startPlexTvDouble } from '../doubles/plex-tv.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
-import { type ChildBot, spawnBot } from '../helpers/child-bot.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { text } from '../helpers/discord.ts';
+import { type ChildRun, runEntry } from '../helpers/process.ts';
 
 const ADMIN = { id: '230000000000000001', username: 'owner' };
 const ALICE = { id: '230000000000000002', username: 'alice' };
@@ -47,8 +47,8 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
 }
 
 /** The bot as a child process on the real clock; commands through the Discord double. */
-const startChild = (): ChildBot =>
-  spawnBot(dir, {
+const startChild = (): ChildRun =>
+  runEntry('src/main.ts', [], dir, {
     DISCORD_TOKEN: discord.token,
     DISCORD_GUILD_ID: discord.guildId,
     DISCORD_API_URL: discord.apiUrl,
