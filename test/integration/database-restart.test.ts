@@ -45,11 +45,12 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sw-db-restart-'));
   discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN] });
   // Leases renewed every second, so that renewals surely fall while the database is down; a TTL long enough that
-  // a loaded machine stays well inside it. The rule under test does not depend on the figures.
+  // a slow cluster restart (pg_ctl waits for it, which took over 20 s once in CI) stays well inside it. The rule
+  // under test does not depend on the figures.
   bot = await startTestBot({
     discord,
     existing: { databaseUrl: pg.url, dataDir },
-    cluster: { ttlMs: 30_000, renewMs: 1_000, standbyMs: 1_000, marginMs: 2_000 },
+    cluster: { ttlMs: 120_000, renewMs: 1_000, standbyMs: 1_000, marginMs: 2_000 },
   });
   await until('the bot holds the gateway', () => bot.bot.ctx.cluster.isGatewayHolder());
   await until('one gateway session', () => discord.gatewaySessions === 1);
