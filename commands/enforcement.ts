@@ -9,9 +9,7 @@ import { suggest } from '../src/discord/autocomplete.ts';
 import { checkAndGreetChannel } from '../src/discord/channel-check.ts';
 import { alertsChannelWarning } from '../src/discord/channel-visibility.ts';
 import type { Command } from '../src/discord/command.ts';
-import { UserError } from '../src/discord/errors.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
-import type { CycleReport } from '../src/jobs/enforcement-cycle.ts';
 import { UNLINKED_MODES, type UnlinkedMode } from '../src/policy/unlinked.ts';
 import { planNames } from '../src/services/plans.ts';
 import {
@@ -24,6 +22,8 @@ import {
   setUnlinkedMode,
   unlinkedPlanName,
 } from '../src/services/settings.ts';
+import type { CycleReport } from '../src/types/cycle.ts';
+import { UserError } from '../src/user-error.ts';
 
 /** Where the bot checks its permissions and posts the test message. */
 const channelCheck = (interaction: ChatInputCommandInteraction, ctx: AppContext, channelId: string) => ({

@@ -1,13 +1,13 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { DateTime } from 'luxon';
 import type { Command } from '../src/discord/command.ts';
-import { UserError } from '../src/discord/errors.ts';
 import { isAdmin } from '../src/discord/interactions.ts';
 import { COLORS, embed, plain, respond } from '../src/discord/reply.ts';
 import { drawHistoryChart } from '../src/report/chart.ts';
 import { HISTORY_WEEKS, memberHistory } from '../src/services/history.ts';
 import { findMember } from '../src/services/members.ts';
 import { memberInfoEmbed } from '../src/services/standing.ts';
+import { UserError } from '../src/user-error.ts';
 
 const FILE = 'history.png';
 

@@ -1,7 +1,6 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, SlashCommandBuilder } from 'discord.js';
 import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
-import { UserError } from '../src/discord/errors.ts';
 import { COLORS, discordTime, embed, ok, plain, refusal, respond } from '../src/discord/reply.ts';
 import type { DiscordUserRef } from '../src/services/members.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
@@ -12,6 +11,7 @@ import {
   type SelfLinkStart,
 } from '../src/services/self-link.ts';
 import { serverNames } from '../src/services/servers.ts';
+import { UserError } from '../src/user-error.ts';
 
 type Started = Extract<SelfLinkStart, { kind: 'started' }>;
 

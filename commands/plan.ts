@@ -7,9 +7,10 @@ import {
 import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, embed, ok, plain, respond } from '../src/discord/reply.ts';
-import { MEMBERS_INTENT_HELP, type RoleSyncReport } from '../src/jobs/role-sync.ts';
+import { MEMBERS_INTENT_HELP } from '../src/jobs/role-sync.ts';
 import { createPlan, deletePlan, editPlan, listPlans, NAME_MAX, planNames } from '../src/services/plans.ts';
 import { bindRole, type RoleRef, rolesByPlan, unbindRole } from '../src/services/role-plans.ts';
+import type { RoleSyncReport } from '../src/types/running.ts';
 
 /** How a plan treats a breach, in words: grace, stop rule, counting. */
 export const breachRules = (p: { graceSeconds: number; stopRule: string; countBy: string }) =>

@@ -1,9 +1,9 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
-import { UserError } from '../src/discord/errors.ts';
 import { isAdmin } from '../src/discord/interactions.ts';
 import { respond } from '../src/discord/reply.ts';
 import { memberInfoEmbed } from '../src/services/standing.ts';
+import { UserError } from '../src/user-error.ts';
 
 export const quota: Command = {
   adminOnly: false,

@@ -1,6 +1,5 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { MediaServerRow } from '../src/db/schema.ts';
-import type { CapabilityName, CapabilityRecord } from '../src/decide/capabilities.ts';
 import { suggest } from '../src/discord/autocomplete.ts';
 import { capabilityLines } from '../src/discord/capability-text.ts';
 import type { Command } from '../src/discord/command.ts';
@@ -18,6 +17,7 @@ import {
   setLogging,
   testServer,
 } from '../src/services/servers.ts';
+import type { CapabilityName, CapabilityRecord } from '../src/types/capabilities.ts';
 
 const serverOption = (option: string) => (o: import('discord.js').SlashCommandStringOption) =>
   o.setName(option).setDescription('Server').setRequired(true).setAutocomplete(true).setMaxLength(NAME_MAX);

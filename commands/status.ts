@@ -3,10 +3,9 @@ import { capabilityLines } from '../src/discord/capability-text.ts';
 import { alertsChannelWarning } from '../src/discord/channel-visibility.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, plain, respond } from '../src/discord/reply.ts';
-import type { BackupStatus } from '../src/jobs/backup.ts';
-import type { RoleSyncStatus } from '../src/jobs/role-sync.ts';
 import { getSettings } from '../src/services/settings.ts';
 import { type BotStatus, botStatus, type InstanceStatus, type ServerStatus } from '../src/services/status.ts';
+import type { BackupStatus, RoleSyncStatus } from '../src/types/running.ts';
 import { VERSION } from '../src/version.ts';
 
 /** Past this many servers the healthy, connected ones are summarised in one line. */

@@ -12,14 +12,8 @@ import {
 } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { createExecutors, givenUpAlert } from './act/executors.ts';
-import {
-  drainEffects,
-  effectByKey,
-  type OutboxOptions,
-  type RunReport,
-  runDueEffects,
-} from './act/outbox.ts';
-import { type Cluster, type ClusterTimings, SharedCluster, singleInstance } from './cluster/cluster.ts';
+import { drainEffects, type OutboxOptions, runDueEffects } from './act/outbox.ts';
+import { type ClusterTimings, SharedCluster, singleInstance } from './cluster/cluster.ts';
 import { fenceRegistry } from './cluster/fence.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -27,6 +21,7 @@ import { checkDataDirWritable } from './data-dir.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { loadLinks } from './db/links.ts';
+import { effectByKey } from './db/outbox.ts';
 import { bindStoredTokens } from './db/tokens.ts';
 import { deployCommands } from './discord/deploy.ts';
 import { noAccessAdvice, waitForGuildAccess } from './discord/guild-access.ts';
@@ -35,8 +30,8 @@ import { handleInteraction } from './discord/interactions.ts';
 import { type HttpListener, startHealthListener } from './http/index.ts';
 import { InFlight } from './in-flight.ts';
 import { RunningBackups } from './jobs/backup.ts';
-import { reconcileSwitches, type SwitchTally } from './jobs/download-switches.ts';
-import { type CycleReport, runEnforcementCycle } from './jobs/enforcement-cycle.ts';
+import { reconcileSwitches } from './jobs/download-switches.ts';
+import { runEnforcementCycle } from './jobs/enforcement-cycle.ts';
 import { RoleSync } from './jobs/role-sync.ts';
 import { type Schedule, SingleFlight, startSchedule } from './jobs/scheduler.ts';
 import { settleEpisodes } from './jobs/stream-enforcement.ts';
@@ -55,6 +50,8 @@ import { CapabilityBook, probeAllCapabilities } from './services/capabilities.ts
 import { settlePendingSignIns } from './services/pending-sign-ins.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings, plexClientIdentifier } from './services/settings.ts';
+import type { CycleReport, SwitchTally } from './types/cycle.ts';
+import type { Cluster, RunReport } from './types/running.ts';
 import { VERSION } from './version.ts';
 
 export interface BotOptions {

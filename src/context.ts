@@ -1,19 +1,21 @@
-import type { RunReport } from './act/outbox.ts';
-import type { Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { OutboxRow } from './db/schema.ts';
-import type { BackupStatus } from './jobs/backup.ts';
-import type { SwitchTally } from './jobs/download-switches.ts';
-import type { CycleOptions, CycleReport } from './jobs/enforcement-cycle.ts';
-import type { RoleSyncReport, RoleSyncStatus } from './jobs/role-sync.ts';
 import type { Logger } from './log.ts';
 import type { MediaRegistry } from './media/registry.ts';
 import type { ActiveStream } from './media/types.ts';
 import type { Notifier } from './notify/notifier.ts';
 import type { SelfLinkLimits } from './policy/self-link-limits.ts';
-import type { ServerPushState } from './sense/watchers.ts';
-import type { CapabilityBook } from './services/capabilities.ts';
+import type { CapabilityObserver } from './types/capabilities.ts';
+import type { CycleOptions, CycleReport, SwitchTally } from './types/cycle.ts';
+import type {
+  BackupStatus,
+  Cluster,
+  RoleSyncReport,
+  RoleSyncStatus,
+  RunReport,
+  ServerPushState,
+} from './types/running.ts';
 
 /** What commands and jobs depend on; built once in app.ts. */
 export interface AppContext {
@@ -42,7 +44,7 @@ export interface AppContext {
   /** The last cycle's report (streams per member for /quota), or null before the first cycle. */
   lastCycle(): CycleReport | null;
   /** What the bot can do on each server, learnt from use and probes (src/services/capabilities.ts). */
-  capabilities: CapabilityBook;
+  capabilities: CapabilityObserver;
   /** Push channel state per media server id (empty when PUSH=off). */
   pushStates(): Map<number, ServerPushState>;
   /** What a read of a server found, so its push channel can tell whether push announced every change. */

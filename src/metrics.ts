@@ -6,12 +6,12 @@ import { gte, sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from './db/client.ts';
 import { downloadSwitches, downloads, mediaServers } from './db/schema.ts';
-import type { CycleReport } from './jobs/enforcement-cycle.ts';
 import type { MediaRegistry } from './media/registry.ts';
 import type { MediaServer, StopResult } from './media/types.ts';
 import type { Delivery, Notifier } from './notify/notifier.ts';
 import { isDegraded } from './policy/health.ts';
 import { weekStart } from './policy/week.ts';
+import type { CycleReport } from './types/cycle.ts';
 
 const READS = ['identify', 'listStreams', 'listDownloads', 'listAccounts'] as const;
 

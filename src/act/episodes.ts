@@ -4,6 +4,7 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { streamToJson } from '../db/live-sessions.ts';
+import { type Effect, effectByKey, effectsByPrefix, enqueueEffects } from '../db/outbox.ts';
 import { type BreachEpisode, breachEpisodes, type EpisodeLine, type OutboxRow } from '../db/schema.ts';
 import {
   decideNotices,
@@ -14,7 +15,6 @@ import {
   type StopOutcome,
   stopEffectKey,
 } from '../decide/streams.ts';
-import { type Effect, effectByKey, effectsByPrefix, enqueueEffects } from './outbox.ts';
 
 /** The advisory-lock class of per-member stream decisions (any constant; 'SW' in ASCII). */
 const MEMBER_LOCK = 0x5357;

@@ -3,9 +3,11 @@
 // stop of a session that already ended is "already gone", an alert edit replaces the whole message. Notices are
 // rendered when they are sent, from the episode and the outcomes stored so far (notify is fed only by intents and
 // outcomes). A failure worth retrying throws; one that retrying cannot fix is a result (or PermanentEffectError).
+
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { streamFromJson } from '../db/live-sessions.ts';
+import { effectByKey, enqueueEffects, nonceFor } from '../db/outbox.ts';
 import {
   breachEpisodes,
   type EpisodeLine,
@@ -26,12 +28,13 @@ import {
   type WarningNotice,
 } from '../notify/notices.ts';
 import { type Delivery, NONCE_TRUSTED_MS, type NoticeMessage, type SendOptions } from '../notify/notifier.ts';
+import { fromJsonMessage, type NoticePayload } from '../notify/payload.ts';
 import { sessionRef } from '../policy/streams.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { getSettings } from '../services/settings.ts';
 import { loadTemplates } from '../services/templates.ts';
 import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload, stopOutcomes } from './episodes.ts';
-import { type Executor, effectByKey, enqueueEffects, nonceFor, PermanentEffectError } from './outbox.ts';
+import { type Executor, PermanentEffectError } from './outbox.ts';
 
 /** The message a delivered notice effect posted (its id and channel), or null when it was not delivered. */
 async function postedMessage(
@@ -355,39 +358,6 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
     },
   };
 }
-
-/** A notice's stored form: the message as JSON (attachments base64), so a retry sends exactly the same thing. */
-export interface NoticePayload {
-  channel: 'dm' | 'alert' | 'email';
-  to: string | null;
-  message?: {
-    content?: string;
-    embeds: unknown[];
-    files?: Array<{ name: string; base64: string }>;
-    components?: unknown[];
-  };
-  subject?: string;
-  text?: string;
-  [key: string]: unknown;
-}
-
-export const toJsonMessage = (m: NoticeMessage): NonNullable<NoticePayload['message']> => ({
-  ...(m.content !== undefined ? { content: m.content } : {}),
-  embeds: m.embeds,
-  ...(m.components ? { components: m.components } : {}),
-  ...(m.files
-    ? { files: m.files.map((f) => ({ name: f.name, base64: f.attachment.toString('base64') })) }
-    : {}),
-});
-
-const fromJsonMessage = (m: NonNullable<NoticePayload['message']>): NoticeMessage => ({
-  ...(m.content !== undefined ? { content: m.content } : {}),
-  embeds: m.embeds as NoticeMessage['embeds'],
-  ...(m.components ? { components: m.components as NoticeMessage['components'] } : {}),
-  ...(m.files
-    ? { files: m.files.map((f) => ({ name: f.name, attachment: Buffer.from(f.base64, 'base64') })) }
-    : {}),
-});
 
 /** What admins are told, once, when an effect is given up after its last attempt. */
 export function givenUpAlert(row: OutboxRow, error: string): NoticeMessage {

@@ -1,26 +1,7 @@
-// The transactional outbox: effects are written with the decision that caused them (`enqueueEffects`, inside the
-// caller's transaction) and carried out here, at least once. Every effect has a unique key, so writing it twice
-// stores it once, and every executor is idempotent (a Discord message carries a nonce derived from the key with
-// enforce_nonce; a stop of a session that already ended is "already gone"; a download switch sets a state).
-//
-// Claims are rows locked with FOR UPDATE SKIP LOCKED and marked with the instance and a claim deadline, so two
-// instances on one PostgreSQL never run the same effect at once, and the effects of an instance that died are
-// picked up again once its claims expire. Time comes from the bot's clock.
-import { createHash } from 'node:crypto';
 import { and, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { type OutboxRow, outbox } from '../db/schema.ts';
-
-export interface Effect {
-  /** Unique for the effect's whole life, e.g. `dm:episode:12`. */
-  key: string;
-  kind: string;
-  payload: Record<string, unknown>;
-  /** Effects of one group run one after another in the order they were stored (a breach's DM before its alert). */
-  group?: string;
-  /** Not before this time (default: now). */
-  dueAt?: Date;
-}
+import type { RunReport } from '../types/running.ts';
 
 /** A failure that retrying cannot fix (the member closed their DMs, the channel is gone). */
 export class PermanentEffectError extends Error {
@@ -61,28 +42,6 @@ export const OUTBOX_DEFAULTS = { maxAttempts: 8, claimMs: 60_000, batchSize: 25 
 
 /** 5 s, 10 s, 20 s … capped at 15 minutes: eight attempts span about 20 minutes. */
 export const defaultRetryDelayMs = (attempts: number) => Math.min(5_000 * 2 ** (attempts - 1), 15 * 60_000);
-
-/** Discord's message nonce (at most 25 characters), stable for one effect key. */
-export const nonceFor = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 25);
-
-/** Stores effects; an effect whose key already exists is left as it is. Returns how many were new. */
-export async function enqueueEffects(db: Db, effects: readonly Effect[], now: Date): Promise<number> {
-  if (effects.length === 0) return 0;
-  const rows = await db
-    .insert(outbox)
-    .values(
-      effects.map((e) => ({
-        key: e.key,
-        kind: e.kind,
-        payload: e.payload,
-        groupKey: e.group ?? null,
-        dueAt: e.dueAt ?? now,
-      })),
-    )
-    .onConflictDoNothing({ target: outbox.key })
-    .returning({ id: outbox.id });
-  return rows.length;
-}
 
 /** Claims the effects that are due (or whose claim expired) for this instance; `onlyKey` claims that one only. */
 export async function claimDue(
@@ -142,12 +101,6 @@ export async function claimDue(
     .returning();
 }
 
-export interface RunReport {
-  done: number;
-  retried: number;
-  failed: number;
-}
-
 /**
  * Runs every due effect once: groups in parallel, the effects of one group one after another in id order. Call
  * it after enqueuing, on a timer, and at start-up (to resume after a crash). `onlyKey` runs that effect only.
@@ -179,19 +132,6 @@ export async function drainEffects(o: OutboxOptions, rounds = 5): Promise<RunRep
     if (r.done + r.retried + r.failed === 0) break;
   }
   return total;
-}
-
-/** The effects whose key starts with `prefix`, e.g. every stop of one episode. */
-export async function effectsByPrefix(db: Db, prefix: string): Promise<OutboxRow[]> {
-  return db
-    .select()
-    .from(outbox)
-    .where(sql`${outbox.key} like ${`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
-}
-
-export async function effectByKey(db: Db, key: string): Promise<OutboxRow | null> {
-  const [row] = await db.select().from(outbox).where(eq(outbox.key, key));
-  return row ?? null;
 }
 
 async function runOne(o: OutboxOptions, row: OutboxRow, report: RunReport): Promise<void> {
@@ -235,24 +175,4 @@ async function runOne(o: OutboxOptions, row: OutboxRow, report: RunReport): Prom
     .returning({ id: outbox.id });
   report.failed++;
   if (settled.length > 0) await o.onGiveUp?.({ ...row, state: 'failed', lastError: error }, error);
-}
-
-/** Effects still to do and effects given up, for /status and the metrics. */
-export async function outboxCounts(db: Db): Promise<{ pending: number; failed: number }> {
-  const rows = await db
-    .select({ state: outbox.state, n: sql<number>`count(*)::int` })
-    .from(outbox)
-    .where(inArray(outbox.state, ['pending', 'running', 'failed']))
-    .groupBy(outbox.state);
-  const n = (s: string) => rows.filter((r) => r.state === s).reduce((a, r) => a + Number(r.n), 0);
-  return { pending: n('pending') + n('running'), failed: n('failed') };
-}
-
-/** Deletes settled effects older than `before`, so the table does not grow with every breach. */
-export async function pruneSettled(db: Db, before: Date): Promise<number> {
-  const rows = await db
-    .delete(outbox)
-    .where(and(inArray(outbox.state, ['done', 'failed']), lte(outbox.doneAt, before)))
-    .returning({ id: outbox.id });
-  return rows.length;
 }

@@ -4,12 +4,14 @@
 // `standbyMs`. Fencing: an instance trusts a lease only until its own monotonic clock passes the deadline computed
 // from its last successful renewal (plan.ts), so a stale instance stops acting before the database can hand the
 // lease to another. On PGlite (one process) there is nothing to share: `singleInstance` holds everything.
+
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/client.ts';
 import { acquireLease, activeLeases, pruneExpiredLeases, releaseLease } from '../db/leases.ts';
 import type { Logger } from '../log.ts';
+import type { Cluster } from '../types/running.ts';
 import {
   fencingDeadline,
   GATEWAY_LEASE,
@@ -18,20 +20,6 @@ import {
   planServerLeases,
   serverLease,
 } from './plan.ts';
-
-/** What the rest of the bot asks (ctx.cluster). */
-export interface Cluster {
-  /** Random and stable for the process: `${hostname}-${pid}-${random}`. */
-  readonly instanceId: string;
-  /** 'single' on PGlite: this process holds the gateway and every server. */
-  readonly mode: 'single' | 'shared';
-  /** Whether this instance may read and stop streams on the server now (fenced: false once the lease is stale). */
-  ownsServer(serverId: number): boolean;
-  /** Whether this instance may be logged in to the gateway and answer commands now. */
-  isGatewayHolder(): boolean;
-  /** Lease names this instance trusts now, sorted (for /status). */
-  held(): string[];
-}
 
 export interface ClusterTimings {
   /** How long a lease lasts without renewal (database clock). */

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { CapabilityName, CapabilityRecord } from '../decide/capabilities.ts';
+import type { CapabilityName, CapabilityRecord } from '../types/capabilities.ts';
 import type { Db } from './client.ts';
 import { serverCapabilities } from './schema.ts';
 

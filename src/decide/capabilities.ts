@@ -8,47 +8,7 @@
 // health, announced by the down/up alerts: it leaves every capability as it was. Only answers that show the server
 // no longer does one thing (a route gone, an answer that cannot be read, a write not applied, a refusal, push that
 // stays silent) change a capability.
-
-export const CAPABILITIES = [
-  'read-sessions',
-  'stop-stream',
-  'on-screen-message',
-  'list-accounts',
-  'switch-downloads',
-  'read-downloads',
-  'push-events',
-  'self-link',
-] as const;
-export type CapabilityName = (typeof CAPABILITIES)[number];
-
-export const CAPABILITY_LABEL: Record<CapabilityName, string> = {
-  'read-sessions': 'Read sessions',
-  'stop-stream': 'Stop a stream',
-  'on-screen-message': 'On-screen message',
-  'list-accounts': 'List accounts',
-  'switch-downloads': 'Switch downloads',
-  'read-downloads': 'Read downloads',
-  'push-events': 'Push events',
-  'self-link': 'Members link themselves',
-};
-
-export type CapabilityState = 'works' | 'failed' | 'unknown';
-
-export interface CapabilityRecord {
-  state: CapabilityState;
-  /** When the current state began; null while unknown. */
-  since: Date | null;
-  /** Why it failed, in words for admins (never a token or URL); null unless failed. */
-  reason: string | null;
-  /** What the admin can do about it; null unless failed. */
-  fix: string | null;
-  /** True when a "lost" alert went out for this failure, so that its recovery is announced too. */
-  lostAlerted: boolean;
-}
-
-export type Observation =
-  | { capability: CapabilityName; ok: true }
-  | { capability: CapabilityName; ok: false; reason: string; fix?: string | null };
+import type { CapabilityRecord, Observation } from '../types/capabilities.ts';
 
 export interface CapabilityDecision {
   next: CapabilityRecord;

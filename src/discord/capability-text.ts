@@ -1,6 +1,6 @@
 // Capabilities in words, for /status and /server test: what works in one line, each failure on its own line with
 // since when, why and what to do, and what is not known yet in one line.
-import { CAPABILITY_LABEL, type CapabilityName, type CapabilityRecord } from '../decide/capabilities.ts';
+import { CAPABILITY_LABEL, type CapabilityName, type CapabilityRecord } from '../types/capabilities.ts';
 import { discordTime, plain } from './reply.ts';
 
 export function capabilityLines(

@@ -2,8 +2,8 @@
 // there, and posts a short test message, so a channel it can't use is refused at once instead of failing quietly
 // at the first alert. Nothing is changed when the channel is refused.
 import { DiscordAPIError, type REST, Routes } from 'discord.js';
+import { UserError } from '../user-error.ts';
 import { botChannelPermissions } from './channel-visibility.ts';
-import { UserError } from './errors.ts';
 import { missingChannelPermissions } from './permissions.ts';
 
 const listed = (names: string[]) =>

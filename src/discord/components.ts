@@ -10,14 +10,14 @@ import {
   type EmbedBuilder,
   MessageFlags,
 } from 'discord.js';
+import { stopFromWarning } from '../act/warnings.ts';
 import type { AppContext } from '../context.ts';
 import { fitMessage, NO_MENTIONS } from '../notify/format.ts';
 import { parseLinkRequestButtonId } from '../notify/link-requests.ts';
 import { parseStopButtonId } from '../notify/notices.ts';
 import { decideLinkRequest } from '../services/link-requests.ts';
-import { stopFromWarning } from '../services/warnings.ts';
+import { UserError } from '../user-error.ts';
 import type { Command } from './command.ts';
-import { UserError } from './errors.ts';
 import { isAdmin } from './interactions.ts';
 import { refusal, respond } from './reply.ts';
 

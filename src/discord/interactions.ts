@@ -8,9 +8,9 @@ import {
 } from 'discord.js';
 import type { AppContext } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/client.ts';
+import { UserError } from '../user-error.ts';
 import type { Command } from './command.ts';
 import { handleButton } from './components.ts';
-import { UserError } from './errors.ts';
 import { checkOptionValues } from './option-limits.ts';
 import { refusal, respond } from './reply.ts';
 

@@ -4,7 +4,7 @@
 // addresses must never carry characters that hide or reorder text. A value that fails gets a clear refusal
 // (a UserError) that says which option and what to do, and the command is not run.
 import { ApplicationCommandOptionType as T } from 'discord.js';
-import { UserError } from './errors.ts';
+import { UserError } from '../user-error.ts';
 
 /** Discord's own ceiling for a string option (max_length may be at most 6,000). */
 export const STRING_OPTION_MAX = 6000;

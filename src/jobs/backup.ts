@@ -1,23 +1,17 @@
 // Backups of the embedded database while the bot runs: on BACKUP_SCHEDULE the open database dumps itself (the
 // format `npm run db:restore` reads) into BACKUP_DIR, and the oldest files beyond BACKUP_KEEP go. /status shows the
 // last one; the admins get one alert when backups start failing and one when they work again.
-import { queueNotice } from '../act/notices.ts';
-import { effectsByPrefix } from '../act/outbox.ts';
+
 import type { AppContext } from '../context.ts';
 import { pruneBackups, writeRunningBackup } from '../db/backup.ts';
+import { effectsByPrefix } from '../db/outbox.ts';
 import type { Logger } from '../log.ts';
+import { queueNotice } from '../notify/notice-queue.ts';
 import { plainAlert } from '../notify/notices.ts';
 import { redact } from '../redact.ts';
 import { getSettings } from '../services/settings.ts';
+import type { BackupStatus } from '../types/running.ts';
 import { SingleFlight } from './scheduler.ts';
-
-export interface BackupStatus {
-  /** Null on PostgreSQL (pg_dump's job) or with BACKUP_SCHEDULE=off. */
-  schedule: string | null;
-  last: { at: Date; bytes: number; file: string } | null;
-  /** The failure of the latest attempt, when it failed, and since when attempts fail. */
-  failing: { since: Date; error: string } | null;
-}
 
 export interface RunningBackupsOptions {
   dump: (() => Promise<Blob>) | undefined;

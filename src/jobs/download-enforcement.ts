@@ -1,27 +1,20 @@
 // Download quotas: record what each server reports, count each member's week, and act once per member per week.
 
-import { deliverOnce } from '../act/notices.ts';
 import type { AppContext } from '../context.ts';
 import { recordDownloads } from '../db/downloads.ts';
 import type { LinkWithMember } from '../db/links.ts';
 import type { Member, Plan, Settings } from '../db/schema.ts';
 import { discordTime, safe } from '../notify/format.ts';
+import { deliverOnce } from '../notify/notice-queue.ts';
 import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';
 import { findLink } from '../policy/accounts.ts';
 import { isOverQuota } from '../policy/downloads.ts';
 import { renderTemplate, type TemplateName } from '../policy/templates.ts';
 import { countedDownloads, type Usage, weeklyUsage } from '../services/usage.ts';
+import type { QuotaOutcome } from '../types/cycle.ts';
 import { switchOff } from './download-switches.ts';
 import type { ServerSnapshot } from './read-servers.ts';
 import { describeDelivery } from './stream-enforcement.ts';
-
-export interface QuotaOutcome {
-  memberName: string;
-  used: number;
-  allotment: number;
-  notified: boolean;
-  switchNotes: string[];
-}
 
 export interface DownloadInput {
   snapshots: ServerSnapshot[];

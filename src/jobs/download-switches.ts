@@ -1,8 +1,8 @@
 // Switching a member's downloads off (over quota) and back on (new week, more allotment, or the owner turned the
 // switch off). Every switch the bot made is a row until it is undone, so a failing switch-back is retried on
 // every cycle and never forgotten; admins hear once per failure.
+
 import { eq, inArray } from 'drizzle-orm';
-import { deliverOnce } from '../act/notices.ts';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
 import {
@@ -13,11 +13,13 @@ import {
   type Settings,
 } from '../db/schema.ts';
 import { safe } from '../notify/format.ts';
+import { deliverOnce } from '../notify/notice-queue.ts';
 import { plainAlert } from '../notify/notices.ts';
 import { isOverQuota } from '../policy/downloads.ts';
 import { failureObservation } from '../services/capabilities.ts';
 import { undoSwitch } from '../services/servers.ts';
 import { weeklyUsage } from '../services/usage.ts';
+import type { SwitchTally } from '../types/cycle.ts';
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -100,13 +102,6 @@ export async function switchOff(
     }
   }
   return notes;
-}
-
-/** What a reconciliation did: rows changed; switches back on; switches that should be on but are still off. */
-export interface SwitchTally {
-  changed: number;
-  switchedOn: number;
-  leftOff: number;
 }
 
 /**

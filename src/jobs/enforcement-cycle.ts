@@ -1,5 +1,6 @@
 // One enforcement cycle: read every server, keep health, log activity, enforce stream caps and download quotas,
 // and bring download switches up to date. A failure in one server or one member never stops the rest.
+
 import type { AppContext } from '../context.ts';
 import { loadCurrentBoosts, loadExemptions } from '../db/fairness.ts';
 import { loadLinks, storeLearntAccountIds } from '../db/links.ts';
@@ -20,25 +21,14 @@ import { unlinkedAccounts } from '../policy/unlinked.ts';
 import { listServers } from '../services/servers.ts';
 import { getSettings } from '../services/settings.ts';
 import { loadTemplates } from '../services/templates.ts';
-import { enforceDownloads, type QuotaOutcome, recordServerDownloads } from './download-enforcement.ts';
+import type { CycleOptions, CycleReport } from '../types/cycle.ts';
+import { enforceDownloads, recordServerDownloads } from './download-enforcement.ts';
 import { reconcileSwitches } from './download-switches.ts';
 import { maintainWeekly } from './maintenance.ts';
 import { readServers } from './read-servers.ts';
-import { type BreachOutcome, enforceStreams, serverReads, toAccountLinks } from './stream-enforcement.ts';
+import { enforceStreams, serverReads, toAccountLinks } from './stream-enforcement.ts';
 import { alertUnlinkedAccounts } from './unlinked-alerts.ts';
 import { standInLinks } from './unlinked-plan.ts';
-
-export interface CycleReport {
-  startedAt: Date;
-  finishedAt: Date;
-  dryRun: boolean;
-  servers: Array<{ name: string; ok: boolean; error: string | null; streams: number; downloads: number }>;
-  breaches: BreachOutcome[];
-  quotas: QuotaOutcome[];
-  switchesChanged: number;
-  /** Streams per member id from this cycle's reads (for /quota). */
-  streamsByMember: Map<number, number>;
-}
 
 /**
  * The sessions the bot stopped that are still listed as playing (they are not counted), after forgetting those the
@@ -56,15 +46,6 @@ async function currentStops(ctx: AppContext, reads: ServerRead[]): Promise<Set<s
     ctx.log.error({ err }, 'could not load the stopped sessions; counting every session');
     return new Set();
   }
-}
-
-export interface CycleOptions {
-  /**
-   * Read only these servers (a push cycle: the servers whose events asked for it). The other servers are counted
-   * from what their last successful read stored in live_sessions, and only members linked on the servers read are
-   * decided on. Unset: the reconcile, which reads every server and decides on everyone.
-   */
-  serverIds?: number[];
 }
 
 export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions = {}): Promise<CycleReport> {

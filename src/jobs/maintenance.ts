@@ -3,9 +3,9 @@
 // that the space of dead rows is reused instead of growing the files.
 import { is, sql } from 'drizzle-orm';
 import { PgliteDatabase } from 'drizzle-orm/pglite';
-import { pruneSettled } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
 import type { Db } from '../db/client.ts';
+import { pruneSettled } from '../db/outbox.ts';
 import { weekKey } from '../policy/week.ts';
 
 /** Settled outbox rows are kept this long for inspection (/status, debugging), then deleted. */

@@ -2,12 +2,12 @@
 // server's health. A server that fails affects only itself; admins hear once when it goes down and once when
 // it comes back (the transition is stored, so a restart does not repeat it).
 import { eq, inArray } from 'drizzle-orm';
-import { deliverOnce } from '../act/notices.ts';
 import type { AppContext } from '../context.ts';
 import { recordServerTransition } from '../db/outages.ts';
 import { type MediaServerRow, mediaServers } from '../db/schema.ts';
 import type { ActiveStream, DownloadActivity, MediaServer } from '../media/types.ts';
 import { MediaServerError, PartialDownloadsError } from '../media/types.ts';
+import { deliverOnce } from '../notify/notice-queue.ts';
 import { serverStatusAlert } from '../notify/notices.ts';
 import { redact } from '../redact.ts';
 import { failureObservation } from '../services/capabilities.ts';

@@ -3,19 +3,21 @@
 // entry and its DM in one transaction: the DM is an outbox `notice` keyed like deliverOnce's
 // (`notice:role-plan:<member>:<from>-<to>:<time>:dm`), so it is sent once, after a crash too. Cheap when unused: without
 // bindings and without plans from roles it reads one table and makes no request; without bindings it needs no listing.
+
 import { and, eq, isNull } from 'drizzle-orm';
-import { type NoticePayload, toJsonMessage } from '../act/executors.ts';
-import { noticeKey } from '../act/notices.ts';
-import { enqueueEffects } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
+import { enqueueEffects } from '../db/outbox.ts';
 import { members, plans } from '../db/schema.ts';
 import type { MemberListing } from '../discord/guild-members.ts';
 import type { Logger } from '../log.ts';
+import { noticeKey } from '../notify/notice-queue.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
+import { type NoticePayload, toJsonMessage } from '../notify/payload.ts';
 import { rolePlanDm } from '../notify/role-plan-notice.ts';
 import { type MemberPlan, resolveMemberPlan } from '../policy/role-plans.ts';
 import { roleBindings } from '../services/role-plans.ts';
+import type { RoleSyncChange, RoleSyncReport, RoleSyncStatus } from '../types/running.ts';
 import { SingleFlight } from './scheduler.ts';
 
 /** What an admin must do when Discord refuses to list the members (shown by /plan role and /status). */
@@ -27,27 +29,6 @@ export const MEMBERS_INTENT_HELP =
 
 /** The actor of role-sync audit entries when the bot's own id is not known. */
 export const ROLE_SYNC_ACTOR = 'role-sync';
-
-export interface RoleSyncChange {
-  discordUserId: string;
-  from: number | null;
-  to: number | null;
-}
-
-export interface RoleSyncReport {
-  /** `unused`: no binding and no plan from roles, nothing was asked of Discord. */
-  outcome: 'ok' | 'unused' | 'unavailable' | 'failed';
-  changes: RoleSyncChange[];
-  /** Why the members could not be listed. */
-  reason?: string;
-}
-
-export interface RoleSyncStatus {
-  /** `unknown` before the first run that needed the member list. */
-  access: 'unknown' | 'ok' | 'missing';
-  lastRunAt: Date | null;
-  bindings: number;
-}
 
 export interface RoleSyncDeps {
   listMembers: () => Promise<MemberListing>;

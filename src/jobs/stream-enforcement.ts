@@ -13,9 +13,9 @@ import {
   toEpisodeView,
 } from '../act/episodes.ts';
 import { describeDm } from '../act/executors.ts';
-import { effectByKey } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
+import { effectByKey } from '../db/outbox.ts';
 import {
   type BreachEpisode,
   breachEpisodes,
@@ -42,19 +42,8 @@ import {
   withoutStopped,
 } from '../policy/streams.ts';
 import { renderTemplate, type TemplateName } from '../policy/templates.ts';
+import type { BreachOutcome } from '../types/cycle.ts';
 import type { ServerSnapshot } from './read-servers.ts';
-
-export interface BreachOutcome {
-  memberName: string;
-  count: number;
-  cap: number;
-  newEpisode: boolean;
-  stopped: number;
-  notStopped: number;
-  dm: string | null;
-  /** Why acting on this breach failed part-way (the other members were still handled), or null. */
-  error: string | null;
-}
 
 export interface StreamEnforcementInput {
   snapshots: ServerSnapshot[];

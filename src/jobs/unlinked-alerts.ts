@@ -1,10 +1,11 @@
 // Accounts that stream and are linked to nobody: with `/enforcement unlinked alert` (the default), the admins get
 // one alert per account and week while it streams, listing its devices, through the outbox (`deliverOnce`), so a
 // restart or a second instance never repeats it.
-import { deliverOnce } from '../act/notices.ts';
+
 import type { AppContext } from '../context.ts';
 import type { Settings } from '../db/schema.ts';
 import { COLORS, clip, safe } from '../notify/format.ts';
+import { deliverOnce } from '../notify/notice-queue.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
 import type { UnlinkedAccount } from '../policy/unlinked.ts';
 import { weekKey } from '../policy/week.ts';

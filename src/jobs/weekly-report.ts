@@ -2,8 +2,8 @@
 // report of the week that ended is posted in the reports channel. "Once" is the notices table's unique key
 // (`report:<week>`), so a second run, a retry or a restart at that moment never posts it twice.
 
-import { deliverOnce } from '../act/notices.ts';
 import type { AppContext } from '../context.ts';
+import { deliverOnce } from '../notify/notice-queue.ts';
 import { weekKey } from '../policy/week.ts';
 import { weeklyReportMessage } from '../report/render.ts';
 import { buildWeeklyReport, instantInWeek } from '../services/report.ts';

@@ -2,10 +2,10 @@
 // jitter, keeps itself alive (client keep-alive messages or ping frames), and treats a silent socket as dead.
 // It only reports: events go to `onEvent`, connection changes to `onState`. What to do with them (re-read,
 // decide) belongs to the caller; while the channel is down the caller polls on the schedule.
+
 import WebSocket from 'ws';
 import type { PushEvent, PushSpec } from '../media/push-types.ts';
-
-export type PushState = 'connecting' | 'connected' | 'waiting' | 'stopped';
+import type { PushState } from '../types/running.ts';
 
 export interface PushChannelOptions {
   /** First retry delay; doubles per failure up to `maxBackoffMs`, each delay drawn uniformly below it. */

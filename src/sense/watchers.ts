@@ -11,26 +11,13 @@
 // servers) until push delivers again. A version known not to deliver is silent from the start.
 
 import type { MediaServerRow } from '../db/schema.ts';
-import type { Observation } from '../decide/capabilities.ts';
 import type { Logger } from '../log.ts';
 import type { PushEvent, PushSpec } from '../media/push-types.ts';
 import type { ActiveStream } from '../media/types.ts';
 import { type KnownProblem, knownPushProblem } from '../policy/versions.ts';
-import { PushChannel, type PushChannelOptions, type PushState } from './push-channel.ts';
-
-export interface ServerPushState {
-  serverId: number;
-  name: string;
-  platform: string;
-  state: PushState;
-  /** Why the channel is down, in words for admins (never a URL or token); null while connected. */
-  detail: string | null;
-  /** When the last event that was read as a possible change arrived (bot clock); null before the first. */
-  lastEventAt: Date | null;
-  /** Connected but not delivering: since when (bot clock), why, and what the owner can do. Null while it delivers
-   *  (or before anything proved otherwise). */
-  silent: { since: Date; reason: string; fix: string | null } | null;
-}
+import type { Observation } from '../types/capabilities.ts';
+import type { ServerPushState } from '../types/running.ts';
+import { PushChannel, type PushChannelOptions } from './push-channel.ts';
 
 export interface PushWatchersOptions {
   listServers(): Promise<MediaServerRow[]>;

@@ -6,23 +6,25 @@
 // The states are cached per server so a steady cycle adds no statement: a row is written only when it changes.
 // The instance that senses a server is the only one observing it (server leases), and the cache of a server is
 // dropped when its lease or its row changes hands (`forget`).
-import { queueNotice } from '../act/notices.ts';
+
 import type { AppContext } from '../context.ts';
 import { type CapabilityMap, loadCapabilities, storeCapability } from '../db/capabilities.ts';
 import type { MediaServerRow } from '../db/schema.ts';
+import { decideCapability, UNKNOWN } from '../decide/capabilities.ts';
+import { isCapabilityFailure, MediaServerError, type ServerIdentity } from '../media/types.ts';
+import { queueNotice } from '../notify/notice-queue.ts';
+import { capabilityAlert } from '../notify/notices.ts';
+import { knownPushProblem } from '../policy/versions.ts';
+import { redact } from '../redact.ts';
 import {
   CAPABILITIES,
   CAPABILITY_LABEL,
   type CapabilityName,
+  type CapabilityObserver,
   type CapabilityRecord,
-  decideCapability,
   type Observation,
-  UNKNOWN,
-} from '../decide/capabilities.ts';
-import { isCapabilityFailure, MediaServerError, type ServerIdentity } from '../media/types.ts';
-import { capabilityAlert } from '../notify/notices.ts';
-import { knownPushProblem } from '../policy/versions.ts';
-import { redact } from '../redact.ts';
+  type ServerRef,
+} from '../types/capabilities.ts';
 import { listServers } from './servers.ts';
 import { getSettings } from './settings.ts';
 
@@ -53,12 +55,7 @@ export function failureObservation(capability: CapabilityName, err: unknown): Ob
   return null;
 }
 
-export interface ServerRef {
-  id: number;
-  name: string;
-}
-
-export class CapabilityBook {
+export class CapabilityBook implements CapabilityObserver {
   private readonly cache = new Map<number, CapabilityMap>();
   private readonly chains = new Map<number, Promise<void>>();
 

@@ -14,9 +14,9 @@ import {
   members,
   plans,
 } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import { clip, quoted } from '../notify/format.ts';
 import { activeBoost } from '../policy/fairness.ts';
+import { UserError } from '../user-error.ts';
 import { type DiscordUserRef, findMember } from './members.ts';
 
 export const BOOST_LIMITS = {

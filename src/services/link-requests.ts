@@ -2,11 +2,10 @@
 // (an alert with Approve/Refuse buttons, through the outbox) and the admin-made link stays, and is enforced, until
 // one of them approves. Without an alerts channel there is nobody to ask, and the member is told to ask an admin.
 import { and, eq } from 'drizzle-orm';
-import { toJsonMessage } from '../act/executors.ts';
-import { enqueueEffects } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
+import { enqueueEffects } from '../db/outbox.ts';
 import {
   type LinkRequest,
   linkRequests,
@@ -16,9 +15,10 @@ import {
   mediaServers,
   members,
 } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import { type LinkRequestView, linkDecisionDm, linkRequestAlert } from '../notify/link-requests.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
+import { toJsonMessage } from '../notify/payload.ts';
+import { UserError } from '../user-error.ts';
 import { type DiscordUserRef, findMember, refuseTakenAccount, writeLink } from './members.ts';
 import { getSettings } from './settings.ts';
 

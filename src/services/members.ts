@@ -13,10 +13,10 @@ import {
   members,
   plans,
 } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import { type MediaAccount, PartialAccountsError } from '../media/types.ts';
 import { clip, quoted, safe } from '../notify/format.ts';
 import { closeNames } from '../policy/accounts.ts';
+import { UserError } from '../user-error.ts';
 import { failureObservation } from './capabilities.ts';
 import { requirePlan } from './plans.ts';
 import { requireServer } from './servers.ts';

@@ -4,7 +4,6 @@
 // code (db/pending-sign-ins.ts) and settled here: at start-up, on a timer (app.ts) and whenever a wait ends without
 // settling it. When the session cannot be logged out, the member is told which device to remove.
 import { eq } from 'drizzle-orm';
-import { deliverOnce } from '../act/notices.ts';
 import type { AppContext } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import {
@@ -16,6 +15,7 @@ import {
 import { type MediaServerRow, mediaServers, type PendingSignIn as PendingSignInRow } from '../db/schema.ts';
 import type { PendingSignIn, SettleState } from '../media/self-link.ts';
 import { COLORS, safe } from '../notify/format.ts';
+import { deliverOnce } from '../notify/notice-queue.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
 import { StoredTokenError } from '../secrets.ts';
 

@@ -2,8 +2,8 @@ import { asc, count, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type CountBy, members, type Plan, plans, rolePlans, type StopRule, settings } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import { quoted } from '../notify/format.ts';
+import { UserError } from '../user-error.ts';
 
 export const NAME_MAX = 40;
 const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} _.+-]*$/u;

@@ -5,9 +5,9 @@ import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { members, type Plan, plans, rolePlans } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import { quoted } from '../notify/format.ts';
 import type { RoleBinding } from '../policy/role-plans.ts';
+import { UserError } from '../user-error.ts';
 import { findMember } from './members.ts';
 import { requirePlan } from './plans.ts';
 

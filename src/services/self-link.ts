@@ -5,7 +5,6 @@
 
 import type { AppContext } from '../context.ts';
 import { type MediaServerRow, mediaServers } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import {
   type SelfLinkMethod,
   SelfLinkUnavailableError,
@@ -25,6 +24,7 @@ import {
   type SignInRecord,
 } from '../policy/self-link-limits.ts';
 import { giveTokenCommand, StoredTokenError } from '../secrets.ts';
+import { UserError } from '../user-error.ts';
 import { failureObservation } from './capabilities.ts';
 import { adminLinkReplacedBy, putLinkToAdmins } from './link-requests.ts';
 import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';

@@ -5,10 +5,10 @@ import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import { type MediaServerRow, mediaServers, pendingSignIns } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import type { ServerIdentity } from '../media/types.ts';
 import { quoted } from '../notify/format.ts';
 import { StoredTokenError, type TokenBinding } from '../secrets.ts';
+import { UserError } from '../user-error.ts';
 import { probeAndShow } from './capabilities.ts';
 import { validateName } from './plans.ts';
 import {

@@ -3,11 +3,11 @@ import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type DownloadSwitch, downloadSwitches, type MediaServerRow, mediaServers } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import { MediaServerError, type Platform, type ServerIdentity } from '../media/types.ts';
 import { quoted } from '../notify/format.ts';
 import { registerSecret } from '../redact.ts';
 import { StoredTokenError } from '../secrets.ts';
+import { UserError } from '../user-error.ts';
 import { probeAndShow } from './capabilities.ts';
 import { validateName } from './plans.ts';
 

@@ -2,8 +2,8 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { type Plan, plans, type Settings, settings } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import type { UnlinkedMode } from '../policy/unlinked.ts';
+import { UserError } from '../user-error.ts';
 import { requirePlan } from './plans.ts';
 
 export type Switch =

@@ -1,17 +1,15 @@
 // What /status shows: per media server its push channel, last read and health; the outbox; failing download
 // switches. Data only: commands/status.ts renders it.
 import { asc, eq, inArray } from 'drizzle-orm';
-import { outboxCounts } from '../act/outbox.ts';
 import { GATEWAY_LEASE, leaseServerId } from '../cluster/plan.ts';
 import type { AppContext } from '../context.ts';
 import { activeLeases } from '../db/leases.ts';
+import { outboxCounts } from '../db/outbox.ts';
 import { downloadSwitches, mediaServers } from '../db/schema.ts';
-import type { CapabilityName, CapabilityRecord } from '../decide/capabilities.ts';
 import { pollIntervalMs } from '../http/readiness.ts';
-import type { BackupStatus } from '../jobs/backup.ts';
-import type { RoleSyncStatus } from '../jobs/role-sync.ts';
 import { isDegraded } from '../policy/health.ts';
-import type { ServerPushState } from '../sense/watchers.ts';
+import type { CapabilityName, CapabilityRecord } from '../types/capabilities.ts';
+import type { BackupStatus, RoleSyncStatus, ServerPushState } from '../types/running.ts';
 import { capabilityStates, shownCapabilities } from './capabilities.ts';
 
 export interface ServerStatus {

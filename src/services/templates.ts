@@ -2,7 +2,6 @@ import { eq } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { templates } from '../db/schema.ts';
-import { UserError } from '../discord/errors.ts';
 import { quoted } from '../notify/format.ts';
 import {
   DEFAULT_TEMPLATES,
@@ -12,6 +11,7 @@ import {
   type TemplateName,
   validateTemplate,
 } from '../policy/templates.ts';
+import { UserError } from '../user-error.ts';
 
 export function requireTemplateName(raw: string): TemplateName {
   const name = raw.trim().toLowerCase();

@@ -4,7 +4,7 @@
 // Run: npm run bench  (PGlite in a temp dir, or PostgreSQL when DATABASE_URL is set).
 import { eq } from 'drizzle-orm';
 import { mediaAccounts, mediaServers, members, plans } from '../../src/db/schema.ts';
-import type { CycleReport } from '../../src/jobs/enforcement-cycle.ts';
+import type { CycleReport } from '../../src/types/cycle.ts';
 import { DiscordDouble, type DoubleUser } from '../doubles/discord/index.ts';
 import { startEmbyDouble } from '../doubles/emby.ts';
 import { type MediaBrowserDouble, type SessionSpec, startJellyfinDouble } from '../doubles/jellyfin.ts';

@@ -6,18 +6,10 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { sendOnce } from '../../src/act/executors.ts';
-import {
-  claimDue,
-  type Executor,
-  enqueueEffects,
-  nonceFor,
-  outboxCounts,
-  PermanentEffectError,
-  pruneSettled,
-  runDueEffects,
-} from '../../src/act/outbox.ts';
+import { claimDue, type Executor, PermanentEffectError, runDueEffects } from '../../src/act/outbox.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { acquireLease, activeLeases, releaseLease } from '../../src/db/leases.ts';
+import { enqueueEffects, nonceFor, outboxCounts, pruneSettled } from '../../src/db/outbox.ts';
 import { type OutboxRow, outbox } from '../../src/db/schema.ts';
 import { NONCE_TRUSTED_MS, type SendOptions } from '../../src/notify/notifier.ts';
 import { TestClock } from '../helpers/clock.ts';

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createPushSpec } from '../../src/media/factory.ts';
 import type { PushEvent } from '../../src/media/push-types.ts';
-import { backoffDelay, PushChannel, type PushState } from '../../src/sense/push-channel.ts';
+import { backoffDelay, PushChannel } from '../../src/sense/push-channel.ts';
+import type { PushState } from '../../src/types/running.ts';
 import { sessionDto } from '../doubles/mediabrowser-activity.ts';
 import { attachPushDouble, type PushDouble, type PushFlavor } from '../doubles/push/push-socket.ts';
 

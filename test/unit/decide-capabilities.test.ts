@@ -2,8 +2,9 @@
 // when it works again, none while it keeps failing or keeps working, none for one that never worked.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type CapabilityRecord, decideCapability, type Observation } from '../../src/decide/capabilities.ts';
+import { decideCapability } from '../../src/decide/capabilities.ts';
 import { isCapabilityFailure } from '../../src/media/types.ts';
+import type { CapabilityRecord, Observation } from '../../src/types/capabilities.ts';
 
 const T0 = new Date('2026-11-18T20:00:00Z');
 const T1 = new Date('2026-11-18T20:05:00Z');

@@ -5,9 +5,9 @@ import { describe, test } from 'node:test';
 import type { Interaction } from 'discord.js';
 import type { AppContext } from '../../src/context.ts';
 import type { Command } from '../../src/discord/command.ts';
-import { UserError } from '../../src/discord/errors.ts';
 import { handleInteraction } from '../../src/discord/interactions.ts';
 import { createLogger } from '../../src/log.ts';
+import { UserError } from '../../src/user-error.ts';
 
 const GUILD = '100000000000000001';
 

@@ -2,15 +2,15 @@
 // the outbox at once (the same stop effect the engine uses, so it is never done twice), and the warning is
 // re-rendered. Whether the member is now within the plan is decided by the cycle it asks for.
 import { eq } from 'drizzle-orm';
-import { episodeGroup, lockMember, type StopPayload } from '../act/episodes.ts';
-import { warningMessage } from '../act/executors.ts';
-import { enqueueEffects } from '../act/outbox.ts';
 import type { AppContext } from '../context.ts';
 import { streamFromJson } from '../db/live-sessions.ts';
+import { enqueueEffects } from '../db/outbox.ts';
 import { breachEpisodes, members } from '../db/schema.ts';
 import { lineRef, sameSessionAsLine, stopEffectKey } from '../decide/streams.ts';
-import { UserError } from '../discord/errors.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
+import { UserError } from '../user-error.ts';
+import { episodeGroup, lockMember, type StopPayload } from './episodes.ts';
+import { warningMessage } from './executors.ts';
 
 /**
  * `accepted` runs once the click passed every check and the stop is stored (the button then acknowledges the click;

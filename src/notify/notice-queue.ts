@@ -1,11 +1,18 @@
 // Notices that go out once per subject (a server down, a week over quota, a weekly report): each is an outbox
 // effect whose key is (kind, subject, channel), so it is stored once, sent at least once (retried with back-off when
 // Discord or SMTP fails for a while), and never twice (a Discord nonce from the key, sent with enforce_nonce).
-import type { AppContext } from '../context.ts';
+import type { Db } from '../db/client.ts';
+import { effectByKey, enqueueEffects } from '../db/outbox.ts';
 import type { OutboxRow } from '../db/schema.ts';
-import type { Delivery, NoticeMessage } from '../notify/notifier.ts';
-import { type NoticePayload, toJsonMessage } from './executors.ts';
-import { effectByKey, enqueueEffects } from './outbox.ts';
+import type { Delivery, NoticeMessage } from './notifier.ts';
+import { type NoticePayload, toJsonMessage } from './payload.ts';
+
+/** What queueing a notice needs: the database, the bot's clock and, to send it at once, the outbox's runner. */
+export interface NoticeOutbox {
+  db: Db;
+  clock: () => Date;
+  effects: { runKey(key: string): Promise<OutboxRow | null> };
+}
 
 export interface NoticeRef {
   kind: string;
@@ -45,7 +52,7 @@ export function deliveryOf(row: OutboxRow | null): Delivery {
  * had been stored earlier (by an earlier cycle, before a restart, or by another instance).
  */
 export async function deliverOnce(
-  ctx: Pick<AppContext, 'db' | 'clock' | 'effects'>,
+  ctx: NoticeOutbox,
   notice: NoticeRef,
   build: () => NoticeSpec | Promise<NoticeSpec>,
 ): Promise<Delivery | null> {
@@ -66,7 +73,7 @@ export async function deliverOnce(
  * a second) sends it. For callers that may run inside another effect's execution (a stop learning a capability).
  */
 export async function queueNotice(
-  ctx: Pick<AppContext, 'db' | 'clock'>,
+  ctx: Pick<NoticeOutbox, 'db' | 'clock'>,
   notice: NoticeRef,
   spec: NoticeSpec,
 ): Promise<boolean> {
