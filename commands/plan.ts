@@ -7,7 +7,7 @@ import {
 import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, embed, ok, plain, respond } from '../src/discord/reply.ts';
-import { MEMBERS_INTENT_HELP } from '../src/jobs/role-sync.ts';
+import { MEMBERS_INTENT_HELP } from '../src/engine/role-sync.ts';
 import { createPlan, deletePlan, editPlan, listPlans, NAME_MAX, planNames } from '../src/services/plans.ts';
 import { bindRole, type RoleRef, rolesByPlan, unbindRole } from '../src/services/role-plans.ts';
 import type { RoleSyncReport } from '../src/types/running.ts';

@@ -3,7 +3,7 @@ import { suggest, suggestChoices } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { type Pager, replyPaged } from '../src/discord/components.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
-import { MEMBERS_INTENT_HELP } from '../src/jobs/role-sync.ts';
+import { MEMBERS_INTENT_HELP } from '../src/engine/role-sync.ts';
 import {
   BOOST_LIMITS,
   boostMember,

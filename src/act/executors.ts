@@ -8,32 +8,15 @@ import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { streamFromJson } from '../db/live-sessions.ts';
 import { effectByKey, enqueueEffects, nonceFor } from '../db/outbox.ts';
-import {
-  breachEpisodes,
-  type EpisodeLine,
-  mediaServers,
-  members,
-  type OutboxRow,
-  outbox,
-} from '../db/schema.ts';
+import { breachEpisodes, mediaServers, type OutboxRow, outbox } from '../db/schema.ts';
 import { rememberStop } from '../db/stopped-sessions.ts';
-import { lineAction, type StopOutcome } from '../decide/streams.ts';
-import { discordTime } from '../notify/format.ts';
-import {
-  plainAlert,
-  type StreamLine,
-  streamBreachAlert,
-  streamBreachDm,
-  streamWarning,
-  type WarningNotice,
-} from '../notify/notices.ts';
-import { type Delivery, NONCE_TRUSTED_MS, type NoticeMessage, type SendOptions } from '../notify/notifier.ts';
+import { streamBreachDm } from '../notify/notices.ts';
+import { type Delivery, NONCE_TRUSTED_MS, type SendOptions } from '../notify/notifier.ts';
 import { fromJsonMessage, type NoticePayload } from '../notify/payload.ts';
 import { sessionRef } from '../policy/streams.ts';
 import { renderTemplate } from '../policy/templates.ts';
-import { getSettings } from '../services/settings.ts';
-import { loadTemplates } from '../services/templates.ts';
-import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload, stopOutcomes } from './episodes.ts';
+import { breachAlert, episodeNotice, warningMessage } from './episode-notices.ts';
+import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from './episodes.ts';
 import { type Executor, PermanentEffectError } from './outbox.ts';
 
 /** The message a delivered notice effect posted (its id and channel), or null when it was not delivered. */
@@ -52,107 +35,6 @@ function settle(d: Delivery): Record<string, unknown> {
   return d.ok
     ? { ok: true, messageId: d.messageId ?? null, channelId: d.channelId ?? null }
     : { ok: false, reason: d.reason };
-}
-
-/** How a DM went, in the words the alert uses. */
-export function describeDm(row: OutboxRow | null): string {
-  if (!row) return 'No direct message was sent.';
-  const result = row.result as { ok?: boolean; reason?: string } | null;
-  if (row.state === 'done') return result?.ok ? 'Delivered.' : `Could not be delivered: ${result?.reason}.`;
-  if (row.state === 'failed') return `Could not be delivered: ${row.lastError ?? 'unknown reason'}.`;
-  return row.attempts > 0 ? `Not delivered yet (${row.lastError ?? 'error'}); retrying.` : 'Being sent.';
-}
-
-const toLine = (l: EpisodeLine, words: string): StreamLine => ({
-  server: l.server,
-  device: l.device,
-  ipAddress: l.ipAddress,
-  title: l.title,
-  state: l.state,
-  startedAt: l.startedAt ? new Date(l.startedAt) : null,
-  action: words,
-});
-
-/** Everything a breach notice is rendered from, read now. */
-async function episodeNotice(ctx: AppContext, episodeId: number) {
-  const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, episodeId));
-  if (!episode) throw new PermanentEffectError(`breach episode ${episodeId} no longer exists`);
-  const [member] = await ctx.db.select().from(members).where(eq(members.id, episode.memberId));
-  if (!member) throw new PermanentEffectError(`the member of episode ${episodeId} no longer exists`);
-  const outcomes: Map<string, StopOutcome> = await stopOutcomes(ctx.db, episodeId);
-  const settings = await getSettings(ctx.db);
-  const lines = episode.lines.map((l) => ({
-    ...toLine(l, lineAction(l, outcomes).text),
-    ...(settings.hideAddresses ? { ipAddress: null } : {}),
-  }));
-  const notice = {
-    memberName: member.displayName,
-    planName: episode.planName,
-    limit: episode.cap,
-    count: episode.count,
-    dryRun: episode.dryRun,
-    streams: lines,
-  };
-  const templates = await loadTemplates(ctx.db);
-  return { episode, member, notice, settings, templates };
-}
-
-/**
- * The warning DM of an episode with a grace period, as it stands now (see `streamWarning`). Its phase follows the
- * episode (a warned episode is resolved only quietly, during its grace), except for the notice sent when the grace
- * ran out, which says what was stopped even if the member is back within the plan by then (`over`).
- */
-export async function warningMessage(
-  ctx: AppContext,
-  episodeId: number,
-  phaseOverride?: WarningNotice['phase'],
-): Promise<{
-  member: { discordUserId: string; id: number };
-  message: NoticeMessage;
-  phase: WarningNotice['phase'];
-}> {
-  const { episode, member, notice, templates } = await episodeNotice(ctx, episodeId);
-  const phase: WarningNotice['phase'] =
-    phaseOverride ??
-    (episode.state === 'grace' ? 'grace' : episode.state === 'resolved' ? 'resolved' : 'over');
-  const done = episode.lines.map((l, i) =>
-    phase === 'over' || l.action.kind === 'stop' ? (notice.streams[i]?.action ?? null) : null,
-  );
-  const message = streamWarning(templates.warning.text, {
-    ...notice,
-    episodeId,
-    deadline: episode.graceUntil ?? episode.openedAt,
-    done,
-    phase,
-  });
-  return { member, message, phase };
-}
-
-async function breachAlert(
-  ctx: AppContext,
-  episodeId: number,
-): Promise<{ channel: string | null; message: NoticeMessage }> {
-  const { episode, member, notice, settings, templates } = await episodeNotice(ctx, episodeId);
-  const dm = await effectByKey(ctx.db, episodeNoticeKey('dm', episodeId));
-  const now =
-    episode.state === 'resolved' && episode.closedAt
-      ? `Back within the plan ${discordTime(episode.closedAt, 'R')}.`
-      : episode.state === 'stop-failed'
-        ? 'Still over the plan: a stop did not take effect.'
-        : null;
-  const standIn = member.standInServerId !== null;
-  const message = streamBreachAlert(templates['stream-alert'].text, {
-    ...notice,
-    discordUserId: standIn ? null : member.discordUserId,
-    dmDelivery: standIn
-      ? 'None: this account is linked to nobody. Link it to its member with `/user link`.'
-      : describeDm(dm),
-    stopNote: episode.dryRun
-      ? 'Dry run is on: no stream was stopped. Turn it off with `/enforcement dry-run enabled:false`.'
-      : null,
-    now,
-  });
-  return { channel: settings.alertsChannelId, message };
 }
 
 /** Queues a re-render of an episode's alert (it runs after the effects of the episode queued before it). */
@@ -357,19 +239,4 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       return settle(await ctx.notifier.email(p.to, p.subject ?? '', p.text ?? ''));
     },
   };
-}
-
-/** What admins are told, once, when an effect is given up after its last attempt. */
-export function givenUpAlert(row: OutboxRow, error: string): NoticeMessage {
-  const what: Record<string, string> = {
-    stop: 'Stopping a stream',
-    'episode-notice': 'Sending a breach notice',
-    'alert-edit': 'Updating a breach alert',
-    'verify-stop': 'Checking that a stop took effect',
-    notice: 'Sending a notice',
-  };
-  return plainAlert(
-    'An action was given up',
-    `${what[row.kind] ?? row.kind} failed ${row.attempts} times and will not be retried: ${error}`,
-  );
 }

@@ -9,8 +9,8 @@ import { breachEpisodes, members } from '../db/schema.ts';
 import { lineRef, sameSessionAsLine, stopEffectKey } from '../decide/streams.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
 import { UserError } from '../user-error.ts';
+import { warningMessage } from './episode-notices.ts';
 import { episodeGroup, lockMember, type StopPayload } from './episodes.ts';
-import { warningMessage } from './executors.ts';
 
 /**
  * `accepted` runs once the click passed every check and the stop is stored (the button then acknowledges the click;

@@ -25,7 +25,6 @@ import {
   type Observation,
   type ServerRef,
 } from '../types/capabilities.ts';
-import { listServers } from './servers.ts';
 import { getSettings } from './settings.ts';
 
 /** What to do when a capability fails and the observation gave no more specific advice. */
@@ -232,12 +231,4 @@ export async function probeAndShow(
 ): Promise<CapabilityMap> {
   await probeCapabilities(ctx, row, identity);
   return shownCapabilities(ctx, row, (await capabilityStates(ctx, row.id)).get(row.id));
-}
-
-/** Probes every server this instance senses (at start and every few hours), one server's failure not the others'. */
-export async function probeAllCapabilities(
-  ctx: Pick<AppContext, 'db' | 'media' | 'config' | 'capabilities' | 'log' | 'cluster'>,
-): Promise<void> {
-  const rows = (await listServers(ctx.db)).filter((r) => ctx.cluster.ownsServer(r.id));
-  await Promise.all(rows.map((row) => probeCapabilities(ctx, row)));
 }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { asc } from 'drizzle-orm';
 import { openDatabase } from '../../src/db/client.ts';
 import { outbox } from '../../src/db/schema.ts';
-import { OUTBOX_RETENTION_MS, runMaintenance } from '../../src/jobs/maintenance.ts';
+import { OUTBOX_RETENTION_MS, runMaintenance } from '../../src/engine/maintenance.ts';
 import { HOUR } from '../helpers/clock.ts';
 import { createTestDatabase, databaseKind } from '../helpers/db.ts';
 

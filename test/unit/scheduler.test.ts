@@ -2,7 +2,8 @@
 // kept, and never two runs at once through SingleFlight. No timers: the schedule is built paused and fired by hand.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SingleFlight, startSchedule } from '../../src/jobs/scheduler.ts';
+import { SingleFlight } from '../../src/engine/single-flight.ts';
+import { startSchedule } from '../../src/jobs/scheduler.ts';
 import type { Logger } from '../../src/log.ts';
 
 function recordingLog() {

@@ -7,14 +7,14 @@ import type { Member, Plan, Settings } from '../db/schema.ts';
 import { discordTime, safe } from '../notify/format.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';
+import { describeDelivery } from '../notify/outcomes.ts';
 import { findLink } from '../policy/accounts.ts';
 import { isOverQuota } from '../policy/downloads.ts';
 import { renderTemplate, type TemplateName } from '../policy/templates.ts';
+import type { ServerSnapshot } from '../sense/read-servers.ts';
 import { countedDownloads, type Usage, weeklyUsage } from '../services/usage.ts';
 import type { QuotaOutcome } from '../types/cycle.ts';
-import { switchOff } from './download-switches.ts';
-import type { ServerSnapshot } from './read-servers.ts';
-import { describeDelivery } from './stream-enforcement.ts';
+import { switchOff } from './switches.ts';
 
 export interface DownloadInput {
   snapshots: ServerSnapshot[];

@@ -3,16 +3,6 @@
 // in one transaction under the member's lock) → the outbox carries out the stops, then the notices.
 
 import { eq, isNull } from 'drizzle-orm';
-import {
-  applyMemberDecision,
-  episodeNoticeKey,
-  episodesAwaitingNotices,
-  queueEpisodeNotices,
-  stopOutcomes,
-  stopTally,
-  toEpisodeView,
-} from '../act/episodes.ts';
-import { describeDm } from '../act/executors.ts';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
 import { effectByKey } from '../db/outbox.ts';
@@ -24,7 +14,7 @@ import {
   type Settings,
 } from '../db/schema.ts';
 import { type BreachRules, DEFAULT_RULES, decideMember, type ServerActing } from '../decide/streams.ts';
-import type { Delivery } from '../notify/notifier.ts';
+import { describeDm } from '../notify/outcomes.ts';
 import {
   activeBoostsByMember,
   type BoostTerms,
@@ -42,8 +32,17 @@ import {
   withoutStopped,
 } from '../policy/streams.ts';
 import { renderTemplate, type TemplateName } from '../policy/templates.ts';
+import type { ServerSnapshot } from '../sense/read-servers.ts';
 import type { BreachOutcome } from '../types/cycle.ts';
-import type { ServerSnapshot } from './read-servers.ts';
+import {
+  applyMemberDecision,
+  episodeNoticeKey,
+  episodesAwaitingNotices,
+  queueEpisodeNotices,
+  stopOutcomes,
+  stopTally,
+  toEpisodeView,
+} from './episodes.ts';
 
 export interface StreamEnforcementInput {
   snapshots: ServerSnapshot[];
@@ -108,10 +107,6 @@ function rulesByMember(links: LinkWithMember[]): Map<number, BreachRules> {
     ]),
   );
 }
-
-/** How a DM went, in the words the alert and the run-now report use. */
-export const describeDelivery = (d: Delivery | null) =>
-  d === null ? 'Already sent earlier.' : d.ok ? 'Delivered.' : `Could not be delivered: ${d.reason}.`;
 
 /**
  * Re-reads the servers where the suspected members stream, at once (a fresh read, not a sleep), so a session that

@@ -18,7 +18,7 @@ import { rolePlanDm } from '../notify/role-plan-notice.ts';
 import { type MemberPlan, resolveMemberPlan } from '../policy/role-plans.ts';
 import { roleBindings } from '../services/role-plans.ts';
 import type { RoleSyncChange, RoleSyncReport, RoleSyncStatus } from '../types/running.ts';
-import { SingleFlight } from './scheduler.ts';
+import { SingleFlight } from './single-flight.ts';
 
 /** What an admin must do when Discord refuses to list the members (shown by /plan role and /status). */
 export const MEMBERS_INTENT_HELP =

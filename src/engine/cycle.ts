@@ -1,6 +1,10 @@
 // One enforcement cycle: read every server, keep health, log activity, enforce stream caps and download quotas,
 // and bring download switches up to date. A failure in one server or one member never stops the rest.
 
+import { enforceDownloads, recordServerDownloads } from '../act/quotas.ts';
+import { enforceStreams, serverReads, toAccountLinks } from '../act/streams.ts';
+import { reconcileSwitches } from '../act/switches.ts';
+import { alertUnlinkedAccounts } from '../act/unlinked-alerts.ts';
 import type { AppContext } from '../context.ts';
 import { loadCurrentBoosts, loadExemptions } from '../db/fairness.ts';
 import { loadLinks, storeLearntAccountIds } from '../db/links.ts';
@@ -18,17 +22,13 @@ import {
   withoutStopped,
 } from '../policy/streams.ts';
 import { unlinkedAccounts } from '../policy/unlinked.ts';
+import { readServers } from '../sense/read-servers.ts';
+import { standInLinks } from '../sense/stand-ins.ts';
 import { listServers } from '../services/servers.ts';
 import { getSettings } from '../services/settings.ts';
 import { loadTemplates } from '../services/templates.ts';
 import type { CycleOptions, CycleReport } from '../types/cycle.ts';
-import { enforceDownloads, recordServerDownloads } from './download-enforcement.ts';
-import { reconcileSwitches } from './download-switches.ts';
 import { maintainWeekly } from './maintenance.ts';
-import { readServers } from './read-servers.ts';
-import { enforceStreams, serverReads, toAccountLinks } from './stream-enforcement.ts';
-import { alertUnlinkedAccounts } from './unlinked-alerts.ts';
-import { standInLinks } from './unlinked-plan.ts';
 
 /**
  * The sessions the bot stopped that are still listed as playing (they are not counted), after forgetting those the

@@ -11,7 +11,7 @@ import { plainAlert } from '../notify/notices.ts';
 import { redact } from '../redact.ts';
 import { getSettings } from '../services/settings.ts';
 import type { BackupStatus } from '../types/running.ts';
-import { SingleFlight } from './scheduler.ts';
+import { SingleFlight } from './single-flight.ts';
 
 export interface RunningBackupsOptions {
   dump: (() => Promise<Blob>) | undefined;
