@@ -13,7 +13,6 @@ import {
 import { commands } from '../commands/index.ts';
 import { createExecutors } from './act/executors.ts';
 import { drainEffects, type OutboxOptions, runDueEffects } from './act/outbox.ts';
-import { settleEpisodes } from './act/streams.ts';
 import { reconcileSwitches } from './act/switches.ts';
 import { catchUpWeeklyReport, postWeeklyReport } from './act/weekly-report.ts';
 import { type ClusterTimings, SharedCluster, singleInstance } from './cluster/cluster.ts';
@@ -34,6 +33,7 @@ import { RunningBackups } from './engine/backups.ts';
 import { probeAllCapabilities } from './engine/capability-probe.ts';
 import { runEnforcementCycle } from './engine/cycle.ts';
 import { RoleSync } from './engine/role-sync.ts';
+import { settleEpisodes } from './engine/settle.ts';
 import { SingleFlight } from './engine/single-flight.ts';
 import { type HttpListener, startHealthListener } from './http/index.ts';
 import { InFlight } from './in-flight.ts';

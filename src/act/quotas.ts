@@ -1,53 +1,17 @@
 // Download quotas: record what each server reports, count each member's week, and act once per member per week.
 
 import type { AppContext } from '../context.ts';
-import { recordDownloads } from '../db/downloads.ts';
-import type { LinkWithMember } from '../db/links.ts';
-import type { Member, Plan, Settings } from '../db/schema.ts';
+import type { Member, Plan } from '../db/schema.ts';
 import { discordTime, safe } from '../notify/format.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';
 import { describeDelivery } from '../notify/outcomes.ts';
-import { findLink } from '../policy/accounts.ts';
 import { isOverQuota } from '../policy/downloads.ts';
-import { renderTemplate, type TemplateName } from '../policy/templates.ts';
-import type { ServerSnapshot } from '../sense/read-servers.ts';
+import { renderTemplate } from '../policy/templates.ts';
+import type { DownloadInput } from '../sense/view.ts';
 import { countedDownloads, type Usage, weeklyUsage } from '../services/usage.ts';
 import type { QuotaOutcome } from '../types/cycle.ts';
 import { switchOff } from './switches.ts';
-
-export interface DownloadInput {
-  snapshots: ServerSnapshot[];
-  links: LinkWithMember[];
-  settings: Settings;
-  templates: Record<TemplateName, { text: string }>;
-  now: Date;
-}
-
-/** Stores every reported download against its member; returns account ids learnt by name. */
-export async function recordServerDownloads(
-  ctx: AppContext,
-  input: DownloadInput,
-): Promise<Array<{ linkId: number; accountId: string }>> {
-  const learnt: Array<{ linkId: number; accountId: string }> = [];
-  for (const snap of input.snapshots) {
-    if (!snap.downloads || snap.downloads.length === 0) continue;
-    const serverLinks = input.links
-      .filter(({ link }) => link.serverId === snap.row.id)
-      .map(({ link }) => link);
-    const seen = snap.downloads.map((activity) => {
-      const link = findLink(activity, serverLinks);
-      if (link && link.accountId === null && activity.accountId !== null) {
-        learnt.push({ linkId: link.id, accountId: activity.accountId });
-      }
-      return { activity, memberId: link?.memberId ?? null };
-    });
-    await recordDownloads(ctx.db, snap.row.id, seen, { logged: snap.row.logDownloads, now: input.now }).catch(
-      (err) => ctx.log.error({ err, server: snap.row.name }, 'could not record downloads'),
-    );
-  }
-  return learnt;
-}
 
 export async function enforceDownloads(ctx: AppContext, input: DownloadInput): Promise<QuotaOutcome[]> {
   const people = new Map(input.links.map(({ member, plan }) => [member.id, { member, plan }]));

@@ -1,8 +1,8 @@
 // One enforcement cycle: read every server, keep health, log activity, enforce stream caps and download quotas,
 // and bring download switches up to date. A failure in one server or one member never stops the rest.
 
-import { enforceDownloads, recordServerDownloads } from '../act/quotas.ts';
-import { enforceStreams, serverReads, toAccountLinks } from '../act/streams.ts';
+import { enforceDownloads } from '../act/quotas.ts';
+import { breachOutcomes, enforceStreams } from '../act/streams.ts';
 import { reconcileSwitches } from '../act/switches.ts';
 import { alertUnlinkedAccounts } from '../act/unlinked-alerts.ts';
 import type { AppContext } from '../context.ts';
@@ -22,13 +22,16 @@ import {
   withoutStopped,
 } from '../policy/streams.ts';
 import { unlinkedAccounts } from '../policy/unlinked.ts';
+import { recordServerDownloads } from '../sense/downloads.ts';
 import { readServers } from '../sense/read-servers.ts';
 import { standInLinks } from '../sense/stand-ins.ts';
+import { serverReads, toAccountLinks } from '../sense/view.ts';
 import { listServers } from '../services/servers.ts';
 import { getSettings } from '../services/settings.ts';
 import { loadTemplates } from '../services/templates.ts';
 import type { CycleOptions, CycleReport } from '../types/cycle.ts';
 import { maintainWeekly } from './maintenance.ts';
+import { settleEpisodes } from './settle.ts';
 
 /**
  * The sessions the bot stopped that are still listed as playing (they are not counted), after forgetting those the
@@ -135,10 +138,16 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
           : null,
         exemptions,
         boosts,
-      }).catch((err) => {
-        ctx.log.error({ err }, 'stream enforcement failed');
-        return [];
       })
+        .then(async (acts) => {
+          // Notify: the stops go out first, then the notices of every episode whose stops had their first attempt.
+          await settleEpisodes(ctx, now);
+          return breachOutcomes(ctx, acts);
+        })
+        .catch((err) => {
+          ctx.log.error({ err }, 'stream enforcement failed');
+          return [];
+        })
     : [];
 
   const downloadInput = { snapshots, links, settings, templates, now };

@@ -1,17 +1,9 @@
-// Step 1 of the cycle: read every server in parallel, each bounded by the client's timeout, and keep each
-// server's health. A server that fails affects only itself; admins hear once when it goes down and once when
-// it comes back (the transition is stored, so a restart does not repeat it).
-import { eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { recordServerTransition } from '../db/outages.ts';
-import { type MediaServerRow, mediaServers } from '../db/schema.ts';
+import type { MediaServerRow } from '../db/schema.ts';
 import type { ActiveStream, DownloadActivity, MediaServer } from '../media/types.ts';
 import { MediaServerError, PartialDownloadsError } from '../media/types.ts';
-import { deliverOnce } from '../notify/notice-queue.ts';
-import { serverStatusAlert } from '../notify/notices.ts';
 import { redact } from '../redact.ts';
 import { failureObservation } from '../services/capabilities.ts';
-import { loadTemplates } from '../services/templates.ts';
 
 export interface ServerSnapshot {
   row: MediaServerRow;
@@ -85,56 +77,6 @@ export async function readServers(
   ctx: AppContext,
   rows: MediaServerRow[],
   wantDownloads: boolean,
-  now: Date,
-  alertsChannelId: string | null,
 ): Promise<ServerSnapshot[]> {
-  const snapshots = await Promise.all(rows.map((row) => readOne(ctx, row, wantDownloads)));
-  const templates = await loadTemplates(ctx.db);
-  await storeSteadyStatus(ctx, snapshots, now);
-  for (const snap of snapshots) {
-    const { row } = snap;
-    const up = snap.error === null;
-    const changed = up ? row.status !== 'up' : row.status !== 'down';
-    if (!changed) continue;
-    await ctx.db
-      .update(mediaServers)
-      .set({
-        lastPollAt: up ? now : row.lastPollAt,
-        status: up ? 'up' : 'down',
-        statusSince: now,
-        statusReason: snap.error,
-      })
-      .where(eq(mediaServers.id, row.id));
-    await recordServerTransition(ctx.db, row.id, up, now, snap.error);
-    // Alert on down, and on up only after a down (not on the first successful poll of a new server).
-    if (up && row.status !== 'down') continue;
-    const kind = up ? 'server-up' : 'server-down';
-    const notice = { kind, subject: `server:${row.id}:${now.toISOString()}`, channel: 'alert' };
-    await deliverOnce(ctx, notice, () => ({
-      channel: 'alert',
-      to: alertsChannelId,
-      message: serverStatusAlert(templates[kind].text, up, row.name, snap.error),
-    }));
-  }
-  return snapshots;
-}
-
-/**
- * Servers whose status did not change: the ones up get their last poll time in one statement, the ones still
- * down their latest reason in one statement per distinct reason, so the statements per cycle do not grow with
- * the number of healthy servers.
- */
-async function storeSteadyStatus(ctx: AppContext, snapshots: ServerSnapshot[], now: Date): Promise<void> {
-  const stillUp = snapshots.filter((s) => s.error === null && s.row.status === 'up').map((s) => s.row.id);
-  if (stillUp.length > 0) {
-    await ctx.db.update(mediaServers).set({ lastPollAt: now }).where(inArray(mediaServers.id, stillUp));
-  }
-  const stillDown = new Map<string, number[]>();
-  for (const s of snapshots) {
-    if (s.error === null || s.row.status !== 'down') continue;
-    stillDown.set(s.error, [...(stillDown.get(s.error) ?? []), s.row.id]);
-  }
-  for (const [reason, ids] of stillDown) {
-    await ctx.db.update(mediaServers).set({ statusReason: reason }).where(inArray(mediaServers.id, ids));
-  }
+  return Promise.all(rows.map((row) => readOne(ctx, row, wantDownloads)));
 }
