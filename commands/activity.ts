@@ -1,7 +1,7 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
-import { type Pager, replyPaged } from '../src/discord/components.ts';
+import { type Pager, replyPaged } from '../src/discord/pages.ts';
 import { COLORS, discordTime, embed, plain, respond } from '../src/discord/reply.ts';
 import { queryActivity } from '../src/services/activity.ts';
 import { findMember } from '../src/services/members.ts';

@@ -1,6 +1,6 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
-import { type Pager, replyPaged } from '../src/discord/components.ts';
+import { type Pager, replyPaged } from '../src/discord/pages.ts';
 import { COLORS, discordTime, embed, plain } from '../src/discord/reply.ts';
 import { AUDIT_KINDS, type AuditKind, describeChange, queryAudit } from '../src/services/audit-log.ts';
 

@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { DateTime } from 'luxon';
+import { isAdmin } from '../src/discord/admin.ts';
 import type { Command } from '../src/discord/command.ts';
-import { isAdmin } from '../src/discord/interactions.ts';
 import { COLORS, embed, plain, respond } from '../src/discord/reply.ts';
 import { drawHistoryChart } from '../src/report/chart.ts';
 import { HISTORY_WEEKS, memberHistory } from '../src/services/history.ts';

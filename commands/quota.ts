@@ -1,6 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
+import { isAdmin } from '../src/discord/admin.ts';
 import type { Command } from '../src/discord/command.ts';
-import { isAdmin } from '../src/discord/interactions.ts';
 import { respond } from '../src/discord/reply.ts';
 import { memberInfoEmbed } from '../src/services/standing.ts';
 import { UserError } from '../src/user-error.ts';

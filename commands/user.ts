@@ -1,7 +1,7 @@
 import { type ChatInputCommandInteraction, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { suggest, suggestChoices } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
-import { type Pager, replyPaged } from '../src/discord/components.ts';
+import { type Pager, replyPaged } from '../src/discord/pages.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { MEMBERS_INTENT_HELP } from '../src/engine/role-sync.ts';
 import {

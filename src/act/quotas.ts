@@ -2,11 +2,11 @@
 
 import type { AppContext } from '../context.ts';
 import type { Member, Plan } from '../db/schema.ts';
+import { decideQuotas, type QuotaMove } from '../decide/downloads.ts';
 import { discordTime, safe } from '../notify/format.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';
 import { describeDelivery } from '../notify/outcomes.ts';
-import { isOverQuota } from '../policy/downloads.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import type { DownloadInput } from '../sense/view.ts';
 import { countedDownloads, type Usage, weeklyUsage } from '../services/usage.ts';
@@ -16,16 +16,17 @@ import { switchOff } from './switches.ts';
 export async function enforceDownloads(ctx: AppContext, input: DownloadInput): Promise<QuotaOutcome[]> {
   const people = new Map(input.links.map(({ member, plan }) => [member.id, { member, plan }]));
   const usage = await weeklyUsage(ctx.db, [...people.values()], input.now, ctx.config.timezone);
+  const moves = decideQuotas(usage, new Set(people.keys()), input.settings);
   const outcomes: QuotaOutcome[] = [];
-  for (const [memberId, u] of usage) {
-    if (!isOverQuota(u.used, u.allotment)) continue;
-    const person = people.get(memberId);
-    if (!person) continue;
+  for (const move of moves) {
+    const person = people.get(move.memberId);
+    const u = usage.get(move.memberId);
+    if (!person || !u) continue;
     // One member's failure never stops the others: it is logged and reported in the outcome.
     try {
-      outcomes.push(await actOnQuota(ctx, input, person, u));
+      outcomes.push(await actOnQuota(ctx, input, person, u, move));
     } catch (err) {
-      ctx.log.error({ err, member: memberId }, 'acting on a download quota failed');
+      ctx.log.error({ err, member: move.memberId }, 'acting on a download quota failed');
       outcomes.push({
         memberName: person.member.displayName,
         used: u.used,
@@ -43,11 +44,12 @@ async function actOnQuota(
   input: DownloadInput,
   person: { member: Member; plan: Plan | null },
   u: Usage,
+  move: QuotaMove,
 ): Promise<QuotaOutcome> {
   const servers = input.snapshots.map((s) => s.row);
   const { member, plan } = person;
   const memberId = member.id;
-  const switching = input.settings.disableDownloads && !input.settings.dryRun;
+  const { switching } = move;
   const switchNotes = switching
     ? await switchOff(
         ctx,
@@ -92,11 +94,12 @@ async function actOnQuota(
       text,
     }));
   }
-  const switchNote = input.settings.dryRun
-    ? 'Dry run is on: downloads were not switched off.'
-    : switching
-      ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
-      : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
+  const switchNote =
+    move.policy === 'dry-run'
+      ? 'Dry run is on: downloads were not switched off.'
+      : switching
+        ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
+        : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
   // The list is read only when the alert is actually sent (once per member and week).
   await deliverOnce(ctx, once('alert'), async () => {
     const counted = await countedDownloads(ctx.db, memberId, u);

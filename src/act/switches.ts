@@ -12,10 +12,10 @@ import {
   mediaServers,
   type Settings,
 } from '../db/schema.ts';
+import { decideSwitch } from '../decide/downloads.ts';
 import { safe } from '../notify/format.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import { plainAlert } from '../notify/notices.ts';
-import { isOverQuota } from '../policy/downloads.ts';
 import { failureObservation } from '../services/capabilities.ts';
 import { undoSwitch } from '../services/servers.ts';
 import { weeklyUsage } from '../services/usage.ts';
@@ -131,23 +131,23 @@ export async function reconcileSwitches(
     .where(inArray(mediaServers.id, [...new Set(rows.map((r) => r.serverId))]));
   for (const row of rows) {
     const server = servers.find((s) => s.id === row.serverId);
-    const u = usage.get(row.memberId);
-    const keepOff =
-      settings.disableDownloads &&
-      settings.enforceDownloads &&
-      row.until > now &&
-      u !== undefined &&
-      isOverQuota(u.used, u.allotment);
-    // With several instances, a server's switches are moved by the instance that senses it.
-    if (!server || !ctx.cluster.ownsServer(server.id)) {
-      if (!keepOff) tally.leftOff += 1;
+    const move = decideSwitch(row, {
+      usage: usage.get(row.memberId),
+      // With several instances, a server's switches are moved by the instance that senses it.
+      owned: server !== undefined && ctx.cluster.ownsServer(server.id),
+      disableDownloads: settings.disableDownloads,
+      enforceDownloads: settings.enforceDownloads,
+      now,
+    });
+    if (move.kind === 'leave' || !server) {
+      if (move.kind === 'leave' && move.shouldBeOn) tally.leftOff += 1;
       continue;
     }
     // One switch's failure (the database, an unexpected error) never stops the others.
     try {
-      if (keepOff) {
-        tally.changed += await keepSwitchedOff(ctx, server, row, now);
-      } else {
+      if (move.kind === 'confirm-off') {
+        tally.changed += await confirmSwitchedOff(ctx, server, row, now);
+      } else if (move.kind === 'switch-on') {
         const name = people.find((p) => p.member.id === row.memberId)?.member.displayName;
         const on = await switchBackOn(ctx, settings, server, row, name, now);
         tally.changed += on ? 1 : 0;
@@ -155,7 +155,7 @@ export async function reconcileSwitches(
         else tally.leftOff += 1;
       }
     } catch (err) {
-      if (!keepOff) tally.leftOff += 1;
+      if (move.kind === 'switch-on') tally.leftOff += 1;
       ctx.log.error(
         { err, server: server.name, member: row.memberId },
         'could not reconcile a download switch',
@@ -166,13 +166,12 @@ export async function reconcileSwitches(
 }
 
 /** A switch-off not confirmed yet: confirmed when the server already reports downloads off, else retried. */
-async function keepSwitchedOff(
+async function confirmSwitchedOff(
   ctx: AppContext,
   server: MediaServerRow,
   row: DownloadSwitch,
   now: Date,
 ): Promise<number> {
-  if (row.state !== 'disable-failed') return 0;
   try {
     const client = ctx.media.forRow(server);
     if (await client.downloadsAllowed({ id: row.accountId, name: row.accountName }))

@@ -1,9 +1,30 @@
-import type { LinkWithMember } from '../db/links.ts';
+// The cycle's view of what is playing: the reads of this cycle, what the servers not read now last showed, the
+// sessions the bot stopped that are still listed (not counted), stand-ins for accounts linked to nobody, matching to
+// members, and exempt devices. Writes only what sensing keeps: live sessions, learnt account ids, the stream log.
+import type { AppContext } from '../context.ts';
+import { loadCurrentBoosts, loadExemptions } from '../db/fairness.ts';
+import { type LinkWithMember, loadLinks, storeLearntAccountIds } from '../db/links.ts';
+import { loadLiveReads, syncLiveSessions } from '../db/live-sessions.ts';
 import type { MediaServerRow, Settings } from '../db/schema.ts';
-import type { BoostTerms, ExemptDevice } from '../policy/fairness.ts';
-import type { AccountLink, MemberStream, ServerRead } from '../policy/streams.ts';
+import { forgetStops, loadStoppedSessions } from '../db/stopped-sessions.ts';
+import { logStreams } from '../db/stream-log.ts';
+import { findLink } from '../policy/accounts.ts';
+import { type BoostTerms, type ExemptDevice, withoutExemptDevices } from '../policy/fairness.ts';
+import {
+  type AccountLink,
+  countedStreamsByMember,
+  endedStops,
+  type MemberStream,
+  matchStreams,
+  type ServerRead,
+  sessionRef,
+  withoutStopped,
+} from '../policy/streams.ts';
 import type { TemplateName } from '../policy/templates.ts';
+import { type UnlinkedAccount, unlinkedAccounts } from '../policy/unlinked.ts';
+import { loadTemplates } from '../services/templates.ts';
 import type { ServerSnapshot } from './read-servers.ts';
+import { standInLinks } from './stand-ins.ts';
 
 export const toAccountLinks = (links: LinkWithMember[]): AccountLink[] =>
   links.map(({ link }) => ({
@@ -49,4 +70,123 @@ export interface DownloadInput {
   settings: Settings;
   templates: Record<TemplateName, { text: string }>;
   now: Date;
+}
+
+/** Everything the decisions of one cycle are made from. */
+export interface CycleView extends StreamEnforcementInput {
+  /** The members' own links (no stand-ins): downloads and switches are theirs only. */
+  memberLinks: LinkWithMember[];
+  /** Accounts streaming on the servers read now that are linked to nobody. */
+  unlinked: UnlinkedAccount[];
+  /** Streams per member, counted as each plan counts (for /quota). */
+  streamsByMember: Map<number, number>;
+}
+
+export interface ViewInput {
+  settings: Settings;
+  /** Every stored server, and those read in this cycle. */
+  servers: MediaServerRow[];
+  read: MediaServerRow[];
+  snapshots: ServerSnapshot[];
+  /** A push cycle: the servers whose events asked for it; null for the reconcile. */
+  only: ReadonlySet<number> | null;
+  now: Date;
+}
+
+/**
+ * The sessions the bot stopped that are still listed as playing (they are not counted), after forgetting those the
+ * servers read this cycle no longer list. A database failure here means counting them: never a reason to skip.
+ */
+async function currentStops(ctx: AppContext, reads: ServerRead[]): Promise<Set<string>> {
+  try {
+    const stopped = await loadStoppedSessions(ctx.db);
+    for (const [serverId, keys] of endedStops(reads, stopped)) {
+      await forgetStops(ctx.db, serverId, keys);
+      for (const key of keys) stopped.delete(sessionRef(serverId, key));
+    }
+    return stopped;
+  } catch (err) {
+    ctx.log.error({ err }, 'could not load the stopped sessions; counting every session');
+    return new Set();
+  }
+}
+
+/** Keeps the sessions of the servers that log streams (`/server logging`), each with its member when known. */
+async function logRead(ctx: AppContext, snapshots: ServerSnapshot[], accountLinks: AccountLink[], now: Date) {
+  const logged = snapshots.filter((snap) => snap.streams && snap.row.logStreams);
+  const logEntries = logged.flatMap((snap) => {
+    const serverLinks = accountLinks.filter((l) => l.serverId === snap.row.id);
+    return (snap.streams ?? []).map((stream) => ({
+      serverId: snap.row.id,
+      stream,
+      memberId: findLink(stream, serverLinks)?.memberId ?? null,
+    }));
+  });
+  await logStreams(
+    ctx.db,
+    logEntries,
+    logged.map((snap) => snap.row.id),
+    now,
+  ).catch((err) => ctx.log.error({ err }, 'could not log streams'));
+}
+
+export async function senseView(ctx: AppContext, input: ViewInput): Promise<CycleView> {
+  const { settings, servers, read, snapshots, only, now } = input;
+  const links = await loadLinks(ctx.db);
+  const templates = await loadTemplates(ctx.db);
+  const allReads = serverReads(snapshots);
+  const firstSeen = await syncLiveSessions(ctx.db, allReads, now).catch((err) => {
+    ctx.log.error({ err }, 'could not store the live sessions');
+    return new Map<string, Date>();
+  });
+  const stopped = await currentStops(ctx, allReads);
+  const accountLinks = toAccountLinks(links);
+  // Servers not read now count with what their last successful read stored (a server down counts as unread).
+  const unreadUp = servers.filter((s) => !read.includes(s) && s.status !== 'down');
+  const liveReads = await loadLiveReads(ctx.db, unreadUp).catch((err) => {
+    ctx.log.error({ err }, 'could not load the live sessions of the other servers');
+    return [];
+  });
+  const counted = withoutStopped([...allReads, ...liveReads], stopped);
+  // With `/enforcement unlinked plan`, accounts linked to nobody are held to that plan through stand-ins.
+  const standIns = await standInLinks(ctx, settings, counted, accountLinks, now).catch((err) => {
+    ctx.log.error({ err }, 'could not hold accounts linked to nobody to their plan');
+    return [];
+  });
+  const enforced = [...links, ...standIns];
+  const matched = matchStreams(counted, [...accountLinks, ...toAccountLinks(standIns)]);
+  // Accounts linked to nobody, on the servers this instance read (the others' holders alert theirs).
+  const unlinked = unlinkedAccounts(withoutStopped(allReads, stopped), accountLinks);
+  await storeLearntAccountIds(ctx.db, matched.learntAccountIds);
+  // Streams from a member's exempt devices never count and are never stopped; boosts raise caps while they apply.
+  const exemptions = await loadExemptions(ctx.db);
+  const boosts = await loadCurrentBoosts(ctx.db, now);
+  const streams = withoutExemptDevices(matched.streams, exemptions);
+  await logRead(ctx, snapshots, accountLinks, now);
+  // Counted as each member's plan counts (a household behind one address as one with `count: locations`).
+  const countByOf = new Map(enforced.map(({ member, plan }) => [member.id, plan?.countBy ?? 'streams']));
+  const streamsByMember = countedStreamsByMember(streams, (id) => countByOf.get(id) ?? 'streams', {
+    now,
+    firstSeen,
+  });
+  return {
+    snapshots,
+    links: enforced,
+    memberLinks: links,
+    settings,
+    templates,
+    now,
+    firstSeen,
+    streams,
+    stopped,
+    servers,
+    unreadServers: new Set(servers.filter((s) => !read.includes(s) && s.status === 'down').map((s) => s.id)),
+    decideFor: only
+      ? new Set(enforced.filter(({ link }) => only.has(link.serverId)).map(({ member }) => member.id))
+      : null,
+    exemptions,
+    boosts,
+    unlinked,
+    streamsByMember,
+  };
 }

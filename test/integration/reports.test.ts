@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { eq, isNull } from 'drizzle-orm';
 import { postWeeklyReport } from '../../src/act/weekly-report.ts';
 import { breachEpisodes, downloads, members, serverOutages, streamLog } from '../../src/db/schema.ts';
-import { PAGE_BUTTONS_TTL_MS } from '../../src/discord/components.ts';
+import { PAGE_BUTTONS_TTL_MS } from '../../src/discord/pages.ts';
 import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import type { Interaction } from 'discord.js';
 import type { AppContext } from '../../src/context.ts';
 import type { Command } from '../../src/discord/command.ts';
-import { handleInteraction } from '../../src/discord/interactions.ts';
+import { handleInteraction } from '../../src/gateway/dispatch.ts';
 import { createLogger } from '../../src/log.ts';
 import { UserError } from '../../src/user-error.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodePageId, encodePageId } from '../../src/discord/components.ts';
+import { decodePageId, encodePageId } from '../../src/discord/pages.ts';
 import { describeChange } from '../../src/services/audit-log.ts';
 
 describe('page button ids', () => {

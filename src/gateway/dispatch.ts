@@ -1,18 +1,15 @@
 // The one interaction path: find the command, check admin rights, run it, and turn errors into private answers.
+
 import { randomUUID } from 'node:crypto';
-import {
-  type AutocompleteInteraction,
-  type ChatInputCommandInteraction,
-  type Interaction,
-  PermissionFlagsBits,
-} from 'discord.js';
+import type { AutocompleteInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
 import type { AppContext } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/client.ts';
+import { isAdmin } from '../discord/admin.ts';
+import type { Command } from '../discord/command.ts';
+import { checkOptionValues } from '../discord/option-limits.ts';
+import { refusal, respond } from '../discord/reply.ts';
 import { UserError } from '../user-error.ts';
-import type { Command } from './command.ts';
-import { handleButton } from './components.ts';
-import { checkOptionValues } from './option-limits.ts';
-import { refusal, respond } from './reply.ts';
+import { handleButton } from './buttons.ts';
 
 function inOwnGuild(interaction: Interaction, ctx: AppContext): boolean {
   return interaction.inGuild() && interaction.guildId === ctx.config.guildId;
@@ -27,10 +24,6 @@ function definition(command: Command) {
     definitions.set(command, json);
   }
   return json;
-}
-
-export function isAdmin(interaction: Interaction): boolean {
-  return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
 }
 
 /**

@@ -1,108 +1,18 @@
-// Previous/Next buttons for paged answers (/audit, /activity). The whole state lives in the button's custom_id
-// (command, owner, when issued, page, filters), so paging needs no memory and survives a restart. Only the person who
-// ran the command can page, and the buttons stop PAGE_BUTTONS_TTL_MS after the command, by the bot's clock.
-import {
-  ActionRowBuilder,
-  ButtonBuilder,
-  type ButtonInteraction,
-  ButtonStyle,
-  type ChatInputCommandInteraction,
-  type EmbedBuilder,
-  MessageFlags,
-} from 'discord.js';
+// Button clicks: a grace warning's "Stop this one" (in the member's DM), a link request's Approve/Refuse, and the
+// Previous/Next of paged answers (src/discord/pages.ts), each checked against who may press it.
+
+import { type ButtonInteraction, MessageFlags } from 'discord.js';
 import { stopFromWarning } from '../act/warnings.ts';
 import type { AppContext } from '../context.ts';
+import { isAdmin } from '../discord/admin.ts';
+import type { Command } from '../discord/command.ts';
+import { buttons, decodePageId, PAGE_BUTTONS_TTL_MS } from '../discord/pages.ts';
+import { refusal } from '../discord/reply.ts';
 import { fitMessage, NO_MENTIONS } from '../notify/format.ts';
 import { parseLinkRequestButtonId } from '../notify/link-requests.ts';
 import { parseStopButtonId } from '../notify/notices.ts';
 import { decideLinkRequest } from '../services/link-requests.ts';
 import { UserError } from '../user-error.ts';
-import type { Command } from './command.ts';
-import { isAdmin } from './interactions.ts';
-import { refusal, respond } from './reply.ts';
-
-export const PAGE_BUTTONS_TTL_MS = 15 * 60 * 1000;
-const PREFIX = 'page';
-/** Discord's limit on a component's custom_id. */
-const MAX_CUSTOM_ID = 100;
-
-export interface PageView {
-  embeds: EmbedBuilder[];
-  hasNext: boolean;
-}
-
-/** A command whose answer pages: filters are strings (ids, names) carried in the buttons. */
-export interface Pager {
-  render(ctx: AppContext, filters: readonly string[], page: number): Promise<PageView>;
-}
-
-export interface PageState {
-  command: string;
-  owner: string;
-  issuedAt: Date;
-  page: number;
-  filters: string[];
-}
-
-export function encodePageId(state: PageState): string {
-  if (state.filters.some((f) => f.includes('|'))) throw new Error('a page filter cannot contain "|"');
-  const id = [
-    PREFIX,
-    state.command,
-    state.owner,
-    Math.floor(state.issuedAt.getTime() / 1000).toString(36),
-    String(state.page),
-    ...state.filters,
-  ].join('|');
-  if (id.length > MAX_CUSTOM_ID) throw new Error(`page button id too long (${id.length})`);
-  return id;
-}
-
-export function decodePageId(customId: string): PageState | null {
-  const [prefix, command, owner, issued, page, ...filters] = customId.split('|');
-  if (prefix !== PREFIX || !command || !owner || !issued || !page) return null;
-  const issuedSeconds = Number.parseInt(issued, 36);
-  const pageNumber = Number(page);
-  if (!Number.isFinite(issuedSeconds) || !Number.isInteger(pageNumber) || pageNumber < 0) return null;
-  return { command, owner, issuedAt: new Date(issuedSeconds * 1000), page: pageNumber, filters };
-}
-
-function buttons(state: PageState, hasNext: boolean): ActionRowBuilder<ButtonBuilder>[] {
-  if (state.page === 0 && !hasNext) return [];
-  const to = (page: number) => encodePageId({ ...state, page });
-  return [
-    new ActionRowBuilder<ButtonBuilder>().addComponents(
-      new ButtonBuilder()
-        .setCustomId(to(Math.max(0, state.page - 1)))
-        .setLabel('Previous')
-        .setStyle(ButtonStyle.Secondary)
-        .setDisabled(state.page === 0),
-      new ButtonBuilder()
-        .setCustomId(to(state.page + 1))
-        .setLabel('Next')
-        .setStyle(ButtonStyle.Secondary)
-        .setDisabled(!hasNext),
-    ),
-  ];
-}
-
-/** Answers a command with its first page and, when there is more, the buttons. */
-export async function replyPaged(
-  interaction: ChatInputCommandInteraction,
-  ctx: AppContext,
-  pager: Pager,
-  filters: string[],
-): Promise<void> {
-  const state: PageState = {
-    command: interaction.commandName,
-    owner: interaction.user.id,
-    issuedAt: ctx.clock(),
-    page: 0,
-    filters,
-  };
-  const view = await pager.render(ctx, filters, 0);
-  await respond(interaction, { embeds: view.embeds, components: buttons(state, view.hasNext) });
-}
 
 async function turnPage(
   interaction: ButtonInteraction,

@@ -1,0 +1,5 @@
+import { type Interaction, PermissionFlagsBits } from 'discord.js';
+
+export function isAdmin(interaction: Interaction): boolean {
+  return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
+}
