@@ -1,20 +1,9 @@
-// Wires the bot together: database, media clients, Discord client, notifier, commands and schedule.
-
-import {
-  Client,
-  Events,
-  GatewayIntentBits,
-  type Guild,
-  Options,
-  type RESTOptions,
-  Routes,
-  Status,
-} from 'discord.js';
+// Composition only: the database, the media registry, the notifier, the engine, the gateway, the schedule, the
+// health listener, and the order in which they start and stop. What each part does lives in its own folder.
+import type { Client, RESTOptions } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { createExecutors } from './act/executors.ts';
-import { drainEffects, type OutboxOptions, runDueEffects } from './act/outbox.ts';
-import { reconcileSwitches } from './act/switches.ts';
-import { catchUpWeeklyReport, postWeeklyReport } from './act/weekly-report.ts';
+import type { OutboxOptions } from './act/outbox.ts';
 import { type ClusterTimings, SharedCluster, singleInstance } from './cluster/cluster.ts';
 import { fenceRegistry } from './cluster/fence.ts';
 import type { Config } from './config.ts';
@@ -22,39 +11,32 @@ import type { AppContext } from './context.ts';
 import { checkDataDirWritable } from './data-dir.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
-import { loadLinks } from './db/links.ts';
-import { effectByKey } from './db/outbox.ts';
 import { bindStoredTokens } from './db/tokens.ts';
-import { deployCommands } from './discord/deploy.ts';
-import { noAccessAdvice, waitForGuildAccess } from './discord/guild-access.ts';
 import { listGuildMembers } from './discord/guild-members.ts';
 import { RunningBackups } from './engine/backups.ts';
 import { probeAllCapabilities } from './engine/capability-probe.ts';
-import { runEnforcementCycle } from './engine/cycle.ts';
 import { RoleSync } from './engine/role-sync.ts';
-import { settleEpisodes } from './engine/settle.ts';
-import { SingleFlight } from './engine/single-flight.ts';
+import { Engine } from './engine/runner.ts';
 import { handleInteraction } from './gateway/dispatch.ts';
+import { Gateway } from './gateway/gateway.ts';
 import { type HttpListener, startHealthListener } from './http/index.ts';
 import { InFlight } from './in-flight.ts';
 import { type Schedule, startSchedule } from './jobs/scheduler.ts';
+import { catchUpWeeklyReport, weeklyTurn } from './jobs/weekly.ts';
 import { createLogger, type Logger } from './log.ts';
 import { PLEX_PRODUCT } from './media/plex/client.ts';
 import { MediaRegistry } from './media/registry.ts';
 import { BotMetrics } from './metrics.ts';
-import { createMailer, type Mailer } from './notify/email.ts';
+import { createMailer } from './notify/email.ts';
 import { DiscordNotifier } from './notify/notifier.ts';
 import { givenUpAlert } from './notify/outcomes.ts';
 import { SELF_LINK_LIMITS, type SelfLinkLimits } from './policy/self-link-limits.ts';
-import { weekStart } from './policy/week.ts';
 import { createTokenCipher, installId, loadKey } from './secrets.ts';
 import { PushWatchers, type PushWatchersOptions } from './sense/watchers.ts';
 import { CapabilityBook } from './services/capabilities.ts';
-import { settlePendingSignIns } from './services/pending-sign-ins.ts';
 import { listServers } from './services/servers.ts';
 import { getSettings, plexClientIdentifier } from './services/settings.ts';
-import type { CycleReport, SwitchTally } from './types/cycle.ts';
-import type { Cluster, RunReport } from './types/running.ts';
+import type { Cluster } from './types/running.ts';
 import { VERSION } from './version.ts';
 
 export interface BotOptions {
@@ -86,7 +68,7 @@ export interface BotOptions {
 
 export interface RunningBot {
   ctx: AppContext;
-  client: Client;
+  readonly client: Client;
   database: Database;
   /** Which leases this instance holds (a SharedCluster on PostgreSQL: tests freeze it to play dead). */
   cluster: Cluster;
@@ -101,24 +83,10 @@ export interface RunningBot {
 
 /** Effects that talk to Discord: carried out by the gateway holder only. */
 const DISCORD_EFFECTS = ['episode-notice', 'alert-edit', 'warning-edit', 'notice'] as const;
-
-/** How often due effects are looked for between cycles (retries, stop checks, effects left by a crash). */
-const OUTBOX_INTERVAL_MS = 1_000;
-
 /** How often a `/link` sign-in (Plex PIN, Jellyfin Quick Connect) is checked. */
 const SELF_LINK_POLL_MS = 2_000;
-/** How often Quick Connect sign-ins the bot stopped waiting for are looked at (each is due once a minute). */
-const SIGN_IN_SETTLE_MS = 15_000;
-
 /** How long a shutdown waits for the cycle (or command) in flight before closing anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000;
-
-/** The gateway's state in words for /readyz: 'ready' only when every shard is. */
-function gatewayStatus(client: Client): string {
-  const notReady = [...client.ws.shards.values()].find((s) => s.status !== Status.Ready);
-  if (client.ws.shards.size === 0) return 'disconnected';
-  return notReady ? (Status[notReady.status] ?? 'unknown').toLowerCase() : 'ready';
-}
 
 /** What a second bot on the same embedded database is told. */
 const SECOND_BOT_ADVICE = () =>
@@ -146,10 +114,7 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   const clock = options.clock ?? (() => new Date());
   // Before the database: an unfinished key rotation stops the start here.
   const key = loadKey(config);
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-  });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   log.info({ database: database.kind }, 'database ready');
   const metrics = new BotMetrics();
   // Stored once; an install from before it was stored keeps the identifier its `/link` sign-ins already used.
@@ -165,60 +130,18 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       client: { clientId, product: PLEX_PRODUCT },
     }),
   );
-  // One Client per gateway session: discord.js does not log a destroyed client in again (it stays marked ready
-  // and never emits ClientReady), so losing the gateway lease replaces it with a fresh one.
-  const newClient = () => {
-    const c = new Client({
-      intents: [GatewayIntentBits.Guilds],
-      rest: { ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}), ...options.rest },
-      // Only guilds, channels and the users the bot DMs are needed; messages, members and the rest are not cached.
-      makeCache: Options.cacheWithLimits({
-        ...Options.DefaultMakeCacheSettings,
-        MessageManager: 0,
-        GuildMemberManager: { maxSize: 200, keepOverLimit: (m) => m.id === m.client.user.id },
-        PresenceManager: 0,
-        ReactionManager: 0,
-        GuildEmojiManager: 0,
-        GuildStickerManager: 0,
-        VoiceStateManager: 0,
-        ThreadManager: 0,
-      }),
-      allowedMentions: { parse: [] },
-    });
-    // Standby instances send DMs too (they enforce their own servers): REST needs the token without the gateway.
-    c.rest.setToken(config.discordToken);
-    return c;
-  };
-  let client = newClient();
-  // The notifier always talks to the current client.
-  const currentClient = new Proxy({} as Client, {
-    get: (_target, prop) => {
-      const value = Reflect.get(client, prop, client);
-      return typeof value === 'function' ? value.bind(client) : value;
-    },
-  });
-  const mailer: Mailer | null =
-    config.smtpUrl && config.mailFrom ? createMailer(config.smtpUrl, config.mailFrom) : null;
-  const cycles = new SingleFlight<CycleReport>();
-  let runningPartial = false;
-  const switches = new SingleFlight<SwitchTally>();
-  let last: CycleReport | null = null;
-  let schedule: Schedule | null = null;
-  let stopping: Promise<void> | null = null;
+  const mailer = config.smtpUrl && config.mailFrom ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const work = new InFlight();
   /** Aborted by stop(): background tasks (a `/link` sign-in) finish early and say so. */
   const shutdown = new AbortController();
-  let push: PushWatchers | null = null;
+  let stopping: Promise<void> | null = null;
   let started = false;
-  const backups = new RunningBackups({
-    dump: database.dumpEmbedded,
-    dir: config.backupDir,
-    keep: config.backupKeep,
-    schedule: config.backupSchedule,
-    log,
-  });
-  /** Set once the context exists: a server lease taken or lost settles that server's download switches. */
+  let push: PushWatchers | null = null;
+  let schedule: Schedule | null = null;
+  /** A server lease taken or lost settles that server's download switches (set once the bot runs). */
   let settleSwitches = () => {};
+  let loginError: unknown = null;
+
   // PGlite is one process: it holds everything. On PostgreSQL the instances share the gateway and the servers.
   const shared =
     database.kind === 'pglite'
@@ -227,7 +150,7 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
           db: database.uncounted,
           log,
           serverIds: async () => (await listServers(database.uncounted)).map((s) => s.id),
-          onGateway: (held) => (held ? takeGateway() : leaveGateway()),
+          onGateway: (held) => (held ? takeGateway() : gateway.leave()),
           onServers: () => {
             ctx.capabilities.keepOnly((id) => cluster.ownsServer(id));
             void push?.sync();
@@ -237,16 +160,21 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
         });
   const cluster: Cluster = shared ?? singleInstance();
   if (shared) fenceRegistry(media, (id) => cluster.ownsServer(id));
-  const drains = new SingleFlight<RunReport>();
-  // Plans from roles: the members are listed over REST (no GuildMembers gateway intent, see guild-members.ts).
-  const roleSync = new RoleSync({
-    listMembers: () => listGuildMembers(client.rest, config.guildId),
-    botUserId: () => client.user?.id ?? null,
-    guildName: () => client.guilds.cache.get(config.guildId)?.name ?? null,
+
+  const gateway = new Gateway({
+    config,
+    db: database.db,
     log,
+    commands,
+    rest: options.rest,
+    signal: options.signal,
+    guildAccessRetry: options.guildAccessRetry,
+    // Fenced: between the gateway lease's deadline and the end of destroy(), another instance may answer.
+    mayAnswer: () => cluster.isGatewayHolder() && !stopping,
+    onInteraction: (interaction) => void work.track(handleInteraction(interaction, commandMap, ctx)),
   });
-  // Filled in once ctx exists (the executors need it).
-  const outboxOptions: OutboxOptions = {
+  const commandMap = new Map(commands.map((c) => [c.data.name, c]));
+  const outbox: OutboxOptions = {
     db: database.db,
     instanceId: cluster.instanceId,
     clock,
@@ -258,6 +186,30 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
     // Messages and their edits go out from the instance logged in to Discord.
     excludedKinds: () => (cluster.isGatewayHolder() ? [] : DISCORD_EFFECTS),
   };
+  const engine = new Engine({
+    work,
+    log,
+    outbox,
+    // Plans from roles: the members are listed over REST (no GuildMembers gateway intent, see guild-members.ts).
+    roleSync: new RoleSync({
+      listMembers: () => listGuildMembers(gateway.discord.rest, config.guildId),
+      botUserId: () => gateway.discord.user?.id ?? null,
+      guildName: () => gateway.discord.guilds.cache.get(config.guildId)?.name ?? null,
+      log,
+    }),
+    backups: new RunningBackups({
+      dump: database.dumpEmbedded,
+      dir: config.backupDir,
+      keep: config.backupKeep,
+      schedule: config.backupSchedule,
+      log,
+    }),
+    syncPush: async () => push?.sync(),
+    observeCycle: (report) => metrics.observeCycle(report),
+    observeCycleFailure: (err) => metrics.observeCycleFailure(err),
+    outboxIntervalMs: options.outboxIntervalMs,
+    signInSettleMs: options.signInSettleMs,
+  });
 
   const ctx: AppContext = {
     config,
@@ -266,64 +218,13 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
     clock,
     cluster,
     media,
-    notifier: metrics.instrumentNotifier(new DiscordNotifier(currentClient, mailer, log)),
-    effects: {
-      // A drain asked for after enqueuing must not join one that claimed before the enqueue: wait, then run.
-      drain: async () => {
-        await drains.idle();
-        return drains.run(() => drainEffects(outboxOptions));
-      },
-      runKey: async (key) => {
-        await runDueEffects(outboxOptions, key);
-        return effectByKey(database.db, key);
-      },
-    },
-    runCycleNow: async (cycleOptions) => {
-      work.refuseWhenClosed();
-      // A full cycle never joins a partial one (a push cycle reading one server): it waits and runs its own.
-      const partial = Boolean(cycleOptions?.serverIds);
-      if (partial || runningPartial) await cycles.idle();
-      return work.track(
-        cycles.run(async () => {
-          runningPartial = partial;
-          try {
-            if (!partial) await push?.sync();
-            last = await runEnforcementCycle(ctx, cycleOptions).catch((err) =>
-              metrics.observeCycleFailure(err),
-            );
-            metrics.observeCycle(last);
-            return last;
-          } finally {
-            runningPartial = false;
-          }
-        }),
-      );
-    },
-    reconcileDownloadSwitches: async () => {
-      work.refuseWhenClosed();
-      // A reconcile already running may have read the settings before the change that asks for this one.
-      await switches.idle();
-      return work.track(
-        switches.run(async () =>
-          reconcileSwitches(ctx, await getSettings(ctx.db), await loadLinks(ctx.db), ctx.clock()),
-        ),
-      );
-    },
-    roleSync: {
-      run: async () => {
-        work.refuseWhenClosed();
-        return work.track(roleSync.run(ctx));
-      },
-      status: () => roleSync.status(),
-    },
-    backups: {
-      run: async () => {
-        work.refuseWhenClosed();
-        return work.track(backups.run(ctx));
-      },
-      status: () => backups.status(),
-    },
-    lastCycle: () => last,
+    notifier: metrics.instrumentNotifier(new DiscordNotifier(gateway.current, mailer, log)),
+    effects: { drain: () => engine.drain(), runKey: (k) => engine.runKey(k) },
+    runCycleNow: (cycleOptions) => engine.runCycle(ctx, cycleOptions),
+    reconcileDownloadSwitches: () => engine.reconcileSwitches(ctx),
+    roleSync: { run: () => engine.syncRoles(ctx), status: () => engine.roleStatus() },
+    backups: { run: () => engine.backUp(ctx), status: () => engine.backupStatus() },
+    lastCycle: () => engine.lastCycle(),
     capabilities: new CapabilityBook(() => ctx),
     pushStates: () => push?.states() ?? new Map(),
     notePushRead: (serverId, streams) => push?.noteRead(serverId, streams),
@@ -343,120 +244,38 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       weeklyReset: schedule?.nextWeeklyReset() ?? null,
     }),
   };
-
-  outboxOptions.executors = createExecutors(ctx);
-  outboxOptions.onGiveUp = async (row, error) => {
+  outbox.executors = createExecutors(ctx);
+  outbox.onGiveUp = async (row, error) => {
     log.error({ effect: row.key, kind: row.kind, error }, 'an effect was given up');
-    const settings = await getSettings(database.db);
-    await ctx.notifier.alert(settings.alertsChannelId, givenUpAlert(row, error));
+    await ctx.notifier.alert((await getSettings(database.db)).alertsChannelId, givenUpAlert(row, error));
   };
 
-  const commandMap = new Map(commands.map((c) => [c.data.name, c]));
-  const listen = (c: Client) => {
-    c.on(Events.InteractionCreate, (interaction) => {
-      // Fenced: between the gateway lease's deadline and the end of destroy(), another instance may answer.
-      if (!cluster.isGatewayHolder() || stopping) return;
-      void work.track(handleInteraction(interaction, commandMap, ctx));
-    });
-    c.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
-  };
-  listen(client);
-
-  /** Set while the bot waits to be added to its server: what is wrong and how to fix it (for /readyz). */
-  let accessProblem: string | null = null;
   const http = await startHealthListener({
     config,
     db: database.db,
     metrics,
     clock,
-    gatewayStatus: () =>
-      accessProblem
-        ? 'no access to the server'
-        : cluster.isGatewayHolder()
-          ? gatewayStatus(client)
-          : 'standby',
-    gatewayProblem: () => accessProblem,
+    gatewayStatus: () => (gateway.problem() || cluster.isGatewayHolder() ? gateway.status() : 'standby'),
+    gatewayProblem: () => gateway.problem(),
     log,
   })?.catch(async (err) => {
     await database.close();
     throw err;
   });
 
-  /** Logs in to the gateway and checks the slash commands; on failure the client is left logged out. */
-  async function connectGateway(): Promise<void> {
-    let onReady = () => {};
-    const ready = new Promise<void>((resolve) => {
-      onReady = resolve;
-    });
-    client.once(Events.ClientReady, onReady);
-    try {
-      await client.login(config.discordToken);
-      await ready;
-      const applicationId = config.applicationId ?? client.application?.id;
-      if (!applicationId)
-        throw new Error('Discord did not report the application id; set DISCORD_APPLICATION_ID.');
-      const joined = client;
-      await waitForGuildAccess({
-        attempt: async () => {
-          // Not among the READY guilds: ask Discord (404 / 403 while the bot is not in the server).
-          if (!joined.guilds.cache.has(config.guildId)) await joined.rest.get(Routes.guild(config.guildId));
-          const result = await deployCommands({
-            rest: joined.rest,
-            db: database.db,
-            applicationId,
-            guildId: config.guildId,
-            commands,
-          });
-          log.info({ result, guild: config.guildId }, 'slash commands checked');
-        },
-        onJoin: (wake) => {
-          const onGuild = (guild: Guild) => {
-            if (guild.id === config.guildId) wake();
-          };
-          joined.on(Events.GuildCreate, onGuild);
-          return () => joined.off(Events.GuildCreate, onGuild);
-        },
-        onWaiting: (nextTryMs) => {
-          accessProblem = noAccessAdvice(applicationId, config.guildId);
-          log.warn({ retryInSeconds: Math.round(nextTryMs / 1000) }, accessProblem);
-        },
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.guildAccessRetry ? { retry: options.guildAccessRetry } : {}),
-      });
-      accessProblem = null;
-    } catch (err) {
-      accessProblem = null;
-      client.off(Events.ClientReady, onReady);
-      await leaveGateway();
-      throw err;
-    }
-  }
-  /** Closes the gateway connection; REST (DMs) goes on through a fresh client, ready for the next login. */
-  async function leaveGateway(): Promise<void> {
-    const old = client;
-    client = newClient();
-    listen(client);
-    await old.destroy();
-  }
-  let loginError: unknown = null;
   /** The gateway lease was taken (shared mode): log in; at start-up a failure fails startBot, later it is logged
    *  and the lease given back so another instance can try. */
   async function takeGateway(): Promise<void> {
     try {
-      await connectGateway();
+      await gateway.connect();
     } catch (err) {
       if (!started) loginError = err;
       else log.error({ err }, 'could not log in to the Discord gateway; leaving it to another instance');
       await shared?.releaseGateway();
       return;
     }
-    if (started) await catchUp();
+    if (started) await catchUpWeeklyReport(ctx);
   }
-  // A report the schedule missed because the bot was down at the turn of the week (posted once all the same).
-  const catchUp = () =>
-    catchUpWeeklyReport(ctx, weekStart(clock(), config.timezone)).catch((err) =>
-      log.error({ err }, 'weekly report catch-up failed'),
-    );
 
   try {
     if (shared) {
@@ -465,11 +284,11 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       if (loginError) throw loginError;
       log.info({ instance: cluster.instanceId, held: cluster.held() }, 'joined the other instances');
     } else {
-      await connectGateway();
+      await gateway.connect();
     }
   } catch (err) {
     await shared?.stop();
-    await client.destroy();
+    await gateway.destroy();
     await http?.close();
     await database.close();
     mailer?.close();
@@ -500,16 +319,11 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       pollPattern: config.pollSchedule,
       timezone: config.timezone,
       poll: () => ctx.runCycleNow(),
-      weeklyReset: async () => {
-        // Once for all instances: the gateway holder posts the report (standby instances cannot post to channels).
-        if (!cluster.isGatewayHolder()) return;
-        await ctx.reconcileDownloadSwitches().catch((err) => log.error({ err }, 'weekly switch-back failed'));
-        await postWeeklyReport(ctx);
-      },
+      weeklyReset: () => weeklyTurn(ctx),
       roleSync: () => ctx.roleSync.run(),
       capabilityProbe: () => work.track(probeAllCapabilities(ctx)),
-      ...(backups.enabled
-        ? { backup: { pattern: config.backupSchedule!, run: () => ctx.backups.run() } }
+      ...(engine.backupsEnabled && config.backupSchedule
+        ? { backup: { pattern: config.backupSchedule, run: () => ctx.backups.run() } }
         : {}),
       log,
     });
@@ -519,29 +333,9 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
         .track(probeAllCapabilities(ctx))
         .catch((err) => log.error({ err }, 'capability probe failed'));
   }
-  // The outbox runner: effects due later (retries with back-off, checks of a stop) and effects left by a crash.
-  const outboxTimer = setInterval(() => {
-    if (stopping || drains.busy) return;
-    // Due effects, then the notices of episodes whose stops have settled (also those left open by a crash).
-    void work
-      .track(settleEpisodes(ctx, clock()))
-      .catch((err) => log.error({ err }, 'running due effects failed'));
-  }, options.outboxIntervalMs || OUTBOX_INTERVAL_MS);
-  if (options.outboxIntervalMs === 0) clearInterval(outboxTimer);
-  outboxTimer.unref();
-  // Quick Connect sign-ins the bot stopped waiting for (its deadline, a restart): an approval is collected and
-  // logged out (src/services/pending-sign-ins.ts).
-  const settleSignIns = () =>
-    void work
-      .track(settlePendingSignIns(ctx))
-      .catch((err) => log.error({ err }, 'settling pending sign-ins failed'));
-  const signInTimer = setInterval(() => {
-    if (!stopping) settleSignIns();
-  }, options.signInSettleMs || SIGN_IN_SETTLE_MS);
-  if (options.signInSettleMs === 0) clearInterval(signInTimer);
-  signInTimer.unref();
-  settleSignIns();
-  if (cluster.isGatewayHolder()) await catchUp();
+  // The outbox runner (retries, checks of a stop, effects left by a crash) and the settling of sign-ins.
+  engine.start(ctx);
+  if (cluster.isGatewayHolder()) await catchUpWeeklyReport(ctx);
   // Switches left mid-way by a crash are settled against what the servers report now (and, with several instances,
   // as soon as this one senses a server), not at the next cycle.
   settleSwitches = () =>
@@ -552,7 +346,7 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   started = true;
   log.info(
     {
-      user: client.user?.tag,
+      user: gateway.discord.user?.tag,
       instance: cluster.instanceId,
       gateway: cluster.isGatewayHolder(),
       schedule: config.pollSchedule,
@@ -565,7 +359,7 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   return {
     ctx,
     get client() {
-      return client;
+      return gateway.discord;
     },
     database,
     cluster,
@@ -579,16 +373,15 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
       // the first instead of closing things twice.
       stopping ??= (async () => {
         schedule?.stop();
-        clearInterval(outboxTimer);
-        clearInterval(signInTimer);
+        engine.stop();
         push?.stop();
         shutdown.abort();
         if (work.size > 0) log.info({ tasks: work.size }, 'waiting for the work in flight');
         if ((await work.close(SHUTDOWN_GRACE_MS)) === 'timeout') log.warn('work still running after 10 s');
         await http?.close();
         // Leases go last: the gateway is closed and no cycle runs before another instance may take over.
-        await shared?.stop(() => client.destroy());
-        await client.destroy();
+        await shared?.stop(() => gateway.destroy());
+        await gateway.destroy();
         mailer?.close();
         await database.close();
         releaseLock();

@@ -9,9 +9,6 @@ import { weeklyReportMessage } from '../report/render.ts';
 import { buildWeeklyReport, instantInWeek } from '../services/report.ts';
 import { getSettings } from '../services/settings.ts';
 
-/** How long after the turn a start-up still posts a report the schedule missed (the bot was down at 00:00). */
-export const CATCH_UP_MS = 24 * 60 * 60 * 1000;
-
 export type WeeklyReportOutcome = 'posted' | 'failed' | 'already-posted' | 'no-channel';
 
 /** Posts last week's report once. Returns what happened (for the log and tests). */
@@ -33,10 +30,4 @@ export async function postWeeklyReport(ctx: AppContext): Promise<WeeklyReportOut
   const outcome = delivery === null ? 'already-posted' : delivery.ok ? 'posted' : 'failed';
   ctx.log.info({ week, outcome }, 'weekly report');
   return outcome;
-}
-
-/** At start-up: posts the report the schedule missed, if the week turned less than CATCH_UP_MS ago. */
-export async function catchUpWeeklyReport(ctx: AppContext, weekStartedAt: Date): Promise<void> {
-  if (ctx.clock().getTime() - weekStartedAt.getTime() >= CATCH_UP_MS) return;
-  await postWeeklyReport(ctx);
 }

@@ -116,6 +116,10 @@ export class Engine {
     return this.o.work.track(this.o.backups.run(ctx));
   }
 
+  get backupsEnabled(): boolean {
+    return this.o.backups.enabled;
+  }
+
   backupStatus(): BackupStatus {
     return this.o.backups.status();
   }
