@@ -28,7 +28,7 @@ const lint = async (source: string, path: string) =>
 const workflows = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
 
 test('there are a CI and a release workflow', () => {
-  assert.deepEqual(workflows.sort(), ['ci.yml', 'release.yml']);
+  for (const file of ['ci.yml', 'release.yml']) assert.ok(workflows.includes(file), file);
 });
 
 for (const file of workflows) {
@@ -73,7 +73,7 @@ test('the Dockerfile states every OCI label the release states, with the same va
   ]);
   const url = 'https://github.com/streamwarden/streamwarden';
   for (const [, key, value] of stated) {
-    const expected = value.replace(/\$\{\{ github\.server_url \}\}\/\$\{\{ github\.repository \}\}/, url);
+    const expected = String(value).replace(/\$\{\{ github\.server_url \}\}\/\$\{\{ github\.repository \}\}/, url);
     assert.ok(dockerfile.includes(`${key}="${expected}"`), `${key}="${expected}" in the Dockerfile`);
   }
   for (const [key, arg] of [
