@@ -73,7 +73,10 @@ test('the Dockerfile states every OCI label the release states, with the same va
   ]);
   const url = 'https://github.com/streamwarden/streamwarden';
   for (const [, key, value] of stated) {
-    const expected = String(value).replace(/\$\{\{ github\.server_url \}\}\/\$\{\{ github\.repository \}\}/, url);
+    const expected = String(value).replace(
+      /\$\{\{ github\.server_url \}\}\/\$\{\{ github\.repository \}\}/,
+      url,
+    );
     assert.ok(dockerfile.includes(`${key}="${expected}"`), `${key}="${expected}" in the Dockerfile`);
   }
   for (const [key, arg] of [
