@@ -1,6 +1,8 @@
 // Discord markdown as the screenshot pages render it (scripts/screenshots/markdown.ts): what a reader sees for
-// timestamps, mentions, emphasis, code and lists.
+// timestamps, mentions, emphasis, code and lists. And the pictures themselves: present, small, and shown.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   inline,
@@ -77,5 +79,33 @@ describe('screenshot markdown', () => {
         '<span class="line"></span><span class="line">end</span>',
     );
     assert.equal(markdown('• **Plex** · TV\n  → stopped', ctx).includes('<discord-unordered-list>'), false);
+  });
+});
+
+describe('docs/images', () => {
+  const root = resolve(import.meta.dirname, '../..');
+  const pictures = ['warning-dm.png', 'alert.png', 'quota.png', 'status.png'];
+
+  test('each picture is a PNG about 700 px wide and under 150 kB', () => {
+    for (const name of pictures) {
+      const bytes = readFileSync(join(root, 'docs/images', name));
+      assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${name}: a PNG`);
+      assert.ok(bytes.length < 150_000, `${name}: ${bytes.length} bytes`);
+      const width = bytes.readUInt32BE(16);
+      assert.ok(width >= 600 && width <= 800, `${name}: ${width} px wide`);
+    }
+  });
+
+  test('the README and the docs show them', () => {
+    const read = (path: string) => readFileSync(join(root, path), 'utf8');
+    const shown = [
+      read('README.md'),
+      ...['fairness', 'plans-and-quotas', 'servers'].map((d) => read(`docs/${d}.md`)),
+    ];
+    for (const name of pictures)
+      assert.ok(
+        shown.some((text) => text.includes(`images/${name})`)),
+        `${name} is shown somewhere`,
+      );
   });
 });
