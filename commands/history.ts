@@ -1,8 +1,8 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { DateTime } from 'luxon';
+import { mayUseAdminCommand } from '../src/discord/admin-access.ts';
 import type { Command } from '../src/discord/command.ts';
 import { UserError } from '../src/discord/errors.ts';
-import { mayUseAdminCommand } from '../src/discord/admin-access.ts';
 import { COLORS, embed, plain, respond } from '../src/discord/reply.ts';
 import { drawHistoryChart } from '../src/report/chart.ts';
 import { HISTORY_WEEKS, memberHistory } from '../src/services/history.ts';

@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
+import { mayUseAdminCommand } from '../src/discord/admin-access.ts';
 import type { Command } from '../src/discord/command.ts';
 import { UserError } from '../src/discord/errors.ts';
-import { mayUseAdminCommand } from '../src/discord/admin-access.ts';
 import { respond } from '../src/discord/reply.ts';
 import { memberInfoEmbed } from '../src/services/standing.ts';
 

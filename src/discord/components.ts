@@ -16,9 +16,9 @@ import { parseLinkRequestButtonId } from '../notify/link-requests.ts';
 import { parseStopButtonId } from '../notify/notices.ts';
 import { decideLinkRequest } from '../services/link-requests.ts';
 import { stopFromWarning } from '../services/warnings.ts';
+import { requireAdminCommand } from './admin-access.ts';
 import type { Command } from './command.ts';
 import { UserError } from './errors.ts';
-import { requireAdminCommand } from './admin-access.ts';
 import { refusal, respond } from './reply.ts';
 
 export const PAGE_BUTTONS_TTL_MS = 15 * 60 * 1000;

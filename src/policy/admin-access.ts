@@ -56,10 +56,7 @@ export type AdminAccess =
 type Found = { level: 'command' | 'app'; allow: boolean } | null;
 
 /** The member's own entry, else their roles' (an allow wins), else @everyone's, in one list. */
-function memberEntry(
-  entries: readonly OverrideEntry[],
-  input: AdminAccessInput,
-): boolean | null {
+function memberEntry(entries: readonly OverrideEntry[], input: AdminAccessInput): boolean | null {
   const { member, guildId } = input;
   const user = entries.find((e) => e.type === OVERRIDE_TYPE.user && e.id === member.userId);
   if (user) return user.permission;

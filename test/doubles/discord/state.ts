@@ -1,4 +1,5 @@
 import type {
+  APIApplicationCommandPermission,
   APIEmbed,
   APIRole,
   RESTPutAPIApplicationCommandsJSONBody,
@@ -104,6 +105,10 @@ export class DoubleState {
   /** Command ids by scope and name, stable across re-registration like on Discord. */
   readonly commandIds = new Map<string, string>();
   commandWrites = 0;
+  /** Command permission overrides by command id (the application id: the app-wide ones). */
+  readonly commandPermissions = new Map<string, APIApplicationCommandPermission[]>();
+  /** When set, the GET permission routes answer this error (DiscordDouble.failCommandPermissions). */
+  commandPermissionsFault: { status: number; code: number; message: string } | null = null;
   private sequence = 0;
 
   constructor(options: DiscordDoubleOptions) {
