@@ -32,7 +32,7 @@ interface Case {
   administrator?: boolean;
   command?: OverrideEntry[] | null;
   app?: OverrideEntry[] | null;
-  /** undefined: both lists as given; null: the overrides could not be read. */
+  /** True: the overrides could not be read. */
   unreadable?: boolean;
   adminRole?: string | null;
   channelId?: string;
