@@ -69,7 +69,7 @@ describe('moderators and admin commands', () => {
 
   test('without overrides a moderator is refused, and told what would let them in', async () => {
     const reply = await plan(MOD.id);
-    assert.ok(refused(reply));
+    assert.ok(refused(reply), 'refused');
     assert.match(text(reply), /`\/plan` is for the server’s admins: it needs Manage Server/);
     assert.match(text(reply), /allowed for `\/plan` in Server Settings → Integrations/);
     assert.match(text(reply), /none is set: `\/enforcement admin-role`/);
@@ -78,7 +78,7 @@ describe('moderators and admin commands', () => {
 
   test('a role allowed for /plan in Integrations runs /plan, and only /plan', async () => {
     discord.setCommandPermissions('plan', [{ id: mods, type: ROLE, permission: true }]);
-    assert.ok(!refused(await plan(MOD.id)));
+    assert.ok(!refused(await plan(MOD.id)), 'the allowed role runs /plan');
     const server = await discord.invoke({ user: MOD.id, command: 'server', subcommand: 'list' });
     assert.ok(refused(server), '/server has no override');
     assert.ok(refused(await plan(HELPER.id)), 'a member without the role');
@@ -108,7 +108,7 @@ describe('moderators and admin commands', () => {
       { id: MOD.id, type: USER, permission: false },
     ]);
     const reply = await plan(MOD.id);
-    assert.ok(refused(reply));
+    assert.ok(refused(reply), 'refused');
     assert.match(text(reply), /Server Settings → Integrations → Streamwarden denies you `\/plan`/);
   });
 
@@ -118,20 +118,20 @@ describe('moderators and admin commands', () => {
       { id: OPS.id, type: CHANNEL, permission: false },
     ]);
     const there = await plan(MOD.id, OPS.id);
-    assert.ok(refused(there));
+    assert.ok(refused(there), 'refused there');
     assert.match(text(there), /switched off in this channel/);
-    assert.ok(!refused(await plan(MOD.id, GENERAL.id)));
+    assert.ok(!refused(await plan(MOD.id, GENERAL.id)), 'allowed elsewhere');
   });
 
   test('a change is picked up when APPLICATION_COMMAND_PERMISSIONS_UPDATE arrives', async () => {
     discord.setCommandPermissions('plan', [], { event: false });
     assert.ok(!refused(await plan(MOD.id)), 'before the event the kept overrides still apply');
-    assert.ok(discord.sendPermissionsUpdate('plan'));
+    assert.ok(discord.sendPermissionsUpdate('plan'), 'the event was sent');
     assert.ok(refused(await plan(MOD.id)), 'after it, the allow is gone');
     // The app-wide entry: an allow there does not replace Manage Server (Discord keeps default_member_permissions),
     // a denial there refuses even Manage Server.
     discord.setCommandPermissions(null, [{ id: mods, type: ROLE, permission: true }]);
-    assert.ok(refused(await plan(MOD.id)));
+    assert.ok(refused(await plan(MOD.id)), 'an app-wide allow is not enough');
     discord.setCommandPermissions(null, [{ id: OWNER.id, type: USER, permission: false }]);
     assert.ok(!refused(await plan(OWNER.id)), 'the owner has Administrator: never denied');
     discord.setCommandPermissions(null, [{ id: mods, type: ROLE, permission: false }]);
@@ -152,7 +152,7 @@ describe('moderators and admin commands', () => {
     const status = await owner('enforcement', 'status');
     assert.match(text(status), new RegExp(`Admin role\\n<@&${helpers}>`));
 
-    assert.ok(!refused(await plan(HELPER.id)));
+    assert.ok(!refused(await plan(HELPER.id)), 'the admin role runs /plan');
     const quota = await discord.invoke({ user: HELPER.id, command: 'quota', options: { member: ALICE.id } });
     assert.ok(!/Only admins/.test(text(quota)), 'another member’s /quota');
     const notMod = await plan(ALICE.id);
@@ -160,7 +160,7 @@ describe('moderators and admin commands', () => {
     assert.deepEqual(notMod.allowedMentions, { parse: [] });
 
     await owner('enforcement', 'admin-role', { clear: true });
-    assert.ok(refused(await plan(HELPER.id)));
+    assert.ok(refused(await plan(HELPER.id)), 'refused once cleared');
     const aliceQuota = await discord.invoke({
       user: HELPER.id,
       command: 'quota',
@@ -175,7 +175,7 @@ describe('moderators and admin commands', () => {
       .insert(mediaServers)
       .values({ name: 'Jelly', platform: 'jellyfin', url: 'http://127.0.0.1:9', tokenEncrypted: 'x' })
       .returning();
-    assert.ok(server);
+    assert.ok(server, 'server stored');
     await saveLink(
       ctx,
       OWNER.id,
@@ -185,12 +185,12 @@ describe('moderators and admin commands', () => {
       { action: 'user.link' },
     );
     const [member] = await ctx.db.select().from(members).where(eq(members.discordUserId, ALICE.id));
-    assert.ok(member);
+    assert.ok(member, 'member stored');
     const [previous] = await ctx.db
       .select()
       .from(mediaAccounts)
       .where(and(eq(mediaAccounts.memberId, member.id), eq(mediaAccounts.serverId, server.id)));
-    assert.ok(previous);
+    assert.ok(previous, 'link stored');
     const asked = await putLinkToAdmins(
       ctx,
       { id: ALICE.id, displayName: 'alice' },
@@ -201,10 +201,10 @@ describe('moderators and admin commands', () => {
     );
     assert.equal(asked.kind, 'requested');
     const alert = discord.messagesIn(ALERTS.id).at(-1);
-    assert.ok(alert);
+    assert.ok(alert, 'an alert was posted');
     const [approve] = (alert.components as Array<{ components: Array<{ custom_id: string }> }>)[0]!
       .components;
-    assert.ok(approve);
+    assert.ok(approve, 'an Approve button');
     const click = (user: string) => discord.click({ user, messageId: alert.id, customId: approve.custom_id });
 
     const before = await click(MOD.id);
@@ -226,7 +226,7 @@ describe('moderators and admin commands', () => {
 
   test('when the overrides cannot be read: Manage Server and the admin role only, logged once', async () => {
     discord.setCommandPermissions('plan', [{ id: mods, type: ROLE, permission: true }]);
-    assert.ok(!refused(await plan(MOD.id)));
+    assert.ok(!refused(await plan(MOD.id)), 'allowed while readable');
     await owner('enforcement', 'admin-role', { role: helpers });
     discord.failCommandPermissions({ status: 503 });
     discord.sendPermissionsUpdate('plan');
@@ -245,6 +245,9 @@ describe('moderators and admin commands', () => {
     discord.failCommandPermissions(null);
     bot.clock.advance(MINUTE);
     assert.ok(!refused(await plan(MOD.id)), 'read again after a minute');
-    assert.ok(logLines.slice(logged).some((l) => /command permissions can be read again/.test(l)));
+    assert.ok(
+      logLines.slice(logged).some((l) => /command permissions can be read again/.test(l)),
+      'logged when readable again',
+    );
   });
 });
