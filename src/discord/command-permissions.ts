@@ -4,7 +4,7 @@
 // for your application in a guild", one object per command that has overrides, plus one whose id is the application
 // id for the app-wide ones (https://discord.com/developers/docs/interactions/application-commands#get-guild-application-command-permissions;
 // only editing them needs a Bearer token). The ids of our commands come from the guild's command list.
-// A cached read is used for 10 minutes; APPLICATION_COMMAND_PERMISSIONS_UPDATE, "sent when an application command's
+// A read is kept for 10 minutes (then read again in the background); APPLICATION_COMMAND_PERMISSIONS_UPDATE, "sent when an application command's
 // permissions are updated" (https://discord.com/developers/docs/events/gateway-events#application-command-permissions-update,
 // tied to no intent, so sent with Guilds only), drops it so the next check reads them again. discord.js emits it as
 // `applicationCommandPermissionsUpdate`, for other applications too ("check data.applicationId").
@@ -70,10 +70,20 @@ export class CommandPermissions {
     this.reading.delete(data.guildId);
   }
 
+  /**
+   * The kept overrides while fresh. Past 10 minutes they are read again in the background and the kept ones answer
+   * meanwhile (an interaction must be answered within 3 s); with none kept (the first read, after an update event or
+   * a failed read) the check waits for the read.
+   */
   private async read(guildId: string, now: Date): Promise<Snapshot | null> {
     const cached = this.guilds.get(guildId);
     const ttl = cached?.snapshot ? PERMISSIONS_TTL_MS : PERMISSIONS_RETRY_MS;
     if (cached && now.getTime() - cached.at < ttl) return cached.snapshot;
+    const pending = this.refresh(guildId, now);
+    return cached?.snapshot ?? pending;
+  }
+
+  private refresh(guildId: string, now: Date): Promise<Snapshot | null> {
     let pending = this.reading.get(guildId);
     if (!pending) {
       const generation = this.generation;
