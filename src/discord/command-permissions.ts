@@ -15,6 +15,11 @@ import type { CommandOverrides, OverrideEntry } from '../policy/admin-access.ts'
 export const PERMISSIONS_TTL_MS = 10 * 60_000;
 /** After a failed read, how long the fallback (Manage Server and the admin role) is used before trying again. */
 export const PERMISSIONS_RETRY_MS = 60_000;
+/**
+ * How long a check waits for a read before it answers as if they could not be read (the read goes on): Discord
+ * wants an interaction answered within 3 s, and its REST client retries a failing request.
+ */
+export const PERMISSIONS_WAIT_MS = 2_000;
 
 interface Snapshot {
   /** Override entries by command id (the application id: the app-wide ones). */
@@ -73,14 +78,19 @@ export class CommandPermissions {
   /**
    * The kept overrides while fresh. Past 10 minutes they are read again in the background and the kept ones answer
    * meanwhile (an interaction must be answered within 3 s); with none kept (the first read, after an update event or
-   * a failed read) the check waits for the read.
+   * a failed read) the check waits for the read, PERMISSIONS_WAIT_MS at most.
    */
   private async read(guildId: string, now: Date): Promise<Snapshot | null> {
     const cached = this.guilds.get(guildId);
     const ttl = cached?.snapshot ? PERMISSIONS_TTL_MS : PERMISSIONS_RETRY_MS;
     if (cached && now.getTime() - cached.at < ttl) return cached.snapshot;
     const pending = this.refresh(guildId, now);
-    return cached?.snapshot ?? pending;
+    if (cached?.snapshot) return cached.snapshot;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), PERMISSIONS_WAIT_MS);
+    });
+    return Promise.race([pending, waited]).finally(() => clearTimeout(timer));
   }
 
   private refresh(guildId: string, now: Date): Promise<Snapshot | null> {

@@ -258,7 +258,29 @@ describe('moderators and admin commands', () => {
     assert.ok(!refused(await plan(MOD.id)), 'read again after a minute');
     assert.ok(
       logLines.slice(logged).some((l) => /command permissions can be read again/.test(l)),
-      'logged when readable again',
+      'logged',
     );
+  });
+
+  test('a slow read does not hold a command past Discord’s 3 seconds: it answers as if unreadable', async () => {
+    discord.slowCommandPermissions(8_000);
+    discord.sendPermissionsUpdate('plan');
+    // Answered well before the read: waiting for it (8 s) would run past the 5 s given here.
+    const reply = await discord.invoke({
+      user: MOD.id,
+      command: 'plan',
+      subcommand: 'list',
+      channelId: GENERAL.id,
+      timeoutMs: 5_000,
+    });
+    assert.match(text(reply), /cannot read the permissions set in Server Settings → Integrations/);
+    assert.ok(!refused(await plan(OWNER.id)), 'Manage Server meanwhile');
+    // The read goes on, and is used once it lands.
+    discord.slowCommandPermissions(0);
+    const deadline = Date.now() + 30_000;
+    while (refused(await plan(MOD.id))) {
+      assert.ok(Date.now() < deadline, 'the late read is used');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   });
 });

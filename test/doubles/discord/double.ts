@@ -180,6 +180,11 @@ export class DiscordDouble {
       : null;
   }
 
+  /** From now on the GET permission routes answer after `delayMs` (0: at once). */
+  slowCommandPermissions(delayMs: number): void {
+    this.state.commandPermissionsDelayMs = delayMs;
+  }
+
   /** Adds a guild member; a connected client with the GuildMembers intent gets GUILD_MEMBER_ADD. */
   addMember(user: DoubleUser): void {
     this.state.addMember(user);

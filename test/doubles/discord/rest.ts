@@ -242,6 +242,8 @@ export function createRestHandler(state: DoubleState, tracker: InteractionTracke
       break;
     }
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (state.commandPermissionsDelayMs > 0 && /\/commands(?:\/\d+)?\/permissions$/.test(path))
+      await new Promise((r) => setTimeout(r, state.commandPermissionsDelayMs));
     if (result.body === undefined) {
       res.writeHead(result.status).end();
       return;

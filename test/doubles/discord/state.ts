@@ -109,6 +109,8 @@ export class DoubleState {
   readonly commandPermissions = new Map<string, APIApplicationCommandPermission[]>();
   /** When set, the GET permission routes answer this error (DiscordDouble.failCommandPermissions). */
   commandPermissionsFault: { status: number; code: number; message: string } | null = null;
+  /** How long the GET permission routes take to answer (DiscordDouble.slowCommandPermissions). */
+  commandPermissionsDelayMs = 0;
   private sequence = 0;
 
   constructor(options: DiscordDoubleOptions) {
