@@ -81,7 +81,7 @@ export async function requireAdminCommand(
   if (!checked.access.allowed) throw new UserError(adminRefusal(checked, command, what));
 }
 
-export function adminRefusal(checked: Checked, command: string, what: string): string {
+function adminRefusal(checked: Checked, command: string, what: string): string {
   const { access, adminRoleId } = checked;
   if (access.allowed) return '';
   if (access.denied === 'channel')
