@@ -1,13 +1,9 @@
 // The one interaction path: find the command, check admin rights, run it, and turn errors into private answers.
 import { randomUUID } from 'node:crypto';
-import {
-  type AutocompleteInteraction,
-  type ChatInputCommandInteraction,
-  type Interaction,
-  PermissionFlagsBits,
-} from 'discord.js';
+import type { AutocompleteInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
 import type { AppContext } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/client.ts';
+import { mayUseAdminCommand, requireAdminCommand } from './admin-access.ts';
 import type { Command } from './command.ts';
 import { handleButton } from './components.ts';
 import { UserError } from './errors.ts';
@@ -27,10 +23,6 @@ function definition(command: Command) {
     definitions.set(command, json);
   }
   return json;
-}
-
-export function isAdmin(interaction: Interaction): boolean {
-  return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
 }
 
 /**
@@ -60,7 +52,8 @@ async function autocomplete(
   if (!command?.autocomplete) return;
   // Names are only suggested in the bot's own community, as commands only run there.
   if (!inOwnGuild(interaction, ctx)) return void (await interaction.respond([]));
-  if (command.adminOnly && !isAdmin(interaction)) return void (await interaction.respond([]));
+  if (command.adminOnly && !(await mayUseAdminCommand(interaction, ctx, command.data.name)))
+    return void (await interaction.respond([]));
   try {
     await command.autocomplete(interaction, ctx);
   } catch (err) {
@@ -80,9 +73,7 @@ async function chatInput(
     if (!inOwnGuild(interaction, ctx)) {
       throw new UserError('Streamwarden only answers in its community server.');
     }
-    if (command.adminOnly && !isAdmin(interaction)) {
-      throw new UserError('This command is for the server’s admins (it needs the Manage Server permission).');
-    }
+    if (command.adminOnly) await requireAdminCommand(interaction, ctx, command.data.name);
     checkOptionValues(definition(command).options, interaction.options.data);
     await command.execute(interaction, ctx);
   } catch (err) {

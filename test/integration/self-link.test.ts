@@ -475,7 +475,7 @@ describe('members link themselves with /link', () => {
       customId: approve.custom_id,
     });
     assert.equal(selfApproval.ephemeral, true);
-    assert.match(text(selfApproval), /Only the server’s admins/);
+    assert.match(text(selfApproval), /Approving or refusing a link change is for the server’s admins/);
     assert.deepEqual(await linkOf(GINA.id, 'Jelly'), { accountName: 'gina_a', accountId: JF_GINA_A });
 
     const refusedByAdmin = await discord.click({
