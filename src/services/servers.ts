@@ -151,15 +151,19 @@ export interface AddServerInput {
   token: string;
 }
 
+/** Refuses a name or address another server already has. Throws a UserError. */
+export async function refuseTaken(db: Db, platform: Platform, name: string, url: string): Promise<void> {
+  if (await findServer(db, name))
+    throw new UserError(`A server named “${name}” already exists. Pick another name.`);
+  const sameUrl = (await listServers(db)).find((s) => s.url === url && s.platform === platform);
+  if (sameUrl) throw new UserError(`That server is already added as “${sameUrl.name}”.`);
+}
+
 export async function addServer(ctx: AppContext, actor: string, input: AddServerInput) {
   const name = validateName('server', input.name);
   const url = normaliseUrl(input.url);
   const token = checkToken(input.platform, input.token);
-  if (await findServer(ctx.db, name))
-    throw new UserError(`A server named “${name}” already exists. Pick another name.`);
-  const all = await listServers(ctx.db);
-  const sameUrl = all.find((s) => s.url === url && s.platform === input.platform);
-  if (sameUrl) throw new UserError(`That server is already added as “${sameUrl.name}”.`);
+  await refuseTaken(ctx.db, input.platform, name, url);
 
   let identity: ServerIdentity;
   try {
@@ -172,6 +176,21 @@ export async function addServer(ctx: AppContext, actor: string, input: AddServer
       }),
     );
   }
+  return saveServer(ctx, actor, { platform: input.platform, name, url, token }, identity);
+}
+
+/**
+ * Stores a server whose connection was just checked (`identity`), with its audit entry, then opens its push channel
+ * and probes what the bot can do there. `via` says how it was added when not by `/server add` (audited).
+ */
+export async function saveServer(
+  ctx: AppContext,
+  actor: string,
+  input: AddServerInput,
+  identity: ServerIdentity,
+  via?: string,
+) {
+  const { name, url, token } = input;
   const now = ctx.clock();
   const row = await ctx.db.transaction(async (tx) => {
     const [inserted] = await tx
@@ -197,7 +216,7 @@ export async function addServer(ctx: AppContext, actor: string, input: AddServer
       actor,
       action: 'server.add',
       target: `server:${name}`,
-      after: { name, platform: input.platform, url, version: identity.version },
+      after: { name, platform: input.platform, url, version: identity.version, ...(via ? { via } : {}) },
     });
     return created;
   });
