@@ -97,9 +97,11 @@ describe('/server connect', () => {
           clientIdentifier: mid('2'),
           ownerId: MANY.id,
           accessToken: attic.token,
-          // Listed relay first: it is tried last (and another server answers there, so it must never be stored).
+          // Listed relay first: it is tried last. A stale LAN address where another server (same token) answers
+          // comes before the right one: only the machine identifier tells them apart.
           connections: [
-            { uri: decoy.url, relay: true },
+            { uri: cellar.url, relay: true },
+            { uri: decoy.url, local: true },
             { uri: `https://127.0.0.1:${closed}`, local: true },
             { uri: attic.url, local: true },
           ],
@@ -220,7 +222,11 @@ describe('/server connect', () => {
     const row = (await rows()).find((r) => r.name === 'Top');
     assert.equal(row?.url, attic.url, 'the first address that answered as this server');
     assert.match(text(reply), new RegExp(`https://127\\.0\\.0\\.1:${closed} \\(could not connect\\)`));
-    assert.equal(decoy.requests.length, 0, 'the relay was never needed');
+    assert.match(
+      text(reply),
+      new RegExp(`${decoy.url.replace(/\./g, '\\.')} \\(another server answered there\\)`),
+    );
+    assert.equal(cellar.requests.length, 0, 'the relay was never needed');
     assert.ok(!text(reply).includes(attic.token));
   });
 
