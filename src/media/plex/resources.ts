@@ -88,7 +88,7 @@ export function parseResources(json: unknown): PlexServerResource[] {
       httpsRequired: r.httpsRequired === true,
       connections: (r.connections ?? []).map((c) => ({
         uri: c.uri,
-        protocol: (c.protocol ?? new URL(c.uri).protocol.replace(':', '')).toLowerCase(),
+        protocol: (c.protocol ?? (c.uri.toLowerCase().startsWith('https:') ? 'https' : 'http')).toLowerCase(),
         local: c.local === true,
         relay: c.relay === true,
       })),
@@ -179,13 +179,7 @@ export async function beginAccountSignIn(options: PlexPinOptions, product: strin
       query: { includeHttps: 1, includeRelay: 1, includeIPv6: 1 },
       headers: { 'X-Plex-Token': token },
     });
-    let servers: PlexServerResource[];
-    try {
-      servers = parseResources(json);
-    } catch (err) {
-      if (err instanceof MediaServerError) throw err;
-      throw new MediaServerError('bad-response', 'plex.tv GET /api/v2/resources: unexpected answer');
-    }
+    const servers = parseResources(json);
     for (const s of servers) if (s.accessToken) held.push(holdSecret(s.accessToken));
     return { signedInAs: accountName(account), servers };
   }
