@@ -77,6 +77,8 @@ export async function beginServerConnect(
   }
   const deadline = new Date(ctx.clock().getTime() + Math.min(signIn.code.expiresInMs, SELF_LINK_MAX_WAIT_MS));
   let owned: PlexServerResource[] = [];
+  /** The token of the server added, which stays redacted once the sign-in ends. */
+  let kept: string | undefined;
   return {
     name,
     code: { code: signIn.code.code, url: signIn.code.url },
@@ -123,9 +125,11 @@ export async function beginServerConnect(
       const resource = owned.find((s) => s.clientIdentifier === clientIdentifier);
       if (!resource)
         throw new UserError('That server is not among the ones your account owns. Nothing was added.');
-      return connectResource(ctx, admin.id, name, resource);
+      const connected = await connectResource(ctx, admin.id, name, resource);
+      kept = resource.accessToken ?? undefined;
+      return connected;
     },
-    end: () => signIn.end(),
+    end: () => signIn.end(kept),
   };
 }
 

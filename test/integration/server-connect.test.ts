@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { auditLog, mediaServers } from '../../src/db/schema.ts';
+import { redact } from '../../src/redact.ts';
 import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
 import { type PlexDouble, startPlexDouble } from '../doubles/plex.ts';
 import { type PlexTvDouble, startPlexTvDouble } from '../doubles/plex-tv.ts';
@@ -175,6 +176,7 @@ describe('/server connect', () => {
       url: loft.url,
     });
     assert.equal(stored, loft.token, "the server's own token is stored, not the account's");
+    assert.equal(redact(`token ${loft.token}`), 'token [redacted]', 'the stored token stays redacted');
 
     // The account token: read the account and the resources, then signed out; never sent to Discord or a server.
     assert.deepEqual(
@@ -227,6 +229,9 @@ describe('/server connect', () => {
       new RegExp(`${decoy.url.replace(/\./g, '\\.')} \\(another server answered there\\)`),
     );
     assert.equal(cellar.requests.length, 0, 'the relay was never needed');
+    // The token of the server not picked is forgotten by the redactor once the sign-in ends; the picked one is kept.
+    await until('the sign-in ends', () => redact(cellar.token) === cellar.token);
+    assert.equal(redact(attic.token), '[redacted]');
     assert.ok(!text(reply).includes(attic.token));
   });
 

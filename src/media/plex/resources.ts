@@ -128,15 +128,15 @@ export interface AccountSignIn {
   code: { code: string; url: string; expiresInMs: number };
   /** Asks plex.tv once; once signed in, lists the servers and signs the token out. Throws MediaServerError. */
   check(): Promise<AccountSignInState>;
-  /** Forgets the servers' tokens (the caller registered the one it keeps). */
-  end(): void;
+  /** Forgets the servers' tokens, except `keep` (the token the caller stores, which stays redacted). */
+  end(keep?: string): void;
 }
 
 /** Starts an admin's sign-in; `product` names it on the sign-in page and in the account's authorized devices. */
 export async function beginAccountSignIn(options: PlexPinOptions, product: string): Promise<AccountSignIn> {
   const plexTv = plexPinClient(options);
   const pin = await plexTv.create(product);
-  const held: Array<() => void> = [];
+  const held = new Map<string, () => void>();
   let done: Extract<AccountSignInState, { state: 'signed-in' | 'failed' }> | null = null;
   return {
     code: { code: pin.code, url: pin.url, expiresInMs: pin.expiresInMs },
@@ -167,8 +167,9 @@ export async function beginAccountSignIn(options: PlexPinOptions, product: strin
         release();
       }
     },
-    end() {
-      for (const release of held.splice(0)) release();
+    end(keep) {
+      for (const [token, release] of held) if (token !== keep) release();
+      held.clear();
     },
   };
 
@@ -180,7 +181,8 @@ export async function beginAccountSignIn(options: PlexPinOptions, product: strin
       headers: { 'X-Plex-Token': token },
     });
     const servers = parseResources(json);
-    for (const s of servers) if (s.accessToken) held.push(holdSecret(s.accessToken));
+    for (const s of servers)
+      if (s.accessToken && !held.has(s.accessToken)) held.set(s.accessToken, holdSecret(s.accessToken));
     return { signedInAs: accountName(account), servers };
   }
 }
