@@ -295,4 +295,17 @@ describe('/server connect', () => {
     assert.match(text(reply), /A server named “Upstairs” already exists/);
     assert.equal(plexTv.pins.length, pins, 'no PIN was created');
   });
+
+  test('a restart while waiting for the sign-in: the admin is told, nothing is added', async () => {
+    const reply = await connect('Interrupted');
+    await until('the sign-in link', () => /Sign in with Plex/.test(JSON.stringify(reply.components)));
+    await bot.restart();
+    await until('the reply says so', () => /restarted/.test(text(reply)));
+    assert.match(text(reply), /nothing was added/);
+    assert.deepEqual(reply.components, []);
+    assert.equal(
+      (await rows()).find((r) => r.name === 'Interrupted'),
+      undefined,
+    );
+  });
 });
