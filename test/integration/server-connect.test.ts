@@ -2,8 +2,6 @@
 // double, the plex.tv double (PINs and GET /api/v2/resources) and Plex doubles. The bot waits for the sign-in in the
 // background and edits the private reply; the tests wait for that edit with bounded polls, never timed assertions.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { auditLog, mediaServers } from '../../src/db/schema.ts';
 import { redact } from '../../src/redact.ts';
@@ -12,6 +10,7 @@ import { type PlexDouble, startPlexDouble } from '../doubles/plex.ts';
 import { type PlexTvDouble, startPlexTvDouble } from '../doubles/plex-tv.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { text } from '../helpers/discord.ts';
+import { closedPort, until } from '../helpers/wait.ts';
 
 const ADMIN = { id: '250000000000000001', username: 'owner' };
 const HELPER = { id: '250000000000000002', username: 'helper' };
@@ -20,23 +19,6 @@ const MANY = { id: 2_000_002, username: 'many_plex' };
 const GUEST = { id: 2_000_003, username: 'guest_plex' };
 const FAR = { id: 2_000_004, username: 'far_plex' };
 const mid = (c: string) => c.repeat(40);
-
-async function until(what: string, check: () => boolean, limitMs = 15_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** A loopback port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The string select of a reply (component type 3), if any. */
 function select(reply: InteractionReply) {
