@@ -9,6 +9,7 @@ import type { AccountSignIn, PlexServerResource } from '../media/plex/resources.
 import { connectionOrder } from '../media/plex/resources.ts';
 import { signInLabel } from '../media/self-link.ts';
 import { MediaServerError, type ServerIdentity } from '../media/types.ts';
+import { safe } from '../notify/format.ts';
 import { registerSecret } from '../redact.ts';
 import { validateName } from './plans.ts';
 import { SELF_LINK_MAX_FAILURES, SELF_LINK_MAX_WAIT_MS } from './self-link.ts';
@@ -156,13 +157,13 @@ async function connectResource(ctx: AppContext, actor: string, name: string, res
   );
   if (added) {
     throw new UserError(
-      `**${resource.name}** is already added as “${added.name}”. Nothing was changed. Change its address or token with \`/server edit\`.`,
+      `**${safe(resource.name)}** is already added as “${added.name}”. Nothing was changed. Change its address or token with \`/server edit\`.`,
     );
   }
   const token = resource.accessToken;
   if (!token) {
     throw new UserError(
-      `plex.tv gave no access token for **${resource.name}**, so nothing was added. Try again, or ${ADD_INSTEAD}.`,
+      `plex.tv gave no access token for **${safe(resource.name)}**, so nothing was added. Try again, or ${ADD_INSTEAD}.`,
     );
   }
   const tried: TriedAddress[] = [];
@@ -195,10 +196,10 @@ async function connectResource(ctx: AppContext, actor: string, name: string, res
   );
   if (!found) {
     const list = tried.length
-      ? tried.map((t) => `• ${t.url}: ${t.problem}`).join('\n')
+      ? tried.map((t) => `• ${safe(t.url)}: ${t.problem}`).join('\n')
       : '• plex.tv lists no address for it';
     throw new UserError(
-      `The bot could not reach **${resource.name}** at any address plex.tv lists:\n${list}\nNothing was added. If the bot reaches it at another address, ${ADD_INSTEAD}.`,
+      `The bot could not reach **${safe(resource.name)}** at any address plex.tv lists:\n${list}\nNothing was added. If the bot reaches it at another address, ${ADD_INSTEAD}.`,
     );
   }
   await refuseTaken(ctx.db, 'plex', name, found.url);

@@ -222,6 +222,16 @@ describe('/server connect', () => {
     const reply = await connect('Again');
     plexTv.approvePin(newestPin().code, MANY);
     await until('the select menu', () => select(reply) !== undefined);
+    // Someone else replaying the pick (Discord would not even show them this private reply) is refused.
+    const replayed = await discord.click({
+      user: HELPER.id,
+      messageId: reply.messageId ?? '',
+      customId: select(reply)?.custom_id ?? '',
+      values: [mid('3')],
+      evenIfHidden: true,
+    });
+    assert.match(text(replayed), /Only the admin who ran `\/server connect` can pick/);
+    assert.ok(select(reply), 'the menu is still there for the admin');
     await discord.click({
       user: ADMIN.id,
       messageId: reply.messageId ?? '',
