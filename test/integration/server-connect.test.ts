@@ -270,6 +270,22 @@ describe('/server connect', () => {
     );
   });
 
+  test('plex.tv fails to list the servers: nothing is added, and the account is signed out all the same', async () => {
+    plexTv.brokenRoutes.add('/api/v2/resources');
+    try {
+      const reply = await connect('Broken');
+      const accountToken = plexTv.approvePin(newestPin().code, SOLO);
+      await until('the refusal', () => /did not list the servers/.test(text(reply)));
+      assert.equal(plexTv.tokenValid(accountToken), false);
+      assert.equal(
+        (await rows()).find((r) => r.name === 'Broken'),
+        undefined,
+      );
+    } finally {
+      plexTv.brokenRoutes.delete('/api/v2/resources');
+    }
+  });
+
   test('an expired sign-in: nothing is added, and the admin is told to start over', async () => {
     const reply = await connect('Late');
     plexTv.expirePin(newestPin().code);
