@@ -1,5 +1,5 @@
 // The `data` of a MESSAGE_COMPONENT interaction, as Discord builds it from the component that was used (Discord docs
-// "Receiving and Responding" → Message Component Data Structure: `custom_id`, `component_type`, and `values`, "values
+// https://discord.com/developers/docs/interactions/message-components and "Receiving and Responding" → Message Component Data Structure: `custom_id`, `component_type`, and `values`, "values
 // the user selected in a select menu component"; discord-api-types v10 APIMessageButtonInteractionData and
 // APIMessageStringSelectInteractionData). Only what a client can actually send is built: a component that is on the
 // message and enabled, and for a string select (Discord docs "Component Reference" → String Select, type 3:
