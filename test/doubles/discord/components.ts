@@ -1,10 +1,10 @@
 // The `data` of a MESSAGE_COMPONENT interaction, as Discord builds it from the component that was used (Discord docs
-// https://discord.com/developers/docs/interactions/message-components and "Receiving and Responding" → Message Component Data Structure: `custom_id`, `component_type`, and `values`, "values
-// the user selected in a select menu component"; discord-api-types v10 APIMessageButtonInteractionData and
-// APIMessageStringSelectInteractionData). Only what a client can actually send is built: a component that is on the
-// message and enabled, and for a string select (Discord docs "Component Reference" → String Select, type 3:
-// `options[{label, value, description?}]`, `min_values` default 1, `max_values` default 1) values that are among its
-// options, without repeats, as many as it allows.
+// https://discord.com/developers/docs/interactions/message-components, and "Receiving and Responding" → Message
+// Component Data Structure: `custom_id`, `component_type`, and `values`, "values the user selected in a select menu
+// component"; discord-api-types v10 APIMessageButtonInteractionData and APIMessageStringSelectInteractionData). Only
+// what a client can actually send is built: a component that is on the message and enabled, and for a string select
+// ("Component Reference" → String Select, type 3: `options[{label, value, description?}]`, `min_values` default 1,
+// `max_values` default 1) values that are among its options, without repeats, as many as it allows.
 import { ComponentType } from 'discord-api-types/v10';
 import { fail } from './options.ts';
 import type { StoredMessage } from './state.ts';
