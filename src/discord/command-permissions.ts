@@ -97,7 +97,7 @@ export class CommandPermissions {
     let pending = this.reading.get(guildId);
     if (!pending) {
       const generation = this.generation;
-      pending = this.fetch(guildId).then((snapshot) => {
+      pending = this.readFromDiscord(guildId).then((snapshot) => {
         if (this.generation === generation) {
           this.guilds.set(guildId, { at: now.getTime(), snapshot });
           this.reading.delete(guildId);
@@ -109,7 +109,7 @@ export class CommandPermissions {
     return pending;
   }
 
-  private async fetch(guildId: string): Promise<Snapshot | null> {
+  private async readFromDiscord(guildId: string): Promise<Snapshot | null> {
     try {
       const [permissions, commands] = (await Promise.all([
         this.rest.get(Routes.guildApplicationCommandsPermissions(this.applicationId, guildId)),
