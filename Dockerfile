@@ -17,13 +17,6 @@ COPY commands ./commands
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE}
-# The release build passes the tag's version; the default follows package.json (a unit test keeps them equal).
-ARG VERSION=0.2.0
-LABEL org.opencontainers.image.title="Streamwarden" \
-      org.opencontainers.image.description="Discord bot enforcing stream caps and download quotas on Plex, Jellyfin and Emby" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.source="https://github.com/streamwarden/streamwarden"
 # STREAMWARDEN_CONTAINER tells the bot it runs in a container (advice for a media server at localhost).
 # Port 7566: 8080 is qBittorrent's and SABnzbd's.
 ENV NODE_ENV=production \
@@ -45,3 +38,18 @@ EXPOSE 7566
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.HTTP_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]
+
+# OCI labels, last so that a new revision or build time changes no layer. The release workflow passes the tag's
+# version, the commit and the build time; scripts/image-check passes them for a local build. VERSION's default
+# follows package.json (a unit test keeps them equal).
+ARG VERSION=0.2.0
+ARG REVISION=
+ARG CREATED=
+LABEL org.opencontainers.image.title="Streamwarden" \
+      org.opencontainers.image.description="Discord bot enforcing stream caps and download quotas on Plex, Jellyfin and Emby" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.url="https://github.com/streamwarden/streamwarden" \
+      org.opencontainers.image.source="https://github.com/streamwarden/streamwarden"

@@ -16,6 +16,7 @@ import {
   getSettings,
   SWITCH_LABEL,
   type Switch,
+  setAdminRole,
   setAlertsChannel,
   setReportsChannel,
   setSwitch,
@@ -85,6 +86,26 @@ export function describeReport(report: CycleReport): string[] {
   }
   if (report.switchesChanged > 0) lines.push(`Download switches updated: ${report.switchesChanged}.`);
   return lines;
+}
+
+/** `/enforcement admin-role`: names the role, or clears it; a mistake changes nothing. */
+async function adminRole(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<string> {
+  const role = interaction.options.getRole('role');
+  const clear = interaction.options.getBoolean('clear') ?? false;
+  if (role && clear) throw new UserError('Give either `role` or `clear:true`, not both.');
+  if (!role && !clear)
+    throw new UserError(
+      'Name the role: `/enforcement admin-role role:<role>`, or remove it with `/enforcement admin-role clear:true`.',
+    );
+  await setAdminRole(ctx.db, interaction.user.id, ctx.config.guildId, role?.id ?? null);
+  if (!role)
+    return 'No admin role: admin commands need Manage Server or an allow in Server Settings → Integrations.';
+  return (
+    `Members with <@&${role.id}> now count as Streamwarden admins: they can approve or refuse link changes, see ` +
+    'other members’ `/quota` and `/history`, and run the admin commands Discord shows them. Discord shows an admin ' +
+    'command only to members with Manage Server unless you allow the role on that command in Server Settings → ' +
+    'Integrations → Streamwarden.'
+  );
 }
 
 export const enforcement: Command = {
@@ -175,6 +196,13 @@ export const enforcement: Command = {
         ),
     )
     .addSubcommand((s) =>
+      s
+        .setName('admin-role')
+        .setDescription('A role whose members count as Streamwarden admins, besides Manage Server')
+        .addRoleOption((o) => o.setName('role').setDescription('The role (your moderators)'))
+        .addBooleanOption((o) => o.setName('clear').setDescription('True: no admin role any more')),
+    )
+    .addSubcommand((s) =>
       s.setName('run-now').setDescription('Run one enforcement cycle now and show what it did'),
     ),
 
@@ -255,6 +283,7 @@ export const enforcement: Command = {
       );
       return respond(interaction, ok(UNLINKED_WORDS[mode as UnlinkedMode](plan?.name ?? '')));
     }
+    if (sub === 'admin-role') return respond(interaction, ok(await adminRole(interaction, ctx)));
     if (sub === 'run-now') {
       const report = await ctx.runCycleNow();
       const e = embed(report.dryRun ? 'Enforcement cycle (dry run)' : 'Enforcement cycle', COLORS.info)
@@ -278,6 +307,12 @@ export const enforcement: Command = {
       {
         name: 'Accounts linked to nobody',
         value: `${unlinkedShown(s.unlinkedMode, await unlinkedPlanName(ctx.db, s))} (\`/enforcement unlinked\`)`,
+      },
+      {
+        name: 'Admin role',
+        value: s.adminRoleId
+          ? `<@&${s.adminRoleId}> (\`/enforcement admin-role\`)`
+          : 'none: Manage Server and the allows in Server Settings → Integrations (`/enforcement admin-role`)',
       },
       {
         name: 'Weekly report',

@@ -1,6 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { DateTime } from 'luxon';
-import { isAdmin } from '../src/discord/admin.ts';
+import { mayUseAdminCommand } from '../src/discord/admin-access.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, embed, plain, respond } from '../src/discord/reply.ts';
 import { drawHistoryChart } from '../src/report/chart.ts';
@@ -22,7 +22,7 @@ export const history: Command = {
 
   async execute(interaction, ctx) {
     const other = interaction.options.getUser('member');
-    if (other && other.id !== interaction.user.id && !isAdmin(interaction)) {
+    if (other && other.id !== interaction.user.id && !(await mayUseAdminCommand(interaction, ctx, 'user'))) {
       throw new UserError(
         'Only admins can look at someone else’s history. Run `/history` without `member` to see yours.',
       );

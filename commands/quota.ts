@@ -1,5 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { isAdmin } from '../src/discord/admin.ts';
+import { mayUseAdminCommand } from '../src/discord/admin-access.ts';
 import type { Command } from '../src/discord/command.ts';
 import { respond } from '../src/discord/reply.ts';
 import { memberInfoEmbed } from '../src/services/standing.ts';
@@ -14,7 +14,7 @@ export const quota: Command = {
 
   async execute(interaction, ctx) {
     const other = interaction.options.getUser('member');
-    if (other && other.id !== interaction.user.id && !isAdmin(interaction)) {
+    if (other && other.id !== interaction.user.id && !(await mayUseAdminCommand(interaction, ctx, 'user'))) {
       throw new UserError(
         'Only admins can look at someone else’s quota. Run `/quota` without `member` to see yours.',
       );

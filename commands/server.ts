@@ -4,6 +4,7 @@ import { suggest } from '../src/discord/autocomplete.ts';
 import { capabilityLines } from '../src/discord/capability-text.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
+import { runServerConnect } from '../src/discord/server-connect.ts';
 import { PLATFORMS, type Platform } from '../src/media/types.ts';
 import { checkVersion } from '../src/policy/versions.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
@@ -128,6 +129,14 @@ export const server: Command = {
     )
     .addSubcommand((s) =>
       s
+        .setName('connect')
+        .setDescription('Add a Plex server by signing in at plex.tv (no token to copy)')
+        .addStringOption((o) =>
+          o.setName('name').setDescription('A short name, e.g. "4K"').setRequired(true).setMaxLength(40),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
         .setName('edit')
         .setDescription('Change a server’s address, token or name (checked before it is saved)')
         .addStringOption(serverOption('server'))
@@ -174,6 +183,11 @@ export const server: Command = {
       return respond(interaction, {
         embeds: [connected(`Connected: ${row.name}`, row, identity.name, identity.version, capabilities)],
       });
+    }
+    if (sub === 'connect') {
+      return runServerConnect(interaction, ctx, ({ row, identity, capabilities }) =>
+        connected(`Connected: ${row.name}`, row, identity.name, identity.version, capabilities),
+      );
     }
     if (sub === 'edit') {
       const edited = await editServer(ctx, actor, {

@@ -42,6 +42,8 @@ export const settings = pgTable(
     unlinkedMode: text('unlinked_mode').$type<'ignore' | 'alert' | 'plan'>().notNull().default('alert'),
     /** The plan accounts linked to nobody are held to in mode `plan` (set exactly then). */
     unlinkedPlanId: integer('unlinked_plan_id').references(() => plans.id, { onDelete: 'restrict' }),
+    /** Members with this Discord role count as Streamwarden admins (`/enforcement admin-role`); null: none. */
+    adminRoleId: text('admin_role_id'),
     commandsHash: text('commands_hash'),
     /** The install's X-Plex-Client-Identifier on every Plex and plex.tv call; set once at the first start. */
     plexClientIdentifier: text('plex_client_identifier'),

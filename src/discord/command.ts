@@ -8,7 +8,7 @@ import type { Pager } from './pages.ts';
 
 export interface Command {
   data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
-  /** Admin commands need Manage Server; the bot checks it itself as well as Discord's permission default. */
+  /** Admin commands default to Manage Server in Discord; the bot checks again itself (admin-access.ts). */
   adminOnly: boolean;
   execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: AppContext): Promise<void>;

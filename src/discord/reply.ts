@@ -12,6 +12,7 @@ import {
   type EmbedFooterOptions,
   MessageFlags,
   type RestOrArray,
+  type StringSelectMenuBuilder,
 } from 'discord.js';
 import { COLORS, fitMessage, NO_MENTIONS, safe } from '../notify/format.ts';
 
@@ -20,7 +21,11 @@ export { COLORS, discordTime, quoted } from '../notify/format.ts';
 export interface ReplyBody {
   content?: string;
   embeds?: (APIEmbed | EmbedBuilder)[];
-  components?: Array<ActionRowBuilder<ButtonBuilder> | APIActionRowComponent<APIButtonComponent>>;
+  components?: Array<
+    | ActionRowBuilder<ButtonBuilder>
+    | ActionRowBuilder<StringSelectMenuBuilder>
+    | APIActionRowComponent<APIButtonComponent>
+  >;
   files?: Array<{ name: string; attachment: Buffer }>;
 }
 

@@ -4,7 +4,7 @@
 import { type ButtonInteraction, MessageFlags } from 'discord.js';
 import { stopFromWarning } from '../act/warnings.ts';
 import type { AppContext } from '../context.ts';
-import { isAdmin } from '../discord/admin.ts';
+import { requireAdminCommand } from '../discord/admin-access.ts';
 import type { Command } from '../discord/command.ts';
 import { buttons, decodePageId, PAGE_BUTTONS_TTL_MS } from '../discord/pages.ts';
 import { refusal } from '../discord/reply.ts';
@@ -26,9 +26,7 @@ async function turnPage(
   if (interaction.user.id !== state.owner) {
     throw new UserError(`Only the person who ran \`/${state.command}\` can turn its pages. ${again}`);
   }
-  if (command.adminOnly && !isAdmin(interaction)) {
-    throw new UserError('This command is for the server’s admins (it needs the Manage Server permission).');
-  }
+  if (command.adminOnly) await requireAdminCommand(interaction, ctx, state.command);
   if (ctx.clock().getTime() - state.issuedAt.getTime() > PAGE_BUTTONS_TTL_MS) {
     throw new UserError(
       `These buttons stopped working 15 minutes after the command. Run \`/${state.command}\` again.`,
@@ -63,11 +61,8 @@ export async function handleButton(
     }
     const request = parseLinkRequestButtonId(interaction.customId);
     if (request) {
-      if (!isAdmin(interaction)) {
-        throw new UserError(
-          'Only the server’s admins (Manage Server permission) can approve or refuse a link change.',
-        );
-      }
+      // The link is the admins' own, as with `/user link`: whoever may use /user decides.
+      await requireAdminCommand(interaction, ctx, 'user', 'Approving or refusing a link change');
       const message = await decideLinkRequest(ctx, { ...request, adminId: interaction.user.id });
       await interaction.update({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
       return;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { AutocompleteInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
 import type { AppContext } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/client.ts';
-import { isAdmin } from '../discord/admin.ts';
+import { mayUseAdminCommand, requireAdminCommand } from '../discord/admin-access.ts';
 import type { Command } from '../discord/command.ts';
 import { checkOptionValues } from '../discord/option-limits.ts';
 import { refusal, respond } from '../discord/reply.ts';
@@ -53,7 +53,8 @@ async function autocomplete(
   if (!command?.autocomplete) return;
   // Names are only suggested in the bot's own community, as commands only run there.
   if (!inOwnGuild(interaction, ctx)) return void (await interaction.respond([]));
-  if (command.adminOnly && !isAdmin(interaction)) return void (await interaction.respond([]));
+  if (command.adminOnly && !(await mayUseAdminCommand(interaction, ctx, command.data.name)))
+    return void (await interaction.respond([]));
   try {
     await command.autocomplete(interaction, ctx);
   } catch (err) {
@@ -73,9 +74,7 @@ async function chatInput(
     if (!inOwnGuild(interaction, ctx)) {
       throw new UserError('Streamwarden only answers in its community server.');
     }
-    if (command.adminOnly && !isAdmin(interaction)) {
-      throw new UserError('This command is for the server’s admins (it needs the Manage Server permission).');
-    }
+    if (command.adminOnly) await requireAdminCommand(interaction, ctx, command.data.name);
     checkOptionValues(definition(command).options, interaction.options.data);
     await command.execute(interaction, ctx);
   } catch (err) {

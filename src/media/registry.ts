@@ -2,6 +2,7 @@ import type { MediaServerRow } from '../db/schema.ts';
 import { StoredTokenError, type TokenBinding, type TokenCipher } from '../secrets.ts';
 import { createMediaServer, createPushSpec, createSelfLink } from './factory.ts';
 import { DEFAULT_PLEX_CLIENT_IDENTIFIER, PLEX_PRODUCT } from './plex/client.ts';
+import { type AccountSignIn, beginAccountSignIn } from './plex/resources.ts';
 import type { PushSpec } from './push-types.ts';
 import type { SelfLinkOptions, SelfLinkProvider } from './self-link.ts';
 import type { MediaServer, MediaServerConfig, Platform } from './types.ts';
@@ -41,8 +42,21 @@ export class MediaRegistry {
     return createSelfLink(config, this.client, this.connect(row.platform, row.url, token));
   }
 
-  connect(platform: Platform, url: string, token: string): MediaServer {
-    return createMediaServer(this.config(platform, url, token));
+  /** `timeoutMs` shortens the usual request timeout (a quick check of one of several addresses). */
+  connect(platform: Platform, url: string, token: string, timeoutMs?: number): MediaServer {
+    const config = this.config(platform, url, token);
+    return createMediaServer(
+      timeoutMs ? { ...config, timeoutMs: Math.min(timeoutMs, config.timeoutMs ?? timeoutMs) } : config,
+    );
+  }
+
+  /** An admin's plex.tv sign-in that lists the Plex servers of their account (`/server connect`). */
+  beginPlexAccountSignIn(forAdmin: string): Promise<AccountSignIn> {
+    const { clientId, product } = this.client;
+    return beginAccountSignIn(
+      { plexTvUrl: this.options.plexTvUrl, clientId, product, timeoutMs: this.options.timeoutMs },
+      `${product} (server connect by ${forAdmin})`,
+    );
   }
 
   private get client(): SelfLinkOptions {

@@ -31,6 +31,7 @@ import { AccountTakenError, type DiscordUserRef, saveLink } from './members.ts';
 import { recordPendingSignIn, releasePendingSignIn } from './pending-sign-ins.ts';
 import { findServer, serverNames } from './servers.ts';
 import { getSettings } from './settings.ts';
+import { pause } from './sign-in-wait.ts';
 
 /** An interaction token lasts 15 minutes (Discord docs, "Receiving and Responding"); the result must be edited in
  *  before that, so a sign-in is waited for 14 minutes at most, whatever the server allows. */
@@ -120,20 +121,6 @@ function bookSignIn(
 
 /** The member's name as the sign-in page or device carries it. */
 const memberLabel = (user: DiscordUserRef) => signInLabel(user.displayName, `member ${user.id.slice(-4)}`);
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 async function requireServerForMember(ctx: AppContext, name: string): Promise<MediaServerRow> {
   const server = await findServer(ctx.db, name);

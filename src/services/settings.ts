@@ -128,3 +128,30 @@ export async function unlinkedPlanName(db: Db, s: Settings): Promise<string | nu
   const [row] = await db.select({ name: plans.name }).from(plans).where(eq(plans.id, s.unlinkedPlanId));
   return row?.name ?? null;
 }
+
+/**
+ * The Discord role whose members count as Streamwarden admins besides Manage Server (null: none). The @everyone
+ * role is refused: it would make every member an admin.
+ */
+export async function setAdminRole(
+  db: Db,
+  actor: string,
+  guildId: string,
+  roleId: string | null,
+): Promise<void> {
+  if (roleId === guildId)
+    throw new UserError(
+      'Pick a role only your moderators have: @everyone would make every member a Streamwarden admin.',
+    );
+  await db.transaction(async (tx) => {
+    const before = await getSettings(tx);
+    await tx.update(settings).set({ adminRoleId: roleId, updatedAt: new Date() }).where(eq(settings.id, 1));
+    await recordAudit(tx, {
+      actor,
+      action: 'enforcement.admin-role',
+      target: 'settings',
+      before: before.adminRoleId,
+      after: roleId,
+    });
+  });
+}

@@ -38,12 +38,16 @@
 //   python-plexapi `MyPlexPinLogin._pollLogin` treats as expired. GET /api/v2/user with a token answers the account
 //   (python-plexapi MyPlexAccount._loadData attributes: id, uuid, username, title, email, friendlyName, authToken,
 //   subscription, …), 401 for an unknown token (the forum post: "401 Access Token is invalid").
+// - GET /api/v2/resources (`/server connect`): plex-tv-resources.ts, with its sources.
 // - Errors: v1 routes answer XML `<Response code status/>` (Membarr #53, python-plexapi #128, reference P1);
 //   v2 routes answer JSON `{"errors":[{code,message,status}]}` (python-plexapi #1504: "404 … code 1002").
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Element, renderXml } from './plex-payloads.ts';
+import { type PlexResourceSpec, resourcesFor, resourcesXml } from './plex-tv-resources.ts';
+
+export type { PlexResourceSpec };
 
 export type PlexTvFault = null | 'unauthorized' | 'server-error' | 'hang' | 'garbage' | 'redirect';
 
@@ -135,6 +139,8 @@ export interface PlexTvDoubleOptions {
   invites?: InviteSpec[];
   /** The account the server token belongs to (the owner), answered by GET /api/v2/user with that token. */
   owner?: PlexAccountSpec;
+  /** The devices of plex.tv accounts (GET /api/v2/resources), by the account that owns each. */
+  resources?: PlexResourceSpec[];
 }
 
 export interface PlexTvDouble {
@@ -147,6 +153,7 @@ export interface PlexTvDouble {
   dropWrites: boolean;
   friends: Friend[];
   invites: InviteSpec[];
+  resources: PlexResourceSpec[];
   readonly writes: PlexTvWrite[];
   readonly requests: Array<{
     method: string;
@@ -421,6 +428,7 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
     dropWrites: false,
     friends: (options.friends ?? []).map(buildFriend),
     invites: options.invites ?? [],
+    resources: options.resources ?? [],
     writes: [],
     requests: [],
     pins,
@@ -540,6 +548,24 @@ export async function startPlexTvDouble(options: PlexTvDoubleOptions = {}): Prom
         return true;
       }
       res.writeHead(204).end();
+      return true;
+    }
+    if (method === 'GET' && url.pathname === '/api/v2/resources') {
+      const account = given === token ? owner : given ? issued.get(given) : undefined;
+      if (!account) {
+        sendV2Error(res, 401, 1001, 'User could not be authenticated');
+        return true;
+      }
+      if (!clientIdentifier) {
+        sendV2Error(res, 400, 1000, 'X-Plex-Client-Identifier is missing');
+        return true;
+      }
+      const list = resourcesFor(double.resources, account.id);
+      if ((req.headers.accept ?? '').includes('application/json')) {
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(list));
+      } else {
+        sendXml(res, 200, resourcesXml(list));
+      }
       return true;
     }
     if (method === 'GET' && url.pathname === '/api/v2/user') {

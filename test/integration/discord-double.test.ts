@@ -332,3 +332,49 @@ test('a wrong token fails login with TokenInvalid', async () => {
     await double.stop();
   }
 });
+
+test('command permission overrides: discord.js reads the GET routes and gets APPLICATION_COMMAND_PERMISSIONS_UPDATE', async () => {
+  await withBot(
+    async () => {},
+    async (double, client) => {
+      const registered = (await client.rest.get(
+        Routes.applicationGuildCommands(double.applicationId, double.guildId),
+      )) as Array<{ id: string; name: string }>;
+      const idOf = (name: string) => registered.find((c) => c.name === name)?.id ?? '';
+      const manager = client.application?.commands.permissions;
+      assert.ok(manager);
+      assert.equal((await manager.fetch({ guild: double.guildId })).size, 0, 'none set: an empty list');
+
+      // Discord sends it whatever the intents (the client has Guilds only).
+      const updated = once(client, Events.ApplicationCommandPermissionsUpdate);
+      const entries = [
+        { id: '1000000000000000050', type: 1, permission: true },
+        { id: '1000000000000000000', type: 3, permission: false },
+      ];
+      double.setCommandPermissions('ping', entries);
+      const [data] = await updated;
+      assert.deepEqual(data, {
+        permissions: entries,
+        id: idOf('ping'),
+        guildId: double.guildId,
+        applicationId: double.applicationId,
+      });
+
+      double.setCommandPermissions(null, [{ id: double.guildId, type: 1, permission: false }], {
+        event: false,
+      });
+      const all = await manager.fetch({ guild: double.guildId });
+      assert.deepEqual(all.get(idOf('ping')), entries);
+      assert.deepEqual(all.get(double.applicationId), [{ id: double.guildId, type: 1, permission: false }]);
+      assert.deepEqual(await manager.fetch({ guild: double.guildId, command: idOf('ping') }), entries);
+      await assert.rejects(
+        manager.fetch({ guild: double.guildId, command: idOf('cap') }),
+        (err: unknown) => err instanceof DiscordAPIError && err.status === 404 && err.code === 10066,
+      );
+      double.failCommandPermissions({ status: 503 });
+      await assert.rejects(manager.fetch({ guild: double.guildId }), (err: unknown) => {
+        return (err as { status?: number }).status === 503;
+      });
+    },
+  );
+});

@@ -14,6 +14,7 @@ import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { MINUTE } from '../helpers/clock.ts';
 import { text } from '../helpers/discord.ts';
 import { linkOf as linkOfMember } from '../helpers/links.ts';
+import { until } from '../helpers/wait.ts';
 
 const ADMIN = { id: '240000000000000001', username: 'owner' };
 const ALICE = { id: '240000000000000002', username: 'alice' };
@@ -36,14 +37,6 @@ const ALICE_PLEX = { id: 7001, username: 'alice_plex' };
 const STRANGER = { id: 7009, username: 'stranger_plex' };
 const ERIN_PLEX = { id: 7010, username: 'erin_plex' };
 const FRED_PLEX = { id: 7011, username: 'fred_plex' };
-
-async function until(what: string, check: () => boolean, limitMs = 15_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** The link button of a reply (Discord: a button of style 5 carries a url and no custom_id). */
 function linkButton(reply: InteractionReply): { url: string; label: string } | undefined {
@@ -475,7 +468,7 @@ describe('members link themselves with /link', () => {
       customId: approve.custom_id,
     });
     assert.equal(selfApproval.ephemeral, true);
-    assert.match(text(selfApproval), /Only the server’s admins/);
+    assert.match(text(selfApproval), /Approving or refusing a link change is for the server’s admins/);
     assert.deepEqual(await linkOf(GINA.id, 'Jelly'), { accountName: 'gina_a', accountId: JF_GINA_A });
 
     const refusedByAdmin = await discord.click({

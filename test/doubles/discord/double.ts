@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type {
+  APIApplicationCommandPermission,
   APIRole,
   RESTPutAPIApplicationCommandsJSONBody,
   RESTPutAPIApplicationGuildCommandsJSONBody,
@@ -16,6 +17,7 @@ import {
 import type { Upload } from './message-body.ts';
 import { channelPayload, guildCreatePayload, memberPayload } from './payloads.ts';
 import { createRestHandler } from './rest.ts';
+import { commandPermissionsPayload } from './rest-command-permissions.ts';
 import { buildRole, type RoleOptions } from './roles.ts';
 import { DoubleState, type StoredMessage } from './state.ts';
 import type {
@@ -140,6 +142,47 @@ export class DiscordDouble {
   }
   globalCommands(): RESTPutAPIApplicationCommandsJSONBody | null {
     return this.state.globalCommandDefs;
+  }
+
+  /**
+   * The owner edits a command's permissions in Server Settings → Integrations (`command` null: the app-wide ones,
+   * stored under the application id). Entries as Discord sends them: `{ id, type: 1 role | 2 user | 3 channel,
+   * permission }`, @everyone = the guild id, all channels = guild id - 1. A connected client gets
+   * APPLICATION_COMMAND_PERMISSIONS_UPDATE with the new object (gateway-events#application-command-permissions-update;
+   * no intent needed, see gateway#list-of-intents: "Any events not listed … will always be sent to your app"), unless
+   * `event` is false (to see what a bot does before the event arrives). Discord only sends an interaction the
+   * overrides allow; `invoke` sends it anyway, as a client with a stale command list would.
+   */
+  setCommandPermissions(
+    command: string | null,
+    permissions: APIApplicationCommandPermission[],
+    { event = true }: { event?: boolean } = {},
+  ): void {
+    const id = command === null ? this.applicationId : this.state.commandId('guild', command);
+    this.state.commandPermissions.set(id, permissions);
+    if (event) this.sendPermissionsUpdate(command);
+  }
+
+  /** Sends APPLICATION_COMMAND_PERMISSIONS_UPDATE for a command's (or, null, the app-wide) current overrides. */
+  sendPermissionsUpdate(command: string | null): boolean {
+    const id = command === null ? this.applicationId : this.state.commandId('guild', command);
+    const payload = commandPermissionsPayload(this.state, id, this.state.commandPermissions.get(id) ?? []);
+    return this.gateway.dispatch('APPLICATION_COMMAND_PERMISSIONS_UPDATE', payload);
+  }
+
+  /**
+   * From now on the GET permission routes answer `status` (e.g. 503, or 403 / 50001 Missing Access); null: they
+   * work again.
+   */
+  failCommandPermissions(fault: { status: number; code?: number; message?: string } | null): void {
+    this.state.commandPermissionsFault = fault
+      ? { status: fault.status, code: fault.code ?? 0, message: fault.message ?? `${fault.status}: injected` }
+      : null;
+  }
+
+  /** From now on the GET permission routes answer after `delayMs` (0: at once). */
+  slowCommandPermissions(delayMs: number): void {
+    this.state.commandPermissionsDelayMs = delayMs;
   }
 
   /** Adds a guild member; a connected client with the GuildMembers intent gets GUILD_MEMBER_ADD. */

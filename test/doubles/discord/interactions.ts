@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ApplicationCommandType, ComponentType, InteractionType } from 'discord-api-types/v10';
+import { ApplicationCommandType, InteractionType } from 'discord-api-types/v10';
+import { type ComponentData, componentData } from './components.ts';
 import type { OptionSpec, OptionValue, Resolved } from './options.ts';
 import { checkValue, fail, names, T } from './options.ts';
 import { channelPayload, dmChannelPayload, memberPayload, messagePayload, userPayload } from './payloads.ts';
@@ -183,19 +184,14 @@ export interface ComponentRequest {
   user: string;
   message: StoredMessage;
   customId: string;
+  /** The values picked in a string select (absent for a button click). */
+  values?: string[];
   admin?: boolean;
   /**
    * Discord shows an ephemeral message only to the user whose interaction it answers, so nobody else can click
    * it. Set this to send such a click anyway: a client replaying a custom_id, which the bot must refuse by itself.
    */
   evenIfHidden?: boolean;
-}
-
-interface ButtonSpec {
-  type: number;
-  custom_id?: string;
-  disabled?: boolean;
-  components?: ButtonSpec[];
 }
 
 /**
@@ -208,6 +204,7 @@ function buildDmComponentInteraction(
   state: DoubleState,
   req: ComponentRequest,
   recipientId: string,
+  data: ComponentData,
 ): BuiltInteraction {
   if (req.user !== recipientId && !req.evenIfHidden)
     fail(`message ${req.message.id} is in ${recipientId}'s DMs: only they can click it`);
@@ -222,7 +219,7 @@ function buildDmComponentInteraction(
     type: InteractionType.MessageComponent,
     token,
     version: 1,
-    data: { custom_id: req.customId, component_type: ComponentType.Button },
+    data,
     message: messagePayload(state, req.message),
     channel_id: channel.id,
     channel,
@@ -238,24 +235,18 @@ function buildDmComponentInteraction(
 }
 
 /**
- * Builds a MESSAGE_COMPONENT (type 3) button click on a message the bot sent, as Discord does: only for a button that
- * is on the message and enabled, with `data: { custom_id, component_type: 2 }` and the whole message
- * (discord-api-types APIMessageComponentButtonInteraction; Discord docs "Interaction Object", message component).
+ * Builds a MESSAGE_COMPONENT (type 3) interaction on a message the bot sent, as Discord does: a button click or a pick
+ * in a string select that is on the message and enabled (components.ts builds `data`), with the whole message
+ * (discord-api-types APIMessageComponentInteraction; Discord docs "Interaction Object", message component).
  */
 export function buildComponentInteraction(state: DoubleState, req: ComponentRequest): BuiltInteraction {
   const { message } = req;
-  const buttons = (message.components as ButtonSpec[]).flatMap((row) => row.components ?? []);
-  const button =
-    buttons.find((b) => b.type === ComponentType.Button && b.custom_id === req.customId) ??
-    fail(
-      `message ${message.id} has no button "${req.customId}" (has: ${buttons.map((b) => b.custom_id).join(', ') || 'none'})`,
-    );
-  if (button.disabled) fail(`button "${req.customId}" is disabled: Discord sends no click for it`);
+  const data = componentData(message, req.customId, req.values);
   const hidden = (message.flags & 64) !== 0 && message.interaction?.userId !== req.user;
   if (hidden && !req.evenIfHidden)
     fail(`message ${message.id} is ephemeral: only its invoker sees it and can click`);
   const recipient = state.dmRecipient(message.channelId);
-  if (recipient !== undefined) return buildDmComponentInteraction(state, req, recipient);
+  if (recipient !== undefined) return buildDmComponentInteraction(state, req, recipient, data);
   const channel = state.channels.get(message.channelId) ?? fail(`unknown channel ${message.channelId}`);
   const { id, token, common } = interactionBase(state, req.user, req.admin, channel);
   const payload = {
@@ -264,7 +255,7 @@ export function buildComponentInteraction(state: DoubleState, req: ComponentRequ
     type: InteractionType.MessageComponent,
     token,
     version: 1,
-    data: { custom_id: req.customId, component_type: ComponentType.Button },
+    data,
     message: messagePayload(state, message),
     ...common,
   };

@@ -9,6 +9,7 @@ import {
   memberPayload,
   userPayload,
 } from './payloads.ts';
+import { commandPermissionRoutes } from './rest-command-permissions.ts';
 import { commandRoutes } from './rest-commands.ts';
 import { memberRoutes } from './rest-members.ts';
 import { messageRoutes } from './rest-messages.ts';
@@ -169,7 +170,13 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** The HTTP side of the double: records every request, checks the bot token, routes to a handler. */
 export function createRestHandler(state: DoubleState, tracker: InteractionTracker, gatewayUrl: () => string) {
-  const routes = [...baseRoutes(gatewayUrl), ...commandRoutes(), ...messageRoutes(), ...memberRoutes()];
+  const routes = [
+    ...baseRoutes(gatewayUrl),
+    ...commandPermissionRoutes(),
+    ...commandRoutes(),
+    ...messageRoutes(),
+    ...memberRoutes(),
+  ];
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = stripPrefix(url.pathname);
@@ -235,6 +242,8 @@ export function createRestHandler(state: DoubleState, tracker: InteractionTracke
       break;
     }
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (state.commandPermissionsDelayMs > 0 && /\/commands(?:\/\d+)?\/permissions$/.test(path))
+      await new Promise((r) => setTimeout(r, state.commandPermissionsDelayMs));
     if (result.body === undefined) {
       res.writeHead(result.status).end();
       return;

@@ -1,4 +1,5 @@
 import type {
+  APIApplicationCommandPermission,
   APIEmbed,
   APIRole,
   RESTPutAPIApplicationCommandsJSONBody,
@@ -104,6 +105,12 @@ export class DoubleState {
   /** Command ids by scope and name, stable across re-registration like on Discord. */
   readonly commandIds = new Map<string, string>();
   commandWrites = 0;
+  /** Command permission overrides by command id (the application id: the app-wide ones). */
+  readonly commandPermissions = new Map<string, APIApplicationCommandPermission[]>();
+  /** When set, the GET permission routes answer this error (DiscordDouble.failCommandPermissions). */
+  commandPermissionsFault: { status: number; code: number; message: string } | null = null;
+  /** How long the GET permission routes take to answer (DiscordDouble.slowCommandPermissions). */
+  commandPermissionsDelayMs = 0;
   private sequence = 0;
 
   constructor(options: DiscordDoubleOptions) {

@@ -92,6 +92,8 @@ export interface ClickOptions {
   /** The message the button is on (an interaction reply's `messageId`, or a channel message id). */
   messageId: string;
   customId: string;
+  /** Picks these values in the string select `customId` instead of clicking a button. */
+  values?: string[];
   admin?: boolean;
   /** Click a button on an ephemeral message someone else was answered with (see ComponentRequest). */
   evenIfHidden?: boolean;
