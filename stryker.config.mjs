@@ -1,23 +1,25 @@
 // Mutation testing (StrykerJS, tap runner over node:test). One area per run, so a run fits a small machine:
 //   npm run mutate              # policy (unit tests only, a few minutes)
-//   MUTATE=jobs npm run mutate  # jobs (integration tests against the doubles, long)
+//   MUTATE=engine npm run mutate  # the enforcement path: engine, sense, act (integration tests, long)
 //   MUTATE=media npm run mutate # media adapters
-//   MUTATE_FILES=src/jobs/scheduler.ts MUTATE_TESTS=test/integration/enforcement-behaviour.test.ts MUTATE=jobs npm run mutate
+//   MUTATE_FILES=src/act/quotas.ts MUTATE_TESTS=test/integration/download-quotas.test.ts MUTATE=engine npm run mutate
 // Incremental: results are kept in reports/stryker-<area>.json and only changed code or tests are re-run.
 const areas = {
   policy: {
     timeoutMS: 8000,
-    mutate: ['src/policy/**/*.ts'],
+    mutate: ['src/policy/**/*.ts', 'src/decide/**/*.ts'],
     tests: [
+      'test/unit/decide-streams.test.ts',
+      'test/unit/decide-downloads.test.ts',
       'test/unit/streams-policy.test.ts',
       'test/unit/downloads-policy.test.ts',
       'test/unit/week.test.ts',
       'test/unit/templates.test.ts',
     ],
   },
-  jobs: {
+  engine: {
     timeoutMS: 60000,
-    mutate: ['src/jobs/**/*.ts'],
+    mutate: ['src/engine/**/*.ts', 'src/sense/**/*.ts', 'src/act/**/*.ts'],
     tests: [
       'test/integration/stream-enforcement.test.ts',
       'test/integration/enforcement-behaviour.test.ts',

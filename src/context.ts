@@ -53,7 +53,7 @@ export interface AppContext {
   syncPush(): Promise<void>;
   /** Plans from Discord roles: `run` syncs now (after it was asked, never joining an older run); `status` for /status. */
   roleSync: { run(): Promise<RoleSyncReport>; status(): RoleSyncStatus };
-  /** Backups of the embedded database by the running bot (src/jobs/backup.ts): `run` backs up now. */
+  /** Backups of the embedded database by the running bot (src/engine/backups.ts): `run` backs up now. */
   backups: { run(): Promise<BackupStatus>; status(): BackupStatus };
   /**
    * Runs `task` after a command has answered (a `/link` sign-in waiting for the member), tracked so that stop()

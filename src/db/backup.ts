@@ -1,7 +1,7 @@
 // Backup and restore of the embedded database (PGlite): the whole data directory as one gzipped tarball, made
 // and read back by PGlite itself (dumpDataDir / loadDataDir), written readable by its owner only. The CLI's tools
 // run with the bot stopped (they take DATA_DIR's lock); the running bot writes its scheduled backups through
-// writeRunningBackup with its own open database (src/jobs/backup.ts).
+// writeRunningBackup with its own open database (src/engine/backups.ts).
 import {
   chmodSync,
   existsSync,

@@ -12,6 +12,6 @@ export interface Command {
   adminOnly: boolean;
   execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: AppContext): Promise<void>;
-  /** Renders the pages its Previous/Next buttons turn to (src/discord/components.ts). */
+  /** Renders the pages its Previous/Next buttons turn to (src/gateway/buttons.ts). */
   pager?: Pager;
 }

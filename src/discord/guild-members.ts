@@ -1,20 +1,11 @@
-// Lists the guild's members over REST for the role sync (src/jobs/role-sync.ts), without the GuildMembers gateway
+// Lists the guild's members over REST for the role sync (src/engine/role-sync.ts), without the GuildMembers gateway
 // intent: GET /guilds/{guild.id}/members?limit=1000&after=… pages through members sorted by user id
 // (https://discord.com/developers/docs/resources/guild#list-guild-members). The route needs the privileged
 // "Server Members Intent" toggled on in the developer portal; without it Discord answers 403 with code 50001
 // (Missing Access). Only the id, a display name and the role ids are kept.
+
 import { type APIGuildMember, DiscordAPIError, type REST, Routes } from 'discord.js';
-
-export interface GuildMemberEntry {
-  id: string;
-  displayName: string;
-  roleIds: string[];
-  bot: boolean;
-}
-
-export type MemberListing =
-  | { ok: true; members: GuildMemberEntry[] }
-  | { ok: false; missingAccess: boolean; reason: string };
+import type { GuildMemberEntry, MemberListing } from '../types/running.ts';
 
 /** Discord's largest page for this route. */
 export const MEMBERS_PAGE = 1000;

@@ -9,7 +9,6 @@ import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import { enqueueEffects } from '../db/outbox.ts';
 import { members, plans } from '../db/schema.ts';
-import type { MemberListing } from '../discord/guild-members.ts';
 import type { Logger } from '../log.ts';
 import { noticeKey } from '../notify/notice-queue.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
@@ -17,7 +16,7 @@ import { type NoticePayload, toJsonMessage } from '../notify/payload.ts';
 import { rolePlanDm } from '../notify/role-plan-notice.ts';
 import { type MemberPlan, resolveMemberPlan } from '../policy/role-plans.ts';
 import { roleBindings } from '../services/role-plans.ts';
-import type { RoleSyncChange, RoleSyncReport, RoleSyncStatus } from '../types/running.ts';
+import type { MemberListing, RoleSyncChange, RoleSyncReport, RoleSyncStatus } from '../types/running.ts';
 import { SingleFlight } from './single-flight.ts';
 
 /** What an admin must do when Discord refuses to list the members (shown by /plan role and /status). */

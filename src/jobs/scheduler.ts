@@ -22,11 +22,11 @@ export function startSchedule(options: {
   timezone: string;
   poll: () => Promise<unknown>;
   weeklyReset: () => Promise<unknown>;
-  /** Plans from Discord roles, every minute (src/jobs/role-sync.ts). */
+  /** Plans from Discord roles, every minute (src/engine/role-sync.ts). */
   roleSync?: () => Promise<unknown>;
   /** Side-effect-free probes of what each server can do, every six hours (src/services/capabilities.ts). */
   capabilityProbe?: () => Promise<unknown>;
-  /** Backups of the embedded database by the running bot (src/jobs/backup.ts), on BACKUP_SCHEDULE. */
+  /** Backups of the embedded database by the running bot (src/engine/backups.ts), on BACKUP_SCHEDULE. */
   backup?: { pattern: string; run: () => Promise<unknown> };
   log: Logger;
   /** Create the jobs without letting the clock fire them (tests fire them with `fire`). */

@@ -1,5 +1,5 @@
 // Plans from Discord roles: binding a role to a plan (/plan role, /plan unrole), listing the bindings, and handing a
-// member's plan back to their roles (/user plan-from-roles). The sync that applies them is src/jobs/role-sync.ts.
+// member's plan back to their roles (/user plan-from-roles). The sync that applies them is src/engine/role-sync.ts.
 import { asc, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';

@@ -42,7 +42,7 @@ export interface BotStatus {
   servers: ServerStatus[];
   outbox: { pending: number; failed: number };
   failingSwitches: Array<{ server: string; account: string; state: 'disable-failed' | 'enable-failed' }>;
-  /** Plans from Discord roles (src/jobs/role-sync.ts). */
+  /** Plans from Discord roles (src/engine/role-sync.ts). */
   roleSync?: RoleSyncStatus;
   /** Backups by the running bot (embedded database only). */
   backup?: BackupStatus;

@@ -64,3 +64,14 @@ export interface Cluster {
   /** Lease names this instance trusts now, sorted (for /status). */
   held(): string[];
 }
+
+export interface GuildMemberEntry {
+  id: string;
+  displayName: string;
+  roleIds: string[];
+  bot: boolean;
+}
+
+export type MemberListing =
+  | { ok: true; members: GuildMemberEntry[] }
+  | { ok: false; missingAccess: boolean; reason: string };
