@@ -4,7 +4,6 @@ import { suggest } from '../src/discord/autocomplete.ts';
 import { capabilityLines } from '../src/discord/capability-text.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
-import { runServerConnect } from '../src/discord/server-connect.ts';
 import { PLATFORMS, type Platform } from '../src/media/types.ts';
 import { checkVersion } from '../src/policy/versions.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
@@ -19,6 +18,7 @@ import {
   testServer,
 } from '../src/services/servers.ts';
 import type { CapabilityName, CapabilityRecord } from '../src/types/capabilities.ts';
+import { runServerConnect } from './flows/server-connect.ts';
 
 const serverOption = (option: string) => (o: import('discord.js').SlashCommandStringOption) =>
   o.setName(option).setDescription('Server').setRequired(true).setAutocomplete(true).setMaxLength(NAME_MAX);

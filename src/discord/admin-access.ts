@@ -3,8 +3,8 @@
 // the command's overrides (command-permissions.ts) and the admin role (`/enforcement admin-role`).
 import { type Interaction, PermissionFlagsBits } from 'discord.js';
 import type { AppContext } from '../context.ts';
+import { settings as settingsTable } from '../db/schema.ts';
 import { type AdminAccess, decideAdminAccess } from '../policy/admin-access.ts';
-import { getSettings } from '../services/settings.ts';
 import { UserError } from '../user-error.ts';
 import { commandPermissionsOf } from './command-permissions.ts';
 
@@ -38,9 +38,10 @@ async function check(interaction: Interaction, ctx: AppContext, command: string)
     (interaction.isChatInputCommand() || interaction.isAutocomplete()) && interaction.commandName === command
       ? interaction.commandId
       : null;
-  const [overrides, settings] = await Promise.all([
+  const [overrides, [settings]] = await Promise.all([
     cache.forCommand(guildId, { id: commandId, name: command }, ctx.clock()),
-    getSettings(ctx.db),
+    // The admin role of `/enforcement admin-role` (the settings row exists once the bot has started).
+    ctx.db.select({ adminRoleId: settingsTable.adminRoleId }).from(settingsTable).limit(1),
   ]);
   const access = decideAdminAccess({
     guildId,
@@ -53,9 +54,9 @@ async function check(interaction: Interaction, ctx: AppContext, command: string)
     channelId: interaction.channelId ?? '',
     parentChannelId: parentChannelOf(interaction),
     overrides,
-    adminRoleId: settings.adminRoleId,
+    adminRoleId: settings?.adminRoleId ?? null,
   });
-  return { access, adminRoleId: settings.adminRoleId, overridesRead: overrides !== null };
+  return { access, adminRoleId: settings?.adminRoleId ?? null, overridesRead: overrides !== null };
 }
 
 /** Whether the member may use admin command `command` here (or what it owns: its buttons, admin-only options). */

@@ -3,6 +3,7 @@
 // carries out the stops, then the notices). A failure in one server or one member never stops the rest.
 import { enforceDownloads } from '../act/quotas.ts';
 import { recordServerHealth } from '../act/server-health.ts';
+import { retireStandIns } from '../act/stand-ins.ts';
 import { breachOutcomes, enforceStreams } from '../act/streams.ts';
 import { reconcileSwitches } from '../act/switches.ts';
 import { alertUnlinkedAccounts } from '../act/unlinked-alerts.ts';
@@ -30,6 +31,9 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
   await recordServerHealth(ctx, snapshots, now, settings.alertsChannelId);
   for (const snap of snapshots) if (snap.streams) ctx.notePushRead(snap.row.id, snap.streams);
   const view = await senseView(ctx, { settings, servers, read, snapshots, only, now });
+  await retireStandIns(ctx, view.retiredStandIns, now).catch((err) =>
+    ctx.log.error({ err }, 'could not retire the stand-ins of accounts now linked'),
+  );
   await alertUnlinkedAccounts(ctx, settings, view.unlinked, now).catch((err) =>
     ctx.log.error({ err }, 'could not alert about unlinked accounts'),
   );

@@ -3,11 +3,10 @@
 // that lives only for the cycle; the stream enforcement then treats it like a member (grace, dry run, one notice
 // per episode), except that its notices are the admins' alert only. A stand-in is retired, its open episode
 // resolved, once its account is linked to a real member or the mode changes.
-import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { applyMemberDecision } from '../act/episodes.ts';
+import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
-import { breachEpisodes, type Plan, plans, type Settings } from '../db/schema.ts';
+import { type Plan, plans, type Settings } from '../db/schema.ts';
 import { createStandIns, loadStandIns } from '../db/stand-ins.ts';
 import type { AccountLink, ServerRead } from '../policy/streams.ts';
 import {
@@ -25,15 +24,14 @@ async function unlinkedPlan(ctx: AppContext, settings: Settings): Promise<Plan |
 
 /**
  * The stand-ins' links for this cycle (empty unless the mode is `plan`), creating the stand-ins of accounts that
- * stream in `reads` and have none yet, and retiring those no longer used.
+ * stream in `reads` and have none yet; and the stand-ins no longer used, for act/stand-ins.ts to retire.
  */
 export async function standInLinks(
   ctx: AppContext,
   settings: Settings,
   reads: readonly ServerRead[],
   links: readonly AccountLink[],
-  now: Date,
-): Promise<LinkWithMember[]> {
+): Promise<{ links: LinkWithMember[]; retired: number[] }> {
   const plan = await unlinkedPlan(ctx, settings);
   let standIns = await loadStandIns(ctx.db);
   if (plan) {
@@ -44,14 +42,10 @@ export async function standInLinks(
     }
   }
   const { inUse, retired } = partitionStandIns(standIns, links, plan !== null);
-  await retireStandIns(
-    ctx,
-    retired.map((s) => s.memberId),
-    now,
-  );
-  if (!plan) return [];
+  const retiring = retired.map((s) => s.memberId);
+  if (!plan) return { links: [], retired: retiring };
   const byId = new Map(standIns.map((s) => [s.memberId, s.member]));
-  return inUse.flatMap((s) => {
+  const held = inUse.flatMap((s) => {
     const member = byId.get(s.memberId);
     if (!member) return [];
     const l = standInLink(s);
@@ -71,25 +65,5 @@ export async function standInLinks(
       },
     ];
   });
-}
-
-/** Resolves the open episodes of retired stand-ins (their alert is edited to say so), under the member lock. */
-async function retireStandIns(ctx: AppContext, memberIds: number[], now: Date): Promise<void> {
-  if (memberIds.length === 0) return;
-  const open = await ctx.db
-    .select({ memberId: breachEpisodes.memberId })
-    .from(breachEpisodes)
-    .where(and(inArray(breachEpisodes.memberId, memberIds), isNull(breachEpisodes.closedAt)));
-  for (const { memberId } of open) {
-    await applyMemberDecision(
-      ctx.db,
-      memberId,
-      (episode) =>
-        episode
-          ? [{ type: 'resolve-episode', episodeId: episode.id, quietly: episode.state === 'grace' }]
-          : [],
-      { title: '', text: '' },
-      now,
-    );
-  }
+  return { links: held, retired: retiring };
 }

@@ -76,6 +76,8 @@ export interface DownloadInput {
 export interface CycleView extends StreamEnforcementInput {
   /** The members' own links (no stand-ins): downloads and switches are theirs only. */
   memberLinks: LinkWithMember[];
+  /** Stand-ins no longer used (their account was linked, or the mode changed): their episodes are resolved. */
+  retiredStandIns: number[];
   /** Accounts streaming on the servers read now that are linked to nobody. */
   unlinked: UnlinkedAccount[];
   /** Streams per member, counted as each plan counts (for /quota). */
@@ -149,10 +151,12 @@ export async function senseView(ctx: AppContext, input: ViewInput): Promise<Cycl
   });
   const counted = withoutStopped([...allReads, ...liveReads], stopped);
   // With `/enforcement unlinked plan`, accounts linked to nobody are held to that plan through stand-ins.
-  const standIns = await standInLinks(ctx, settings, counted, accountLinks, now).catch((err) => {
-    ctx.log.error({ err }, 'could not hold accounts linked to nobody to their plan');
-    return [];
-  });
+  const { links: standIns, retired } = await standInLinks(ctx, settings, counted, accountLinks).catch(
+    (err) => {
+      ctx.log.error({ err }, 'could not hold accounts linked to nobody to their plan');
+      return { links: [], retired: [] };
+    },
+  );
   const enforced = [...links, ...standIns];
   const matched = matchStreams(counted, [...accountLinks, ...toAccountLinks(standIns)]);
   // Accounts linked to nobody, on the servers this instance read (the others' holders alert theirs).
@@ -186,6 +190,7 @@ export async function senseView(ctx: AppContext, input: ViewInput): Promise<Cycl
       : null,
     exemptions,
     boosts,
+    retiredStandIns: retired,
     unlinked,
     streamsByMember,
   };

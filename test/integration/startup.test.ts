@@ -137,7 +137,7 @@ test('`npm run commands:deploy` registers the commands even when unchanged', asy
   try {
     for (const expectedWrites of [1, 2]) {
       // The same database both times: the stored hash matches, and the command still registers.
-      const r = run('src/discord/deploy-cli.ts', { ...discordEnv(discord), DATA_DIR: dataDir });
+      const r = run('src/deploy-cli.ts', { ...discordEnv(discord), DATA_DIR: dataDir });
       assert.equal(await r.exited, 0, r.output());
       assert.match(r.output(), new RegExp(`Registered ${commands.length} slash commands`));
       assert.equal(discord.commandWrites, expectedWrites);

@@ -16,18 +16,18 @@ import {
   StringSelectMenuBuilder,
   type StringSelectMenuInteraction,
 } from 'discord.js';
-import type { AppContext } from '../context.ts';
-import { NO_MENTIONS } from '../notify/format.ts';
+import type { AppContext } from '../../src/context.ts';
+import { COLORS, discordTime, embed, plain, refusal, respond } from '../../src/discord/reply.ts';
+import { NO_MENTIONS } from '../../src/notify/format.ts';
 import {
   beginServerConnect,
   type ConnectedServer,
   type ConnectSignedIn,
   type ConnectStart,
   type OfferedServer,
-} from '../services/server-connect.ts';
-import { waitFor } from '../services/sign-in-wait.ts';
-import { UserError } from '../user-error.ts';
-import { COLORS, discordTime, embed, plain, refusal, respond } from './reply.ts';
+} from '../../src/services/server-connect.ts';
+import { waitFor } from '../../src/services/sign-in-wait.ts';
+import { UserError } from '../../src/user-error.ts';
 
 const AGAIN = 'Run `/server connect` again to start over, or add the server with `/server add`.';
 const LEFT_OPEN =

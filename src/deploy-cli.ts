@@ -1,11 +1,11 @@
 // `npm run commands:deploy`: registers the guild slash commands now, whether or not they changed.
 import { existsSync } from 'node:fs';
 import { REST, Routes } from 'discord.js';
-import { commands } from '../../commands/index.ts';
-import { ConfigError, loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
-import { redact } from '../redact.ts';
-import { deployCommands } from './deploy.ts';
+import { commands } from '../commands/index.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { deployCommands } from './discord/deploy.ts';
+import { redact } from './redact.ts';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
