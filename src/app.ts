@@ -14,15 +14,15 @@ import { lockDataDir } from './db/data-dir-lock.ts';
 import { bindStoredTokens } from './db/tokens.ts';
 import { listGuildMembers } from './discord/guild-members.ts';
 import { RunningBackups } from './engine/backups.ts';
-import { probeAllCapabilities } from './engine/capability-probe.ts';
 import { RoleSync } from './engine/role-sync.ts';
 import { Engine } from './engine/runner.ts';
 import { handleInteraction } from './gateway/dispatch.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { type HttpListener, startHealthListener } from './http/index.ts';
 import { InFlight } from './in-flight.ts';
-import { type Schedule, startSchedule } from './jobs/scheduler.ts';
-import { catchUpWeeklyReport, weeklyTurn } from './jobs/weekly.ts';
+import { scheduleJobs } from './jobs/jobs.ts';
+import type { Schedule } from './jobs/scheduler.ts';
+import { catchUpWeeklyReport } from './jobs/weekly.ts';
 import { createLogger, type Logger } from './log.ts';
 import { PLEX_PRODUCT } from './media/plex/client.ts';
 import { MediaRegistry } from './media/registry.ts';
@@ -314,24 +314,8 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   }
 
   if (options.schedule !== false) {
-    schedule = startSchedule({
-      paused: options.schedule === 'paused',
-      pollPattern: config.pollSchedule,
-      timezone: config.timezone,
-      poll: () => ctx.runCycleNow(),
-      weeklyReset: () => weeklyTurn(ctx),
-      roleSync: () => ctx.roleSync.run(),
-      capabilityProbe: () => work.track(probeAllCapabilities(ctx)),
-      ...(engine.backupsEnabled && config.backupSchedule
-        ? { backup: { pattern: config.backupSchedule, run: () => ctx.backups.run() } }
-        : {}),
-      log,
-    });
-    // And once at start, in the background (the first cycles learn the same from use).
-    if (options.schedule !== 'paused')
-      void work
-        .track(probeAllCapabilities(ctx))
-        .catch((err) => log.error({ err }, 'capability probe failed'));
+    const paused = options.schedule === 'paused';
+    schedule = scheduleJobs(ctx, { paused, backups: engine.backupsEnabled, track: (w) => work.track(w) });
   }
   // The outbox runner (retries, checks of a stop, effects left by a crash) and the settling of sign-ins.
   engine.start(ctx);
