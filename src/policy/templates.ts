@@ -111,13 +111,15 @@ export const DEFAULT_TEMPLATES: Record<TemplateName, string> = {
     'Thanks for understanding!',
   'server-down':
     '⚠️ {server} cannot be reached: {reason}. Stream caps and download allotments are not enforced on it until it is back.',
-  'server-up': '✅ {server} is reachable again. Stream caps and download allotments are enforced on it again.',
+  'server-up':
+    '✅ {server} is reachable again. Stream caps and download allotments are enforced on it again.',
 };
 
 export const TEMPLATE_DESCRIPTIONS: Record<TemplateName, string> = {
   'stream-dm': 'Direct message to a member who is over their stream cap',
   'stream-onscreen': 'Short message shown on the screen of a stream that is stopped (keep it brief: TVs)',
-  'stream-alert': 'Admin-channel alert when a member is over their stream cap (the streams are listed below it)',
+  'stream-alert':
+    'Admin-channel alert when a member is over their stream cap (the streams are listed below it)',
   'stream-email': 'Email to a member who is over their stream cap',
   warning: 'Direct message warning a member over their stream cap during their plan’s grace period',
   'download-dm': 'Direct message to a member who is over their download allotment',

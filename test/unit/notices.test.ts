@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NoticeMessage } from '../../src/notify/notifier.ts';
 import {
   quotaAlert,
   quotaDm,
@@ -9,6 +8,7 @@ import {
   streamBreachDm,
   streamWarning,
 } from '../../src/notify/notices.ts';
+import type { NoticeMessage } from '../../src/notify/notifier.ts';
 import { DEFAULT_TEMPLATES } from '../../src/policy/templates.ts';
 
 const notice: StreamBreachNotice = {
@@ -58,14 +58,22 @@ describe('stream-cap notices', () => {
     const field = m.embeds?.[0]?.fields?.find((f) => f.name === 'Streams');
     assert.match(field?.value ?? '', /Living Room TV[\s\S]*Kitchen iPad/);
     assert.equal(m.embeds?.[0]?.title, 'Over the stream cap');
-    assert.equal(m.embeds?.[0]?.description, 'Alice is over their stream cap: 2 playing, plan Family allows 1.');
+    assert.equal(
+      m.embeds?.[0]?.description,
+      'Alice is over their stream cap: 2 playing, plan Family allows 1.',
+    );
   });
 
   it('a stream-alert saved when it still offered {streams} and {limit} does not list the streams twice', () => {
-    const m = alert('{member} is over their stream limit: {count} playing, plan {plan} allows {limit}.\n{streams}');
+    const m = alert(
+      '{member} is over their stream limit: {count} playing, plan {plan} allows {limit}.\n{streams}',
+    );
     const shown = allText(m);
     assert.equal(times(shown, 'Kitchen iPad'), 1);
-    assert.equal(m.embeds?.[0]?.description, 'Alice is over their stream limit: 2 playing, plan Family allows 1.');
+    assert.equal(
+      m.embeds?.[0]?.description,
+      'Alice is over their stream limit: 2 playing, plan Family allows 1.',
+    );
   });
 
   it('the DM and the warning list each stream once, in their text', () => {
