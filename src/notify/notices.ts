@@ -86,7 +86,7 @@ export function streamBreachAlert(
     n.discordUserId === null
       ? { name: 'Account linked to nobody', value: safe(n.memberName), inline: true }
       : { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
-    { name: 'Plan', value: `${safe(n.planName)}: stream cap ${n.limit}`, inline: true },
+    { name: 'Plan', value: `${safe(n.planName)}: ${n.limit} at once`, inline: true },
     { name: 'Streams now', value: String(n.count), inline: true },
     { name: 'Streams', value: values.streams || '—' },
     { name: 'Direct message', value: n.dmDelivery },

@@ -98,27 +98,28 @@ describe('administration commands', () => {
   test('plans: create, list, edit, refusals', async () => {
     const created = await admin('plan', 'create', {
       name: 'Family',
-      streams: 2,
+      'stream-cap': 2,
       downloads: true,
-      'weekly-downloads': 5,
+      'download-allotment': 5,
     });
     assert.equal(created.ephemeral, true);
     assert.match(text(created), /Plan created.*Family.*2 streams/s);
     await refused(
-      () => admin('plan', 'create', { name: 'family', streams: 3, downloads: false }),
+      () => admin('plan', 'create', { name: 'family', 'stream-cap': 3, downloads: false }),
       /already exists/,
     );
     await refused(
-      () => admin('plan', 'create', { name: 'Bad', streams: 1, downloads: false, 'weekly-downloads': 3 }),
+      () =>
+        admin('plan', 'create', { name: 'Bad', 'stream-cap': 1, downloads: false, 'download-allotment': 3 }),
       /without downloads/,
     );
     await refused(
-      () => admin('plan', 'create', { name: '   ', streams: 1, downloads: false }),
+      () => admin('plan', 'create', { name: '   ', 'stream-cap': 1, downloads: false }),
       /name must be/,
     );
-    await refused(() => admin('plan', 'edit', { name: 'Nope', streams: 3 }), /no plan named “Nope”/);
+    await refused(() => admin('plan', 'edit', { name: 'Nope', 'stream-cap': 3 }), /no plan named “Nope”/);
     await refused(() => admin('plan', 'edit', { name: 'Family' }), /Nothing to change/);
-    const edited = await admin('plan', 'edit', { name: 'Family', streams: 3 });
+    const edited = await admin('plan', 'edit', { name: 'Family', 'stream-cap': 3 });
     assert.match(text(edited), /3 streams/);
     const list = await admin('plan', 'list');
     assert.match(text(list), /Family/);
@@ -132,7 +133,7 @@ describe('administration commands', () => {
       user: ALICE.id,
       command: 'plan',
       subcommand: 'create',
-      options: { name: 'Free', streams: 9, downloads: false },
+      options: { name: 'Free', 'stream-cap': 9, downloads: false },
     });
     assert.equal(reply.ephemeral, true);
     assert.match(text(reply), /Manage Server/);
@@ -286,7 +287,7 @@ describe('administration commands', () => {
       ['Streamwarden will post alerts here.'],
     );
     assert.deepEqual(posted[0]?.allowedMentions, { parse: [] });
-    const status = await admin('enforcement', 'status');
+    const status = await admin('enforcement', 'settings');
     assert.match(text(status), /Dry run.*\*\*on\*\*/s);
     assert.match(text(status), new RegExp(`<#${channel.id}>`));
     assert.match(text(status), /\*\/5 \* \* \* \*/);

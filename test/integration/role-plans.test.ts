@@ -72,7 +72,12 @@ describe('plans from Discord roles', () => {
       ['Supporter', 2, 50],
       ['Basic', 1, 0],
     ] as const) {
-      const r = await admin('plan', 'create', { name, streams, downloads: true, 'weekly-downloads': weekly });
+      const r = await admin('plan', 'create', {
+        name,
+        'stream-cap': streams,
+        downloads: true,
+        'download-allotment': weekly,
+      });
       assert.match(text(r), /Plan created/);
     }
   });
