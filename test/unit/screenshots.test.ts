@@ -100,7 +100,7 @@ describe('docs/images', () => {
     const read = (path: string) => readFileSync(join(root, path), 'utf8');
     const shown = [
       read('README.md'),
-      ...['fairness', 'plans-and-quotas', 'servers'].map((d) => read(`docs/${d}.md`)),
+      ...['fairness', 'plans', 'servers'].map((d) => read(`docs/${d}.md`)),
     ];
     for (const name of pictures)
       assert.ok(
