@@ -28,7 +28,7 @@ const describePlan = (p: {
   stopRule: string;
   countBy: string;
 }) =>
-  `**${plain(p.name)}**: stream cap ${p.streamCap} at once; ` +
+  `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
   (p.downloadsAllowed
     ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
     : 'no downloads') +

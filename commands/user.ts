@@ -278,7 +278,7 @@ export const user: Command = {
       const { plan } = await setMemberPlan(ctx, actor, target, interaction.options.getString('plan', true));
       return respond(
         interaction,
-        ok(`<@${target.id}> is now on **${plain(plan.name)}** (stream cap ${plan.streamCap} at once).`),
+        ok(`<@${target.id}> is now on **${plain(plan.name)}** (stream cap ${plan.streamCap}).`),
       );
     }
     if (sub === 'plan-from-roles') {

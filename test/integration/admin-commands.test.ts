@@ -103,7 +103,7 @@ describe('administration commands', () => {
       'download-allotment': 5,
     });
     assert.equal(created.ephemeral, true);
-    assert.match(text(created), /Plan created.*Family.*2 streams/s);
+    assert.match(text(created), /Plan created.*Family.*stream cap 2/s);
     await refused(
       () => admin('plan', 'create', { name: 'family', 'stream-cap': 3, downloads: false }),
       /already exists/,
@@ -120,7 +120,7 @@ describe('administration commands', () => {
     await refused(() => admin('plan', 'edit', { name: 'Nope', 'stream-cap': 3 }), /no plan named “Nope”/);
     await refused(() => admin('plan', 'edit', { name: 'Family' }), /Nothing to change/);
     const edited = await admin('plan', 'edit', { name: 'Family', 'stream-cap': 3 });
-    assert.match(text(edited), /3 streams/);
+    assert.match(text(edited), /stream cap 3/);
     const list = await admin('plan', 'list');
     assert.match(text(list), /Family/);
     const [row] = await db().select().from(plans);

@@ -125,9 +125,9 @@ describe('plans from Discord roles', () => {
     assert.equal(alice.length, 2);
     assert.match(
       alice[0] ?? '',
-      /Your plan changed[\s\S]*“Supporter”: 2 streams at once, 50 downloads a week/,
+      /Your plan changed[\s\S]*“Supporter”: stream cap 2 \(streams at once\), download allotment 50 a week/,
     );
-    assert.match(alice[1] ?? '', /“Family”: 4 streams at once[\s\S]*Before: “Supporter”/);
+    assert.match(alice[1] ?? '', /“Family”: stream cap 4 [\s\S]*Before: “Supporter”/);
     assert.equal(dmText(BOB).length, 1);
 
     // A sync with nothing new changes nothing and tells nobody again.
