@@ -81,22 +81,22 @@ function isOlderName(name: TemplateName, placeholder: string): boolean {
 
 export const DEFAULT_TEMPLATES: Record<TemplateName, string> = {
   'stream-dm':
-    'Hi {member}, your plan ({plan}) has a stream cap of {cap} at the same time, and {count} were playing:\n' +
+    'Hi {member}, your plan ({plan}) allows {cap} stream(s) at the same time, and {count} were playing:\n' +
     '{streams}\n' +
-    'Please stop the extra stream(s). Streams over the cap may be stopped.',
+    'Please stop the extra stream(s). Streams over your stream cap may be stopped.',
   'stream-onscreen':
     'Too many devices in use: your plan ({plan}) allows {cap} at once. Stop another stream, then try again.',
   'stream-alert': '{member} is over their stream cap: {count} playing, plan {plan} allows {cap}.',
   'stream-email':
     'Hi {member},\n\n' +
-    'Your plan ({plan}) has a stream cap of {cap} at the same time, and {count} were playing:\n\n' +
+    'Your plan ({plan}) allows {cap} stream(s) at the same time, and {count} were playing:\n\n' +
     '{streams}\n\n' +
-    'Please stop the extra stream(s) before starting a new one. Streams over the cap may be stopped.\n\n' +
+    'Please stop the extra stream(s) before starting a new one. Streams over your stream cap may be stopped.\n\n' +
     'Thanks for understanding!',
   warning:
-    'Hi {member}, your plan ({plan}) has a stream cap of {cap} at the same time, and {count} are playing:\n' +
+    'Hi {member}, your plan ({plan}) allows {cap} stream(s) at the same time, and {count} are playing:\n' +
     '{streams}\n' +
-    'Please stop one {deadline}, or pick it below with "Stop this one". If you are still over the cap then, ' +
+    'Please stop one {deadline}, or pick it below with "Stop this one". If you are still over your stream cap then, ' +
     'streams will be stopped.',
   'download-dm':
     'Hi {member}, you have used {count} of your {allotment} downloads this week (plan {plan}). ' +
