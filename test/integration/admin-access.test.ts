@@ -177,7 +177,7 @@ describe('moderators and admin commands', () => {
       command: 'quota',
       options: { member: ALICE.id },
     });
-    assert.match(text(aliceQuota), /Only admins can look at someone else’s quota/);
+    assert.match(text(aliceQuota), /Only admins can look at someone else’s streams and downloads/);
   });
 
   test('a link request’s Approve/Refuse follows /user’s overrides', async () => {
