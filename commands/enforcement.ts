@@ -39,7 +39,7 @@ const UNLINKED_WORDS: Record<UnlinkedMode, (plan: string) => string> = {
     'Accounts linked to nobody: the admins get one alert per account and week while it streams (in the alerts channel).',
   ignore: () => 'Accounts linked to nobody: ignored. No plan applies to them and nobody is told.',
   plan: (plan) =>
-    `Accounts linked to nobody: each is held to “${plain(plan)}” (one account = one person). Streams over its cap are stopped and the admins alerted. Linking an account to a member puts it on the member’s plan.`,
+    `Accounts linked to nobody: each is held to “${plain(plan)}” (one account = one person). Streams over the plan’s stream cap are stopped and the admins alerted. Linking an account to a member puts it on the member’s plan.`,
 };
 
 /** The mode as `/enforcement settings` shows it. */

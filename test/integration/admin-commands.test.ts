@@ -204,6 +204,10 @@ describe('administration commands', () => {
     assert.match(text(list), /Main \(Plex\)/);
     assert.match(text(list), /Jelly \(Jellyfin\)/);
     assert.doesNotMatch(JSON.stringify(list.raw), /plex-owner-token-1234|jf-api-key-abcdef123456/);
+    // The servers and what each logs; their health is /status's alone.
+    assert.match(text(list), /Logging \(`\/server logging`\): streams on, downloads on/);
+    assert.match(text(list), /health, push and what works there: `\/status`/);
+    assert.doesNotMatch(text(list), /Last poll|Can stop streams|🟢|🔴/);
     const ok = await admin('server', 'test', { name: 'Main' });
     assert.match(text(ok), /Main: connected/);
     plex.fault = 'unauthorized';
@@ -273,7 +277,7 @@ describe('administration commands', () => {
     assert.doesNotMatch(text(reply), /(^|[^\u200b])@everyone/);
   });
 
-  test('enforcement switches, alerts channel and status', async () => {
+  test('enforcement switches, alerts channel and settings', async () => {
     const channel = ALERTS;
     assert.match(text(await admin('enforcement', 'dry-run', { enabled: true })), /Dry run.*on/);
     const postsBefore = discord.messagesIn(channel.id).length;
@@ -288,6 +292,16 @@ describe('administration commands', () => {
     );
     assert.deepEqual(posted[0]?.allowedMentions, { parse: [] });
     const status = await admin('enforcement', 'settings');
+    assert.match(text(status), /Enforcement settings/);
+    assert.match(text(status), /Stream caps\n\*\*on\*\* \(`\/enforcement stream-caps`\)/);
+    assert.match(
+      text(status),
+      /Download allotments \(DM and alert when over\)\n\*\*on\*\* \(`\/enforcement download-allotments`\)/,
+    );
+    assert.match(
+      text(status),
+      /Switching downloads off when over the allotment\noff \(`\/enforcement switch-off-downloads`\)/,
+    );
     assert.match(text(status), /Dry run.*\*\*on\*\*/s);
     assert.match(text(status), new RegExp(`<#${channel.id}>`));
     assert.match(text(status), /\*\/5 \* \* \* \*/);
