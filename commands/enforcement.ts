@@ -39,17 +39,17 @@ const UNLINKED_WORDS: Record<UnlinkedMode, (plan: string) => string> = {
     'Accounts linked to nobody: the admins get one alert per account and week while it streams (in the alerts channel).',
   ignore: () => 'Accounts linked to nobody: ignored. No plan applies to them and nobody is told.',
   plan: (plan) =>
-    `Accounts linked to nobody: each is held to “${plain(plan)}” (one account = one person). Streams over its cap are stopped and the admins alerted. Linking an account to a member puts it on the member’s plan.`,
+    `Accounts linked to nobody: each is held to “${plain(plan)}” (one account = one person). Streams over the plan’s stream cap are stopped and the admins alerted. Linking an account to a member puts it on the member’s plan.`,
 };
 
-/** The mode as `/enforcement status` shows it. */
+/** The mode as `/enforcement settings` shows it. */
 const unlinkedShown = (mode: UnlinkedMode, plan: string | null) =>
   mode === 'plan' ? `plan “${plain(plan ?? '?')}”` : mode;
 
 const SWITCHES: Record<string, Switch> = {
-  streams: 'enforceStreams',
-  downloads: 'enforceDownloads',
-  'disable-downloads': 'disableDownloads',
+  'stream-caps': 'enforceStreams',
+  'download-allotments': 'enforceDownloads',
+  'switch-off-downloads': 'disableDownloads',
   'dry-run': 'dryRun',
   'self-link': 'selfLink',
   'hide-addresses': 'hideAddresses',
@@ -75,12 +75,12 @@ export function describeReport(report: CycleReport): string[] {
         ? 'dry run: nothing stopped'
         : `${b.stopped} stopped${b.notStopped ? `, ${b.notStopped} not stopped` : ''}`;
     lines.push(
-      `Over the cap: ${plain(b.memberName)}, ${b.count} of ${b.cap} (${what}; ${b.newEpisode ? `DM: ${b.dm}` : 'already notified'}).`,
+      `Over the stream cap: ${plain(b.memberName)}, ${b.count} of ${b.cap} (${what}; ${b.newEpisode ? `DM: ${b.dm}` : 'already notified'}).`,
     );
   }
   for (const q of report.quotas) {
     lines.push(
-      `Over the download quota: ${plain(q.memberName)}, ${q.used} of ${q.allotment}` +
+      `Over the download allotment: ${plain(q.memberName)}, ${q.used} of ${q.allotment}` +
         `${q.notified ? ' (notified)' : ' (already notified this week)'}${q.switchNotes.length ? `; ${q.switchNotes.join('; ')}` : ''}.`,
     );
   }
@@ -112,25 +112,33 @@ export const enforcement: Command = {
   adminOnly: true,
   data: new SlashCommandBuilder()
     .setName('enforcement')
-    .setDescription('Enforcement switches, alerts channel and a manual run')
+    .setDescription('What is enforced, where alerts go, who is an admin, and a manual run')
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-    .addSubcommand((s) => s.setName('status').setDescription('Show every switch and the schedule'))
     .addSubcommand((s) =>
       s
-        .setName('streams')
-        .setDescription('Enforce stream caps')
+        .setName('settings')
+        .setDescription(
+          'Show every enforcement setting, the channels and the schedule (bot health: /status)',
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('stream-caps')
+        .setDescription('Hold members to their plan’s stream cap: DM, alert, and stop streams over it')
         .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
     )
     .addSubcommand((s) =>
       s
-        .setName('downloads')
-        .setDescription('Enforce weekly download quotas')
+        .setName('download-allotments')
+        .setDescription('Count downloads against each member’s download allotment; DM and alert when over')
         .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
     )
     .addSubcommand((s) =>
       s
-        .setName('disable-downloads')
-        .setDescription('Switch a member’s downloads off until the week turns when they go over')
+        .setName('switch-off-downloads')
+        .setDescription(
+          'Also switch downloads off on the servers for members over the allotment, until the week turns',
+        )
         .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
     )
     .addSubcommand((s) =>
@@ -295,7 +303,7 @@ export const enforcement: Command = {
     }
     const s = await getSettings(ctx.db);
     const next = ctx.nextRuns();
-    const e = embed('Enforcement', COLORS.info).addFields(
+    const e = embed('Enforcement settings', COLORS.info).addFields(
       ...(Object.keys(SWITCHES) as Array<keyof typeof SWITCHES>).map((k) => {
         const key = SWITCHES[k] as Switch;
         return { name: SWITCH_LABEL[key], value: `${onOff(s[key])} (\`/enforcement ${k}\`)` };

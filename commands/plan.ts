@@ -29,17 +29,19 @@ const describePlan = (p: {
   stopRule: string;
   countBy: string;
 }) =>
-  `**${plain(p.name)}**: ${p.streamCap} stream${p.streamCap === 1 ? '' : 's'} at once; ` +
-  (p.downloadsAllowed ? `downloads allowed, ${p.weeklyDownloads ?? 0} a week by default` : 'no downloads') +
+  `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
+  (p.downloadsAllowed
+    ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
+    : 'no downloads') +
   `; ${breachRules(p)}`;
 
-/** The plan's limits: required when creating, each optional when editing. */
-function limitOptions(s: SlashCommandSubcommandBuilder, required: boolean): SlashCommandSubcommandBuilder {
+/** The plan's stream cap, downloads and rules: required when creating, each optional when editing. */
+function planOptions(s: SlashCommandSubcommandBuilder, required: boolean): SlashCommandSubcommandBuilder {
   return s
     .addIntegerOption((o) =>
       o
-        .setName('streams')
-        .setDescription('Streams allowed at once')
+        .setName('stream-cap')
+        .setDescription('Stream cap: streams allowed at once')
         .setRequired(required)
         .setMinValue(1)
         .setMaxValue(100),
@@ -49,8 +51,10 @@ function limitOptions(s: SlashCommandSubcommandBuilder, required: boolean): Slas
     )
     .addIntegerOption((o) =>
       o
-        .setName('weekly-downloads')
-        .setDescription('Default weekly download allotment')
+        .setName('download-allotment')
+        .setDescription(
+          'Download allotment: downloads a week (a member’s own, set with /user allotment, wins)',
+        )
         .setMinValue(0)
         .setMaxValue(10000),
     )
@@ -64,7 +68,7 @@ function limitOptions(s: SlashCommandSubcommandBuilder, required: boolean): Slas
     .addStringOption((o) =>
       o
         .setName('stop')
-        .setDescription('What to stop when over the cap (default: all)')
+        .setDescription('What to stop when over the stream cap (default: all)')
         .addChoices(
           { name: 'all: every stream of the member', value: 'all' },
           { name: 'newest: only as many of the newest as needed', value: 'newest' },
@@ -73,7 +77,7 @@ function limitOptions(s: SlashCommandSubcommandBuilder, required: boolean): Slas
     .addStringOption((o) =>
       o
         .setName('count')
-        .setDescription('What counts against the cap (default: streams)')
+        .setDescription('What counts against the stream cap (default: streams)')
         .addChoices(
           { name: 'streams: every stream', value: 'streams' },
           { name: 'locations: streams from one IP address count as one', value: 'locations' },
@@ -133,7 +137,7 @@ export const plan: Command = {
     .setDescription('Manage plans: stream caps and download allotments')
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .addSubcommand((s) =>
-      limitOptions(
+      planOptions(
         s
           .setName('create')
           .setDescription('Create a plan')
@@ -144,7 +148,7 @@ export const plan: Command = {
       ),
     )
     .addSubcommand((s) =>
-      limitOptions(
+      planOptions(
         s
           .setName('edit')
           .setDescription('Change a plan')
@@ -185,9 +189,9 @@ export const plan: Command = {
     await interaction.deferReply({ flags: 'Ephemeral' });
     if (sub === 'create') {
       const created = await createPlan(ctx.db, actor, interaction.options.getString('name', true), {
-        streams: interaction.options.getInteger('streams', true),
+        streams: interaction.options.getInteger('stream-cap', true),
         downloads: interaction.options.getBoolean('downloads', true),
-        weeklyDownloads: interaction.options.getInteger('weekly-downloads'),
+        weeklyDownloads: interaction.options.getInteger('download-allotment'),
         grace: interaction.options.getInteger('grace') ?? undefined,
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
@@ -197,9 +201,9 @@ export const plan: Command = {
     if (sub === 'edit') {
       const { after } = await editPlan(ctx.db, actor, interaction.options.getString('name', true), {
         newName: interaction.options.getString('rename') ?? undefined,
-        streams: interaction.options.getInteger('streams') ?? undefined,
+        streams: interaction.options.getInteger('stream-cap') ?? undefined,
         downloads: interaction.options.getBoolean('downloads') ?? undefined,
-        weeklyDownloads: interaction.options.getInteger('weekly-downloads') ?? undefined,
+        weeklyDownloads: interaction.options.getInteger('download-allotment') ?? undefined,
         grace: interaction.options.getInteger('grace') ?? undefined,
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
@@ -232,11 +236,11 @@ export const plan: Command = {
       e.addFields({
         name: p.name,
         value:
-          `Streams at once: **${p.streamCap}**\n` +
+          `Stream cap: **${p.streamCap}** at once\n` +
           (p.downloadsAllowed
-            ? `Downloads: **${p.weeklyDownloads ?? 0}** a week`
+            ? `Download allotment: **${p.weeklyDownloads ?? 0}** a week`
             : 'Downloads: not allowed') +
-          `\nOver the cap: ${breachRules(p)}` +
+          `\nOver the stream cap: ${breachRules(p)}` +
           `\nMembers: ${p.memberCount}` +
           ((roles.get(p.id) ?? []).length > 0
             ? `\nRoles: ${(roles.get(p.id) ?? []).map((id) => `<@&${id}>`).join(' ')}`

@@ -9,14 +9,14 @@ export const quota: Command = {
   adminOnly: false,
   data: new SlashCommandBuilder()
     .setName('quota')
-    .setDescription('Your plan, streams and downloads left this week (only you see the answer)')
+    .setDescription('Your streams and downloads this week (only you see the answer)')
     .addUserOption((o) => o.setName('member').setDescription('Admins: whose standing to show')),
 
   async execute(interaction, ctx) {
     const other = interaction.options.getUser('member');
     if (other && other.id !== interaction.user.id && !(await mayUseAdminCommand(interaction, ctx, 'user'))) {
       throw new UserError(
-        'Only admins can look at someone else’s quota. Run `/quota` without `member` to see yours.',
+        'Only admins can look at someone else’s streams and downloads. Run `/quota` without `member` to see yours.',
       );
     }
     const target = other ?? interaction.user;

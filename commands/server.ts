@@ -3,7 +3,7 @@ import type { MediaServerRow } from '../src/db/schema.ts';
 import { suggest } from '../src/discord/autocomplete.ts';
 import { capabilityLines } from '../src/discord/capability-text.ts';
 import type { Command } from '../src/discord/command.ts';
-import { COLORS, discordTime, embed, ok, plain, respond } from '../src/discord/reply.ts';
+import { COLORS, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { PLATFORMS, type Platform } from '../src/media/types.ts';
 import { checkVersion } from '../src/policy/versions.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
@@ -31,14 +31,6 @@ function passLine(
   return row.premium
     ? '\nPlex Pass: **active** (streams can be stopped).'
     : `\nPlex Pass: **not active**. ${row.stopUnavailableReason ?? 'Streams cannot be stopped; everything else works.'}`;
-}
-
-function statusLine(row: MediaServerRow): string {
-  const since = row.statusSince ? ` since ${discordTime(row.statusSince, 'R')}` : '';
-  if (row.status === 'up') return `🟢 up${since}`;
-  if (row.status === 'down')
-    return `🔴 down${since}${row.statusReason ? `: ${plain(row.statusReason)}` : ''}`;
-  return '⚪ not polled yet';
 }
 
 /** The version line of /server add and /server test, with a warning when it is outside the versions checked. */
@@ -156,7 +148,11 @@ export const server: Command = {
     .addSubcommand((s) =>
       s.setName('remove').setDescription('Stop watching a server').addStringOption(nameOption),
     )
-    .addSubcommand((s) => s.setName('list').setDescription('List servers, their status and switches'))
+    .addSubcommand((s) =>
+      s
+        .setName('list')
+        .setDescription('The servers watched and what each one logs (health and what works: /status)'),
+    )
     .addSubcommand((s) =>
       s.setName('test').setDescription('Check the connection now').addStringOption(nameOption),
     )
@@ -258,18 +254,15 @@ export const server: Command = {
     }
     const rows = await listServers(ctx.db);
     const e = embed('Media servers');
-    if (rows.length === 0) e.setDescription('No servers yet. Add one with `/server add`.');
+    e.setDescription(
+      rows.length === 0
+        ? 'No servers yet. Add one with `/server add`.'
+        : 'Each server’s health, push and what works there: `/status`. Check one now: `/server test`.',
+    );
     for (const row of rows.slice(0, 25)) {
       e.addFields({
         name: `${row.name} (${PLATFORM_LABEL[row.platform]})`,
-        value: [
-          statusLine(row),
-          `Last poll: ${row.lastPollAt ? discordTime(row.lastPollAt, 'R') : 'never'}`,
-          `Logging: streams ${row.logStreams ? 'on' : 'off'}, downloads ${row.logDownloads ? 'on' : 'off'}`,
-          row.canStopStreams
-            ? 'Can stop streams: yes'
-            : `Can stop streams: no. ${row.stopUnavailableReason ?? ''}`,
-        ].join('\n'),
+        value: `Logging (\`/server logging\`): streams ${row.logStreams ? 'on' : 'off'}, downloads ${row.logDownloads ? 'on' : 'off'}`,
       });
     }
     return respond(interaction, { embeds: [e] });

@@ -135,7 +135,7 @@ export const status: Command = {
   data: new SlashCommandBuilder()
     .setName('status')
     .setDescription(
-      'Media servers (push or polling, health, what works), the outbox and failing download switches',
+      'Is the bot working: each server’s health and what works there, outbox, download switches, backups',
     )
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild),
 

@@ -103,7 +103,8 @@ export const template: Command = {
       return respond(interaction, { embeds: [e] });
     }
     const e = embed('Notice templates', COLORS.info).setDescription(
-      'Change one with `/template set`, see it filled in with `/template preview`, undo with `/template reset`.',
+      'Change one with `/template set`, see it filled in with `/template preview`, undo with `/template reset`. ' +
+        'A template saved with `{limit}` still works: it is filled like `{cap}` or `{allotment}`.',
     );
     for (const name of TEMPLATE_NAMES) {
       e.addFields({

@@ -140,12 +140,12 @@ export const user: Command = {
     .addSubcommand((s) =>
       s
         .setName('allotment')
-        .setDescription('Set a member’s weekly downloads (overrides the plan’s default)')
+        .setDescription('Set a member’s own download allotment (downloads a week; overrides the plan’s)')
         .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
         .addIntegerOption((o) =>
           o
             .setName('downloads')
-            .setDescription('Downloads per week')
+            .setDescription('Downloads a week')
             .setRequired(true)
             .setMinValue(0)
             .setMaxValue(10000),
@@ -196,7 +196,7 @@ export const user: Command = {
     .addSubcommand((s) =>
       s
         .setName('boost')
-        .setDescription('Raise a member’s stream cap and/or this week’s downloads for some hours')
+        .setDescription('Raise a member’s stream cap and/or this week’s download allotment for some hours')
         .addUserOption((o) => o.setName('member').setDescription('Discord member').setRequired(true))
         .addIntegerOption((o) =>
           o
@@ -278,9 +278,7 @@ export const user: Command = {
       const { plan } = await setMemberPlan(ctx, actor, target, interaction.options.getString('plan', true));
       return respond(
         interaction,
-        ok(
-          `<@${target.id}> is now on **${plain(plan.name)}** (${plan.streamCap} stream${plan.streamCap === 1 ? '' : 's'} at once).`,
-        ),
+        ok(`<@${target.id}> is now on **${plain(plan.name)}** (stream cap ${plan.streamCap}).`),
       );
     }
     if (sub === 'plan-from-roles') {
@@ -316,7 +314,10 @@ export const user: Command = {
           : plan
             ? ''
             : '\nNote: they are not on a plan yet (`/user plan`).';
-      return respond(interaction, ok(`<@${target.id}> may download **${downloads}** a week.${warn}`));
+      return respond(
+        interaction,
+        ok(`<@${target.id}>’s download allotment is now **${downloads}** a week.${warn}`),
+      );
     }
     if (sub === 'email') {
       const email = await setMemberEmail(ctx, actor, target, interaction.options.getString('address'));
@@ -374,7 +375,9 @@ export const user: Command = {
       const b = await unboostMember(ctx, actor, target);
       return respond(
         interaction,
-        ok(`<@${target.id}>’s boost (${describeBoost(b)}) has ended; their plan’s limits apply again.`),
+        ok(
+          `<@${target.id}>’s boost (${describeBoost(b)}) has ended; their plan’s stream cap and download allotment apply again.`,
+        ),
       );
     }
     return respond(interaction, { embeds: [await memberInfoEmbed(ctx, target, { forAdmins: true })] });

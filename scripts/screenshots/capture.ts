@@ -109,9 +109,9 @@ export async function capture(): Promise<Capture> {
     });
     await admin('plan', 'create', {
       name: 'Family',
-      streams: 1,
+      'stream-cap': 1,
       downloads: true,
-      'weekly-downloads': 10,
+      'download-allotment': 10,
       grace: 120,
       stop: 'newest',
     });

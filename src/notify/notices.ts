@@ -34,6 +34,7 @@ export function streamLine(s: StreamLine, forAdmins: boolean): string {
 export interface StreamBreachNotice {
   memberName: string;
   planName: string;
+  /** The stream cap (shown as {cap}). */
   limit: number;
   /** Streams counted against the cap (one device counted once; policy `countStreams`), not the number of lines. */
   count: number;
@@ -45,7 +46,7 @@ function streamValues(n: StreamBreachNotice, forAdmins: boolean) {
   return {
     member: safe(n.memberName),
     plan: safe(n.planName),
-    limit: n.limit,
+    cap: n.limit,
     count: n.count,
     streams: n.streams.map((s) => streamLine(s, forAdmins)).join('\n'),
   };
@@ -79,6 +80,8 @@ export function streamBreachAlert(
   },
 ): NoticeMessage {
   const values = streamValues(n, true);
+  // The streams are listed once, in their field: a template saved when it still offered {streams} gets nothing.
+  const description = renderTemplate(template, { ...values, streams: '' }).trim();
   const fields = [
     n.discordUserId === null
       ? { name: 'Account linked to nobody', value: safe(n.memberName), inline: true }
@@ -94,9 +97,9 @@ export function streamBreachAlert(
   return {
     embeds: [
       {
-        title: n.dryRun ? 'Stream limit exceeded (dry run: nothing stopped)' : 'Stream limit exceeded',
+        title: n.dryRun ? 'Over the stream cap (dry run: nothing stopped)' : 'Over the stream cap',
         color: resolved ? COLORS.ok : COLORS.bad,
-        description: renderTemplate(template, values),
+        description: description || '—',
         fields,
       },
     ],
@@ -117,7 +120,7 @@ function quotaValues(n: QuotaNotice) {
   return {
     member: safe(n.memberName),
     plan: safe(n.planName),
-    limit: n.allotment,
+    allotment: n.allotment,
     count: n.used,
     resets: discordTime(n.resetsAt, 'R'),
     disabled: n.disabled,
@@ -128,7 +131,7 @@ export function quotaDm(template: string, n: QuotaNotice): NoticeMessage {
   return {
     embeds: [
       {
-        title: 'Weekly download quota used up',
+        title: 'Download allotment used up',
         color: COLORS.warn,
         description: renderTemplate(template, quotaValues(n)),
         fields: [
@@ -169,7 +172,7 @@ export function quotaAlert(
   return {
     embeds: [
       {
-        title: 'Download quota exceeded',
+        title: 'Over the download allotment',
         color: COLORS.warn,
         description: renderTemplate(template, quotaValues(n)),
         fields,

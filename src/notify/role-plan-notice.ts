@@ -3,9 +3,10 @@ import type { Plan } from '../db/schema.ts';
 import { COLORS, quoted } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
 
-const limits = (p: Plan) =>
-  `${p.streamCap} stream${p.streamCap === 1 ? '' : 's'} at once, ` +
-  (p.downloadsAllowed ? `${p.weeklyDownloads ?? 0} downloads a week` : 'no downloads');
+/** The plan's stream cap and download allotment, in the words of /quota. */
+const capAndAllotment = (p: Plan) =>
+  `stream cap ${p.streamCap} (streams at once), ` +
+  (p.downloadsAllowed ? `download allotment ${p.weeklyDownloads ?? 0} a week` : 'no downloads');
 
 export function rolePlanDm(n: {
   guildName: string | null;
@@ -14,7 +15,7 @@ export function rolePlanDm(n: {
 }): NoticeMessage {
   const where = n.guildName ? ` on ${quoted(n.guildName)}` : '';
   const description = n.plan
-    ? `Your roles${where} now put you on ${quoted(n.plan.name)}: ${limits(n.plan)}.` +
+    ? `Your roles${where} now put you on ${quoted(n.plan.name)}: ${capAndAllotment(n.plan)}.` +
       (n.previous ? `\nBefore: ${quoted(n.previous.name)}.` : '')
     : `You no longer hold a role${where} that gives a plan, so you are no longer on ${n.previous ? quoted(n.previous.name) : 'a plan'}.` +
       '\nAsk an admin if you think this is a mistake.';

@@ -1,4 +1,5 @@
-// Notice templates: the text of every message the bot sends about limits and servers. Admins can replace any
+// Notice templates: the text of every message the bot sends about stream caps, download allotments and servers.
+// Admins can replace any
 // of them (/template); these pure functions say which placeholders each may use, check an edited template
 // and render it. Placeholders are written {name}; literal braces are not supported, so that a typo such as
 // "{membr}" or "{member" is reported when the template is saved instead of reaching a member.
@@ -28,15 +29,15 @@ export const TEMPLATE_NAMES: readonly TemplateName[] = [
   'server-up',
 ];
 
-const STREAM_PLACEHOLDERS = ['member', 'plan', 'limit', 'count', 'streams'] as const;
-const DOWNLOAD_PLACEHOLDERS = ['member', 'plan', 'limit', 'count', 'resets', 'disabled'] as const;
+const STREAM_PLACEHOLDERS = ['member', 'plan', 'cap', 'count', 'streams'] as const;
+const DOWNLOAD_PLACEHOLDERS = ['member', 'plan', 'allotment', 'count', 'resets', 'disabled'] as const;
 const SERVER_PLACEHOLDERS = ['server', 'reason'] as const;
 
-/** Which {placeholders} each template may use. */
+/** Which {placeholders} each template may use. The stream alert lists the streams in its own field, not {streams}. */
 export const TEMPLATE_PLACEHOLDERS: Record<TemplateName, readonly string[]> = {
   'stream-dm': STREAM_PLACEHOLDERS,
   'stream-onscreen': STREAM_PLACEHOLDERS,
-  'stream-alert': STREAM_PLACEHOLDERS,
+  'stream-alert': ['member', 'plan', 'cap', 'count'],
   'stream-email': STREAM_PLACEHOLDERS,
   warning: [...STREAM_PLACEHOLDERS, 'deadline'],
   'download-dm': DOWNLOAD_PLACEHOLDERS,
@@ -50,61 +51,80 @@ export const TEMPLATE_PLACEHOLDERS: Record<TemplateName, readonly string[]> = {
 export const PLACEHOLDER_DESCRIPTIONS: Readonly<Record<string, string>> = {
   member: "the member's name",
   plan: 'the name of their plan',
-  limit: 'streams allowed at once, or downloads allowed per week',
+  cap: 'the stream cap: streams allowed at once',
+  allotment: 'the download allotment: downloads allowed this week',
   count: 'streams playing now, or downloads used this week',
   streams: 'one line per stream: server, device and title',
-  resets: 'when the weekly download quota resets',
+  resets: 'when the download allotment resets (the week turns)',
   disabled: 'a sentence saying downloads are switched off until the reset, or nothing',
   server: 'the media server name',
   reason: 'why the server could not be reached',
   deadline: 'when the grace period ends (a Discord timestamp: "in 2 minutes")',
 };
 
+/**
+ * Names that give the same value: a placeholder and its older name, both ways. Templates saved before the rename
+ * still say {limit} (the stream cap in stream templates, the download allotment in download templates): it is
+ * accepted when a template is saved and filled with the same value as {cap} or {allotment}.
+ */
+const SAME_VALUE: Readonly<Record<string, readonly string[]>> = {
+  cap: ['limit'],
+  allotment: ['limit'],
+  limit: ['cap', 'allotment'],
+};
+
+/** Whether `placeholder` is the older name of one that `name` offers ({limit} for {cap} or {allotment}). */
+function isOlderName(name: TemplateName, placeholder: string): boolean {
+  if (placeholder !== 'limit') return false;
+  return TEMPLATE_PLACEHOLDERS[name].some((p) => p === 'cap' || p === 'allotment');
+}
+
 export const DEFAULT_TEMPLATES: Record<TemplateName, string> = {
   'stream-dm':
-    'Hi {member}, your plan ({plan}) allows {limit} stream(s) at the same time, and {count} were playing:\n' +
+    'Hi {member}, your plan ({plan}) allows {cap} stream(s) at the same time, and {count} were playing:\n' +
     '{streams}\n' +
-    'Please stop the extra stream(s). Streams over the limit may be stopped.',
+    'Please stop the extra stream(s). Streams over your stream cap may be stopped.',
   'stream-onscreen':
-    'Too many devices in use: your plan ({plan}) allows {limit} at once. Stop another stream, then try again.',
-  'stream-alert':
-    '{member} is over their stream limit: {count} playing, plan {plan} allows {limit}.\n{streams}',
+    'Too many devices in use: your plan ({plan}) allows {cap} at once. Stop another stream, then try again.',
+  'stream-alert': '{member} is over their stream cap: {count} playing, plan {plan} allows {cap}.',
   'stream-email':
     'Hi {member},\n\n' +
-    'Your plan ({plan}) allows {limit} stream(s) at the same time, and {count} were playing:\n\n' +
+    'Your plan ({plan}) allows {cap} stream(s) at the same time, and {count} were playing:\n\n' +
     '{streams}\n\n' +
-    'Please stop the extra stream(s) before starting a new one. Streams over the limit may be stopped.\n\n' +
+    'Please stop the extra stream(s) before starting a new one. Streams over your stream cap may be stopped.\n\n' +
     'Thanks for understanding!',
   warning:
-    'Hi {member}, your plan ({plan}) allows {limit} stream(s) at the same time, and {count} are playing:\n' +
+    'Hi {member}, your plan ({plan}) allows {cap} stream(s) at the same time, and {count} are playing:\n' +
     '{streams}\n' +
-    'Please stop one {deadline}, or pick it below with "Stop this one". If you are still over the limit then, ' +
+    'Please stop one {deadline}, or pick it below with "Stop this one". If you are still over your stream cap then, ' +
     'streams will be stopped.',
   'download-dm':
-    'Hi {member}, you have used {count} of your {limit} downloads this week (plan {plan}). ' +
-    'Your quota resets {resets}. {disabled}',
+    'Hi {member}, you have used {count} of your {allotment} downloads this week (plan {plan}). ' +
+    'Your download allotment resets {resets}. {disabled}',
   'download-alert':
-    '{member} is over their download quota: {count} of {limit} this week (plan {plan}). {disabled}',
+    '{member} is over their download allotment: {count} of {allotment} this week (plan {plan}). {disabled}',
   'download-email':
     'Hi {member},\n\n' +
-    'You have used {count} of your {limit} downloads this week (plan {plan}). ' +
+    'You have used {count} of your {allotment} downloads this week (plan {plan}). ' +
     'A download that takes longer than two hours counts again for every further two hours.\n\n' +
-    'Your quota resets {resets}. {disabled}\n\n' +
+    'Your download allotment resets {resets}. {disabled}\n\n' +
     'Thanks for understanding!',
   'server-down':
-    '⚠️ {server} cannot be reached: {reason}. Limits on this server are not enforced until it is back.',
-  'server-up': '✅ {server} is reachable again. Limits on it are enforced again.',
+    '⚠️ {server} cannot be reached: {reason}. Stream caps and download allotments are not enforced on it until it is back.',
+  'server-up':
+    '✅ {server} is reachable again. Stream caps and download allotments are enforced on it again.',
 };
 
 export const TEMPLATE_DESCRIPTIONS: Record<TemplateName, string> = {
-  'stream-dm': 'Direct message to a member who is over their stream limit',
+  'stream-dm': 'Direct message to a member who is over their stream cap',
   'stream-onscreen': 'Short message shown on the screen of a stream that is stopped (keep it brief: TVs)',
-  'stream-alert': 'Admin-channel alert when a member is over their stream limit',
-  'stream-email': 'Email to a member who is over their stream limit',
-  warning: 'Direct message warning a member over their stream limit during their plan’s grace period',
-  'download-dm': 'Direct message to a member who is over their weekly download quota',
-  'download-alert': 'Admin-channel alert when a member is over their weekly download quota',
-  'download-email': 'Email to a member who is over their weekly download quota',
+  'stream-alert':
+    'Admin-channel alert when a member is over their stream cap (the streams are listed below it)',
+  'stream-email': 'Email to a member who is over their stream cap',
+  warning: 'Direct message warning a member over their stream cap during their plan’s grace period',
+  'download-dm': 'Direct message to a member who is over their download allotment',
+  'download-alert': 'Admin-channel alert when a member is over their download allotment',
+  'download-email': 'Email to a member who is over their download allotment',
   'server-down': 'Admin-channel alert when a media server cannot be reached',
   'server-up': 'Admin-channel notice when a media server is reachable again',
 };
@@ -142,7 +162,7 @@ export function validateTemplate(name: TemplateName, text: string): TemplateChec
   const braces = findUnbalancedBrace(text);
   if (braces !== null) return fail(braces);
   const allowed = TEMPLATE_PLACEHOLDERS[name];
-  const unknown = placeholdersIn(text).filter((p) => !allowed.includes(p));
+  const unknown = placeholdersIn(text).filter((p) => !allowed.includes(p) && !isOlderName(name, p));
   if (unknown.length > 0) {
     const listed = [...new Set(unknown)].map((p) => `{${p}}`).join(', ');
     return fail(
@@ -188,7 +208,8 @@ function placeholdersIn(text: string): string[] {
 const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_-]*)\}/g;
 
 /**
- * Replaces each {name} that has a value; unknown {x} are left as they are. Values are inserted literally
+ * Replaces each {name} that has a value (or whose older or newer name has one: {limit} and {cap}/{allotment});
+ * unknown {x} are left as they are. Values are inserted literally
  * (no "$&" patterns, no recursive expansion of braces inside values).
  *
  * Mass-mention guard: a value can be a media-server username chosen by a member, such as "@everyone", "@here" or
@@ -197,9 +218,11 @@ const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_-]*)\}/g;
  * left untouched.
  */
 export function renderTemplate(text: string, values: Record<string, string | number>): string {
-  return text.replace(PLACEHOLDER, (match, name: string) =>
-    Object.hasOwn(values, name) ? neutraliseMentions(String(values[name])) : match,
-  );
+  return text.replace(PLACEHOLDER, (match, name: string) => {
+    const older = Object.hasOwn(SAME_VALUE, name) ? (SAME_VALUE[name] ?? []) : [];
+    const given = [name, ...older].find((n) => Object.hasOwn(values, n));
+    return given === undefined ? match : neutraliseMentions(String(values[given]));
+  });
 }
 
 const ZERO_WIDTH_SPACE = '\u200b';

@@ -32,13 +32,13 @@ export const DEFAULT_FIX: Record<CapabilityName, string> = {
   'read-sessions':
     'Run `/server test`; if the server was updated, check its version is one the bot supports. Streams on this server are not enforced until it works.',
   'stop-stream':
-    'Check that the token is an administrator’s (Plex: the owner’s, with Plex Pass). Over-cap members are still told and alerted, but not stopped.',
+    'Check that the token is an administrator’s (Plex: the owner’s, with Plex Pass). Members over their stream cap are still told and alerted, but not stopped.',
   'on-screen-message':
     'Members are stopped without the on-screen explanation; their DM still says why. Check the player or the server’s version.',
   'list-accounts':
     'Names given to `/user link` cannot be checked and `/link` cannot finish on this server. Run `/server test`.',
   'switch-downloads':
-    'Switch downloads by hand on the server for members over quota, and check that the token is an administrator’s.',
+    'Switch downloads by hand on the server for members over their download allotment, and check that the token is an administrator’s.',
   'read-downloads': 'Downloads on this server are not counted until it works again. Run `/server test`.',
   'push-events':
     'Streams are still enforced: the bot polls this server every 15 seconds until push delivers again. Check `/status`.',

@@ -50,14 +50,14 @@ function checkNumbers(input: Partial<PlanInput>): void {
     input.streams !== undefined &&
     (!Number.isInteger(input.streams) || input.streams < 1 || input.streams > 100)
   ) {
-    throw new UserError('`streams` must be a whole number from 1 to 100.');
+    throw new UserError('`stream-cap` must be a whole number from 1 to 100.');
   }
   if (
     input.weeklyDownloads !== undefined &&
     input.weeklyDownloads !== null &&
     (!Number.isInteger(input.weeklyDownloads) || input.weeklyDownloads < 0 || input.weeklyDownloads > 10_000)
   ) {
-    throw new UserError('`weekly-downloads` must be a whole number from 0 to 10000.');
+    throw new UserError('`download-allotment` must be a whole number from 0 to 10000.');
   }
   if (input.grace !== undefined && (!Number.isInteger(input.grace) || input.grace < 0 || input.grace > 900)) {
     throw new UserError('`grace` must be a whole number of seconds from 0 to 900 (15 minutes).');
@@ -75,7 +75,7 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
   checkNumbers(input);
   if (!input.downloads && input.weeklyDownloads !== null && input.weeklyDownloads > 0) {
     throw new UserError(
-      'A plan without downloads cannot have weekly downloads: set `downloads` to true, or leave `weekly-downloads` out.',
+      'A plan without downloads cannot have a download allotment: set `downloads` to true, or leave `download-allotment` out.',
     );
   }
   if (await findPlan(db, name))
@@ -115,7 +115,7 @@ export async function editPlan(
   const weekly = changes.weeklyDownloads !== undefined ? changes.weeklyDownloads : before.weeklyDownloads;
   if (!downloads && weekly !== null && weekly > 0 && changes.weeklyDownloads !== undefined) {
     throw new UserError(
-      'A plan without downloads cannot have weekly downloads: set `downloads` to true as well.',
+      'A plan without downloads cannot have a download allotment: set `downloads` to true as well.',
     );
   }
   if (
@@ -128,7 +128,7 @@ export async function editPlan(
     newName === undefined
   ) {
     throw new UserError(
-      'Nothing to change: give at least one of `rename`, `streams`, `downloads`, `weekly-downloads`, `grace`, `stop`, `count`.',
+      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`.',
     );
   }
   return db.transaction(async (tx) => {

@@ -15,9 +15,9 @@ export type Switch =
   | 'hideAddresses';
 
 export const SWITCH_LABEL: Record<Switch, string> = {
-  enforceStreams: 'Stream-cap enforcement',
-  enforceDownloads: 'Download-quota enforcement',
-  disableDownloads: 'Switch downloads off when over quota',
+  enforceStreams: 'Stream caps',
+  enforceDownloads: 'Download allotments (DM and alert when over)',
+  disableDownloads: 'Switching downloads off when over the allotment',
   dryRun: 'Dry run (notify, never stop or switch)',
   selfLink: 'Members link themselves (`/link`)',
   hideAddresses: 'Hide members’ IP addresses in alerts',

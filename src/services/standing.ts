@@ -118,8 +118,8 @@ export async function memberInfoEmbed(
     });
     if (member.downloadAllotment !== null) {
       e.addFields({
-        name: 'Personal allotment',
-        value: `${member.downloadAllotment} a week (overrides the plan)`,
+        name: 'Own download allotment',
+        value: `${member.downloadAllotment} a week (overrides the plan’s)`,
         inline: true,
       });
     }
@@ -129,7 +129,10 @@ export async function memberInfoEmbed(
       .from(breachEpisodes)
       .where(and(eq(breachEpisodes.memberId, member.id), isNull(breachEpisodes.closedAt)));
     if (open)
-      e.addFields({ name: 'Stream limit', value: `Over the cap since ${discordTime(open.openedAt, 'R')}` });
+      e.addFields({
+        name: 'Stream cap',
+        value: `Over the stream cap since ${discordTime(open.openedAt, 'R')}`,
+      });
     const failed = switches.filter((s) => s.lastError);
     if (failed.length > 0) {
       e.addFields({

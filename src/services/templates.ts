@@ -83,7 +83,8 @@ export function sampleValues(name: TemplateName): Record<string, string | number
   const all: Record<string, string | number> = {
     member: 'Alex',
     plan: 'Family',
-    limit: 2,
+    cap: 2,
+    allotment: 2,
     count: 3,
     streams: '• Living room (Plex): The Expanse S01E02\n• Phone (Jellyfin): Arrival\n• Laptop (Emby): Dune',
     resets: 'in 3 days',
@@ -91,5 +92,7 @@ export function sampleValues(name: TemplateName): Record<string, string | number
     server: 'Main Plex',
     reason: 'no answer within 10 s',
   };
-  return Object.fromEntries(TEMPLATE_PLACEHOLDERS[name].map((p) => [p, all[p] ?? '']));
+  const values = Object.fromEntries(TEMPLATE_PLACEHOLDERS[name].map((p) => [p, all[p] ?? '']));
+  // As in the alert itself: its streams are listed in their own field, so a {streams} saved earlier stays empty.
+  return name === 'stream-alert' ? { ...values, streams: '' } : values;
 }

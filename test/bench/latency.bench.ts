@@ -133,7 +133,7 @@ async function setUp(mode: Mode): Promise<Bench> {
   });
   const admin = (command: string, subcommand: string, options: Record<string, string | number | boolean>) =>
     discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
-  await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+  await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
   const servers = [
     {
       platform: 'plex',

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
         token: mb.token,
       });
     }
-    await admin('plan', 'create', { name: 'Duo', streams: CAP, downloads: false });
+    await admin('plan', 'create', { name: 'Duo', 'stream-cap': CAP, downloads: false });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
 
     // Members and links straight into the database (setup only; /user link would be 300 interactions).

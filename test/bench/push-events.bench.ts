@@ -180,7 +180,7 @@ async function measure(): Promise<Measured> {
       url: jellyfin.url,
       token: 'jf-key-events-00001',
     });
-    await admin('plan', 'create', { name: 'Family', streams: 5, downloads: false });
+    await admin('plan', 'create', { name: 'Family', 'stream-cap': 5, downloads: false });
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
     await admin('user', 'link', { member: BOB.id, server: 'Jelly', account: 'bob' });
     for (const m of [ALICE, BOB]) await admin('user', 'plan', { member: m.id, plan: 'Family' });

@@ -67,7 +67,7 @@ describe('moderators and admin commands', () => {
       user: OWNER.id,
       command: 'plan',
       subcommand: 'create',
-      options: { name: 'Solo', streams: 1, downloads: false },
+      options: { name: 'Solo', 'stream-cap': 1, downloads: false },
     });
   });
   after(async () => {
@@ -160,7 +160,7 @@ describe('moderators and admin commands', () => {
     const set = await owner('enforcement', 'admin-role', { role: helpers });
     assert.match(text(set), new RegExp(`Members with <@&${helpers}> now count as Streamwarden admins`));
     assert.deepEqual(set.allowedMentions, { parse: [] });
-    const status = await owner('enforcement', 'status');
+    const status = await owner('enforcement', 'settings');
     assert.match(text(status), new RegExp(`Admin role\\n<@&${helpers}>`));
 
     assert.ok(!refused(await plan(HELPER.id)), 'the admin role runs /plan');
@@ -177,7 +177,7 @@ describe('moderators and admin commands', () => {
       command: 'quota',
       options: { member: ALICE.id },
     });
-    assert.match(text(aliceQuota), /Only admins can look at someone else’s quota/);
+    assert.match(text(aliceQuota), /Only admins can look at someone else’s streams and downloads/);
   });
 
   test('a link request’s Approve/Refuse follows /user’s overrides', async () => {

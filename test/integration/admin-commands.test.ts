@@ -98,28 +98,29 @@ describe('administration commands', () => {
   test('plans: create, list, edit, refusals', async () => {
     const created = await admin('plan', 'create', {
       name: 'Family',
-      streams: 2,
+      'stream-cap': 2,
       downloads: true,
-      'weekly-downloads': 5,
+      'download-allotment': 5,
     });
     assert.equal(created.ephemeral, true);
-    assert.match(text(created), /Plan created.*Family.*2 streams/s);
+    assert.match(text(created), /Plan created.*Family.*stream cap 2/s);
     await refused(
-      () => admin('plan', 'create', { name: 'family', streams: 3, downloads: false }),
+      () => admin('plan', 'create', { name: 'family', 'stream-cap': 3, downloads: false }),
       /already exists/,
     );
     await refused(
-      () => admin('plan', 'create', { name: 'Bad', streams: 1, downloads: false, 'weekly-downloads': 3 }),
+      () =>
+        admin('plan', 'create', { name: 'Bad', 'stream-cap': 1, downloads: false, 'download-allotment': 3 }),
       /without downloads/,
     );
     await refused(
-      () => admin('plan', 'create', { name: '   ', streams: 1, downloads: false }),
+      () => admin('plan', 'create', { name: '   ', 'stream-cap': 1, downloads: false }),
       /name must be/,
     );
-    await refused(() => admin('plan', 'edit', { name: 'Nope', streams: 3 }), /no plan named “Nope”/);
+    await refused(() => admin('plan', 'edit', { name: 'Nope', 'stream-cap': 3 }), /no plan named “Nope”/);
     await refused(() => admin('plan', 'edit', { name: 'Family' }), /Nothing to change/);
-    const edited = await admin('plan', 'edit', { name: 'Family', streams: 3 });
-    assert.match(text(edited), /3 streams/);
+    const edited = await admin('plan', 'edit', { name: 'Family', 'stream-cap': 3 });
+    assert.match(text(edited), /stream cap 3/);
     const list = await admin('plan', 'list');
     assert.match(text(list), /Family/);
     const [row] = await db().select().from(plans);
@@ -132,7 +133,7 @@ describe('administration commands', () => {
       user: ALICE.id,
       command: 'plan',
       subcommand: 'create',
-      options: { name: 'Free', streams: 9, downloads: false },
+      options: { name: 'Free', 'stream-cap': 9, downloads: false },
     });
     assert.equal(reply.ephemeral, true);
     assert.match(text(reply), /Manage Server/);
@@ -203,6 +204,10 @@ describe('administration commands', () => {
     assert.match(text(list), /Main \(Plex\)/);
     assert.match(text(list), /Jelly \(Jellyfin\)/);
     assert.doesNotMatch(JSON.stringify(list.raw), /plex-owner-token-1234|jf-api-key-abcdef123456/);
+    // The servers and what each logs; their health is /status's alone.
+    assert.match(text(list), /Logging \(`\/server logging`\): streams on, downloads on/);
+    assert.match(text(list), /health, push and what works there: `\/status`/);
+    assert.doesNotMatch(text(list), /Last poll|Can stop streams|🟢|🔴/);
     const ok = await admin('server', 'test', { name: 'Main' });
     assert.match(text(ok), /Main: connected/);
     plex.fault = 'unauthorized';
@@ -272,7 +277,7 @@ describe('administration commands', () => {
     assert.doesNotMatch(text(reply), /(^|[^\u200b])@everyone/);
   });
 
-  test('enforcement switches, alerts channel and status', async () => {
+  test('enforcement switches, alerts channel and settings', async () => {
     const channel = ALERTS;
     assert.match(text(await admin('enforcement', 'dry-run', { enabled: true })), /Dry run.*on/);
     const postsBefore = discord.messagesIn(channel.id).length;
@@ -286,7 +291,17 @@ describe('administration commands', () => {
       ['Streamwarden will post alerts here.'],
     );
     assert.deepEqual(posted[0]?.allowedMentions, { parse: [] });
-    const status = await admin('enforcement', 'status');
+    const status = await admin('enforcement', 'settings');
+    assert.match(text(status), /Enforcement settings/);
+    assert.match(text(status), /Stream caps\n\*\*on\*\* \(`\/enforcement stream-caps`\)/);
+    assert.match(
+      text(status),
+      /Download allotments \(DM and alert when over\)\n\*\*on\*\* \(`\/enforcement download-allotments`\)/,
+    );
+    assert.match(
+      text(status),
+      /Switching downloads off when over the allotment\noff \(`\/enforcement switch-off-downloads`\)/,
+    );
     assert.match(text(status), /Dry run.*\*\*on\*\*/s);
     assert.match(text(status), new RegExp(`<#${channel.id}>`));
     assert.match(text(status), /\*\/5 \* \* \* \*/);

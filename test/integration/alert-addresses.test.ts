@@ -63,7 +63,7 @@ describe('IP addresses in alerts', () => {
     plex.setAccounts([{ id: 7202, name: 'bob_plex' }]);
     bot = await startTestBot({ discord, schedule: 'paused' });
     await admin('server', 'add', { platform: 'plex', name: 'Main', url: plex.url, token: PLEX_TOKEN });
-    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+    await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
     await admin('user', 'link', { member: BOB.id, server: 'Main', account: 'bob_plex' });
     await admin('user', 'plan', { member: BOB.id, plan: 'Solo' });
   });

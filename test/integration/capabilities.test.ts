@@ -63,7 +63,7 @@ async function setUp(version: string) {
   const added = text(
     await admin('server', 'add', { platform: 'jellyfin', name: 'Jelly', url: jellyfin.url, token: TOKEN }),
   );
-  await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+  await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
   await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
   await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
   await until('the push socket is open', () => jellyfin.push.connections === 1);

@@ -235,11 +235,11 @@ test('DMs and channel messages are recorded; closed DMs reject with 50007', asyn
 
       const alerts = await client.channels.fetch(ALERTS);
       assert.ok(alerts?.isSendable());
-      const sent = await alerts.send({ embeds: [new EmbedBuilder().setTitle('Stream limit exceeded')] });
+      const sent = await alerts.send({ embeds: [new EmbedBuilder().setTitle('Over the stream cap')] });
       assert.equal(sent.channelId, ALERTS);
       assert.deepEqual(
         double.messagesIn(ALERTS).map((m) => m.embeds[0]?.title),
-        ['Stream limit exceeded'],
+        ['Over the stream cap'],
       );
       assert.deepEqual(double.messagesIn(GENERAL), []);
       await assert.rejects(alerts.send('x'.repeat(2001)), (error: unknown) => {

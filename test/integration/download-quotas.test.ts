@@ -66,13 +66,18 @@ describe('weekly download quotas', () => {
       url: jellyfin.url,
       token: 'jf-key-dl-000111222',
     });
-    await admin('plan', 'create', { name: 'Mobile', streams: 2, downloads: true, 'weekly-downloads': 10 });
+    await admin('plan', 'create', {
+      name: 'Mobile',
+      'stream-cap': 2,
+      downloads: true,
+      'download-allotment': 10,
+    });
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
     await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Mobile' });
     await admin('user', 'allotment', { member: ALICE.id, downloads: 2 });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
-    await admin('enforcement', 'disable-downloads', { enabled: true });
+    await admin('enforcement', 'switch-off-downloads', { enabled: true });
     discord.clearRecords();
   });
 
@@ -107,11 +112,11 @@ describe('weekly download quotas', () => {
       },
     );
     const report = await runNow();
-    assert.match(text(report), /Over the download quota: alice, 3 of 2 \(notified\)/);
+    assert.match(text(report), /Over the download allotment: alice, 3 of 2 \(notified\)/);
     assert.equal(discord.dmsTo(ALICE.id).length, 1);
     assert.match(text(discord.dmsTo(ALICE.id)[0]!), /used 3 of your 2 downloads/);
     assert.equal(alerts().length, 1);
-    assert.match(alerts()[0]!, /Download quota exceeded/);
+    assert.match(alerts()[0]!, /Over the download allotment/);
     assert.match(alerts()[0]!, /The Matrix/);
     assert.match(alerts()[0]!, /PlexMain: downloads switched off/);
     assert.match(alerts()[0]!, /Jelly: downloads switched off/);

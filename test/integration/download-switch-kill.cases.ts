@@ -3,7 +3,7 @@
 // Jellyfin (`Policy.EnableContentDownloading`): the request at that step is carried out by the double and its answer
 // held, and the process is killed while it waits. The bot started again on the same database never leaves the member
 // switched off: not when the owner raises the allotment, not at the week's turn (here while the bot was down), not
-// when `disable-downloads` is turned off. The restarts run in this process, on a test clock.
+// when `switch-off-downloads` is turned off. The restarts run in this process, on a test clock.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,13 +102,18 @@ before(async () => {
   const setup = await startInProcess(new Date(), []);
   await admin('server', 'add', { platform: 'plex', name: 'PlexMain', url: plex.url, token: PLEX_TOKEN });
   await admin('server', 'add', { platform: 'jellyfin', name: 'Jelly', url: jellyfin.url, token: JF_TOKEN });
-  await admin('plan', 'create', { name: 'Mobile', streams: 2, downloads: true, 'weekly-downloads': 10 });
+  await admin('plan', 'create', {
+    name: 'Mobile',
+    'stream-cap': 2,
+    downloads: true,
+    'download-allotment': 10,
+  });
   await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
   await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
   await admin('user', 'plan', { member: ALICE.id, plan: 'Mobile' });
   await admin('user', 'allotment', { member: ALICE.id, downloads: 2 });
   await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
-  await admin('enforcement', 'disable-downloads', { enabled: true });
+  await admin('enforcement', 'switch-off-downloads', { enabled: true });
   await setup.stop();
   // Three downloads against an allotment of two, all this week (the child runs on the real clock).
   plex.setActivities([
@@ -126,7 +131,7 @@ after(async () => {
 });
 
 type Step = 'read' | 'write' | 'read-back';
-type Trigger = 'allotment' | 'week-turn' | 'disable-downloads off';
+type Trigger = 'allotment' | 'week-turn' | 'switch-off-downloads off';
 
 /** Holds the answer to the request of `step` in the switch-off of `platform`; returns how to tell it was held. */
 function holdAt(platform: 'plex' | 'jellyfin', step: Step): () => boolean {
@@ -167,13 +172,13 @@ function holdAt(platform: 'plex' | 'jellyfin', step: Step): () => boolean {
 const cases: Array<{ platform: 'plex' | 'jellyfin'; step: Step; trigger: Trigger }> = [
   { platform: 'plex', step: 'write', trigger: 'allotment' },
   { platform: 'plex', step: 'write', trigger: 'week-turn' },
-  { platform: 'plex', step: 'write', trigger: 'disable-downloads off' },
+  { platform: 'plex', step: 'write', trigger: 'switch-off-downloads off' },
   { platform: 'plex', step: 'read', trigger: 'week-turn' },
   { platform: 'plex', step: 'read-back', trigger: 'allotment' },
   { platform: 'jellyfin', step: 'write', trigger: 'allotment' },
   { platform: 'jellyfin', step: 'write', trigger: 'week-turn' },
-  { platform: 'jellyfin', step: 'write', trigger: 'disable-downloads off' },
-  { platform: 'jellyfin', step: 'read', trigger: 'disable-downloads off' },
+  { platform: 'jellyfin', step: 'write', trigger: 'switch-off-downloads off' },
+  { platform: 'jellyfin', step: 'read', trigger: 'switch-off-downloads off' },
   { platform: 'jellyfin', step: 'read-back', trigger: 'week-turn' },
 ];
 
@@ -232,8 +237,8 @@ export function killCases(only: 'plex' | 'jellyfin'): void {
           });
           assert.equal(plexAllowed(), false);
           await admin('user', 'allotment', { member: ALICE.id, downloads: 100 });
-        } else if (trigger === 'disable-downloads off') {
-          const reply = text(await admin('enforcement', 'disable-downloads', { enabled: false }));
+        } else if (trigger === 'switch-off-downloads off') {
+          const reply = text(await admin('enforcement', 'switch-off-downloads', { enabled: false }));
           const switched = platform === 'plex' ? 1 : 2;
           assert.match(reply, new RegExp(`${switched} switched back on, 0 left off`));
         }
@@ -247,7 +252,7 @@ export function killCases(only: 'plex' | 'jellyfin'): void {
         );
         // Back to the starting point for the next case.
         await admin('user', 'allotment', { member: ALICE.id, downloads: 2 });
-        await admin('enforcement', 'disable-downloads', { enabled: true });
+        await admin('enforcement', 'switch-off-downloads', { enabled: true });
         assert.equal(plexAllowed(), true, 'still on: switching off happens in cycles only');
       } finally {
         await again.stop();

@@ -70,7 +70,7 @@ describe('durable effects', () => {
       url: plex.url,
       token: 'plex-token-durable-1',
     });
-    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+    await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
     await admin('user', 'link', { member: ALICE.id, server: 'Plex', account: 'alice_plex' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });

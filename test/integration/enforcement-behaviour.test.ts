@@ -104,8 +104,13 @@ describe('enforcement behaviour', () => {
     bot = await startTestBot({ discord, schedule: 'paused' });
     await admin('server', 'add', { platform: 'plex', name: 'PlexMain', url: proxy.url, token: PLEX_TOKEN });
     await admin('server', 'add', { platform: 'jellyfin', name: 'Jelly', url: jelly.url, token: JF_TOKEN });
-    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
-    await admin('plan', 'create', { name: 'Mobile', streams: 1, downloads: true, 'weekly-downloads': 1 });
+    await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
+    await admin('plan', 'create', {
+      name: 'Mobile',
+      'stream-cap': 1,
+      downloads: true,
+      'download-allotment': 1,
+    });
     await admin('user', 'link', { member: BOB.id, server: 'PlexMain', account: 'bob_plex' });
     await admin('user', 'plan', { member: BOB.id, plan: 'Solo' });
     // The server owner's Discord account is linked to the owner's Plex account and has a plan of one stream.
@@ -208,7 +213,7 @@ describe('enforcement behaviour', () => {
     const alertsBefore = discord.messagesIn(ALERTS.id).length;
     const report = await runNow();
     assert.equal(jelly.playstateCommands.filter((c) => c.command === 'Stop').length, 2);
-    assert.match(report, /Over the cap: erin, 2 of 1 \(0 stopped, 2 not stopped/);
+    assert.match(report, /Over the stream cap: erin, 2 of 1 \(0 stopped, 2 not stopped/);
     const posted = discord.messagesIn(ALERTS.id).slice(alertsBefore);
     assert.equal(posted.length, 1, 'one alert, edited in place');
     const body = text(posted[0]!);
@@ -253,31 +258,31 @@ describe('enforcement behaviour', () => {
   test('dry run for downloads notifies but switches nothing off', async () => {
     // Wednesday 25 November 2026, 12:00 UTC.
     bot.clock.set('2026-11-25T12:00:00Z');
-    await admin('enforcement', 'downloads', { enabled: true });
-    await admin('enforcement', 'disable-downloads', { enabled: true });
+    await admin('enforcement', 'download-allotments', { enabled: true });
+    await admin('enforcement', 'switch-off-downloads', { enabled: true });
     await admin('enforcement', 'dry-run', { enabled: true });
     overQuota();
     const report = await runNow();
-    assert.match(report, /Over the download quota: fran, 2 of 1/);
-    assert.match(report, /Over the download quota: gus, 2 of 1/);
+    assert.match(report, /Over the download allotment: fran, 2 of 1/);
+    assert.match(report, /Over the download allotment: gus, 2 of 1/);
     assert.equal(jelly.policyUpdates.length, 0);
     assert.equal(downloadsAllowed('fran'), true);
     assert.match(alerts().at(-1)!, /Dry run is on: downloads were not switched off/);
   });
 
-  test('turning disable-downloads off switches everyone back on', async () => {
+  test('turning switch-off-downloads off switches everyone back on', async () => {
     await admin('enforcement', 'dry-run', { enabled: false });
     bot.clock.advance(5 * MINUTE);
     await runNow();
     assert.equal(downloadsAllowed('fran'), false);
     assert.equal(downloadsAllowed('gus'), false);
-    await admin('enforcement', 'disable-downloads', { enabled: false });
+    await admin('enforcement', 'switch-off-downloads', { enabled: false });
     assert.equal(downloadsAllowed('fran'), true);
     assert.equal(downloadsAllowed('gus'), true);
   });
 
   test('the weekly reset fired by the croner schedule switches everyone back on', async () => {
-    await admin('enforcement', 'disable-downloads', { enabled: true });
+    await admin('enforcement', 'switch-off-downloads', { enabled: true });
     bot.clock.advance(5 * MINUTE);
     await runNow();
     assert.equal(downloadsAllowed('fran'), false);

@@ -83,7 +83,7 @@ describe('fair enforcement', () => {
     });
     await admin('plan', 'create', {
       name: 'Family',
-      streams: 1,
+      'stream-cap': 1,
       downloads: false,
       grace: 120,
       stop: 'newest',

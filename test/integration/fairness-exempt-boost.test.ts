@@ -122,8 +122,13 @@ describe('exempt devices and boosts', () => {
       config: { timezone: 'America/New_York', plexTvUrl: plexTv.url },
     });
     await admin('server', 'add', { platform: 'plex', name: 'PlexMain', url: plex.url, token: PLEX_TOKEN });
-    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: true, 'weekly-downloads': 2 });
-    await admin('plan', 'create', { name: 'Watcher', streams: 1, downloads: false });
+    await admin('plan', 'create', {
+      name: 'Solo',
+      'stream-cap': 1,
+      downloads: true,
+      'download-allotment': 2,
+    });
+    await admin('plan', 'create', { name: 'Watcher', 'stream-cap': 1, downloads: false });
     await admin('server', 'add', {
       platform: 'jellyfin',
       name: 'Jelly',
@@ -135,7 +140,7 @@ describe('exempt devices and boosts', () => {
     await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
     await admin('user', 'link', { member: CAROL.id, server: 'PlexMain', account: 'carol_plex' });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
-    await admin('enforcement', 'disable-downloads', { enabled: true });
+    await admin('enforcement', 'switch-off-downloads', { enabled: true });
     discord.clearRecords();
   });
 
@@ -244,7 +249,7 @@ describe('exempt devices and boosts', () => {
   test('a device renamed to the exempt TV’s name counts, and over the cap it is stopped; the TV is not', async () => {
     plex.setSessions([aliceOn(TV, 1), aliceOn(PHONE, 2), aliceOn(IMPOSTOR, 3)]);
     const report = await runNow();
-    assert.match(text(report), /Over the cap: alice, 2 of 1/);
+    assert.match(text(report), /Over the stream cap: alice, 2 of 1/);
     assert.deepEqual(stoppedIds().sort(), [`sess-${IMPOSTOR.id}-3`, `sess-${PHONE.id}-2`].sort());
     assert.ok(!stoppedIds().includes(`sess-${TV.id}-1`), 'the exempt TV is never stopped');
     assert.equal(discord.dmsTo(ALICE.id).length, 1);
@@ -271,7 +276,7 @@ describe('exempt devices and boosts', () => {
     assert.deepEqual(stoppedIds(), [], 'a minute before its end the boost still applies');
     bot.clock.advance(MINUTE);
     const afterEnd = await runNow();
-    assert.match(text(afterEnd), /Over the cap: alice, 2 of 1/);
+    assert.match(text(afterEnd), /Over the stream cap: alice, 2 of 1/);
     assert.deepEqual(stoppedIds().sort(), [`sess-${PHONE.id}-2`, `sess-${TABLET.id}-3`].sort());
     assert.doesNotMatch(await quota(), /Boost/);
     plex.setSessions([]);
@@ -311,7 +316,7 @@ describe('exempt devices and boosts', () => {
       { uuid: 'dl-3', type: 'media.download', userID: 7001, subtitle: 'Dune', progress: 80 },
     ]);
     const over = await runNow();
-    assert.match(text(over), /Over the download quota: alice, 3 of 2/);
+    assert.match(text(over), /Over the download allotment: alice, 3 of 2/);
     assert.equal(plexTv.friend(7001)?.allowSync, false, 'switched off');
     assert.match(await quota(), /\*\*3 of 2\*\* used, 0 left/);
 
@@ -333,7 +338,7 @@ describe('exempt devices and boosts', () => {
 
     await admin('user', 'unboost', { member: ALICE.id });
     const again = await runNow();
-    assert.match(text(again), /Over the download quota: alice, 3 of 2/);
+    assert.match(text(again), /Over the download allotment: alice, 3 of 2/);
     assert.equal(plexTv.friend(7001)?.allowSync, false, 'the boost ended: over the allotment again');
     plex.setActivities([]);
   });
@@ -352,7 +357,7 @@ describe('exempt devices and boosts', () => {
     assert.equal((await db().select().from(deviceExemptions)).length, 0);
     plex.setSessions([aliceOn(TV, 1), aliceOn(PHONE, 2)]);
     const report = await runNow();
-    assert.match(text(report), /Over the cap: alice, 2 of 1/);
+    assert.match(text(report), /Over the stream cap: alice, 2 of 1/);
     assert.ok(stoppedIds().includes(`sess-${TV.id}-1`));
     plex.setSessions([]);
   });

@@ -179,7 +179,12 @@ describe('over-long input in every string option', () => {
     bot = await startTestBot({ discord, config: { plexTvUrl: plexTv.url } });
     const admin = (command: string, subcommand: string, options: Values) =>
       discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
-    await admin('plan', 'create', { name: 'Family', streams: 2, downloads: true, 'weekly-downloads': 5 });
+    await admin('plan', 'create', {
+      name: 'Family',
+      'stream-cap': 2,
+      downloads: true,
+      'download-allotment': 5,
+    });
     await admin('server', 'add', { platform: 'plex', name: 'Basement', url: plex.url, token: PLEX_TOKEN });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Family' });
     await admin('user', 'link', { member: ALICE.id, server: 'Basement', account: 'alice_plex' });

@@ -49,14 +49,19 @@ describe('isolation of failures', () => {
     bot = await startTestBot({ discord, now: '2026-11-25T12:00:00Z', schedule: 'paused' });
     await admin('server', 'add', { platform: 'jellyfin', name: 'A', url: jellyA.url, token: jellyA.token });
     await admin('server', 'add', { platform: 'jellyfin', name: 'B', url: jellyB.url, token: jellyB.token });
-    await admin('plan', 'create', { name: 'Mobile', streams: 1, downloads: true, 'weekly-downloads': 1 });
+    await admin('plan', 'create', {
+      name: 'Mobile',
+      'stream-cap': 1,
+      downloads: true,
+      'download-allotment': 1,
+    });
     // Fran is linked (and so handled) first.
     await admin('user', 'link', { member: FRAN.id, server: 'A', account: 'fran' });
     await admin('user', 'plan', { member: FRAN.id, plan: 'Mobile' });
     await admin('user', 'link', { member: GUS.id, server: 'B', account: 'gus' });
     await admin('user', 'plan', { member: GUS.id, plan: 'Mobile' });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
-    await admin('enforcement', 'downloads', { enabled: false });
+    await admin('enforcement', 'download-allotments', { enabled: false });
   });
 
   after(async () => {
@@ -74,13 +79,13 @@ describe('isolation of failures', () => {
       .update(mediaServers)
       .set({ tokenEncrypted: 'not-a-ciphertext' })
       .where(eq(mediaServers.name, 'A'));
-    await admin('enforcement', 'downloads', { enabled: true });
-    await admin('enforcement', 'disable-downloads', { enabled: true });
+    await admin('enforcement', 'download-allotments', { enabled: true });
+    await admin('enforcement', 'switch-off-downloads', { enabled: true });
     download(jellyB, GUS_ID, 'gus', 'Arrival');
     download(jellyB, GUS_ID, 'gus', 'Dune');
     const report = await runNow();
-    assert.match(report, /Over the download quota: fran, 2 of 1/);
-    assert.match(report, /Over the download quota: gus, 2 of 1/);
+    assert.match(report, /Over the download allotment: fran, 2 of 1/);
+    assert.match(report, /Over the download allotment: gus, 2 of 1/);
     assert.equal(allowed(jellyB, GUS_ID), false, 'Gus is switched off although Fran’s server is broken');
     assert.match(report, /A: could not switch downloads off/);
   });

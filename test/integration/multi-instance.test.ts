@@ -137,7 +137,7 @@ describe('several instances on one PostgreSQL', { skip }, () => {
     const admin = (command: string, subcommand: string, options: Record<string, string | number | boolean>) =>
       discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
     plex.setAccounts([{ id: 7001, name: 'alice_plex' }]);
-    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+    await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
     await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });

@@ -40,7 +40,7 @@ describe('a media server that answers too much', () => {
     bot = await startTestBot({ discord, schedule: 'paused', config: { mediaTimeoutMs: 60_000 } });
     await admin('server', 'add', { platform: 'plex', name: 'Main', url: main.url, token: MAIN_TOKEN });
     await admin('server', 'add', { platform: 'plex', name: 'Attic', url: proxy.url, token: ATTIC_TOKEN });
-    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+    await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
     await admin('user', 'link', { member: BOB.id, server: 'Main', account: 'bob_plex' });
     await admin('user', 'plan', { member: BOB.id, plan: 'Solo' });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });

@@ -68,7 +68,7 @@ async function setUp(push: boolean) {
     url: jellyfin.url,
     token: 'jf-key-cccc3333dddd',
   });
-  await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+  await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
   await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
   await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
   await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });

@@ -68,7 +68,12 @@ describe('reports, history and audit log', () => {
     bot = await startTestBot({ discord, now: '2026-11-18T20:00:00Z', config: { timezone: 'Europe/Paris' } });
 
     await admin('server', 'add', { platform: 'plex', name: 'Main', url: plex.url, token: plex.token });
-    await admin('plan', 'create', { name: 'Standard', streams: 2, downloads: true, 'weekly-downloads': 3 });
+    await admin('plan', 'create', {
+      name: 'Standard',
+      'stream-cap': 2,
+      downloads: true,
+      'download-allotment': 3,
+    });
     await admin('user', 'link', { member: ALICE.id, server: 'Main', account: 'alice_plex' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Standard' });
     // Bob has no plan, so no allotment.

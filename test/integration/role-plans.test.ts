@@ -72,7 +72,12 @@ describe('plans from Discord roles', () => {
       ['Supporter', 2, 50],
       ['Basic', 1, 0],
     ] as const) {
-      const r = await admin('plan', 'create', { name, streams, downloads: true, 'weekly-downloads': weekly });
+      const r = await admin('plan', 'create', {
+        name,
+        'stream-cap': streams,
+        downloads: true,
+        'download-allotment': weekly,
+      });
       assert.match(text(r), /Plan created/);
     }
   });
@@ -120,9 +125,9 @@ describe('plans from Discord roles', () => {
     assert.equal(alice.length, 2);
     assert.match(
       alice[0] ?? '',
-      /Your plan changed[\s\S]*“Supporter”: 2 streams at once, 50 downloads a week/,
+      /Your plan changed[\s\S]*“Supporter”: stream cap 2 \(streams at once\), download allotment 50 a week/,
     );
-    assert.match(alice[1] ?? '', /“Family”: 4 streams at once[\s\S]*Before: “Supporter”/);
+    assert.match(alice[1] ?? '', /“Family”: stream cap 4 [\s\S]*Before: “Supporter”/);
     assert.equal(dmText(BOB).length, 1);
 
     // A sync with nothing new changes nothing and tells nobody again.

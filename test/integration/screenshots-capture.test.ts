@@ -41,7 +41,7 @@ describe('screenshots: the captured messages', () => {
 
   test('the alert is a stream-cap breach after the grace: the newest stream stopped, the other kept', () => {
     const alert = text(captured.shots.alert.payload);
-    assert.match(alert, /Stream limit exceeded/);
+    assert.match(alert, /Over the stream cap/);
     assert.match(alert, /Phone[^\n]*\n\s*→ stopped/);
     assert.match(alert, /Living room TV[^\n]*\n\s*→ kept/);
   });

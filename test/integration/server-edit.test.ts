@@ -87,7 +87,7 @@ describe('/server edit', () => {
     await admin('server', 'add', { platform: 'plex', name: 'PlexMain', url: plex.url, token: PLEX_TOKEN });
     await admin('server', 'add', { platform: 'jellyfin', name: 'Jelly', url: jelly.url, token: JELLY_TOKEN });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });
-    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+    await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: alicePlex.title });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
   });

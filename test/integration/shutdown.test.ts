@@ -94,7 +94,7 @@ test('SIGTERM during a cycle: the cycle finishes, the gateway and database close
   try {
     await running(first);
     await admin('server', 'add', { platform: 'plex', name: 'PlexMain', url: plex.url, token: PLEX_TOKEN });
-    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+    await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Solo' });
     await admin('enforcement', 'alerts-channel', { channel: ALERTS.id });

@@ -148,7 +148,7 @@ describe('statements per cycle', () => {
       url: plex.url,
       token: 'plex-token-aaaa1111',
     });
-    await admin('plan', 'create', { name: 'Wide', streams: 50, downloads: false });
+    await admin('plan', 'create', { name: 'Wide', 'stream-cap': 50, downloads: false });
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Wide' });
     // Settle what a first cycle learns once (the account id of the link).

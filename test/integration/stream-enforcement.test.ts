@@ -108,8 +108,8 @@ describe('stream-cap enforcement', () => {
       url: emby.url,
       token: 'emby-key-eeee4444',
     });
-    await admin('plan', 'create', { name: 'Duo', streams: 2, downloads: false });
-    await admin('plan', 'create', { name: 'Solo', streams: 1, downloads: false });
+    await admin('plan', 'create', { name: 'Duo', 'stream-cap': 2, downloads: false });
+    await admin('plan', 'create', { name: 'Solo', 'stream-cap': 1, downloads: false });
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: 'alice_plex' });
     await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Duo' });
@@ -182,7 +182,7 @@ describe('stream-cap enforcement', () => {
     await admin('enforcement', 'dry-run', { enabled: true });
     aliceOverCap();
     const report = await runNow();
-    assert.match(text(report), /Over the cap: alice, 3 of 2 \(dry run: nothing stopped/);
+    assert.match(text(report), /Over the stream cap: alice, 3 of 2 \(dry run: nothing stopped/);
     assert.equal(plex.terminations.length, 0);
     assert.equal(jellyfin.playstateCommands.length, 0);
     assert.equal(discord.dmsTo(ALICE.id).length, 1);
@@ -375,7 +375,7 @@ describe('stream-cap enforcement', () => {
       copied(4, '198.51.100.72', 'Dune'),
       copied(5, '192.0.2.73', 'Heat'),
     ]);
-    assert.match(text(await runNow()), /Over the cap: carol, 3 of 2/);
+    assert.match(text(await runNow()), /Over the stream cap: carol, 3 of 2/);
     assert.equal(plex.terminations.length, before + 3, 'each copy is stopped (stop: all)');
     plex.setSessions([]);
     await runNow();

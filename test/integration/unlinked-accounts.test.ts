@@ -44,9 +44,7 @@ describe('accounts linked to nobody', () => {
   ) => discord.invoke({ user: ADMIN.id, command, subcommand, options, admin: true });
   const alerts = () => discord.messagesIn(ALERTS.id).filter((m) => /linked to nobody/.test(text(m)));
   const breachAlerts = (account: RegExp) =>
-    discord
-      .messagesIn(ALERTS.id)
-      .filter((m) => /Stream limit exceeded/.test(text(m)) && account.test(text(m)));
+    discord.messagesIn(ALERTS.id).filter((m) => /Over the stream cap/.test(text(m)) && account.test(text(m)));
   const dms = () => [ADMIN, ALICE, BOB].reduce((n, u) => n + discord.dmsTo(u.id).length, 0);
   const cycle = () => bot.bot.ctx.runCycleNow();
 
@@ -81,7 +79,7 @@ describe('accounts linked to nobody', () => {
   });
 
   test('alert is the default: one alert per unlinked account and week, naming its devices', async () => {
-    assert.match(text(await admin('enforcement', 'status')), /Accounts linked to nobody\s*alert/);
+    assert.match(text(await admin('enforcement', 'settings')), /Accounts linked to nobody\s*alert/);
     plex.setSessions([session(alicePlex, 1), session(stranger, 2), session(stranger, 3)]);
     await cycle();
     assert.equal(alerts().length, 1, 'one alert for the stranger, none for Alice (linked)');
@@ -129,11 +127,11 @@ describe('accounts linked to nobody', () => {
     assert.match(text(unknown), /no plan named “Nope”/);
     const stray = await admin('enforcement', 'unlinked', { mode: 'alert', plan: 'Nope' });
     assert.match(text(stray), /Leave `plan` out/);
-    assert.match(text(await admin('enforcement', 'status')), /Accounts linked to nobody\s*ignore/);
-    await admin('plan', 'create', { name: 'Guest', streams: 1, downloads: false });
+    assert.match(text(await admin('enforcement', 'settings')), /Accounts linked to nobody\s*ignore/);
+    await admin('plan', 'create', { name: 'Guest', 'stream-cap': 1, downloads: false });
     const set = await admin('enforcement', 'unlinked', { mode: 'plan', plan: 'guest' });
     assert.match(text(set), /each is held to “Guest”/);
-    assert.match(text(await admin('enforcement', 'status')), /Accounts linked to nobody\s*plan “Guest”/);
+    assert.match(text(await admin('enforcement', 'settings')), /Accounts linked to nobody\s*plan “Guest”/);
     const del = await admin('plan', 'delete', { name: 'Guest' });
     assert.equal(del.ephemeral, true);
     assert.match(text(del), /Accounts linked to nobody are held to “Guest”/);
@@ -177,7 +175,7 @@ describe('accounts linked to nobody', () => {
     assert.equal(breachAlerts(/guest\\_plex/).length, 2, 'a new episode, one alert');
     assert.match(text(breachAlerts(/guest\\_plex/)[1]!), /dry run/);
     await bot.restart();
-    assert.match(text(await admin('enforcement', 'status')), /Accounts linked to nobody\s*plan “Guest”/);
+    assert.match(text(await admin('enforcement', 'settings')), /Accounts linked to nobody\s*plan “Guest”/);
     await cycle();
     assert.equal(breachAlerts(/guest\\_plex/).length, 2, 'still one alert for this episode after a restart');
     assert.equal(plex.terminations.length - stopsBefore, 2, 'nothing stopped in dry run');
@@ -186,7 +184,7 @@ describe('accounts linked to nobody', () => {
 
   test('plan: linking the account puts it on the member’s plan', async () => {
     await admin('enforcement', 'dry-run', { enabled: false });
-    await admin('plan', 'create', { name: 'Family', streams: 3, downloads: false });
+    await admin('plan', 'create', { name: 'Family', 'stream-cap': 3, downloads: false });
     await admin('user', 'link', { member: BOB.id, server: 'Plex', account: 'guest_plex' });
     await admin('user', 'plan', { member: BOB.id, plan: 'Family' });
     const stopsBefore = plex.terminations.length;

@@ -49,8 +49,8 @@ test('the option names of the command contract are present', () => {
       logging: ['name', 'streams', 'downloads'],
     },
     plan: {
-      create: ['name', 'streams', 'downloads', 'weekly-downloads'],
-      edit: ['name', 'streams', 'downloads', 'weekly-downloads'],
+      create: ['name', 'stream-cap', 'downloads', 'download-allotment'],
+      edit: ['name', 'stream-cap', 'downloads', 'download-allotment'],
       delete: ['name'],
       list: [],
     },
@@ -62,10 +62,10 @@ test('the option names of the command contract are present', () => {
       info: ['member'],
     },
     enforcement: {
-      status: [],
-      streams: ['enabled'],
-      downloads: ['enabled'],
-      'disable-downloads': ['enabled'],
+      settings: [],
+      'stream-caps': ['enabled'],
+      'download-allotments': ['enabled'],
+      'switch-off-downloads': ['enabled'],
       'dry-run': ['enabled'],
       'self-link': ['enabled'],
       'alerts-channel': ['channel'],
@@ -99,6 +99,29 @@ test('the option names of the command contract are present', () => {
     quota?.options?.map((o) => o.name),
     ['member'],
   );
+});
+
+test('names that read alike but did different things are gone (one word per concept, docs/README.md)', () => {
+  const sub = (command: string) =>
+    commands
+      .find((c) => c.data.name === command)
+      ?.data.toJSON()
+      .options?.map((o) => o.name) ?? [];
+  for (const old of ['status', 'streams', 'downloads', 'disable-downloads'])
+    assert.ok(!sub('enforcement').includes(old), `/enforcement ${old}`);
+  const plan = commands.find((c) => c.data.name === 'plan')?.data.toJSON();
+  for (const s of plan?.options ?? []) {
+    const names = ('options' in s ? (s.options ?? []) : []).map((o) => o.name);
+    for (const old of ['streams', 'weekly-downloads'])
+      assert.ok(!names.includes(old), `/plan ${s.name} ${old}`);
+  }
+  const described = commands
+    .flatMap((c) =>
+      [...JSON.stringify(c.data.toJSON()).matchAll(/"description":"([^"]*)"/g)].map((m) => m[1]),
+    )
+    .join('\n');
+  assert.doesNotMatch(described, /quota/i, 'descriptions say "download allotment", not "quota"');
+  assert.doesNotMatch(described, /\blimits?\b/i, 'descriptions say "stream cap", not "limit"');
 });
 
 test('every free-text string option declares its max_length (the bot refuses longer values before a command runs)', () => {

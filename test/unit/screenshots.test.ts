@@ -98,10 +98,7 @@ describe('docs/images', () => {
 
   test('the README and the docs show them', () => {
     const read = (path: string) => readFileSync(join(root, path), 'utf8');
-    const shown = [
-      read('README.md'),
-      ...['fairness', 'plans-and-quotas', 'servers'].map((d) => read(`docs/${d}.md`)),
-    ];
+    const shown = [read('README.md'), ...['fairness', 'plans', 'servers'].map((d) => read(`docs/${d}.md`))];
     for (const name of pictures)
       assert.ok(
         shown.some((text) => text.includes(`images/${name})`)),

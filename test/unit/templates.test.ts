@@ -18,7 +18,7 @@ const sampleValues: Record<TemplateName, Record<string, string | number>> = (() 
   const stream = {
     member: 'Alice',
     plan: 'Family',
-    limit: 2,
+    cap: 2,
     count: 3,
     streams:
       '• Plex Home: Living Room TV, The Expanse S02E03\n• Plex Home: iPhone, Dune\n• Jellyfin Cabin: Chrome, Alien',
@@ -26,7 +26,7 @@ const sampleValues: Record<TemplateName, Record<string, string | number>> = (() 
   const download = {
     member: 'Alice',
     plan: 'Family',
-    limit: 10,
+    allotment: 10,
     count: 12,
     resets: '<t:1773532800:R>',
     disabled: 'Downloads are switched off for your account until then.',
@@ -61,11 +61,13 @@ describe('template catalogue', () => {
   });
 
   it('placeholder sets by family', () => {
-    assert.deepEqual(TEMPLATE_PLACEHOLDERS['stream-dm'], ['member', 'plan', 'limit', 'count', 'streams']);
+    assert.deepEqual(TEMPLATE_PLACEHOLDERS['stream-dm'], ['member', 'plan', 'cap', 'count', 'streams']);
+    // The alert lists the streams in its own field, so its text does not offer {streams}.
+    assert.deepEqual(TEMPLATE_PLACEHOLDERS['stream-alert'], ['member', 'plan', 'cap', 'count']);
     assert.deepEqual(TEMPLATE_PLACEHOLDERS['download-email'], [
       'member',
       'plan',
-      'limit',
+      'allotment',
       'count',
       'resets',
       'disabled',
@@ -116,7 +118,7 @@ describe('validateTemplate', () => {
     {
       name: 'stream-dm',
       text: 'Hi {membr}, slow down',
-      problem: /Unknown placeholder \{membr\}.*\{member\}, \{plan\}, \{limit\}, \{count\}, \{streams\}/,
+      problem: /Unknown placeholder \{membr\}.*\{member\}, \{plan\}, \{cap\}, \{count\}, \{streams\}/,
     },
     {
       name: 'server-down',
@@ -124,6 +126,10 @@ describe('validateTemplate', () => {
       problem: /\{member\}.*Use only: \{server\}, \{reason\}/,
     },
     { name: 'download-dm', text: 'You have {count} of {limit} {streams}', problem: /\{streams\}/ },
+    { name: 'download-dm', text: 'You have {count} of {cap}', problem: /Unknown placeholder \{cap\}/ },
+    { name: 'stream-dm', text: '{count} of {allotment}', problem: /Unknown placeholder \{allotment\}/ },
+    { name: 'stream-alert', text: '{member}:\n{streams}', problem: /Unknown placeholder \{streams\}/ },
+    { name: 'server-down', text: '{server} {limit}', problem: /Unknown placeholder \{limit\}/ },
     { name: 'stream-dm', text: 'Hi {member, too many', problem: /Unmatched "\{" at character 4/ },
     { name: 'stream-dm', text: 'Hi member}, too many', problem: /Unmatched "\}" at character 10/ },
     { name: 'stream-dm', text: 'Hi {{member}}', problem: /Unmatched "\{" at character 4/ },
@@ -149,7 +155,11 @@ describe('validateTemplate', () => {
   const accepted: Array<{ name: TemplateName; text: string }> = [
     { name: 'stream-onscreen', text: 'x'.repeat(300) },
     { name: 'stream-dm', text: 'No placeholders at all.' },
-    { name: 'stream-alert', text: '{member} {member} {count}/{limit}' },
+    { name: 'stream-alert', text: '{member} {member} {count}/{cap}' },
+    { name: 'download-alert', text: '{member}: {count}/{allotment}, resets {resets}. {disabled}' },
+    // Saved before {limit} was renamed: still accepted in every template that has a cap or an allotment.
+    { name: 'stream-alert', text: '{member} {count}/{limit}' },
+    { name: 'warning', text: '{member}: {limit} at once, stop one {deadline}' },
     { name: 'download-alert', text: '{member}: {count}/{limit}, resets {resets}. {disabled}' },
     { name: 'server-down', text: '{server}: {reason}' },
   ];
@@ -161,6 +171,14 @@ describe('validateTemplate', () => {
 });
 
 describe('renderTemplate', () => {
+  it('fills a saved template’s {limit} with the stream cap or the download allotment, and {cap} from an older caller', () => {
+    const saved = 'Hi {member}, {count} of {limit}';
+    assert.equal(renderTemplate(saved, sampleValues['stream-dm']), 'Hi Alice, 3 of 2');
+    assert.equal(renderTemplate(saved, sampleValues['download-dm']), 'Hi Alice, 12 of 10');
+    assert.equal(renderTemplate('{cap} / {allotment}', { limit: 4 }), '4 / 4');
+    assert.equal(renderTemplate('{limit}', { cap: 1, limit: 9 }), '9', 'a value of its own name wins');
+  });
+
   const cases: Array<{
     name: string;
     text: string;
