@@ -37,7 +37,7 @@ export interface AppContext {
   runCycleNow(options?: CycleOptions): Promise<CycleReport>;
   /**
    * Brings download switches up to date without reading the servers: back on when the week turned or the member is
-   * no longer over quota (after an allotment or plan change), or the owner stopped switching them off. Returns what
+   * no longer over the allotment (after an allotment or plan change), or the owner stopped switching them off. Returns what
    * changed, how many were switched back on, and how many that should be on are still off.
    */
   reconcileDownloadSwitches(): Promise<SwitchTally>;

@@ -90,7 +90,7 @@ async function actOnQuota(
     await deliverOnce(ctx, once('email'), () => ({
       channel: 'email',
       to: member.email,
-      subject: 'Weekly download quota used up',
+      subject: 'Download allotment used up',
       text,
     }));
   }
@@ -99,7 +99,7 @@ async function actOnQuota(
       ? 'Dry run is on: downloads were not switched off.'
       : switching
         ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
-        : 'Switching downloads off is disabled (`/enforcement disable-downloads`).';
+        : 'Switching downloads off is not turned on (`/enforcement switch-off-downloads`).';
   // The list is read only when the alert is actually sent (once per member and week).
   await deliverOnce(ctx, once('alert'), async () => {
     const counted = await countedDownloads(ctx.db, memberId, u);

@@ -1,4 +1,4 @@
-// Switching a member's downloads off (over quota) and back on (new week, more allotment, or the owner turned the
+// Switching a member's downloads off (over the allotment) and back on (new week, more allotment, or the owner turned the
 // switch off). Every switch the bot made is a row until it is undone, so a failing switch-back is retried on
 // every cycle and never forgotten; admins hear once per failure.
 
@@ -106,7 +106,7 @@ export async function switchOff(
 
 /**
  * Brings every switch row to where it should be: back on when the week turned, the member is no longer over
- * their allotment, or the owner turned `disable-downloads` (or downloads enforcement) off; retried off when a
+ * their allotment, or the owner turned `switch-off-downloads` (or `download-allotments`) off; retried off when a
  * switch-off failed and the member is still over. A switch-off that was not confirmed (`disable-failed`: it
  * failed, or the process died while the server was applying it) is settled by what the server reports.
  */
