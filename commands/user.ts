@@ -134,7 +134,6 @@ export const user: Command = {
           o
             .setName('until')
             .setDescription('The day the plan ends (YYYY-MM-DD, the bot’s time zone); leave out for no end')
-            .setMinLength(10)
             .setMaxLength(10),
         ),
     )
@@ -291,10 +290,10 @@ export const user: Command = {
       );
       const end =
         until && endsAt
-        ? `\nThe plan ends ${discordTime(endsAt, 'f')} (${discordTime(endsAt, 'R')}), when ${until} starts in ${plain(ctx.config.timezone)}. They get a DM three days before; from then on their roles decide their plan, or they have none.`
-        : previousUntil
-          ? '\nThe plan has no end date any more.'
-          : '';
+          ? `\nThe plan ends ${discordTime(endsAt, 'f')} (${discordTime(endsAt, 'R')}), when ${until} starts in ${plain(ctx.config.timezone)}. They get a DM three days before; from then on their roles decide their plan, or they have none.`
+          : previousUntil
+            ? '\nThe plan has no end date any more.'
+            : '';
       return respond(
         interaction,
         ok(`<@${target.id}> is now on **${plain(plan.name)}** (stream cap ${plan.streamCap}).${end}`),

@@ -7,7 +7,11 @@ import { capAndAllotment } from './role-plan-notice.ts';
 
 const on = (guildName: string | null) => (guildName ? ` on ${quoted(guildName)}` : '');
 
-export function planEndingDm(n: { guildName: string | null; plan: Plan | null; endsAt: Date }): NoticeMessage {
+export function planEndingDm(n: {
+  guildName: string | null;
+  plan: Plan | null;
+  endsAt: Date;
+}): NoticeMessage {
   const plan = n.plan ? `Your plan ${quoted(n.plan.name)}` : 'Your plan';
   return {
     embeds: [

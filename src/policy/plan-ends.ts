@@ -22,7 +22,8 @@ export function checkPlanUntil(input: string, now: Date, zone: string): PlanUnti
   const until = input.trim();
   if (!parseDateKey(until)) return { ok: false, reason: 'format', today, latest };
   const endsAt = localDayStart(until, zone);
-  if (until <= today || endsAt.getTime() <= now.getTime()) return { ok: false, reason: 'past', today, latest };
+  if (until <= today || endsAt.getTime() <= now.getTime())
+    return { ok: false, reason: 'past', today, latest };
   if (until > latest) return { ok: false, reason: 'too-far', today, latest };
   return { ok: true, until, endsAt };
 }

@@ -41,7 +41,12 @@ export async function setMemberPlan(
       },
       after: { planId: plan.id, plan: plan.name, fromRoles: false, ...(end ? { until: end.until } : {}) },
     });
-    return { plan, until: end?.until ?? null, endsAt: end?.endsAt ?? null, previousUntil: before?.planUntil ?? null };
+    return {
+      plan,
+      until: end?.until ?? null,
+      endsAt: end?.endsAt ?? null,
+      previousUntil: before?.planUntil ?? null,
+    };
   });
   await ctx.reconcileDownloadSwitches();
   return result;
