@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { and, asc, count, eq } from 'drizzle-orm';
 import { auditLog, members, outbox, plans } from '../../src/db/schema.ts';
-import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
+import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
-import { text } from '../helpers/discord.ts';
+import { refusalCheck, text } from '../helpers/discord.ts';
 
 const ADMIN = { id: '210000000000000001', username: 'owner' };
 const ALICE = { id: '210000000000000002', username: 'alice' };
@@ -52,14 +52,7 @@ describe('plans that end', () => {
     members: await db().select().from(members).orderBy(asc(members.id)),
     audit: (await db().select({ n: count() }).from(auditLog))[0]?.n,
   });
-  const refused = async (run: () => Promise<InteractionReply>, pattern: RegExp) => {
-    const beforeState = await snapshot();
-    const reply = await run();
-    assert.equal(reply.ephemeral, true, 'a refusal is private');
-    assert.match(text(reply), /Not done/);
-    assert.match(text(reply), pattern);
-    assert.deepEqual(await snapshot(), beforeState, 'a refusal changes nothing');
-  };
+  const refused = refusalCheck(snapshot);
 
   before(async () => {
     discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ALICE, BOB, CAROL] });
