@@ -15,6 +15,7 @@ import {
   unboostMember,
   unexemptDevice,
 } from '../src/services/fairness.ts';
+import { setMemberPlan } from '../src/services/member-plans.ts';
 import {
   type DiscordUserRef,
   linkAccount,
@@ -22,7 +23,6 @@ import {
   setMemberEmail,
   unlinkAccount,
 } from '../src/services/members.ts';
-import { setMemberPlan } from '../src/services/member-plans.ts';
 import { NAME_MAX, planNames } from '../src/services/plans.ts';
 import { memberPlanName, planFromRolesAgain } from '../src/services/role-plans.ts';
 import { serverNames } from '../src/services/servers.ts';

@@ -3,7 +3,7 @@
 // entry and its DM in one transaction: the DM is an outbox `notice` keyed like deliverOnce's
 // (`notice:role-plan:<member>:<from>-<to>:<time>:dm`), so it is sent once, after a crash too. Cheap when unused: without
 // bindings and without plans from roles it reads one table and makes no request; without bindings it needs no listing.
-// Plans that end (src/engine/plan-ends.ts) run first in each sync, sharing its listing.
+// Plans that end (src/engine/plan-ends.ts) run first in each sync, sharing its listing (one more read when unused).
 
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';

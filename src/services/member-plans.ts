@@ -59,7 +59,7 @@ function requirePlanUntil(input: string, now: Date, zone: string) {
   const where = `in ${zone}`;
   throw new UserError(
     check.reason === 'format'
-      ? `\`until\` must be a date written year-month-day, like ${check.latest.slice(0, 4)}-01-31. Nothing changed.`
+      ? `\`until\` must be a date written year-month-day, like ${Number(check.today.slice(0, 4)) + 1}-01-31. Nothing changed.`
       : check.reason === 'past'
         ? `\`until\` must be after today (${check.today} ${where}): the plan ends when that day starts. Nothing changed.`
         : `\`until\` can be at most ${PLAN_UNTIL_MAX_YEARS} years ahead (${check.latest} at the latest). Leave it out for a plan with no end. Nothing changed.`,
