@@ -15,12 +15,12 @@ import {
   unboostMember,
   unexemptDevice,
 } from '../src/services/fairness.ts';
+import { setMemberPlan } from '../src/services/member-plans.ts';
 import {
   type DiscordUserRef,
   linkAccount,
   setMemberAllotment,
   setMemberEmail,
-  setMemberPlan,
   unlinkAccount,
 } from '../src/services/members.ts';
 import { NAME_MAX, planNames } from '../src/services/plans.ts';
@@ -129,6 +129,12 @@ export const user: Command = {
             .setRequired(true)
             .setAutocomplete(true)
             .setMaxLength(NAME_MAX),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('until')
+            .setDescription('The day the plan ends (YYYY-MM-DD, the bot’s time zone); leave out for no end')
+            .setMaxLength(10),
         ),
     )
     .addSubcommand((s) =>
@@ -275,10 +281,22 @@ export const user: Command = {
       );
     }
     if (sub === 'plan') {
-      const { plan } = await setMemberPlan(ctx, actor, target, interaction.options.getString('plan', true));
+      const { plan, until, endsAt, previousUntil } = await setMemberPlan(
+        ctx,
+        actor,
+        target,
+        interaction.options.getString('plan', true),
+        interaction.options.getString('until'),
+      );
+      const end =
+        until && endsAt
+          ? `\nThe plan ends ${discordTime(endsAt, 'f')} (${discordTime(endsAt, 'R')}), when ${until} starts in ${plain(ctx.config.timezone)}. They get a DM three days before; from then on their roles decide their plan, or they have none.`
+          : previousUntil
+            ? '\nThe plan has no end date any more.'
+            : '';
       return respond(
         interaction,
-        ok(`<@${target.id}> is now on **${plain(plan.name)}** (stream cap ${plan.streamCap}).`),
+        ok(`<@${target.id}> is now on **${plain(plan.name)}** (stream cap ${plan.streamCap}).${end}`),
       );
     }
     if (sub === 'plan-from-roles') {

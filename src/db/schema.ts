@@ -4,6 +4,7 @@ import {
   bigserial,
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -104,6 +105,9 @@ export const members = pgTable(
     email: text('email'),
     /** True when `plan_id` comes from the member's Discord roles (role sync); false when set with `/user plan`. */
     planFromRoles: boolean('plan_from_roles').notNull().default(false),
+    /** The local date (in TIMEZONE) an explicit plan ends on (`/user plan … until:`): from the start of that day the
+     *  member falls back to the plan their roles give, or none. Null: the plan has no end. Only on explicit plans. */
+    planUntil: date('plan_until', { mode: 'string' }),
     /** Set on a stand-in: the row that carries the breaches of an account linked to nobody on this server (with
      *  `/enforcement unlinked plan`). A stand-in has no Discord user (`discord_user_id` is `stand-in:…`), is never
      *  listed as a member and gets no DM; its display name is the account's name. */
@@ -115,6 +119,10 @@ export const members = pgTable(
   (t) => [
     check('members_allotment_non_negative', sql`${t.downloadAllotment} >= 0`),
     check('members_stand_in_pair', sql`(${t.standInServerId} is null) = (${t.standInAccount} is null)`),
+    check(
+      'members_plan_until_explicit',
+      sql`${t.planUntil} is null or (${t.planId} is not null and not ${t.planFromRoles})`,
+    ),
     uniqueIndex('members_stand_in_unique').on(t.standInServerId, t.standInAccount),
   ],
 );

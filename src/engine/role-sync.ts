@@ -3,6 +3,7 @@
 // entry and its DM in one transaction: the DM is an outbox `notice` keyed like deliverOnce's
 // (`notice:role-plan:<member>:<from>-<to>:<time>:dm`), so it is sent once, after a crash too. Cheap when unused: without
 // bindings and without plans from roles it reads one table and makes no request; without bindings it needs no listing.
+// Plans that end (src/engine/plan-ends.ts) run first in each sync, sharing its listing (one more read when unused).
 
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
@@ -17,6 +18,7 @@ import { rolePlanDm } from '../notify/role-plan-notice.ts';
 import { type MemberPlan, resolveMemberPlan } from '../policy/role-plans.ts';
 import { roleBindings } from '../services/role-plans.ts';
 import type { MemberListing, RoleSyncChange, RoleSyncReport, RoleSyncStatus } from '../types/running.ts';
+import { runPlanEnds } from './plan-ends.ts';
 import { SingleFlight } from './single-flight.ts';
 
 /** What an admin must do when Discord refuses to list the members (shown by /plan role and /status). */
@@ -60,6 +62,19 @@ export class RoleSync {
 
   private async sync(ctx: AppContext): Promise<RoleSyncReport> {
     const bindings = await roleBindings(ctx.db);
+    // Asked of Discord at most once a run: by the plans that end (to know their roles), then by the sync itself.
+    let listed: Promise<MemberListing> | null = null;
+    const listMembers = () => {
+      listed ??= this.deps.listMembers();
+      return listed;
+    };
+    // Plans whose end date has come fall back first, so the sync below sees them as plans from roles.
+    await runPlanEnds(ctx, bindings, {
+      listMembers,
+      actor: this.deps.botUserId() ?? ROLE_SYNC_ACTOR,
+      guildName: this.deps.guildName(),
+      log: this.deps.log,
+    }).catch((err) => this.deps.log.error({ err }, 'plan ends failed'));
     this.current.bindings = bindings.length;
     if (bindings.length === 0) {
       const [any] = await ctx.db
@@ -84,19 +99,19 @@ export class RoleSync {
       .where(isNull(members.standInServerId));
     const candidates = stored.filter((c) => c.planId === null || c.fromRoles);
     // Without bindings nobody's roles give a plan: no need to ask Discord who holds what.
-    let listed: Array<{ id: string; displayName: string; roleIds: string[] }> = [];
+    let present: Array<{ id: string; displayName: string; roleIds: string[] }> = [];
     if (bindings.length > 0) {
-      const listing = await this.deps.listMembers();
+      const listing = await listMembers();
       if (!listing.ok) return this.unavailable(ctx, listing);
       if (this.current.access !== 'ok') this.deps.log.info('role sync: the guild’s members can be listed');
       this.current.access = 'ok';
-      listed = listing.members.filter((m) => !m.bot);
+      present = listing.members.filter((m) => !m.bot);
     }
     const byUser = new Map(stored.map((c) => [c.discordUserId, c]));
     const now = ctx.clock();
     const changes: Array<RoleSyncChange & { displayName: string; row: Row | null; roleIds: string[] }> = [];
     const seen = new Set<string>();
-    for (const m of listed) {
+    for (const m of present) {
       seen.add(m.id);
       const row = byUser.get(m.id) ?? null;
       const next = resolveMemberPlan(row, m.roleIds, bindings);

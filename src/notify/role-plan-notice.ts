@@ -4,7 +4,7 @@ import { COLORS, quoted } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
 
 /** The plan's stream cap and download allotment, in the words of /quota. */
-const capAndAllotment = (p: Plan) =>
+export const capAndAllotment = (p: Plan) =>
   `stream cap ${p.streamCap} (streams at once), ` +
   (p.downloadsAllowed ? `download allotment ${p.weeklyDownloads ?? 0} a week` : 'no downloads');
 

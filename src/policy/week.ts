@@ -48,8 +48,7 @@ export function nextWeekStart(now: Date, zone: string): Date {
 
 /** The local date ('YYYY-MM-DD') of the Sunday that starts the week containing `now`: a stable week id. */
 export function weekKey(now: Date, zone: string): string {
-  const { year, month, day } = sundayOf(now, zone);
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return dateKey(sundayOf(now, zone));
 }
 
 /** Local calendar date of the Sunday on or before `now`'s local date. */
@@ -110,3 +109,37 @@ export function weekDayBounds(now: Date, zone: string): Date[] {
   const sunday = sundayOf(now, zone);
   return Array.from({ length: 8 }, (_, i) => startOfLocalDay(addDays(sunday, i), zone));
 }
+
+/** The local date ('YYYY-MM-DD') of `now` in `zone`. */
+export function localDateKey(now: Date, zone: string): string {
+  assertTimeZone(zone);
+  const local = DateTime.fromJSDate(now, { zone });
+  return dateKey({ year: local.year, month: local.month, day: local.day });
+}
+
+/** The first instant of the local date `key` ('YYYY-MM-DD', a real calendar date) in `zone`. */
+export function localDayStart(key: string, zone: string): Date {
+  assertTimeZone(zone);
+  const date = parseDateKey(key);
+  if (!date) throw new RangeError(`Not a calendar date: "${key}"`);
+  return startOfLocalDay(date, zone);
+}
+
+/** `key` moved by whole calendar days (negative: earlier). */
+export function addDaysToKey(key: string, days: number): string {
+  const date = parseDateKey(key);
+  if (!date) throw new RangeError(`Not a calendar date: "${key}"`);
+  return dateKey(addDays(date, days));
+}
+
+/** A 'YYYY-MM-DD' string that names a real calendar date (no 2027-02-30), or null. */
+export function parseDateKey(key: string): LocalDate | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(key);
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const d = DateTime.utc(year, month, day);
+  return d.isValid && d.year === year && d.month === month && d.day === day ? { year, month, day } : null;
+}
+
+const dateKey = ({ year, month, day }: LocalDate) =>
+  `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;

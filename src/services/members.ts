@@ -18,7 +18,6 @@ import { clip, quoted, safe } from '../notify/format.ts';
 import { closeNames } from '../policy/accounts.ts';
 import { UserError } from '../user-error.ts';
 import { failureObservation } from './capabilities.ts';
-import { requirePlan } from './plans.ts';
 import { requireServer } from './servers.ts';
 
 export interface DiscordUserRef {
@@ -31,7 +30,7 @@ export async function findMember(db: Db, discordUserId: string): Promise<Member 
   return row;
 }
 
-async function upsertMember(db: Db, user: DiscordUserRef): Promise<Member> {
+export async function upsertMember(db: Db, user: DiscordUserRef): Promise<Member> {
   const [row] = await db
     .insert(members)
     .values({ discordUserId: user.id, displayName: user.displayName })
@@ -279,26 +278,6 @@ export async function unlinkAccount(
     });
   });
   return { server, accountName: link.accountName };
-}
-
-export async function setMemberPlan(ctx: AppContext, actor: string, user: DiscordUserRef, planName: string) {
-  const plan = await requirePlan(ctx.db, planName);
-  const result = await ctx.db.transaction(async (tx) => {
-    const before = await findMember(tx, user.id);
-    const member = await upsertMember(tx, user);
-    // An explicit plan: role sync leaves it alone until `/user plan-from-roles`.
-    await tx.update(members).set({ planId: plan.id, planFromRoles: false }).where(eq(members.id, member.id));
-    await recordAudit(tx, {
-      actor,
-      action: 'user.plan',
-      target: `member:${user.id}`,
-      before: { planId: before?.planId ?? null, fromRoles: before?.planFromRoles ?? false },
-      after: { planId: plan.id, plan: plan.name, fromRoles: false },
-    });
-    return { plan };
-  });
-  await ctx.reconcileDownloadSwitches();
-  return result;
 }
 
 export async function setMemberAllotment(

@@ -131,12 +131,17 @@ export async function planFromRolesAgain(
     );
   }
   await ctx.db.transaction(async (tx) => {
-    await tx.update(members).set({ planFromRoles: true }).where(eq(members.id, member.id));
+    // A plan from roles has no end date: it ends when the role goes.
+    await tx.update(members).set({ planFromRoles: true, planUntil: null }).where(eq(members.id, member.id));
     await recordAudit(tx, {
       actor,
       action: 'user.plan-from-roles',
       target: `member:${user.id}`,
-      before: { planId: member.planId, fromRoles: false },
+      before: {
+        planId: member.planId,
+        fromRoles: false,
+        ...(member.planUntil ? { until: member.planUntil } : {}),
+      },
       after: { planId: member.planId, fromRoles: true },
     });
   });

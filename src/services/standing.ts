@@ -7,6 +7,7 @@ import { COLORS, discordTime, embed, plain } from '../discord/reply.ts';
 import { clip } from '../notify/format.ts';
 import { progressBar } from '../policy/downloads.ts';
 import { effectiveStreamCap } from '../policy/fairness.ts';
+import { localDayStart } from '../policy/week.ts';
 import { describeBoost, memberFairness } from './fairness.ts';
 import { type DiscordUserRef, findMember, memberLinks } from './members.ts';
 import { selfLinkServerNames } from './self-link.ts';
@@ -22,6 +23,13 @@ export function unlinkedMemberText(selfLinkServers: readonly string[]): string {
     selfLinkServers.length > shown.length ? ` and ${selfLinkServers.length - shown.length} more` : '';
   return `${start}Link yourself with \`/link\` (it works on ${shown.join(', ')}${more}), or ask ${askAdmin}.`;
 }
+
+/** When an explicit plan ends (`/user plan … until:`): the first instant of that day in TIMEZONE. */
+const planEnd = (until: string | null, zone: string) => {
+  if (until === null) return '';
+  const endsAt = localDayStart(until, zone);
+  return `\nEnds ${discordTime(endsAt, 'f')} (${discordTime(endsAt, 'R')})`;
+};
 
 export async function memberInfoEmbed(
   ctx: AppContext,
@@ -56,7 +64,7 @@ export async function memberInfoEmbed(
   e.addFields({
     name: 'Plan',
     value: plan
-      ? `**${plain(plan.name)}**${member.planFromRoles ? ' (from roles)' : ''}`
+      ? `**${plain(plan.name)}**${member.planFromRoles ? ' (from roles)' : ''}${planEnd(member.planUntil, ctx.config.timezone)}`
       : 'None yet: ask an admin to put you on a plan (`/user plan`).',
     inline: true,
   });

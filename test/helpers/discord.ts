@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { DiscordDouble, InteractionReply } from '../doubles/discord/index.ts';
 
 /** Everything a member reads in a message or reply: content, embed titles, descriptions and fields. */
@@ -26,3 +27,18 @@ export function adminSession(discord: () => DiscordDouble, adminId: string) {
   ) => discord().invoke({ user: adminId, command, subcommand, options, admin: true });
   return { admin, runNow: async () => text(await admin('enforcement', 'run-now')) };
 }
+
+/**
+ * Checks refusals: `refused(run, pattern)` runs a command that must be refused privately ("Not done" and `pattern`),
+ * and `snapshot` (what the command could change) must read the same before and after.
+ */
+export const refusalCheck =
+  (snapshot: () => Promise<unknown>) =>
+  async (run: () => Promise<InteractionReply>, pattern: RegExp): Promise<void> => {
+    const beforeState = await snapshot();
+    const reply = await run();
+    assert.equal(reply.ephemeral, true, 'a refusal is private');
+    assert.match(text(reply), /Not done/);
+    assert.match(text(reply), pattern);
+    assert.deepEqual(await snapshot(), beforeState, 'a refusal changes nothing');
+  };

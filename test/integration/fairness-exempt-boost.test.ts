@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
 import { auditLog, boosts, deviceExemptions, downloadSwitches, streamLog } from '../../src/db/schema.ts';
-import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
+import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { startPlexTvDouble } from '../doubles/plex-tv.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { HOUR, MINUTE } from '../helpers/clock.ts';
-import { text } from '../helpers/discord.ts';
+import { refusalCheck, text } from '../helpers/discord.ts';
 
 const ADMIN = { id: '240000000000000001', username: 'owner' };
 const ALICE = { id: '240000000000000002', username: 'alice' };
@@ -85,14 +85,7 @@ describe('exempt devices and boosts', () => {
     audit: (await db().select({ n: count() }).from(auditLog))[0]?.n,
     switches: await db().select().from(downloadSwitches),
   });
-  const refused = async (run: () => Promise<InteractionReply>, pattern: RegExp) => {
-    const beforeState = await snapshot();
-    const reply = await run();
-    assert.equal(reply.ephemeral, true, 'a refusal is private');
-    assert.match(text(reply), /Not done/);
-    assert.match(text(reply), pattern);
-    assert.deepEqual(await snapshot(), beforeState, 'a refusal changes nothing');
-  };
+  const refused = refusalCheck(snapshot);
 
   before(async () => {
     discord = await DiscordDouble.start({

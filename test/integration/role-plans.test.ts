@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { and, asc, count, eq } from 'drizzle-orm';
 import { auditLog, members, plans, rolePlans } from '../../src/db/schema.ts';
-import { DiscordDouble, type InteractionReply } from '../doubles/discord/index.ts';
+import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { MINUTE } from '../helpers/clock.ts';
-import { text } from '../helpers/discord.ts';
+import { refusalCheck, text } from '../helpers/discord.ts';
 
 const ADMIN = { id: '200000000000000001', username: 'owner' };
 const ALICE = { id: '200000000000000002', username: 'alice' };
@@ -51,14 +51,7 @@ describe('plans from Discord roles', () => {
     plans: await db().select().from(plans).orderBy(asc(plans.id)),
     audit: (await db().select({ n: count() }).from(auditLog))[0]?.n,
   });
-  const refused = async (run: () => Promise<InteractionReply>, pattern: RegExp) => {
-    const beforeState = await snapshot();
-    const reply = await run();
-    assert.equal(reply.ephemeral, true, 'a refusal is private');
-    assert.match(text(reply), /Not done/);
-    assert.match(text(reply), pattern);
-    assert.deepEqual(await snapshot(), beforeState, 'a refusal changes nothing');
-  };
+  const refused = refusalCheck(snapshot);
   const dmText = (user: { id: string }) => discord.dmsTo(user.id).map(text);
 
   before(async () => {

@@ -1,0 +1,2 @@
+ALTER TABLE "members" ADD COLUMN "plan_until" date;--> statement-breakpoint
+ALTER TABLE "members" ADD CONSTRAINT "members_plan_until_explicit" CHECK ("members"."plan_until" is null or ("members"."plan_id" is not null and not "members"."plan_from_roles"));
