@@ -18,6 +18,7 @@ import { renderTemplate } from '../policy/templates.ts';
 import { breachAlert, episodeNotice, warningMessage } from './episode-notices.ts';
 import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from './episodes.ts';
 import { type Executor, PermanentEffectError } from './outbox.ts';
+import { executePausedStop } from './paused.ts';
 
 /** The message a delivered notice effect posted (its id and channel), or null when it was not delivered. */
 async function postedMessage(
@@ -125,6 +126,8 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       }
       return { outcome: 'stopped', text: 'stopped' };
     },
+
+    'paused-stop': (row) => executePausedStop(ctx, row),
 
     async 'verify-stop'(row) {
       const p = row.payload as { stopKey: string; episodeId: number; serverId: number; sessionKey: string };
