@@ -18,7 +18,7 @@ import { type PausedNotice, pausedOnScreen, pausedStopAlert, pausedStopDm } from
 import { sessionRef } from '../policy/streams.ts';
 import { pausedRules, type StreamEnforcementInput } from '../sense/view.ts';
 import { getSettings } from '../services/settings.ts';
-import { PermanentEffectError } from './outbox.ts';
+import { stopAndLearn, stopClient } from './stop-stream.ts';
 import { actingByServer } from './streams.ts';
 
 interface PausedStopPayload {
@@ -115,12 +115,7 @@ export async function executePausedStop(ctx: AppContext, row: OutboxRow): Promis
   const p = row.payload as PausedStopPayload;
   const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, p.serverId));
   if (!server) return { outcome: 'skipped', text: 'not stopped: the server was removed' };
-  let client: ReturnType<AppContext['media']['forRow']>;
-  try {
-    client = ctx.media.forRow(server);
-  } catch (err) {
-    throw new PermanentEffectError(`cannot use this server: ${(err as Error).message}`);
-  }
+  const client = stopClient(ctx, server);
   const stream = streamFromJson(p.stream);
   // A MediaServerError (down, timeout) is thrown: the outbox retries with back-off.
   const current = (await client.listStreams()).find((s) => sameSession(s, stream));
@@ -130,15 +125,7 @@ export async function executePausedStop(ctx: AppContext, row: OutboxRow): Promis
   // member ended it.
   let outcome = row.attempts > 1 ? 'stopped' : 'already-ended';
   if (current?.state === 'paused') {
-    const result = await client.stopStream(current, pausedOnScreen(p.notice.limitMinutes));
-    await ctx.capabilities.observe(server, [
-      result.ok
-        ? { capability: 'stop-stream', ok: true }
-        : result.serverRefuses
-          ? { capability: 'stop-stream', ok: false, reason: result.reason ?? 'the server refused the stop' }
-          : null,
-      result.message ? { capability: 'on-screen-message', ...result.message } : null,
-    ]);
+    const result = await stopAndLearn(ctx, server, client, current, pausedOnScreen(p.notice.limitMinutes));
     if (!result.ok) outcome = `stop failed: ${result.reason ?? 'unknown reason'}`;
     else if (!result.alreadyEnded || row.attempts > 1) outcome = 'stopped';
   }

@@ -19,27 +19,20 @@ export interface PausedDecisionInput {
   now: Date;
 }
 
+/** One stream paused past its plan's limit. */
+interface PausedStream {
+  ref: string;
+  memberId: number;
+  serverId: number;
+  stream: ActiveStream;
+  pausedSince: Date;
+  limitMinutes: number;
+}
+
 export type PausedIntent =
-  | {
-      type: 'paused-stop';
-      ref: string;
-      memberId: number;
-      serverId: number;
-      stream: ActiveStream;
-      pausedSince: Date;
-      limitMinutes: number;
-    }
-  | {
-      /** Not stopped (dry run, or a server that cannot stop streams): the admins are told once, with why. */
-      type: 'paused-note';
-      ref: string;
-      memberId: number;
-      serverId: number;
-      stream: ActiveStream;
-      pausedSince: Date;
-      limitMinutes: number;
-      why: string;
-    };
+  | ({ type: 'paused-stop' } & PausedStream)
+  /** Not stopped (dry run, or a server that cannot stop streams): the admins are told once, with why. */
+  | ({ type: 'paused-note'; why: string } & PausedStream);
 
 /** The effect key of one pause's stop: the session and the pause's start. */
 export const pausedStopKey = (serverId: number, sessionKey: string, pausedSince: Date) =>
