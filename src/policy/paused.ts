@@ -1,7 +1,8 @@
 // How long a stream has been paused, and whether it is past its plan's limit. Pure: the pause starts come from
 // live_sessions (`paused_since`, set by the first read that sees a session paused, cleared by one that sees it
 // playing); the state itself is what the servers report (Plex `Player state="paused"`, Jellyfin/Emby
-// `PlayState.IsPaused`).
+// `PlayState.IsPaused`). JBOPS (killstream/wait_kill_paused_notify.py) times a pause the same way: from the first
+// sighting of `state == 'paused'` until a read shows it playing or buffering.
 
 import type { PausedAction } from '../db/schema.ts';
 import { type MemberStream, sessionRef } from './streams.ts';
