@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { auditLog, type Plan } from '../../src/db/schema.ts';
+import { streamToJson } from '../../src/db/live-sessions.ts';
+import { auditLog, mediaServers, members, outbox, type Plan } from '../../src/db/schema.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
@@ -159,6 +160,61 @@ describe('paused limit', () => {
     await runNow();
     assert.equal(jellyfin.playstateCommands.length, 1);
     assert.equal(discord.dmsTo(ALICE.id).length, 1);
+    assert.equal(alerts().length, 1);
+  });
+
+  test('a retry after a crash between a stop and its notices tells the member once; pressing play in time wins', async () => {
+    const { db } = bot.bot.ctx;
+    const [server] = await db.select().from(mediaServers).where(eq(mediaServers.name, 'PlexMain'));
+    const [alice] = await db.select().from(members).where(eq(members.discordUserId, ALICE.id));
+    assert.ok(server && alice);
+    plex.setSessions([playingMovie(alicePlex, 42)]);
+    const [resumed] = await bot.bot.ctx.media.forRow(server).listStreams();
+    assert.ok(resumed);
+    discord.clearRecords();
+    const terminations = plex.terminations.length;
+    // `attempts` as the outbox left them: 1 is a claim taken over from an instance that died during its attempt.
+    const queue = (key: string, attempts: number) =>
+      db.insert(outbox).values({
+        key: `paused-stop:${server.id}:${key}:0`,
+        kind: 'paused-stop',
+        groupKey: `paused-stop:${server.id}:${key}:0`,
+        attempts,
+        dueAt: bot.clock.now(),
+        payload: {
+          memberId: alice.id,
+          serverId: server.id,
+          stream: streamToJson({ ...resumed, key, title: `Movie ${key}` }),
+          notice: {
+            memberName: 'alice',
+            discordUserId: ALICE.id,
+            planName: 'Pause20',
+            server: 'PlexMain',
+            device: resumed.device,
+            title: `Movie ${key}`,
+            limitMinutes: 20,
+            pausedSince: new Date(0).toISOString(),
+          },
+          dm: true,
+        },
+      });
+    await queue('43', 1); // stopped by the attempt that died: gone now
+    await queue('44', 0); // a first attempt finding it gone: the member ended it
+    await queue('42', 0); // playing again
+    await bot.bot.ctx.effects.drain();
+    await until('the retried stop’s DM', () => discord.dmsTo(ALICE.id).length === 1);
+    await bot.bot.ctx.effects.drain();
+    const outcomes = await db
+      .select({ key: outbox.key, result: outbox.result })
+      .from(outbox)
+      .where(eq(outbox.kind, 'paused-stop'));
+    const outcomeOf = (key: string) =>
+      (outcomes.find((o) => o.key === `paused-stop:${server.id}:${key}:0`)?.result as { outcome?: string })
+        ?.outcome;
+    assert.deepEqual(['43', '44', '42'].map(outcomeOf), ['stopped', 'already-ended', 'resumed']);
+    assert.equal(plex.terminations.length, terminations, 'nothing to stop: gone, or playing');
+    assert.equal(discord.dmsTo(ALICE.id).length, 1);
+    assert.match(text(discord.dmsTo(ALICE.id)[0]!), /Movie 43/);
     assert.equal(alerts().length, 1);
   });
 
