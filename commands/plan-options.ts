@@ -84,7 +84,7 @@ export function planOptions(
       o
         .setName('paused-limit')
         .setDescription(
-          'Minutes a stream may stay paused before paused-action applies (0–1440; default 0: no limit)',
+          'Minutes a stream may stay paused before paused-action applies (0–1440; default 0: never)',
         )
         .setMinValue(0)
         .setMaxValue(1440),
@@ -92,7 +92,7 @@ export function planOptions(
     .addStringOption((o) =>
       o
         .setName('paused-action')
-        .setDescription('What happens to a stream paused past paused-limit (default: stop)')
+        .setDescription('What happens to a stream paused for more than those minutes (default: stop)')
         .addChoices(
           { name: 'stop: stop it and tell the member why', value: 'stop' },
           { name: 'uncount: it no longer counts against the stream cap', value: 'uncount' },
