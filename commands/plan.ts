@@ -11,82 +11,15 @@ import { MEMBERS_INTENT_HELP } from '../src/engine/role-sync.ts';
 import { createPlan, deletePlan, editPlan, listPlans, NAME_MAX, planNames } from '../src/services/plans.ts';
 import { bindRole, type RoleRef, rolesByPlan, unbindRole } from '../src/services/role-plans.ts';
 import type { RoleSyncReport } from '../src/types/running.ts';
-
-/** How a plan treats a breach, in words: grace, stop rule, counting. */
-export const breachRules = (p: { graceSeconds: number; stopRule: string; countBy: string }) =>
-  [
-    p.graceSeconds > 0 ? `${p.graceSeconds} s grace with a warning` : 'no grace',
-    p.stopRule === 'newest' ? 'stops only the newest streams' : 'stops every stream',
-    p.countBy === 'locations' ? 'one location (IP address) counts once' : 'every stream counts',
-  ].join(', ');
-
-const describePlan = (p: {
-  name: string;
-  streamCap: number;
-  downloadsAllowed: boolean;
-  weeklyDownloads: number | null;
-  graceSeconds: number;
-  stopRule: string;
-  countBy: string;
-}) =>
-  `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
-  (p.downloadsAllowed
-    ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
-    : 'no downloads') +
-  `; ${breachRules(p)}`;
-
-/** The plan's stream cap, downloads and rules: required when creating, each optional when editing. */
-function planOptions(s: SlashCommandSubcommandBuilder, required: boolean): SlashCommandSubcommandBuilder {
-  return s
-    .addIntegerOption((o) =>
-      o
-        .setName('stream-cap')
-        .setDescription('Stream cap: streams allowed at once')
-        .setRequired(required)
-        .setMinValue(1)
-        .setMaxValue(100),
-    )
-    .addBooleanOption((o) =>
-      o.setName('downloads').setDescription('Are mobile downloads allowed?').setRequired(required),
-    )
-    .addIntegerOption((o) =>
-      o
-        .setName('download-allotment')
-        .setDescription(
-          'Download allotment: downloads a week (a member’s own, set with /user allotment, wins)',
-        )
-        .setMinValue(0)
-        .setMaxValue(10000),
-    )
-    .addIntegerOption((o) =>
-      o
-        .setName('grace')
-        .setDescription('Seconds a breach must last before anything is stopped (0–900; default 0)')
-        .setMinValue(0)
-        .setMaxValue(900),
-    )
-    .addStringOption((o) =>
-      o
-        .setName('stop')
-        .setDescription('What to stop when over the stream cap (default: all)')
-        .addChoices(
-          { name: 'all: every stream of the member', value: 'all' },
-          { name: 'newest: only as many of the newest as needed', value: 'newest' },
-        ),
-    )
-    .addStringOption((o) =>
-      o
-        .setName('count')
-        .setDescription('What counts against the stream cap (default: streams)')
-        .addChoices(
-          { name: 'streams: every stream', value: 'streams' },
-          { name: 'locations: streams from one IP address count as one', value: 'locations' },
-        ),
-    );
-}
-
-const stopOption = (v: string | null) => (v === 'all' || v === 'newest' ? v : undefined);
-const countOption = (v: string | null) => (v === 'streams' || v === 'locations' ? v : undefined);
+import {
+  breachRules,
+  countOption,
+  describePlan,
+  pausedOptions,
+  pausedWords,
+  planOptions,
+  stopOption,
+} from './plan-options.ts';
 
 /** The ROLE option as the service needs it (discord.js gives a cached Role or the raw API role). */
 function roleOption(interaction: ChatInputCommandInteraction): RoleRef {
@@ -195,6 +128,7 @@ export const plan: Command = {
         grace: interaction.options.getInteger('grace') ?? undefined,
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
+        ...pausedOptions(interaction),
       });
       return respond(interaction, ok(`Plan created. ${describePlan(created)}.`));
     }
@@ -207,6 +141,7 @@ export const plan: Command = {
         grace: interaction.options.getInteger('grace') ?? undefined,
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
+        ...pausedOptions(interaction),
       });
       await ctx.reconcileDownloadSwitches();
       return respond(interaction, ok(`Plan updated. ${describePlan(after)}.`));
@@ -241,6 +176,7 @@ export const plan: Command = {
             ? `Download allotment: **${p.weeklyDownloads ?? 0}** a week`
             : 'Downloads: not allowed') +
           `\nOver the stream cap: ${breachRules(p)}` +
+          `\nPaused streams: ${pausedWords(p)}` +
           `\nMembers: ${p.memberCount}` +
           ((roles.get(p.id) ?? []).length > 0
             ? `\nRoles: ${(roles.get(p.id) ?? []).map((id) => `<@&${id}>`).join(' ')}`

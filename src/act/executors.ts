@@ -17,7 +17,9 @@ import { sessionRef } from '../policy/streams.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { breachAlert, episodeNotice, warningMessage } from './episode-notices.ts';
 import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from './episodes.ts';
-import { type Executor, PermanentEffectError } from './outbox.ts';
+import type { Executor } from './outbox.ts';
+import { executePausedStop } from './paused.ts';
+import { stopAndLearn, stopClient } from './stop-stream.ts';
 
 /** The message a delivered notice effect posted (its id and channel), or null when it was not delivered. */
 async function postedMessage(
@@ -73,23 +75,10 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
         return { outcome: 'skipped', text: 'not stopped: the member was back within the plan' };
       const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, p.serverId));
       if (!server) return { outcome: 'refused', text: 'not stopped: the server was removed' };
-      let client: ReturnType<AppContext['media']['forRow']>;
-      try {
-        client = ctx.media.forRow(server);
-      } catch (err) {
-        throw new PermanentEffectError(`cannot use this server: ${(err as Error).message}`);
-      }
+      const client = stopClient(ctx, server);
       const stream = streamFromJson(p.stream);
       // A MediaServerError (down, timeout) is thrown: the stop is retried while the episode lasts.
-      const result = await client.stopStream(stream, { title: p.title, text: p.text });
-      await ctx.capabilities.observe(server, [
-        result.ok
-          ? { capability: 'stop-stream', ok: true }
-          : result.serverRefuses
-            ? { capability: 'stop-stream', ok: false, reason: result.reason ?? 'the server refused the stop' }
-            : null,
-        result.message ? { capability: 'on-screen-message', ...result.message } : null,
-      ]);
+      const result = await stopAndLearn(ctx, server, client, stream, { title: p.title, text: p.text });
       if (!result.ok)
         return { outcome: 'refused', text: `stop failed: ${result.reason ?? 'unknown reason'}` };
       if (result.alreadyEnded) return { outcome: 'already-ended', text: 'had already ended' };
@@ -125,6 +114,8 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       }
       return { outcome: 'stopped', text: 'stopped' };
     },
+
+    'paused-stop': (row) => executePausedStop(ctx, row),
 
     async 'verify-stop'(row) {
       const p = row.payload as { stopKey: string; episodeId: number; serverId: number; sessionKey: string };

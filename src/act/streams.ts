@@ -44,7 +44,7 @@ function rulesByMember(links: LinkWithMember[]): Map<number, BreachRules> {
 }
 
 /** Whether each server can stop streams: any instance can carry out a stop (the outbox builds the client). */
-function actingByServer(input: StreamEnforcementInput): Map<number, ServerActing> {
+export function actingByServer(input: StreamEnforcementInput): Map<number, ServerActing> {
   const read = new Map(input.snapshots.map((s) => [s.row.id, s]));
   return new Map(
     input.servers.map((row) => {

@@ -1,5 +1,6 @@
-// The sessions the bot sees now, per server, with when each was first seen: three statements per cycle whatever
-// the number of sessions (forget the ended, upsert the new and the changed, read the first-seen times back).
+// The sessions the bot sees now, per server, with when each was first seen and since when it is paused: three
+// statements per cycle whatever the number of sessions (forget the ended, upsert the new and the changed, read the
+// times back).
 import { and, inArray, sql } from 'drizzle-orm';
 import type { ActiveStream } from '../media/types.ts';
 import { type ServerRead, sessionRef } from '../policy/streams.ts';
@@ -9,12 +10,20 @@ import { liveSessions } from './schema.ts';
 /** A steady session's `last_seen_at` is refreshed this often, not on every read. */
 const REFRESH = "interval '5 minutes'";
 
+/** When each session (`serverId:key`) was first seen, and since when the paused ones are paused. */
+export interface LiveTimes {
+  firstSeen: Map<string, Date>;
+  pausedSince: Map<string, Date>;
+}
+
 /**
  * Replaces the stored sessions of the servers that were read by what they reported (idle apps left out), and
- * returns when each of those sessions was first seen (`serverId:key`). Servers not read keep their rows.
+ * returns when each of those sessions was first seen and since when it is paused (`serverId:key`): the pause start
+ * is set by the first read that sees the session paused and cleared by a read that sees it otherwise. Servers not
+ * read keep their rows.
  */
-export async function syncLiveSessions(db: Db, reads: ServerRead[], now: Date): Promise<Map<string, Date>> {
-  if (reads.length === 0) return new Map();
+export async function syncLiveSessions(db: Db, reads: ServerRead[], now: Date): Promise<LiveTimes> {
+  if (reads.length === 0) return { firstSeen: new Map(), pausedSince: new Map() };
   const serverIds = reads.map((r) => r.serverId);
   const rows = reads.flatMap((r) =>
     r.streams
@@ -28,6 +37,7 @@ export async function syncLiveSessions(db: Db, reads: ServerRead[], now: Date): 
         stream: streamToJson(s),
         firstSeenAt: now,
         lastSeenAt: now,
+        pausedSince: s.state === 'paused' ? now : null,
       })),
   );
   const refs = rows.map((r) => sessionRef(r.serverId, r.sessionKey));
@@ -51,6 +61,9 @@ export async function syncLiveSessions(db: Db, reads: ServerRead[], now: Date): 
           accountName: sql`excluded.account_name`,
           accountId: sql`excluded.account_id`,
           lastSeenAt: sql`excluded.last_seen_at`,
+          // Still paused: the pause keeps its start; playing (or buffering) again: no pause.
+          pausedSince: sql`case when excluded.paused_since is null then null
+            else coalesce(${liveSessions.pausedSince}, excluded.paused_since) end`,
         },
         // No rewrite of a session that did not change (no dead rows), except a periodic last-seen refresh.
         setWhere: sql`${liveSessions.stream} is distinct from excluded.stream
@@ -58,21 +71,34 @@ export async function syncLiveSessions(db: Db, reads: ServerRead[], now: Date): 
       });
   }
   const seen = await db
-    .select({ serverId: liveSessions.serverId, key: liveSessions.sessionKey, at: liveSessions.firstSeenAt })
+    .select({
+      serverId: liveSessions.serverId,
+      key: liveSessions.sessionKey,
+      at: liveSessions.firstSeenAt,
+      pausedSince: liveSessions.pausedSince,
+    })
     .from(liveSessions)
     .where(inArray(liveSessions.serverId, serverIds));
-  return new Map(seen.map((r) => [sessionRef(r.serverId, r.key), r.at]));
+  return {
+    firstSeen: new Map(seen.map((r) => [sessionRef(r.serverId, r.key), r.at])),
+    pausedSince: pausedTimes(seen),
+  };
 }
+
+const pausedTimes = (rows: Array<{ serverId: number; key: string; pausedSince: Date | null }>) =>
+  new Map(
+    rows.flatMap((r) => (r.pausedSince ? [[sessionRef(r.serverId, r.key), r.pausedSince] as const] : [])),
+  );
 
 /**
  * What was last read of servers this cycle does not read (another instance senses them, or a push cycle read only
- * the server that pushed), as server reads: the sessions stored by their last successful read.
+ * the server that pushed), as server reads: the sessions stored by their last successful read, with their pauses.
  */
 export async function loadLiveReads(
   db: Db,
   servers: Array<{ id: number; name: string }>,
-): Promise<ServerRead[]> {
-  if (servers.length === 0) return [];
+): Promise<{ reads: ServerRead[]; pausedSince: Map<string, Date> }> {
+  if (servers.length === 0) return { reads: [], pausedSince: new Map() };
   const rows = await db
     .select()
     .from(liveSessions)
@@ -82,11 +108,12 @@ export async function loadLiveReads(
         servers.map((s) => s.id),
       ),
     );
-  return servers.map((s) => ({
+  const reads = servers.map((s) => ({
     serverId: s.id,
     serverName: s.name,
     streams: rows.filter((r) => r.serverId === s.id).map((r) => streamFromJson(r.stream)),
   }));
+  return { reads, pausedSince: pausedTimes(rows.map((r) => ({ ...r, key: r.sessionKey }))) };
 }
 
 /** A session as stored in JSON (live_sessions, stop effects), and back. */

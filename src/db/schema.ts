@@ -81,6 +81,10 @@ export const plans = pgTable(
     stopRule: text('stop_rule').$type<StopRule>().notNull().default('all'),
     /** `streams`: every stream counts; `locations`: streams from one IP address count as one. */
     countBy: text('count_by').$type<CountBy>().notNull().default('streams'),
+    /** Minutes a stream may stay paused before `pausedAction` applies (0: no limit). */
+    pausedLimitMinutes: integer('paused_limit_minutes').notNull().default(0),
+    /** `stop`: a stream paused longer than the limit is stopped; `uncount`: it no longer counts against the cap. */
+    pausedAction: text('paused_action').$type<PausedAction>().notNull().default('stop'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -88,6 +92,8 @@ export const plans = pgTable(
     check('plans_grace_range', sql`${t.graceSeconds} between 0 and 900`),
     check('plans_stop_rule', sql`${t.stopRule} in ('all', 'newest')`),
     check('plans_count_by', sql`${t.countBy} in ('streams', 'locations')`),
+    check('plans_paused_limit_range', sql`${t.pausedLimitMinutes} between 0 and 1440`),
+    check('plans_paused_action', sql`${t.pausedAction} in ('stop', 'uncount')`),
     check('plans_stream_cap_positive', sql`${t.streamCap} >= 1`),
     check('plans_weekly_downloads_non_negative', sql`${t.weeklyDownloads} >= 0`),
   ],
@@ -444,6 +450,8 @@ export const liveSessions = pgTable(
     stream: jsonb('stream').$type<Record<string, unknown>>().notNull(),
     firstSeenAt: ts('first_seen_at').notNull(),
     lastSeenAt: ts('last_seen_at').notNull(),
+    /** Since when the session has been paused without a read in between showing it playing; null when not paused. */
+    pausedSince: ts('paused_since'),
   },
   (t) => [uniqueIndex('live_sessions_server_key').on(t.serverId, t.sessionKey)],
 );
@@ -453,6 +461,7 @@ export type LinkRequestState = 'pending' | 'approved' | 'refused' | 'replaced';
 export type EpisodeState = 'grace' | 'open' | 'enforced' | 'stop-failed' | 'resolved';
 export type StopRule = 'all' | 'newest';
 export type CountBy = 'streams' | 'locations';
+export type PausedAction = 'stop' | 'uncount';
 
 /** One of the member's streams when the breach was decided, and what the bot does about it. */
 export interface EpisodeLine {

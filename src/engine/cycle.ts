@@ -1,6 +1,7 @@
 // One enforcement cycle, in the order the data flows: sense (read the servers this instance holds, build the
 // view), decide and act per member (stream caps), downloads (record, quotas, switches), then notify (the outbox
 // carries out the stops, then the notices). A failure in one server or one member never stops the rest.
+import { enforcePaused, withoutPausedStops } from '../act/paused.ts';
 import { enforceDownloads } from '../act/quotas.ts';
 import { recordServerHealth } from '../act/server-health.ts';
 import { retireStandIns } from '../act/stand-ins.ts';
@@ -38,10 +39,16 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     ctx.log.error({ err }, 'could not alert about unlinked accounts'),
   );
 
-  // Decide and act, one member at a time; then notify: the stops go out first, then the notices of every episode
-  // whose stops had their first attempt.
+  // Decide and act: streams paused past their plan's limit (stopped ones no longer count), then the stream caps,
+  // one member at a time; then notify: the stops go out first, then the notices of every episode whose stops had
+  // their first attempt.
   const breaches = settings.enforceStreams
-    ? await enforceStreams(ctx, view)
+    ? await enforcePaused(ctx, view)
+        .catch((err) => {
+          ctx.log.error({ err }, 'paused-stream enforcement failed');
+          return new Set<string>();
+        })
+        .then((stopping) => enforceStreams(ctx, withoutPausedStops(view, stopping)))
         .then(async (acts) => {
           await settleEpisodes(ctx, now);
           return breachOutcomes(ctx, acts);

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { withoutExemptDevices } from '../policy/fairness.ts';
+import { withoutUncountedPauses } from '../policy/paused.ts';
 import {
   type AccountLink,
   type MemberStream,
@@ -7,7 +8,7 @@ import {
   type ServerRead,
   withoutStopped,
 } from '../policy/streams.ts';
-import type { StreamEnforcementInput } from './view.ts';
+import { pausedRules, type StreamEnforcementInput } from './view.ts';
 
 /**
  * Re-reads the servers where the suspected members stream, at once (a fresh read, not a sleep), so a session that
@@ -57,7 +58,12 @@ export async function reread(
   // Streams on servers not re-read (known from another instance's or an earlier read) are kept as they were.
   const reread = new Set(reads.map((r) => r.serverId));
   const kept = input.streams.filter((s) => !reread.has(s.serverId) && !unread.has(s.serverId));
-  // Exempt devices never count, on the re-read too (input.streams already leaves them out).
-  const rereadStreams = withoutExemptDevices(streams, input.exemptions);
+  // Exempt devices and long pauses under `uncount` never count, on the re-read too (as in input.streams).
+  const rereadStreams = withoutUncountedPauses(
+    withoutExemptDevices(streams, input.exemptions),
+    pausedRules(input.links),
+    input.pausedSince,
+    input.now,
+  );
   return { streams: [...kept, ...rereadStreams].filter((s) => memberIds.has(s.memberId)), unread };
 }

@@ -10,6 +10,7 @@ import { forgetStops, loadStoppedSessions } from '../db/stopped-sessions.ts';
 import { logStreams } from '../db/stream-log.ts';
 import { findLink } from '../policy/accounts.ts';
 import { type BoostTerms, type ExemptDevice, withoutExemptDevices } from '../policy/fairness.ts';
+import { NO_PAUSED_RULE, type PausedRule, withoutUncountedPauses } from '../policy/paused.ts';
 import {
   type AccountLink,
   countedStreamsByMember,
@@ -35,6 +36,17 @@ export const toAccountLinks = (links: LinkWithMember[]): AccountLink[] =>
     accountId: link.accountId,
   }));
 
+/** Each member's paused-stream rule, from their plan (no plan: no limit). */
+export function pausedRules(links: LinkWithMember[]): (memberId: number) => PausedRule {
+  const rules = new Map(
+    links.map(({ member, plan }) => [
+      member.id,
+      plan ? { limitMinutes: plan.pausedLimitMinutes, action: plan.pausedAction } : NO_PAUSED_RULE,
+    ]),
+  );
+  return (memberId) => rules.get(memberId) ?? NO_PAUSED_RULE;
+}
+
 export const serverReads = (snapshots: ServerSnapshot[]): ServerRead[] =>
   snapshots.flatMap((s) =>
     s.streams ? [{ serverId: s.row.id, serverName: s.row.name, streams: s.streams }] : [],
@@ -48,7 +60,12 @@ export interface StreamEnforcementInput {
   now: Date;
   /** When each session was first seen (`serverId:key`, kept in live_sessions), for "started" in notices. */
   firstSeen: ReadonlyMap<string, Date>;
-  /** This cycle's streams, already matched to members (matchStreams over `snapshots`, stopped sessions left out). */
+  /** Since when each paused session is paused (`serverId:key`, kept in live_sessions), for the paused limit. */
+  pausedSince: ReadonlyMap<string, Date>;
+  /**
+   * This cycle's streams, already matched to members (matchStreams over `snapshots`, stopped sessions left out, and
+   * with `paused-action: uncount`, streams paused past the plan's limit).
+   */
   streams: MemberStream[];
   /** `serverId:key` of the sessions the bot stopped and the server still lists: never counted again. */
   stopped: ReadonlySet<string>;
@@ -137,18 +154,20 @@ export async function senseView(ctx: AppContext, input: ViewInput): Promise<Cycl
   const links = await loadLinks(ctx.db);
   const templates = await loadTemplates(ctx.db);
   const allReads = serverReads(snapshots);
-  const firstSeen = await syncLiveSessions(ctx.db, allReads, now).catch((err) => {
+  const times = await syncLiveSessions(ctx.db, allReads, now).catch((err) => {
     ctx.log.error({ err }, 'could not store the live sessions');
-    return new Map<string, Date>();
+    return { firstSeen: new Map<string, Date>(), pausedSince: new Map<string, Date>() };
   });
+  const { firstSeen } = times;
   const stopped = await currentStops(ctx, allReads);
   const accountLinks = toAccountLinks(links);
   // Servers not read now count with what their last successful read stored (a server down counts as unread).
   const unreadUp = servers.filter((s) => !read.includes(s) && s.status !== 'down');
-  const liveReads = await loadLiveReads(ctx.db, unreadUp).catch((err) => {
+  const { reads: liveReads, pausedSince: livePaused } = await loadLiveReads(ctx.db, unreadUp).catch((err) => {
     ctx.log.error({ err }, 'could not load the live sessions of the other servers');
-    return [];
+    return { reads: [], pausedSince: new Map<string, Date>() };
   });
+  const pausedSince = new Map([...livePaused, ...times.pausedSince]);
   const counted = withoutStopped([...allReads, ...liveReads], stopped);
   // With `/enforcement unlinked plan`, accounts linked to nobody are held to that plan through stand-ins.
   const { links: standIns, retired } = await standInLinks(ctx, settings, counted, accountLinks).catch(
@@ -165,7 +184,13 @@ export async function senseView(ctx: AppContext, input: ViewInput): Promise<Cycl
   // Streams from a member's exempt devices never count and are never stopped; boosts raise caps while they apply.
   const exemptions = await loadExemptions(ctx.db);
   const boosts = await loadCurrentBoosts(ctx.db, now);
-  const streams = withoutExemptDevices(matched.streams, exemptions);
+  // With `paused-action: uncount`, a stream paused past the plan's limit does not count (nor is it stopped).
+  const streams = withoutUncountedPauses(
+    withoutExemptDevices(matched.streams, exemptions),
+    pausedRules(enforced),
+    pausedSince,
+    now,
+  );
   await logRead(ctx, snapshots, accountLinks, now);
   // Counted as each member's plan counts (a household behind one address as one with `count: locations`).
   const countByOf = new Map(enforced.map(({ member, plan }) => [member.id, plan?.countBy ?? 'streams']));
@@ -181,6 +206,7 @@ export async function senseView(ctx: AppContext, input: ViewInput): Promise<Cycl
     templates,
     now,
     firstSeen,
+    pausedSince,
     streams,
     stopped,
     servers,

@@ -1,7 +1,16 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { type CountBy, members, type Plan, plans, rolePlans, type StopRule, settings } from '../db/schema.ts';
+import {
+  type CountBy,
+  members,
+  type PausedAction,
+  type Plan,
+  plans,
+  rolePlans,
+  type StopRule,
+  settings,
+} from '../db/schema.ts';
 import { quoted } from '../notify/format.ts';
 import { UserError } from '../user-error.ts';
 
@@ -43,6 +52,10 @@ export interface PlanInput {
   grace?: number;
   stop?: StopRule;
   count?: CountBy;
+  /** Minutes a stream may stay paused (0–1440, 0: no limit, the default). */
+  pausedLimit?: number;
+  /** What happens past the paused limit (default `stop`). */
+  pausedAction?: PausedAction;
 }
 
 function checkNumbers(input: Partial<PlanInput>): void {
@@ -68,6 +81,17 @@ function checkNumbers(input: Partial<PlanInput>): void {
   if (input.count !== undefined && input.count !== 'streams' && input.count !== 'locations') {
     throw new UserError('`count` must be `streams` or `locations`.');
   }
+  if (
+    input.pausedLimit !== undefined &&
+    (!Number.isInteger(input.pausedLimit) || input.pausedLimit < 0 || input.pausedLimit > 1440)
+  ) {
+    throw new UserError(
+      '`paused-limit` must be a whole number of minutes from 0 (no limit) to 1440 (a day).',
+    );
+  }
+  if (input.pausedAction !== undefined && input.pausedAction !== 'stop' && input.pausedAction !== 'uncount') {
+    throw new UserError('`paused-action` must be `stop` or `uncount`.');
+  }
 }
 
 export async function createPlan(db: Db, actor: string, rawName: string, input: PlanInput): Promise<Plan> {
@@ -91,6 +115,8 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
         graceSeconds: input.grace ?? 0,
         stopRule: input.stop ?? 'all',
         countBy: input.count ?? 'streams',
+        pausedLimitMinutes: input.pausedLimit ?? 0,
+        pausedAction: input.pausedAction ?? 'stop',
       })
       .returning();
     if (!plan) throw new Error('insert returned nothing');
@@ -125,10 +151,12 @@ export async function editPlan(
     changes.grace === undefined &&
     changes.stop === undefined &&
     changes.count === undefined &&
+    changes.pausedLimit === undefined &&
+    changes.pausedAction === undefined &&
     newName === undefined
   ) {
     throw new UserError(
-      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`.',
+      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`.',
     );
   }
   return db.transaction(async (tx) => {
@@ -142,6 +170,8 @@ export async function editPlan(
         graceSeconds: changes.grace ?? before.graceSeconds,
         stopRule: changes.stop ?? before.stopRule,
         countBy: changes.count ?? before.countBy,
+        pausedLimitMinutes: changes.pausedLimit ?? before.pausedLimitMinutes,
+        pausedAction: changes.pausedAction ?? before.pausedAction,
       })
       .where(eq(plans.id, before.id))
       .returning();

@@ -7,6 +7,7 @@ import { COLORS, discordTime, embed, plain } from '../discord/reply.ts';
 import { clip } from '../notify/format.ts';
 import { progressBar } from '../policy/downloads.ts';
 import { effectiveStreamCap } from '../policy/fairness.ts';
+import { describePausedRule } from '../policy/paused.ts';
 import { localDayStart } from '../policy/week.ts';
 import { describeBoost, memberFairness } from './fairness.ts';
 import { type DiscordUserRef, findMember, memberLinks } from './members.ts';
@@ -76,6 +77,13 @@ export async function memberInfoEmbed(
         : `up to ${cap}${capNote} at once\n(not checked yet)`,
       inline: true,
     });
+    const paused = describePausedRule({ limitMinutes: plan.pausedLimitMinutes, action: plan.pausedAction });
+    if (paused)
+      e.addFields({
+        name: 'Paused streams',
+        value: `${paused[0]?.toUpperCase()}${paused.slice(1)}`,
+        inline: true,
+      });
   }
   if (usage) {
     const left = Math.max(0, usage.allotment - usage.used);

@@ -147,6 +147,9 @@ export function sessionElement(spec: PlexSessionSpec, sessionId: string | null, 
         product: player.product ?? 'Plex for Windows',
         profile: 'Plex Desktop',
         remotePublicAddress: '68.248.140.20',
+        // 'playing', 'paused' or 'buffering': python-plexapi client.py `PlexClient._loadData` reads it from the
+        // session's Player (`self.state = data.attrib.get('state')  # session`); JBOPS
+        // killstream/wait_kill_paused_notify.py checks `session.players[0].state == 'paused'`.
         state: player.state ?? 'playing',
         title: player.title ?? 'DESKTOP-BL80MTD',
         version: '1.85.0.4071-21128b56',

@@ -1,0 +1,121 @@
+// The options /plan create and /plan edit share, and a plan in words.
+import type { ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
+import type { PausedAction } from '../src/db/schema.ts';
+import { plain } from '../src/discord/reply.ts';
+import { describePausedRule } from '../src/policy/paused.ts';
+
+/** How a plan treats a breach, in words: grace, stop rule, counting. */
+export const breachRules = (p: { graceSeconds: number; stopRule: string; countBy: string }) =>
+  [
+    p.graceSeconds > 0 ? `${p.graceSeconds} s grace with a warning` : 'no grace',
+    p.stopRule === 'newest' ? 'stops only the newest streams' : 'stops every stream',
+    p.countBy === 'locations' ? 'one location (IP address) counts once' : 'every stream counts',
+  ].join(', ');
+
+export const describePlan = (p: {
+  name: string;
+  streamCap: number;
+  downloadsAllowed: boolean;
+  weeklyDownloads: number | null;
+  graceSeconds: number;
+  stopRule: string;
+  countBy: string;
+  pausedLimitMinutes: number;
+  pausedAction: PausedAction;
+}) =>
+  `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
+  (p.downloadsAllowed
+    ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
+    : 'no downloads') +
+  `; ${breachRules(p)}; paused streams: ${pausedWords(p)}`;
+
+/** The plan's stream cap, downloads and rules: required when creating, each optional when editing. */
+export function planOptions(
+  s: SlashCommandSubcommandBuilder,
+  required: boolean,
+): SlashCommandSubcommandBuilder {
+  return s
+    .addIntegerOption((o) =>
+      o
+        .setName('stream-cap')
+        .setDescription('Stream cap: streams allowed at once')
+        .setRequired(required)
+        .setMinValue(1)
+        .setMaxValue(100),
+    )
+    .addBooleanOption((o) =>
+      o.setName('downloads').setDescription('Are mobile downloads allowed?').setRequired(required),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('download-allotment')
+        .setDescription(
+          'Download allotment: downloads a week (a member’s own, set with /user allotment, wins)',
+        )
+        .setMinValue(0)
+        .setMaxValue(10000),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('grace')
+        .setDescription('Seconds a breach must last before anything is stopped (0–900; default 0)')
+        .setMinValue(0)
+        .setMaxValue(900),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('stop')
+        .setDescription('What to stop when over the stream cap (default: all)')
+        .addChoices(
+          { name: 'all: every stream of the member', value: 'all' },
+          { name: 'newest: only as many of the newest as needed', value: 'newest' },
+        ),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('count')
+        .setDescription('What counts against the stream cap (default: streams)')
+        .addChoices(
+          { name: 'streams: every stream', value: 'streams' },
+          { name: 'locations: streams from one IP address count as one', value: 'locations' },
+        ),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('paused-limit')
+        .setDescription(
+          'Minutes a stream may stay paused before paused-action applies (0–1440; default 0: never)',
+        )
+        .setMinValue(0)
+        .setMaxValue(1440),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('paused-action')
+        .setDescription('What happens to a stream paused for more than those minutes (default: stop)')
+        .addChoices(
+          { name: 'stop: stop it and tell the member why', value: 'stop' },
+          { name: 'uncount: it no longer counts against the stream cap', value: 'uncount' },
+        ),
+    );
+}
+
+/** The paused-limit rule in words: "stopped after 20 min", or "no limit". */
+export const pausedWords = (p: { pausedLimitMinutes: number; pausedAction: PausedAction }) =>
+  describePausedRule({ limitMinutes: p.pausedLimitMinutes, action: p.pausedAction }) ?? 'no limit';
+
+/** The paused-limit options as the service takes them (absent when not given). */
+export function pausedOptions(interaction: ChatInputCommandInteraction): {
+  pausedLimit?: number;
+  pausedAction?: PausedAction;
+} {
+  const limit = interaction.options.getInteger('paused-limit');
+  const action = interaction.options.getString('paused-action');
+  return {
+    ...(limit !== null ? { pausedLimit: limit } : {}),
+    ...(action === 'stop' || action === 'uncount' ? { pausedAction: action } : {}),
+  };
+}
+
+export const stopOption = (v: string | null) => (v === 'all' || v === 'newest' ? v : undefined);
+export const countOption = (v: string | null) => (v === 'streams' || v === 'locations' ? v : undefined);
