@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CATALOGUES, LANGUAGES, type Language } from '../../src/i18n/catalogues.ts';
-import { languageOf, translator } from '../../src/i18n/index.ts';
+import { languageOf, noticeLanguage, translator } from '../../src/i18n/index.ts';
 import { DEFAULT_TEMPLATES, validateTemplate } from '../../src/policy/templates.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -138,6 +138,13 @@ describe('languageOf', () => {
     assert.equal(languageOf('en-GB'), 'en');
     assert.equal(languageOf('pt-BR'), 'en');
     assert.equal(languageOf(null), 'en');
+  });
+
+  it('a notice without an interaction: the member’s last language, else the server’s, else English', () => {
+    assert.equal(noticeLanguage('de', 'fr'), 'de');
+    assert.equal(noticeLanguage(null, 'fr'), 'fr');
+    assert.equal(noticeLanguage('es-ES', 'fr'), 'en', 'a member language that is not shipped is English');
+    assert.equal(noticeLanguage(null, null), 'en');
   });
 
   it('picks plural forms by language', () => {
