@@ -20,7 +20,7 @@ void i18n.init({
   interpolation: { escapeValue: false },
 });
 
-/** A message in one language: `t('quota.title')`, `t('quota.streams', { count: 2 })`. */
+/** A message in one language: `t('standing.title')`, `t('standing.boost.streams', { count: 2 })`. */
 export type Translate = (key: string, values?: Record<string, unknown>) => string;
 
 export function translator(lang: Language): Translate {

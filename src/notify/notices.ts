@@ -2,7 +2,7 @@
 import type { APIEmbed } from 'discord.js';
 import { DateTime } from 'luxon';
 import { number } from '../i18n/format.ts';
-import { type Language, translator } from '../i18n/index.ts';
+import { type Language, type Translate, translator } from '../i18n/index.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { COLORS, clip, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
@@ -23,12 +23,35 @@ export interface StreamLine {
   action?: string;
 }
 
+/** A stream's state in the reader's language (the media layer's `playing`, `paused`, `buffering`; else as given). */
+function stateIn(t: Translate, state: string): string {
+  if (state === 'playing') return t('notices.line.state.playing');
+  if (state === 'paused') return t('notices.line.state.paused');
+  if (state === 'buffering') return t('notices.line.state.buffering');
+  return state;
+}
+
+/**
+ * What was done with a stream, in the member's language: the stop outcomes a member sees on a warning (the engine
+ * records them in English, for admins); any other text as recorded.
+ */
+function actionIn(t: Translate, action: string): string {
+  const known: Record<string, () => string> = {
+    stopped: () => t('notices.line.action.stopped'),
+    'stop requested': () => t('notices.line.action.stopRequested'),
+    'had already ended': () => t('notices.line.action.alreadyEnded'),
+    'not stopped: the member was back within the plan': () => t('notices.line.action.backWithin'),
+    'kept: within the plan once the newest are stopped': () => t('notices.line.action.kept'),
+  };
+  return known[action]?.() ?? action;
+}
+
 export function streamLine(s: StreamLine, forAdmins: boolean, lang: Language = 'en'): string {
   const t = translator(lang);
   // Device names and titles come from the media server (a member can rename a device): shortened, then escaped.
   const parts = [`**${safe(s.server)}**`, safe(clip(s.device, 80))];
   if (forAdmins && s.ipAddress) parts.push(safe(clip(s.ipAddress, 64)));
-  parts.push(s.title ? `“${safe(clip(s.title, 150))}”` : t('notices.line.unknownTitle'), s.state);
+  parts.push(s.title ? `“${safe(clip(s.title, 150))}”` : t('notices.line.unknownTitle'), stateIn(t, s.state));
   if (s.startedAt) parts.push(t('notices.line.started', { relative: discordTime(s.startedAt, 'R') }));
   const line = `• ${parts.join(' · ')}`;
   return forAdmins && s.action ? `${line}\n  → ${s.action}` : line;
@@ -259,7 +282,7 @@ export function streamWarning(template: string, n: WarningNotice, lang: Language
   const values = streamValues(n, false, lang);
   const lines = n.streams.map((s, i) => {
     const done = n.done[i];
-    return `${i + 1}. ${streamLine(s, false, lang).replace(/^• /, '')}${done ? ` · **${safe(done)}**` : ''}`;
+    return `${i + 1}. ${streamLine(s, false, lang).replace(/^• /, '')}${done ? ` · **${safe(actionIn(t, done))}**` : ''}`;
   });
   const description = renderTemplate(template, {
     ...values,

@@ -140,7 +140,8 @@ describe('members read the bot in their language', () => {
     assert.match(text(dm), /Zu viele Streams gleichzeitig/);
     assert.match(text(dm), /Hallo anna, dein Tarif \(Family\) erlaubt so viele Streams gleichzeitig: 1\./);
     assert.match(text(dm), /Was du tun kannst/);
-    assert.match(text(dm), /gestartet <t:\d+:R>|\*\*Plex\*\* · Device/);
+    assert.match(text(dm), /• \*\*Plex\*\* · Device 1 · “Movie 1” · läuft · gestartet <t:\d+:R>/);
+    assert.doesNotMatch(text(dm), /Too many streams|What you can do|playing/);
     plex.setSessions([]);
     await cycle();
     await bot.bot.ctx.effects.drain();
@@ -182,6 +183,7 @@ describe('members read the bot in their language', () => {
     assert.equal(plex.terminations.length, 1, 'the chosen stream is stopped');
     assert.match(text(clicked), /Zu viele Streams: Bitte beende einen/, 'the warning stays German');
     assert.equal(buttons(clicked)[0]?.label, 'Diesen beenden: 1. Device 3');
+    assert.match(text(clicked), /2\. \*\*Plex\*\* · Device 4 .*· \*\*(beendet|Beenden angefordert)\*\*/);
   });
 
   test('an admin whose Discord is in English sees English, also about a German member', async () => {
