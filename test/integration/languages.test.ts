@@ -16,6 +16,7 @@ import { until } from '../helpers/wait.ts';
 const ADMIN = { id: '250000000000000001', username: 'owner' };
 const ANNA = { id: '250000000000000002', username: 'anna' };
 const CLAIRE = { id: '250000000000000003', username: 'claire' };
+const BRUNO = { id: '250000000000000004', username: 'bruno' };
 const PLEX_TOKEN = 'plex-owner-token-lang-1';
 const OWNER_PLEX = { id: 1_000_001, username: 'owner_plex' };
 const ANNA_PLEX = { id: 7001, username: 'anna_plex' };
@@ -56,12 +57,13 @@ describe('members read the bot in their language', () => {
     (await bot.bot.ctx.db.select().from(members).where(eq(members.discordUserId, id)))[0];
 
   before(async () => {
-    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ANNA, CLAIRE] });
+    discord = await DiscordDouble.start({ ownerId: ADMIN.id, members: [ADMIN, ANNA, CLAIRE, BRUNO] });
     plex = await startPlexDouble({ token: PLEX_TOKEN, friendlyName: 'Plex', premium: true });
     plex.setAccounts([
       { id: 1, name: 'owner_plex' },
       { id: ANNA_PLEX.id, name: ANNA_PLEX.username },
       { id: 7002, name: 'claire_plex' },
+      { id: 7003, name: 'bruno_plex' },
     ]);
     plexTv = await startPlexTvDouble({
       token: PLEX_TOKEN,
@@ -199,5 +201,31 @@ describe('members read the bot in their language', () => {
     assert.match(reply, /Standing of anna/);
     assert.match(reply, /Plan/);
     assert.doesNotMatch(reply, /Stand von|Tarif/);
+  });
+
+  test('a member who never ran a command gets DMs in the server’s language', async () => {
+    await admin('plan', 'edit', { name: 'Family', grace: 0 });
+    await admin('user', 'link', { member: BRUNO.id, server: 'Plex', account: 'bruno_plex' });
+    // Discord sends the server's language with every interaction from it; an admin's command is enough.
+    await discord.invoke({
+      user: ADMIN.id,
+      command: 'user',
+      subcommand: 'plan',
+      options: { member: BRUNO.id, plan: 'Family' },
+      admin: true,
+      guildLocale: 'fr',
+    });
+    assert.equal((await stored(BRUNO.id))?.locale, null);
+    const bruno = (n: number): PlexSessionSpec => ({
+      ...session(n),
+      user: { id: 7003, title: 'bruno_plex' },
+    });
+    plex.setSessions([bruno(5), bruno(6)]);
+    await cycle();
+    await bot.bot.ctx.effects.drain();
+    const dm = discord.dmsTo(BRUNO.id).at(-1);
+    assert.ok(dm, 'a DM');
+    assert.match(text(dm), /Trop de streams simultanés/);
+    assert.match(text(dm), /Bonjour bruno, votre offre \(Family\)/);
   });
 });
