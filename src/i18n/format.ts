@@ -7,11 +7,6 @@ export function dayMonth(lang: Language, d: Date, zone: string): string {
   return DateTime.fromJSDate(d, { zone }).setLocale(lang).toFormat('d LLL');
 }
 
-/** A date and time in the community's zone, for text that is not a Discord timestamp. */
-export function dateTime(lang: Language, d: Date, zone: string): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'full', timeStyle: 'short', timeZone: zone }).format(d);
-}
-
 export function list(lang: Language, items: readonly string[]): string {
   return new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }).format(items);
 }
