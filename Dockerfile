@@ -14,6 +14,8 @@ RUN npm ci --no-audit --no-fund --ignore-scripts && node scripts/apply-patches.m
 COPY tsconfig.json ./
 COPY src ./src
 COPY commands ./commands
+# The language catalogues are bundled into dist/ by the build.
+COPY locales ./locales
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE}

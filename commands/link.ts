@@ -2,6 +2,7 @@ import { ActionRowBuilder, ButtonBuilder, ButtonStyle, SlashCommandBuilder } fro
 import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, discordTime, embed, ok, plain, refusal, respond } from '../src/discord/reply.ts';
+import { languageOf, localizations, type Translate, translator } from '../src/i18n/index.ts';
 import type { DiscordUserRef } from '../src/services/members.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
 import {
@@ -15,99 +16,84 @@ import { UserError } from '../src/user-error.ts';
 
 type Started = Extract<SelfLinkStart, { kind: 'started' }>;
 
-function signInReply(started: Started, expiresAt: Date) {
+function signInReply(started: Started, expiresAt: Date, t: Translate) {
   const server = plain(started.server.name);
-  const expires = `The code expires ${discordTime(expiresAt, 'R')}; this message changes by itself once you are done.`;
+  const expires = t('link.expires', { relative: discordTime(expiresAt, 'R') });
+  const code = plain(started.code.code);
   if (started.method === 'plex-pin' && started.code.url) {
-    const e = embed(`Link your Plex account on ${server}`, COLORS.info).setDescription(
-      [
-        '1. Press **Sign in with Plex** and sign in at plex.tv with the account you use on this server. Streamwarden never sees your password.',
-        `2. The code of this sign-in is \`${plain(started.code.code)}\`.`,
-        '',
-        expires,
-      ].join('\n'),
+    const e = embed(t('link.plexTitle', { server }), COLORS.info).setDescription(
+      [t('link.plexStep1'), t('link.plexStep2', { code }), '', expires].join('\n'),
     );
     const button = new ButtonBuilder()
       .setStyle(ButtonStyle.Link)
-      .setLabel('Sign in with Plex')
+      .setLabel(t('link.plexButton'))
       .setURL(started.code.url);
     return { embeds: [e], components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)] };
   }
-  const e = embed(`Link your Jellyfin account on ${server}`, COLORS.info).setDescription(
-    [
-      `1. Open any Jellyfin app where you are signed in to ${server} (in the web app: your profile → Settings → Quick Connect).`,
-      `2. Enter the code **${plain(started.code.code)}** and approve it.`,
-      '',
-      expires,
-    ].join('\n'),
+  const e = embed(t('link.jellyfinTitle', { server }), COLORS.info).setDescription(
+    [t('link.jellyfinStep1', { server }), t('link.jellyfinStep2', { code }), '', expires].join('\n'),
   );
   return { embeds: [e], components: [] };
 }
 
-function outcomeReply(outcome: SelfLinkOutcome) {
-  const reply = outcomeMessage(outcome);
+function outcomeReply(outcome: SelfLinkOutcome, t: Translate) {
+  const reply = outcomeMessage(outcome, t);
   if (!outcome.openDevice) return reply;
   // The sign-in's session could not be logged out: the member removes the device the bot signed in as.
-  const note = `The sign-in could not be logged out: remove the device **${plain(outcome.openDevice)}** from ${plain(outcome.server)} (Jellyfin's Dashboard → Devices; ask a server admin if you can't open it).`;
+  const note = t('link.openDevice', { device: plain(outcome.openDevice), server: plain(outcome.server) });
   for (const e of reply.embeds) e.setDescription(`${e.data.description ?? ''}\n${note}`);
   return reply;
 }
 
-function outcomeMessage(outcome: SelfLinkOutcome) {
+function outcomeMessage(outcome: SelfLinkOutcome, t: Translate) {
   const server = `**${plain(outcome.server)}**`;
-  const again = 'Run `/link` again to start over.';
+  const again = t('link.again');
+  const done = (text: string) => ok(text, t('common.done'));
+  const notDone = (text: string) => refusal(text, t('common.notDone'));
   switch (outcome.kind) {
     case 'linked': {
       const was =
         outcome.previous && outcome.previous !== outcome.accountName
-          ? ` (was **${plain(outcome.previous)}**)`
+          ? t('link.was', { account: plain(outcome.previous) })
           : '';
-      const notes = [
-        `You are linked to **${plain(outcome.accountName)}** on ${server}${was}. Streamwarden kept no password or token.`,
-      ];
-      if (outcome.pending) {
-        notes.push(
-          'You have not accepted the invite to this server yet: accept it (Plex sent it by email) before you can stream there.',
-        );
-      }
-      if (outcome.sessionLeftOpen && outcome.method === 'plex-pin') {
-        // (A Quick Connect session left open is named by its device below, in outcomeReply.)
-        notes.push(
-          'plex.tv did not confirm that this sign-in was signed out: remove the device “Streamwarden” at plex.tv → Settings → Authorized Devices.',
-        );
-      }
-      return ok(notes.join('\n'));
+      const notes = [t('link.linked', { account: plain(outcome.accountName), server, was })];
+      if (outcome.pending) notes.push(t('link.pending'));
+      // (A Quick Connect session left open is named by its device below, in outcomeReply.)
+      if (outcome.sessionLeftOpen && outcome.method === 'plex-pin') notes.push(t('link.plexLeftOpen'));
+      return done(notes.join('\n'));
     }
     case 'already-linked':
-      return ok(
-        `You were already linked to **${plain(outcome.accountName)}** on ${server}. Nothing changed.`,
-      );
+      return done(t('link.alreadyLinked', { account: plain(outcome.accountName), server }));
     case 'requested':
-      return ok(
-        `An admin linked you to **${plain(outcome.previous)}** on ${server}, so your change to **${plain(outcome.accountName)}** was put to the admins. Until one of them approves, you stay linked to **${plain(outcome.previous)}** and its streams count against your plan. You get a DM when they decide.`,
+      return done(
+        t('link.requested', {
+          previous: plain(outcome.previous),
+          account: plain(outcome.accountName),
+          server,
+        }),
       );
     case 'admin-linked':
-      return refusal(
-        `An admin linked you to **${plain(outcome.previous)}** on ${server}, and only an admin can change that. Nothing was changed. Ask an admin to link you to **${plain(outcome.accountName)}** with \`/user link\`.`,
+      return notDone(
+        t('link.adminLinked', {
+          previous: plain(outcome.previous),
+          account: plain(outcome.accountName),
+          server,
+        }),
       );
     case 'not-a-user':
-      return refusal(
-        `You signed in as **${plain(outcome.signedInAs)}**, which is not a user of ${server}. Nothing was linked. Sign in with the account you use on that server, or ask an admin for an invite. ${again}`,
-      );
+      return notDone(t('link.notAUser', { signedInAs: plain(outcome.signedInAs), server, again }));
     case 'taken':
-      return refusal(
-        `**${plain(outcome.accountName)}** on ${server} is already linked to ${plain(outcome.holder)}. Nothing was changed. If the account is yours, ask an admin to move it with \`/user unlink\` and \`/user link\`.`,
+      return notDone(
+        t('link.taken', { account: plain(outcome.accountName), server, holder: plain(outcome.holder) }),
       );
     case 'expired':
-      return refusal(`The sign-in expired before it was finished, so nothing was linked. ${again}`);
+      return notDone(t('link.expired', { again }));
     case 'stopped':
-      return refusal(
-        `Streamwarden restarted before you finished signing in, so nothing was linked. ${again}`,
-      );
+      return notDone(t('link.stopped', { again }));
     case 'failed':
-      return refusal(`Nothing was linked: ${plain(outcome.reason)}. ${again}`);
+      return notDone(t('link.failed', { reason: plain(outcome.reason), again }));
     case 'unavailable':
-      return refusal(`Nothing was linked. ${outcome.text}`);
+      return notDone(t('link.unavailable', { text: outcome.text }));
   }
 }
 
@@ -115,11 +101,15 @@ export const link: Command = {
   adminOnly: false,
   data: new SlashCommandBuilder()
     .setName('link')
+    .setNameLocalizations(localizations('commands.link.name'))
     .setDescription('Link your own account on a media server by signing in (only you see the answer)')
+    .setDescriptionLocalizations(localizations('commands.link.description'))
     .addStringOption((o) =>
       o
         .setName('server')
+        .setNameLocalizations(localizations('commands.link.server'))
         .setDescription('The media server you watch on')
+        .setDescriptionLocalizations(localizations('commands.link.serverDescription'))
         .setRequired(true)
         .setAutocomplete(true)
         .setMaxLength(NAME_MAX),
@@ -130,6 +120,8 @@ export const link: Command = {
   },
 
   async execute(interaction, ctx) {
+    const lang = languageOf(interaction.locale);
+    const t = translator(lang);
     const member = interaction.member;
     const user: DiscordUserRef = {
       id: interaction.user.id,
@@ -139,16 +131,15 @@ export const link: Command = {
         interaction.user.username,
     };
     await interaction.deferReply({ flags: 'Ephemeral' });
-    const start = await beginSelfLink(ctx, user, interaction.options.getString('server', true));
+    const start = await beginSelfLink(ctx, user, interaction.options.getString('server', true), lang);
     if (start.kind === 'ask-admin') {
-      return respond(interaction, { embeds: [embed('Ask an admin to link you').setDescription(start.text)] });
+      return respond(interaction, { embeds: [embed(t('link.askAdminTitle')).setDescription(start.text)] });
     }
     if (start.kind === 'wait') {
+      const when = { relative: discordTime(start.retryAt, 'R'), date: discordTime(start.retryAt, 'f') };
       return respond(
         interaction,
-        refusal(
-          `${start.text} Try \`/link\` again ${discordTime(start.retryAt, 'R')} (${discordTime(start.retryAt, 'f')}).`,
-        ),
+        refusal(t('link.tryAgain', { text: start.text, ...when }), t('common.notDone')),
       );
     }
     const expiresAt = new Date(
@@ -156,14 +147,14 @@ export const link: Command = {
     );
     const background = async (signal: AbortSignal) => {
       try {
-        await respond(interaction, signInReply(start, expiresAt));
+        await respond(interaction, signInReply(start, expiresAt, t));
       } catch (err) {
         start.cancel();
         throw err;
       }
       const outcome = await start.wait(signal);
       // Edits the same private reply (PATCH @original), dropping the sign-in button.
-      await respond(interaction, { ...outcomeReply(outcome), components: [] }).catch((err) =>
+      await respond(interaction, { ...outcomeReply(outcome, t), components: [] }).catch((err) =>
         ctx.log.warn({ err }, 'could not show the /link result'),
       );
     };
@@ -172,7 +163,7 @@ export const link: Command = {
       ctx.runInBackground(background);
     } catch {
       start.cancel();
-      throw new UserError('Streamwarden is restarting. Run `/link` again in a minute.');
+      throw new UserError(t('link.restarting'));
     }
   },
 };

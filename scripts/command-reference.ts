@@ -73,6 +73,16 @@ function optionTable(options: readonly OptionJson[]): string[] {
   return lines;
 }
 
+/** Discord shows these names to members whose Discord is in that language (docs/languages.md). */
+const LANGUAGE_NAMES: Record<string, string> = { de: 'German', fr: 'French' };
+
+function localNames(j: { name_localizations?: Record<string, string | null> | null }): string[] {
+  const names = Object.entries(j.name_localizations ?? {}).filter(([, n]) => n);
+  if (names.length === 0) return [];
+  const said = names.map(([lang, n]) => `\`/${n}\` in ${LANGUAGE_NAMES[lang] ?? lang}`).join(', ');
+  return [`Also shown as ${said} ([Languages](languages.md)).`, ''];
+}
+
 function who(defaultMemberPermissions: string | null | undefined): string {
   if (defaultMemberPermissions === null || defaultMemberPermissions === undefined) return 'everyone';
   return (BigInt(defaultMemberPermissions) & MANAGE_GUILD) !== 0n
@@ -104,6 +114,7 @@ export function renderCommandReference(): string {
     const j = c.data.toJSON();
     const options = (j.options ?? []) as readonly OptionJson[];
     out.push(`## ${j.name}`, '', `${sentence(j.description)} Who: ${who(j.default_member_permissions)}.`, '');
+    out.push(...localNames(j));
     const subs = options.filter((o) => o.type === SUBCOMMAND || o.type === SUBCOMMAND_GROUP);
     if (subs.length === 0) {
       out.push(`### \`/${j.name}\``, '', ...optionTable(options));

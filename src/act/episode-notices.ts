@@ -7,8 +7,9 @@ import { discordTime } from '../notify/format.ts';
 import { streamBreachAlert, streamWarning, type WarningNotice } from '../notify/notices.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
 import { describeDm, toLine } from '../notify/outcomes.ts';
+import { memberLanguage } from '../services/languages.ts';
 import { getSettings } from '../services/settings.ts';
-import { loadTemplates } from '../services/templates.ts';
+import { loadTemplates, templateIn } from '../services/templates.ts';
 import { episodeNoticeKey, stopOutcomes } from './episodes.ts';
 import { PermanentEffectError } from './outbox.ts';
 
@@ -33,7 +34,9 @@ export async function episodeNotice(ctx: AppContext, episodeId: number) {
     streams: lines,
   };
   const templates = await loadTemplates(ctx.db);
-  return { episode, member, notice, settings, templates };
+  // The member's own words: the language they last used a command in, else the community's.
+  const lang = memberLanguage(member, settings);
+  return { episode, member, notice, settings, templates, lang };
 }
 
 /**
@@ -50,20 +53,18 @@ export async function warningMessage(
   message: NoticeMessage;
   phase: WarningNotice['phase'];
 }> {
-  const { episode, member, notice, templates } = await episodeNotice(ctx, episodeId);
+  const { episode, member, notice, templates, lang } = await episodeNotice(ctx, episodeId);
   const phase: WarningNotice['phase'] =
     phaseOverride ??
     (episode.state === 'grace' ? 'grace' : episode.state === 'resolved' ? 'resolved' : 'over');
   const done = episode.lines.map((l, i) =>
     phase === 'over' || l.action.kind === 'stop' ? (notice.streams[i]?.action ?? null) : null,
   );
-  const message = streamWarning(templates.warning.text, {
-    ...notice,
-    episodeId,
-    deadline: episode.graceUntil ?? episode.openedAt,
-    done,
-    phase,
-  });
+  const message = streamWarning(
+    templateIn(templates.warning, 'warning', lang),
+    { ...notice, episodeId, deadline: episode.graceUntil ?? episode.openedAt, done, phase },
+    lang,
+  );
   return { member, message, phase };
 }
 

@@ -15,6 +15,7 @@ import { type Delivery, NONCE_TRUSTED_MS, type SendOptions } from '../notify/not
 import { fromJsonMessage, type NoticePayload } from '../notify/payload.ts';
 import { sessionRef } from '../policy/streams.ts';
 import { renderTemplate } from '../policy/templates.ts';
+import { templateIn } from '../services/templates.ts';
 import { breachAlert, episodeNotice, warningMessage } from './episode-notices.ts';
 import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from './episodes.ts';
 import type { Executor } from './outbox.ts';
@@ -171,9 +172,9 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
         const alert = await breachAlert(ctx, episodeId);
         return settle(await ctx.notifier.alert(alert.channel, alert.message, once(row)));
       }
-      const { member, notice, templates } = await episodeNotice(ctx, episodeId);
+      const { member, notice, templates, lang } = await episodeNotice(ctx, episodeId);
       if (channel === 'dm') {
-        const message = streamBreachDm(templates['stream-dm'].text, notice);
+        const message = streamBreachDm(templateIn(templates['stream-dm'], 'stream-dm', lang), notice, lang);
         const delivery = await ctx.notifier.dm(member.discordUserId, message, once(row));
         // The alert went out saying "retrying": once this later attempt settles, it is updated to say how it went.
         if (row.attempts > 1 && (delivery.ok || !delivery.retryable))

@@ -7,6 +7,7 @@ import { streamFromJson } from '../db/live-sessions.ts';
 import { enqueueEffects } from '../db/outbox.ts';
 import { breachEpisodes, members } from '../db/schema.ts';
 import { lineRef, sameSessionAsLine, stopEffectKey } from '../decide/streams.ts';
+import { type Language, translator } from '../i18n/index.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
 import { UserError } from '../user-error.ts';
 import { warningMessage } from './episode-notices.ts';
@@ -18,38 +19,35 @@ import { episodeGroup, lockMember, type StopPayload } from './episodes.ts';
  */
 export async function stopFromWarning(
   ctx: AppContext,
-  click: { episodeId: number; index: number; userId: string },
+  click: { episodeId: number; index: number; userId: string; lang?: Language },
   accepted: () => Promise<unknown>,
 ): Promise<NoticeMessage> {
+  // Refusals answer the click in the clicker's language; the warning itself stays in the member's.
+  const t = translator(click.lang ?? 'en');
   const now = ctx.clock();
   const key = await ctx.db.transaction(async (tx) => {
     const [found] = await tx.select().from(breachEpisodes).where(eq(breachEpisodes.id, click.episodeId));
-    if (!found) throw new UserError('This warning no longer exists.');
+    if (!found) throw new UserError(t('common.warning.gone'));
     await lockMember(tx, found.memberId);
     const [episode] = await tx.select().from(breachEpisodes).where(eq(breachEpisodes.id, click.episodeId));
     const [member] = await tx.select().from(members).where(eq(members.id, found.memberId));
-    if (!episode || !member) throw new UserError('This warning no longer exists.');
-    if (member.discordUserId !== click.userId)
-      throw new UserError('Only the member this warning was sent to can stop these streams.');
+    if (!episode || !member) throw new UserError(t('common.warning.gone'));
+    if (member.discordUserId !== click.userId) throw new UserError(t('common.warning.notYours'));
     if (episode.state !== 'grace')
       throw new UserError(
-        episode.state === 'resolved'
-          ? 'You are already back within your plan: nothing needs stopping.'
-          : 'The time to choose is over: the streams were handled as your plan says.',
+        episode.state === 'resolved' ? t('common.warning.resolved') : t('common.warning.over'),
       );
     const line = episode.lines[click.index];
-    if (!line) throw new UserError('That stream is not on this warning.');
+    if (!line) throw new UserError(t('common.warning.noLine'));
     const ref = lineRef(line);
     const effectKey = stopEffectKey(episode.id, ref);
     if (episode.stopAttempts.includes(ref)) return effectKey;
     const [session] = await tx.query.liveSessions.findMany({
       where: (s, { and, eq: is }) => and(is(s.serverId, line.serverId), is(s.sessionKey, line.sessionKey)),
     });
-    if (!session) throw new UserError('That stream has already ended.');
+    if (!session) throw new UserError(t('common.warning.ended'));
     if (!sameSessionAsLine(line, streamFromJson(session.stream)))
-      throw new UserError(
-        'That stream has ended: the server now lists another device or account under it, so nothing was stopped.',
-      );
+      throw new UserError(t('common.warning.otherDevice'));
     const payload: StopPayload = {
       episodeId: episode.id,
       memberId: member.id,

@@ -48,6 +48,8 @@ export const settings = pgTable(
     commandsHash: text('commands_hash'),
     /** The install's X-Plex-Client-Identifier on every Plex and plex.tv call; set once at the first start. */
     plexClientIdentifier: text('plex_client_identifier'),
+    /** The community's language as Discord last sent it (`guild_locale`): notices to members whose own is unknown. */
+    guildLocale: text('guild_locale'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
@@ -120,6 +122,8 @@ export const members = pgTable(
     standInServerId: integer('stand_in_server_id').references(() => mediaServers.id, { onDelete: 'cascade' }),
     /** A stand-in's account: the account id when the server gives one, else its name in lower case. */
     standInAccount: text('stand_in_account'),
+    /** The member's Discord language when they last used a command (`locale`): their DMs and notices use it. */
+    locale: text('locale'),
     createdAt: createdAt(),
   },
   (t) => [

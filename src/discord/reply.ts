@@ -74,8 +74,13 @@ export function embed(title: string, color: number = COLORS.info): EmbedBuilder 
   return new ReplyEmbed().setTitle(title).setColor(color);
 }
 
-export const ok = (text: string) => ({ embeds: [embed('Done', COLORS.ok).setDescription(text)] });
-export const refusal = (text: string) => ({ embeds: [embed('Not done', COLORS.bad).setDescription(text)] });
+/** "Done" with `text`; the title comes translated from a command that answers in the member's language. */
+export const ok = (text: string, title = 'Done') => ({
+  embeds: [embed(title, COLORS.ok).setDescription(text)],
+});
+export const refusal = (text: string, title = 'Not done') => ({
+  embeds: [embed(title, COLORS.bad).setDescription(text)],
+});
 
 /** Escapes Discord markdown in text a member controls (usernames, titles) and breaks @ so it never pings. */
 export const plain = safe;

@@ -8,6 +8,7 @@ import { requireAdminCommand } from '../discord/admin-access.ts';
 import type { Command } from '../discord/command.ts';
 import { buttons, decodePageId, PAGE_BUTTONS_TTL_MS } from '../discord/pages.ts';
 import { refusal } from '../discord/reply.ts';
+import { languageOf, translator } from '../i18n/index.ts';
 import { fitMessage, NO_MENTIONS } from '../notify/format.ts';
 import { parseLinkRequestButtonId } from '../notify/link-requests.ts';
 import { parseStopButtonId } from '../notify/notices.ts';
@@ -46,18 +47,20 @@ export async function handleButton(
   commands: ReadonlyMap<string, Command>,
   ctx: AppContext,
 ): Promise<void> {
+  const lang = languageOf(interaction.locale);
+  const t = translator(lang);
   try {
     // A warning's "Stop this one" lives in a DM: it is checked against the member it was sent to instead.
     const stop = parseStopButtonId(interaction.customId);
     if (stop) {
-      const message = await stopFromWarning(ctx, { ...stop, userId: interaction.user.id }, () =>
+      const message = await stopFromWarning(ctx, { ...stop, userId: interaction.user.id, lang }, () =>
         interaction.deferUpdate(),
       );
       await interaction.editReply({ ...fitMessage(message), allowedMentions: NO_MENTIONS });
       return;
     }
     if (interaction.guildId !== ctx.config.guildId) {
-      throw new UserError('Streamwarden only answers in its community server.');
+      throw new UserError(t('common.onlyCommunity'));
     }
     const request = parseLinkRequestButtonId(interaction.customId);
     if (request) {
@@ -70,10 +73,9 @@ export async function handleButton(
     await turnPage(interaction, commands, ctx);
   } catch (err) {
     if (!(err instanceof UserError)) ctx.log.error({ err, button: interaction.customId }, 'button failed');
-    const message =
-      err instanceof UserError ? err.message : 'Something went wrong on our side; run the command again.';
+    const message = err instanceof UserError ? err.message : t('common.buttonFailed');
     const body = {
-      ...refusal(message),
+      ...refusal(message, t('common.notDone')),
       allowedMentions: NO_MENTIONS,
       flags: MessageFlags.Ephemeral,
     } as const;

@@ -8,6 +8,8 @@ import { mayUseAdminCommand, requireAdminCommand } from '../discord/admin-access
 import type { Command } from '../discord/command.ts';
 import { checkOptionValues } from '../discord/option-limits.ts';
 import { refusal, respond } from '../discord/reply.ts';
+import { languageOf, translator } from '../i18n/index.ts';
+import { rememberLocale } from '../services/languages.ts';
 import { UserError } from '../user-error.ts';
 import { handleButton } from './buttons.ts';
 
@@ -70,21 +72,29 @@ async function chatInput(
 ): Promise<void> {
   const command = commands.get(interaction.commandName);
   if (!command) return;
+  const t = translator(languageOf(interaction.locale));
   try {
-    if (!inOwnGuild(interaction, ctx)) {
-      throw new UserError('Streamwarden only answers in its community server.');
-    }
+    if (!inOwnGuild(interaction, ctx)) throw new UserError(t('common.onlyCommunity'));
+    // Notices without an interaction (DMs) are written in the language the member last used a command in.
+    await rememberLocale(ctx.db, interaction.user.id, interaction.locale, interaction.guildLocale).catch(
+      (err: unknown) => {
+        if (isDatabaseUnavailable(err)) throw err;
+        ctx.log.warn({ err }, 'could not store the member’s language');
+      },
+    );
     if (command.adminOnly) await requireAdminCommand(interaction, ctx, command.data.name);
     checkOptionValues(definition(command).options, interaction.options.data);
     await command.execute(interaction, ctx);
   } catch (err) {
     if (err instanceof UserError) {
-      await respond(interaction, refusal(err.message)).catch((e) => ctx.log.warn({ err: e }, 'reply failed'));
+      await respond(interaction, refusal(err.message, t('common.notDone'))).catch((e) =>
+        ctx.log.warn({ err: e }, 'reply failed'),
+      );
       return;
     }
     if (isDatabaseUnavailable(err)) {
       ctx.log.warn({ err, command: interaction.commandName }, 'command refused: the database is unavailable');
-      await respond(interaction, refusal('The database is unavailable, try again in a moment.')).catch((e) =>
+      await respond(interaction, refusal(t('common.databaseUnavailable'), t('common.notDone'))).catch((e) =>
         ctx.log.warn({ err: e }, 'reply failed'),
       );
       return;
@@ -94,11 +104,8 @@ async function chatInput(
       { err, errorId: id, command: interaction.commandName, sub: interaction.options.getSubcommand(false) },
       'command failed',
     );
-    await respond(
-      interaction,
-      refusal(
-        `Something went wrong on our side. Error id: \`${id}\` (the admins can find it in the bot’s log).`,
-      ),
-    ).catch((e) => ctx.log.warn({ err: e }, 'reply failed'));
+    await respond(interaction, refusal(t('common.failed', { id }), t('common.notDone'))).catch((e) =>
+      ctx.log.warn({ err: e }, 'reply failed'),
+    );
   }
 }

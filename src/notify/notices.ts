@@ -1,6 +1,8 @@
 // Pure builders for every notice: template text for the words, embeds for the structure.
 import type { APIEmbed } from 'discord.js';
 import { DateTime } from 'luxon';
+import { number } from '../i18n/format.ts';
+import { type Language, type Translate, translator } from '../i18n/index.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { COLORS, clip, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
@@ -21,12 +23,36 @@ export interface StreamLine {
   action?: string;
 }
 
-export function streamLine(s: StreamLine, forAdmins: boolean): string {
+/** A stream's state in the reader's language (the media layer's `playing`, `paused`, `buffering`; else as given). */
+function stateIn(t: Translate, state: string): string {
+  if (state === 'playing') return t('notices.line.state.playing');
+  if (state === 'paused') return t('notices.line.state.paused');
+  if (state === 'buffering') return t('notices.line.state.buffering');
+  return state;
+}
+
+/**
+ * What was done with a stream, in the member's language: the stop outcomes a member sees on a warning (the engine
+ * records them in English, for admins); any other text as recorded.
+ */
+function actionIn(t: Translate, action: string): string {
+  const known: Record<string, () => string> = {
+    stopped: () => t('notices.line.action.stopped'),
+    'stop requested': () => t('notices.line.action.stopRequested'),
+    'had already ended': () => t('notices.line.action.alreadyEnded'),
+    'not stopped: the member was back within the plan': () => t('notices.line.action.backWithin'),
+    'kept: within the plan once the newest are stopped': () => t('notices.line.action.kept'),
+  };
+  return known[action]?.() ?? action;
+}
+
+export function streamLine(s: StreamLine, forAdmins: boolean, lang: Language = 'en'): string {
+  const t = translator(lang);
   // Device names and titles come from the media server (a member can rename a device): shortened, then escaped.
   const parts = [`**${safe(s.server)}**`, safe(clip(s.device, 80))];
   if (forAdmins && s.ipAddress) parts.push(safe(clip(s.ipAddress, 64)));
-  parts.push(s.title ? `“${safe(clip(s.title, 150))}”` : 'unknown title', s.state);
-  if (s.startedAt) parts.push(`started ${discordTime(s.startedAt, 'R')}`);
+  parts.push(s.title ? `“${safe(clip(s.title, 150))}”` : t('notices.line.unknownTitle'), stateIn(t, s.state));
+  if (s.startedAt) parts.push(t('notices.line.started', { relative: discordTime(s.startedAt, 'R') }));
   const line = `• ${parts.join(' · ')}`;
   return forAdmins && s.action ? `${line}\n  → ${s.action}` : line;
 }
@@ -42,28 +68,28 @@ export interface StreamBreachNotice {
   dryRun: boolean;
 }
 
-function streamValues(n: StreamBreachNotice, forAdmins: boolean) {
+function streamValues(n: StreamBreachNotice, forAdmins: boolean, lang: Language = 'en') {
   return {
     member: safe(n.memberName),
     plan: safe(n.planName),
-    cap: n.limit,
-    count: n.count,
-    streams: n.streams.map((s) => streamLine(s, forAdmins)).join('\n'),
+    cap: number(lang, n.limit),
+    count: number(lang, n.count),
+    streams: n.streams.map((s) => streamLine(s, forAdmins, lang)).join('\n'),
   };
 }
 
-export function streamBreachDm(template: string, n: StreamBreachNotice): NoticeMessage {
+/** The breach DM, in the member's language (`template` is the owner's text or the default in that language). */
+export function streamBreachDm(
+  template: string,
+  n: StreamBreachNotice,
+  lang: Language = 'en',
+): NoticeMessage {
+  const t = translator(lang);
   const embed: APIEmbed = {
-    title: 'Too many streams at once',
+    title: t('notices.breachDm.title'),
     color: COLORS.bad,
-    description: renderTemplate(template, streamValues(n, false)),
-    fields: [
-      {
-        name: 'What you can do',
-        value:
-          'Stop one of your streams and keep watching on the others, or ask an admin about a plan with more streams.',
-      },
-    ],
+    description: renderTemplate(template, streamValues(n, false, lang)),
+    fields: [{ name: t('notices.breachDm.whatToDo'), value: t('notices.breachDm.whatToDoValue') }],
   };
   return { embeds: [embed] };
 }
@@ -251,11 +277,12 @@ export interface WarningNotice extends StreamBreachNotice {
  * 25, Discord's limit of five rows of five). Re-rendered in place as the member stops streams and when the grace
  * ends; the buttons go once nothing is left to choose.
  */
-export function streamWarning(template: string, n: WarningNotice): NoticeMessage {
-  const values = streamValues(n, false);
+export function streamWarning(template: string, n: WarningNotice, lang: Language = 'en'): NoticeMessage {
+  const t = translator(lang);
+  const values = streamValues(n, false, lang);
   const lines = n.streams.map((s, i) => {
     const done = n.done[i];
-    return `${i + 1}. ${streamLine(s, false).replace(/^• /, '')}${done ? ` · **${safe(done)}**` : ''}`;
+    return `${i + 1}. ${streamLine(s, false, lang).replace(/^• /, '')}${done ? ` · **${safe(actionIn(t, done))}**` : ''}`;
   });
   const description = renderTemplate(template, {
     ...values,
@@ -264,22 +291,23 @@ export function streamWarning(template: string, n: WarningNotice): NoticeMessage
   });
   const title =
     n.phase === 'resolved'
-      ? 'Thanks: you are back within your plan'
+      ? t('notices.warning.titleResolved')
       : n.phase === 'over'
-        ? 'Too many streams: the grace period is over'
-        : 'Too many streams: please stop one';
+        ? t('notices.warning.titleOver')
+        : t('notices.warning.titleGrace');
+  const deadline = { date: discordTime(n.deadline, 'f'), relative: discordTime(n.deadline, 'R') };
   const fields =
     n.phase === 'resolved'
-      ? [{ name: 'All good', value: 'Nothing else will be stopped. Enjoy the show!' }]
+      ? [{ name: t('notices.warning.allGood'), value: t('notices.warning.allGoodValue') }]
       : n.phase === 'grace'
-        ? [{ name: 'Decide by', value: `${discordTime(n.deadline, 'f')} (${discordTime(n.deadline, 'R')})` }]
+        ? [{ name: t('notices.warning.decideBy'), value: t('notices.warning.decideByValue', deadline) }]
         : [];
   const buttons =
     n.phase === 'grace'
       ? n.streams.slice(0, 25).map((s, i) => ({
           type: 2 as const,
           style: 4 as const,
-          label: clip(`Stop this one: ${i + 1}. ${s.device}`, 80),
+          label: clip(t('notices.warning.stopButton', { number: i + 1, device: s.device }), 80),
           custom_id: stopButtonId(n.episodeId, i),
           disabled: n.done[i] !== null,
         }))

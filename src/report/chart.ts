@@ -220,6 +220,8 @@ export interface HistoryChartData {
   subtitle: string;
   weeks: Array<{ label: string; used: number; breaches: number }>;
   allotment: number;
+  /** The legend in the reader's language; English when left out. */
+  legend?: { downloads: string; breaches: string; allotment: string };
 }
 
 /** A member's last weeks: downloads per week against the (current) allotment, and breaches per week. */
@@ -237,7 +239,7 @@ export function drawHistoryChart(data: HistoryChartData): Buffer {
       datasets: [
         {
           type: 'bar',
-          label: 'Downloads (red: over the allotment)',
+          label: data.legend?.downloads ?? 'Downloads (red: over the allotment)',
           data: data.weeks.map((w) => w.used),
           backgroundColor: data.weeks.map((w) =>
             w.used > data.allotment ? PALETTE.over : PALETTE.downloads,
@@ -245,13 +247,13 @@ export function drawHistoryChart(data: HistoryChartData): Buffer {
         },
         {
           type: 'bar',
-          label: 'Breaches',
+          label: data.legend?.breaches ?? 'Breaches',
           data: data.weeks.map((w) => w.breaches),
           backgroundColor: PALETTE.breaches,
         },
         {
           type: 'line',
-          label: `Allotment (${data.allotment})`,
+          label: data.legend?.allotment ?? `Allotment (${data.allotment})`,
           data: data.weeks.map(() => data.allotment),
           borderColor: PALETTE.muted,
           borderDash: [8, 6],

@@ -1,4 +1,5 @@
 // Exempt devices and boosts: what /user exempt, unexempt, boost and unboost change, and what /quota shows.
+
 import { createHash } from 'node:crypto';
 import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
@@ -14,6 +15,8 @@ import {
   members,
   plans,
 } from '../db/schema.ts';
+import { list } from '../i18n/format.ts';
+import { type Language, translator } from '../i18n/index.ts';
 import { clip, quoted } from '../notify/format.ts';
 import { activeBoost } from '../policy/fairness.ts';
 import { UserError } from '../user-error.ts';
@@ -320,11 +323,15 @@ const boostSummary = (b: Boost) => ({
 });
 
 /** "+1 stream and +5 downloads" */
-export function describeBoost(b: Pick<Boost, 'extraStreams' | 'extraDownloads'>): string {
+export function describeBoost(
+  b: Pick<Boost, 'extraStreams' | 'extraDownloads'>,
+  lang: Language = 'en',
+): string {
+  const t = translator(lang);
   const parts: string[] = [];
-  if (b.extraStreams > 0) parts.push(`+${b.extraStreams} stream${b.extraStreams === 1 ? '' : 's'}`);
-  if (b.extraDownloads > 0) parts.push(`+${b.extraDownloads} download${b.extraDownloads === 1 ? '' : 's'}`);
-  return parts.join(' and ');
+  if (b.extraStreams > 0) parts.push(t('standing.boost.streams', { count: b.extraStreams }));
+  if (b.extraDownloads > 0) parts.push(t('standing.boost.downloads', { count: b.extraDownloads }));
+  return list(lang, parts);
 }
 
 /** What /quota and /user info show: the boost that applies now and the exempt devices. */

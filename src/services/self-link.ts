@@ -5,6 +5,7 @@
 
 import type { AppContext } from '../context.ts';
 import { type MediaServerRow, mediaServers } from '../db/schema.ts';
+import { type Language, type Translate, translator } from '../i18n/index.ts';
 import {
   type SelfLinkMethod,
   SelfLinkUnavailableError,
@@ -38,9 +39,6 @@ import { pause } from './sign-in-wait.ts';
 export const SELF_LINK_MAX_WAIT_MS = 14 * 60 * 1000;
 /** Checks that fail in a row before the member is told the server can't be reached. */
 export const SELF_LINK_MAX_FAILURES = 5;
-
-const ASK_ADMIN =
-  'Ask a server admin (someone with the Manage Server permission) to link you with `/user link`, giving them your user name on that server.';
 
 export type SelfLinkStart =
   | { kind: 'ask-admin'; text: string }
@@ -90,24 +88,28 @@ export type SelfLinkOutcome = {
 /** The sign-ins this bot started (in memory: only the instance holding the gateway answers commands). */
 const signInsByBot = new WeakMap<AppContext, SignInRecord[]>();
 
-const WAIT_TEXT: Record<Extract<SelfLinkVerdict, { ok: false }>['reason'], string> = {
-  'in-flight': 'You already have a sign-in waiting: finish it, or wait until its code expires.',
-  hourly: `You started ${SELF_LINK_LIMITS.perMemberPerHour} sign-ins in the last hour, the most allowed.`,
-  busy: 'Too many members are signing in right now.',
-};
+function waitText(t: Translate, reason: Extract<SelfLinkVerdict, { ok: false }>['reason']): string {
+  if (reason === 'in-flight') return t('link.wait.inFlight');
+  if (reason === 'hourly') return t('link.wait.hourly', { count: SELF_LINK_LIMITS.perMemberPerHour });
+  return t('link.wait.busy');
+}
 
 /** Books a sign-in for `member` now, or says when to try again. `release` marks it finished (idempotent). */
 function bookSignIn(
   ctx: AppContext,
   member: string,
   deadline: number,
+  t: Translate,
 ): { ok: true; release: () => void } | { ok: false; start: SelfLinkStart } {
   const now = ctx.clock();
   const records = pruneSignIns(signInsByBot.get(ctx) ?? [], now);
   signInsByBot.set(ctx, records);
   const verdict = mayStartSignIn(records, member, now, ctx.selfLinkLimits);
   if (!verdict.ok) {
-    return { ok: false, start: { kind: 'wait', text: WAIT_TEXT[verdict.reason], retryAt: verdict.retryAt } };
+    return {
+      ok: false,
+      start: { kind: 'wait', text: waitText(t, verdict.reason), retryAt: verdict.retryAt },
+    };
   }
   const record: SignInRecord = { member, startedAt: now.getTime(), deadline, inFlight: true };
   records.push(record);
@@ -122,12 +124,12 @@ function bookSignIn(
 /** The member's name as the sign-in page or device carries it. */
 const memberLabel = (user: DiscordUserRef) => signInLabel(user.displayName, `member ${user.id.slice(-4)}`);
 
-async function requireServerForMember(ctx: AppContext, name: string): Promise<MediaServerRow> {
+async function requireServerForMember(ctx: AppContext, name: string, t: Translate): Promise<MediaServerRow> {
   const server = await findServer(ctx.db, name);
   if (server) return server;
   const names = (await serverNames(ctx.db)).slice(0, 10).map((n) => safe(n));
   throw new UserError(
-    `There is no server named ${quoted(name)}.${names.length ? ` Pick one of: ${names.join(', ')}.` : ' No server is set up yet: ask an admin.'}`,
+    `${t('link.noServer', { name: quoted(name) })} ${names.length ? t('link.pickOne', { names: names.join(', ') }) : t('link.noServers')}`,
   );
 }
 
@@ -153,12 +155,15 @@ export async function beginSelfLink(
   ctx: AppContext,
   user: DiscordUserRef,
   serverName: string,
+  lang: Language = 'en',
 ): Promise<SelfLinkStart> {
+  const t = translator(lang);
+  const askAdmin = t('link.askAdmin');
   const settings = await getSettings(ctx.db);
   if (!settings.selfLink) {
-    return { kind: 'ask-admin', text: `The admins have switched self-linking off. ${ASK_ADMIN}` };
+    return { kind: 'ask-admin', text: t('link.selfLinkOff', { askAdmin }) };
   }
-  const server = await requireServerForMember(ctx, serverName);
+  const server = await requireServerForMember(ctx, serverName, t);
   let provider: ReturnType<AppContext['media']['selfLinkForRow']>;
   try {
     provider = ctx.media.selfLinkForRow(server);
@@ -166,16 +171,20 @@ export async function beginSelfLink(
     if (!(err instanceof StoredTokenError)) throw err;
     return {
       kind: 'ask-admin',
-      text: `${safe(server.name)} can't be reached by the bot right now: it needs its token again (an admin gives it with ${giveTokenCommand(server.name)}). ${ASK_ADMIN}`,
+      text: t('link.needsToken', {
+        server: safe(server.name),
+        command: giveTokenCommand(server.name),
+        askAdmin,
+      }),
     };
   }
   if (!provider) {
     return {
       kind: 'ask-admin',
-      text: `${safe(server.name)} (${server.platform}) has no way for members to sign in to the bot. ${ASK_ADMIN}`,
+      text: t('link.noSignIn', { server: safe(server.name), platform: server.platform, askAdmin }),
     };
   }
-  const booking = bookSignIn(ctx, user.id, ctx.clock().getTime() + SELF_LINK_MAX_WAIT_MS);
+  const booking = bookSignIn(ctx, user.id, ctx.clock().getTime() + SELF_LINK_MAX_WAIT_MS, t);
   if (!booking.ok) return booking.start;
   let signIn: SignIn;
   try {
@@ -191,9 +200,7 @@ export async function beginSelfLink(
     if (err instanceof SelfLinkUnavailableError) return { kind: 'ask-admin', text: err.message };
     if (err instanceof MediaServerError) {
       ctx.log.warn({ err, server: server.name }, 'could not start a self-link sign-in');
-      throw new UserError(
-        `${server.name} could not be reached to start signing in. Try \`/link\` again in a few minutes.`,
-      );
+      throw new UserError(t('link.unreachable', { server: server.name }));
     }
     throw err;
   }

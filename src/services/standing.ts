@@ -4,6 +4,8 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { breachEpisodes, downloadSwitches, plans } from '../db/schema.ts';
 import { COLORS, discordTime, embed, plain } from '../discord/reply.ts';
+import { list } from '../i18n/format.ts';
+import { type Language, translator } from '../i18n/index.ts';
 import { clip } from '../notify/format.ts';
 import { progressBar } from '../policy/downloads.ts';
 import { effectiveStreamCap } from '../policy/fairness.ts';
@@ -15,14 +17,14 @@ import { selfLinkServerNames } from './self-link.ts';
 import { weeklyUsage } from './usage.ts';
 
 /** What `/quota` tells a member who is not linked: `/link` when some server lets them link themselves, else an admin. */
-export function unlinkedMemberText(selfLinkServers: readonly string[]): string {
-  const start = 'You are not linked to a media account yet, so Streamwarden does not know your plan. ';
-  const askAdmin = 'a server admin (someone with the Manage Server permission) to link you with `/user link`';
-  if (selfLinkServers.length === 0) return `${start}Ask ${askAdmin}.`;
+export function unlinkedMemberText(selfLinkServers: readonly string[], lang: Language = 'en'): string {
+  const t = translator(lang);
+  const start = t('standing.unlinked.start');
+  if (selfLinkServers.length === 0) return `${start} ${t('standing.unlinked.askAdmin')}`;
   const shown = selfLinkServers.slice(0, 5).map((name) => `**${plain(name)}**`);
-  const more =
-    selfLinkServers.length > shown.length ? ` and ${selfLinkServers.length - shown.length} more` : '';
-  return `${start}Link yourself with \`/link\` (it works on ${shown.join(', ')}${more}), or ask ${askAdmin}.`;
+  if (selfLinkServers.length > shown.length)
+    shown.push(t('standing.unlinked.more', { count: selfLinkServers.length - shown.length }));
+  return `${start} ${t('standing.unlinked.linkYourself', { servers: list(lang, shown) })}`;
 }
 
 /** When an explicit plan ends (`/user plan … until:`): the first instant of that day in TIMEZONE. */
@@ -35,16 +37,20 @@ const planEnd = (until: string | null, zone: string) => {
 export async function memberInfoEmbed(
   ctx: AppContext,
   who: DiscordUserRef,
-  options: { forAdmins: boolean },
+  options: { forAdmins: boolean; lang?: Language },
 ): Promise<EmbedBuilder> {
+  const lang = options.lang ?? 'en';
+  const t = translator(lang);
   const member = await findMember(ctx.db, who.id);
   const links = member ? await memberLinks(ctx.db, member.id) : [];
-  const title = options.forAdmins ? `Standing of ${plain(who.displayName)}` : 'Your standing';
+  const title = options.forAdmins
+    ? t('standing.titleOf', { name: plain(who.displayName) })
+    : t('standing.title');
   if (!member || (links.length === 0 && member.planId === null)) {
     return embed(title, COLORS.warn).setDescription(
       options.forAdmins
-        ? `<@${who.id}> is not linked to any media account and has no plan. Link them with \`/user link\`, then \`/user plan\`.`
-        : unlinkedMemberText(await selfLinkServerNames(ctx)),
+        ? t('standing.unlinked.forAdmins', { id: who.id })
+        : unlinkedMemberText(await selfLinkServerNames(ctx), lang),
     );
   }
   const now = ctx.clock();
@@ -59,22 +65,27 @@ export async function memberInfoEmbed(
   const cap = plan ? (effectiveStreamCap(plan.streamCap, boost, now) ?? plan.streamCap) : null;
   const capNote =
     plan && cap !== null && cap > plan.streamCap
-      ? ` (${plan.streamCap} + ${cap - plan.streamCap} boost)`
+      ? t('standing.streams.boostNote', { base: plan.streamCap, extra: cap - plan.streamCap })
       : '';
 
   e.addFields({
-    name: 'Plan',
+    name: t('standing.plan.name'),
     value: plan
-      ? `**${plain(plan.name)}**${member.planFromRoles ? ' (from roles)' : ''}${planEnd(member.planUntil, ctx.config.timezone)}`
-      : 'None yet: ask an admin to put you on a plan (`/user plan`).',
+      ? `${member.planFromRoles ? t('standing.plan.fromRoles', { plan: `**${plain(plan.name)}**` }) : `**${plain(plan.name)}**`}${planEnd(member.planUntil, ctx.config.timezone)}`
+      : t('standing.plan.none'),
     inline: true,
   });
   if (plan) {
     e.addFields({
-      name: 'Streams',
+      name: t('standing.streams.name'),
       value: cycle
-        ? `${streamsNow} of ${cap}${capNote} at once\n(as of ${discordTime(cycle.startedAt, 'R')})`
-        : `up to ${cap}${capNote} at once\n(not checked yet)`,
+        ? t('standing.streams.checked', {
+            now: streamsNow,
+            cap,
+            note: capNote,
+            when: discordTime(cycle.startedAt, 'R'),
+          })
+        : t('standing.streams.notChecked', { cap, note: capNote }),
       inline: true,
     });
     const paused = describePausedRule({ limitMinutes: plan.pausedLimitMinutes, action: plan.pausedAction });
@@ -87,18 +98,25 @@ export async function memberInfoEmbed(
   }
   if (usage) {
     const left = Math.max(0, usage.allotment - usage.used);
-    const boosted = usage.boosted > 0 ? ` (includes +${usage.boosted} from a boost)` : '';
+    const boosted = usage.boosted > 0 ? t('standing.downloads.boosted', { count: usage.boosted }) : '';
     const downloads =
       plan && !plan.downloadsAllowed
-        ? 'Your plan does not include downloads.'
-        : `${progressBar(usage.used, usage.allotment)} **${usage.used} of ${usage.allotment}** used${boosted}, ${left} left\n` +
-          `Week resets ${discordTime(usage.weekEnd, 'R')} (${discordTime(usage.weekEnd, 'f')})`;
-    e.addFields({ name: 'Downloads this week', value: downloads });
+        ? t('standing.downloads.notIncluded')
+        : `${t('standing.downloads.used', { bar: progressBar(usage.used, usage.allotment), used: usage.used, allotment: usage.allotment, boosted, left })}\n` +
+          t('standing.downloads.resets', {
+            relative: discordTime(usage.weekEnd, 'R'),
+            date: discordTime(usage.weekEnd, 'f'),
+          });
+    e.addFields({ name: t('standing.downloads.name'), value: downloads });
   }
   if (boost) {
     e.addFields({
-      name: 'Boost',
-      value: `${describeBoost(boost)}, ends ${discordTime(boost.endsAt, 'R')} (${discordTime(boost.endsAt, 'f')})`,
+      name: t('standing.boost.name'),
+      value: t('standing.boost.value', {
+        boost: describeBoost(boost, lang),
+        relative: discordTime(boost.endsAt, 'R'),
+        date: discordTime(boost.endsAt, 'f'),
+      }),
     });
   }
   if (exemptions.length > 0) {
@@ -106,9 +124,10 @@ export async function memberInfoEmbed(
       const note = options.forAdmins && x.note ? `: ${plain(clip(x.note, 80))}` : '';
       return `• ${plain(clip(x.deviceName, 60))}${note}`;
     });
-    if (exemptions.length > shown.length) shown.push(`…and ${exemptions.length - shown.length} more`);
+    if (exemptions.length > shown.length)
+      shown.push(t('standing.exempt.more', { count: exemptions.length - shown.length }));
     e.addFields({
-      name: 'Exempt devices (never counted)',
+      name: t('standing.exempt.name'),
       value: shown.join('\n'),
     });
   }
@@ -120,40 +139,49 @@ export async function memberInfoEmbed(
   if (off.length > 0) {
     const until = new Date(Math.max(...off.map((s) => s.until.getTime())));
     e.addFields({
-      name: 'Downloads switched off',
-      value: `Until ${discordTime(until, 'f')} (${discordTime(until, 'R')}), when your week resets.`,
+      name: t('standing.switchedOff.name'),
+      value: t('standing.switchedOff.value', {
+        date: discordTime(until, 'f'),
+        relative: discordTime(until, 'R'),
+      }),
     });
   }
   if (options.forAdmins) {
     e.addFields({
-      name: 'Linked accounts',
+      name: t('standing.admin.links'),
       value:
         links.length > 0
           ? links.map((l) => `• **${plain(l.server)}**: ${plain(l.accountName)}`).join('\n')
-          : 'none',
+          : t('standing.admin.none'),
     });
     if (member.downloadAllotment !== null) {
       e.addFields({
-        name: 'Own download allotment',
-        value: `${member.downloadAllotment} a week (overrides the plan’s)`,
+        name: t('standing.admin.ownAllotment'),
+        value: t('standing.admin.ownAllotmentValue', { count: member.downloadAllotment }),
         inline: true,
       });
     }
-    e.addFields({ name: 'Email', value: member.email ? plain(member.email) : 'not set', inline: true });
+    e.addFields({
+      name: t('standing.admin.email'),
+      value: member.email ? plain(member.email) : t('standing.admin.notSet'),
+      inline: true,
+    });
     const [open] = await ctx.db
       .select()
       .from(breachEpisodes)
       .where(and(eq(breachEpisodes.memberId, member.id), isNull(breachEpisodes.closedAt)));
     if (open)
       e.addFields({
-        name: 'Stream cap',
-        value: `Over the stream cap since ${discordTime(open.openedAt, 'R')}`,
+        name: t('standing.admin.streamCap'),
+        value: t('standing.admin.overSince', { relative: discordTime(open.openedAt, 'R') }),
       });
     const failed = switches.filter((s) => s.lastError);
     if (failed.length > 0) {
       e.addFields({
-        name: 'Switch problems',
-        value: failed.map((s) => `• ${plain(s.lastError ?? '')} (${s.attempts} tries)`).join('\n'),
+        name: t('standing.admin.switchProblems'),
+        value: failed
+          .map((s) => t('standing.admin.tries', { error: plain(s.lastError ?? ''), count: s.attempts }))
+          .join('\n'),
       });
     }
   }

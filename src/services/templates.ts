@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import { templates } from '../db/schema.ts';
+import { type Language, type Translate, translator } from '../i18n/index.ts';
 import { quoted } from '../notify/format.ts';
 import {
   DEFAULT_TEMPLATES,
@@ -30,6 +31,25 @@ export async function loadTemplates(
   return Object.fromEntries(
     TEMPLATE_NAMES.map((n) => [n, { text: custom.get(n) ?? DEFAULT_TEMPLATES[n], custom: custom.has(n) }]),
   ) as Record<TemplateName, { text: string; custom: boolean }>;
+}
+
+/** The member-facing templates whose default text is shipped in every language (locales/<lang>/notices.json). */
+const DEFAULT_IN: Record<'stream-dm' | 'warning', (t: Translate) => string> = {
+  'stream-dm': (t) => t('notices.templates.stream-dm'),
+  warning: (t) => t('notices.templates.warning'),
+};
+
+/**
+ * A template's text for a member who reads `lang`: an owner's own text is used for everyone (one text for all
+ * languages), the default comes in the member's language.
+ */
+export function templateIn(
+  loaded: { text: string; custom: boolean },
+  name: keyof typeof DEFAULT_IN,
+  lang: Language,
+): string {
+  if (loaded.custom || lang === 'en') return loaded.text;
+  return DEFAULT_IN[name](translator(lang));
 }
 
 export async function setTemplate(

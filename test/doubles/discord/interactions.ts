@@ -20,6 +20,9 @@ export interface InteractionRequest {
   channelId?: string;
   unchecked?: boolean;
   fromGuild?: string;
+  /** `locale` and `guild_locale` (see InvokeOptions). */
+  locale?: string;
+  guildLocale?: string;
 }
 
 export interface BuiltInteraction {
@@ -85,6 +88,7 @@ function interactionBase(
   userId: string,
   admin: boolean | undefined,
   channel: Required<DoubleChannel>,
+  languages: { locale?: string; guildLocale?: string } = {},
 ) {
   const member =
     state.members.get(userId) ?? fail(`user ${userId} is not a member of guild ${state.guildId}`);
@@ -93,14 +97,15 @@ function interactionBase(
   const token = `aW50ZXJhY3Rpb24.${id}.${randomBytes(24).toString('base64url')}`;
   const common = {
     guild_id: state.guildId,
-    guild: { id: state.guildId, locale: 'en-US', features: [] },
+    guild: { id: state.guildId, locale: languages.guildLocale ?? 'en-US', features: [] },
     // discord.js reads channelId from `channel.id`; `channel_id` is deprecated but still sent by Discord.
     channel_id: channel.id,
     channel: { ...channelPayload(state, channel), permissions },
     member: { ...memberPayload(member), permissions },
     app_permissions: BASIC_PERMISSIONS,
-    locale: 'en-US',
-    guild_locale: 'en-US',
+    // The invoker's language and the server's ("Interaction Object": both on every guild interaction).
+    locale: languages.locale ?? 'en-US',
+    guild_locale: languages.guildLocale ?? 'en-US',
     entitlements: [],
     authorizing_integration_owners: { '0': state.guildId },
     context: 0,
@@ -153,7 +158,7 @@ export function buildInteraction(state: DoubleState, req: InteractionRequest): B
   const resolvedPart = Object.fromEntries(
     Object.entries(resolved).filter(([, v]) => Object.keys(v).length > 0),
   );
-  const { id, token, common } = interactionBase(state, req.user, req.admin, channel);
+  const { id, token, common } = interactionBase(state, req.user, req.admin, channel, req);
   if (req.fromGuild !== undefined) {
     common.guild_id = req.fromGuild;
     common.guild = { ...common.guild, id: req.fromGuild };
@@ -192,6 +197,8 @@ export interface ComponentRequest {
    * it. Set this to send such a click anyway: a client replaying a custom_id, which the bot must refuse by itself.
    */
   evenIfHidden?: boolean;
+  /** The clicker's `locale` (default `en-US`). */
+  locale?: string;
 }
 
 /**
@@ -225,7 +232,7 @@ function buildDmComponentInteraction(
     channel,
     user: userPayload(user),
     app_permissions: BASIC_PERMISSIONS,
-    locale: 'en-US',
+    locale: req.locale ?? 'en-US',
     entitlements: [],
     authorizing_integration_owners: { '0': '0' },
     context: 1,
@@ -248,7 +255,7 @@ export function buildComponentInteraction(state: DoubleState, req: ComponentRequ
   const recipient = state.dmRecipient(message.channelId);
   if (recipient !== undefined) return buildDmComponentInteraction(state, req, recipient, data);
   const channel = state.channels.get(message.channelId) ?? fail(`unknown channel ${message.channelId}`);
-  const { id, token, common } = interactionBase(state, req.user, req.admin, channel);
+  const { id, token, common } = interactionBase(state, req.user, req.admin, channel, req);
   const payload = {
     id,
     application_id: state.applicationId,

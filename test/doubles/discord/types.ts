@@ -97,6 +97,12 @@ export interface ClickOptions {
   admin?: boolean;
   /** Click a button on an ephemeral message someone else was answered with (see ComponentRequest). */
   evenIfHidden?: boolean;
+  /**
+   * The invoker's Discord language (`locale`; default `en-US`). Discord sends it on every interaction but PING, and
+   * `guild_locale` on those from a guild ("Interaction Object" in Discord's docs:
+   * https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object).
+   */
+  locale?: string;
   timeoutMs?: number;
 }
 
@@ -112,6 +118,14 @@ export interface InvokeOptions {
   admin?: boolean;
   /** Default: the first text channel. */
   channelId?: string;
+  /**
+   * The invoker's Discord language (`locale`; default `en-US`). Discord sends it on every interaction but PING, and
+   * `guild_locale` on those from a guild ("Interaction Object" in Discord's docs:
+   * https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object).
+   */
+  locale?: string;
+  /** The server's language (`guild_locale`, and the partial guild's `locale`); default `en-US`. */
+  guildLocale?: string;
   timeoutMs?: number;
   /**
    * Send string values past the option's min/max_length as given, as Discord does for a client that loaded an
