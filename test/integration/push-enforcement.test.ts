@@ -176,20 +176,19 @@ describe('push events trigger enforcement', () => {
       title,
       sessionKey: String(key),
     });
-    // Each event starts a cycle at once: the server lists the old session until it ends, beside the new one.
     for (const [from, to] of [
       [onTv(120, 'Movie 8'), onTv(121, 'Movie 8')], // a quality change: the same item again
       [onTv(121, 'Episode 1'), onTv(122, 'Episode 2')], // an autoplay: the next item
     ] as const) {
       plex.setSessions([from]);
       await bot.bot.ctx.runCycleNow();
+      // The player starts the new session before the old one is gone: for a moment Plex lists both.
       plex.setSessions([from, to]);
       const before = reads();
       plex.push.playing(to.sessionKey, 'playing');
-      await until('the event’s cycle reads Plex', () => reads() > before);
       plex.push.playing(from.sessionKey, 'stopped');
-      plex.setSessions([to]);
-      // A full cycle waits for the push cycles running and reads the same sessions.
+      await until('the events’ cycle reads Plex', () => reads() > before);
+      // A full cycle waits for the push cycles (the one running, the one folded after it), then reads the same.
       await bot.bot.ctx.runCycleNow();
       assert.equal(plex.terminations.length, stopsBefore, `${from.title} → ${to.title}: nothing stopped`);
     }
