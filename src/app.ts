@@ -51,7 +51,7 @@ export interface BotOptions {
   /** How often the outbox runner looks for due effects (default 1 s; 0: never, the cycles still drain). */
   outboxIntervalMs?: number;
   /** Push channel tuning (tests: short reconnect back-off). */
-  push?: Pick<PushWatchersOptions, 'debounceMs' | 'channel' | 'silentPollMs' | 'silenceGraceMs'>;
+  push?: Pick<PushWatchersOptions, 'channel' | 'silentPollMs' | 'silenceGraceMs'>;
   /** Lease timings when several instances share PostgreSQL (tests: shorter); ignored on PGlite. */
   cluster?: Partial<ClusterTimings>;
   /** How often a `/link` sign-in is checked (default 2 s; tests: a few ms). */

@@ -56,9 +56,10 @@ export class Engine {
   /** One enforcement cycle now, or the one already running (a partial cycle never stands in for a full one). */
   async runCycle(ctx: AppContext, options?: CycleOptions): Promise<CycleReport> {
     this.o.work.refuseWhenClosed();
-    // A full cycle never joins a partial one (a push cycle reading one server): it waits and runs its own.
+    // A full cycle never joins a partial one (a push cycle reading one server), nor a partial one any cycle: it waits
+    // and runs its own. Checked again after each wait, as another waiter may have started a cycle meanwhile.
     const partial = Boolean(options?.serverIds);
-    if (partial || this.runningPartial) await this.cycles.idle();
+    while (this.cycles.busy && (partial || this.runningPartial)) await this.cycles.idle();
     return this.o.work.track(
       this.cycles.run(async () => {
         this.runningPartial = partial;

@@ -1,6 +1,6 @@
 // One PushChannel per stored media server, kept in step with the `media_servers` table (sync on start, after the
-// server commands and at each cycle). Events that may change what is enforced ask for an enforcement cycle,
-// debounced and coalesced: while a cycle runs, at most one more is queued, so no event is lost and none pile up.
+// server commands and at each cycle). Events that may change what is enforced ask for an enforcement cycle of
+// their server (push-cycles.ts): the first at once, those that arrive while it runs folded into exactly one more.
 // The per-server push state (connected or waiting, and why) feeds /status and the metrics.
 //
 // Push counts as working only while it delivers. An open socket proves nothing (Jellyfin 10.9–10.10 keeps an API
@@ -18,18 +18,14 @@ import { type KnownProblem, knownPushProblem } from '../policy/versions.ts';
 import type { Observation } from '../types/capabilities.ts';
 import type { ServerPushState } from '../types/running.ts';
 import { PushChannel, type PushChannelOptions } from './push-channel.ts';
+import { PushCycles, type PushCyclesOptions } from './push-cycles.ts';
 
 export interface PushWatchersOptions {
   listServers(): Promise<MediaServerRow[]>;
   specFor(row: MediaServerRow): PushSpec;
-  /**
-   * Runs one enforcement cycle that starts after the request (not one already reading the servers), reading the
-   * servers whose events asked for it; the others are counted from what was last read of them.
-   */
-  runCycle(serverIds: number[]): Promise<unknown>;
+  runCycle: PushCyclesOptions['runCycle'];
   clock: () => Date;
   log: Logger;
-  debounceMs?: number;
   /** How often a silent channel's server is read (default 15 s). */
   silentPollMs?: number;
   /** How long an event may lag behind a change a read found before the channel counts as silent (default 5 s). */
@@ -57,7 +53,6 @@ interface Watched {
   graceTimer: NodeJS.Timeout | null;
 }
 
-export const PUSH_DEBOUNCE_MS = 500;
 export const SILENT_POLL_MS = 15_000;
 export const SILENCE_GRACE_MS = 5_000;
 
@@ -118,21 +113,16 @@ export class PushWatchers {
   private readonly watched = new Map<number, Watched>();
   /** Servers whose channel could not be built (their token cannot be read), by the row fingerprint that failed. */
   private readonly unopened = new Map<number, string>();
-  private readonly debounceMs: number;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  /** Servers whose events asked for the next cycle. */
-  private readonly pending = new Set<number>();
+  private readonly cycles: PushCycles;
   private stopped = false;
   private syncing: Promise<void> = Promise.resolve();
   private readonly silentTimer: NodeJS.Timeout;
 
   constructor(private readonly o: PushWatchersOptions) {
-    this.debounceMs = o.debounceMs ?? PUSH_DEBOUNCE_MS;
+    this.cycles = new PushCycles({ runCycle: o.runCycle, log: o.log });
     this.silentTimer = setInterval(() => {
       for (const [id, w] of this.watched)
-        if (w.status.silent && w.status.state === 'connected') this.request(id);
+        if (w.status.silent && w.status.state === 'connected') this.cycles.request(id);
     }, o.silentPollMs ?? SILENT_POLL_MS);
     this.silentTimer.unref();
   }
@@ -216,7 +206,7 @@ export class PushWatchers {
           this.delivered(server, entry);
           if (!isEnforcementRelevant(entry, event)) return;
           status.lastEventAt = this.o.clock();
-          this.request(row.id);
+          this.cycles.request(row.id);
         },
         onState: (state, detail) => {
           if (state !== status.state)
@@ -298,38 +288,6 @@ export class PushWatchers {
     entry.graceTimer.unref();
   }
 
-  /** Asks for a cycle: debounced, and coalesced with the one running (exactly one more runs after it). */
-  request(serverId: number): void {
-    this.pending.add(serverId);
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.fire();
-    }, this.debounceMs);
-    this.timer.unref();
-  }
-
-  private fire(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        const serverIds = [...this.pending];
-        this.pending.clear();
-        try {
-          await this.o.runCycle(serverIds);
-        } catch (err) {
-          if (!this.stopped) this.o.log.error({ err }, 'push-triggered enforcement cycle failed');
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = null;
-    });
-  }
-
   /** Push state per server id, for /status and the metrics. */
   states(): Map<number, ServerPushState> {
     return new Map([...this.watched].map(([id, w]) => [id, { ...w.status }]));
@@ -338,8 +296,7 @@ export class PushWatchers {
   /** Closes every channel; the cycle a push event started is waited for by the bot's shutdown. */
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cycles.stop();
     clearInterval(this.silentTimer);
     for (const w of this.watched.values()) this.unwatch(w);
     this.watched.clear();

@@ -1,8 +1,9 @@
 // 10 k push events through the real bot's push channels: Plex `playing` notifications
 // and Jellyfin `Sessions` messages that flip the state of a few sessions (playing ↔ paused), so every event is
 // one the bot must treat as a possible change. The doubles list what they push, as real servers do, and each
-// change asks for an enforcement cycle (debounced 500 ms, as in production). The bot's clock moves 1 s per event,
-// so the run covers about 2.8 hours of stream logging (last sightings refreshed every 5 minutes).
+// change asks for an enforcement cycle (as in production: the first of a burst at once, the events that arrive
+// while it runs folded into one more). The bot's clock moves 1 s per event, so the run covers about 2.8 hours of
+// stream logging (last sightings refreshed every 5 minutes).
 // Reported: RSS at start, middle and end (after a GC when run with --expose-gc; target: no growth over 10 %), the
 // longest event-loop stall (perf_hooks monitorEventLoopDelay; target ≤ 50 ms), and the database's size on disk
 // before and after (PGlite: its data directory; PostgreSQL: pg_database_size), which must stay bounded.
@@ -168,7 +169,7 @@ async function measure(): Promise<Measured> {
   });
   plex.setAccounts([{ id: 7001, name: 'alice_plex' }]);
   const jellyfin = await startJellyfinDouble({ token: 'jf-key-events-00001', users: [JF_BOB] });
-  // The real croner poll on its default schedule; the production debounce and reconnect back-off.
+  // The real croner poll on its default schedule; the production reconnect back-off.
   const bot = await startTestBot({ discord, schedule: true, config: { push: true }, push: {} });
   try {
     const admin = (command: string, subcommand: string, options: Record<string, string | number | boolean>) =>
@@ -215,7 +216,7 @@ async function measure(): Promise<Measured> {
         await sleep(PAUSE_MS);
       }
     };
-    /** Waits for the last event's cycle: past the debounce, then joins or runs one cycle. */
+    /** Waits for the last event's cycles to end, then joins or runs one cycle. */
     const settle = async () => {
       await sleep(1000);
       await bot.bot.ctx.runCycleNow();

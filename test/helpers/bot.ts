@@ -26,7 +26,7 @@ export async function startTestBot(options: {
   /** 'paused': build the real croner schedule without letting the clock fire it (fire it with schedule.fire);
    *  true: let croner fire it on the real clock (the benches). */
   schedule?: boolean | 'paused';
-  /** Push watcher timings; tests default to a 50 ms debounce and fast reconnects. */
+  /** Push watcher timings; tests default to fast reconnects. */
   push?: BotOptions['push'];
   /** discord.js REST options over the defaults below (a test of timeouts shortens `timeout`). */
   rest?: { retries?: number; timeout?: number };
@@ -100,7 +100,7 @@ export async function startTestBot(options: {
       ...(options.selfLinkPollMs !== undefined ? { selfLinkPollMs: options.selfLinkPollMs } : {}),
       signInSettleMs: options.signInSettleMs ?? 0,
       ...(options.selfLinkLimits ? { selfLinkLimits: options.selfLinkLimits } : {}),
-      push: options.push ?? { debounceMs: 50, channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
+      push: options.push ?? { channel: { initialBackoffMs: 50, maxBackoffMs: 200 } },
       cluster: options.cluster,
     });
   const handle: TestBot = {

@@ -48,7 +48,6 @@ async function setUp(version: string) {
     discord,
     config: { push: true },
     push: {
-      debounceMs: 50,
       silentPollMs: 150,
       silenceGraceMs: 150,
       channel: { initialBackoffMs: 50, maxBackoffMs: 200 },

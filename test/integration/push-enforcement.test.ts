@@ -166,6 +166,36 @@ describe('push events trigger enforcement', () => {
     await bot.bot.ctx.runCycleNow();
   });
 
+  test('a quality change and an autoplay, pushed as a start and a stop, stop nothing: one device counts once', async () => {
+    const { plex, bot } = env;
+    const reads = () => plex.requests.filter((r) => r.path === '/status/sessions').length;
+    const stopsBefore = plex.terminations.length;
+    /** The same player (machineIdentifier, address) under a new session key: `title` is what it plays. */
+    const onTv = (key: number, title: string): PlexSessionSpec => ({
+      ...plexStream(8),
+      title,
+      sessionKey: String(key),
+    });
+    for (const [from, to] of [
+      [onTv(120, 'Movie 8'), onTv(121, 'Movie 8')], // a quality change: the same item again
+      [onTv(121, 'Episode 1'), onTv(122, 'Episode 2')], // an autoplay: the next item
+    ] as const) {
+      plex.setSessions([from]);
+      await bot.bot.ctx.runCycleNow();
+      // The player starts the new session before the old one is gone: for a moment Plex lists both.
+      plex.setSessions([from, to]);
+      const before = reads();
+      plex.push.playing(to.sessionKey, 'playing');
+      plex.push.playing(from.sessionKey, 'stopped');
+      await until('the events’ cycle reads Plex', () => reads() > before);
+      // A full cycle waits for the push cycles (the one running, the one folded after it), then reads the same.
+      await bot.bot.ctx.runCycleNow();
+      assert.equal(plex.terminations.length, stopsBefore, `${from.title} → ${to.title}: nothing stopped`);
+    }
+    plex.setSessions([]);
+    await bot.bot.ctx.runCycleNow();
+  });
+
   test('a dropped socket reconnects and a later event still triggers', async () => {
     const { plex } = env;
     const upgrades = plex.push.upgrades.length;
