@@ -100,6 +100,10 @@ export class Engine {
   /** Carries out one effect now when it is due; returns its row as it stands after. */
   async runKey(key: string): Promise<OutboxRow | null> {
     await runDueEffects(this.o.outbox, key);
+    const row = await effectByKey(this.o.outbox.db, key);
+    // The runner's tick may have claimed it between the enqueue and now: its outcome is the drain's, so wait for it.
+    if (row?.state !== 'running' || row.lockedBy !== this.o.outbox.instanceId) return row;
+    await this.drains.idle();
     return effectByKey(this.o.outbox.db, key);
   }
 
