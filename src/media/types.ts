@@ -27,6 +27,18 @@ export interface ActiveStream {
   state: StreamState | null;
   /** When playback started, when the platform says; otherwise null. */
   startedAt: Date | null;
+  /** How the server delivers it (direct play, direct stream, transcode); absent or null when the platform does not say. */
+  delivery?: StreamDelivery | null;
+}
+
+/** How a stream reaches the player, read from what the server reports about the session. */
+export interface StreamDelivery {
+  /** 'direct-play': the file as it is; 'direct-stream': repackaged, nothing converted; 'transcode': video or audio converted. */
+  method: 'direct-play' | 'direct-stream' | 'transcode';
+  /** Whether the video itself is converted (the costly part); false when only the audio is. */
+  videoTranscode: boolean;
+  /** Height in pixels of the original file's video (2160 for 4K), not of the converted stream; null when unknown. */
+  sourceHeight: number | null;
 }
 
 /** One download the server reports (Plex media.download activity, Jellyfin/Emby activity-log entry or sync job). */
