@@ -1,6 +1,6 @@
 // The options /plan create and /plan edit share, and a plan in words.
 import type { ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
-import type { PausedAction } from '../src/db/schema.ts';
+import type { HomeStreams, PausedAction } from '../src/db/schema.ts';
 import { plain } from '../src/discord/reply.ts';
 import { describePausedRule } from '../src/policy/paused.ts';
 
@@ -22,12 +22,19 @@ export const describePlan = (p: {
   countBy: string;
   pausedLimitMinutes: number;
   pausedAction: PausedAction;
+  homeStreams: HomeStreams;
 }) =>
   `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
   (p.downloadsAllowed
     ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
     : 'no downloads') +
-  `; ${breachRules(p)}; paused streams: ${pausedWords(p)}`;
+  `; ${breachRules(p)}; paused streams: ${pausedWords(p)}; streams at home: ${homeWords(p)}`;
+
+/** The home-streams rule in words, for /plan. */
+export const homeWords = (p: { homeStreams: HomeStreams }) =>
+  p.homeStreams === 'free'
+    ? 'not counted (from the server’s own networks, `/server networks`)'
+    : 'counted like any other';
 
 /** The plan's stream cap, downloads and rules: required when creating, each optional when editing. */
 export function planOptions(
@@ -97,6 +104,15 @@ export function planOptions(
           { name: 'stop: stop it and tell the member why', value: 'stop' },
           { name: 'uncount: it no longer counts against the stream cap', value: 'uncount' },
         ),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('home-streams')
+        .setDescription('Streams from the server’s own networks (/server networks) (default: count)')
+        .addChoices(
+          { name: 'count: they count like any other', value: 'count' },
+          { name: 'free: they do not count against the stream cap', value: 'free' },
+        ),
     );
 }
 
@@ -115,6 +131,12 @@ export function pausedOptions(interaction: ChatInputCommandInteraction): {
     ...(limit !== null ? { pausedLimit: limit } : {}),
     ...(action === 'stop' || action === 'uncount' ? { pausedAction: action } : {}),
   };
+}
+
+/** The home-streams option as the service takes it (absent when not given). */
+export function homeOption(interaction: ChatInputCommandInteraction): { homeStreams?: HomeStreams } {
+  const value = interaction.options.getString('home-streams');
+  return value === 'count' || value === 'free' ? { homeStreams: value } : {};
 }
 
 export const stopOption = (v: string | null) => (v === 'all' || v === 'newest' ? v : undefined);

@@ -15,6 +15,8 @@ import {
   breachRules,
   countOption,
   describePlan,
+  homeOption,
+  homeWords,
   pausedOptions,
   pausedWords,
   planOptions,
@@ -129,6 +131,7 @@ export const plan: Command = {
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
         ...pausedOptions(interaction),
+        ...homeOption(interaction),
       });
       return respond(interaction, ok(`Plan created. ${describePlan(created)}.`));
     }
@@ -142,6 +145,7 @@ export const plan: Command = {
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
         ...pausedOptions(interaction),
+        ...homeOption(interaction),
       });
       await ctx.reconcileDownloadSwitches();
       return respond(interaction, ok(`Plan updated. ${describePlan(after)}.`));
@@ -177,6 +181,7 @@ export const plan: Command = {
             : 'Downloads: not allowed') +
           `\nOver the stream cap: ${breachRules(p)}` +
           `\nPaused streams: ${pausedWords(p)}` +
+          `\nStreams at home: ${homeWords(p)}` +
           `\nMembers: ${p.memberCount}` +
           ((roles.get(p.id) ?? []).length > 0
             ? `\nRoles: ${(roles.get(p.id) ?? []).map((id) => `<@&${id}>`).join(' ')}`

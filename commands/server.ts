@@ -6,6 +6,7 @@ import type { Command } from '../src/discord/command.ts';
 import { COLORS, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { PLATFORMS, type Platform } from '../src/media/types.ts';
 import { checkVersion } from '../src/policy/versions.ts';
+import { setHomeNetworks } from '../src/services/home-networks.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
 import { editServer, type ServerChanges } from '../src/services/server-edit.ts';
 import {
@@ -73,6 +74,15 @@ function connected(
 }
 
 /** What /server edit changed, never the token itself. */
+/** A server's home networks in words: all of them, or (for /server list) the first `shown`. */
+function networksLine(row: Pick<MediaServerRow, 'homeNetworks'>, shown = Number.POSITIVE_INFINITY): string {
+  const nets = row.homeNetworks;
+  if (nets.length === 0) return 'Home networks (`/server networks`): none';
+  const listed = nets.slice(0, shown).map((n) => `\`${n}\``);
+  if (nets.length > listed.length) listed.push(`${nets.length - listed.length} more`);
+  return `Home networks (\`/server networks\`): ${listed.join(', ')}`;
+}
+
 function changeLines(changes: ServerChanges): string {
   return [
     changes.name && `Name: ${plain(changes.name.before)} → **${plain(changes.name.after)}**`,
@@ -163,6 +173,21 @@ export const server: Command = {
         .addStringOption(nameOption)
         .addBooleanOption((o) => o.setName('streams').setDescription('Keep stream activity'))
         .addBooleanOption((o) => o.setName('downloads').setDescription('Keep download activity')),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('networks')
+        .setDescription(
+          'The server’s own networks: plans with home-streams free do not count streams from them',
+        )
+        .addStringOption(serverOption('server'))
+        .addStringOption((o) =>
+          o
+            .setName('networks')
+            .setDescription('CIDR list, e.g. 192.168.1.0/24, 2001:db8:1::/48 (replaces the list)')
+            .setMaxLength(1000),
+        )
+        .addBooleanOption((o) => o.setName('clear').setDescription('Remove every home network')),
     ),
 
   async execute(interaction, ctx) {
@@ -252,6 +277,17 @@ export const server: Command = {
         ),
       );
     }
+    if (sub === 'networks') {
+      const row = await setHomeNetworks(ctx, actor, interaction.options.getString('server', true), {
+        networks: interaction.options.getString('networks'),
+        clear: interaction.options.getBoolean('clear') ?? false,
+      });
+      const note =
+        row.homeNetworks.length === 0
+          ? ''
+          : '\nStreams from these networks do not count on plans with `home-streams: free` (`/plan edit`). Only the networks configured here are used, never what the server itself calls local.';
+      return respond(interaction, ok(`**${plain(row.name)}**: ${networksLine(row)}.${note}`));
+    }
     const rows = await listServers(ctx.db);
     const e = embed('Media servers');
     e.setDescription(
@@ -262,7 +298,7 @@ export const server: Command = {
     for (const row of rows.slice(0, 25)) {
       e.addFields({
         name: `${row.name} (${PLATFORM_LABEL[row.platform]})`,
-        value: `Logging (\`/server logging\`): streams ${row.logStreams ? 'on' : 'off'}, downloads ${row.logDownloads ? 'on' : 'off'}`,
+        value: `Logging (\`/server logging\`): streams ${row.logStreams ? 'on' : 'off'}, downloads ${row.logDownloads ? 'on' : 'off'}\n${networksLine(row, 3)}`,
       });
     }
     return respond(interaction, { embeds: [e] });

@@ -87,6 +87,8 @@ export const plans = pgTable(
     pausedLimitMinutes: integer('paused_limit_minutes').notNull().default(0),
     /** `stop`: a stream paused longer than the limit is stopped; `uncount`: it no longer counts against the cap. */
     pausedAction: text('paused_action').$type<PausedAction>().notNull().default('stop'),
+    /** `count`: streams from the server's home networks count like any other; `free`: they do not count. */
+    homeStreams: text('home_streams').$type<HomeStreams>().notNull().default('count'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -96,6 +98,7 @@ export const plans = pgTable(
     check('plans_count_by', sql`${t.countBy} in ('streams', 'locations')`),
     check('plans_paused_limit_range', sql`${t.pausedLimitMinutes} between 0 and 1440`),
     check('plans_paused_action', sql`${t.pausedAction} in ('stop', 'uncount')`),
+    check('plans_home_streams', sql`${t.homeStreams} in ('count', 'free')`),
     check('plans_stream_cap_positive', sql`${t.streamCap} >= 1`),
     check('plans_weekly_downloads_non_negative', sql`${t.weeklyDownloads} >= 0`),
   ],
@@ -175,6 +178,8 @@ export const mediaServers = pgTable(
     stopUnavailableReason: text('stop_unavailable_reason'),
     logStreams: boolean('log_streams').notNull().default(true),
     logDownloads: boolean('log_downloads').notNull().default(true),
+    /** The server's own networks in CIDR notation (`/server networks`, src/policy/home-networks.ts); none by default. */
+    homeNetworks: jsonb('home_networks').$type<string[]>().notNull().default([]),
     status: serverStatusEnum('status').notNull().default('unknown'),
     statusReason: text('status_reason'),
     statusSince: ts('status_since'),
@@ -466,6 +471,8 @@ export type EpisodeState = 'grace' | 'open' | 'enforced' | 'stop-failed' | 'reso
 export type StopRule = 'all' | 'newest';
 export type CountBy = 'streams' | 'locations';
 export type PausedAction = 'stop' | 'uncount';
+/** What a plan does with streams from the server's home networks: count them, or leave them free. */
+export type HomeStreams = 'count' | 'free';
 
 /** One of the member's streams when the breach was decided, and what the bot does about it. */
 export interface EpisodeLine {

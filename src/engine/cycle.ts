@@ -92,5 +92,6 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     quotas,
     switchesChanged,
     streamsByMember: view.streamsByMember,
+    homeByMember: view.homeByMember,
   };
 }

@@ -1,6 +1,4 @@
 import type { AppContext } from '../context.ts';
-import { withoutExemptDevices } from '../policy/fairness.ts';
-import { withoutUncountedPauses } from '../policy/paused.ts';
 import {
   type AccountLink,
   type MemberStream,
@@ -8,7 +6,7 @@ import {
   type ServerRead,
   withoutStopped,
 } from '../policy/streams.ts';
-import { pausedRules, type StreamEnforcementInput } from './view.ts';
+import { countableStreams, type StreamEnforcementInput } from './view.ts';
 
 /**
  * Re-reads the servers where the suspected members stream, at once (a fresh read, not a sleep), so a session that
@@ -58,12 +56,7 @@ export async function reread(
   // Streams on servers not re-read (known from another instance's or an earlier read) are kept as they were.
   const reread = new Set(reads.map((r) => r.serverId));
   const kept = input.streams.filter((s) => !reread.has(s.serverId) && !unread.has(s.serverId));
-  // Exempt devices and long pauses under `uncount` never count, on the re-read too (as in input.streams).
-  const rereadStreams = withoutUncountedPauses(
-    withoutExemptDevices(streams, input.exemptions),
-    pausedRules(input.links),
-    input.pausedSince,
-    input.now,
-  );
+  // Exempt devices, long pauses under `uncount` and streams at home under `free` never count, on the re-read too.
+  const rereadStreams = countableStreams(streams, input).counted;
   return { streams: [...kept, ...rereadStreams].filter((s) => memberIds.has(s.memberId)), unread };
 }

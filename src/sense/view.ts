@@ -10,6 +10,7 @@ import { forgetStops, loadStoppedSessions } from '../db/stopped-sessions.ts';
 import { logStreams } from '../db/stream-log.ts';
 import { findLink } from '../policy/accounts.ts';
 import { type BoostTerms, type ExemptDevice, withoutExemptDevices } from '../policy/fairness.ts';
+import { homeStreamsByMember, withoutHomeStreams } from '../policy/home-networks.ts';
 import { NO_PAUSED_RULE, type PausedRule, withoutUncountedPauses } from '../policy/paused.ts';
 import {
   type AccountLink,
@@ -47,6 +48,29 @@ export function pausedRules(links: LinkWithMember[]): (memberId: number) => Paus
   return (memberId) => rules.get(memberId) ?? NO_PAUSED_RULE;
 }
 
+/**
+ * This cycle's streams without those that never count: exempt devices, long pauses under `paused-action: uncount`,
+ * and streams from their server's home networks under `home-streams: free`. The view and the re-read both use it.
+ */
+export function countableStreams(
+  streams: MemberStream[],
+  input: Pick<StreamEnforcementInput, 'exemptions' | 'links' | 'servers' | 'pausedSince' | 'now'>,
+): { counted: MemberStream[]; home: MemberStream[] } {
+  const homeStreams = new Map(
+    input.links.map(({ member, plan }) => [member.id, plan?.homeStreams ?? 'count']),
+  );
+  const networks = new Map(input.servers.map((s) => [s.id, s.homeNetworks]));
+  const { counted, home } = withoutHomeStreams(
+    withoutExemptDevices(streams, input.exemptions),
+    (memberId) => homeStreams.get(memberId) ?? 'count',
+    (serverId) => networks.get(serverId) ?? [],
+  );
+  return {
+    counted: withoutUncountedPauses(counted, pausedRules(input.links), input.pausedSince, input.now),
+    home,
+  };
+}
+
 export const serverReads = (snapshots: ServerSnapshot[]): ServerRead[] =>
   snapshots.flatMap((s) =>
     s.streams ? [{ serverId: s.row.id, serverName: s.row.name, streams: s.streams }] : [],
@@ -64,7 +88,7 @@ export interface StreamEnforcementInput {
   pausedSince: ReadonlyMap<string, Date>;
   /**
    * This cycle's streams, already matched to members (matchStreams over `snapshots`, stopped sessions left out, and
-   * with `paused-action: uncount`, streams paused past the plan's limit).
+   * `countableStreams`: no exempt devices, no long pauses under `uncount`, no streams at home under `free`).
    */
   streams: MemberStream[];
   /** `serverId:key` of the sessions the bot stopped and the server still lists: never counted again. */
@@ -99,6 +123,8 @@ export interface CycleView extends StreamEnforcementInput {
   unlinked: UnlinkedAccount[];
   /** Streams per member, counted as each plan counts (for /quota). */
   streamsByMember: Map<number, number>;
+  /** Streams per member left out because they come from their server's home networks (for /quota). */
+  homeByMember: Map<number, number>;
 }
 
 export interface ViewInput {
@@ -184,13 +210,15 @@ export async function senseView(ctx: AppContext, input: ViewInput): Promise<Cycl
   // Streams from a member's exempt devices never count and are never stopped; boosts raise caps while they apply.
   const exemptions = await loadExemptions(ctx.db);
   const boosts = await loadCurrentBoosts(ctx.db, now);
-  // With `paused-action: uncount`, a stream paused past the plan's limit does not count (nor is it stopped).
-  const streams = withoutUncountedPauses(
-    withoutExemptDevices(matched.streams, exemptions),
-    pausedRules(enforced),
+  // With `paused-action: uncount`, a stream paused past the plan's limit does not count (nor is it stopped); with
+  // `home-streams: free`, neither does a stream from its server's home networks.
+  const { counted: streams, home } = countableStreams(matched.streams, {
+    exemptions,
+    links: enforced,
+    servers,
     pausedSince,
     now,
-  );
+  });
   await logRead(ctx, snapshots, accountLinks, now);
   // Counted as each member's plan counts (a household behind one address as one with `count: locations`).
   const countByOf = new Map(enforced.map(({ member, plan }) => [member.id, plan?.countBy ?? 'streams']));
@@ -219,5 +247,6 @@ export async function senseView(ctx: AppContext, input: ViewInput): Promise<Cycl
     retiredStandIns: retired,
     unlinked,
     streamsByMember,
+    homeByMember: homeStreamsByMember(home),
   };
 }

@@ -3,6 +3,7 @@ import { recordAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
 import {
   type CountBy,
+  type HomeStreams,
   members,
   type PausedAction,
   type Plan,
@@ -56,6 +57,8 @@ export interface PlanInput {
   pausedLimit?: number;
   /** What happens past the paused limit (default `stop`). */
   pausedAction?: PausedAction;
+  /** Whether streams from the server's home networks count (`count`, the default) or not (`free`). */
+  homeStreams?: HomeStreams;
 }
 
 function checkNumbers(input: Partial<PlanInput>): void {
@@ -92,6 +95,9 @@ function checkNumbers(input: Partial<PlanInput>): void {
   if (input.pausedAction !== undefined && input.pausedAction !== 'stop' && input.pausedAction !== 'uncount') {
     throw new UserError('`paused-action` must be `stop` or `uncount`.');
   }
+  if (input.homeStreams !== undefined && input.homeStreams !== 'count' && input.homeStreams !== 'free') {
+    throw new UserError('`home-streams` must be `count` or `free`.');
+  }
 }
 
 export async function createPlan(db: Db, actor: string, rawName: string, input: PlanInput): Promise<Plan> {
@@ -117,6 +123,7 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
         countBy: input.count ?? 'streams',
         pausedLimitMinutes: input.pausedLimit ?? 0,
         pausedAction: input.pausedAction ?? 'stop',
+        homeStreams: input.homeStreams ?? 'count',
       })
       .returning();
     if (!plan) throw new Error('insert returned nothing');
@@ -153,10 +160,11 @@ export async function editPlan(
     changes.count === undefined &&
     changes.pausedLimit === undefined &&
     changes.pausedAction === undefined &&
+    changes.homeStreams === undefined &&
     newName === undefined
   ) {
     throw new UserError(
-      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`.',
+      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`, `home-streams`.',
     );
   }
   return db.transaction(async (tx) => {
@@ -172,6 +180,7 @@ export async function editPlan(
         countBy: changes.count ?? before.countBy,
         pausedLimitMinutes: changes.pausedLimit ?? before.pausedLimitMinutes,
         pausedAction: changes.pausedAction ?? before.pausedAction,
+        homeStreams: changes.homeStreams ?? before.homeStreams,
       })
       .where(eq(plans.id, before.id))
       .returning();

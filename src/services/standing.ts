@@ -61,6 +61,7 @@ export async function memberInfoEmbed(
   );
   const cycle = ctx.lastCycle();
   const streamsNow = cycle?.streamsByMember.get(member.id) ?? 0;
+  const atHome = cycle?.homeByMember.get(member.id) ?? 0;
   const { boost, exemptions } = await memberFairness(ctx.db, member.id, now);
   const cap = plan ? (effectiveStreamCap(plan.streamCap, boost, now) ?? plan.streamCap) : null;
   const capNote =
@@ -84,7 +85,7 @@ export async function memberInfoEmbed(
             cap,
             note: capNote,
             when: discordTime(cycle.startedAt, 'R'),
-          })
+          }) + (atHome > 0 ? t('standing.streams.atHome', { count: atHome }) : '')
         : t('standing.streams.notChecked', { cap, note: capNote }),
       inline: true,
     });
@@ -95,6 +96,8 @@ export async function memberInfoEmbed(
         value: `${paused[0]?.toUpperCase()}${paused.slice(1)}`,
         inline: true,
       });
+    if (plan.homeStreams === 'free')
+      e.addFields({ name: t('standing.home.name'), value: t('standing.home.free'), inline: true });
   }
   if (usage) {
     const left = Math.max(0, usage.allotment - usage.used);

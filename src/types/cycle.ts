@@ -9,6 +9,8 @@ export interface CycleReport {
   switchesChanged: number;
   /** Streams per member id from this cycle's reads (for /quota). */
   streamsByMember: Map<number, number>;
+  /** Streams per member id left out of the count because they came from their server's home networks. */
+  homeByMember: Map<number, number>;
 }
 
 export interface CycleOptions {
