@@ -1,13 +1,16 @@
-// The plan's paused limit through the real bot, against a Plex double and a Jellyfin double. The state the bot
-// reads is what the servers send: Plex `Player state="paused"` in `/status/sessions` (python-plexapi
-// `PlexSession.player.state`: "playing", "paused", "buffering"; the Plex double's fixtures in plex-payloads.ts), and
-// Jellyfin `PlayState.IsPaused` on `GET /Sessions` (@jellyfin/sdk `PlayerStateInfo.IsPaused`; mediabrowser-activity.ts).
+// The plan's paused limit through the real bot, against Plex, Jellyfin and Emby doubles. The state the bot reads is
+// what the servers send: Plex `Player state="paused"` in `/status/sessions` (python-plexapi
+// `PlexSession.player.state`: "playing", "paused", "buffering"; the Plex double's fixtures in plex-payloads.ts),
+// Jellyfin `PlayState.IsPaused` on `GET /Sessions` (@jellyfin/sdk `PlayerStateInfo.IsPaused`; mediabrowser-activity.ts),
+// and Emby the same field on its `GET /Sessions` (Emby 4.8.11 OpenAPI `Session.SessionInfo.PlayState` →
+// `PlayerStateInfo.IsPaused`, emby-schema.ts, which the Emby fixtures in mediabrowser-activity.ts satisfy).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { streamToJson } from '../../src/db/live-sessions.ts';
 import { auditLog, mediaServers, members, outbox, type Plan } from '../../src/db/schema.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
+import { startEmbyDouble } from '../doubles/emby.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
 import { startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -23,6 +26,7 @@ const ALERTS = { id: '320000000000000002', name: 'alerts' };
 const alicePlex = { id: 7101, title: 'alice_plex' };
 const bobPlex = { id: 7102, title: 'bob_plex' };
 const ALICE_JF = { id: 'a1ce0000000000000000000000000011', name: 'alice' };
+const ALICE_EMBY = { id: '71', name: 'alice' };
 
 const paused = (user: { id: number; title: string }, key: number) => {
   const s = playingMovie(user, key);
@@ -34,6 +38,7 @@ describe('paused limit', () => {
   let bot: TestBot;
   let plex: Awaited<ReturnType<typeof startPlexDouble>>;
   let jellyfin: Awaited<ReturnType<typeof startJellyfinDouble>>;
+  let emby: Awaited<ReturnType<typeof startEmbyDouble>>;
   const session = adminSession(() => discord, ADMIN.id);
   const { admin, runNow } = session;
   const alerts = () => discord.messagesIn(ALERTS.id);
@@ -50,6 +55,7 @@ describe('paused limit', () => {
       { id: bobPlex.id, name: bobPlex.title },
     ]);
     jellyfin = await startJellyfinDouble({ token: 'jf-key-pppp2222qqqq', users: [ALICE_JF] });
+    emby = await startEmbyDouble({ token: 'emby-key-pppp3333', users: [ALICE_EMBY] });
     bot = await startTestBot({ discord });
     await admin('server', 'add', { platform: 'plex', name: 'PlexMain', url: plex.url, token: plex.token });
     await admin('server', 'add', {
@@ -57,6 +63,12 @@ describe('paused limit', () => {
       name: 'Jelly',
       url: jellyfin.url,
       token: 'jf-key-pppp2222qqqq',
+    });
+    await admin('server', 'add', {
+      platform: 'emby',
+      name: 'Emby',
+      url: emby.url,
+      token: 'emby-key-pppp3333',
     });
     const created = await admin('plan', 'create', {
       name: 'Pause20',
@@ -74,6 +86,7 @@ describe('paused limit', () => {
     assert.match(text(edited), /paused streams: no longer counted after 20 min/);
     await admin('user', 'link', { member: ALICE.id, server: 'PlexMain', account: alicePlex.title });
     await admin('user', 'link', { member: ALICE.id, server: 'Jelly', account: 'alice' });
+    await admin('user', 'link', { member: ALICE.id, server: 'Emby', account: 'alice' });
     await admin('user', 'plan', { member: ALICE.id, plan: 'Pause20' });
     await admin('user', 'link', { member: BOB.id, server: 'PlexMain', account: bobPlex.title });
     await admin('user', 'plan', { member: BOB.id, plan: 'Roomy' });
@@ -86,6 +99,7 @@ describe('paused limit', () => {
     await discord?.stop();
     await plex?.stop();
     await jellyfin?.stop();
+    await emby?.stop();
   });
 
   test('/quota and /plan list show the rule; an edit is audited', async () => {
@@ -161,6 +175,46 @@ describe('paused limit', () => {
     assert.equal(jellyfin.playstateCommands.length, 1);
     assert.equal(discord.dmsTo(ALICE.id).length, 1);
     assert.equal(alerts().length, 1);
+  });
+
+  test('Emby: the same, through PlayState.IsPaused; playing again in time resets the pause', async () => {
+    jellyfin.setSessions([]);
+    discord.clearRecords();
+    const session = (paused: boolean) => ({
+      id: 'e3b70000000000000000000000000031',
+      user: ALICE_EMBY,
+      device: 'Bedroom Roku',
+      client: 'Emby for Roku',
+      deviceId: 'em-roku',
+      ip: '192.0.2.30',
+      item: { name: 'Solaris', type: 'Movie' as const },
+      paused,
+    });
+    emby.setSessions([session(true)]);
+    await runNow(); // the pause starts now
+    bot.clock.advance(15 * MINUTE);
+    emby.setSessions([session(false)]);
+    await runNow(); // playing again: the pause is over
+    emby.setSessions([session(true)]);
+    await runNow(); // a new pause starts now
+    bot.clock.advance(15 * MINUTE);
+    await runNow();
+    assert.equal(emby.playstateCommands.length, 0, '30 minutes paused in all, but never 20 in one go');
+    bot.clock.advance(6 * MINUTE);
+    await runNow();
+    assert.deepEqual(
+      emby.playstateCommands.map((c) => [c.sessionId, c.command]),
+      [['e3b70000000000000000000000000031', 'Stop']],
+    );
+    assert.equal(emby.messages.length, 1);
+    assert.match(emby.messages[0]?.text ?? '', /paused for more than 20 min/);
+    await until('the DM and the alert', () => discord.dmsTo(ALICE.id).length === 1 && alerts().length === 1);
+    assert.match(text(discord.dmsTo(ALICE.id)[0]!), /Pause20.*paused for more than 20 min/s);
+    await runNow();
+    assert.equal(emby.playstateCommands.length, 1, 'once per pause');
+    assert.equal(discord.dmsTo(ALICE.id).length, 1);
+    assert.equal(alerts().length, 1);
+    emby.setSessions([]);
   });
 
   test('a retry after a crash between a stop and its notices tells the member once; pressing play in time wins', async () => {
