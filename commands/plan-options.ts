@@ -22,12 +22,17 @@ export const describePlan = (p: {
   countBy: string;
   pausedLimitMinutes: number;
   pausedAction: PausedAction;
+  households: number;
 }) =>
   `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
   (p.downloadsAllowed
     ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
     : 'no downloads') +
-  `; ${breachRules(p)}; paused streams: ${pausedWords(p)}`;
+  `; ${breachRules(p)}; paused streams: ${pausedWords(p)}; households: ${householdsWords(p.households)}`;
+
+/** The households rule in words: "alert past 2 places a day", or "no flag". */
+export const householdsWords = (n: number) =>
+  n > 0 ? `alert past ${n} place${n === 1 ? '' : 's'} a day` : 'no flag';
 
 /** The plan's stream cap, downloads and rules: required when creating, each optional when editing. */
 export function planOptions(
@@ -97,6 +102,15 @@ export function planOptions(
           { name: 'stop: stop it and tell the member why', value: 'stop' },
           { name: 'uncount: it no longer counts against the stream cap', value: 'uncount' },
         ),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('households')
+        .setDescription(
+          'Places (networks) a day before the admins are alerted of possible sharing (0–20; default 0: no alert)',
+        )
+        .setMinValue(0)
+        .setMaxValue(20),
     );
 }
 
@@ -104,15 +118,18 @@ export function planOptions(
 export const pausedWords = (p: { pausedLimitMinutes: number; pausedAction: PausedAction }) =>
   describePausedRule({ limitMinutes: p.pausedLimitMinutes, action: p.pausedAction }) ?? 'no limit';
 
-/** The paused-limit options as the service takes them (absent when not given). */
+/** The paused-limit and households options as the service takes them (absent when not given). */
 export function pausedOptions(interaction: ChatInputCommandInteraction): {
   pausedLimit?: number;
   pausedAction?: PausedAction;
+  households?: number;
 } {
   const limit = interaction.options.getInteger('paused-limit');
   const action = interaction.options.getString('paused-action');
+  const households = interaction.options.getInteger('households');
   return {
     ...(limit !== null ? { pausedLimit: limit } : {}),
+    ...(households !== null ? { households } : {}),
     ...(action === 'stop' || action === 'uncount' ? { pausedAction: action } : {}),
   };
 }

@@ -15,6 +15,7 @@ import {
   breachRules,
   countOption,
   describePlan,
+  householdsWords,
   pausedOptions,
   pausedWords,
   planOptions,
@@ -177,6 +178,7 @@ export const plan: Command = {
             : 'Downloads: not allowed') +
           `\nOver the stream cap: ${breachRules(p)}` +
           `\nPaused streams: ${pausedWords(p)}` +
+          `\nHouseholds: ${householdsWords(p.households)}` +
           `\nMembers: ${p.memberCount}` +
           ((roles.get(p.id) ?? []).length > 0
             ? `\nRoles: ${(roles.get(p.id) ?? []).map((id) => `<@&${id}>`).join(' ')}`

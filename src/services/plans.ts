@@ -56,6 +56,8 @@ export interface PlanInput {
   pausedLimit?: number;
   /** What happens past the paused limit (default `stop`). */
   pausedAction?: PausedAction;
+  /** Places (networks) a day before the admins are alerted (0–20, 0: no alert, the default). */
+  households?: number;
 }
 
 function checkNumbers(input: Partial<PlanInput>): void {
@@ -92,6 +94,12 @@ function checkNumbers(input: Partial<PlanInput>): void {
   if (input.pausedAction !== undefined && input.pausedAction !== 'stop' && input.pausedAction !== 'uncount') {
     throw new UserError('`paused-action` must be `stop` or `uncount`.');
   }
+  if (
+    input.households !== undefined &&
+    (!Number.isInteger(input.households) || input.households < 0 || input.households > 20)
+  ) {
+    throw new UserError('`households` must be a whole number from 0 (no alert) to 20.');
+  }
 }
 
 export async function createPlan(db: Db, actor: string, rawName: string, input: PlanInput): Promise<Plan> {
@@ -117,6 +125,7 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
         countBy: input.count ?? 'streams',
         pausedLimitMinutes: input.pausedLimit ?? 0,
         pausedAction: input.pausedAction ?? 'stop',
+        households: input.households ?? 0,
       })
       .returning();
     if (!plan) throw new Error('insert returned nothing');
@@ -153,10 +162,11 @@ export async function editPlan(
     changes.count === undefined &&
     changes.pausedLimit === undefined &&
     changes.pausedAction === undefined &&
+    changes.households === undefined &&
     newName === undefined
   ) {
     throw new UserError(
-      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`.',
+      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`, `households`.',
     );
   }
   return db.transaction(async (tx) => {
@@ -172,6 +182,7 @@ export async function editPlan(
         countBy: changes.count ?? before.countBy,
         pausedLimitMinutes: changes.pausedLimit ?? before.pausedLimitMinutes,
         pausedAction: changes.pausedAction ?? before.pausedAction,
+        households: changes.households ?? before.households,
       })
       .where(eq(plans.id, before.id))
       .returning();
