@@ -107,7 +107,7 @@ export function planOptions(
       o
         .setName('households')
         .setDescription(
-          'Places (networks) a day before the admins are alerted of possible sharing (0–20; default 0: no alert)',
+          'Networks one account may stream from in a day before admins are alerted (0–20; default 0: off)',
         )
         .setMinValue(0)
         .setMaxValue(20),
