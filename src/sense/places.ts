@@ -56,18 +56,8 @@ let geoip: Promise<Lookup> | null = null;
 
 /** fast-geoip, loaded on the first lookup only (the feature is off by default). */
 function geoLookup(): Promise<Lookup> {
-  geoip ??= import('fast-geoip').then((m) => {
-    const lib = (m.default ?? m) as {
-      lookup(
-        ip: string,
-      ): Promise<{
-        city: string;
-        region: string;
-        country: string;
-        ll: [number, number];
-        area: number;
-      } | null>;
-    };
+  geoip ??= import('fast-geoip').then(({ default: lib }) => {
+    // `area` is GeoLite2's accuracy radius in km; `ll` is [latitude, longitude].
     return async (address: string) => {
       const found = await lib.lookup(address);
       if (!found?.city) return null;
@@ -88,11 +78,20 @@ export async function cityOf(net: Network): Promise<City | null> {
   return (await geoLookup())(net.address).catch(() => null);
 }
 
-/** What this process has written, per database: `member|day|network` → when. Cleared when the day turns. */
+/**
+ * What this process has written, per database: `member|network` → when, for the day; and each address's network
+ * (parsed once, not on every cycle). Cleared when the day turns.
+ */
 interface Recorded {
   day: string;
   written: Map<string, number>;
+  networks: Map<string, Network | null>;
+  /** Each network's city, looked up once a day however many members stream from it. */
+  cities: Map<string, Promise<City | null>>;
 }
+
+/** Addresses whose network is remembered; past this the memory starts again (it is only a cache). */
+const NETWORKS_KEPT = 50_000;
 const recordedByDb = new WeakMap<Db, Recorded>();
 
 export interface PlaceInput {
@@ -108,20 +107,31 @@ export async function recordPlaces(db: Db, input: PlaceInput): Promise<Set<numbe
   const day = localDateKey(input.now, input.zone);
   let recorded = recordedByDb.get(db);
   if (recorded?.day !== day) {
-    recorded = { day, written: new Map() };
+    recorded = { day, written: new Map(), networks: new Map(), cities: new Map() };
     recordedByDb.set(db, recorded);
   }
   const now = input.now.getTime();
   const touched = new Set<number>();
   for (const { memberId, stream } of input.streams) {
     if (!input.wanted(memberId)) continue;
-    const net = publicNetwork(stream.ipAddress);
+    if (!stream.ipAddress) continue;
+    let net = recorded.networks.get(stream.ipAddress);
+    if (net === undefined) {
+      if (recorded.networks.size >= NETWORKS_KEPT) recorded.networks.clear();
+      net = publicNetwork(stream.ipAddress);
+      recorded.networks.set(stream.ipAddress, net);
+    }
     if (!net) continue;
     const key = `${memberId}|${net.network}`;
     const last = recorded.written.get(key);
     if (last !== undefined && now - last < PLACE_REFRESH_MS) continue;
     recorded.written.set(key, now);
-    const city = last === undefined ? await cityOf(net) : null;
+    let city: City | null = null;
+    if (last === undefined) {
+      const known = recorded.cities.get(net.network) ?? cityOf(net);
+      recorded.cities.set(net.network, known);
+      city = await known;
+    }
     await db
       .insert(sharingPlaces)
       .values({
