@@ -1,6 +1,6 @@
 // The sharing signals, table by table: households exceeded in a day, impossible travel (distance after the accuracy
-// radii, time between the places, the speed threshold), and which addresses are places at all (private, LAN and
-// special addresses never are, so they are never looked up).
+// radii, time between the places, the speed threshold), which addresses are places at all (private, LAN and
+// special addresses never are, so they are never looked up), and the admins' alert with its evidence.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
@@ -11,6 +11,7 @@ import {
   type Place,
   type SharingInput,
 } from '../../src/decide/sharing.ts';
+import { type FlagEvidence, flagSummary, sharingAlert } from '../../src/notify/sharing.ts';
 import { cityOf, publicNetwork } from '../../src/sense/places.ts';
 
 const NOW = new Date('2026-12-06T20:00:00Z');
@@ -184,5 +185,72 @@ describe('which addresses are places', () => {
     const net = publicNetwork('2a00:1450:4001::1');
     assert.ok(net);
     assert.equal(await cityOf(net), null);
+  });
+});
+
+describe('the alert', () => {
+  const evidence: FlagEvidence = {
+    kind: 'households',
+    allowed: 1,
+    places: [
+      {
+        network: '128.112.1.0/24',
+        city: 'Trenton, NJ, US',
+        device: '@everyone’s **TV**',
+        firstSeenAt: '2026-12-06T18:00:00.000Z',
+        lastSeenAt: '2026-12-06T19:00:00.000Z',
+      },
+      {
+        network: '2a00:1450:4001::/48',
+        city: null,
+        device: 'Phone',
+        firstSeenAt: '2026-12-06T19:30:00.000Z',
+        lastSeenAt: '2026-12-06T19:45:00.000Z',
+      },
+    ],
+  };
+  const alert = (hideAddresses: boolean) =>
+    sharingAlert({
+      memberName: 'alice',
+      discordUserId: '230000000000000002',
+      planName: 'Family',
+      evidence,
+      hideAddresses,
+    }).embeds?.[0]?.description ?? '';
+
+  test('names the member, the rule, each place with its times, network, city and device; nothing stopped', () => {
+    const text = alert(false);
+    assert.match(
+      text,
+      /^<@230000000000000002> \(Family\): 2 places in one day; the plan allows 1 household\./,
+    );
+    assert.match(text, /• <t:1796580000:f>–<t:1796583600:t> · 128\.112\.1\.0\/24 · Trenton, NJ, US · /);
+    assert.match(text, /2a00:1450:4001::\/48 · city unknown · Phone/);
+    assert.match(text, /Nothing was stopped/);
+  });
+
+  test('a device name never pings nor formats', () => {
+    assert.match(alert(false), /@\u200beveryone’s \\\*\\\*TV\\\*\\\*/);
+  });
+
+  test('hide-addresses leaves the networks out', () => {
+    const text = alert(true);
+    assert.doesNotMatch(text, /128\.112|2a00/);
+    assert.match(text, /Trenton, NJ, US/);
+  });
+
+  test('a trip in words: at the same time, or hours apart with the speed', () => {
+    assert.equal(
+      flagSummary({ kind: 'travel', distanceKm: 5588, hours: 0, speedKmh: null, places: [] }),
+      'two places 5588 km apart, seen at the same time',
+    );
+    assert.equal(
+      flagSummary({ kind: 'travel', distanceKm: 5588, hours: 2, speedKmh: 2794, places: [] }),
+      'two places 5588 km apart, seen 2.0 h apart (2794 km/h needed)',
+    );
+    assert.equal(
+      flagSummary({ kind: 'travel', distanceKm: 600, hours: 0.25, speedKmh: 2400, places: [] }),
+      'two places 600 km apart, seen 15 min apart (2400 km/h needed)',
+    );
   });
 });
