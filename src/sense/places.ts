@@ -4,6 +4,9 @@
 // link-local, CGNAT, ULA and other special addresses are never places and never looked up (ipaddr.js `range()`:
 // anything but `unicast`). A place is written once when first seen in a local day, then at most every 15 minutes
 // while it streams (its `last_seen_at`), so the cycle's cost per stream is a set lookup.
+import { access } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import type { Db } from '../db/client.ts';
 import { sharingPlaces } from '../db/schema.ts';
@@ -54,9 +57,26 @@ type Lookup = (address: string) => Promise<City | null>;
 
 let geoip: Promise<Lookup> | null = null;
 
-/** fast-geoip, loaded on the first lookup only (the feature is off by default). */
+const NO_CITY: Lookup = async () => null;
+
+/**
+ * fast-geoip, loaded on the first lookup only (the feature is off by default). Its reader does not survive a data
+ * file it cannot open (it reads on from an unopened file in a callback, which would end the process), so a package
+ * whose data is missing gives no cities instead.
+ */
 function geoLookup(): Promise<Lookup> {
-  geoip ??= import('fast-geoip').then(({ default: lib }) => {
+  geoip ??= (async () => {
+    const data = join(dirname(createRequire(import.meta.url).resolve('fast-geoip')), '..', 'data');
+    const present = await Promise.all(
+      ['index.json', 'locations.json'].map((f) =>
+        access(join(data, f)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (present.includes(false)) return NO_CITY;
+    const { default: lib } = await import('fast-geoip');
     // `area` is GeoLite2's accuracy radius in km; `ll` is [latitude, longitude].
     return async (address: string) => {
       const found = await lib.lookup(address);
@@ -68,7 +88,7 @@ function geoLookup(): Promise<Lookup> {
         accuracyKm: Number.isFinite(found.area) ? found.area : null,
       };
     };
-  });
+  })().catch(() => NO_CITY);
   return geoip;
 }
 
