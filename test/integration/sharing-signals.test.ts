@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { auditLog, members, type Plan, sharingFlags, sharingPlaces } from '../../src/db/schema.ts';
+import { editPlan } from '../../src/services/plans.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { startEmbyDouble } from '../doubles/emby.ts';
 import { startJellyfinDouble } from '../doubles/jellyfin.ts';
@@ -121,7 +122,12 @@ describe('sharing signals', () => {
     await runNow();
   });
 
-  test('the switches are shown and audited', async () => {
+  test('the switches are shown and audited; a households number out of range changes nothing', async () => {
+    // Discord itself refuses a value past the option's max_value; the service refuses it for any other caller.
+    await assert.rejects(editPlan(bot.bot.ctx.db, ADMIN.id, 'Family', { households: 21 }), {
+      name: 'UserError',
+      message: /`households` must be a whole number from 0 \(no alert\) to 20/,
+    });
     const edited = await admin('plan', 'edit', { name: 'Family', households: 2 });
     assert.match(text(edited), /households: alert past 2 places a day/);
     assert.match(text(await admin('plan', 'list')), /Households: alert past 2 places a day/);
