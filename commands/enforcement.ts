@@ -53,6 +53,7 @@ const SWITCHES: Record<string, Switch> = {
   'dry-run': 'dryRun',
   'self-link': 'selfLink',
   'hide-addresses': 'hideAddresses',
+  'impossible-travel': 'impossibleTravel',
 };
 
 const onOff = (b: boolean) => (b ? '**on**' : 'off');
@@ -157,6 +158,14 @@ export const enforcement: Command = {
       s
         .setName('hide-addresses')
         .setDescription('Leave members’ IP addresses out of alerts (off by default)')
+        .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('impossible-travel')
+        .setDescription(
+          'Alert when one account streams from two places too far apart for the time (off by default)',
+        )
         .addBooleanOption((o) => o.setName('enabled').setDescription('On or off').setRequired(true)),
     )
     .addSubcommand((s) =>

@@ -23,18 +23,24 @@ export const describePlan = (p: {
   pausedLimitMinutes: number;
   pausedAction: PausedAction;
   homeStreams: HomeStreams;
+  households: number;
 }) =>
   `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
   (p.downloadsAllowed
     ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
     : 'no downloads') +
-  `; ${breachRules(p)}; paused streams: ${pausedWords(p)}; streams at home: ${homeWords(p)}`;
+  `; ${breachRules(p)}; paused streams: ${pausedWords(p)}; streams at home: ${homeWords(p)}` +
+  `; households: ${householdsWords(p.households)}`;
 
 /** The home-streams rule in words, for /plan. */
 export const homeWords = (p: { homeStreams: HomeStreams }) =>
   p.homeStreams === 'free'
     ? 'not counted (from the server’s own networks, `/server networks`)'
     : 'counted like any other';
+
+/** The households rule in words: "alert past 2 places a day", or "no flag". */
+export const householdsWords = (n: number) =>
+  n > 0 ? `alert past ${n} place${n === 1 ? '' : 's'} a day` : 'no flag';
 
 /** The plan's stream cap, downloads and rules: required when creating, each optional when editing. */
 export function planOptions(
@@ -113,6 +119,15 @@ export function planOptions(
           { name: 'count: they count like any other', value: 'count' },
           { name: 'free: they do not count against the stream cap', value: 'free' },
         ),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('households')
+        .setDescription(
+          'Networks one account may stream from in a day before admins are alerted (0–20; default 0: off)',
+        )
+        .setMinValue(0)
+        .setMaxValue(20),
     );
 }
 
@@ -120,15 +135,18 @@ export function planOptions(
 export const pausedWords = (p: { pausedLimitMinutes: number; pausedAction: PausedAction }) =>
   describePausedRule({ limitMinutes: p.pausedLimitMinutes, action: p.pausedAction }) ?? 'no limit';
 
-/** The paused-limit options as the service takes them (absent when not given). */
+/** The paused-limit and households options as the service takes them (absent when not given). */
 export function pausedOptions(interaction: ChatInputCommandInteraction): {
   pausedLimit?: number;
   pausedAction?: PausedAction;
+  households?: number;
 } {
   const limit = interaction.options.getInteger('paused-limit');
   const action = interaction.options.getString('paused-action');
+  const households = interaction.options.getInteger('households');
   return {
     ...(limit !== null ? { pausedLimit: limit } : {}),
+    ...(households !== null ? { households } : {}),
     ...(action === 'stop' || action === 'uncount' ? { pausedAction: action } : {}),
   };
 }

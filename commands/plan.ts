@@ -17,6 +17,7 @@ import {
   describePlan,
   homeOption,
   homeWords,
+  householdsWords,
   pausedOptions,
   pausedWords,
   planOptions,
@@ -182,6 +183,7 @@ export const plan: Command = {
           `\nOver the stream cap: ${breachRules(p)}` +
           `\nPaused streams: ${pausedWords(p)}` +
           `\nStreams at home: ${homeWords(p)}` +
+          `\nHouseholds: ${householdsWords(p.households)}` +
           `\nMembers: ${p.memberCount}` +
           ((roles.get(p.id) ?? []).length > 0
             ? `\nRoles: ${(roles.get(p.id) ?? []).map((id) => `<@&${id}>`).join(' ')}`

@@ -5,6 +5,7 @@ import {
   boolean,
   check,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -38,6 +39,8 @@ export const settings = pgTable(
     selfLink: boolean('self_link').notNull().default(true),
     /** Leave members' IP addresses out of admin alerts (they are still logged and shown by /activity). */
     hideAddresses: boolean('hide_addresses').notNull().default(false),
+    /** Flag two places of one account too far apart for the time between them (docs/fairness.md). */
+    impossibleTravel: boolean('impossible_travel').notNull().default(false),
     /** What happens to accounts that stream and are linked to nobody: `ignore`, `alert` (once a week each), or
      *  `plan` (each account is held to `unlinked_plan_id`, one account = one person). */
     unlinkedMode: text('unlinked_mode').$type<'ignore' | 'alert' | 'plan'>().notNull().default('alert'),
@@ -89,6 +92,8 @@ export const plans = pgTable(
     pausedAction: text('paused_action').$type<PausedAction>().notNull().default('stop'),
     /** `count`: streams from the server's home networks count like any other; `free`: they do not count. */
     homeStreams: text('home_streams').$type<HomeStreams>().notNull().default('count'),
+    /** Places (networks) a member's streams may come from in one day before the admins are alerted (0: no flag). */
+    households: integer('households').notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [
@@ -99,6 +104,7 @@ export const plans = pgTable(
     check('plans_paused_limit_range', sql`${t.pausedLimitMinutes} between 0 and 1440`),
     check('plans_paused_action', sql`${t.pausedAction} in ('stop', 'uncount')`),
     check('plans_home_streams', sql`${t.homeStreams} in ('count', 'free')`),
+    check('plans_households_range', sql`${t.households} between 0 and 20`),
     check('plans_stream_cap_positive', sql`${t.streamCap} >= 1`),
     check('plans_weekly_downloads_non_negative', sql`${t.weeklyDownloads} >= 0`),
   ],
@@ -464,6 +470,66 @@ export const liveSessions = pgTable(
   },
   (t) => [uniqueIndex('live_sessions_server_key').on(t.serverId, t.sessionKey)],
 );
+
+// ─── Sharing signals ────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The places a member's streams came from, one row per member, local day and network (an IPv4 /24 or an IPv6 /48;
+ * never the full address), with the city when the bundled GeoIP data knows it. Private and LAN addresses are never
+ * places. Written once when a place is first seen in a day and again at most every 15 minutes while it streams
+ * (`last_seen_at`); pruned after 30 days by the weekly maintenance.
+ */
+export const sharingPlaces = pgTable(
+  'sharing_places',
+  {
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    /** The local date (in TIMEZONE). */
+    day: date('day', { mode: 'string' }).notNull(),
+    network: text('network').notNull(),
+    /** `City, region, country` as the GeoIP data names it; null when unknown. */
+    city: text('city'),
+    latitude: doublePrecision('latitude'),
+    longitude: doublePrecision('longitude'),
+    /** The GeoIP data's accuracy radius in km. */
+    accuracyKm: integer('accuracy_km'),
+    /** The device of the first stream seen from this place that day. */
+    device: text('device').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.day, t.network] }),
+    index('sharing_places_last_seen').on(t.lastSeenAt),
+  ],
+);
+
+export type SharingFlagKind = 'households' | 'travel';
+
+/** One flag about a member's places, stored once per key (the admins are alerted once); never a stop. */
+export const sharingFlags = pgTable(
+  'sharing_flags',
+  {
+    id: serial('id').primaryKey(),
+    /** `households:<member>:<day>` or `travel:<member>:<day>:<network>|<network>`. */
+    key: text('key').notNull().unique(),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<SharingFlagKind>().notNull(),
+    /** What was seen: the places (networks, cities, devices, times) and the figures that raised the flag. */
+    evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('sharing_flags_member').on(t.memberId, t.createdAt),
+    check('sharing_flags_kind', sql`${t.kind} in ('households', 'travel')`),
+  ],
+);
+
+export type SharingPlaceRow = typeof sharingPlaces.$inferSelect;
+export type SharingFlagRow = typeof sharingFlags.$inferSelect;
 
 export type LinkedBy = 'admin' | 'member';
 export type LinkRequestState = 'pending' | 'approved' | 'refused' | 'replaced';

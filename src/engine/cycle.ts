@@ -4,6 +4,7 @@
 import { enforcePaused, withoutPausedStops } from '../act/paused.ts';
 import { enforceDownloads } from '../act/quotas.ts';
 import { recordServerHealth } from '../act/server-health.ts';
+import { senseSharing } from '../act/sharing.ts';
 import { retireStandIns } from '../act/stand-ins.ts';
 import { breachOutcomes, enforceStreams } from '../act/streams.ts';
 import { reconcileSwitches } from '../act/switches.ts';
@@ -37,6 +38,10 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
   );
   await alertUnlinkedAccounts(ctx, settings, view.unlinked, now).catch((err) =>
     ctx.log.error({ err }, 'could not alert about unlinked accounts'),
+  );
+  // Sharing signals: where each member streams from, and the admins' alerts about it (never a stop).
+  await senseSharing(ctx, view).catch((err) =>
+    ctx.log.error({ err }, 'could not record the sharing signals'),
   );
 
   // Decide and act: streams paused past their plan's limit (stopped ones no longer count), then the stream caps,

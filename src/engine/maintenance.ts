@@ -1,15 +1,20 @@
 // Housekeeping once a week, in the first cycle after the week turns (off the hot path of every other cycle):
-// settled outbox rows are pruned, and on the embedded PGlite, which has no autovacuum, the database is vacuumed so
+// settled outbox rows, places older than 30 days and sharing flags older than 90 days are pruned, and on the embedded PGlite, which has no autovacuum, the database is vacuumed so
 // that the space of dead rows is reused instead of growing the files.
-import { is, sql } from 'drizzle-orm';
+import { is, lt, sql } from 'drizzle-orm';
 import { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { AppContext } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { pruneSettled } from '../db/outbox.ts';
+import { sharingFlags, sharingPlaces } from '../db/schema.ts';
 import { weekKey } from '../policy/week.ts';
 
 /** Settled outbox rows are kept this long for inspection (/status, debugging), then deleted. */
 export const OUTBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** Where members streamed from (the sharing signals) is kept this long. */
+export const PLACES_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** Sharing flags (with their evidence) are kept this long, for `/user info`. */
+export const FLAGS_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** The week each database was last seen in by this process; the first cycle only records it. */
 const lastWeekByDb = new WeakMap<Db, string>();
@@ -34,10 +39,22 @@ export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> 
 export async function runMaintenance(
   db: Db,
   now: Date,
-): Promise<{ outboxPruned: number; vacuumed: boolean }> {
+): Promise<{ outboxPruned: number; placesPruned: number; flagsPruned: number; vacuumed: boolean }> {
   const outboxPruned = await pruneSettled(db, new Date(now.getTime() - OUTBOX_RETENTION_MS));
+  const placesPruned = (
+    await db
+      .delete(sharingPlaces)
+      .where(lt(sharingPlaces.lastSeenAt, new Date(now.getTime() - PLACES_RETENTION_MS)))
+      .returning({ m: sharingPlaces.memberId })
+  ).length;
+  const flagsPruned = (
+    await db
+      .delete(sharingFlags)
+      .where(lt(sharingFlags.createdAt, new Date(now.getTime() - FLAGS_RETENTION_MS)))
+      .returning({ id: sharingFlags.id })
+  ).length;
   const vacuumed = is(db, PgliteDatabase);
   // PostgreSQL runs autovacuum itself; PGlite (single process, WASM) does not.
   if (vacuumed) await db.execute(sql`vacuum (analyze)`);
-  return { outboxPruned, vacuumed };
+  return { outboxPruned, placesPruned, flagsPruned, vacuumed };
 }

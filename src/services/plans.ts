@@ -59,6 +59,8 @@ export interface PlanInput {
   pausedAction?: PausedAction;
   /** Whether streams from the server's home networks count (`count`, the default) or not (`free`). */
   homeStreams?: HomeStreams;
+  /** Places (networks) a day before the admins are alerted (0–20, 0: no alert, the default). */
+  households?: number;
 }
 
 function checkNumbers(input: Partial<PlanInput>): void {
@@ -98,6 +100,12 @@ function checkNumbers(input: Partial<PlanInput>): void {
   if (input.homeStreams !== undefined && input.homeStreams !== 'count' && input.homeStreams !== 'free') {
     throw new UserError('`home-streams` must be `count` or `free`.');
   }
+  if (
+    input.households !== undefined &&
+    (!Number.isInteger(input.households) || input.households < 0 || input.households > 20)
+  ) {
+    throw new UserError('`households` must be a whole number from 0 (no alert) to 20.');
+  }
 }
 
 export async function createPlan(db: Db, actor: string, rawName: string, input: PlanInput): Promise<Plan> {
@@ -124,6 +132,7 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
         pausedLimitMinutes: input.pausedLimit ?? 0,
         pausedAction: input.pausedAction ?? 'stop',
         homeStreams: input.homeStreams ?? 'count',
+        households: input.households ?? 0,
       })
       .returning();
     if (!plan) throw new Error('insert returned nothing');
@@ -161,10 +170,11 @@ export async function editPlan(
     changes.pausedLimit === undefined &&
     changes.pausedAction === undefined &&
     changes.homeStreams === undefined &&
+    changes.households === undefined &&
     newName === undefined
   ) {
     throw new UserError(
-      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`, `home-streams`.',
+      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`, `home-streams`, `households`.',
     );
   }
   return db.transaction(async (tx) => {
@@ -181,6 +191,7 @@ export async function editPlan(
         pausedLimitMinutes: changes.pausedLimit ?? before.pausedLimitMinutes,
         pausedAction: changes.pausedAction ?? before.pausedAction,
         homeStreams: changes.homeStreams ?? before.homeStreams,
+        households: changes.households ?? before.households,
       })
       .where(eq(plans.id, before.id))
       .returning();

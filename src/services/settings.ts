@@ -12,7 +12,8 @@ export type Switch =
   | 'disableDownloads'
   | 'dryRun'
   | 'selfLink'
-  | 'hideAddresses';
+  | 'hideAddresses'
+  | 'impossibleTravel';
 
 export const SWITCH_LABEL: Record<Switch, string> = {
   enforceStreams: 'Stream caps',
@@ -21,6 +22,7 @@ export const SWITCH_LABEL: Record<Switch, string> = {
   dryRun: 'Dry run (notify, never stop or switch)',
   selfLink: 'Members link themselves (`/link`)',
   hideAddresses: 'Hide members’ IP addresses in alerts',
+  impossibleTravel: 'Impossible-travel alerts (two places too far apart for the time between)',
 };
 
 export async function getSettings(db: Db): Promise<Settings> {

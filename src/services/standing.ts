@@ -14,6 +14,7 @@ import { localDayStart } from '../policy/week.ts';
 import { describeBoost, memberFairness } from './fairness.ts';
 import { type DiscordUserRef, findMember, memberLinks } from './members.ts';
 import { selfLinkServerNames } from './self-link.ts';
+import { lastSharingFlags } from './sharing-info.ts';
 import { weeklyUsage } from './usage.ts';
 
 /** What `/quota` tells a member who is not linked: `/link` when some server lets them link themselves, else an admin. */
@@ -178,6 +179,8 @@ export async function memberInfoEmbed(
         name: t('standing.admin.streamCap'),
         value: t('standing.admin.overSince', { relative: discordTime(open.openedAt, 'R') }),
       });
+    const flags = await lastSharingFlags(ctx.db, member.id);
+    if (flags) e.addFields({ name: 'Sharing flags', value: flags });
     const failed = switches.filter((s) => s.lastError);
     if (failed.length > 0) {
       e.addFields({

@@ -1,5 +1,6 @@
 // Weekly maintenance on the database this run uses: settled outbox rows past their retention are pruned (pending
-// ones and recent ones stay), and the embedded PGlite is vacuumed (PostgreSQL has autovacuum).
+// ones and recent ones stay), so are the places members streamed from after 30 days and sharing flags after 90, and
+// the embedded PGlite is vacuumed (PostgreSQL has autovacuum).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,12 +8,17 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { asc } from 'drizzle-orm';
 import { openDatabase } from '../../src/db/client.ts';
-import { outbox } from '../../src/db/schema.ts';
-import { OUTBOX_RETENTION_MS, runMaintenance } from '../../src/engine/maintenance.ts';
+import { members, outbox, sharingFlags, sharingPlaces } from '../../src/db/schema.ts';
+import {
+  FLAGS_RETENTION_MS,
+  OUTBOX_RETENTION_MS,
+  PLACES_RETENTION_MS,
+  runMaintenance,
+} from '../../src/engine/maintenance.ts';
 import { HOUR } from '../helpers/clock.ts';
 import { createTestDatabase, databaseKind } from '../helpers/db.ts';
 
-test('maintenance prunes settled outbox rows past retention and vacuums PGlite', async () => {
+test('maintenance prunes settled outbox rows, old places and old flags past retention and vacuums PGlite', async () => {
   const target = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'sw-maint-'));
   const database = await openDatabase({ databaseUrl: target.url, dataDir });
@@ -36,8 +42,51 @@ test('maintenance prunes settled outbox rows past retention and vacuums PGlite',
         row('recent-done', 'done', recent),
         row('old-pending', 'pending', null),
       ]);
+    const [member] = await database.db
+      .insert(members)
+      .values({ discordUserId: '240000000000000001', displayName: 'alice' })
+      .returning();
+    assert.ok(member);
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    const place = (network: string, seen: Date) => ({
+      memberId: member.id,
+      day: seen.toISOString().slice(0, 10),
+      network,
+      device: 'TV',
+      firstSeenAt: seen,
+      lastSeenAt: seen,
+    });
+    await database.db
+      .insert(sharingPlaces)
+      .values([
+        place('198.51.100.0/24', ago(PLACES_RETENTION_MS + HOUR)),
+        place('192.0.2.0/24', ago(PLACES_RETENTION_MS - HOUR)),
+      ]);
+    const flag = (key: string, createdAt: Date) => ({
+      key,
+      memberId: member.id,
+      kind: 'households' as const,
+      evidence: {},
+      createdAt,
+    });
+    await database.db
+      .insert(sharingFlags)
+      .values([flag('old', ago(FLAGS_RETENTION_MS + HOUR)), flag('recent', ago(FLAGS_RETENTION_MS - HOUR))]);
     const done = await runMaintenance(database.db, now);
-    assert.deepEqual(done, { outboxPruned: 2, vacuumed: databaseKind() === 'pglite' });
+    assert.deepEqual(done, {
+      outboxPruned: 2,
+      placesPruned: 1,
+      flagsPruned: 1,
+      vacuumed: databaseKind() === 'pglite',
+    });
+    assert.deepEqual(
+      (await database.db.select().from(sharingPlaces)).map((p) => p.network),
+      ['192.0.2.0/24'],
+    );
+    assert.deepEqual(
+      (await database.db.select().from(sharingFlags)).map((f) => f.key),
+      ['recent'],
+    );
     const left = await database.db.select({ key: outbox.key }).from(outbox).orderBy(asc(outbox.key));
     assert.deepEqual(
       left.map((r) => r.key),
