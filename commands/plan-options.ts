@@ -1,8 +1,9 @@
 // The options /plan create and /plan edit share, and a plan in words.
 import type { ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
-import type { PausedAction } from '../src/db/schema.ts';
+import type { PausedAction, TranscodeRule } from '../src/db/schema.ts';
 import { plain } from '../src/discord/reply.ts';
 import { describePausedRule } from '../src/policy/paused.ts';
+import { describeTranscodeRule } from '../src/policy/transcodes.ts';
 
 /** How a plan treats a breach, in words: grace, stop rule, counting. */
 export const breachRules = (p: { graceSeconds: number; stopRule: string; countBy: string }) =>
@@ -22,12 +23,31 @@ export const describePlan = (p: {
   countBy: string;
   pausedLimitMinutes: number;
   pausedAction: PausedAction;
+  transcodes: TranscodeRule;
+  transcodeCap: number | null;
 }) =>
   `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
   (p.downloadsAllowed
     ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
     : 'no downloads') +
-  `; ${breachRules(p)}; paused streams: ${pausedWords(p)}`;
+  `; ${breachRules(p)}; paused streams: ${pausedWords(p)}; converted streams: ${transcodeWords(p)}`;
+
+/** The transcode rule in words: "no 4K conversions, at most 2 converted at once", or "allowed". */
+export const transcodeWords = (p: { transcodes: TranscodeRule; transcodeCap: number | null }) =>
+  describeTranscodeRule({ rule: p.transcodes, cap: p.transcodeCap }) ?? 'allowed';
+
+/** The transcode options as the service takes them (absent when not given). */
+export function transcodeOptions(interaction: ChatInputCommandInteraction): {
+  transcodes?: TranscodeRule;
+  transcodeCap?: number;
+} {
+  const rule = interaction.options.getString('transcodes');
+  const cap = interaction.options.getInteger('transcode-cap');
+  return {
+    ...(rule === 'allow' || rule === 'no-4k' || rule === 'none' ? { transcodes: rule } : {}),
+    ...(cap !== null ? { transcodeCap: cap } : {}),
+  };
+}
 
 /** The plan's stream cap, downloads and rules: required when creating, each optional when editing. */
 export function planOptions(
@@ -97,6 +117,23 @@ export function planOptions(
           { name: 'stop: stop it and tell the member why', value: 'stop' },
           { name: 'uncount: it no longer counts against the stream cap', value: 'uncount' },
         ),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('transcodes')
+        .setDescription('Whether the server may convert (transcode) the video (default: allow)')
+        .addChoices(
+          { name: 'allow: any conversion', value: 'allow' },
+          { name: 'no-4k: never convert a 4K original', value: 'no-4k' },
+          { name: 'none: no conversions, original quality only', value: 'none' },
+        ),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('transcode-cap')
+        .setDescription('Converted video streams allowed at once, across servers (0–100; default 0: no cap)')
+        .setMinValue(0)
+        .setMaxValue(100),
     );
 }
 

@@ -19,6 +19,8 @@ import {
   pausedWords,
   planOptions,
   stopOption,
+  transcodeOptions,
+  transcodeWords,
 } from './plan-options.ts';
 
 /** The ROLE option as the service needs it (discord.js gives a cached Role or the raw API role). */
@@ -129,6 +131,7 @@ export const plan: Command = {
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
         ...pausedOptions(interaction),
+        ...transcodeOptions(interaction),
       });
       return respond(interaction, ok(`Plan created. ${describePlan(created)}.`));
     }
@@ -142,6 +145,7 @@ export const plan: Command = {
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
         ...pausedOptions(interaction),
+        ...transcodeOptions(interaction),
       });
       await ctx.reconcileDownloadSwitches();
       return respond(interaction, ok(`Plan updated. ${describePlan(after)}.`));
@@ -177,6 +181,7 @@ export const plan: Command = {
             : 'Downloads: not allowed') +
           `\nOver the stream cap: ${breachRules(p)}` +
           `\nPaused streams: ${pausedWords(p)}` +
+          `\nConverted streams: ${transcodeWords(p)}` +
           `\nMembers: ${p.memberCount}` +
           ((roles.get(p.id) ?? []).length > 0
             ? `\nRoles: ${(roles.get(p.id) ?? []).map((id) => `<@&${id}>`).join(' ')}`

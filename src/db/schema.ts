@@ -87,6 +87,10 @@ export const plans = pgTable(
     pausedLimitMinutes: integer('paused_limit_minutes').notNull().default(0),
     /** `stop`: a stream paused longer than the limit is stopped; `uncount`: it no longer counts against the cap. */
     pausedAction: text('paused_action').$type<PausedAction>().notNull().default('stop'),
+    /** Converted (transcoded) video: `allow`, `no-4k` (not from a file above 1440p), `none`. */
+    transcodes: text('transcodes').$type<TranscodeRule>().notNull().default('allow'),
+    /** Converted video streams the member may have at once, across servers; null: no cap. */
+    transcodeCap: integer('transcode_cap'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -96,6 +100,8 @@ export const plans = pgTable(
     check('plans_count_by', sql`${t.countBy} in ('streams', 'locations')`),
     check('plans_paused_limit_range', sql`${t.pausedLimitMinutes} between 0 and 1440`),
     check('plans_paused_action', sql`${t.pausedAction} in ('stop', 'uncount')`),
+    check('plans_transcodes', sql`${t.transcodes} in ('allow', 'no-4k', 'none')`),
+    check('plans_transcode_cap_range', sql`${t.transcodeCap} between 1 and 100`),
     check('plans_stream_cap_positive', sql`${t.streamCap} >= 1`),
     check('plans_weekly_downloads_non_negative', sql`${t.weeklyDownloads} >= 0`),
   ],
@@ -466,6 +472,7 @@ export type EpisodeState = 'grace' | 'open' | 'enforced' | 'stop-failed' | 'reso
 export type StopRule = 'all' | 'newest';
 export type CountBy = 'streams' | 'locations';
 export type PausedAction = 'stop' | 'uncount';
+export type TranscodeRule = 'allow' | 'no-4k' | 'none';
 
 /** One of the member's streams when the breach was decided, and what the bot does about it. */
 export interface EpisodeLine {

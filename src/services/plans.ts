@@ -10,6 +10,7 @@ import {
   rolePlans,
   type StopRule,
   settings,
+  type TranscodeRule,
 } from '../db/schema.ts';
 import { quoted } from '../notify/format.ts';
 import { UserError } from '../user-error.ts';
@@ -56,6 +57,10 @@ export interface PlanInput {
   pausedLimit?: number;
   /** What happens past the paused limit (default `stop`). */
   pausedAction?: PausedAction;
+  /** Converted video: `allow` (the default), `no-4k`, `none`. */
+  transcodes?: TranscodeRule;
+  /** Converted video streams at once across servers, 1–100; 0 or null: no cap (the default). */
+  transcodeCap?: number | null;
 }
 
 function checkNumbers(input: Partial<PlanInput>): void {
@@ -92,7 +97,20 @@ function checkNumbers(input: Partial<PlanInput>): void {
   if (input.pausedAction !== undefined && input.pausedAction !== 'stop' && input.pausedAction !== 'uncount') {
     throw new UserError('`paused-action` must be `stop` or `uncount`.');
   }
+  if (input.transcodes !== undefined && !['allow', 'no-4k', 'none'].includes(input.transcodes)) {
+    throw new UserError('`transcodes` must be `allow`, `no-4k` or `none`.');
+  }
+  if (
+    input.transcodeCap !== undefined &&
+    input.transcodeCap !== null &&
+    (!Number.isInteger(input.transcodeCap) || input.transcodeCap < 0 || input.transcodeCap > 100)
+  ) {
+    throw new UserError('`transcode-cap` must be a whole number from 0 (no cap) to 100.');
+  }
 }
+
+/** A transcode cap as stored: 0 means no cap. */
+const capOf = (cap: number | null | undefined) => (cap ? cap : null);
 
 export async function createPlan(db: Db, actor: string, rawName: string, input: PlanInput): Promise<Plan> {
   const name = validateName('plan', rawName);
@@ -117,6 +135,8 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
         countBy: input.count ?? 'streams',
         pausedLimitMinutes: input.pausedLimit ?? 0,
         pausedAction: input.pausedAction ?? 'stop',
+        transcodes: input.transcodes ?? 'allow',
+        transcodeCap: capOf(input.transcodeCap),
       })
       .returning();
     if (!plan) throw new Error('insert returned nothing');
@@ -153,10 +173,12 @@ export async function editPlan(
     changes.count === undefined &&
     changes.pausedLimit === undefined &&
     changes.pausedAction === undefined &&
+    changes.transcodes === undefined &&
+    changes.transcodeCap === undefined &&
     newName === undefined
   ) {
     throw new UserError(
-      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`.',
+      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`, `transcodes`, `transcode-cap`.',
     );
   }
   return db.transaction(async (tx) => {
@@ -172,6 +194,8 @@ export async function editPlan(
         countBy: changes.count ?? before.countBy,
         pausedLimitMinutes: changes.pausedLimit ?? before.pausedLimitMinutes,
         pausedAction: changes.pausedAction ?? before.pausedAction,
+        transcodes: changes.transcodes ?? before.transcodes,
+        transcodeCap: changes.transcodeCap === undefined ? before.transcodeCap : capOf(changes.transcodeCap),
       })
       .where(eq(plans.id, before.id))
       .returning();
