@@ -13,6 +13,7 @@ import { enqueueEffects } from '../db/outbox.ts';
 import { mediaServers, type OutboxRow } from '../db/schema.ts';
 import { rememberStop } from '../db/stopped-sessions.ts';
 import { decideTranscodes, type TranscodeIntent, transcodeStopKey } from '../decide/transcodes.ts';
+import type { Language } from '../i18n/index.ts';
 import type { ActiveStream } from '../media/types.ts';
 import { queueNotice } from '../notify/notice-queue.ts';
 import {
@@ -29,6 +30,7 @@ import {
   transcodeOnScreen,
 } from '../policy/transcodes.ts';
 import type { StreamEnforcementInput } from '../sense/view.ts';
+import { memberLanguage } from '../services/languages.ts';
 import { getSettings } from '../services/settings.ts';
 import { stopAndLearn, stopClient } from './stop-stream.ts';
 import { actingByServer } from './streams.ts';
@@ -41,6 +43,8 @@ interface TranscodeStopPayload {
   notice: Omit<TranscodeNotice, 'outcome'>;
   /** Whether the member gets a DM (not a stand-in for an account linked to nobody). */
   dm: boolean;
+  /** The member's language when the breach was decided. */
+  lang: Language;
   [key: string]: unknown;
 }
 
@@ -96,6 +100,7 @@ export async function enforceTranscodes(
     const entry = input.links.find(({ member }) => member.id === i.memberId);
     const notice = noticeOf(i, entry, serverName.get(i.serverId) ?? 'unknown server');
     const key = transcodeStopKey(i);
+    const lang = entry ? memberLanguage(entry.member, input.settings) : 'en';
     const subject = key.slice('transcode-stop:'.length);
     if (i.type === 'transcode-note') {
       // The kind differs from a stop's alert, so turning dry run off later still stops and alerts.
@@ -117,6 +122,7 @@ export async function enforceTranscodes(
       terms: termsOf(i.memberId),
       notice,
       dm: notice.discordUserId !== null,
+      lang,
     };
     // Stored once: a later cycle's decision keeps the first due time (the grace runs from the first sight).
     const stored = await enqueueEffects(
@@ -131,7 +137,7 @@ export async function enforceTranscodes(
         {
           channel: 'dm',
           to: notice.discordUserId,
-          message: transcodeWarningDm({ ...notice, outcome: 'warned' }, i.dueAt),
+          message: transcodeWarningDm({ ...notice, outcome: 'warned' }, i.dueAt, lang),
         },
       );
     if (i.dueAt.getTime() <= input.now.getTime()) stopping.add(i.ref);
@@ -190,7 +196,7 @@ export async function executeTranscodeStop(
     await queueNotice(
       ctx,
       { kind: 'transcode-stop', subject, channel: 'dm', memberId: p.memberId },
-      { channel: 'dm', to: notice.discordUserId, message: transcodeStopDm(notice) },
+      { channel: 'dm', to: notice.discordUserId, message: transcodeStopDm(notice, p.lang) },
     );
   await queueNotice(
     ctx,

@@ -1,6 +1,8 @@
 // The messages about a stream that breaks its plan's rule on converted (transcoded) video: the member's warning
-// (with a grace) and DM after the stop, and the admins' alert. The on-screen reason is policy/transcodes.ts
+// (with a grace) and DM after the stop, in the member's language (locales/<lang>/notices.json `transcodes`), and
+// the admins' alert. The on-screen reason is policy/transcodes.ts
 // `transcodeOnScreen`. Member-controlled text (names, titles, devices) goes through `safe`; mentions are off.
+import { type Language, type Translate, translator } from '../i18n/index.ts';
 import type { TranscodeReason } from '../policy/transcodes.ts';
 import { COLORS, clip, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
@@ -24,45 +26,42 @@ export interface TranscodeNotice {
 const what = (n: TranscodeNotice) =>
   `${safe(clip(n.title ?? 'a stream', 200))} on ${safe(clip(n.device, 100))}`;
 
-/** Why, in a sentence the member can act on. */
-function why(n: TranscodeNotice): string {
-  if (n.reason === 'no-4k')
-    return (
-      `Your plan **${safe(n.planName)}** does not let the server convert 4K. ` +
-      'Choose the 1080p version, or a player that plays 4K as it is.'
-    );
-  if (n.reason === 'none')
-    return (
-      `Your plan **${safe(n.planName)}** does not include converted streams. ` +
-      'Choose a player that plays the original, or set the quality to "Original".'
-    );
-  return (
-    `Your plan **${safe(n.planName)}** allows ${n.cap ?? 0} converted stream${n.cap === 1 ? '' : 's'} at once. ` +
-    'Set the quality to "Original" or use a player that plays the file as it is.'
-  );
+/** Why, in a sentence the member can act on, in their language. */
+function why(n: TranscodeNotice, t: Translate): string {
+  const plan = safe(n.planName);
+  if (n.reason === 'no-4k') return t('notices.transcodes.why.no4k', { plan });
+  if (n.reason === 'none') return t('notices.transcodes.why.none', { plan });
+  return t('notices.transcodes.why.cap', { plan, count: n.cap ?? 0 });
 }
 
-export function transcodeWarningDm(n: TranscodeNotice, until: Date): NoticeMessage {
+const values = (n: TranscodeNotice, t: Translate) => ({
+  title: safe(clip(n.title ?? t('notices.transcodes.aStream'), 200)),
+  device: safe(clip(n.device, 100)),
+  server: safe(n.server),
+  why: why(n, t),
+});
+
+export function transcodeWarningDm(n: TranscodeNotice, until: Date, lang: Language = 'en'): NoticeMessage {
+  const t = translator(lang);
   return {
     embeds: [
       {
-        title: 'This stream is being converted',
+        title: t('notices.transcodes.warningTitle'),
         color: COLORS.warn,
-        description:
-          `The server is converting ${what(n)} (${safe(n.server)}). ${why(n)} ` +
-          `Otherwise it will be stopped ${discordTime(until, 'R')}.`,
+        description: t('notices.transcodes.warning', { ...values(n, t), when: discordTime(until, 'R') }),
       },
     ],
   };
 }
 
-export function transcodeStopDm(n: TranscodeNotice): NoticeMessage {
+export function transcodeStopDm(n: TranscodeNotice, lang: Language = 'en'): NoticeMessage {
+  const t = translator(lang);
   return {
     embeds: [
       {
-        title: 'A converted stream was stopped',
+        title: t('notices.transcodes.stopTitle'),
         color: COLORS.warn,
-        description: `The server was converting ${what(n)} (${safe(n.server)}), so it was stopped. ${why(n)}`,
+        description: t('notices.transcodes.stop', values(n, t)),
       },
     ],
   };

@@ -214,6 +214,9 @@ describe('transcode rules', () => {
   });
 
   test('Emby transcode cap: the newest conversion beyond the cap is stopped, across the member’s streams', async () => {
+    // Carol uses Discord in German: /quota says the rule in German, and so does her DM.
+    const quota = text(await discord.invoke({ user: CAROL.id, command: 'quota', locale: 'de' }));
+    assert.match(quota, /Umgewandelte Streams\nHöchstens 1 gleichzeitig/);
     discord.clearRecords();
     emby.setSessions([mediaBrowser4kTranscode(mbSession(CAROL_EMBY, 'em-1', 'Dune'))]);
     await runNow();
@@ -228,5 +231,9 @@ describe('transcode rules', () => {
     assert.match(emby.messages[0]?.text ?? '', /allows 1 converted stream at once/);
     await until('the DM and the alert', () => discord.dmsTo(CAROL.id).length === 1 && alerts().length === 1);
     assert.match(text(alerts()[0]!), /over the transcode cap of 1: stopped/);
+    assert.match(
+      text(discord.dmsTo(CAROL.id)[0]!),
+      /Heat.*umgewandelt.*1 umgewandelten Stream gleichzeitig/s,
+    );
   });
 });
