@@ -1,8 +1,9 @@
 // The options /plan create and /plan edit share, and a plan in words.
 import type { ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
-import type { HomeStreams, PausedAction } from '../src/db/schema.ts';
+import type { HomeStreams, PausedAction, TranscodeRule } from '../src/db/schema.ts';
 import { plain } from '../src/discord/reply.ts';
 import { describePausedRule } from '../src/policy/paused.ts';
+import { describeTranscodeRule } from '../src/policy/transcodes.ts';
 
 /** How a plan treats a breach, in words: grace, stop rule, counting. */
 export const breachRules = (p: { graceSeconds: number; stopRule: string; countBy: string }) =>
@@ -24,13 +25,15 @@ export const describePlan = (p: {
   pausedAction: PausedAction;
   homeStreams: HomeStreams;
   households: number;
+  transcodes: TranscodeRule;
+  transcodeCap: number | null;
 }) =>
   `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
   (p.downloadsAllowed
     ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
     : 'no downloads') +
   `; ${breachRules(p)}; paused streams: ${pausedWords(p)}; streams at home: ${homeWords(p)}` +
-  `; households: ${householdsWords(p.households)}`;
+  `; households: ${householdsWords(p.households)}; converted streams: ${transcodeWords(p)}`;
 
 /** The home-streams rule in words, for /plan. */
 export const homeWords = (p: { homeStreams: HomeStreams }) =>
@@ -41,6 +44,23 @@ export const homeWords = (p: { homeStreams: HomeStreams }) =>
 /** The households rule in words: "alert past 2 places a day", or "no flag". */
 export const householdsWords = (n: number) =>
   n > 0 ? `alert past ${n} place${n === 1 ? '' : 's'} a day` : 'no flag';
+
+/** The transcode rule in words: "no 4K conversions, at most 2 converted at once", or "allowed". */
+export const transcodeWords = (p: { transcodes: TranscodeRule; transcodeCap: number | null }) =>
+  describeTranscodeRule({ rule: p.transcodes, cap: p.transcodeCap }) ?? 'allowed';
+
+/** The transcode options as the service takes them (absent when not given). */
+export function transcodeOptions(interaction: ChatInputCommandInteraction): {
+  transcodes?: TranscodeRule;
+  transcodeCap?: number;
+} {
+  const rule = interaction.options.getString('transcodes');
+  const cap = interaction.options.getInteger('transcode-cap');
+  return {
+    ...(rule === 'allow' || rule === 'no-4k' || rule === 'none' ? { transcodes: rule } : {}),
+    ...(cap !== null ? { transcodeCap: cap } : {}),
+  };
+}
 
 /** The plan's stream cap, downloads and rules: required when creating, each optional when editing. */
 export function planOptions(
@@ -120,6 +140,16 @@ export function planOptions(
           { name: 'free: they do not count against the stream cap', value: 'free' },
         ),
     )
+    .addStringOption((o) =>
+      o
+        .setName('transcodes')
+        .setDescription('Whether the server may convert (transcode) the video (default: allow)')
+        .addChoices(
+          { name: 'allow: any conversion', value: 'allow' },
+          { name: 'no-4k: never convert a 4K original', value: 'no-4k' },
+          { name: 'none: no conversions, original quality only', value: 'none' },
+        ),
+    )
     .addIntegerOption((o) =>
       o
         .setName('households')
@@ -128,6 +158,13 @@ export function planOptions(
         )
         .setMinValue(0)
         .setMaxValue(20),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('transcode-cap')
+        .setDescription('Converted video streams allowed at once, across servers (0–100; default 0: no cap)')
+        .setMinValue(0)
+        .setMaxValue(100),
     );
 }
 

@@ -22,6 +22,8 @@ import {
   pausedWords,
   planOptions,
   stopOption,
+  transcodeOptions,
+  transcodeWords,
 } from './plan-options.ts';
 
 /** The ROLE option as the service needs it (discord.js gives a cached Role or the raw API role). */
@@ -133,6 +135,7 @@ export const plan: Command = {
         count: countOption(interaction.options.getString('count')),
         ...pausedOptions(interaction),
         ...homeOption(interaction),
+        ...transcodeOptions(interaction),
       });
       return respond(interaction, ok(`Plan created. ${describePlan(created)}.`));
     }
@@ -147,6 +150,7 @@ export const plan: Command = {
         count: countOption(interaction.options.getString('count')),
         ...pausedOptions(interaction),
         ...homeOption(interaction),
+        ...transcodeOptions(interaction),
       });
       await ctx.reconcileDownloadSwitches();
       return respond(interaction, ok(`Plan updated. ${describePlan(after)}.`));
@@ -184,6 +188,7 @@ export const plan: Command = {
           `\nPaused streams: ${pausedWords(p)}` +
           `\nStreams at home: ${homeWords(p)}` +
           `\nHouseholds: ${householdsWords(p.households)}` +
+          `\nConverted streams: ${transcodeWords(p)}` +
           `\nMembers: ${p.memberCount}` +
           ((roles.get(p.id) ?? []).length > 0
             ? `\nRoles: ${(roles.get(p.id) ?? []).map((id) => `<@&${id}>`).join(' ')}`

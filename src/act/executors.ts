@@ -21,6 +21,7 @@ import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from '
 import type { Executor } from './outbox.ts';
 import { executePausedStop } from './paused.ts';
 import { stopAndLearn, stopClient } from './stop-stream.ts';
+import { executeTranscodeStop } from './transcodes.ts';
 
 /** The message a delivered notice effect posted (its id and channel), or null when it was not delivered. */
 async function postedMessage(
@@ -117,6 +118,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
     },
 
     'paused-stop': (row) => executePausedStop(ctx, row),
+    'transcode-stop': (row) => executeTranscodeStop(ctx, row),
 
     async 'verify-stop'(row) {
       const p = row.payload as { stopKey: string; episodeId: number; serverId: number; sessionKey: string };

@@ -94,6 +94,10 @@ export const plans = pgTable(
     homeStreams: text('home_streams').$type<HomeStreams>().notNull().default('count'),
     /** Places (networks) a member's streams may come from in one day before the admins are alerted (0: no flag). */
     households: integer('households').notNull().default(0),
+    /** Converted (transcoded) video: `allow`, `no-4k` (not from a file above 1440p), `none`. */
+    transcodes: text('transcodes').$type<TranscodeRule>().notNull().default('allow'),
+    /** Converted video streams the member may have at once, across servers; null: no cap. */
+    transcodeCap: integer('transcode_cap'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -105,6 +109,8 @@ export const plans = pgTable(
     check('plans_paused_action', sql`${t.pausedAction} in ('stop', 'uncount')`),
     check('plans_home_streams', sql`${t.homeStreams} in ('count', 'free')`),
     check('plans_households_range', sql`${t.households} between 0 and 20`),
+    check('plans_transcodes', sql`${t.transcodes} in ('allow', 'no-4k', 'none')`),
+    check('plans_transcode_cap_range', sql`${t.transcodeCap} between 1 and 100`),
     check('plans_stream_cap_positive', sql`${t.streamCap} >= 1`),
     check('plans_weekly_downloads_non_negative', sql`${t.weeklyDownloads} >= 0`),
   ],
@@ -539,6 +545,7 @@ export type CountBy = 'streams' | 'locations';
 export type PausedAction = 'stop' | 'uncount';
 /** What a plan does with streams from the server's home networks: count them, or leave them free. */
 export type HomeStreams = 'count' | 'free';
+export type TranscodeRule = 'allow' | 'no-4k' | 'none';
 
 /** One of the member's streams when the breach was decided, and what the bot does about it. */
 export interface EpisodeLine {

@@ -8,6 +8,7 @@ import { senseSharing } from '../act/sharing.ts';
 import { retireStandIns } from '../act/stand-ins.ts';
 import { breachOutcomes, enforceStreams } from '../act/streams.ts';
 import { reconcileSwitches } from '../act/switches.ts';
+import { enforceTranscodes } from '../act/transcodes.ts';
 import { alertUnlinkedAccounts } from '../act/unlinked-alerts.ts';
 import type { AppContext } from '../context.ts';
 import { storeLearntAccountIds } from '../db/links.ts';
@@ -44,7 +45,8 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     ctx.log.error({ err }, 'could not record the sharing signals'),
   );
 
-  // Decide and act: streams paused past their plan's limit (stopped ones no longer count), then the stream caps,
+  // Decide and act: streams paused past their plan's limit and converted streams against the plan (stopped ones no
+  // longer count), then the stream caps,
   // one member at a time; then notify: the stops go out first, then the notices of every episode whose stops had
   // their first attempt.
   const breaches = settings.enforceStreams
@@ -53,7 +55,14 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
           ctx.log.error({ err }, 'paused-stream enforcement failed');
           return new Set<string>();
         })
-        .then((stopping) => enforceStreams(ctx, withoutPausedStops(view, stopping)))
+        .then(async (stopping) => {
+          // Converted streams against the plan (those stopped now no longer count either).
+          const converted = await enforceTranscodes(ctx, view).catch((err) => {
+            ctx.log.error({ err }, 'transcode enforcement failed');
+            return new Set<string>();
+          });
+          return enforceStreams(ctx, withoutPausedStops(view, new Set([...stopping, ...converted])));
+        })
         .then(async (acts) => {
           await settleEpisodes(ctx, now);
           return breachOutcomes(ctx, acts);

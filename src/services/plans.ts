@@ -11,6 +11,7 @@ import {
   rolePlans,
   type StopRule,
   settings,
+  type TranscodeRule,
 } from '../db/schema.ts';
 import { quoted } from '../notify/format.ts';
 import { UserError } from '../user-error.ts';
@@ -61,6 +62,10 @@ export interface PlanInput {
   homeStreams?: HomeStreams;
   /** Places (networks) a day before the admins are alerted (0–20, 0: no alert, the default). */
   households?: number;
+  /** Converted video: `allow` (the default), `no-4k`, `none`. */
+  transcodes?: TranscodeRule;
+  /** Converted video streams at once across servers, 1–100; 0 or null: no cap (the default). */
+  transcodeCap?: number | null;
 }
 
 function checkNumbers(input: Partial<PlanInput>): void {
@@ -106,7 +111,20 @@ function checkNumbers(input: Partial<PlanInput>): void {
   ) {
     throw new UserError('`households` must be a whole number from 0 (no alert) to 20.');
   }
+  if (input.transcodes !== undefined && !['allow', 'no-4k', 'none'].includes(input.transcodes)) {
+    throw new UserError('`transcodes` must be `allow`, `no-4k` or `none`.');
+  }
+  if (
+    input.transcodeCap !== undefined &&
+    input.transcodeCap !== null &&
+    (!Number.isInteger(input.transcodeCap) || input.transcodeCap < 0 || input.transcodeCap > 100)
+  ) {
+    throw new UserError('`transcode-cap` must be a whole number from 0 (no cap) to 100.');
+  }
 }
+
+/** A transcode cap as stored: 0 means no cap. */
+const capOf = (cap: number | null | undefined) => (cap ? cap : null);
 
 export async function createPlan(db: Db, actor: string, rawName: string, input: PlanInput): Promise<Plan> {
   const name = validateName('plan', rawName);
@@ -133,6 +151,8 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
         pausedAction: input.pausedAction ?? 'stop',
         homeStreams: input.homeStreams ?? 'count',
         households: input.households ?? 0,
+        transcodes: input.transcodes ?? 'allow',
+        transcodeCap: capOf(input.transcodeCap),
       })
       .returning();
     if (!plan) throw new Error('insert returned nothing');
@@ -140,6 +160,23 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
     return plan;
   });
 }
+
+/** The options /plan edit can change, named as the command names them. */
+const EDITABLE = [
+  'rename',
+  'stream-cap',
+  'downloads',
+  'download-allotment',
+  'grace',
+  'stop',
+  'count',
+  'paused-limit',
+  'paused-action',
+  'home-streams',
+  'households',
+  'transcodes',
+  'transcode-cap',
+];
 
 export async function editPlan(
   db: Db,
@@ -160,21 +197,10 @@ export async function editPlan(
       'A plan without downloads cannot have a download allotment: set `downloads` to true as well.',
     );
   }
-  if (
-    changes.streams === undefined &&
-    changes.downloads === undefined &&
-    changes.weeklyDownloads === undefined &&
-    changes.grace === undefined &&
-    changes.stop === undefined &&
-    changes.count === undefined &&
-    changes.pausedLimit === undefined &&
-    changes.pausedAction === undefined &&
-    changes.homeStreams === undefined &&
-    changes.households === undefined &&
-    newName === undefined
-  ) {
+  const { newName: _name, ...ruleChanges } = changes;
+  if (newName === undefined && Object.values(ruleChanges).every((v) => v === undefined)) {
     throw new UserError(
-      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`, `home-streams`, `households`.',
+      `Nothing to change: give at least one of ${EDITABLE.map((o) => `\`${o}\``).join(', ')}.`,
     );
   }
   return db.transaction(async (tx) => {
@@ -192,6 +218,8 @@ export async function editPlan(
         pausedAction: changes.pausedAction ?? before.pausedAction,
         homeStreams: changes.homeStreams ?? before.homeStreams,
         households: changes.households ?? before.households,
+        transcodes: changes.transcodes ?? before.transcodes,
+        transcodeCap: changes.transcodeCap === undefined ? before.transcodeCap : capOf(changes.transcodeCap),
       })
       .where(eq(plans.id, before.id))
       .returning();

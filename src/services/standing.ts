@@ -90,6 +90,8 @@ export async function memberInfoEmbed(
         : t('standing.streams.notChecked', { cap, note: capNote }),
       inline: true,
     });
+    const converted = transcodeStanding(plan, t);
+    if (converted) e.addFields({ name: t('standing.transcodes.name'), value: converted, inline: true });
     const paused = describePausedRule({ limitMinutes: plan.pausedLimitMinutes, action: plan.pausedAction });
     if (paused)
       e.addFields({
@@ -192,4 +194,16 @@ export async function memberInfoEmbed(
     }
   }
   return e;
+}
+
+/** The plan's rule on converted (transcoded) video, for the member; null when it allows everything. */
+function transcodeStanding(
+  plan: { transcodes: string; transcodeCap: number | null },
+  t: (key: string, options?: Record<string, unknown>) => string,
+): string | null {
+  if (plan.transcodes === 'none') return t('standing.transcodes.none');
+  const parts: string[] = [];
+  if (plan.transcodes === 'no-4k') parts.push(t('standing.transcodes.no4k'));
+  if (plan.transcodeCap !== null) parts.push(t('standing.transcodes.cap', { count: plan.transcodeCap }));
+  return parts.length > 0 ? parts.join('\n') : null;
 }
