@@ -87,6 +87,10 @@ export const plans = pgTable(
     pausedLimitMinutes: integer('paused_limit_minutes').notNull().default(0),
     /** `stop`: a stream paused longer than the limit is stopped; `uncount`: it no longer counts against the cap. */
     pausedAction: text('paused_action').$type<PausedAction>().notNull().default('stop'),
+    /** What happens to a member over the download allotment: `warn`, `switch-off` (downloads off until the week
+     *  ends) or `cancel` (downloads in progress cancelled where the server can, switched off where it cannot).
+     *  Null: as the community's `/enforcement switch-off-downloads` says (what every plan did before). */
+    downloadsOverQuota: text('downloads_over_quota').$type<OverQuotaAction>(),
     createdAt: createdAt(),
   },
   (t) => [
@@ -96,6 +100,7 @@ export const plans = pgTable(
     check('plans_count_by', sql`${t.countBy} in ('streams', 'locations')`),
     check('plans_paused_limit_range', sql`${t.pausedLimitMinutes} between 0 and 1440`),
     check('plans_paused_action', sql`${t.pausedAction} in ('stop', 'uncount')`),
+    check('plans_downloads_over_quota', sql`${t.downloadsOverQuota} in ('warn', 'switch-off', 'cancel')`),
     check('plans_stream_cap_positive', sql`${t.streamCap} >= 1`),
     check('plans_weekly_downloads_non_negative', sql`${t.weeklyDownloads} >= 0`),
   ],
@@ -466,6 +471,7 @@ export type EpisodeState = 'grace' | 'open' | 'enforced' | 'stop-failed' | 'reso
 export type StopRule = 'all' | 'newest';
 export type CountBy = 'streams' | 'locations';
 export type PausedAction = 'stop' | 'uncount';
+export type OverQuotaAction = 'warn' | 'switch-off' | 'cancel';
 
 /** One of the member's streams when the breach was decided, and what the bot does about it. */
 export interface EpisodeLine {

@@ -39,6 +39,8 @@ export const DEFAULT_FIX: Record<CapabilityName, string> = {
     'Names given to `/user link` cannot be checked and `/link` cannot finish on this server. Run `/server test`.',
   'switch-downloads':
     'Switch downloads by hand on the server for members over their download allotment, and check that the token is an administrator’s.',
+  'cancel-download':
+    'Plans with `downloads-over-quota: cancel` switch downloads off on this server instead, until the week ends.',
   'read-downloads': 'Downloads on this server are not counted until it works again. Run `/server test`.',
   'push-events':
     'Streams are still enforced: the bot polls this server every 15 seconds until push delivers again. Check `/status`.',
@@ -216,6 +218,14 @@ export async function probeCapabilities(
       capability: 'stop-stream',
       ok: false,
       reason: identity.stopUnavailableReason ?? 'the server does not let the bot stop streams',
+    });
+  // A cancel changes something, so it is learnt from use; a platform that cannot cancel says so at once.
+  if (!client.supports('cancel-download') && client.cancelUnavailable)
+    observations.push({
+      capability: 'cancel-download',
+      ok: false,
+      reason: client.cancelUnavailable,
+      fix: DEFAULT_FIX['cancel-download'],
     });
   const push = ctx.config.push ? knownPushProblem(row.platform, identity.version) : null;
   if (push) observations.push({ capability: 'push-events', ok: false, reason: push.reason, fix: push.fix });
