@@ -1,7 +1,8 @@
 // The options /plan create and /plan edit share, and a plan in words.
 import type { ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
-import type { PausedAction } from '../src/db/schema.ts';
+import type { OverQuotaAction, PausedAction } from '../src/db/schema.ts';
 import { plain } from '../src/discord/reply.ts';
+import { describeOverQuota } from '../src/policy/over-quota.ts';
 import { describePausedRule } from '../src/policy/paused.ts';
 
 /** How a plan treats a breach, in words: grace, stop rule, counting. */
@@ -22,10 +23,11 @@ export const describePlan = (p: {
   countBy: string;
   pausedLimitMinutes: number;
   pausedAction: PausedAction;
+  downloadsOverQuota: OverQuotaAction | null;
 }) =>
   `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
   (p.downloadsAllowed
-    ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
+    ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week, over it: ${describeOverQuota(p)}`
     : 'no downloads') +
   `; ${breachRules(p)}; paused streams: ${pausedWords(p)}`;
 
@@ -97,7 +99,29 @@ export function planOptions(
           { name: 'stop: stop it and tell the member why', value: 'stop' },
           { name: 'uncount: it no longer counts against the stream cap', value: 'uncount' },
         ),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('downloads-over-quota')
+        .setDescription(
+          'What happens over the download allotment (default: as /enforcement switch-off-downloads)',
+        )
+        .addChoices(
+          { name: 'default: as /enforcement switch-off-downloads says', value: 'default' },
+          { name: 'warn: tell the member and the admins only', value: 'warn' },
+          { name: 'switch-off: switch downloads off until the week ends', value: 'switch-off' },
+          { name: 'cancel: cancel downloads in progress (switch off where not possible)', value: 'cancel' },
+        ),
     );
+}
+
+/** The `downloads-over-quota` option as the service takes it: null for `default`, absent when not given. */
+export function overQuotaOption(interaction: ChatInputCommandInteraction): {
+  overQuota?: OverQuotaAction | null;
+} {
+  const v = interaction.options.getString('downloads-over-quota');
+  if (v === 'default') return { overQuota: null };
+  return v === 'warn' || v === 'switch-off' || v === 'cancel' ? { overQuota: v } : {};
 }
 
 /** The paused-limit rule in words: "stopped after 20 min", or "no limit". */

@@ -8,6 +8,7 @@ import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { MEMBERS_INTENT_HELP } from '../src/engine/role-sync.ts';
+import { describeOverQuota } from '../src/policy/over-quota.ts';
 import { createPlan, deletePlan, editPlan, listPlans, NAME_MAX, planNames } from '../src/services/plans.ts';
 import { bindRole, type RoleRef, rolesByPlan, unbindRole } from '../src/services/role-plans.ts';
 import type { RoleSyncReport } from '../src/types/running.ts';
@@ -15,6 +16,7 @@ import {
   breachRules,
   countOption,
   describePlan,
+  overQuotaOption,
   pausedOptions,
   pausedWords,
   planOptions,
@@ -129,6 +131,7 @@ export const plan: Command = {
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
         ...pausedOptions(interaction),
+        ...overQuotaOption(interaction),
       });
       return respond(interaction, ok(`Plan created. ${describePlan(created)}.`));
     }
@@ -142,6 +145,7 @@ export const plan: Command = {
         stop: stopOption(interaction.options.getString('stop')),
         count: countOption(interaction.options.getString('count')),
         ...pausedOptions(interaction),
+        ...overQuotaOption(interaction),
       });
       await ctx.reconcileDownloadSwitches();
       return respond(interaction, ok(`Plan updated. ${describePlan(after)}.`));
@@ -173,7 +177,7 @@ export const plan: Command = {
         value:
           `Stream cap: **${p.streamCap}** at once\n` +
           (p.downloadsAllowed
-            ? `Download allotment: **${p.weeklyDownloads ?? 0}** a week`
+            ? `Download allotment: **${p.weeklyDownloads ?? 0}** a week\nOver the allotment: ${describeOverQuota(p)}`
             : 'Downloads: not allowed') +
           `\nOver the stream cap: ${breachRules(p)}` +
           `\nPaused streams: ${pausedWords(p)}` +

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.ts';
 import {
   type CountBy,
   members,
+  type OverQuotaAction,
   type PausedAction,
   type Plan,
   plans,
@@ -56,7 +57,12 @@ export interface PlanInput {
   pausedLimit?: number;
   /** What happens past the paused limit (default `stop`). */
   pausedAction?: PausedAction;
+  /** What happens to a member over the download allotment; null: as `/enforcement switch-off-downloads` says
+   *  (the default). */
+  overQuota?: OverQuotaAction | null;
 }
+
+const OVER_QUOTA: ReadonlySet<string> = new Set(['warn', 'switch-off', 'cancel']);
 
 function checkNumbers(input: Partial<PlanInput>): void {
   if (
@@ -92,6 +98,9 @@ function checkNumbers(input: Partial<PlanInput>): void {
   if (input.pausedAction !== undefined && input.pausedAction !== 'stop' && input.pausedAction !== 'uncount') {
     throw new UserError('`paused-action` must be `stop` or `uncount`.');
   }
+  if (input.overQuota !== undefined && input.overQuota !== null && !OVER_QUOTA.has(input.overQuota)) {
+    throw new UserError('`downloads-over-quota` must be `default`, `warn`, `switch-off` or `cancel`.');
+  }
 }
 
 export async function createPlan(db: Db, actor: string, rawName: string, input: PlanInput): Promise<Plan> {
@@ -117,6 +126,7 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
         countBy: input.count ?? 'streams',
         pausedLimitMinutes: input.pausedLimit ?? 0,
         pausedAction: input.pausedAction ?? 'stop',
+        downloadsOverQuota: input.overQuota ?? null,
       })
       .returning();
     if (!plan) throw new Error('insert returned nothing');
@@ -153,10 +163,11 @@ export async function editPlan(
     changes.count === undefined &&
     changes.pausedLimit === undefined &&
     changes.pausedAction === undefined &&
+    changes.overQuota === undefined &&
     newName === undefined
   ) {
     throw new UserError(
-      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`.',
+      'Nothing to change: give at least one of `rename`, `stream-cap`, `downloads`, `download-allotment`, `grace`, `stop`, `count`, `paused-limit`, `paused-action`, `downloads-over-quota`.',
     );
   }
   return db.transaction(async (tx) => {
@@ -172,6 +183,7 @@ export async function editPlan(
         countBy: changes.count ?? before.countBy,
         pausedLimitMinutes: changes.pausedLimit ?? before.pausedLimitMinutes,
         pausedAction: changes.pausedAction ?? before.pausedAction,
+        downloadsOverQuota: changes.overQuota !== undefined ? changes.overQuota : before.downloadsOverQuota,
       })
       .where(eq(plans.id, before.id))
       .returning();

@@ -113,6 +113,10 @@ export class MediaBrowserState {
   readonly activity: Json[] = [];
   syncJobs: Json[] = [];
   syncItems: Json[] = [];
+  /** Every `DELETE /Sync/Jobs/{Id}` received, by job id. */
+  readonly syncCancels: string[] = [];
+  /** True: `DELETE /Sync/Jobs/{Id}` answers 200 but the job stays (a server that does not apply the cancel). */
+  ignoresSyncCancel = false;
   readonly messages: RecordedMessage[] = [];
   readonly playstateCommands: { sessionId: string; command: string }[] = [];
   readonly policyUpdates: { userId: string; policy: Json }[] = [];
@@ -164,6 +168,11 @@ export class MediaBrowserState {
       ['GET', /^\/sync\/jobs$/i, sync(() => this.page(this.syncJobs))],
       ['GET', /^\/sync\/jobitems$/i, sync((q) => this.syncJobItems(q))],
       ['GET', /^\/sync\/targets$/i, sync((q) => this.syncTargetList(q))],
+      [
+        'DELETE',
+        /^\/sync\/jobs\/([^/]+)$/i,
+        ([id = '']) => (this.syncEnabled && flavor === 'emby' ? this.cancelSyncJob(id) : this.notFound()),
+      ],
     ];
   }
 
@@ -250,6 +259,24 @@ export class MediaBrowserState {
     const target = query.get('targetid');
     if (!target) return { status: 400, text: 'TargetId is required' };
     return this.page(this.syncItems.filter((item) => item.TargetId === target));
+  }
+
+  /**
+   * `DELETE /Sync/Jobs/{Id}` "Cancels a sync job." (Emby 4.8 OpenAPI, deleteSyncJobsById: 200 with an empty body).
+   * As in the last open source of Emby's sync (jellyfin/jellyfin Emby.Server.Implementations/Sync/SyncManager.cs
+   * `CancelJob` + SyncRepository `DeleteJob`): the job and all its items are deleted, so neither `/Sync/Jobs` nor
+   * `/Sync/JobItems` lists them any more. An unknown job throws ArgumentException("Job not found."), which Emby's
+   * HttpListenerHost answers with 400 and the message as text/html (MediaBrowser/Emby HttpListenerHost.cs
+   * `GetStatusCode`). With `ignoresSyncCancel` the double answers 200 and keeps the job: a server that says yes and
+   * does nothing.
+   */
+  private cancelSyncJob(id: string): Reply {
+    this.syncCancels.push(id);
+    if (!this.syncJobs.some((job) => sameId(job.Id, id))) return { status: 400, text: 'Job not found.' };
+    if (this.ignoresSyncCancel) return empty(200);
+    this.syncJobs = this.syncJobs.filter((job) => !sameId(job.Id, id));
+    this.syncItems = this.syncItems.filter((item) => !sameId(item.JobId, id));
+    return empty(200);
   }
 
   /** `UserId` is required (Emby OpenAPI); answers a bare SyncTarget array. */

@@ -74,6 +74,12 @@ export interface MediaBrowserDouble {
   forgetItem(id: string): void;
   addActivity(...specs: ActivitySpec[]): Json[];
   setSyncJobs(specs: SyncJobSpec[]): void;
+  /** The sync jobs the server lists now (their Ids). */
+  syncJobIds(): string[];
+  /** Every `DELETE /Sync/Jobs/{Id}` received, by job id. */
+  readonly syncCancels: readonly string[];
+  /** True: `DELETE /Sync/Jobs/{Id}` answers 200 but the job stays. */
+  ignoresSyncCancel: boolean;
   /** Jellyfin only: Quick Connect (quick-connect.ts, by version); `enabled`, `approve(code, userId)`, `expire(code)`,
    *  `dropResult(code)`, `restart()`, `failing`. */
   readonly quickConnect: QuickConnectDouble;
@@ -224,6 +230,14 @@ export async function startMediaBrowserDouble(
       state.items.delete(id.replaceAll('-', '').toLowerCase());
     },
     setSyncJobs: (specs) => state.setSyncJobs(specs),
+    syncJobIds: () => state.syncJobs.map((job) => String(job.Id)),
+    syncCancels: state.syncCancels,
+    get ignoresSyncCancel() {
+      return state.ignoresSyncCancel;
+    },
+    set ignoresSyncCancel(value: boolean) {
+      state.ignoresSyncCancel = value;
+    },
     push: attachPushDouble(server, flavor, token, { version }),
     async stop() {
       double.push.close();

@@ -17,6 +17,10 @@ export const PLAIN_DOWNLOAD =
   'this download is a plain file download (not a sync job): Emby has no call that stops one in progress';
 
 const isNotFound = (err: unknown) => err instanceof MediaServerError && err.kind === 'not-found';
+/** `CancelJob` throws ArgumentException("Job not found.") for a job that is gone, which Emby's HTTP host answers
+ *  with 400 (HttpListenerHost `GetStatusCode`: ArgumentException → 400); the OpenAPI also lists 404. */
+const isGoneJob = (err: unknown) =>
+  err instanceof MediaServerError && (err.kind === 'not-found' || err.status === 400);
 
 /** The job item behind a `sync:` download, or null when no job lists it any more. */
 async function findJobItem(http: HttpClient, itemId: string): Promise<SyncJobItem | null> {
@@ -48,8 +52,8 @@ export async function cancelSyncDownload(
   try {
     await http.request({ method: 'DELETE', path });
   } catch (err) {
-    // 404: the job went between the read and the cancel; the read-back below settles it.
-    if (!isNotFound(err)) throw err;
+    // The job went between the read and the cancel: the read-back below settles it.
+    if (!isGoneJob(err)) throw err;
   }
   const after = parseSyncJobs(await http.json({ path: '/Sync/Jobs' }));
   if (after.some((job) => job.Id === item.JobId))
