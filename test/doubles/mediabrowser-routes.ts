@@ -115,6 +115,7 @@ export class MediaBrowserState {
   syncItems: Json[] = [];
   /** Every `DELETE /Sync/Jobs/{Id}` received, by job id. */
   readonly syncCancels: string[] = [];
+  private lastSyncJobId = 0;
   /** True: `DELETE /Sync/Jobs/{Id}` answers 200 but the job stays (a server that does not apply the cancel). */
   ignoresSyncCancel = false;
   readonly messages: RecordedMessage[] = [];
@@ -232,16 +233,27 @@ export class MediaBrowserState {
     return added;
   }
 
-  /** Replaces the sync jobs; each job's device becomes one of its user's sync targets. */
+  /** Replaces the sync jobs; each job's device becomes one of its user's sync targets. Job n's items are numbered
+   *  from 100·n. */
   setSyncJobs(specs: SyncJobSpec[]): void {
+    this.syncJobs = [];
+    this.syncItems = [];
+    this.syncTargets.clear();
+    this.lastSyncJobId = 0;
+    this.addSyncJobs(specs);
+  }
+
+  /** Adds sync jobs after the highest job id the server ever had (ids are never reused, as on a real server). */
+  addSyncJobs(specs: SyncJobSpec[]): void {
+    const first = Math.max(0, ...this.syncJobs.map((job) => Number(job.Id)), this.lastSyncJobId) + 1;
     const built = specs.map((spec, i) => {
       const internal = this.internalUserIds.get(spec.user.id);
       if (internal === undefined) throw new Error(`sync job for unknown user ${spec.user.name}`);
-      return syncJob(i + 1, 100 + i * 100, internal, spec);
+      return syncJob(first + i, 100 * (first + i), internal, spec);
     });
-    this.syncJobs = built.map((b) => b.job);
-    this.syncItems = built.flatMap((b) => b.items);
-    this.syncTargets.clear();
+    this.lastSyncJobId = first + specs.length - 1;
+    this.syncJobs.push(...built.map((b) => b.job));
+    this.syncItems.push(...built.flatMap((b) => b.items));
     for (const spec of specs) {
       const targets = this.syncTargets.get(spec.user.id) ?? [];
       if (!targets.some((t) => t.Id === spec.targetId))

@@ -74,6 +74,8 @@ export interface MediaBrowserDouble {
   forgetItem(id: string): void;
   addActivity(...specs: ActivitySpec[]): Json[];
   setSyncJobs(specs: SyncJobSpec[]): void;
+  /** Adds sync jobs with ids after every id used so far (job n's items numbered from 100·n). */
+  addSyncJobs(specs: SyncJobSpec[]): void;
   /** The sync jobs the server lists now (their Ids). */
   syncJobIds(): string[];
   /** Every `DELETE /Sync/Jobs/{Id}` received, by job id. */
@@ -230,6 +232,7 @@ export async function startMediaBrowserDouble(
       state.items.delete(id.replaceAll('-', '').toLowerCase());
     },
     setSyncJobs: (specs) => state.setSyncJobs(specs),
+    addSyncJobs: (specs) => state.addSyncJobs(specs),
     syncJobIds: () => state.syncJobs.map((job) => String(job.Id)),
     syncCancels: state.syncCancels,
     get ignoresSyncCancel() {
