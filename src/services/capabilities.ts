@@ -157,11 +157,26 @@ export function applicableCapabilities(
     if (!client.supports('on-screen-message')) all.delete('on-screen-message');
     if (!client.supports('toggle-downloads')) all.delete('switch-downloads');
     if (!client.supports('download-activity')) all.delete('read-downloads');
+    // A platform that cannot cancel is not a failure: `cancelNote` says so instead.
+    if (!client.supports('cancel-download')) all.delete('cancel-download');
     if (!ctx.media.selfLinkForRow(row)) all.delete('self-link');
   } catch {
     // A token that cannot be decrypted: every capability is shown (and fails on use).
   }
   return all;
+}
+
+/** Whether downloads can be cancelled on a server (`downloads-over-quota: cancel`), in words for /server test. */
+export function cancelNote(ctx: Pick<AppContext, 'media'>, row: MediaServerRow): string {
+  let why: string | null;
+  try {
+    why = ctx.media.forRow(row).cancelUnavailable;
+  } catch {
+    return 'Not known: the token could not be read.';
+  }
+  return why === null
+    ? 'Downloads in progress can be cancelled here (offline sync jobs, checked by reading them back); a plain file download cannot, and plans with `downloads-over-quota: cancel` switch downloads off for it instead.'
+    : `Cannot be cancelled here: ${why}. Plans with \`downloads-over-quota: cancel\` switch downloads off on this server instead, until the week ends.`;
 }
 
 /** The capabilities shown for a server: those that apply to it, unknown where never observed. */
@@ -218,14 +233,6 @@ export async function probeCapabilities(
       capability: 'stop-stream',
       ok: false,
       reason: identity.stopUnavailableReason ?? 'the server does not let the bot stop streams',
-    });
-  // A cancel changes something, so it is learnt from use; a platform that cannot cancel says so at once.
-  if (!client.supports('cancel-download') && client.cancelUnavailable)
-    observations.push({
-      capability: 'cancel-download',
-      ok: false,
-      reason: client.cancelUnavailable,
-      fix: DEFAULT_FIX['cancel-download'],
     });
   const push = ctx.config.push ? knownPushProblem(row.platform, identity.version) : null;
   if (push) observations.push({ capability: 'push-events', ok: false, reason: push.reason, fix: push.fix });
