@@ -38,7 +38,7 @@ describe('downloads-over-quota: cancel', () => {
   const dms = () => discord.dmsTo(ALICE.id).map(text);
   const embyCancels = () => emby.requests.filter((r) => r.method === 'DELETE').map((r) => r.path);
   const downloadsAllowed = (d: JellyfinDouble | EmbyDouble, id: string) =>
-    (d.user(id)?.Policy as { EnableContentDownloading: boolean }).EnableContentDownloading;
+    (d.user(id)?.Policy as { EnableContentDownloading: boolean } | undefined)?.EnableContentDownloading;
   const job = (name: string, itemId: string, status: 'Synced' | 'Transferring', hoursAgo: number) => ({
     user: EMBY_ALICE,
     targetId: 'alice-phone',
