@@ -191,4 +191,26 @@ describe('downloads-over-quota: cancel', () => {
     assert.equal(row?.attempts, 2);
     assert.match(dms()[0] ?? '', /Thief/);
   });
+
+  test('a cancel Emby answers 200 but does not apply is not trusted: downloads are switched off there instead', async () => {
+    discord.clearRecords();
+    emby.ignoresSyncCancel = true;
+    emby.addSyncJobs([job('Up', '5504', 'Transferring', 0)]);
+    bot.clock.advance(5 * MINUTE);
+    await runNow();
+    await bot.bot.ctx.effects.drain();
+    await until('the fallback DM', () => dms().length === 1);
+    assert.deepEqual(emby.syncCancels.slice(-1), ['4']);
+    assert.ok(emby.syncJobIds().includes('4'), 'the job is still there');
+    assert.equal(downloadsAllowed(emby, EMBY_ALICE.id), false, 'switched off on Emby instead');
+    assert.match(dms()[0] ?? '', /Downloads switched off/);
+    assert.match(dms()[0] ?? '', /cannot cancel the download of \*\*Up\*\*/);
+    assert.ok(
+      alerts().some((a) => /could not be cancelled/.test(a) && /still lists the sync job/.test(a)),
+      alerts().join('\n---\n'),
+    );
+    const embyTest = text(await admin('server', 'test', { name: 'Embassy' }));
+    assert.match(embyTest, /❌ cancel a download/);
+    emby.ignoresSyncCancel = false;
+  });
 });
