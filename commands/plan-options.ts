@@ -1,7 +1,8 @@
 // The options /plan create and /plan edit share, and a plan in words.
 import type { ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
-import type { HomeStreams, PausedAction, TranscodeRule } from '../src/db/schema.ts';
+import type { HomeStreams, OverQuotaAction, PausedAction, TranscodeRule } from '../src/db/schema.ts';
 import { plain } from '../src/discord/reply.ts';
+import { describeOverQuota } from '../src/policy/over-quota.ts';
 import { describePausedRule } from '../src/policy/paused.ts';
 import { describeTranscodeRule } from '../src/policy/transcodes.ts';
 
@@ -27,10 +28,11 @@ export const describePlan = (p: {
   households: number;
   transcodes: TranscodeRule;
   transcodeCap: number | null;
+  downloadsOverQuota: OverQuotaAction | null;
 }) =>
   `**${plain(p.name)}**: stream cap ${p.streamCap}; ` +
   (p.downloadsAllowed
-    ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week`
+    ? `downloads allowed, download allotment ${p.weeklyDownloads ?? 0} a week, over it: ${describeOverQuota(p)}`
     : 'no downloads') +
   `; ${breachRules(p)}; paused streams: ${pausedWords(p)}; streams at home: ${homeWords(p)}` +
   `; households: ${householdsWords(p.households)}; converted streams: ${transcodeWords(p)}`;
@@ -165,7 +167,29 @@ export function planOptions(
         .setDescription('Converted video streams allowed at once, across servers (0–100; default 0: no cap)')
         .setMinValue(0)
         .setMaxValue(100),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('downloads-over-quota')
+        .setDescription(
+          'What happens over the download allotment (default: as /enforcement switch-off-downloads)',
+        )
+        .addChoices(
+          { name: 'default: as /enforcement switch-off-downloads says', value: 'default' },
+          { name: 'warn: tell the member and the admins only', value: 'warn' },
+          { name: 'switch-off: switch downloads off until the week ends', value: 'switch-off' },
+          { name: 'cancel: cancel downloads in progress (switch off where not possible)', value: 'cancel' },
+        ),
     );
+}
+
+/** The `downloads-over-quota` option as the service takes it: null for `default`, absent when not given. */
+export function overQuotaOption(interaction: ChatInputCommandInteraction): {
+  overQuota?: OverQuotaAction | null;
+} {
+  const v = interaction.options.getString('downloads-over-quota');
+  if (v === 'default') return { overQuota: null };
+  return v === 'warn' || v === 'switch-off' || v === 'cancel' ? { overQuota: v } : {};
 }
 
 /** The paused-limit rule in words: "stopped after 20 min", or "no limit". */

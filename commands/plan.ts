@@ -8,6 +8,7 @@ import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { MEMBERS_INTENT_HELP } from '../src/engine/role-sync.ts';
+import { describeOverQuota } from '../src/policy/over-quota.ts';
 import { createPlan, deletePlan, editPlan, listPlans, NAME_MAX, planNames } from '../src/services/plans.ts';
 import { bindRole, type RoleRef, rolesByPlan, unbindRole } from '../src/services/role-plans.ts';
 import type { RoleSyncReport } from '../src/types/running.ts';
@@ -18,6 +19,7 @@ import {
   homeOption,
   homeWords,
   householdsWords,
+  overQuotaOption,
   pausedOptions,
   pausedWords,
   planOptions,
@@ -136,6 +138,7 @@ export const plan: Command = {
         ...pausedOptions(interaction),
         ...homeOption(interaction),
         ...transcodeOptions(interaction),
+        ...overQuotaOption(interaction),
       });
       return respond(interaction, ok(`Plan created. ${describePlan(created)}.`));
     }
@@ -151,6 +154,7 @@ export const plan: Command = {
         ...pausedOptions(interaction),
         ...homeOption(interaction),
         ...transcodeOptions(interaction),
+        ...overQuotaOption(interaction),
       });
       await ctx.reconcileDownloadSwitches();
       return respond(interaction, ok(`Plan updated. ${describePlan(after)}.`));
@@ -182,7 +186,7 @@ export const plan: Command = {
         value:
           `Stream cap: **${p.streamCap}** at once\n` +
           (p.downloadsAllowed
-            ? `Download allotment: **${p.weeklyDownloads ?? 0}** a week`
+            ? `Download allotment: **${p.weeklyDownloads ?? 0}** a week\nOver the allotment: ${describeOverQuota(p)}`
             : 'Downloads: not allowed') +
           `\nOver the stream cap: ${breachRules(p)}` +
           `\nPaused streams: ${pausedWords(p)}` +

@@ -1,4 +1,5 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import type { AppContext } from '../src/context.ts';
 import type { MediaServerRow } from '../src/db/schema.ts';
 import { suggest } from '../src/discord/autocomplete.ts';
 import { capabilityLines } from '../src/discord/capability-text.ts';
@@ -6,6 +7,7 @@ import type { Command } from '../src/discord/command.ts';
 import { COLORS, embed, ok, plain, respond } from '../src/discord/reply.ts';
 import { PLATFORMS, type Platform } from '../src/media/types.ts';
 import { checkVersion } from '../src/policy/versions.ts';
+import { cancelNote } from '../src/services/capabilities.ts';
 import { setHomeNetworks } from '../src/services/home-networks.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
 import { editServer, type ServerChanges } from '../src/services/server-edit.ts';
@@ -60,8 +62,9 @@ function versionLine(platform: Platform, version: string): { text: string; outsi
 /** Reply of a successful connection: the server's name and version, the version warning, Plex Pass, and what the
  *  bot can do there (with what to do about what fails). */
 function connected(
+  ctx: AppContext,
   title: string,
-  row: Parameters<typeof passLine>[0],
+  row: MediaServerRow,
   name: string,
   version: string,
   capabilities: Map<CapabilityName, CapabilityRecord>,
@@ -70,7 +73,10 @@ function connected(
   const failed = [...capabilities.values()].some((c) => c.state === 'failed');
   return embed(title, v.outside || failed ? COLORS.warn : COLORS.ok)
     .setDescription(`${PLATFORM_LABEL[row.platform]} **${plain(name)}**.\n${v.text}${passLine(row)}`)
-    .addFields({ name: 'What works', value: capabilityLines(capabilities, { fixes: true }).join('\n') });
+    .addFields(
+      { name: 'What works', value: capabilityLines(capabilities, { fixes: true }).join('\n') },
+      { name: 'Downloads over the allotment', value: cancelNote(ctx, row) },
+    );
 }
 
 /** What /server edit changed, never the token itself. */
@@ -202,12 +208,14 @@ export const server: Command = {
         token: interaction.options.getString('token', true),
       });
       return respond(interaction, {
-        embeds: [connected(`Connected: ${row.name}`, row, identity.name, identity.version, capabilities)],
+        embeds: [
+          connected(ctx, `Connected: ${row.name}`, row, identity.name, identity.version, capabilities),
+        ],
       });
     }
     if (sub === 'connect') {
       return runServerConnect(interaction, ctx, ({ row, identity, capabilities }) =>
-        connected(`Connected: ${row.name}`, row, identity.name, identity.version, capabilities),
+        connected(ctx, `Connected: ${row.name}`, row, identity.name, identity.version, capabilities),
       );
     }
     if (sub === 'edit') {
@@ -223,6 +231,7 @@ export const server: Command = {
         return respond(interaction, ok(`Server **${plain(edited.row.name)}** updated.\n${summary}`));
       const { identity } = edited;
       const reply = connected(
+        ctx,
         `Updated: ${edited.row.name}`,
         edited.row,
         identity.name,
@@ -262,7 +271,9 @@ export const server: Command = {
         stopUnavailableReason: identity.stopUnavailableReason,
       };
       return respond(interaction, {
-        embeds: [connected(`${row.name}: connected`, fresh, identity.name, identity.version, capabilities)],
+        embeds: [
+          connected(ctx, `${row.name}: connected`, fresh, identity.name, identity.version, capabilities),
+        ],
       });
     }
     if (sub === 'logging') {

@@ -16,6 +16,7 @@ import { fromJsonMessage, type NoticePayload } from '../notify/payload.ts';
 import { sessionRef } from '../policy/streams.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { templateIn } from '../services/templates.ts';
+import { executeDownloadCancel } from './download-cancels.ts';
 import { breachAlert, episodeNotice, warningMessage } from './episode-notices.ts';
 import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from './episodes.ts';
 import type { Executor } from './outbox.ts';
@@ -119,6 +120,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
 
     'paused-stop': (row) => executePausedStop(ctx, row),
     'transcode-stop': (row) => executeTranscodeStop(ctx, row),
+    'download-cancel': (row) => executeDownloadCancel(ctx, row),
 
     async 'verify-stop'(row) {
       const p = row.payload as { stopKey: string; episodeId: number; serverId: number; sessionKey: string };

@@ -11,12 +11,21 @@ import { renderTemplate } from '../policy/templates.ts';
 import type { DownloadInput } from '../sense/view.ts';
 import { countedDownloads, type Usage, weeklyUsage } from '../services/usage.ts';
 import type { QuotaOutcome } from '../types/cycle.ts';
+import { cancellableServers, queueCancels } from './download-cancels.ts';
 import { switchOff } from './switches.ts';
 
 export async function enforceDownloads(ctx: AppContext, input: DownloadInput): Promise<QuotaOutcome[]> {
   const people = new Map(input.links.map(({ member, plan }) => [member.id, { member, plan }]));
   const usage = await weeklyUsage(ctx.db, [...people.values()], input.now, ctx.config.timezone);
-  const moves = decideQuotas(usage, new Set(people.keys()), input.settings);
+  const moves = decideQuotas(usage, new Set(people.keys()), input.settings, {
+    planOf: (memberId) => people.get(memberId)?.plan ?? null,
+    serversOf: (memberId) =>
+      input.links.filter(({ member }) => member.id === memberId).map(({ link }) => link.serverId),
+    cancellable: cancellableServers(
+      ctx,
+      input.snapshots.map((s) => s.row),
+    ),
+  });
   const outcomes: QuotaOutcome[] = [];
   for (const move of moves) {
     const person = people.get(move.memberId);
@@ -50,15 +59,32 @@ async function actOnQuota(
   const { member, plan } = person;
   const memberId = member.id;
   const { switching } = move;
-  const switchNotes = switching
-    ? await switchOff(
-        ctx,
-        input.links.filter(({ member: m }) => m.id === memberId),
-        servers,
-        u.weekEnd,
-        u.weekKey,
-      )
-    : [];
+  const cancelling = move.cancelOn.length > 0;
+  const switchNotes = [
+    ...(switching
+      ? await switchOff(
+          ctx,
+          input.links.filter(
+            ({ member: m, link }) => m.id === memberId && move.switchOff.includes(link.serverId),
+          ),
+          servers,
+          u.weekEnd,
+          u.weekKey,
+        )
+      : []),
+    ...(await queueCancels(
+      ctx,
+      input,
+      {
+        memberId,
+        memberName: member.displayName,
+        discordUserId: member.discordUserId,
+        planName: plan?.name ?? 'none',
+      },
+      u,
+      move,
+    )),
+  ];
   const once = (channel: string) => ({
     kind: 'download-quota',
     subject: `week:${memberId}:${u.weekKey}`,
@@ -71,7 +97,11 @@ async function actOnQuota(
     used: u.used,
     allotment: u.allotment,
     resetsAt: u.weekEnd,
-    disabled: switching ? `Downloads are switched off until the reset (${discordTime(u.weekEnd, 'R')}).` : '',
+    disabled: switching
+      ? `Downloads are switched off until the reset (${discordTime(u.weekEnd, 'R')}).`
+      : cancelling
+        ? `Downloads started beyond the allotment are cancelled until the reset (${discordTime(u.weekEnd, 'R')}).`
+        : '',
   };
   const dm = await deliverOnce(ctx, once('dm'), () => ({
     channel: 'dm',
@@ -85,7 +115,11 @@ async function actOnQuota(
       limit: u.allotment,
       count: u.used,
       resets: localTime(u.weekEnd, ctx.config.timezone),
-      disabled: switching ? 'Downloads are switched off until then.' : '',
+      disabled: switching
+        ? 'Downloads are switched off until then.'
+        : cancelling
+          ? 'Downloads started beyond the allotment are cancelled until then.'
+          : '',
     });
     await deliverOnce(ctx, once('email'), () => ({
       channel: 'email',
@@ -96,10 +130,15 @@ async function actOnQuota(
   }
   const switchNote =
     move.policy === 'dry-run'
-      ? 'Dry run is on: downloads were not switched off.'
-      : switching
-        ? switchNotes.join('\n') || 'No linked server can switch downloads off.'
-        : 'Switching downloads off is not turned on (`/enforcement switch-off-downloads`).';
+      ? `Dry run is on: downloads were not ${move.action === 'cancel' ? 'cancelled or ' : ''}switched off.`
+      : switching || cancelling
+        ? switchNotes.join('\n') ||
+          (cancelling
+            ? 'Plan rule `downloads-over-quota: cancel`: no download beyond the allotment is in progress.'
+            : 'No linked server can switch downloads off.')
+        : move.action === 'warn' && plan?.downloadsOverQuota === 'warn'
+          ? 'The plan only warns (`downloads-over-quota: warn`).'
+          : 'Switching downloads off is not turned on (`/enforcement switch-off-downloads`).';
   // The list is read only when the alert is actually sent (once per member and week).
   await deliverOnce(ctx, once('alert'), async () => {
     const counted = await countedDownloads(ctx.db, memberId, u);

@@ -16,6 +16,7 @@ import { decideSwitch } from '../decide/downloads.ts';
 import { safe } from '../notify/format.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import { plainAlert } from '../notify/notices.ts';
+import { overQuotaAction, switchesOff } from '../policy/over-quota.ts';
 import { failureObservation } from '../services/capabilities.ts';
 import { undoSwitch } from '../services/servers.ts';
 import { weeklyUsage } from '../services/usage.ts';
@@ -131,11 +132,14 @@ export async function reconcileSwitches(
     .where(inArray(mediaServers.id, [...new Set(rows.map((r) => r.serverId))]));
   for (const row of rows) {
     const server = servers.find((s) => s.id === row.serverId);
+    const plan = people.find((p) => p.member.id === row.memberId)?.plan ?? null;
+    const action = overQuotaAction(plan, settings.disableDownloads);
     const move = decideSwitch(row, {
       usage: usage.get(row.memberId),
       // With several instances, a server's switches are moved by the instance that senses it.
       owned: server !== undefined && ctx.cluster.ownsServer(server.id),
-      disableDownloads: settings.disableDownloads,
+      // Under `cancel`, a switch exists only where a download could not be cancelled: it stays until the week ends.
+      disableDownloads: switchesOff(action),
       enforceDownloads: settings.enforceDownloads,
       now,
     });

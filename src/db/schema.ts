@@ -98,6 +98,10 @@ export const plans = pgTable(
     transcodes: text('transcodes').$type<TranscodeRule>().notNull().default('allow'),
     /** Converted video streams the member may have at once, across servers; null: no cap. */
     transcodeCap: integer('transcode_cap'),
+    /** What happens to a member over the download allotment: `warn`, `switch-off` (downloads off until the week
+     *  ends) or `cancel` (downloads in progress cancelled where the server can, switched off where it cannot).
+     *  Null: as the community's `/enforcement switch-off-downloads` says (what every plan did before). */
+    downloadsOverQuota: text('downloads_over_quota').$type<OverQuotaAction>(),
     createdAt: createdAt(),
   },
   (t) => [
@@ -111,6 +115,7 @@ export const plans = pgTable(
     check('plans_households_range', sql`${t.households} between 0 and 20`),
     check('plans_transcodes', sql`${t.transcodes} in ('allow', 'no-4k', 'none')`),
     check('plans_transcode_cap_range', sql`${t.transcodeCap} between 1 and 100`),
+    check('plans_downloads_over_quota', sql`${t.downloadsOverQuota} in ('warn', 'switch-off', 'cancel')`),
     check('plans_stream_cap_positive', sql`${t.streamCap} >= 1`),
     check('plans_weekly_downloads_non_negative', sql`${t.weeklyDownloads} >= 0`),
   ],
@@ -546,6 +551,7 @@ export type PausedAction = 'stop' | 'uncount';
 /** What a plan does with streams from the server's home networks: count them, or leave them free. */
 export type HomeStreams = 'count' | 'free';
 export type TranscodeRule = 'allow' | 'no-4k' | 'none';
+export type OverQuotaAction = 'warn' | 'switch-off' | 'cancel';
 
 /** One of the member's streams when the breach was decided, and what the bot does about it. */
 export interface EpisodeLine {

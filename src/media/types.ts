@@ -81,6 +81,8 @@ export type Capability =
   | 'on-screen-message' // a message separate from the stop (Plex can only show the stop reason)
   | 'download-activity'
   | 'toggle-downloads'
+  /** Cancels a download in progress on the server, proven by a read that no longer lists it (Emby sync jobs). */
+  | 'cancel-download'
   /** After a successful stop the next read shows the session idle or gone, so a session still playing means the
    *  player ignored the stop (Jellyfin/Emby send Stop to the client, which may ignore it). Plex keeps listing a
    *  terminated session as playing for a while (Tracearr #314/#357), so a read cannot verify its stops. */
@@ -98,6 +100,15 @@ export interface StopResult {
   /** Platforms with a separate on-screen message: how it went (left out when it failed for a passing reason). */
   message?: { ok: true } | { ok: false; reason: string };
 }
+
+/** How a cancel went. A platform or a download that cannot be cancelled answers `unsupported` with why, calling
+ *  nothing; a cancel the server accepted but a read-back still lists throws MediaServerError('not-applied'). */
+export type CancelDownloadResult =
+  | {
+      ok: true /** The server no longer had it (finished or removed before the cancel). */;
+      alreadyGone: boolean;
+    }
+  | { ok: false; unsupported: true; reason: string };
 
 export interface MediaServer {
   readonly platform: Platform;
@@ -117,6 +128,11 @@ export interface MediaServer {
   /** Whether the server lets this account download now (the setting `setDownloadsAllowed` writes), read from the
    *  server; throws like any read when it cannot tell. */
   downloadsAllowed(account: { id: string | null; name: string }): Promise<boolean>;
+  /** Why this server cannot cancel downloads in progress, in words for admins; null when it can ('cancel-download'). */
+  readonly cancelUnavailable: string | null;
+  /** Cancels the download `downloadId` (a `DownloadActivity.id` from `listDownloads`) and reads back that the
+   *  server no longer lists it; throws like any call when it could not find out. */
+  cancelDownload(downloadId: string): Promise<CancelDownloadResult>;
 }
 
 export type MediaErrorKind =

@@ -39,6 +39,8 @@ export const DEFAULT_FIX: Record<CapabilityName, string> = {
     'Names given to `/user link` cannot be checked and `/link` cannot finish on this server. Run `/server test`.',
   'switch-downloads':
     'Switch downloads by hand on the server for members over their download allotment, and check that the token is an administrator’s.',
+  'cancel-download':
+    'Plans with `downloads-over-quota: cancel` switch downloads off on this server instead, until the week ends.',
   'read-downloads': 'Downloads on this server are not counted until it works again. Run `/server test`.',
   'push-events':
     'Streams are still enforced: the bot polls this server every 15 seconds until push delivers again. Check `/status`.',
@@ -155,11 +157,26 @@ export function applicableCapabilities(
     if (!client.supports('on-screen-message')) all.delete('on-screen-message');
     if (!client.supports('toggle-downloads')) all.delete('switch-downloads');
     if (!client.supports('download-activity')) all.delete('read-downloads');
+    // A platform that cannot cancel is not a failure: `cancelNote` says so instead.
+    if (!client.supports('cancel-download')) all.delete('cancel-download');
     if (!ctx.media.selfLinkForRow(row)) all.delete('self-link');
   } catch {
     // A token that cannot be decrypted: every capability is shown (and fails on use).
   }
   return all;
+}
+
+/** Whether downloads can be cancelled on a server (`downloads-over-quota: cancel`), in words for /server test. */
+export function cancelNote(ctx: Pick<AppContext, 'media'>, row: MediaServerRow): string {
+  let why: string | null;
+  try {
+    why = ctx.media.forRow(row).cancelUnavailable;
+  } catch {
+    return 'Not known: the token could not be read.';
+  }
+  return why === null
+    ? 'Downloads in progress can be cancelled here (offline sync jobs, checked by reading them back); a plain file download cannot, and plans with `downloads-over-quota: cancel` switch downloads off for it instead.'
+    : `Cannot be cancelled here: ${why}. Plans with \`downloads-over-quota: cancel\` switch downloads off on this server instead, until the week ends.`;
 }
 
 /** The capabilities shown for a server: those that apply to it, unknown where never observed. */

@@ -5,6 +5,7 @@ import {
   type CountBy,
   type HomeStreams,
   members,
+  type OverQuotaAction,
   type PausedAction,
   type Plan,
   plans,
@@ -66,7 +67,12 @@ export interface PlanInput {
   transcodes?: TranscodeRule;
   /** Converted video streams at once across servers, 1–100; 0 or null: no cap (the default). */
   transcodeCap?: number | null;
+  /** What happens to a member over the download allotment; null: as `/enforcement switch-off-downloads` says
+   *  (the default). */
+  overQuota?: OverQuotaAction | null;
 }
+
+const OVER_QUOTA: ReadonlySet<string> = new Set(['warn', 'switch-off', 'cancel']);
 
 function checkNumbers(input: Partial<PlanInput>): void {
   if (
@@ -121,6 +127,9 @@ function checkNumbers(input: Partial<PlanInput>): void {
   ) {
     throw new UserError('`transcode-cap` must be a whole number from 0 (no cap) to 100.');
   }
+  if (input.overQuota !== undefined && input.overQuota !== null && !OVER_QUOTA.has(input.overQuota)) {
+    throw new UserError('`downloads-over-quota` must be `default`, `warn`, `switch-off` or `cancel`.');
+  }
 }
 
 /** A transcode cap as stored: 0 means no cap. */
@@ -153,6 +162,7 @@ export async function createPlan(db: Db, actor: string, rawName: string, input: 
         households: input.households ?? 0,
         transcodes: input.transcodes ?? 'allow',
         transcodeCap: capOf(input.transcodeCap),
+        downloadsOverQuota: input.overQuota ?? null,
       })
       .returning();
     if (!plan) throw new Error('insert returned nothing');
@@ -176,6 +186,7 @@ const EDITABLE = [
   'households',
   'transcodes',
   'transcode-cap',
+  'downloads-over-quota',
 ];
 
 export async function editPlan(
@@ -220,6 +231,7 @@ export async function editPlan(
         households: changes.households ?? before.households,
         transcodes: changes.transcodes ?? before.transcodes,
         transcodeCap: changes.transcodeCap === undefined ? before.transcodeCap : capOf(changes.transcodeCap),
+        downloadsOverQuota: changes.overQuota !== undefined ? changes.overQuota : before.downloadsOverQuota,
       })
       .where(eq(plans.id, before.id))
       .returning();

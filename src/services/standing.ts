@@ -9,11 +9,13 @@ import { type Language, translator } from '../i18n/index.ts';
 import { clip } from '../notify/format.ts';
 import { progressBar } from '../policy/downloads.ts';
 import { effectiveStreamCap } from '../policy/fairness.ts';
+import { overQuotaAction } from '../policy/over-quota.ts';
 import { describePausedRule } from '../policy/paused.ts';
 import { localDayStart } from '../policy/week.ts';
 import { describeBoost, memberFairness } from './fairness.ts';
 import { type DiscordUserRef, findMember, memberLinks } from './members.ts';
 import { selfLinkServerNames } from './self-link.ts';
+import { getSettings } from './settings.ts';
 import { lastSharingFlags } from './sharing-info.ts';
 import { weeklyUsage } from './usage.ts';
 
@@ -112,7 +114,8 @@ export async function memberInfoEmbed(
           t('standing.downloads.resets', {
             relative: discordTime(usage.weekEnd, 'R'),
             date: discordTime(usage.weekEnd, 'f'),
-          });
+          }) +
+          `\n${t(`standing.downloads.overQuota.${overQuotaAction(plan ?? null, (await getSettings(ctx.db)).disableDownloads)}`)}`;
     e.addFields({ name: t('standing.downloads.name'), value: downloads });
   }
   if (boost) {

@@ -113,6 +113,11 @@ export class MediaBrowserState {
   readonly activity: Json[] = [];
   syncJobs: Json[] = [];
   syncItems: Json[] = [];
+  /** Every `DELETE /Sync/Jobs/{Id}` received, by job id. */
+  readonly syncCancels: string[] = [];
+  private lastSyncJobId = 0;
+  /** True: `DELETE /Sync/Jobs/{Id}` answers 200 but the job stays (a server that does not apply the cancel). */
+  ignoresSyncCancel = false;
   readonly messages: RecordedMessage[] = [];
   readonly playstateCommands: { sessionId: string; command: string }[] = [];
   readonly policyUpdates: { userId: string; policy: Json }[] = [];
@@ -164,6 +169,11 @@ export class MediaBrowserState {
       ['GET', /^\/sync\/jobs$/i, sync(() => this.page(this.syncJobs))],
       ['GET', /^\/sync\/jobitems$/i, sync((q) => this.syncJobItems(q))],
       ['GET', /^\/sync\/targets$/i, sync((q) => this.syncTargetList(q))],
+      [
+        'DELETE',
+        /^\/sync\/jobs\/([^/]+)$/i,
+        ([id = '']) => (this.syncEnabled && flavor === 'emby' ? this.cancelSyncJob(id) : this.notFound()),
+      ],
     ];
   }
 
@@ -223,16 +233,27 @@ export class MediaBrowserState {
     return added;
   }
 
-  /** Replaces the sync jobs; each job's device becomes one of its user's sync targets. */
+  /** Replaces the sync jobs; each job's device becomes one of its user's sync targets. Job n's items are numbered
+   *  from 100·n. */
   setSyncJobs(specs: SyncJobSpec[]): void {
+    this.syncJobs = [];
+    this.syncItems = [];
+    this.syncTargets.clear();
+    this.lastSyncJobId = 0;
+    this.addSyncJobs(specs);
+  }
+
+  /** Adds sync jobs after the highest job id the server ever had (ids are never reused, as on a real server). */
+  addSyncJobs(specs: SyncJobSpec[]): void {
+    const first = Math.max(0, ...this.syncJobs.map((job) => Number(job.Id)), this.lastSyncJobId) + 1;
     const built = specs.map((spec, i) => {
       const internal = this.internalUserIds.get(spec.user.id);
       if (internal === undefined) throw new Error(`sync job for unknown user ${spec.user.name}`);
-      return syncJob(i + 1, 100 + i * 100, internal, spec);
+      return syncJob(first + i, 100 * (first + i), internal, spec);
     });
-    this.syncJobs = built.map((b) => b.job);
-    this.syncItems = built.flatMap((b) => b.items);
-    this.syncTargets.clear();
+    this.lastSyncJobId = first + specs.length - 1;
+    this.syncJobs.push(...built.map((b) => b.job));
+    this.syncItems.push(...built.flatMap((b) => b.items));
     for (const spec of specs) {
       const targets = this.syncTargets.get(spec.user.id) ?? [];
       if (!targets.some((t) => t.Id === spec.targetId))
@@ -250,6 +271,24 @@ export class MediaBrowserState {
     const target = query.get('targetid');
     if (!target) return { status: 400, text: 'TargetId is required' };
     return this.page(this.syncItems.filter((item) => item.TargetId === target));
+  }
+
+  /**
+   * `DELETE /Sync/Jobs/{Id}` "Cancels a sync job." (Emby 4.8 OpenAPI, deleteSyncJobsById: 200 with an empty body).
+   * As in the last open source of Emby's sync (jellyfin/jellyfin Emby.Server.Implementations/Sync/SyncManager.cs
+   * `CancelJob` + SyncRepository `DeleteJob`): the job and all its items are deleted, so neither `/Sync/Jobs` nor
+   * `/Sync/JobItems` lists them any more. An unknown job throws ArgumentException("Job not found."), which Emby's
+   * HttpListenerHost answers with 400 and the message as text/html (MediaBrowser/Emby HttpListenerHost.cs
+   * `GetStatusCode`). With `ignoresSyncCancel` the double answers 200 and keeps the job: a server that says yes and
+   * does nothing.
+   */
+  private cancelSyncJob(id: string): Reply {
+    this.syncCancels.push(id);
+    if (!this.syncJobs.some((job) => sameId(job.Id, id))) return { status: 400, text: 'Job not found.' };
+    if (this.ignoresSyncCancel) return empty(200);
+    this.syncJobs = this.syncJobs.filter((job) => !sameId(job.Id, id));
+    this.syncItems = this.syncItems.filter((item) => !sameId(item.JobId, id));
+    return empty(200);
   }
 
   /** `UserId` is required (Emby OpenAPI); answers a bare SyncTarget array. */

@@ -74,6 +74,14 @@ export interface MediaBrowserDouble {
   forgetItem(id: string): void;
   addActivity(...specs: ActivitySpec[]): Json[];
   setSyncJobs(specs: SyncJobSpec[]): void;
+  /** Adds sync jobs with ids after every id used so far (job n's items numbered from 100·n). */
+  addSyncJobs(specs: SyncJobSpec[]): void;
+  /** The sync jobs the server lists now (their Ids). */
+  syncJobIds(): string[];
+  /** Every `DELETE /Sync/Jobs/{Id}` received, by job id. */
+  readonly syncCancels: readonly string[];
+  /** True: `DELETE /Sync/Jobs/{Id}` answers 200 but the job stays. */
+  ignoresSyncCancel: boolean;
   /** Jellyfin only: Quick Connect (quick-connect.ts, by version); `enabled`, `approve(code, userId)`, `expire(code)`,
    *  `dropResult(code)`, `restart()`, `failing`. */
   readonly quickConnect: QuickConnectDouble;
@@ -224,6 +232,15 @@ export async function startMediaBrowserDouble(
       state.items.delete(id.replaceAll('-', '').toLowerCase());
     },
     setSyncJobs: (specs) => state.setSyncJobs(specs),
+    addSyncJobs: (specs) => state.addSyncJobs(specs),
+    syncJobIds: () => state.syncJobs.map((job) => String(job.Id)),
+    syncCancels: state.syncCancels,
+    get ignoresSyncCancel() {
+      return state.ignoresSyncCancel;
+    },
+    set ignoresSyncCancel(value: boolean) {
+      state.ignoresSyncCancel = value;
+    },
     push: attachPushDouble(server, flavor, token, { version }),
     async stop() {
       double.push.close();

@@ -1,9 +1,11 @@
 // The pure decisions about download allotments: who is over this week, and what to do with each stored switch.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { OverQuotaAction } from '../../src/db/schema.ts';
 import {
   decideQuotas,
   decideSwitch,
+  type QuotaPlaces,
   type StoredSwitch,
   type SwitchFacts,
   type WeekUsage,
@@ -18,6 +20,13 @@ const week = (used: number, allotment: number): WeekUsage => ({
   weekEnd: WEEK_END,
 });
 
+/** Every member on a plan without its own setting, linked on servers 10 (Plex-like) and 20 (Emby-like). */
+const places = (plans: Record<number, OverQuotaAction | null> = {}): QuotaPlaces => ({
+  planOf: (id) => ({ downloadsOverQuota: plans[id] ?? null }),
+  serversOf: () => [10, 20],
+  cancellable: new Set([20]),
+});
+
 describe('decideQuotas', () => {
   const usage = new Map([
     [1, week(5, 5)],
@@ -28,7 +37,7 @@ describe('decideQuotas', () => {
   const known = new Set([1, 2, 3]);
 
   test('only members over their allotment, and only members still linked, in the order of the usage', () => {
-    const moves = decideQuotas(usage, known, { disableDownloads: true, dryRun: false });
+    const moves = decideQuotas(usage, known, { disableDownloads: true, dryRun: false }, places());
     assert.deepEqual(
       moves.map((m) => m.memberId),
       [2, 3],
@@ -44,7 +53,7 @@ describe('decideQuotas', () => {
   ];
   for (const [name, rules, switching, policy] of cases) {
     test(name, () => {
-      const [move] = decideQuotas(new Map([[2, week(6, 5)]]), new Set([2]), rules);
+      const [move] = decideQuotas(new Map([[2, week(6, 5)]]), new Set([2]), rules, places());
       assert.equal(move?.switching, switching);
       assert.equal(move?.policy, policy);
     });
@@ -52,9 +61,82 @@ describe('decideQuotas', () => {
 
   test('within the allotment (at it exactly) is no move', () => {
     assert.deepEqual(
-      decideQuotas(new Map([[1, week(5, 5)]]), new Set([1]), { disableDownloads: true, dryRun: false }),
+      decideQuotas(
+        new Map([[1, week(5, 5)]]),
+        new Set([1]),
+        { disableDownloads: true, dryRun: false },
+        places({ 1: 'cancel' }),
+      ),
       [],
     );
+  });
+});
+
+describe('decideQuotas: the plan’s downloads-over-quota and the community switch', () => {
+  // [name, plan setting, community switch, dry run, action, policy, switch off on, cancel on]
+  const cases: Array<
+    [string, OverQuotaAction | null, boolean, boolean, OverQuotaAction, string, number[], number[]]
+  > = [
+    ['no setting, switch off: warns (as before)', null, false, false, 'warn', 'not-enabled', [], []],
+    [
+      'no setting, switch on: switches off (as before)',
+      null,
+      true,
+      false,
+      'switch-off',
+      'switch-off',
+      [10, 20],
+      [],
+    ],
+    ['warn wins over the community switch', 'warn', true, false, 'warn', 'not-enabled', [], []],
+    [
+      'switch-off without the community switch',
+      'switch-off',
+      false,
+      false,
+      'switch-off',
+      'switch-off',
+      [10, 20],
+      [],
+    ],
+    [
+      'cancel: cancels where it can, switches off where it cannot',
+      'cancel',
+      false,
+      false,
+      'cancel',
+      'cancel',
+      [10],
+      [20],
+    ],
+    ['cancel with the community switch on: the same', 'cancel', true, false, 'cancel', 'cancel', [10], [20]],
+    ['cancel in dry run: nothing', 'cancel', false, true, 'cancel', 'dry-run', [], []],
+    ['switch-off in dry run: nothing', 'switch-off', true, true, 'switch-off', 'dry-run', [], []],
+  ];
+  for (const [name, plan, community, dryRun, action, policy, switchOff, cancelOn] of cases) {
+    test(name, () => {
+      const [move] = decideQuotas(
+        new Map([[2, week(6, 5)]]),
+        new Set([2]),
+        { disableDownloads: community, dryRun },
+        places({ 2: plan }),
+      );
+      assert.equal(move?.action, action);
+      assert.equal(move?.policy, policy);
+      assert.deepEqual(move?.switchOff, switchOff);
+      assert.deepEqual(move?.cancelOn, cancelOn);
+      assert.equal(move?.switching, switchOff.length > 0);
+    });
+  }
+
+  test('a member with no plan follows the community switch', () => {
+    const [move] = decideQuotas(
+      new Map([[2, week(1, 0)]]),
+      new Set([2]),
+      { disableDownloads: true, dryRun: false },
+      { ...places(), planOf: () => null },
+    );
+    assert.equal(move?.action, 'switch-off');
   });
 });
 

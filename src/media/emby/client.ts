@@ -13,6 +13,8 @@ export const EMBY_DIALECT: MediaBrowserDialect = {
   usersPath: '/Users/Query',
   // Emby offline downloads ("Make Available Offline") are sync jobs.
   hasSyncJobs: true,
+  // `DELETE /Sync/Jobs/{Id}` (mediabrowser/sync-cancel.ts).
+  cancelUnavailable: null,
 };
 
 export function createEmbyServer(config: MediaServerConfig): MediaServer {

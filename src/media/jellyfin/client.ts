@@ -15,6 +15,12 @@ export const JELLYFIN_DIALECT: MediaBrowserDialect = {
   messageRequest: (path, message) => ({ method: 'POST', path, body: message }),
   usersPath: '/Users',
   hasSyncJobs: false,
+  // Jellyfin never had Emby's sync: it was in the closed part Jellyfin forked without and was not rebuilt
+  // (jellyfin/jellyfin#183, #190). A download is the app fetching `GET /Items/{itemId}/Download`
+  // (LibraryController.GetDownload, which logs UserDownloadingContent as it starts: LogDownloadAsync); the API has no
+  // call that aborts a file transfer in progress.
+  cancelUnavailable:
+    'Jellyfin downloads are plain file transfers (GET /Items/{id}/Download) and its API has no call that stops one in progress',
 };
 
 export function createJellyfinServer(config: MediaServerConfig): MediaServer {

@@ -5,6 +5,7 @@ import { redact, registerSecret } from '../../redact.ts';
 import { HttpClient, type HttpRequest } from '../http.ts';
 import type {
   ActiveStream,
+  CancelDownloadResult,
   Capability,
   DownloadActivity,
   MediaAccount,
@@ -28,6 +29,7 @@ import {
   withAccountNames,
 } from './mappers.ts';
 import { readSyncDownloads } from './sync.ts';
+import { cancelSyncDownload } from './sync-cancel.ts';
 
 export interface MediaBrowserDialect {
   readonly platform: 'jellyfin' | 'emby';
@@ -40,6 +42,8 @@ export interface MediaBrowserDialect {
   readonly usersPath: string;
   /** Emby offline downloads are sync jobs (`/Sync/Jobs`, `/Sync/JobItems`); Jellyfin removed sync. */
   readonly hasSyncJobs: boolean;
+  /** Why downloads cannot be cancelled on this platform; null when its sync jobs can be (Emby). */
+  readonly cancelUnavailable: string | null;
 }
 
 /** Downloads are read a day past the weekly window so the first entry of a collapsed duplicate run is kept. */
@@ -77,7 +81,12 @@ class MediaBrowserServer implements MediaServer {
     this.itemTitles = new ItemTitles(this.http);
   }
 
+  get cancelUnavailable(): string | null {
+    return this.dialect.cancelUnavailable;
+  }
+
   supports(capability: Capability): boolean {
+    if (capability === 'cancel-download') return this.dialect.cancelUnavailable === null;
     return CAPABILITIES.has(capability);
   }
 
@@ -157,6 +166,12 @@ class MediaBrowserServer implements MediaServer {
     const [failure] = failures;
     if (failure) throw named.length === 0 ? failure : new PartialDownloadsError(named, failure);
     return named;
+  }
+
+  async cancelDownload(downloadId: string): Promise<CancelDownloadResult> {
+    const why = this.dialect.cancelUnavailable;
+    if (why !== null) return { ok: false, unsupported: true, reason: why };
+    return cancelSyncDownload(this.http, downloadId);
   }
 
   async listAccounts(): Promise<MediaAccount[]> {

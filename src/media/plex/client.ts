@@ -4,6 +4,7 @@
 import { HttpClient } from '../http.ts';
 import type {
   ActiveStream,
+  CancelDownloadResult,
   Capability,
   DownloadActivity,
   MediaAccount,
@@ -40,6 +41,7 @@ const CAPABILITIES: Record<Capability, boolean> = {
   'toggle-downloads': true,
   // A terminated session stays listed for a while: a read cannot tell whether the stop worked.
   'verifiable-stop': false,
+  'cancel-download': false,
 };
 
 /**
@@ -58,6 +60,16 @@ function rememberHeight(key: string, height: number | null): void {
     if (oldest !== undefined) SOURCE_HEIGHTS.delete(oldest);
   }
 }
+
+/**
+ * Plex has `DELETE /activities/{uuid}`, but only for activities it marks cancellable: "Activities are optional
+ * cancellable. If cancellable, they may be cancelled via the DELETE endpoint" (Plex's API docs, Activities; the
+ * same words in plex-api-spec and its SDKs, operation cancelServerActivities). The `media.download` activity of a
+ * download comes with `cancellable="0"` (Tautulli #1451, verbatim `/activities` answer), and nothing public shows a
+ * DELETE stopping one: the app fetches the file itself, so a gone activity would not prove the transfer stopped.
+ */
+const CANNOT_CANCEL =
+  'Plex marks downloads as not cancellable (their media.download activity says cancellable="0"), so the bot does not try';
 
 class PlexServer implements MediaServer {
   readonly platform = 'plex' as const;
@@ -90,8 +102,14 @@ class PlexServer implements MediaServer {
     });
   }
 
+  readonly cancelUnavailable = CANNOT_CANCEL;
+
   supports(capability: Capability): boolean {
     return CAPABILITIES[capability];
+  }
+
+  async cancelDownload(_downloadId: string): Promise<CancelDownloadResult> {
+    return { ok: false, unsupported: true, reason: CANNOT_CANCEL };
   }
 
   async identify(): Promise<ServerIdentity> {

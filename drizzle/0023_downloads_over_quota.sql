@@ -1,0 +1,2 @@
+ALTER TABLE "plans" ADD COLUMN "downloads_over_quota" text;--> statement-breakpoint
+ALTER TABLE "plans" ADD CONSTRAINT "plans_downloads_over_quota" CHECK ("plans"."downloads_over_quota" in ('warn', 'switch-off', 'cancel'));
