@@ -22,7 +22,7 @@ export async function episodeNotice(ctx: AppContext, episodeId: number) {
   const outcomes: Map<string, StopOutcome> = await stopOutcomes(ctx.db, episodeId);
   const settings = await getSettings(ctx.db);
   const lines = episode.lines.map((l) => ({
-    ...toLine(l, lineAction(l, outcomes).text),
+    ...toLine(l, lineAction(l, outcomes).words),
     ...(settings.hideAddresses ? { ipAddress: null } : {}),
   }));
   const notice = {

@@ -73,16 +73,16 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       const p = row.payload as StopPayload;
       const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, p.episodeId));
       if (!episode || episode.state === 'resolved')
-        return { outcome: 'skipped', text: 'not stopped: the member was back within the plan' };
+        return { outcome: 'skipped', code: 'back-within' };
       const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, p.serverId));
-      if (!server) return { outcome: 'refused', text: 'not stopped: the server was removed' };
+      if (!server) return { outcome: 'refused', code: 'server-removed' };
       const client = stopClient(ctx, server);
       const stream = streamFromJson(p.stream);
       // A MediaServerError (down, timeout) is thrown: the stop is retried while the episode lasts.
       const result = await stopAndLearn(ctx, server, client, stream, { title: p.title, text: p.text });
       if (!result.ok)
-        return { outcome: 'refused', text: `stop failed: ${result.reason ?? 'unknown reason'}` };
-      if (result.alreadyEnded) return { outcome: 'already-ended', text: 'had already ended' };
+        return { outcome: 'refused', code: 'stop-failed', reason: result.reason ?? 'unknown reason' };
+      if (result.alreadyEnded) return { outcome: 'already-ended', code: 'already-ended' };
       const now = ctx.clock();
       if (client.supports('verifiable-stop')) {
         // Jellyfin and Emby pass Stop to the player, which may ignore it: check with a read a little later.
@@ -113,7 +113,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
           now,
         });
       }
-      return { outcome: 'stopped', text: 'stopped' };
+      return { outcome: 'stopped', code: 'stopped' };
     },
 
     'paused-stop': (row) => executePausedStop(ctx, row),
@@ -127,7 +127,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       if (!playing) return { playing: false };
       const { db } = ctx;
       const [episode] = await db.select().from(breachEpisodes).where(eq(breachEpisodes.id, p.episodeId));
-      const ignored = { outcome: 'ignored', text: 'stop sent, but the player ignored it: still playing' };
+      const ignored = { outcome: 'ignored', code: 'ignored' };
       await db.transaction(async (tx) => {
         await tx.update(outbox).set({ result: ignored }).where(eq(outbox.key, p.stopKey));
         if (episode?.state === 'enforced')

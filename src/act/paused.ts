@@ -114,13 +114,13 @@ const sameSession = (a: ActiveStream, b: ActiveStream) =>
 export async function executePausedStop(ctx: AppContext, row: OutboxRow): Promise<Record<string, unknown>> {
   const p = row.payload as PausedStopPayload;
   const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, p.serverId));
-  if (!server) return { outcome: 'skipped', text: 'not stopped: the server was removed' };
+  if (!server) return { outcome: 'skipped', code: 'server-removed' };
   const client = stopClient(ctx, server);
   const stream = streamFromJson(p.stream);
   // A MediaServerError (down, timeout) is thrown: the outbox retries with back-off.
   const current = (await client.listStreams()).find((s) => sameSession(s, stream));
   if (current?.state === 'playing' || current?.state === 'buffering')
-    return { outcome: 'resumed', text: 'not stopped: playing again' };
+    return { outcome: 'resumed', code: 'resumed' };
   // Gone on a retry: the earlier attempt stopped it (its notices were not queued yet); on a first attempt, the
   // member ended it.
   let outcome = row.attempts > 1 ? 'stopped' : 'already-ended';
@@ -129,7 +129,7 @@ export async function executePausedStop(ctx: AppContext, row: OutboxRow): Promis
     if (!result.ok) outcome = `stop failed: ${result.reason ?? 'unknown reason'}`;
     else if (!result.alreadyEnded || row.attempts > 1) outcome = 'stopped';
   }
-  if (outcome === 'already-ended') return { outcome, text: 'had already ended' };
+  if (outcome === 'already-ended') return { outcome, code: 'already-ended' };
   const now = ctx.clock();
   // Plex lists a stopped session for a while: never count it again until it is gone.
   if (outcome === 'stopped' && !client.supports('verifiable-stop'))

@@ -482,8 +482,11 @@ export interface EpisodeLine {
   title: string | null;
   state: string;
   startedAt: string | null;
-  /** `stop`: a stop effect carries it out (its outcome is read from the outbox); otherwise the final words. */
-  action: { kind: 'stop' } | { kind: 'fixed'; text: string };
+  /**
+   * `stop`: a stop effect carries it out (its outcome is read from the outbox); otherwise what was done, as a code
+   * of `policy/stop-words.ts` with its reason (lines written by older versions hold English words in `text`).
+   */
+  action: { kind: 'stop' } | { kind: 'fixed'; code?: string; reason?: string; text?: string };
 }
 
 /**

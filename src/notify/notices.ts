@@ -3,6 +3,7 @@ import type { APIEmbed } from 'discord.js';
 import { DateTime } from 'luxon';
 import { number } from '../i18n/format.ts';
 import { type Language, type Translate, translator } from '../i18n/index.ts';
+import type { ReadWords, StopCode } from '../policy/stop-words.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { COLORS, clip, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
@@ -19,8 +20,8 @@ export interface StreamLine {
   title: string | null;
   state: string;
   startedAt: Date | null;
-  /** What the bot did about it: "stopped", "not stopped: …", "would stop (dry run)". */
-  action?: string;
+  /** What the bot did about it (`stopped`, `cannot-stop` with the server's reason, `dry-run`…). */
+  action?: ReadWords;
 }
 
 /** A stream's state in the reader's language (the media layer's `playing`, `paused`, `buffering`; else as given). */
@@ -31,19 +32,27 @@ function stateIn(t: Translate, state: string): string {
   return state;
 }
 
-/**
- * What was done with a stream, in the member's language: the stop outcomes a member sees on a warning (the engine
- * records them in English, for admins); any other text as recorded.
- */
-function actionIn(t: Translate, action: string): string {
-  const known: Record<string, () => string> = {
+/** What was done with a stream, in the reader's language (a code with its reason; an older row's words as stored). */
+export function stopText(t: Translate, w: ReadWords): string {
+  if (w.code === null) return w.text;
+  const reason = w.reason ?? '';
+  const words: Record<StopCode, () => string> = {
+    warned: () => t('notices.line.action.warned'),
+    kept: () => t('notices.line.action.kept'),
+    'dry-run': () => t('notices.line.action.dryRun'),
+    'cannot-stop': () =>
+      w.reason ? t('notices.line.action.cannotStop', { reason }) : t('notices.line.action.cannotStopServer'),
+    'stop-requested': () => t('notices.line.action.stopRequested'),
+    'stop-retrying': () => t('notices.line.action.stopRetrying', { reason }),
+    'stop-failed': () => t('notices.line.action.stopFailed', { reason }),
+    'back-within': () => t('notices.line.action.backWithin'),
+    'server-removed': () => t('notices.line.action.serverRemoved'),
+    'already-ended': () => t('notices.line.action.alreadyEnded'),
     stopped: () => t('notices.line.action.stopped'),
-    'stop requested': () => t('notices.line.action.stopRequested'),
-    'had already ended': () => t('notices.line.action.alreadyEnded'),
-    'not stopped: the member was back within the plan': () => t('notices.line.action.backWithin'),
-    'kept: within the plan once the newest are stopped': () => t('notices.line.action.kept'),
+    ignored: () => t('notices.line.action.ignored'),
+    resumed: () => t('notices.line.action.resumed'),
   };
-  return known[action]?.() ?? action;
+  return words[w.code]();
 }
 
 export function streamLine(s: StreamLine, forAdmins: boolean, lang: Language = 'en'): string {
@@ -54,7 +63,7 @@ export function streamLine(s: StreamLine, forAdmins: boolean, lang: Language = '
   parts.push(s.title ? `“${safe(clip(s.title, 150))}”` : t('notices.line.unknownTitle'), stateIn(t, s.state));
   if (s.startedAt) parts.push(t('notices.line.started', { relative: discordTime(s.startedAt, 'R') }));
   const line = `• ${parts.join(' · ')}`;
-  return forAdmins && s.action ? `${line}\n  → ${s.action}` : line;
+  return forAdmins && s.action ? `${line}\n  → ${stopText(t, s.action)}` : line;
 }
 
 export interface StreamBreachNotice {
@@ -266,8 +275,8 @@ export function parseStopButtonId(customId: string): { episodeId: number; index:
 export interface WarningNotice extends StreamBreachNotice {
   episodeId: number;
   deadline: Date;
-  /** Per line: what the member did with it (`stopped`), or null while it plays. */
-  done: Array<string | null>;
+  /** Per line: what was done with it (`stopped`), or null while it plays. */
+  done: Array<ReadWords | null>;
   /** `grace` while the member can still choose; `resolved` once back within the plan; `over` after the deadline. */
   phase: 'grace' | 'resolved' | 'over';
 }
@@ -282,7 +291,7 @@ export function streamWarning(template: string, n: WarningNotice, lang: Language
   const values = streamValues(n, false, lang);
   const lines = n.streams.map((s, i) => {
     const done = n.done[i];
-    return `${i + 1}. ${streamLine(s, false, lang).replace(/^• /, '')}${done ? ` · **${safe(actionIn(t, done))}**` : ''}`;
+    return `${i + 1}. ${streamLine(s, false, lang).replace(/^• /, '')}${done ? ` · **${safe(stopText(t, done))}**` : ''}`;
   });
   const description = renderTemplate(template, {
     ...values,

@@ -25,7 +25,7 @@ const notice: StreamBreachNotice = {
       title: 'Arrival',
       state: 'playing',
       startedAt: null,
-      action: 'stopped',
+      action: { code: 'stopped' },
     },
     {
       server: 'Basement',
