@@ -10,12 +10,11 @@ import { streamFromJson } from '../db/live-sessions.ts';
 import { effectByKey, enqueueEffects, nonceFor } from '../db/outbox.ts';
 import { breachEpisodes, mediaServers, type OutboxRow, outbox } from '../db/schema.ts';
 import { rememberStop } from '../db/stopped-sessions.ts';
-import { streamBreachDm } from '../notify/notices.ts';
+import { streamBreachDm, streamBreachEmail } from '../notify/notices.ts';
 import { type Delivery, NONCE_TRUSTED_MS, type SendOptions } from '../notify/notifier.ts';
 import { fromJsonMessage, type NoticePayload } from '../notify/payload.ts';
 import { sessionRef } from '../policy/streams.ts';
-import { renderTemplate } from '../policy/templates.ts';
-import { templateIn } from '../services/templates.ts';
+import { templateFor } from '../services/templates.ts';
 import { breachAlert, episodeNotice, warningMessage } from './episode-notices.ts';
 import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from './episodes.ts';
 import type { Executor } from './outbox.ts';
@@ -72,8 +71,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
     async stop(row) {
       const p = row.payload as StopPayload;
       const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, p.episodeId));
-      if (!episode || episode.state === 'resolved')
-        return { outcome: 'skipped', code: 'back-within' };
+      if (!episode || episode.state === 'resolved') return { outcome: 'skipped', code: 'back-within' };
       const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, p.serverId));
       if (!server) return { outcome: 'refused', code: 'server-removed' };
       const client = stopClient(ctx, server);
@@ -174,23 +172,15 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       }
       const { member, notice, templates, lang } = await episodeNotice(ctx, episodeId);
       if (channel === 'dm') {
-        const message = streamBreachDm(templateIn(templates['stream-dm'], 'stream-dm', lang), notice, lang);
+        const message = streamBreachDm(templateFor(templates, 'stream-dm', lang), notice, lang);
         const delivery = await ctx.notifier.dm(member.discordUserId, message, once(row));
         // The alert went out saying "retrying": once this later attempt settles, it is updated to say how it went.
         if (row.attempts > 1 && (delivery.ok || !delivery.retryable))
           await enqueueAlertEdit(ctx, episodeId, 'dm');
         return settle(delivery);
       }
-      const text = renderTemplate(templates['stream-email'].text, {
-        member: notice.memberName,
-        plan: notice.planName,
-        limit: notice.limit,
-        count: notice.count,
-        streams: notice.streams
-          .map((l) => `- ${l.server}: ${l.device}, ${l.title ?? 'unknown title'} (${l.state})`)
-          .join('\n'),
-      });
-      return settle(await ctx.notifier.email(member.email, 'Too many streams at once', text));
+      const email = streamBreachEmail(templateFor(templates, 'stream-email', lang), notice, lang);
+      return settle(await ctx.notifier.email(member.email, email.subject, email.text));
     },
 
     async 'warning-edit'(row) {

@@ -60,12 +60,18 @@ export const settings = pgTable(
 );
 
 /** Notice templates the owner changed; a missing row means the built-in default. */
-export const templates = pgTable('templates', {
-  name: text('name').primaryKey(),
-  text: text('text').notNull(),
-  updatedBy: text('updated_by').notNull(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-});
+/** An owner's text for a notice, one per template and language (`en`, `de`, `fr`: the shipped languages). */
+export const templates = pgTable(
+  'templates',
+  {
+    name: text('name').notNull(),
+    language: text('language').notNull().default('en'),
+    text: text('text').notNull(),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.language] })],
+);
 
 // ─── Plans and members ──────────────────────────────────────────────────────────────────────────
 

@@ -14,3 +14,10 @@ export function list(lang: Language, items: readonly string[]): string {
 export function number(lang: Language, n: number): string {
   return new Intl.NumberFormat(lang).format(n);
 }
+
+/** A date and time for email (which has no Discord timestamps): "Sunday 7 December 2026 at 00:00 GMT+1". */
+export function longDateTime(lang: Language, d: Date, zone: string): string {
+  const at = DateTime.fromJSDate(d, { zone });
+  if (lang === 'en') return at.toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ");
+  return at.setLocale(lang).toLocaleString({ ...DateTime.DATETIME_FULL, weekday: 'long' });
+}

@@ -1,17 +1,11 @@
 // Pure builders for every notice: template text for the words, embeds for the structure.
 import type { APIEmbed } from 'discord.js';
-import { DateTime } from 'luxon';
 import { number } from '../i18n/format.ts';
 import { type Language, type Translate, translator } from '../i18n/index.ts';
 import type { ReadWords, StopCode } from '../policy/stop-words.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { COLORS, clip, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
-
-/** A date in the community's zone, for email (which has no Discord timestamps). */
-export function localTime(d: Date, zone: string): string {
-  return DateTime.fromJSDate(d, { zone }).toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ");
-}
 
 export interface StreamLine {
   server: string;
@@ -103,6 +97,31 @@ export function streamBreachDm(
   return { embeds: [embed] };
 }
 
+/** The email: plain text, one line per stream (no Discord markdown), in the member's language. */
+export function streamBreachEmail(
+  template: string,
+  n: StreamBreachNotice,
+  lang: Language = 'en',
+): { subject: string; text: string } {
+  const t = translator(lang);
+  const streams = n.streams.map((l) =>
+    t('notices.streamEmail.line', {
+      server: l.server,
+      device: l.device,
+      title: l.title ?? t('notices.line.unknownTitle'),
+      state: stateIn(t, l.state),
+    }),
+  );
+  const text = renderTemplate(template, {
+    member: n.memberName,
+    plan: n.planName,
+    cap: number(lang, n.limit),
+    count: number(lang, n.count),
+    streams: streams.join('\n'),
+  });
+  return { subject: t('notices.streamEmail.subject'), text };
+}
+
 export function streamBreachAlert(
   template: string,
   n: StreamBreachNotice & {
@@ -135,81 +154,6 @@ export function streamBreachAlert(
         title: n.dryRun ? 'Over the stream cap (dry run: nothing stopped)' : 'Over the stream cap',
         color: resolved ? COLORS.ok : COLORS.bad,
         description: description || '—',
-        fields,
-      },
-    ],
-  };
-}
-
-export interface QuotaNotice {
-  memberName: string;
-  planName: string;
-  used: number;
-  allotment: number;
-  resetsAt: Date;
-  /** Sentence about downloads being switched off, or '' */
-  disabled: string;
-}
-
-function quotaValues(n: QuotaNotice) {
-  return {
-    member: safe(n.memberName),
-    plan: safe(n.planName),
-    allotment: n.allotment,
-    count: n.used,
-    resets: discordTime(n.resetsAt, 'R'),
-    disabled: n.disabled,
-  };
-}
-
-export function quotaDm(template: string, n: QuotaNotice): NoticeMessage {
-  return {
-    embeds: [
-      {
-        title: 'Download allotment used up',
-        color: COLORS.warn,
-        description: renderTemplate(template, quotaValues(n)),
-        fields: [
-          { name: 'Used this week', value: `${n.used} of ${n.allotment}`, inline: true },
-          {
-            name: 'Resets',
-            value: `${discordTime(n.resetsAt, 'f')} (${discordTime(n.resetsAt, 'R')})`,
-            inline: true,
-          },
-          {
-            name: 'What you can do',
-            value:
-              'Wait for the reset, or ask an admin about a larger allotment. Check any time with `/quota`.',
-          },
-        ],
-      },
-    ],
-  };
-}
-
-export function quotaAlert(
-  template: string,
-  n: QuotaNotice & {
-    discordUserId: string;
-    dmDelivery: string;
-    switchNote: string | null;
-    downloads: string[];
-  },
-): NoticeMessage {
-  const fields = [
-    { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
-    { name: 'Used', value: `${n.used} of ${n.allotment}`, inline: true },
-    { name: 'Resets', value: discordTime(n.resetsAt, 'R'), inline: true },
-    { name: 'Downloads this week', value: n.downloads.join('\n') || '—' },
-    { name: 'Direct message', value: n.dmDelivery },
-  ];
-  if (n.switchNote) fields.push({ name: 'Downloads switch', value: n.switchNote });
-  return {
-    embeds: [
-      {
-        title: 'Over the download allotment',
-        color: COLORS.warn,
-        description: renderTemplate(template, quotaValues(n)),
         fields,
       },
     ],

@@ -21,9 +21,8 @@ import {
   sessionRef,
   withoutStopped,
 } from '../policy/streams.ts';
-import type { TemplateName } from '../policy/templates.ts';
 import { type UnlinkedAccount, unlinkedAccounts } from '../policy/unlinked.ts';
-import { loadTemplates } from '../services/templates.ts';
+import { loadTemplates, type TemplateBook } from '../services/templates.ts';
 import type { ServerSnapshot } from './read-servers.ts';
 import { standInLinks } from './stand-ins.ts';
 
@@ -56,7 +55,7 @@ export interface StreamEnforcementInput {
   snapshots: ServerSnapshot[];
   links: LinkWithMember[];
   settings: Settings;
-  templates: Record<TemplateName, { text: string }>;
+  templates: TemplateBook;
   now: Date;
   /** When each session was first seen (`serverId:key`, kept in live_sessions), for "started" in notices. */
   firstSeen: ReadonlyMap<string, Date>;
@@ -85,7 +84,7 @@ export interface DownloadInput {
   snapshots: ServerSnapshot[];
   links: LinkWithMember[];
   settings: Settings;
-  templates: Record<TemplateName, { text: string }>;
+  templates: TemplateBook;
   now: Date;
 }
 
