@@ -136,8 +136,10 @@ export const template: Command = {
     for (const name of TEMPLATE_NAMES) {
       const own = customLanguages(all, name);
       e.addFields({
-        name: `${name}${own.length > 0 ? ` (customised: ${own.map(languageName).join(', ')})` : ''}`,
-        value: `${TEMPLATE_DESCRIPTIONS[name]}\nPlaceholders: ${TEMPLATE_PLACEHOLDERS[name].map((p) => `\`{${p}}\``).join(' ')}`,
+        name: `${name}${own.length > 0 ? ' (customised)' : ''}`,
+        value:
+          `${TEMPLATE_DESCRIPTIONS[name]}\nPlaceholders: ${TEMPLATE_PLACEHOLDERS[name].map((p) => `\`{${p}}\``).join(' ')}` +
+          (own.length > 0 ? `\nOwn text in: ${own.map(languageName).join(', ')}` : ''),
       });
     }
     return respond(interaction, { embeds: [e] });
