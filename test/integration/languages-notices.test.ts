@@ -3,7 +3,10 @@
 // from an owner's German template; an English member on the same server keeps the English text, and the admins'
 // alerts and replies stay in the community's language (English here).
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
+import type { ChartConfiguration } from 'chart.js';
+import { postWeeklyReport } from '../../src/act/weekly-report.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { type PlexTvDouble, startPlexTvDouble } from '../doubles/plex-tv.ts';
@@ -15,6 +18,7 @@ const ADMIN = { id: '251000000000000001', username: 'owner' };
 const ANNA = { id: '251000000000000002', username: 'anna' };
 const BOB = { id: '251000000000000003', username: 'bob' };
 const ALERTS = { id: '351000000000000001', name: 'alerts' };
+const REPORTS = { id: '351000000000000002', name: 'reports' };
 const PLEX_TOKEN = 'plex-owner-token-lang-2';
 const ANNA_PLEX = { id: 7101, username: 'anna_plex' };
 const BOB_PLEX = { id: 7102, username: 'bob_plex' };
@@ -52,7 +56,7 @@ describe('every member DM in the member’s language', () => {
     discord = await DiscordDouble.start({
       ownerId: ADMIN.id,
       members: [ADMIN, ANNA, BOB],
-      channels: [ALERTS],
+      channels: [ALERTS, REPORTS],
     });
     plex = await startPlexDouble({ token: PLEX_TOKEN, friendlyName: 'Plex', premium: true });
     plex.setAccounts([
@@ -194,5 +198,75 @@ describe('every member DM in the member’s language', () => {
     const preview = text(await admin('template', 'preview', { name: 'stream-dm', language: 'fr' }));
     assert.match(preview, /Preview: stream-dm in Français \(default\)/);
     assert.match(preview, /Bonjour Alex, votre offre \(Family\)/);
+  });
+
+  /** The Chart.js configurations drawn while `run` runs (published by src/report/chart.ts before drawing). */
+  async function chartsDrawn(run: () => Promise<unknown>): Promise<ChartConfiguration[]> {
+    const seen: ChartConfiguration[] = [];
+    const listen = (m: unknown) => seen.push((m as { config: ChartConfiguration }).config);
+    subscribe('streamwarden:chart-config', listen);
+    try {
+      await run();
+    } finally {
+      unsubscribe('streamwarden:chart-config', listen);
+    }
+    return seen;
+  }
+  const words = (c: ChartConfiguration | undefined) => ({
+    labels: c?.data.labels,
+    legend: c?.data.datasets.map((d) => d.label),
+    axis: Object.values(c?.options?.scales ?? {}).map(
+      (a) => (a as { title?: { text?: string } })?.title?.text,
+    ),
+  });
+
+  test('/history: the chart’s legend, axis and week labels are German for a German reader', async () => {
+    const [chart] = await chartsDrawn(() =>
+      discord.invoke({ user: ANNA.id, command: 'history', locale: 'de' }),
+    );
+    const w = words(chart);
+    assert.deepEqual(w.legend, [
+      'Downloads (rot: über dem Kontingent)',
+      'Überschreitungen',
+      'Kontingent (1)',
+    ]);
+    assert.ok(w.axis.includes('Anzahl'), String(w.axis));
+    const labels = (w.labels ?? []) as string[];
+    assert.equal(labels.at(-1), 'diese Woche');
+    // Sunday 8 November 2026 (this week began on the 15th): German abbreviations, with their dot.
+    assert.equal(labels.at(-2), '8. Nov.');
+    const english = words(
+      (await chartsDrawn(() => discord.invoke({ user: BOB.id, command: 'history', locale: 'en-GB' })))[0],
+    );
+    assert.deepEqual(english.legend, ['Downloads (red: over the allotment)', 'Breaches', 'Allotment (1)']);
+    assert.equal((english.labels as string[]).at(-2), '8 Nov');
+  });
+
+  test('the weekly report in the community’s language; /report in the reader’s', async () => {
+    await admin('enforcement', 'reports-channel', { channel: REPORTS.id });
+    // The server's language comes with any interaction from it.
+    await discord.invoke({ user: ANNA.id, command: 'quota', locale: 'de', guildLocale: 'de' });
+    bot.clock.advance(5 * 24 * 60 * MINUTE); // into the next week: last week's report is due
+    const charts = await chartsDrawn(async () => assert.equal(await postWeeklyReport(bot.bot.ctx), 'posted'));
+    const [daily, downloads] = charts.map(words);
+    assert.deepEqual(daily?.legend, ['Höchstens gleichzeitig', 'Überschreitungen']);
+    assert.deepEqual(daily?.labels, [
+      'So., 15.',
+      'Mo., 16.',
+      'Di., 17.',
+      'Mi., 18.',
+      'Do., 19.',
+      'Fr., 20.',
+      'Sa., 21.',
+    ]);
+    assert.ok(daily?.axis.includes('Anzahl'));
+    assert.deepEqual(downloads?.legend, ['Downloads (rot: über dem Kontingent)', 'Kontingent']);
+    assert.ok(downloads?.axis.includes('Downloads diese Woche'));
+    const posted = text(discord.messagesIn(REPORTS.id).at(-1)!);
+    assert.match(posted, /Wochenbericht: So\., 15\. Nov\. – Sa\., 21\. Nov\. 2026/);
+    assert.match(posted, /\*\*anna\*\*: 2 von 1 \(1 darüber\)/);
+    assert.doesNotMatch(posted, /Weekly report|Per day|Nobody/);
+    const mine = text(await admin('report', 'week'));
+    assert.match(mine, /Weekly report: Sun 15 Nov – Sat 21 Nov 2026/);
   });
 });
