@@ -133,7 +133,7 @@ describe('download-allotment notices', () => {
     );
     assert.deepEqual(
       embed?.fields?.map((f) => f.name),
-      ['Diese Woche genutzt', 'Zurückgesetzt', 'Was du tun kannst'],
+      ['Diese Woche genutzt', 'Wird zurückgesetzt', 'Was du tun kannst'],
     );
     assert.equal(embed?.fields?.[0]?.value, '1.234 von 1.000');
     const fr = quotaEmail(shippedTemplate('download-email', 'fr'), off, 'fr', 'Europe/Paris');
