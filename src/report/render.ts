@@ -59,12 +59,12 @@ export function weeklyReportMessage(report: WeeklyReport, lang: Language = 'en')
     .addFields(
       {
         name: t('report.weekly.streams'),
-        value:
-          `${
-            busiest && totals.peakStreams > 0
-              ? t('report.weekly.mostAtOnceOn', { count: n(totals.peakStreams), day: busiest.label })
-              : t('report.weekly.mostAtOnce', { count: n(totals.peakStreams) })
-          }\n` + t('report.weekly.breaches', { count: n(totals.breaches) }),
+        value: [
+          busiest && totals.peakStreams > 0
+            ? t('report.weekly.mostAtOnceOn', { count: n(totals.peakStreams), day: busiest.label })
+            : t('report.weekly.mostAtOnce', { count: n(totals.peakStreams) }),
+          t('report.weekly.breaches', { count: n(totals.breaches) }),
+        ].join('\n'),
         inline: true,
       },
       {
