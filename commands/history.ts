@@ -77,6 +77,7 @@ export const history: Command = {
         downloads: t('standing.history.chartDownloads'),
         breaches: t('standing.history.chartBreaches'),
         allotment: t('standing.history.chartAllotment', { count: allotment }),
+        axis: t('report.chart.count'),
       },
     });
     await respond(interaction, { embeds: [table, standing], files: [{ name: FILE, attachment: png }] });

@@ -1,6 +1,7 @@
 import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { respond } from '../src/discord/reply.ts';
+import { languageOf } from '../src/i18n/index.ts';
 import { weeklyReportMessage } from '../src/report/render.ts';
 import { buildWeeklyReport, type WhichWeek } from '../src/services/report.ts';
 
@@ -26,6 +27,7 @@ export const report: Command = {
     await interaction.deferReply({ flags: 'Ephemeral' });
     const which: WhichWeek = interaction.options.getString('week') === 'this' ? 'this' : 'last';
     const data = await buildWeeklyReport(ctx.db, ctx.clock(), ctx.config.timezone, which);
-    await respond(interaction, weeklyReportMessage(data));
+    // The same report as the one posted each week, in the reader's Discord language.
+    await respond(interaction, weeklyReportMessage(data, languageOf(interaction.locale)));
   },
 };

@@ -1,7 +1,8 @@
-import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { PermissionFlagsBits, SlashCommandBuilder, type SlashCommandStringOption } from 'discord.js';
 import { suggest } from '../src/discord/autocomplete.ts';
 import type { Command } from '../src/discord/command.ts';
 import { COLORS, embed, ok, respond } from '../src/discord/reply.ts';
+import { LANGUAGES, languageName } from '../src/i18n/index.ts';
 import {
   renderTemplate,
   TEMPLATE_DESCRIPTIONS,
@@ -10,12 +11,22 @@ import {
 } from '../src/policy/templates.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
 import {
+  customLanguages,
   loadTemplates,
+  requireLanguage,
   requireTemplateName,
   resetTemplate,
   sampleValues,
   setTemplate,
+  templateSource,
 } from '../src/services/templates.ts';
+
+/** The optional `language` of set, reset and preview: the shipped languages, by their own names. */
+const languageOption = (o: SlashCommandStringOption) =>
+  o
+    .setName('language')
+    .setDescription("Which language's text (default: the server's language)")
+    .addChoices(LANGUAGES.map((l) => ({ name: languageName(l), value: l })));
 
 const codeBlock = (text: string) => `\`\`\`\n${text.replace(/```/g, '`\u200b``')}\n\`\`\``;
 
@@ -44,7 +55,8 @@ export const template: Command = {
             .setDescription('New text with {placeholders}')
             .setRequired(true)
             .setMaxLength(4000),
-        ),
+        )
+        .addStringOption(languageOption),
     )
     .addSubcommand((s) =>
       s
@@ -57,7 +69,8 @@ export const template: Command = {
             .setRequired(true)
             .setAutocomplete(true)
             .setMaxLength(NAME_MAX),
-        ),
+        )
+        .addStringOption(languageOption),
     )
     .addSubcommand((s) =>
       s
@@ -70,46 +83,63 @@ export const template: Command = {
             .setRequired(true)
             .setAutocomplete(true)
             .setMaxLength(NAME_MAX),
-        ),
+        )
+        .addStringOption(languageOption),
     ),
 
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
     const actor = interaction.user.id;
     await interaction.deferReply({ flags: 'Ephemeral' });
+    const lang = await requireLanguage(ctx.db, interaction.options.getString('language'));
+    const inLang = ` in ${languageName(lang)}`;
     if (sub === 'set') {
       const name = await setTemplate(
         ctx.db,
         actor,
         interaction.options.getString('name', true),
         interaction.options.getString('text', true),
+        lang,
       );
-      const text = (await loadTemplates(ctx.db))[name].text;
+      const text = templateSource(await loadTemplates(ctx.db), name, lang).text;
       return respond(
         interaction,
-        ok(`Template **${name}** saved. Preview:\n${renderTemplate(text, sampleValues(name))}`),
+        ok(`Template **${name}**${inLang} saved. Preview:\n${renderTemplate(text, sampleValues(name))}`),
       );
     }
     if (sub === 'reset') {
-      const name = await resetTemplate(ctx.db, actor, interaction.options.getString('name', true));
-      return respond(interaction, ok(`Template **${name}** is back to the default.`));
+      const name = await resetTemplate(ctx.db, actor, interaction.options.getString('name', true), lang);
+      const from = templateSource(await loadTemplates(ctx.db), name, lang).from;
+      const now = from === 'shipped' ? 'the default text' : "the server's default language's text";
+      return respond(interaction, ok(`Template **${name}**${inLang} is back to ${now}.`));
     }
     const all = await loadTemplates(ctx.db);
     if (sub === 'preview') {
       const name = requireTemplateName(interaction.options.getString('name', true));
-      const e = embed(`Preview: ${name}${all[name].custom ? ' (customised)' : ' (default)'}`, COLORS.info)
-        .setDescription(renderTemplate(all[name].text, sampleValues(name)))
-        .addFields({ name: 'Template text', value: codeBlock(all[name].text).slice(0, 1024) });
+      const source = templateSource(all, name, lang);
+      const origin = {
+        own: 'customised',
+        'default-language': `customised in ${languageName(all.defaultLanguage)}, the server's default language`,
+        shipped: 'default',
+      }[source.from];
+      const e = embed(`Preview: ${name}${inLang} (${origin})`, COLORS.info)
+        .setDescription(renderTemplate(source.text, sampleValues(name)))
+        .addFields({ name: 'Template text', value: codeBlock(source.text).slice(0, 1024) });
       return respond(interaction, { embeds: [e] });
     }
     const e = embed('Notice templates', COLORS.info).setDescription(
       'Change one with `/template set`, see it filled in with `/template preview`, undo with `/template reset`. ' +
-        'A template saved with `{limit}` still works: it is filled like `{cap}` or `{allotment}`.',
+        `Each takes a \`language\`; without one, the server's default language (${languageName(all.defaultLanguage)}). ` +
+        "A member whose language has no text of its own gets the default language's, else the shipped text in " +
+        'their language. A template saved with `{limit}` still works: it is filled like `{cap}` or `{allotment}`.',
     );
     for (const name of TEMPLATE_NAMES) {
+      const own = customLanguages(all, name);
       e.addFields({
-        name: `${name}${all[name].custom ? ' (customised)' : ''}`,
-        value: `${TEMPLATE_DESCRIPTIONS[name]}\nPlaceholders: ${TEMPLATE_PLACEHOLDERS[name].map((p) => `\`{${p}}\``).join(' ')}`,
+        name: `${name}${own.length > 0 ? ' (customised)' : ''}`,
+        value:
+          `${TEMPLATE_DESCRIPTIONS[name]}\nPlaceholders: ${TEMPLATE_PLACEHOLDERS[name].map((p) => `\`{${p}}\``).join(' ')}` +
+          (own.length > 0 ? `\nOwn text in: ${own.map(languageName).join(', ')}` : ''),
       });
     }
     return respond(interaction, { embeds: [e] });

@@ -9,7 +9,7 @@ import type { NoticeMessage } from '../notify/notifier.ts';
 import { describeDm, toLine } from '../notify/outcomes.ts';
 import { memberLanguage } from '../services/languages.ts';
 import { getSettings } from '../services/settings.ts';
-import { loadTemplates, templateIn } from '../services/templates.ts';
+import { loadTemplates, templateFor } from '../services/templates.ts';
 import { episodeNoticeKey, stopOutcomes } from './episodes.ts';
 import { PermanentEffectError } from './outbox.ts';
 
@@ -22,7 +22,7 @@ export async function episodeNotice(ctx: AppContext, episodeId: number) {
   const outcomes: Map<string, StopOutcome> = await stopOutcomes(ctx.db, episodeId);
   const settings = await getSettings(ctx.db);
   const lines = episode.lines.map((l) => ({
-    ...toLine(l, lineAction(l, outcomes).text),
+    ...toLine(l, lineAction(l, outcomes).words),
     ...(settings.hideAddresses ? { ipAddress: null } : {}),
   }));
   const notice = {
@@ -61,7 +61,7 @@ export async function warningMessage(
     phase === 'over' || l.action.kind === 'stop' ? (notice.streams[i]?.action ?? null) : null,
   );
   const message = streamWarning(
-    templateIn(templates.warning, 'warning', lang),
+    templateFor(templates, 'warning', lang),
     { ...notice, episodeId, deadline: episode.graceUntil ?? episode.openedAt, done, phase },
     lang,
   );
@@ -81,7 +81,7 @@ export async function breachAlert(
         ? 'Still over the plan: a stop did not take effect.'
         : null;
   const standIn = member.standInServerId !== null;
-  const message = streamBreachAlert(templates['stream-alert'].text, {
+  const message = streamBreachAlert(templateFor(templates, 'stream-alert', templates.defaultLanguage), {
     ...notice,
     discordUserId: standIn ? null : member.discordUserId,
     dmDelivery: standIn

@@ -200,8 +200,10 @@ export function stopTally(lines: readonly EpisodeLine[], outcomes: ReadonlyMap<s
   let notStopped = 0;
   for (const l of lines) {
     const words = lineAction(l, outcomes);
-    if (l.action.kind === 'stop' && !words.failed && words.text === 'stopped') stopped++;
-    else if (words.failed || words.text.startsWith('not stopped')) notStopped++;
+    const code = words.words.code;
+    if (l.action.kind === 'stop' && !words.failed && code === 'stopped') stopped++;
+    else if (words.failed || code === 'cannot-stop' || code === 'back-within' || code === 'server-removed')
+      notStopped++;
   }
   return { stopped, notStopped };
 }

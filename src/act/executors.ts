@@ -10,12 +10,11 @@ import { streamFromJson } from '../db/live-sessions.ts';
 import { effectByKey, enqueueEffects, nonceFor } from '../db/outbox.ts';
 import { breachEpisodes, mediaServers, type OutboxRow, outbox } from '../db/schema.ts';
 import { rememberStop } from '../db/stopped-sessions.ts';
-import { streamBreachDm } from '../notify/notices.ts';
+import { streamBreachDm, streamBreachEmail } from '../notify/notices.ts';
 import { type Delivery, NONCE_TRUSTED_MS, type SendOptions } from '../notify/notifier.ts';
 import { fromJsonMessage, type NoticePayload } from '../notify/payload.ts';
 import { sessionRef } from '../policy/streams.ts';
-import { renderTemplate } from '../policy/templates.ts';
-import { templateIn } from '../services/templates.ts';
+import { templateFor } from '../services/templates.ts';
 import { executeDownloadCancel } from './download-cancels.ts';
 import { breachAlert, episodeNotice, warningMessage } from './episode-notices.ts';
 import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from './episodes.ts';
@@ -74,17 +73,16 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
     async stop(row) {
       const p = row.payload as StopPayload;
       const [episode] = await ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.id, p.episodeId));
-      if (!episode || episode.state === 'resolved')
-        return { outcome: 'skipped', text: 'not stopped: the member was back within the plan' };
+      if (!episode || episode.state === 'resolved') return { outcome: 'skipped', code: 'back-within' };
       const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, p.serverId));
-      if (!server) return { outcome: 'refused', text: 'not stopped: the server was removed' };
+      if (!server) return { outcome: 'refused', code: 'server-removed' };
       const client = stopClient(ctx, server);
       const stream = streamFromJson(p.stream);
       // A MediaServerError (down, timeout) is thrown: the stop is retried while the episode lasts.
       const result = await stopAndLearn(ctx, server, client, stream, { title: p.title, text: p.text });
       if (!result.ok)
-        return { outcome: 'refused', text: `stop failed: ${result.reason ?? 'unknown reason'}` };
-      if (result.alreadyEnded) return { outcome: 'already-ended', text: 'had already ended' };
+        return { outcome: 'refused', code: 'stop-failed', reason: result.reason ?? 'unknown reason' };
+      if (result.alreadyEnded) return { outcome: 'already-ended', code: 'already-ended' };
       const now = ctx.clock();
       if (client.supports('verifiable-stop')) {
         // Jellyfin and Emby pass Stop to the player, which may ignore it: check with a read a little later.
@@ -115,7 +113,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
           now,
         });
       }
-      return { outcome: 'stopped', text: 'stopped' };
+      return { outcome: 'stopped', code: 'stopped' };
     },
 
     'paused-stop': (row) => executePausedStop(ctx, row),
@@ -131,7 +129,7 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       if (!playing) return { playing: false };
       const { db } = ctx;
       const [episode] = await db.select().from(breachEpisodes).where(eq(breachEpisodes.id, p.episodeId));
-      const ignored = { outcome: 'ignored', text: 'stop sent, but the player ignored it: still playing' };
+      const ignored = { outcome: 'ignored', code: 'ignored' };
       await db.transaction(async (tx) => {
         await tx.update(outbox).set({ result: ignored }).where(eq(outbox.key, p.stopKey));
         if (episode?.state === 'enforced')
@@ -178,23 +176,15 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
       }
       const { member, notice, templates, lang } = await episodeNotice(ctx, episodeId);
       if (channel === 'dm') {
-        const message = streamBreachDm(templateIn(templates['stream-dm'], 'stream-dm', lang), notice, lang);
+        const message = streamBreachDm(templateFor(templates, 'stream-dm', lang), notice, lang);
         const delivery = await ctx.notifier.dm(member.discordUserId, message, once(row));
         // The alert went out saying "retrying": once this later attempt settles, it is updated to say how it went.
         if (row.attempts > 1 && (delivery.ok || !delivery.retryable))
           await enqueueAlertEdit(ctx, episodeId, 'dm');
         return settle(delivery);
       }
-      const text = renderTemplate(templates['stream-email'].text, {
-        member: notice.memberName,
-        plan: notice.planName,
-        limit: notice.limit,
-        count: notice.count,
-        streams: notice.streams
-          .map((l) => `- ${l.server}: ${l.device}, ${l.title ?? 'unknown title'} (${l.state})`)
-          .join('\n'),
-      });
-      return settle(await ctx.notifier.email(member.email, 'Too many streams at once', text));
+      const email = streamBreachEmail(templateFor(templates, 'stream-email', lang), notice, lang);
+      return settle(await ctx.notifier.email(member.email, email.subject, email.text));
     },
 
     async 'warning-edit'(row) {

@@ -9,7 +9,7 @@ import type { AppContext } from '../context.ts';
 import type { LinkWithMember } from '../db/links.ts';
 import { streamFromJson, streamToJson } from '../db/live-sessions.ts';
 import { enqueueEffects } from '../db/outbox.ts';
-import { mediaServers, type OutboxRow } from '../db/schema.ts';
+import { mediaServers, members, type OutboxRow } from '../db/schema.ts';
 import { rememberStop } from '../db/stopped-sessions.ts';
 import { decidePaused, type PausedIntent, pausedStopKey } from '../decide/paused.ts';
 import type { ActiveStream } from '../media/types.ts';
@@ -17,6 +17,7 @@ import { queueNotice } from '../notify/notice-queue.ts';
 import { type PausedNotice, pausedOnScreen, pausedStopAlert, pausedStopDm } from '../notify/paused.ts';
 import { sessionRef } from '../policy/streams.ts';
 import { pausedRules, type StreamEnforcementInput } from '../sense/view.ts';
+import { memberLanguage } from '../services/languages.ts';
 import { getSettings } from '../services/settings.ts';
 import { stopAndLearn, stopClient } from './stop-stream.ts';
 import { actingByServer } from './streams.ts';
@@ -114,34 +115,38 @@ const sameSession = (a: ActiveStream, b: ActiveStream) =>
 export async function executePausedStop(ctx: AppContext, row: OutboxRow): Promise<Record<string, unknown>> {
   const p = row.payload as PausedStopPayload;
   const [server] = await ctx.db.select().from(mediaServers).where(eq(mediaServers.id, p.serverId));
-  if (!server) return { outcome: 'skipped', text: 'not stopped: the server was removed' };
+  if (!server) return { outcome: 'skipped', code: 'server-removed' };
   const client = stopClient(ctx, server);
   const stream = streamFromJson(p.stream);
   // A MediaServerError (down, timeout) is thrown: the outbox retries with back-off.
   const current = (await client.listStreams()).find((s) => sameSession(s, stream));
   if (current?.state === 'playing' || current?.state === 'buffering')
-    return { outcome: 'resumed', text: 'not stopped: playing again' };
+    return { outcome: 'resumed', code: 'resumed' };
   // Gone on a retry: the earlier attempt stopped it (its notices were not queued yet); on a first attempt, the
   // member ended it.
   let outcome = row.attempts > 1 ? 'stopped' : 'already-ended';
+  // The on-screen message and the DM are in the member's language; the alert in the admins'.
+  const settings = await getSettings(ctx.db);
+  const [member] = await ctx.db.select().from(members).where(eq(members.id, p.memberId));
+  const lang = memberLanguage(member ?? { locale: null }, settings);
   if (current?.state === 'paused') {
-    const result = await stopAndLearn(ctx, server, client, current, pausedOnScreen(p.notice.limitMinutes));
+    const onScreen = pausedOnScreen(p.notice.limitMinutes, lang);
+    const result = await stopAndLearn(ctx, server, client, current, onScreen);
     if (!result.ok) outcome = `stop failed: ${result.reason ?? 'unknown reason'}`;
     else if (!result.alreadyEnded || row.attempts > 1) outcome = 'stopped';
   }
-  if (outcome === 'already-ended') return { outcome, text: 'had already ended' };
+  if (outcome === 'already-ended') return { outcome, code: 'already-ended' };
   const now = ctx.clock();
   // Plex lists a stopped session for a while: never count it again until it is gone.
   if (outcome === 'stopped' && !client.supports('verifiable-stop'))
     await rememberStop(ctx.db, { serverId: p.serverId, sessionKey: stream.key, memberId: p.memberId, now });
   const notice: PausedNotice = { ...p.notice, pausedSince: new Date(p.notice.pausedSince), outcome };
   const subject = row.key.slice('paused-stop:'.length);
-  const settings = await getSettings(ctx.db);
   if (outcome === 'stopped' && p.dm && notice.discordUserId)
     await queueNotice(
       ctx,
       { kind: 'paused-stop', subject, channel: 'dm', memberId: p.memberId },
-      { channel: 'dm', to: notice.discordUserId, message: pausedStopDm(notice) },
+      { channel: 'dm', to: notice.discordUserId, message: pausedStopDm(notice, lang) },
     );
   await queueNotice(
     ctx,

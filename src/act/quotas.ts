@@ -3,12 +3,13 @@
 import type { AppContext } from '../context.ts';
 import type { Member, Plan } from '../db/schema.ts';
 import { decideQuotas, type QuotaMove } from '../decide/downloads.ts';
+import { quotaAlert, quotaDm, quotaEmail } from '../notify/downloads.ts';
 import { discordTime, safe } from '../notify/format.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
-import { localTime, quotaAlert, quotaDm } from '../notify/notices.ts';
 import { describeDelivery } from '../notify/outcomes.ts';
-import { renderTemplate } from '../policy/templates.ts';
 import type { DownloadInput } from '../sense/view.ts';
+import { memberLanguage } from '../services/languages.ts';
+import { templateFor } from '../services/templates.ts';
 import { countedDownloads, type Usage, weeklyUsage } from '../services/usage.ts';
 import type { QuotaOutcome } from '../types/cycle.ts';
 import { cancellableServers, queueCancels } from './download-cancels.ts';
@@ -97,36 +98,20 @@ async function actOnQuota(
     used: u.used,
     allotment: u.allotment,
     resetsAt: u.weekEnd,
-    disabled: switching
-      ? `Downloads are switched off until the reset (${discordTime(u.weekEnd, 'R')}).`
-      : cancelling
-        ? `Downloads started beyond the allotment are cancelled until the reset (${discordTime(u.weekEnd, 'R')}).`
-        : '',
+    switchedOff: switching,
+    cancelling: !switching && cancelling,
   };
+  // The member's notices in their language; the admins' alert in the community's.
+  const lang = memberLanguage(member, input.settings);
+  const book = input.templates;
   const dm = await deliverOnce(ctx, once('dm'), () => ({
     channel: 'dm',
     to: member.discordUserId,
-    message: quotaDm(input.templates['download-dm'].text, notice),
+    message: quotaDm(templateFor(book, 'download-dm', lang), notice, lang),
   }));
   if (member.email) {
-    const text = renderTemplate(input.templates['download-email'].text, {
-      member: member.displayName,
-      plan: notice.planName,
-      limit: u.allotment,
-      count: u.used,
-      resets: localTime(u.weekEnd, ctx.config.timezone),
-      disabled: switching
-        ? 'Downloads are switched off until then.'
-        : cancelling
-          ? 'Downloads started beyond the allotment are cancelled until then.'
-          : '',
-    });
-    await deliverOnce(ctx, once('email'), () => ({
-      channel: 'email',
-      to: member.email,
-      subject: 'Download allotment used up',
-      text,
-    }));
+    const email = quotaEmail(templateFor(book, 'download-email', lang), notice, lang, ctx.config.timezone);
+    await deliverOnce(ctx, once('email'), () => ({ channel: 'email', to: member.email, ...email }));
   }
   const switchNote =
     move.policy === 'dry-run'
@@ -145,7 +130,7 @@ async function actOnQuota(
     return {
       channel: 'alert',
       to: input.settings.alertsChannelId,
-      message: quotaAlert(input.templates['download-alert'].text, {
+      message: quotaAlert(templateFor(book, 'download-alert', book.defaultLanguage), {
         ...notice,
         discordUserId: member.discordUserId,
         dmDelivery: describeDelivery(dm),

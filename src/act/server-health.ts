@@ -9,7 +9,7 @@ import { mediaServers } from '../db/schema.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import { serverStatusAlert } from '../notify/notices.ts';
 import type { ServerSnapshot } from '../sense/read-servers.ts';
-import { loadTemplates } from '../services/templates.ts';
+import { loadTemplates, templateFor } from '../services/templates.ts';
 
 export async function recordServerHealth(
   ctx: AppContext,
@@ -41,7 +41,12 @@ export async function recordServerHealth(
     await deliverOnce(ctx, notice, () => ({
       channel: 'alert',
       to: alertsChannelId,
-      message: serverStatusAlert(templates[kind].text, up, row.name, snap.error),
+      message: serverStatusAlert(
+        templateFor(templates, kind, templates.defaultLanguage),
+        up,
+        row.name,
+        snap.error,
+      ),
     }));
   }
 }

@@ -14,6 +14,8 @@ import { countedStreamsByMember, findBreaches } from '../policy/streams.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { reread } from '../sense/reread.ts';
 import { type StreamEnforcementInput, toAccountLinks } from '../sense/view.ts';
+import { memberLanguage } from '../services/languages.ts';
+import { templateFor } from '../services/templates.ts';
 import type { BreachOutcome } from '../types/cycle.ts';
 import { applyMemberDecision, episodeNoticeKey, stopOutcomes, stopTally, toEpisodeView } from './episodes.ts';
 
@@ -102,13 +104,16 @@ export async function enforceStreams(ctx: AppContext, input: StreamEnforcementIn
   );
   const servers = actingByServer(input);
   const onScreenText = (entry: LinkWithMember, count: number, cap: number) =>
-    renderTemplate(input.templates['stream-onscreen'].text, {
-      member: entry.member.displayName,
-      plan: entry.plan?.name ?? 'none',
-      limit: cap,
-      count,
-      streams: '',
-    });
+    renderTemplate(
+      templateFor(input.templates, 'stream-onscreen', memberLanguage(entry.member, input.settings)),
+      {
+        member: entry.member.displayName,
+        plan: entry.plan?.name ?? 'none',
+        limit: cap,
+        count,
+        streams: '',
+      },
+    );
 
   const decided: DecidedBreach[] = [];
   const outcomes: BreachOutcome[] = [];

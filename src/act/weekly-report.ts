@@ -3,6 +3,7 @@
 // (`report:<week>`), so a second run, a retry or a restart at that moment never posts it twice.
 
 import type { AppContext } from '../context.ts';
+import { languageOf } from '../i18n/index.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import { weekKey } from '../policy/week.ts';
 import { weeklyReportMessage } from '../report/render.ts';
@@ -15,7 +16,7 @@ export type WeeklyReportOutcome = 'posted' | 'failed' | 'already-posted' | 'no-c
 export async function postWeeklyReport(ctx: AppContext): Promise<WeeklyReportOutcome> {
   const now = ctx.clock();
   const zone = ctx.config.timezone;
-  const { reportsChannelId } = await getSettings(ctx.db);
+  const { reportsChannelId, guildLocale } = await getSettings(ctx.db);
   if (!reportsChannelId) return 'no-channel';
   const week = weekKey(instantInWeek(now, zone, 'last'), zone);
   const delivery = await deliverOnce(
@@ -24,7 +25,11 @@ export async function postWeeklyReport(ctx: AppContext): Promise<WeeklyReportOut
     async () => ({
       channel: 'alert',
       to: reportsChannelId,
-      message: weeklyReportMessage(await buildWeeklyReport(ctx.db, now, zone, 'last')),
+      // In the community's language: it is read by the admins together, in their channel.
+      message: weeklyReportMessage(
+        await buildWeeklyReport(ctx.db, now, zone, 'last'),
+        languageOf(guildLocale),
+      ),
     }),
   );
   const outcome = delivery === null ? 'already-posted' : delivery.ok ? 'posted' : 'failed';

@@ -63,12 +63,18 @@ export const settings = pgTable(
 );
 
 /** Notice templates the owner changed; a missing row means the built-in default. */
-export const templates = pgTable('templates', {
-  name: text('name').primaryKey(),
-  text: text('text').notNull(),
-  updatedBy: text('updated_by').notNull(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-});
+/** An owner's text for a notice, one per template and language (`en`, `de`, `fr`: the shipped languages). */
+export const templates = pgTable(
+  'templates',
+  {
+    name: text('name').notNull(),
+    language: text('language').notNull().default('en'),
+    text: text('text').notNull(),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.language] })],
+);
 
 // ─── Plans and members ──────────────────────────────────────────────────────────────────────────
 
@@ -568,8 +574,11 @@ export interface EpisodeLine {
   title: string | null;
   state: string;
   startedAt: string | null;
-  /** `stop`: a stop effect carries it out (its outcome is read from the outbox); otherwise the final words. */
-  action: { kind: 'stop' } | { kind: 'fixed'; text: string };
+  /**
+   * `stop`: a stop effect carries it out (its outcome is read from the outbox); otherwise what was done, as a code
+   * of `policy/stop-words.ts` with its reason (lines written by older versions hold English words in `text`).
+   */
+  action: { kind: 'stop' } | { kind: 'fixed'; code?: string; reason?: string; text?: string };
 }
 
 /**

@@ -12,6 +12,7 @@
 // resolved before they were queued. An episode is never resolved on the strength of a failed read.
 import type { EpisodeLine, EpisodeState, StopRule } from '../db/schema.ts';
 import type { ActiveStream } from '../media/types.ts';
+import { englishWords, type ReadWords, stopWordsOf } from '../policy/stop-words.ts';
 import { type CountBy, type MemberStream, sessionRef, streamUnits, unitStart } from '../policy/streams.ts';
 
 export interface EpisodeView {
@@ -158,7 +159,7 @@ export function decideMember(input: MemberDecisionInput): Intent[] {
   const cap = input.cap ?? 0;
   const now = input.now ?? new Date(0);
   if (!episode && rules.graceSeconds > 0) {
-    const lines = mine.map((ms) => line(ms, input.firstSeen, { kind: 'fixed', text: 'warned' }));
+    const lines = mine.map((ms) => line(ms, input.firstSeen, { kind: 'fixed', code: 'warned' }));
     return [
       {
         type: 'open-episode',
@@ -184,17 +185,15 @@ export function decideMember(input: MemberDecisionInput): Intent[] {
     }
     const server = input.servers.get(ms.serverId);
     let action: EpisodeLine['action'];
-    if (!toStop.has(ms))
-      action = { kind: 'fixed', text: 'kept: within the plan once the newest are stopped' };
-    else if (input.dryRun) action = { kind: 'fixed', text: 'would be stopped (dry run)' };
+    if (!toStop.has(ms)) action = { kind: 'fixed', code: 'kept' };
+    else if (input.dryRun) action = { kind: 'fixed', code: 'dry-run' };
     else if (!server?.canStop)
-      action = { kind: 'fixed', text: `not stopped: ${server?.reason ?? 'this server cannot stop streams'}` };
+      action = { kind: 'fixed', code: 'cannot-stop', ...(server?.reason ? { reason: server.reason } : {}) };
     else {
       action = { kind: 'stop' };
       intents.push({ type: 'stop', ref, serverId: ms.serverId, stream: ms.stream });
     }
-    if (episode && episode.state !== 'grace' && action.kind === 'fixed' && action.text.startsWith('kept'))
-      continue;
+    if (episode && episode.state !== 'grace' && action.kind === 'fixed' && action.code === 'kept') continue;
     lines.push(line(ms, input.firstSeen, action));
   }
   if (!episode) {
@@ -227,27 +226,37 @@ export function sameSessionAsLine(l: EpisodeLine, now: ActiveStream): boolean {
 export interface StopOutcome {
   /** `pending` until the first attempt finished; `retrying` after a failed attempt that will be retried. */
   status: 'pending' | 'retrying' | 'done' | 'failed';
-  /** The executor's result: `{ outcome, text }`. */
-  result: { outcome?: string; text?: string } | null;
+  /** The executor's result: `{ outcome, code, reason }` (older rows: `{ outcome, text }`). */
+  result: { outcome?: string; code?: string; reason?: string; text?: string } | null;
   lastError: string | null;
 }
 
-export interface StopWords {
+export interface LineAction {
+  /** What happened, as a code to write out in the reader's language (older rows: words no code matches). */
+  words: ReadWords;
+  /** The same in English, for logs, the cycle report and tallies. */
   text: string;
   /** True when the stop did not take effect (refused, failed, ignored). */
   failed: boolean;
 }
 
+const action = (words: ReadWords, failed = false): LineAction => ({
+  words,
+  text: words.code === null ? words.text : englishWords(words),
+  failed,
+});
+
 /** What a line says happened, from its fixed words or its stop effect's outcome. */
-export function lineAction(l: EpisodeLine, outcomes: ReadonlyMap<string, StopOutcome>): StopWords {
-  if (l.action.kind === 'fixed') return { text: l.action.text, failed: false };
+export function lineAction(l: EpisodeLine, outcomes: ReadonlyMap<string, StopOutcome>): LineAction {
+  if (l.action.kind === 'fixed') return action(stopWordsOf(l.action));
   const o = outcomes.get(lineRef(l));
-  if (!o || o.status === 'pending') return { text: 'stop requested', failed: false };
-  if (o.status === 'retrying')
-    return { text: `stop failed (${o.lastError ?? 'error'}); retrying`, failed: true };
-  if (o.status === 'failed') return { text: `stop failed: ${o.lastError ?? 'unknown reason'}`, failed: true };
+  if (!o || o.status === 'pending') return action({ code: 'stop-requested' });
+  if (o.status === 'retrying') return action({ code: 'stop-retrying', reason: o.lastError ?? 'error' }, true);
+  if (o.status === 'failed')
+    return action({ code: 'stop-failed', reason: o.lastError ?? 'unknown reason' }, true);
   const outcome = o.result?.outcome ?? 'stopped';
-  return { text: o.result?.text ?? outcome, failed: outcome === 'refused' || outcome === 'ignored' };
+  const words = o.result?.code || o.result?.text ? stopWordsOf(o.result) : stopWordsOf({ text: outcome });
+  return action(words, outcome === 'refused' || outcome === 'ignored');
 }
 
 /**

@@ -10,13 +10,17 @@ import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import { enqueueEffects } from '../db/outbox.ts';
 import { members, type Plan, plans } from '../db/schema.ts';
+import { type Language, noticeLanguage } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import { deliverOnce, noticeKey } from '../notify/notice-queue.ts';
 import { toJsonMessage } from '../notify/payload.ts';
 import { planEndedDm, planEndingDm } from '../notify/plan-end-notice.ts';
 import { type EndingPlan, type PlanEndMove, planEndMoves } from '../policy/plan-ends.ts';
 import { planFromRoles, type RoleBinding } from '../policy/role-plans.ts';
+import { getSettings } from '../services/settings.ts';
 import type { MemberListing } from '../types/running.ts';
+
+type Ending = EndingPlan & { lang: Language };
 
 export interface PlanEndDeps {
   /** The guild's members with their roles (shared with the role sync of the same run). */
@@ -39,11 +43,16 @@ export async function runPlanEnds(
       discordUserId: members.discordUserId,
       planId: members.planId,
       until: members.planUntil,
+      locale: members.locale,
     })
     .from(members)
     .where(and(isNotNull(members.planUntil), isNotNull(members.planId), isNull(members.standInServerId)));
-  const rows: EndingPlan[] = stored.flatMap(({ planId, until, ...r }) =>
-    planId !== null && until !== null ? [{ ...r, planId, until }] : [],
+  // Each member's DMs in their language (the community's when they never ran a command).
+  const { guildLocale } = await getSettings(ctx.db);
+  const rows: Ending[] = stored.flatMap(({ planId, until, locale, ...r }) =>
+    planId !== null && until !== null
+      ? [{ ...r, planId, until, lang: noticeLanguage(locale, guildLocale) }]
+      : [],
   );
   if (rows.length === 0) return 0;
   const now = ctx.clock();
@@ -59,7 +68,10 @@ export async function runPlanEnds(
       () => ({
         channel: 'dm',
         to: member.discordUserId,
-        message: planEndingDm({ guildName: deps.guildName, plan: byId.get(member.planId) ?? null, endsAt }),
+        message: planEndingDm(
+          { guildName: deps.guildName, plan: byId.get(member.planId) ?? null, endsAt },
+          member.lang,
+        ),
       }),
     ).catch((err) => deps.log.warn({ err }, 'plan ends: the reminder could not be queued'));
   }
@@ -102,7 +114,7 @@ async function rolesNow(
 async function endPlan(
   ctx: AppContext,
   deps: PlanEndDeps,
-  move: PlanEndMove,
+  move: PlanEndMove<Ending>,
   found: { plan: Plan; roleIds: string[] } | null,
   byId: Map<number, Plan>,
   now: Date,
@@ -131,11 +143,10 @@ async function endPlan(
       after: { planId: to, fromRoles, roleIds: found?.roleIds ?? [], by: 'plan end' },
     });
     const notice = { kind: 'plan-ended', subject: `${member.discordUserId}:${member.until}`, channel: 'dm' };
-    const message = planEndedDm({
-      guildName: deps.guildName,
-      previous: byId.get(member.planId) ?? null,
-      plan: found?.plan ?? null,
-    });
+    const message = planEndedDm(
+      { guildName: deps.guildName, previous: byId.get(member.planId) ?? null, plan: found?.plan ?? null },
+      member.lang,
+    );
     await enqueueEffects(
       tx,
       [

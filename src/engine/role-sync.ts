@@ -10,6 +10,7 @@ import type { AppContext } from '../context.ts';
 import { recordAudit } from '../db/audit.ts';
 import { enqueueEffects } from '../db/outbox.ts';
 import { members, plans } from '../db/schema.ts';
+import { noticeLanguage } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import { noticeKey } from '../notify/notice-queue.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
@@ -17,6 +18,7 @@ import { type NoticePayload, toJsonMessage } from '../notify/payload.ts';
 import { rolePlanDm } from '../notify/role-plan-notice.ts';
 import { type MemberPlan, resolveMemberPlan } from '../policy/role-plans.ts';
 import { roleBindings } from '../services/role-plans.ts';
+import { getSettings } from '../services/settings.ts';
 import type { MemberListing, RoleSyncChange, RoleSyncReport, RoleSyncStatus } from '../types/running.ts';
 import { runPlanEnds } from './plan-ends.ts';
 import { SingleFlight } from './single-flight.ts';
@@ -42,6 +44,7 @@ export interface RoleSyncDeps {
 interface Row extends MemberPlan {
   id: number;
   discordUserId: string;
+  locale: string | null;
 }
 
 export class RoleSync {
@@ -94,6 +97,7 @@ export class RoleSync {
         discordUserId: members.discordUserId,
         planId: members.planId,
         fromRoles: members.planFromRoles,
+        locale: members.locale,
       })
       .from(members)
       .where(isNull(members.standInServerId));
@@ -146,13 +150,14 @@ export class RoleSync {
       changes.length > 0 ? (await ctx.db.select().from(plans)).map((p) => [p.id, p] as const) : [],
     );
     const named = (id: number | null) => (id === null ? null : (allPlans.get(id) ?? null));
+    // Each DM in the member's language (the community's for one who never ran a command).
+    const { guildLocale } = changes.length > 0 ? await getSettings(ctx.db) : { guildLocale: null };
     for (const change of changes) {
       const dm = () =>
-        rolePlanDm({
-          guildName: this.deps.guildName(),
-          plan: named(change.to),
-          previous: named(change.from),
-        });
+        rolePlanDm(
+          { guildName: this.deps.guildName(), plan: named(change.to), previous: named(change.from) },
+          noticeLanguage(change.row?.locale ?? null, guildLocale),
+        );
       if (await this.apply(ctx, actor, change, dm, now))
         applied.push({ discordUserId: change.discordUserId, from: change.from, to: change.to });
     }

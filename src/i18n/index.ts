@@ -45,3 +45,9 @@ export function noticeLanguage(memberLocale: string | null, guildLocale: string 
 export function localizations(key: string, values?: Record<string, unknown>): { de: string; fr: string } {
   return { de: translator('de')(key, values), fr: translator('fr')(key, values) };
 }
+
+/** A language's own name ("English", "Deutsch", "Français"), for choices and listings, from Intl. */
+export function languageName(lang: Language): string {
+  const own = new Intl.DisplayNames([lang], { type: 'language' }).of(lang) ?? lang;
+  return own.charAt(0).toLocaleUpperCase(lang) + own.slice(1);
+}

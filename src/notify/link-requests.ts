@@ -1,6 +1,7 @@
 // The messages of a `/link` that would replace an admin's link: the alert the admins decide on (Approve/Refuse
 // buttons), the same alert once decided, and the member's DM about the decision. Pure.
 
+import { type Language, translator } from '../i18n/index.ts';
 import { COLORS, clip, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
 
@@ -84,15 +85,16 @@ export function linkRequestAlert(r: LinkRequestView, decision: LinkDecision | nu
   };
 }
 
-/** The member's DM once an admin decided. */
-export function linkDecisionDm(r: LinkRequestView, approved: boolean): NoticeMessage {
+/** The member's DM once an admin decided, in the member's language. */
+export function linkDecisionDm(r: LinkRequestView, approved: boolean, lang: Language = 'en'): NoticeMessage {
+  const t = translator(lang);
   return {
     embeds: [
       {
-        title: approved ? 'Your link change was approved' : 'Your link change was refused',
+        title: approved ? t('notices.linkDecision.approvedTitle') : t('notices.linkDecision.refusedTitle'),
         description: approved
-          ? `An admin approved it: you are now linked to ${name(r.account)} on ${name(r.server)}.`
-          : `An admin refused it: you stay linked to ${name(r.previous)} on ${name(r.server)}. Ask an admin if this is wrong.`,
+          ? t('notices.linkDecision.approved', { account: name(r.account), server: name(r.server) })
+          : t('notices.linkDecision.refused', { account: name(r.previous), server: name(r.server) }),
         color: approved ? COLORS.ok : COLORS.bad,
       },
     ],

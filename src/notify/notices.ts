@@ -1,16 +1,11 @@
 // Pure builders for every notice: template text for the words, embeds for the structure.
 import type { APIEmbed } from 'discord.js';
-import { DateTime } from 'luxon';
 import { number } from '../i18n/format.ts';
 import { type Language, type Translate, translator } from '../i18n/index.ts';
+import type { ReadWords, StopCode } from '../policy/stop-words.ts';
 import { renderTemplate } from '../policy/templates.ts';
 import { COLORS, clip, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
-
-/** A date in the community's zone, for email (which has no Discord timestamps). */
-export function localTime(d: Date, zone: string): string {
-  return DateTime.fromJSDate(d, { zone }).toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ");
-}
 
 export interface StreamLine {
   server: string;
@@ -19,8 +14,8 @@ export interface StreamLine {
   title: string | null;
   state: string;
   startedAt: Date | null;
-  /** What the bot did about it: "stopped", "not stopped: …", "would stop (dry run)". */
-  action?: string;
+  /** What the bot did about it (`stopped`, `cannot-stop` with the server's reason, `dry-run`…). */
+  action?: ReadWords;
 }
 
 /** A stream's state in the reader's language (the media layer's `playing`, `paused`, `buffering`; else as given). */
@@ -31,19 +26,27 @@ function stateIn(t: Translate, state: string): string {
   return state;
 }
 
-/**
- * What was done with a stream, in the member's language: the stop outcomes a member sees on a warning (the engine
- * records them in English, for admins); any other text as recorded.
- */
-function actionIn(t: Translate, action: string): string {
-  const known: Record<string, () => string> = {
+/** What was done with a stream, in the reader's language (a code with its reason; an older row's words as stored). */
+export function stopText(t: Translate, w: ReadWords): string {
+  if (w.code === null) return w.text;
+  const reason = w.reason ?? '';
+  const words: Record<StopCode, () => string> = {
+    warned: () => t('notices.line.action.warned'),
+    kept: () => t('notices.line.action.kept'),
+    'dry-run': () => t('notices.line.action.dryRun'),
+    'cannot-stop': () =>
+      w.reason ? t('notices.line.action.cannotStop', { reason }) : t('notices.line.action.cannotStopServer'),
+    'stop-requested': () => t('notices.line.action.stopRequested'),
+    'stop-retrying': () => t('notices.line.action.stopRetrying', { reason }),
+    'stop-failed': () => t('notices.line.action.stopFailed', { reason }),
+    'back-within': () => t('notices.line.action.backWithin'),
+    'server-removed': () => t('notices.line.action.serverRemoved'),
+    'already-ended': () => t('notices.line.action.alreadyEnded'),
     stopped: () => t('notices.line.action.stopped'),
-    'stop requested': () => t('notices.line.action.stopRequested'),
-    'had already ended': () => t('notices.line.action.alreadyEnded'),
-    'not stopped: the member was back within the plan': () => t('notices.line.action.backWithin'),
-    'kept: within the plan once the newest are stopped': () => t('notices.line.action.kept'),
+    ignored: () => t('notices.line.action.ignored'),
+    resumed: () => t('notices.line.action.resumed'),
   };
-  return known[action]?.() ?? action;
+  return words[w.code]();
 }
 
 export function streamLine(s: StreamLine, forAdmins: boolean, lang: Language = 'en'): string {
@@ -54,7 +57,7 @@ export function streamLine(s: StreamLine, forAdmins: boolean, lang: Language = '
   parts.push(s.title ? `“${safe(clip(s.title, 150))}”` : t('notices.line.unknownTitle'), stateIn(t, s.state));
   if (s.startedAt) parts.push(t('notices.line.started', { relative: discordTime(s.startedAt, 'R') }));
   const line = `• ${parts.join(' · ')}`;
-  return forAdmins && s.action ? `${line}\n  → ${s.action}` : line;
+  return forAdmins && s.action ? `${line}\n  → ${stopText(t, s.action)}` : line;
 }
 
 export interface StreamBreachNotice {
@@ -94,6 +97,31 @@ export function streamBreachDm(
   return { embeds: [embed] };
 }
 
+/** The email: plain text, one line per stream (no Discord markdown), in the member's language. */
+export function streamBreachEmail(
+  template: string,
+  n: StreamBreachNotice,
+  lang: Language = 'en',
+): { subject: string; text: string } {
+  const t = translator(lang);
+  const streams = n.streams.map((l) =>
+    t('notices.streamEmail.line', {
+      server: l.server,
+      device: l.device,
+      title: l.title ?? t('notices.line.unknownTitle'),
+      state: stateIn(t, l.state),
+    }),
+  );
+  const text = renderTemplate(template, {
+    member: n.memberName,
+    plan: n.planName,
+    cap: number(lang, n.limit),
+    count: number(lang, n.count),
+    streams: streams.join('\n'),
+  });
+  return { subject: t('notices.streamEmail.subject'), text };
+}
+
 export function streamBreachAlert(
   template: string,
   n: StreamBreachNotice & {
@@ -126,81 +154,6 @@ export function streamBreachAlert(
         title: n.dryRun ? 'Over the stream cap (dry run: nothing stopped)' : 'Over the stream cap',
         color: resolved ? COLORS.ok : COLORS.bad,
         description: description || '—',
-        fields,
-      },
-    ],
-  };
-}
-
-export interface QuotaNotice {
-  memberName: string;
-  planName: string;
-  used: number;
-  allotment: number;
-  resetsAt: Date;
-  /** Sentence about downloads being switched off, or '' */
-  disabled: string;
-}
-
-function quotaValues(n: QuotaNotice) {
-  return {
-    member: safe(n.memberName),
-    plan: safe(n.planName),
-    allotment: n.allotment,
-    count: n.used,
-    resets: discordTime(n.resetsAt, 'R'),
-    disabled: n.disabled,
-  };
-}
-
-export function quotaDm(template: string, n: QuotaNotice): NoticeMessage {
-  return {
-    embeds: [
-      {
-        title: 'Download allotment used up',
-        color: COLORS.warn,
-        description: renderTemplate(template, quotaValues(n)),
-        fields: [
-          { name: 'Used this week', value: `${n.used} of ${n.allotment}`, inline: true },
-          {
-            name: 'Resets',
-            value: `${discordTime(n.resetsAt, 'f')} (${discordTime(n.resetsAt, 'R')})`,
-            inline: true,
-          },
-          {
-            name: 'What you can do',
-            value:
-              'Wait for the reset, or ask an admin about a larger allotment. Check any time with `/quota`.',
-          },
-        ],
-      },
-    ],
-  };
-}
-
-export function quotaAlert(
-  template: string,
-  n: QuotaNotice & {
-    discordUserId: string;
-    dmDelivery: string;
-    switchNote: string | null;
-    downloads: string[];
-  },
-): NoticeMessage {
-  const fields = [
-    { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
-    { name: 'Used', value: `${n.used} of ${n.allotment}`, inline: true },
-    { name: 'Resets', value: discordTime(n.resetsAt, 'R'), inline: true },
-    { name: 'Downloads this week', value: n.downloads.join('\n') || '—' },
-    { name: 'Direct message', value: n.dmDelivery },
-  ];
-  if (n.switchNote) fields.push({ name: 'Downloads switch', value: n.switchNote });
-  return {
-    embeds: [
-      {
-        title: 'Over the download allotment',
-        color: COLORS.warn,
-        description: renderTemplate(template, quotaValues(n)),
         fields,
       },
     ],
@@ -266,8 +219,8 @@ export function parseStopButtonId(customId: string): { episodeId: number; index:
 export interface WarningNotice extends StreamBreachNotice {
   episodeId: number;
   deadline: Date;
-  /** Per line: what the member did with it (`stopped`), or null while it plays. */
-  done: Array<string | null>;
+  /** Per line: what was done with it (`stopped`), or null while it plays. */
+  done: Array<ReadWords | null>;
   /** `grace` while the member can still choose; `resolved` once back within the plan; `over` after the deadline. */
   phase: 'grace' | 'resolved' | 'over';
 }
@@ -282,7 +235,7 @@ export function streamWarning(template: string, n: WarningNotice, lang: Language
   const values = streamValues(n, false, lang);
   const lines = n.streams.map((s, i) => {
     const done = n.done[i];
-    return `${i + 1}. ${streamLine(s, false, lang).replace(/^• /, '')}${done ? ` · **${safe(actionIn(t, done))}**` : ''}`;
+    return `${i + 1}. ${streamLine(s, false, lang).replace(/^• /, '')}${done ? ` · **${safe(stopText(t, done))}**` : ''}`;
   });
   const description = renderTemplate(template, {
     ...values,

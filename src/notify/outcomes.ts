@@ -1,4 +1,5 @@
 import type { EpisodeLine, OutboxRow } from '../db/schema.ts';
+import type { ReadWords } from '../policy/stop-words.ts';
 import { plainAlert, type StreamLine } from './notices.ts';
 import type { Delivery, NoticeMessage } from './notifier.ts';
 
@@ -11,7 +12,7 @@ export function describeDm(row: OutboxRow | null): string {
   return row.attempts > 0 ? `Not delivered yet (${row.lastError ?? 'error'}); retrying.` : 'Being sent.';
 }
 
-export const toLine = (l: EpisodeLine, words: string): StreamLine => ({
+export const toLine = (l: EpisodeLine, words: ReadWords): StreamLine => ({
   server: l.server,
   device: l.device,
   ipAddress: l.ipAddress,

@@ -1,5 +1,8 @@
-// The messages about a stream paused longer than its plan allows: on screen (the stop's reason), the member's DM
-// and the admins' alert. Member-controlled text (names, titles, devices) goes through `safe`; mentions are off.
+// The messages about a stream paused longer than its plan allows: on screen (the stop's reason) and the member's DM
+// in the member's language, the admins' alert. Member-controlled text (names, titles, devices) goes through `safe`;
+// mentions are off.
+import { number } from '../i18n/format.ts';
+import { type Language, type Translate, translator } from '../i18n/index.ts';
 import { COLORS, clip, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
 
@@ -17,24 +20,35 @@ export interface PausedNotice {
   outcome: string;
 }
 
-/** The on-screen message sent with the stop (Plex shows it as the stop reason). */
-export const pausedOnScreen = (limitMinutes: number) => ({
-  title: 'Paused too long',
-  text: `This stream was paused for more than ${limitMinutes} min, so it was stopped. Start it again whenever you like.`,
-});
+/** The on-screen message sent with the stop (Plex shows it as the stop reason), in the member's language. */
+export const pausedOnScreen = (limitMinutes: number, lang: Language = 'en') => {
+  const t = translator(lang);
+  return {
+    title: t('notices.paused.onScreenTitle'),
+    text: t('notices.paused.onScreen', { minutes: number(lang, limitMinutes) }),
+  };
+};
 
-const what = (n: PausedNotice) => `${safe(clip(n.title ?? 'a stream', 200))} on ${safe(clip(n.device, 100))}`;
+const what = (t: Translate, n: PausedNotice) =>
+  t('notices.paused.what', {
+    title: safe(clip(n.title ?? t('notices.paused.aStream'), 200)),
+    device: safe(clip(n.device, 100)),
+  });
 
-export function pausedStopDm(n: PausedNotice): NoticeMessage {
+export function pausedStopDm(n: PausedNotice, lang: Language = 'en'): NoticeMessage {
+  const t = translator(lang);
   return {
     embeds: [
       {
-        title: 'A paused stream was stopped',
+        title: t('notices.paused.title'),
         color: COLORS.warn,
-        description:
-          `${what(n)} (${safe(n.server)}) was paused since ${discordTime(n.pausedSince, 't')}. ` +
-          `Your plan **${safe(n.planName)}** stops a stream paused for more than ${n.limitMinutes} min, ` +
-          'so it does not hold a place that others could use. You can start it again at any time.',
+        description: t('notices.paused.description', {
+          what: what(t, n),
+          server: safe(n.server),
+          since: discordTime(n.pausedSince, 't'),
+          plan: safe(n.planName),
+          minutes: number(lang, n.limitMinutes),
+        }),
       },
     ],
   };
@@ -48,7 +62,7 @@ export function pausedStopAlert(n: PausedNotice): NoticeMessage {
         title: 'Paused stream over the limit',
         color: n.outcome === 'stopped' ? COLORS.info : COLORS.warn,
         description:
-          `${who} (${safe(n.planName)}): ${what(n)} on ${safe(n.server)}, paused since ` +
+          `${who} (${safe(n.planName)}): ${what(translator('en'), n)} on ${safe(n.server)}, paused since ` +
           `${discordTime(n.pausedSince, 'f')} (limit ${n.limitMinutes} min): ${safe(n.outcome)}.`,
       },
     ],

@@ -1,6 +1,7 @@
 // Draws the report pictures in the process: Chart.js on @napi-rs/canvas (Skia, a prebuilt binary from npm), with
 // the Inter font shipped by @fontsource/inter, so there is no browser, no network and no system font to rely on.
 // Every picture has its own opaque light card, so it reads the same in Discord's light and dark themes.
+import { channel } from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import { type Canvas, createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
 import {
@@ -11,7 +12,15 @@ import {
   registerables,
 } from 'chart.js';
 
+import { type Language, translator } from '../i18n/index.ts';
+
 ChartJs.register(...registerables);
+
+/**
+ * Each chart's Chart.js configuration is published here just before it is drawn (`{ config }`), so its words can be
+ * checked without reading pixels (tests subscribe; nothing is published without a subscriber).
+ */
+export const chartConfigs = channel('streamwarden:chart-config');
 
 const FONT = 'Inter';
 let fontsReady = false;
@@ -90,6 +99,7 @@ function drawChart<T extends ChartType>(
   height: number,
   config: ChartConfiguration<T>,
 ): void {
+  if (chartConfigs.hasSubscribers) chartConfigs.publish({ config });
   const canvas = createCanvas(width, height);
   const chart = new ChartJs(
     canvas as unknown as HTMLCanvasElement,
@@ -143,6 +153,8 @@ const shorten = (name: string, max = 22) => (name.length > max ? `${name.slice(0
 export interface WeeklyChartData {
   title: string;
   subtitle: string;
+  /** The words and figures in the community's language (the report is posted in the admins' channel). */
+  lang?: Language;
   days: Array<{ label: string; peakStreams: number; breaches: number }>;
   downloaders: Array<{ name: string; used: number; allotment: number }>;
 }
@@ -156,8 +168,9 @@ export function drawWeeklyChart(data: WeeklyChartData): Buffer {
   const top = PAD + 72;
   const height = top + 34 + dailyHeight + 40 + downloadsHeight + PAD;
   const { canvas, ctx } = card(height, data.title, data.subtitle);
+  const t = translator(data.lang ?? 'en');
 
-  sectionTitle(ctx, 'Per day: peak simultaneous streams and breaches', top);
+  sectionTitle(ctx, t('report.chart.perDay'), top);
   const maxDaily = Math.max(...data.days.map((d) => Math.max(d.peakStreams, d.breaches)), 0);
   drawChart(ctx, PAD, top + 34, WIDTH - 2 * PAD, dailyHeight, {
     type: 'bar',
@@ -165,25 +178,29 @@ export function drawWeeklyChart(data: WeeklyChartData): Buffer {
       labels: data.days.map((d) => d.label),
       datasets: [
         {
-          label: 'Peak streams at once',
+          label: t('report.chart.peakStreams'),
           data: data.days.map((d) => d.peakStreams),
           backgroundColor: PALETTE.streams,
         },
-        { label: 'Breaches', data: data.days.map((d) => d.breaches), backgroundColor: PALETTE.breaches },
+        {
+          label: t('report.chart.breaches'),
+          data: data.days.map((d) => d.breaches),
+          backgroundColor: PALETTE.breaches,
+        },
       ],
     },
     options: {
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 18 } } },
-      scales: { y: countAxis('count', maxDaily), x: { grid: { display: false } } },
+      scales: { y: countAxis(t('report.chart.count'), maxDaily), x: { grid: { display: false } } },
     },
   });
 
   const downloadsTop = top + 34 + dailyHeight + 40;
-  sectionTitle(ctx, `Downloads against allotment (top ${data.downloaders.length || 0})`, downloadsTop);
+  sectionTitle(ctx, t('report.chart.downloadsTop', { count: data.downloaders.length }), downloadsTop);
   if (data.downloaders.length === 0) {
     ctx.fillStyle = PALETTE.muted;
     ctx.font = `400 16px ${FONT}`;
-    ctx.fillText('Nobody downloaded anything this week.', PAD, downloadsTop + 40);
+    ctx.fillText(t('report.chart.nobody'), PAD, downloadsTop + 40);
   } else {
     const maxDownloads = Math.max(...data.downloaders.map((d) => Math.max(d.used, d.allotment)));
     drawChart(ctx, PAD, downloadsTop + 34, WIDTH - 2 * PAD, downloadsHeight - 34, {
@@ -192,14 +209,14 @@ export function drawWeeklyChart(data: WeeklyChartData): Buffer {
         labels: data.downloaders.map((d) => shorten(d.name)),
         datasets: [
           {
-            label: 'Downloads (red: over the allotment)',
+            label: t('report.chart.downloads'),
             data: data.downloaders.map((d) => d.used),
             backgroundColor: data.downloaders.map((d) =>
               d.used > d.allotment ? PALETTE.over : PALETTE.downloads,
             ),
           },
           {
-            label: 'Allotment',
+            label: t('report.chart.allotment'),
             data: data.downloaders.map((d) => d.allotment),
             backgroundColor: PALETTE.allotment,
           },
@@ -208,7 +225,10 @@ export function drawWeeklyChart(data: WeeklyChartData): Buffer {
       options: {
         indexAxis: 'y',
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 18 } } },
-        scales: { x: countAxis('downloads this week', maxDownloads), y: { grid: { display: false } } },
+        scales: {
+          x: countAxis(t('report.chart.downloadsAxis'), maxDownloads),
+          y: { grid: { display: false } },
+        },
       },
     });
   }
@@ -220,8 +240,8 @@ export interface HistoryChartData {
   subtitle: string;
   weeks: Array<{ label: string; used: number; breaches: number }>;
   allotment: number;
-  /** The legend in the reader's language; English when left out. */
-  legend?: { downloads: string; breaches: string; allotment: string };
+  /** The legend and the axis in the reader's language; English when left out. */
+  legend?: { downloads: string; breaches: string; allotment: string; axis: string };
 }
 
 /** A member's last weeks: downloads per week against the (current) allotment, and breaches per week. */
@@ -264,7 +284,7 @@ export function drawHistoryChart(data: HistoryChartData): Buffer {
     },
     options: {
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 18 } } },
-      scales: { y: countAxis('count', max), x: { grid: { display: false } } },
+      scales: { y: countAxis(data.legend?.axis ?? 'count', max), x: { grid: { display: false } } },
     },
   });
   return canvas.toBuffer('image/png');

@@ -1,7 +1,8 @@
 // The weekly report as a message: one embed that carries every figure as text (it reads without the picture and in
 // a screen reader) plus the chart as a PNG attachment shown inside the embed.
-import { DateTime } from 'luxon';
 import { COLORS, discordTime, embed, plain } from '../discord/reply.ts';
+import { number, weekdayDate, weekdayDay } from '../i18n/format.ts';
+import { type Language, type Translate, translator } from '../i18n/index.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
 import { allotmentShare, formatDuration, type MemberDownloads } from '../policy/report.ts';
 import type { WeeklyReport } from '../services/report.ts';
@@ -9,17 +10,21 @@ import { drawWeeklyChart } from './chart.ts';
 
 export const REPORT_FILE = 'weekly-report.png';
 
-function standing(m: MemberDownloads): string {
+function standing(t: Translate, lang: Language, m: MemberDownloads): string {
   const share = allotmentShare(m);
   const state =
     m.allotment === 0
-      ? 'no allotment'
+      ? t('report.weekly.noAllotment')
       : share > 1
-        ? `over by ${m.used - m.allotment}`
+        ? t('report.weekly.overBy', { count: number(lang, m.used - m.allotment) })
         : share === 1
-          ? 'all used'
-          : `${m.allotment - m.used} left`;
-  return `**${plain(m.name)}**: ${m.used} of ${m.allotment} (${state})`;
+          ? t('report.weekly.allUsed')
+          : t('report.weekly.left', { count: m.allotment - m.used });
+  const figures = t('report.weekly.standing', {
+    used: number(lang, m.used),
+    allotment: number(lang, m.allotment),
+  });
+  return `**${plain(m.name)}**: ${figures} (${state})`;
 }
 
 function clip(lines: string[], max = 1024): string {
@@ -31,69 +36,85 @@ function clip(lines: string[], max = 1024): string {
   return out;
 }
 
-export function weeklyReportMessage(report: WeeklyReport): NoticeMessage {
-  const local = (d: Date) => DateTime.fromJSDate(d, { zone: report.zone });
-  const first = local(report.weekStart);
-  const last = local(new Date(report.weekEnd.getTime() - 1));
-  const title = `Weekly report: ${first.toFormat('ccc d LLL')} – ${last.toFormat('ccc d LLL yyyy')}`;
-  const busiest = report.days.find((d) => d.peakStreams === report.totals.peakStreams);
+/** The report in one language: the community's when it is posted, the reader's for `/report`. */
+export function weeklyReportMessage(report: WeeklyReport, lang: Language = 'en'): NoticeMessage {
+  const t = translator(lang);
+  const zone = report.zone;
+  const title = t('report.weekly.title', {
+    from: weekdayDate(lang, report.weekStart, zone),
+    to: weekdayDate(lang, new Date(report.weekEnd.getTime() - 1), zone, true),
+  });
+  const days = report.days.map((d) => ({ ...d, label: weekdayDay(lang, d.start, zone) }));
+  const busiest = days.find((d) => d.peakStreams === report.totals.peakStreams);
   const { totals } = report;
+  const n = (x: number) => number(lang, x);
   const e = embed(title, COLORS.info)
     .setDescription(
-      `From ${discordTime(report.weekStart, 'f')} to ${discordTime(report.weekEnd, 'f')} (weeks run Sunday to Sunday in ${report.zone}).` +
-        (report.running ? '\n**The week is not over: figures so far.**' : ''),
+      t('report.weekly.period', {
+        from: discordTime(report.weekStart, 'f'),
+        to: discordTime(report.weekEnd, 'f'),
+        zone: report.zone,
+      }) + (report.running ? `\n${t('report.weekly.notOver')}` : ''),
     )
     .addFields(
       {
-        name: 'Streams',
-        value:
-          `Most at once: **${totals.peakStreams}**${busiest && totals.peakStreams > 0 ? ` (${busiest.label})` : ''}\n` +
-          `Stream-cap breaches: **${totals.breaches}**`,
+        name: t('report.weekly.streams'),
+        value: [
+          busiest && totals.peakStreams > 0
+            ? t('report.weekly.mostAtOnceOn', { count: n(totals.peakStreams), day: busiest.label })
+            : t('report.weekly.mostAtOnce', { count: n(totals.peakStreams) }),
+          t('report.weekly.breaches', { count: n(totals.breaches) }),
+        ].join('\n'),
         inline: true,
       },
       {
-        name: 'Downloads',
+        name: t('report.weekly.downloads'),
         value:
-          `**${totals.downloads}** by ${totals.downloaders} member${totals.downloaders === 1 ? '' : 's'}\n` +
-          `Over their allotment: **${totals.membersOver}**`,
+          `${t('report.weekly.downloadsBy', { downloads: n(totals.downloads), count: totals.downloaders })}\n` +
+          t('report.weekly.over', { count: n(totals.membersOver) }),
         inline: true,
       },
       {
-        name: 'Per day (peak streams · breaches)',
-        value: report.days.map((d) => `${d.label}: ${d.peakStreams} · ${d.breaches}`).join('\n'),
+        name: t('report.weekly.perDay'),
+        value: days.map((d) => `${d.label}: ${n(d.peakStreams)} · ${n(d.breaches)}`).join('\n'),
       },
       {
-        name: 'Closest to or over their allotment',
+        name: t('report.weekly.closest'),
         value:
-          report.closest.length > 0 ? report.closest.map(standing).join('\n') : 'Nobody downloaded anything.',
+          report.closest.length > 0
+            ? report.closest.map((m) => standing(t, lang, m)).join('\n')
+            : t('report.weekly.nobody'),
       },
       {
-        name: `Most downloads (top ${report.downloaders.length})`,
+        name: t('report.weekly.most', { count: report.downloaders.length }),
         value:
           report.downloaders.length > 0
-            ? clip(report.downloaders.map((m, i) => `${i + 1}. ${standing(m)}`))
-            : 'Nobody downloaded anything.',
+            ? clip(report.downloaders.map((m, i) => `${i + 1}. ${standing(t, lang, m)}`))
+            : t('report.weekly.nobody'),
       },
       {
-        name: 'Servers down',
+        name: t('report.weekly.down'),
         value:
           report.downtime.length > 0
             ? clip(
                 report.downtime.map(
                   (s) =>
-                    `**${plain(s.server)}**: ${formatDuration(s.downMs)} (${s.outages} outage${s.outages === 1 ? '' : 's'})`,
+                    `**${plain(s.server)}**: ${t('report.weekly.outages', { duration: formatDuration(s.downMs), count: s.outages })}`,
                 ),
               )
-            : 'No server was down.',
+            : t('report.weekly.noneDown'),
       },
     )
     .setImage(`attachment://${REPORT_FILE}`)
-    .setFooter({ text: 'Peak streams come from the stream log (servers with stream logging on).' });
+    .setFooter({ text: t('report.weekly.footer') });
   const png = drawWeeklyChart({
     title,
-    subtitle: `Sunday to Sunday in ${report.zone}${report.running ? ' (so far)' : ''}`,
-    days: report.days,
+    subtitle: report.running
+      ? t('report.chart.subtitleSoFar', { zone: report.zone })
+      : t('report.chart.subtitle', { zone: report.zone }),
+    days,
     downloaders: report.downloaders,
+    lang,
   });
   return { embeds: [e.toJSON()], files: [{ name: REPORT_FILE, attachment: png }] };
 }

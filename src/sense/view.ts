@@ -22,9 +22,8 @@ import {
   sessionRef,
   withoutStopped,
 } from '../policy/streams.ts';
-import type { TemplateName } from '../policy/templates.ts';
 import { type UnlinkedAccount, unlinkedAccounts } from '../policy/unlinked.ts';
-import { loadTemplates } from '../services/templates.ts';
+import { loadTemplates, type TemplateBook } from '../services/templates.ts';
 import type { ServerSnapshot } from './read-servers.ts';
 import { standInLinks } from './stand-ins.ts';
 
@@ -80,7 +79,7 @@ export interface StreamEnforcementInput {
   snapshots: ServerSnapshot[];
   links: LinkWithMember[];
   settings: Settings;
-  templates: Record<TemplateName, { text: string }>;
+  templates: TemplateBook;
   now: Date;
   /** When each session was first seen (`serverId:key`, kept in live_sessions), for "started" in notices. */
   firstSeen: ReadonlyMap<string, Date>;
@@ -109,7 +108,7 @@ export interface DownloadInput {
   snapshots: ServerSnapshot[];
   links: LinkWithMember[];
   settings: Settings;
-  templates: Record<TemplateName, { text: string }>;
+  templates: TemplateBook;
   now: Date;
 }
 

@@ -19,6 +19,7 @@ import { type LinkRequestView, linkDecisionDm, linkRequestAlert } from '../notif
 import type { NoticeMessage } from '../notify/notifier.ts';
 import { toJsonMessage } from '../notify/payload.ts';
 import { UserError } from '../user-error.ts';
+import { memberLanguage } from './languages.ts';
 import { type DiscordUserRef, findMember, refuseTakenAccount, writeLink } from './members.ts';
 import { getSettings } from './settings.ts';
 
@@ -209,7 +210,7 @@ export async function decideLinkRequest(
       request.id,
       'dm',
       member.discordUserId,
-      linkDecisionDm(view, click.approve),
+      linkDecisionDm(view, click.approve, memberLanguage(member, await getSettings(tx))),
       now,
     );
     return {

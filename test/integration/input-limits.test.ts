@@ -323,7 +323,7 @@ describe('over-long input in every string option', () => {
         title: `${i} ${huge}`,
         state: 'playing',
         startedAt: null,
-        action: ownPhrase,
+        action: { code: null, text: ownPhrase },
       })),
     };
     const template = '{member} is over the limit of {plan}:\n{streams}';

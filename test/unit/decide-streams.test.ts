@@ -87,7 +87,7 @@ describe('decideMember', () => {
       open.lines.map((l) => [l.sessionKey, l.action, l.startedAt]),
       [
         ['a', { kind: 'stop' }, first.toISOString()],
-        ['b', { kind: 'fixed', text: 'not stopped: Plex Pass is needed to stop streams' }, null],
+        ['b', { kind: 'fixed', code: 'cannot-stop', reason: 'Plex Pass is needed to stop streams' }, null],
       ],
     );
     assert.deepEqual(
@@ -103,7 +103,7 @@ describe('decideMember', () => {
     assert.equal(intents.length, 1);
     assert.equal(intents[0]?.type, 'open-episode');
     for (const l of (intents[0] as { lines: EpisodeLine[] }).lines)
-      assert.deepEqual(l.action, { kind: 'fixed', text: 'would be stopped (dry run)' });
+      assert.deepEqual(l.action, { kind: 'fixed', code: 'dry-run' });
   });
 
   test('an open episode: only sessions not stopped yet are stopped, and no new episode', () => {
@@ -216,13 +216,10 @@ describe('decideNotices', () => {
     lastError: string | null = null,
   ): StopOutcome => ({
     status,
-    result: outcome ? { outcome, text: outcome } : null,
+    result: outcome ? { outcome, code: outcome } : null,
     lastError,
   });
-  const lines = [
-    line('a', { kind: 'stop' }),
-    line('b', { kind: 'fixed', text: 'would be stopped (dry run)' }),
-  ];
+  const lines = [line('a', { kind: 'stop' }), line('b', { kind: 'fixed', code: 'dry-run' })];
 
   test('waits until every stop had its first attempt', () => {
     assert.deepEqual(decideNotices({ state: 'open', lines, notified: false }, new Map()), { ready: false });
@@ -272,6 +269,36 @@ describe('decideNotices', () => {
     );
     assert.equal(lineAction(a, new Map([['1:a', stop('done', 'stopped')]])).text, 'stopped');
     assert.equal(lineAction(b, new Map()).text, 'would be stopped (dry run)');
+    assert.deepEqual(lineAction(b, new Map()).words, { code: 'dry-run' });
+  });
+
+  test('lines and results written by older versions, in English words, read back as codes', () => {
+    const old = line('c', { kind: 'fixed', text: 'not stopped: Plex Pass is needed to stop streams' });
+    assert.deepEqual(lineAction(old, new Map()).words, {
+      code: 'cannot-stop',
+      reason: 'Plex Pass is needed to stop streams',
+    });
+    const a = line('a', { kind: 'stop' });
+    const oldResult: StopOutcome = {
+      status: 'done',
+      result: { outcome: 'already-ended', text: 'had already ended' },
+      lastError: null,
+    };
+    assert.deepEqual(lineAction(a, new Map([['1:a', oldResult]])), {
+      words: { code: 'already-ended' },
+      text: 'had already ended',
+      failed: false,
+    });
+    const refused: StopOutcome = {
+      status: 'done',
+      result: { outcome: 'refused', text: 'stop failed: 401' },
+      lastError: null,
+    };
+    assert.deepEqual(lineAction(a, new Map([['1:a', refused]])).words, {
+      code: 'stop-failed',
+      reason: '401',
+    });
+    assert.equal(lineAction(a, new Map([['1:a', refused]])).failed, true);
   });
 });
 

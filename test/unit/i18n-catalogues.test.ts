@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CATALOGUES, LANGUAGES, type Language } from '../../src/i18n/catalogues.ts';
 import { languageOf, noticeLanguage, translator } from '../../src/i18n/index.ts';
-import { DEFAULT_TEMPLATES, validateTemplate } from '../../src/policy/templates.ts';
+import { DEFAULT_TEMPLATES, TEMPLATE_NAMES, validateTemplate } from '../../src/policy/templates.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PLURAL = /_(zero|one|two|few|many|other)$/;
@@ -119,8 +119,14 @@ describe('locale catalogues', () => {
     assert.deepEqual(unknown, [], 'keys used in the code that no catalogue has');
   });
 
+  it('every key English has is asked for by the code (a key nothing uses is a translation nobody reads)', () => {
+    const used = keysInCode();
+    const unused = [...en.plain, ...en.plurals.keys()].filter((k) => !used.has(k));
+    assert.deepEqual(unused, [], 'keys in locales/en that no code asks for');
+  });
+
   it('the English default templates are the ones /template shows, and every language passes its check', () => {
-    for (const name of ['stream-dm', 'warning'] as const) {
+    for (const name of TEMPLATE_NAMES) {
       assert.equal(flat.en.get(`notices.templates.${name}`), DEFAULT_TEMPLATES[name]);
       for (const lang of LANGUAGES) {
         const text = flat[lang].get(`notices.templates.${name}`) ?? '';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { quotaAlert, quotaDm, quotaEmail } from '../../src/notify/downloads.ts';
 import {
-  quotaAlert,
-  quotaDm,
   type StreamBreachNotice,
   streamBreachAlert,
   streamBreachDm,
@@ -25,7 +24,7 @@ const notice: StreamBreachNotice = {
       title: 'Arrival',
       state: 'playing',
       startedAt: null,
-      action: 'stopped',
+      action: { code: 'stopped' },
     },
     {
       server: 'Basement',
@@ -100,7 +99,7 @@ describe('download-allotment notices', () => {
     used: 4,
     allotment: 3,
     resetsAt: new Date('2026-12-13T00:00:00Z'),
-    disabled: '',
+    switchedOff: false,
   };
 
   it('speak of the download allotment, with the allotment filled in, also for a saved {limit}', () => {
@@ -116,5 +115,32 @@ describe('download-allotment notices', () => {
     });
     assert.equal(alert.embeds?.[0]?.title, 'Over the download allotment');
     assert.equal(alert.embeds?.[0]?.description, 'Alice: 4 of 3');
+  });
+
+  it('the DM and the email in German and French, with the switch-off sentence and no English left', async () => {
+    const { shippedTemplate } = await import('../../src/services/templates.ts');
+    const off = { ...n, used: 1234, allotment: 1000, switchedOff: true };
+    const de = quotaDm(shippedTemplate('download-dm', 'de'), off, 'de');
+    const embed = de.embeds?.[0];
+    assert.equal(embed?.title, 'Download-Kontingent aufgebraucht');
+    assert.match(
+      embed?.description ?? '',
+      /du hast diese Woche 1\.234 von 1\.000 Downloads genutzt \(Tarif Family\)/,
+    );
+    assert.match(
+      embed?.description ?? '',
+      /Deine Downloads sind bis zum Zurücksetzen abgeschaltet \(<t:\d+:R>\)\./,
+    );
+    assert.deepEqual(
+      embed?.fields?.map((f) => f.name),
+      ['Diese Woche genutzt', 'Wird zurückgesetzt', 'Was du tun kannst'],
+    );
+    assert.equal(embed?.fields?.[0]?.value, '1.234 von 1.000');
+    const fr = quotaEmail(shippedTemplate('download-email', 'fr'), off, 'fr', 'Europe/Paris');
+    assert.equal(fr.subject, 'Quota de téléchargements épuisé');
+    assert.match(fr.text, /Vous avez utilisé 1\u202f234 de vos 1\u202f000 téléchargements/);
+    assert.match(fr.text, /dimanche 13 décembre 2026 à 01:00/);
+    assert.match(fr.text, /Vos téléchargements sont désactivés jusque-là\./);
+    assert.doesNotMatch(JSON.stringify(de) + fr.text, /Download allotment|switched off|Resets/);
   });
 });
