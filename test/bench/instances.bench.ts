@@ -125,7 +125,7 @@ async function main(): Promise<void> {
           POLL_SCHEDULE: '*/5 * * * *',
           CONFIRM_DELAY_SECONDS: '0',
           TIMEZONE: 'UTC',
-          LOG_LEVEL: 'warn',
+          LOG_LEVEL: process.env.BENCH_INSTANCE_LOGS ? 'info' : 'warn',
         }),
       );
     }
@@ -142,19 +142,28 @@ async function main(): Promise<void> {
     };
     try {
       const startMs = await until(
-        'every server leased and its push socket open',
-        async () =>
-          (await heldBy()).reduce((n, h) => n + h.n, 0) === SERVERS && (await host.connections()) === SERVERS,
+        'every server leased, split over every instance, and its push socket open',
+        async () => {
+          const held = await heldBy();
+          return (
+            held.length === INSTANCES &&
+            held.reduce((n, h) => n + h.n, 0) === SERVERS &&
+            (await host.connections()) === SERVERS
+          );
+        },
         300_000,
       );
       const split = (await heldBy()).map((h) => h.n).join(' / ');
       progress(`split ${split} after ${seconds(startMs)}`);
+      // Each owner reads its servers once (a push each), so the breaching stream is the newest one it sees.
+      for (let s = 0; s < SERVERS; s++) await host.set(s, base(s), 1000);
+      await sleep(10_000);
 
       /** Breaches on `servers`, one a second; push → stop for each, once all stops had time to arrive. */
       const breach = async (servers: number[], round: number) => {
         const pushed: Array<{ server: number; session: string; at: number }> = [];
-        for (const s of servers) {
-          const extra = 5000 + round;
+        for (const [i, s] of servers.entries()) {
+          const extra = 5000 + round * 1000 + i;
           pushed.push({
             server: s,
             session: `s-${s}-${extra}`,
