@@ -9,7 +9,7 @@
 // PostgreSQL only: skipped with a line when DATABASE_URL is unset. Run: npm run bench:instances
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -112,6 +112,10 @@ async function main(): Promise<void> {
     for (let s = 0; s < SERVERS; s++) await host.set(s, base(s));
 
     progress('starting the instances');
+    // One poll, a minute from now, reads every server once on its owner (push acts on every breach after it), so the
+    // breaching stream is the newest one each owner sees; after that the poll is a day away.
+    const pollAt = new Date(Date.now() + 60_000);
+    const pollSchedule = `${pollAt.getUTCSeconds()} ${pollAt.getUTCMinutes()} ${pollAt.getUTCHours()} * * *`;
     for (let i = 0; i < INSTANCES; i++) {
       instances.push(
         runEntry('src/main.ts', [], dir, {
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
           DATA_DIR: join(dir, `instance-${i}`),
           ENCRYPTION_KEY: key,
           PUSH: 'on',
-          POLL_SCHEDULE: '*/5 * * * *',
+          POLL_SCHEDULE: pollSchedule,
           CONFIRM_DELAY_SECONDS: '0',
           TIMEZONE: 'UTC',
           LOG_LEVEL: process.env.BENCH_INSTANCE_LOGS ? 'info' : 'warn',
@@ -155,9 +159,7 @@ async function main(): Promise<void> {
       );
       const split = (await heldBy()).map((h) => h.n).join(' / ');
       progress(`split ${split} after ${seconds(startMs)}`);
-      // Each owner reads its servers once (a push each), so the breaching stream is the newest one it sees.
-      for (let s = 0; s < SERVERS; s++) await host.set(s, base(s), 1000);
-      await sleep(10_000);
+      await sleep(Math.max(0, pollAt.getTime() + 15_000 - Date.now()));
 
       /** Breaches on `servers`, one a second; push → stop for each, once all stops had time to arrive. */
       const breach = async (servers: number[], round: number) => {
@@ -244,6 +246,9 @@ async function main(): Promise<void> {
     for (const [n, i] of instances.entries()) console.error(`instance ${n}:\n${i.output().slice(-3000)}`);
     throw error;
   } finally {
+    if (process.env.BENCH_INSTANCE_LOGS) {
+      writeFileSync(process.env.BENCH_INSTANCE_LOGS, instances.map((i) => i.output()).join('\n=====\n'));
+    }
     for (const i of instances)
       if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGTERM');
     await Promise.all(instances.map((i) => i.exited));
