@@ -173,8 +173,14 @@ async function main(): Promise<void> {
           });
           await sleep(250);
         }
-        await sleep(5000);
-        const stops = await host.stops();
+        // Every stop has arrived once none came for 10 s (at most a minute).
+        let stops = await host.stops();
+        for (let quiet = 0, waited = 0; quiet < 10 && waited < 60; waited++) {
+          await sleep(1000);
+          const now = await host.stops();
+          quiet = now.flat().length === stops.flat().length ? quiet + 1 : 0;
+          stops = now;
+        }
         return pushed.map((p) => {
           const own = stops[p.server]!.filter((r) => r.sessionId === p.session);
           const others = stops[p.server]!.filter((r) => r.sessionId !== p.session && r.at >= p.at).length;
