@@ -1,15 +1,23 @@
 // `npm run bench`: runs each bench in a process of its own and prints every figure in one table, with
 // its target beside it and MISSED where it was not met. It never fails on a missed target (benches inform).
 // The database is the run's: PGlite, or PostgreSQL when DATABASE_URL is set (the push-events bench then runs on
-// both). Each bench also prints its own table as it ends.
+// both). Each bench also prints its own table as it ends. BENCH_MARKDOWN=1 prints the combined table once more as
+// Markdown, with the machine it ran on, to paste into README.md's performance section.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Row, table } from './table.ts';
+import { machine, markdown, type Row, table } from './table.ts';
 
-const BENCHES = ['scale.bench.ts', 'latency.bench.ts', 'push-events.bench.ts'];
+const BENCHES = [
+  'startup.bench.ts',
+  'scale.bench.ts',
+  'latency.bench.ts',
+  'push-events.bench.ts',
+  'cycles.bench.ts',
+  'instances.bench.ts',
+];
 
 const dir = mkdtempSync(join(tmpdir(), 'sw-bench-rows-'));
 const rowsFile = join(dir, 'rows.jsonl');
@@ -33,9 +41,13 @@ try {
   } catch {
     // No bench reported a row.
   }
-  console.log(
-    `\nAll figures (${((performance.now() - wall) / 60_000).toFixed(1)} min in all)${failed.length ? `; did not finish: ${failed.join(', ')}` : ''}\n${table(rows)}`,
-  );
+  const database = process.env.DATABASE_URL ? 'PGlite and PostgreSQL (DATABASE_URL)' : 'PGlite';
+  const summary =
+    `${new Date().toISOString().slice(0, 10)}, ${machine()}; ${database}; ` +
+    `${((performance.now() - wall) / 60_000).toFixed(1)} min in all` +
+    (failed.length ? `; did not finish: ${failed.join(', ')}` : '');
+  console.log(`\nAll figures (${summary})\n${table(rows)}`);
+  if (process.env.BENCH_MARKDOWN === '1') console.log(`\nMarkdown:\n\n${summary}\n\n${markdown(rows)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
 // The benches' shared table: one row per figure with its target beside it and whether it was met. A bench prints
 // its own table; with BENCH_ROWS set (test/bench/run.ts) it also appends its rows to that file as JSON lines, so
 // `npm run bench` prints every figure of every bench in one table. Benches never fail on a missed target.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 
 export interface Row {
   measurement: string;
@@ -44,4 +45,26 @@ export function report(title: string, rows: Row[]): void {
   console.log(`\n${title}\n${table(rows)}`);
   const file = process.env.BENCH_ROWS;
   if (file) for (const row of rows) appendFileSync(file, `${JSON.stringify(row)}\n`);
+}
+
+/** The same table for a Markdown page (README's performance section): no padding, pipes in cells escaped. */
+export function markdown(rows: Row[]): string {
+  const cell = (v: string) => v.replaceAll('|', '\\|');
+  const line = (l: string[]) => `| ${l.map(cell).join(' | ')} |`;
+  return [
+    line(['measurement', 'figure', 'target', 'met', 'notes']),
+    '|---|---|---|---|---|',
+    ...rows.map((r) => line([r.measurement, r.figure, r.target, verdict(r.met), r.notes])),
+  ].join('\n');
+}
+
+/** The machine a run measured: cores, CPU model (/proc/cpuinfo), memory, Node version. */
+export function machine(): string {
+  let cpu = 'unknown CPU';
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
+  } catch {
+    // Not Linux: the model stays unknown.
+  }
+  return `${availableParallelism()} cores (nproc), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
 }
