@@ -3,7 +3,7 @@
 // process of their own (doubles-host.ts), so this process is the bot's (and the Discord double's, idle but for
 // the breach DMs) alone. Members and links go straight into the database: 1,000 `/user link` interactions would
 // only time the set-up.
-import { mediaAccounts, mediaServers, members, plans } from '../../src/db/schema.ts';
+import { mediaAccounts, mediaServers, members, plans, settings } from '../../src/db/schema.ts';
 import { DiscordDouble, type DoubleUser } from '../doubles/discord/index.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { type DoublesHost, hostDoubles, plexAccountName, type Slot } from './doubles-host.ts';
@@ -98,6 +98,25 @@ export async function enableEveryRule(bot: TestBot): Promise<string[]> {
   await db.update(plans).set({ pausedLimitMinutes: 30, pausedAction: 'uncount' });
   // Plans that end: every member's explicit plan has an end date (tomorrow, so it still applies today).
   await db.update(members).set({ planUntil: tomorrow });
-  // New rules (transcode rules, home network, sharing signals): switch their options on here.
-  return ['paused limit 30 min (uncount)', 'plan ends tomorrow'];
+  // Transcode rules: no 4K conversions, at most 2 converted streams; over the allotment downloads are cancelled;
+  // streams from the server's own networks are free; more than 3 households a day raise a flag.
+  await db.update(plans).set({
+    transcodes: 'no-4k',
+    transcodeCap: 2,
+    downloadsOverQuota: 'cancel',
+    homeStreams: 'free',
+    households: 3,
+  });
+  // Home networks on every server (the fleet's streams come from elsewhere, so each is matched and still counted).
+  await db.update(mediaServers).set({ homeNetworks: ['192.168.0.0/16', 'fd00::/8'] });
+  // Impossible travel flags.
+  await db.update(settings).set({ impossibleTravel: true });
+  return [
+    'paused limit 30 min (uncount)',
+    'plan ends tomorrow',
+    'transcodes no-4k, transcode cap 2',
+    'downloads over the allotment cancelled',
+    'home networks on every server, home streams free',
+    'households 3, impossible travel',
+  ];
 }
