@@ -1,6 +1,7 @@
 // Scale bench, with the target beside each figure. Exact counts (SQL statements per reconcile, read
 // through Database.statements) and wall times; it never asserts, it prints. Bounded: a few minutes at most.
-//   1. statements per reconcile at 1, 10, 50, 200 Plex servers × 25 streams (first and steady cycle);
+//   1. statements per reconcile at 1, 10, 50, 200 Plex servers × 25 streams (first and steady cycle), and on
+//      PostgreSQL the statements of one lease round with every server held;
 //   2. reconcile wall with 10 of the 200 servers hanging (target: per-server timeout + 0.5 s);
 //   3. /quota's usage read, p95 over 200 members, with 1 M downloads of 10 k members bulk-loaded in SQL
 //      (generate_series), plus the weekly-usage pass over all 10 k members.
@@ -9,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
+import { SharedCluster } from '../../src/cluster/cluster.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { members, plans } from '../../src/db/schema.ts';
 import { weeklyUsage } from '../../src/services/usage.ts';
@@ -19,6 +21,8 @@ import { MINUTE } from '../helpers/clock.ts';
 import { createTestDatabase, databaseKind } from '../helpers/db.ts';
 import { ms, quantile, type Row, report } from './table.ts';
 
+/** `BENCH_SCALE_PART=reconcile` or `quota` runs one half (both by default). */
+const PART = process.env.BENCH_SCALE_PART ?? 'all';
 const SERVER_STEPS = [1, 10, 50, 200];
 const STREAMS_PER_SERVER = 25;
 const HANGING = 10;
@@ -87,6 +91,19 @@ async function reconcileBench(): Promise<void> {
       }
       const first = await cycle();
       const steady = await cycle();
+      const cluster = running.bot.cluster;
+      if (cluster instanceof SharedCluster) {
+        // One lease round once every server is held: what renewing costs, whatever the cycles do.
+        const before = running.bot.database.uncountedStatements();
+        await cluster.refresh();
+        rows.push({
+          measurement: `statements per lease round, ${target} server(s) held`,
+          figure: String(running.bot.database.uncountedStatements() - before),
+          target: 'constant',
+          met: null,
+          notes: `${cluster.held().length} leases held (heartbeat, gateway, servers)`,
+        });
+      }
       const ok = steady.report.servers.filter((s) => s.ok).length;
       bound ??= first.statements;
       rows.push({
@@ -178,8 +195,8 @@ async function quotaBench(): Promise<void> {
 async function main(): Promise<void> {
   const wall = performance.now();
   try {
-    await reconcileBench();
-    await quotaBench();
+    if (PART !== 'quota') await reconcileBench();
+    if (PART !== 'reconcile') await quotaBench();
   } finally {
     const kind = databaseKind();
     report(
