@@ -1,4 +1,4 @@
-import { and, gte, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
+import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { DownloadActivity } from '../media/types.ts';
 import { type DownloadRecord, observeDownload, RECOUNT_INTERVAL_MS } from '../policy/downloads.ts';
 import type { Db } from './client.ts';
@@ -59,15 +59,18 @@ export async function recordDownloads(
 }
 
 /**
- * Rows that can have a counted unit in [weekStart, weekEnd): started in it, or still seen incomplete in it. Each
- * branch of the `or` has its index ((member_id, started_at) and (member_id, last_seen_incomplete_at)).
+ * Rows that can have a counted unit in [weekStart, weekEnd): started before its end, and started in it or still
+ * seen incomplete in it. `greatest` skips a null, so `greatest(started_at, last_seen_incomplete_at) >= weekStart`
+ * says exactly "started in it, or seen incomplete in it", as one range of the index
+ * (member_id, greatest(started_at, last_seen_incomplete_at), started_at, last_seen_incomplete_at): one member's
+ * week is one contiguous scan, with both times in the index.
  */
 const inWeek = (memberIds: number[], weekStart: Date, weekEnd: Date) =>
   and(
     inArray(downloads.memberId, memberIds),
     isNotNull(downloads.memberId),
+    sql`greatest(${downloads.startedAt}, ${downloads.lastSeenIncompleteAt}) >= ${weekStart.toISOString()}::timestamptz`,
     lt(downloads.startedAt, weekEnd),
-    or(gte(downloads.startedAt, weekStart), gte(downloads.lastSeenIncompleteAt, weekStart)),
   );
 
 /** Downloads that can have a counted unit in the week [weekStart, weekEnd), of the given members. */

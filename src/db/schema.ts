@@ -297,6 +297,15 @@ export const downloads = pgTable(
     uniqueIndex('downloads_server_key_unique').on(t.serverId, t.downloadKey),
     index('downloads_member_started_idx').on(t.memberId, t.startedAt),
     index('downloads_member_incomplete_idx').on(t.memberId, t.lastSeenIncompleteAt),
+    // One member's week in one range scan (src/db/downloads.ts `inWeek`): a download can count in a week only if
+    // its last sign of life (its start, or its latest incomplete sighting) is in or after the week's start. The
+    // two times follow as key columns, so the units can be summed from the index alone.
+    index('downloads_member_last_active_idx').on(
+      t.memberId,
+      sql`greatest(${t.startedAt}, ${t.lastSeenIncompleteAt})`,
+      t.startedAt,
+      t.lastSeenIncompleteAt,
+    ),
   ],
 );
 

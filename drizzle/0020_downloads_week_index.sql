@@ -1,0 +1,1 @@
+CREATE INDEX "downloads_member_last_active_idx" ON "downloads" USING btree ("member_id",greatest("started_at", "last_seen_incomplete_at"),"started_at","last_seen_incomplete_at");
