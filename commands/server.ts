@@ -8,6 +8,7 @@ import { PLATFORMS, type Platform } from '../src/media/types.ts';
 import { checkVersion } from '../src/policy/versions.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
 import { editServer, type ServerChanges } from '../src/services/server-edit.ts';
+import { limitsText } from '../src/services/server-limits.ts';
 import {
   addServer,
   listServers,
@@ -19,6 +20,7 @@ import {
 } from '../src/services/servers.ts';
 import type { CapabilityName, CapabilityRecord } from '../src/types/capabilities.ts';
 import { runServerConnect } from './flows/server-connect.ts';
+import { limitsSubcommand, runLimits } from './server-limits.ts';
 
 const serverOption = (option: string) => (o: import('discord.js').SlashCommandStringOption) =>
   o.setName(option).setDescription('Server').setRequired(true).setAutocomplete(true).setMaxLength(NAME_MAX);
@@ -151,7 +153,9 @@ export const server: Command = {
     .addSubcommand((s) =>
       s
         .setName('list')
-        .setDescription('The servers watched and what each one logs (health and what works: /status)'),
+        .setDescription(
+          'The servers watched, what each one logs and its limits (health and what works: /status)',
+        ),
     )
     .addSubcommand((s) =>
       s.setName('test').setDescription('Check the connection now').addStringOption(nameOption),
@@ -163,7 +167,8 @@ export const server: Command = {
         .addStringOption(nameOption)
         .addBooleanOption((o) => o.setName('streams').setDescription('Keep stream activity'))
         .addBooleanOption((o) => o.setName('downloads').setDescription('Keep download activity')),
-    ),
+    )
+    .addSubcommand(limitsSubcommand),
 
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
@@ -252,6 +257,7 @@ export const server: Command = {
         ),
       );
     }
+    if (sub === 'limits') return runLimits(interaction, ctx);
     const rows = await listServers(ctx.db);
     const e = embed('Media servers');
     e.setDescription(
@@ -262,7 +268,9 @@ export const server: Command = {
     for (const row of rows.slice(0, 25)) {
       e.addFields({
         name: `${row.name} (${PLATFORM_LABEL[row.platform]})`,
-        value: `Logging (\`/server logging\`): streams ${row.logStreams ? 'on' : 'off'}, downloads ${row.logDownloads ? 'on' : 'off'}`,
+        value:
+          `Logging (\`/server logging\`): streams ${row.logStreams ? 'on' : 'off'}, downloads ${row.logDownloads ? 'on' : 'off'}\n` +
+          `Limits (\`/server limits\`): ${limitsText(row)}`,
       });
     }
     return respond(interaction, { embeds: [e] });

@@ -20,6 +20,7 @@ import { breachAlert, episodeNotice, warningMessage } from './episode-notices.ts
 import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from './episodes.ts';
 import type { Executor } from './outbox.ts';
 import { executePausedStop } from './paused.ts';
+import { executeLimitStop } from './server-limits.ts';
 import { stopAndLearn, stopClient } from './stop-stream.ts';
 
 /** The message a delivered notice effect posted (its id and channel), or null when it was not delivered. */
@@ -117,6 +118,8 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
     },
 
     'paused-stop': (row) => executePausedStop(ctx, row),
+
+    'limit-stop': (row) => executeLimitStop(ctx, row),
 
     async 'verify-stop'(row) {
       const p = row.payload as { stopKey: string; episodeId: number; serverId: number; sessionKey: string };

@@ -175,6 +175,10 @@ export const mediaServers = pgTable(
     stopUnavailableReason: text('stop_unavailable_reason'),
     logStreams: boolean('log_streams').notNull().default(true),
     logDownloads: boolean('log_downloads').notNull().default(true),
+    /** `/server limits`: at most this many streams at once on this server, whatever the plans say; null: no cap. */
+    maxStreams: integer('max_streams'),
+    /** `/server limits`: at most this many transcoded streams at once on this server; null: no cap. */
+    maxTranscodes: integer('max_transcodes'),
     status: serverStatusEnum('status').notNull().default('unknown'),
     statusReason: text('status_reason'),
     statusSince: ts('status_since'),

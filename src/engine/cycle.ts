@@ -4,6 +4,7 @@
 import { enforcePaused, withoutPausedStops } from '../act/paused.ts';
 import { enforceDownloads } from '../act/quotas.ts';
 import { recordServerHealth } from '../act/server-health.ts';
+import { enforceServerLimits } from '../act/server-limits.ts';
 import { retireStandIns } from '../act/stand-ins.ts';
 import { breachOutcomes, enforceStreams } from '../act/streams.ts';
 import { reconcileSwitches } from '../act/switches.ts';
@@ -39,16 +40,25 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     ctx.log.error({ err }, 'could not alert about unlinked accounts'),
   );
 
-  // Decide and act: streams paused past their plan's limit (stopped ones no longer count), then the stream caps,
-  // one member at a time; then notify: the stops go out first, then the notices of every episode whose stops had
-  // their first attempt.
+  // Decide and act: streams paused past their plan's limit (stopped ones no longer count), then the servers' own
+  // limits, then the stream caps, one member at a time; then notify: the stops go out first, then the notices of
+  // every episode whose stops had their first attempt.
   const breaches = settings.enforceStreams
     ? await enforcePaused(ctx, view)
         .catch((err) => {
           ctx.log.error({ err }, 'paused-stream enforcement failed');
           return new Set<string>();
         })
-        .then((stopping) => enforceStreams(ctx, withoutPausedStops(view, stopping)))
+        .then(async (stopping) => {
+          // Servers over their own limits (`/server limits`), whatever the plans say; then the members' caps,
+          // without the streams being stopped for either.
+          const paused = withoutPausedStops(view, stopping);
+          const limited = await enforceServerLimits(ctx, paused).catch((err) => {
+            ctx.log.error({ err }, 'server-limit enforcement failed');
+            return new Set<string>();
+          });
+          return enforceStreams(ctx, withoutPausedStops(paused, limited));
+        })
         .then(async (acts) => {
           await settleEpisodes(ctx, now);
           return breachOutcomes(ctx, acts);
