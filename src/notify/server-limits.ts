@@ -60,8 +60,8 @@ export function limitStopAlert(n: LimitNotice): NoticeMessage {
         color: n.outcome === 'stopped' ? COLORS.info : COLORS.warn,
         description:
           `**${safe(n.server)}** had ${n.count} ${n.kind === 'streams' ? 'streams' : 'transcodes'} ` +
-          `(limit ${limit}, \`/server limits\`). The newest, ${safe(clip(n.title ?? 'a stream', 200))} on ` +
-          `${safe(clip(n.device, 100))} by ${who}: ${safe(n.outcome)}.`,
+          `(limit ${limit}, \`/server limits\`). The newest one that may be stopped, ` +
+          `${safe(clip(n.title ?? 'a stream', 200))} on ${safe(clip(n.device, 100))} by ${who}: ${safe(n.outcome)}.`,
       },
     ],
   };
