@@ -5,6 +5,7 @@
 // SyncTarget). Values are invented.
 import type { ActivityLogEntry } from '@jellyfin/sdk/lib/generated-client/models/activity-log-entry.js';
 import type { BaseItemDto } from '@jellyfin/sdk/lib/generated-client/models/base-item-dto.js';
+import type { MediaStream } from '@jellyfin/sdk/lib/generated-client/models/media-stream.js';
 import type { PlayerStateInfo } from '@jellyfin/sdk/lib/generated-client/models/player-state-info.js';
 import type { SessionInfoDto } from '@jellyfin/sdk/lib/generated-client/models/session-info-dto.js';
 import type {
@@ -30,6 +31,8 @@ export interface ItemSpec {
   /** Music (Type 'Audio'). */
   artists?: string[];
   album?: string;
+  /** Height of the video file (2160 for 4K); default 1080 for video items. */
+  height?: number;
 }
 
 export interface SessionSpec {
@@ -42,9 +45,22 @@ export interface SessionSpec {
   ip: string;
   item?: ItemSpec | null;
   paused?: boolean;
+  /** Short for `delivery: { method: 'Transcode' }` (video and audio converted). */
   transcoding?: boolean;
+  delivery?: DeliverySpec;
   /** A player that ignores Stop: the server answers as usual but the session keeps playing. */
   ignoresStop?: boolean;
+}
+
+/** How the server delivers a session: the client-reported `PlayState.PlayMethod` and the server's `TranscodingInfo`. */
+export interface DeliverySpec {
+  method: 'DirectPlay' | 'DirectStream' | 'Transcode';
+  /** Transcode only: the video is passed through and only the audio is converted (TranscodingInfo.IsVideoDirect). */
+  videoDirect?: boolean;
+  /** Height of the converted video (TranscodingInfo.Height). Default 720, or 1080 from a 4K file. */
+  outputHeight?: number;
+  /** Transcode only: the server has not reported the job yet (no TranscodingInfo in the session). */
+  noTranscodingInfo?: boolean;
 }
 
 export interface ActivitySpec {
@@ -75,6 +91,41 @@ export interface SyncJobSpec {
   items: { itemId: string; name: string; status: SyncItemStatus; progress?: number }[];
 }
 
+const heightOf = (item: ItemSpec) => item.height ?? 1080;
+const widthFor = (height: number) => Math.round((height * 16) / 9);
+
+/**
+ * The media source's streams, which the server puts on a session's NowPlayingItem (jellyfin
+ * `Emby.Server.Implementations/Session/SessionManager.cs` GetItemInfo: `info.MediaStreams =
+ * mediaSource.MediaStreams`; the same in the last open-source Emby, MediaBrowser/Emby): the FILE's streams as
+ * probed (MediaStream Type, Codec, Height, Width, Index, IsDefault…), not the converted ones.
+ */
+function fileStreams(item: ItemSpec): MediaStream[] {
+  const audio: MediaStream = {
+    Codec: item.type === 'Audio' ? 'flac' : 'eac3',
+    Type: 'Audio',
+    Index: item.type === 'Audio' ? 0 : 1,
+    IsDefault: true,
+    IsExternal: false,
+    Channels: item.type === 'Audio' ? 2 : 6,
+  };
+  if (item.type === 'Audio') return [audio];
+  const height = heightOf(item);
+  return [
+    {
+      Codec: 'hevc',
+      Type: 'Video',
+      Index: 0,
+      IsDefault: true,
+      IsExternal: false,
+      Height: height,
+      Width: widthFor(height),
+      DisplayTitle: height >= 2000 ? '4K HEVC HDR' : `${height}p HEVC`,
+    },
+    audio,
+  ];
+}
+
 /** A BaseItemDto as sessions' NowPlayingItem and `GET /Items` carry it. */
 export function itemDto(flavor: Flavor, serverId: string, item: ItemSpec): Json {
   const common = {
@@ -94,6 +145,8 @@ export function itemDto(flavor: Flavor, serverId: string, item: ItemSpec): Json 
         }
       : {};
   const music = item.type === 'Audio' ? { Artists: item.artists ?? [], Album: item.album } : {};
+  // DtoService writes the item's own Width/Height (from its video stream) when positive.
+  const size = item.type === 'Audio' ? {} : { Width: widthFor(heightOf(item)), Height: heightOf(item) };
   if (flavor === 'jellyfin') {
     const ids = item.type === 'Episode' ? { SeriesId: hexId(), SeasonId: hexId() } : {};
     return {
@@ -101,6 +154,7 @@ export function itemDto(flavor: Flavor, serverId: string, item: ItemSpec): Json 
       ...episode,
       ...music,
       ...ids,
+      ...size,
       Id: item.id ?? hexId(),
       Type: item.type,
     } satisfies BaseItemDto;
@@ -112,6 +166,7 @@ export function itemDto(flavor: Flavor, serverId: string, item: ItemSpec): Json 
     ...episode,
     ...music,
     ...ids,
+    ...size,
     Id: item.id ?? String(100_000 + Math.floor(Math.random() * 900_000)),
     Type: item.type,
   } satisfies EmbyBaseItemDto;
@@ -147,6 +202,7 @@ export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec):
     'SetAudioStreamIndex',
     'SetSubtitleStreamIndex',
   ] as const;
+  const delivery = spec.delivery ?? (spec.transcoding ? { method: 'Transcode' as const } : undefined);
   const playingState = playing
     ? ({
         PositionTicks: 12 * TICKS_PER_MINUTE,
@@ -156,25 +212,35 @@ export function sessionDto(flavor: Flavor, serverId: string, spec: SessionSpec):
         AudioStreamIndex: 1,
         SubtitleStreamIndex: -1,
         MediaSourceId: String(playing.Id),
-        PlayMethod: spec.transcoding ? 'Transcode' : 'DirectPlay',
+        PlayMethod: delivery?.method ?? 'DirectPlay',
       } as const)
     : {};
+  // TranscodingInfo (jellyfin MediaBrowser.Model/Session/TranscodingInfo.cs; Emby 4.8 OpenAPI TranscodingInfo):
+  // what the server's encoder makes, Width/Height being the OUTPUT's. Reported by the server while it transcodes.
+  const sourceHeight = spec.item ? heightOf(spec.item) : 0;
+  const outputHeight = delivery?.outputHeight ?? (sourceHeight > 1080 ? 1080 : 720);
+  const videoDirect = delivery?.videoDirect ?? false;
   const transcoding =
-    playing && spec.transcoding
+    playing && delivery?.method === 'Transcode' && !delivery.noTranscodingInfo
       ? {
           AudioCodec: 'aac',
-          VideoCodec: 'h264',
+          VideoCodec: videoDirect ? 'hevc' : 'h264',
           Container: 'ts',
-          IsVideoDirect: false,
+          IsVideoDirect: videoDirect,
           IsAudioDirect: false,
           Bitrate: 4_000_000,
           CompletionPercentage: 12.5,
-          Width: 1280,
-          Height: 720,
+          Width: widthFor(videoDirect ? sourceHeight : outputHeight),
+          Height: videoDirect ? sourceHeight : outputHeight,
           AudioChannels: 2,
-          TranscodeReasons: ['ContainerBitrateExceedsLimit'],
+          TranscodeReasons: videoDirect
+            ? ['AudioCodecNotSupported']
+            : sourceHeight > 1080
+              ? ['VideoResolutionNotSupported']
+              : ['ContainerBitrateExceedsLimit'],
         }
       : undefined;
+  if (playing && spec.item) playing.MediaStreams = fileStreams(spec.item);
   const common = {
     AdditionalUsers: [],
     RemoteEndPoint: spec.ip,

@@ -96,6 +96,29 @@ export interface PlexSessionSpec {
   sessionKey: string;
   /** Theme music is reported with a library:// guid. */
   guid?: string;
+  /** How the server delivers it; omitted: a direct play of a 1080p file. */
+  delivery?: PlexDeliverySpec;
+}
+
+/** What PMS does with a session's video and audio (Stream `decision`), and the file's and the sent heights. */
+export interface PlexDeliverySpec {
+  video?: 'directplay' | 'copy' | 'transcode';
+  audio?: 'directplay' | 'copy' | 'transcode';
+  /** Height of the file, as the library item's Media says (2160 for 4K). Default 1080. */
+  sourceHeight?: number;
+  /** Height sent to the player when the video is converted. Default 720 (or 1080 from a 4K file). */
+  outputHeight?: number;
+  /** Heights of further versions of the same item in the library (a 1080p copy beside the 4K file). */
+  otherVersions?: number[];
+}
+
+/** Plex's `videoResolution` word for a height (python-plexapi Media.videoResolution: "sd", "720", "1080", "4k"). */
+export function videoResolution(height: number): string {
+  if (height >= 2000) return '4k';
+  if (height >= 1000) return '1080';
+  if (height >= 700) return '720';
+  if (height >= 570) return '576';
+  return height >= 480 ? '480' : 'sd';
 }
 
 export interface PlexActivitySpec {
@@ -120,13 +143,7 @@ export function sessionElement(spec: PlexSessionSpec, sessionId: string | null, 
   const isTrack = spec.type === 'track';
   const player = spec.player ?? {};
   const children: Element[] = [
-    {
-      tag: 'Media',
-      attrs: { id: 50000 + index, duration: isTrack ? 186240 : 2640000, container: isTrack ? 'flac' : 'mkv' },
-      children: [
-        { tag: 'Part', attrs: { id: 60000 + index, decision: 'directplay', selected: true }, children: [] },
-      ],
-    },
+    sessionMedia(spec, index),
     {
       tag: 'User',
       attrs: {
@@ -168,6 +185,8 @@ export function sessionElement(spec: PlexSessionSpec, sessionId: string | null, 
       children: [],
     });
   }
+  const transcode = transcodeSessionElement(spec, index);
+  if (transcode) children.push(transcode);
   return {
     tag: isTrack ? 'Track' : 'Video',
     attrs: {
@@ -186,6 +205,168 @@ export function sessionElement(spec: PlexSessionSpec, sessionId: string | null, 
     },
     children,
   };
+}
+
+const decisionOf = (d: PlexDeliverySpec['video']) => (d === 'copy' || d === 'transcode' ? d : null);
+const sourceHeightOf = (spec: PlexSessionSpec) => spec.delivery?.sourceHeight ?? 1080;
+function sentHeight(spec: PlexSessionSpec): number {
+  const source = sourceHeightOf(spec);
+  if (spec.delivery?.video !== 'transcode') return source;
+  return spec.delivery.outputHeight ?? (source > 1080 ? 1080 : 720);
+}
+const widthFor = (height: number) => Math.round((height * 16) / 9);
+
+/**
+ * The session's `Media` (selected="1"), its `Part` and `Stream`s, describing what is SENT to the player, as Tautulli
+ * reads them (plexpy/pmsconnect.py get_session_each(): `stream_media_info` is the selected Media, the Stream
+ * `decision` is `transcode`, `copy` or absent for direct play, the Part's `directplay` or `transcode`) and as the
+ * Plexopedia transcoded example shows (`<Media … videoResolution="720p" width="1720" selected="1">`,
+ * `<Part … decision="transcode" selected="1">`). The file's own resolution is only in the library item (libraryItem).
+ */
+function sessionMedia(spec: PlexSessionSpec, index: number): Element {
+  const isTrack = spec.type === 'track';
+  const video = decisionOf(spec.delivery?.video);
+  const audio = decisionOf(spec.delivery?.audio);
+  const direct = video === null && audio === null;
+  const height = sentHeight(spec);
+  const streams: Element[] = [];
+  if (!isTrack) {
+    streams.push({
+      tag: 'Stream',
+      attrs: {
+        id: 70000 + index * 10,
+        streamType: 1,
+        codec: video === 'transcode' ? 'h264' : 'hevc',
+        height,
+        width: widthFor(height),
+        default: true,
+        selected: true,
+        ...(video ? { decision: video, location: 'segments-video' } : { location: 'direct' }),
+      },
+      children: [],
+    });
+  }
+  streams.push({
+    tag: 'Stream',
+    attrs: {
+      id: 70001 + index * 10,
+      streamType: 2,
+      codec: audio === 'transcode' ? 'aac' : isTrack ? 'flac' : 'eac3',
+      channels: 2,
+      default: true,
+      selected: true,
+      ...(audio ? { decision: audio, location: 'segments-audio' } : { location: 'direct' }),
+    },
+    children: [],
+  });
+  return {
+    tag: 'Media',
+    attrs: {
+      id: 50000 + index,
+      duration: isTrack ? 186240 : 2640000,
+      container: isTrack ? 'flac' : direct ? 'mkv' : 'mpegts',
+      ...(isTrack ? {} : { height, width: widthFor(height), videoResolution: videoResolution(height) }),
+      ...(direct ? {} : { protocol: 'hls' }),
+      selected: true,
+    },
+    children: [
+      {
+        tag: 'Part',
+        attrs: { id: 60000 + index, decision: direct ? 'directplay' : 'transcode', selected: true },
+        children: streams,
+      },
+    ],
+  };
+}
+
+/**
+ * `TranscodeSession` as python-plexapi media.py TranscodeSession reads it and plexjs documents it (reference P2:
+ * key, throttled, complete, progress, speed, context, sourceVideoCodec, sourceAudioCodec, videoDecision,
+ * audioDecision, protocol, container, videoCodec, audioCodec, audioChannels, width, height, transcodeHwRequested).
+ * Present only while the server converts or repackages something.
+ */
+function transcodeSessionElement(spec: PlexSessionSpec, index: number): Element | null {
+  const video = decisionOf(spec.delivery?.video);
+  const audio = decisionOf(spec.delivery?.audio);
+  if (video === null && audio === null) return null;
+  const isTrack = spec.type === 'track';
+  const height = sentHeight(spec);
+  return {
+    tag: 'TranscodeSession',
+    attrs: {
+      key: `/transcode/sessions/vv3i2q2lax92qlzul1hbd4b${index}`,
+      throttled: false,
+      complete: false,
+      progress: 1.7999999523162842,
+      speed: 25.100000381469727,
+      duration: isTrack ? 186240 : 2640000,
+      context: 'streaming',
+      ...(isTrack ? {} : { sourceVideoCodec: 'hevc' }),
+      sourceAudioCodec: isTrack ? 'flac' : 'eac3',
+      ...(isTrack ? {} : { videoDecision: video ?? 'copy' }),
+      audioDecision: audio ?? 'copy',
+      protocol: 'hls',
+      container: 'mpegts',
+      ...(isTrack ? {} : { videoCodec: 'h264', width: widthFor(height), height }),
+      audioCodec: audio === 'transcode' ? 'aac' : 'eac3',
+      audioChannels: 2,
+      transcodeHwRequested: true,
+    },
+    children: [],
+  };
+}
+
+/**
+ * `GET /library/metadata/{ratingKey}`: the library item a session plays, with the FILE's Media (one per version),
+ * the source Tautulli (`get_metadata_details`), python-plexapi (`PlexSession.source()`) and JBOPS
+ * (kill_trans_quality.py: `plex.fetchItem(rating_key).media[0].videoResolution`) read the original quality from.
+ * Media attributes as python-plexapi media.py Media reads them (id, height, width, videoResolution, videoCodec…).
+ */
+export function libraryItem(spec: PlexSessionSpec, index: number): Element {
+  const session = sessionElement(spec, null, index);
+  const heights = [sourceHeightOf(spec), ...(spec.delivery?.otherVersions ?? [])];
+  const isTrack = spec.type === 'track';
+  const medias: Element[] = heights.map((height, version) => ({
+    tag: 'Media',
+    attrs: {
+      // The version played keeps the id the session's Media carries.
+      id: version === 0 ? 50000 + index : 80000 + index * 10 + version,
+      duration: isTrack ? 186240 : 2640000,
+      container: isTrack ? 'flac' : 'mkv',
+      ...(isTrack
+        ? { audioCodec: 'flac' }
+        : {
+            height,
+            width: widthFor(height),
+            videoResolution: videoResolution(height),
+            videoCodec: 'hevc',
+            audioCodec: 'eac3',
+          }),
+    },
+    children: [
+      {
+        tag: 'Part',
+        attrs: { id: 60000 + index * 10 + version, container: isTrack ? 'flac' : 'mkv' },
+        children: isTrack
+          ? []
+          : [
+              {
+                tag: 'Stream',
+                attrs: {
+                  id: 90000 + index * 10 + version,
+                  streamType: 1,
+                  codec: 'hevc',
+                  height,
+                  width: widthFor(height),
+                },
+                children: [],
+              },
+            ],
+      },
+    ],
+  }));
+  const { sessionKey: _sessionKey, viewOffset: _viewOffset, ...attrs } = session.attrs;
+  return { tag: session.tag, attrs, children: medias };
 }
 
 /** `<Activity uuid type cancellable userID title subtitle progress>` (Tautulli #1451; spec Activity schema). */

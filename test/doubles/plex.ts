@@ -11,6 +11,7 @@ import {
   activityElement,
   type Element,
   htmlPage,
+  libraryItem,
   type PlexAccountSpec,
   type PlexActivitySpec,
   type PlexSessionSpec,
@@ -20,6 +21,7 @@ import {
 } from './plex-payloads.ts';
 import { attachPushDouble, type PushDouble } from './push/push-socket.ts';
 
+export type { PlexDeliverySpec } from './plex-payloads.ts';
 export type { PlexAccountSpec, PlexActivitySpec, PlexSessionSpec };
 
 /**
@@ -73,7 +75,10 @@ export interface PlexDouble {
   premium: boolean;
   readonly terminations: Array<{ sessionId: string; reason: string | null; method: string }>;
   readonly requests: RecordedRequest[];
+  /** Also holds the library items the sessions play (`GET /library/metadata/{ratingKey}`). */
   setSessions(sessions: PlexSessionSpec[]): void;
+  /** Drops those library items (an item removed while it plays: 404). */
+  forgetLibrary(): void;
   setActivities(activities: PlexActivitySpec[]): void;
   /** The nameless system account id 0 is always listed first, as on a real server. */
   setAccounts(accounts: PlexAccountSpec[]): void;
@@ -115,6 +120,8 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
   const terminateMethods = options.terminateMethods ?? ['GET', 'POST'];
   const version = options.version ?? '1.40.2.8395-c67dce28e';
   let sessions: LiveSession[] = [];
+  /** The library items the sessions play, by ratingKey (`GET /library/metadata/{ratingKey}`). */
+  let library = new Map<string, Element>();
   let activities: Element[] = [];
   let accounts: Element[] = accountElements([{ id: 1, name: 'owner' }]);
 
@@ -136,6 +143,15 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
           spec.session === null ? null : (spec.session?.id ?? randomBytes(12).toString('hex'));
         return { element: sessionElement(spec, sessionId, index), sessionId, lingerLeft: null };
       });
+      library = new Map(
+        specs.map((spec, index) => {
+          const item = libraryItem(spec, index);
+          return [String(item.attrs.ratingKey), item];
+        }),
+      );
+    },
+    forgetLibrary() {
+      library = new Map();
     },
     setActivities(specs) {
       activities = specs.map(activityElement);
@@ -253,6 +269,11 @@ export async function startPlexDouble(options: PlexDoubleOptions = {}): Promise<
       return terminate(method, url.searchParams);
     }
     if (method !== 'GET') return htmlReply(405, 'Method Not Allowed');
+    const metadata = /^\/library\/metadata\/([^/]+)$/.exec(url.pathname);
+    if (metadata) {
+      const item = library.get(decodeURIComponent(metadata[1] ?? ''));
+      return item ? ok(damaged(container({ librarySectionID: 1 }, [item]))) : htmlReply(404, 'Not Found');
+    }
     switch (url.pathname) {
       case '/':
         return ok(damaged(rootElement()));

@@ -11,6 +11,7 @@ import {
   type SessionSpec,
   startJellyfinDouble,
 } from '../doubles/jellyfin.ts';
+import { mediaBrowser4kTranscode, mediaBrowserHdTranscode } from '../helpers/transcodes.ts';
 
 const HOUR = 3_600_000;
 const ago = (ms: number) => new Date(Date.now() - ms);
@@ -132,9 +133,48 @@ for (const flavor of flavors) {
         title: 'Some Show — S01E05 — Chapter 5',
         state: 'playing',
         startedAt: null,
+        delivery: { method: 'direct-play', videoTranscode: false, sourceHeight: 1080 },
       });
       assert.equal(byKey.get('sess-movie')?.state, 'paused');
       assert.equal(byKey.get('sess-idle')?.state, null);
+    });
+
+    it('listStreams reads how each stream is delivered and the original height, not the converted one', async () => {
+      const base = SESSIONS[1] as SessionSpec;
+      const session = (id: string, over: Partial<SessionSpec>): SessionSpec => ({
+        ...base,
+        id,
+        deviceId: `dev-${id}`,
+        paused: false,
+        transcoding: false,
+        ...over,
+      });
+      double.setSessions([
+        mediaBrowser4kTranscode(session('uhd-transcode', {})),
+        mediaBrowserHdTranscode(session('hd-transcode', {})),
+        session('uhd-direct', { item: { name: 'Baraka', type: 'Movie', height: 2160 } }),
+        session('remux', { delivery: { method: 'DirectStream' } }),
+        session('audio-only', {
+          item: { name: 'Heat', type: 'Movie', height: 2160 },
+          delivery: { method: 'Transcode', videoDirect: true },
+        }),
+        session('not-reported-yet', { delivery: { method: 'Transcode', noTranscodingInfo: true } }),
+      ]);
+      const before = double.requests.length;
+      const streams = await server.listStreams();
+      assert.deepEqual(
+        streams.map((s) => [s.key, s.delivery]),
+        [
+          ['uhd-transcode', { method: 'transcode', videoTranscode: true, sourceHeight: 2160 }],
+          ['hd-transcode', { method: 'transcode', videoTranscode: true, sourceHeight: 1080 }],
+          ['uhd-direct', { method: 'direct-play', videoTranscode: false, sourceHeight: 2160 }],
+          ['remux', { method: 'direct-stream', videoTranscode: false, sourceHeight: 1080 }],
+          ['audio-only', { method: 'transcode', videoTranscode: false, sourceHeight: 2160 }],
+          ['not-reported-yet', { method: 'transcode', videoTranscode: false, sourceHeight: 1080 }],
+        ],
+      );
+      // The session carries the file's streams: one request, no item look-up.
+      assert.equal(double.requests.length - before, 1);
     });
 
     it('stopStream sends the message, then Stop; the next read shows the session idle', async () => {

@@ -7,6 +7,7 @@ import type { ActiveStream, MediaErrorKind, MediaServer } from '../../src/media/
 import { MediaServerError, PartialAccountsError } from '../../src/media/types.ts';
 import { type PlexDoubleOptions, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { type FriendSpec, type InviteSpec, RETIRED_ROUTES, startPlexTvDouble } from '../doubles/plex-tv.ts';
+import { plex4kDirectPlay, plex4kTranscode, plexHdTranscode } from '../helpers/transcodes.ts';
 
 const OTHER_MACHINE = 'ffffffffffffffffffffffffffffffffffffffff';
 
@@ -158,6 +159,66 @@ describe('listStreams', () => {
       assert.equal(plexamp.product, 'Plexamp');
     });
   }
+});
+
+describe('listStreams: delivery', () => {
+  const jean = { id: 24601, title: 'jvaljean' };
+  const movie = (sessionKey: string, title: string): PlexSessionSpec => ({
+    user: jean,
+    player: { machineIdentifier: `player-${sessionKey}` },
+    type: 'movie',
+    title,
+    sessionKey,
+  });
+  const metadataReads = (pms: { requests: { path: string }[] }) =>
+    pms.requests.filter((r) => r.path.startsWith('/library/metadata/')).map((r) => r.path);
+
+  for (const format of ['negotiate', 'xml-only'] as const) {
+    it(`reads how each stream is delivered and a converted 4K file's own height (${format})`, async () => {
+      const { pms, server } = await setup({ pms: { format } });
+      pms.setSessions([
+        plex4kTranscode(movie('11', 'Dune: Part Two')),
+        plexHdTranscode(movie('12', 'Heat')),
+        plex4kDirectPlay(movie('13', 'Baraka')),
+        movie('14', 'Alien'),
+      ]);
+      const streams = await server.listStreams();
+      assert.deepEqual(
+        streams.map((s) => [s.title, s.delivery]),
+        [
+          ['Dune: Part Two', { method: 'transcode', videoTranscode: true, sourceHeight: 2160 }],
+          ['Heat', { method: 'transcode', videoTranscode: true, sourceHeight: 1080 }],
+          ['Baraka', { method: 'direct-play', videoTranscode: false, sourceHeight: 2160 }],
+          ['Alien', { method: 'direct-play', videoTranscode: false, sourceHeight: 1080 }],
+        ],
+      );
+      // Only the converted videos cost a library read: the session itself describes a file played as it is.
+      assert.deepEqual(metadataReads(pms).sort(), ['/library/metadata/40000', '/library/metadata/40001']);
+    });
+  }
+
+  it('asks the library once per converted version, not once per read', async () => {
+    const { pms, server } = await setup();
+    pms.setSessions([movie('0', 'a'), movie('1', 'b'), plex4kTranscode(movie('21', 'Dune'))]);
+    for (let read = 0; read < 3; read += 1) {
+      const dune = (await server.listStreams()).find((s) => s.key === '21');
+      assert.equal(dune?.delivery?.sourceHeight, 2160);
+    }
+    assert.deepEqual(metadataReads(pms), ['/library/metadata/40002']);
+  });
+
+  it('a library item that cannot be read leaves the height unknown and the stream still listed', async () => {
+    const { pms, server } = await setup();
+    pms.setSessions([plex4kTranscode(movie('31', 'Dune'))]);
+    // The item was removed from the library while it plays: PMS answers 404 for it.
+    pms.forgetLibrary();
+    const [dune] = await server.listStreams();
+    assert.deepEqual(dune?.delivery, { method: 'transcode', videoTranscode: true, sourceHeight: null });
+    assert.deepEqual(metadataReads(pms), ['/library/metadata/40000']);
+    // Not remembered: the next read asks again.
+    await server.listStreams();
+    assert.equal(metadataReads(pms).length, 2);
+  });
 });
 
 describe('stopStream', () => {

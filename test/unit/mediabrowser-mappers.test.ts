@@ -79,6 +79,7 @@ describe('mapSessions', () => {
         title: 'Some Show — S01E05 — Chapter 5',
         state: 'playing',
         startedAt: null,
+        delivery: { method: 'direct-play', videoTranscode: false, sourceHeight: null },
       } satisfies ActiveStream,
     ]);
   });
@@ -115,6 +116,101 @@ describe('mapSessions', () => {
       assert.ok(stream);
       assert.deepEqual({ ...stream, ...expect }, stream);
     });
+  }
+});
+
+describe('mapSessions: delivery', () => {
+  // PlayState.PlayMethod (jellyfin MediaBrowser.Model/Session/PlayMethod.cs: Transcode, DirectStream, DirectPlay;
+  // Emby 4.8 OpenAPI PlayerStateInfo.PlayMethod), TranscodingInfo.IsVideoDirect/Width/Height (jellyfin
+  // TranscodingInfo.cs: the encoder's output), NowPlayingItem.MediaStreams (SessionManager.GetItemInfo: the media
+  // source's streams, i.e. the file) and NowPlayingItem.Height (DtoService: the item's own).
+  const fileStreams = (height: number) => [
+    {
+      Codec: 'hevc',
+      Type: 'Video',
+      Index: 0,
+      IsDefault: true,
+      Height: height,
+      Width: Math.round((height * 16) / 9),
+    },
+    { Codec: 'eac3', Type: 'Audio', Index: 1, IsDefault: true, Channels: 6 },
+  ];
+  const uhdMovie = { ...movie, Width: 3840, Height: 2160, MediaStreams: fileStreams(2160) };
+  const output = (height: number, videoDirect: boolean) => ({
+    AudioCodec: 'aac',
+    VideoCodec: videoDirect ? 'hevc' : 'h264',
+    Container: 'ts',
+    IsVideoDirect: videoDirect,
+    IsAudioDirect: false,
+    Bitrate: 8_000_000,
+    Width: Math.round((height * 16) / 9),
+    Height: height,
+    TranscodeReasons: ['VideoResolutionNotSupported'],
+  });
+  const playing = (method: string, over: object = {}) => ({
+    ...playingEpisode,
+    NowPlayingItem: uhdMovie,
+    PlayState: { IsPaused: false, PlayMethod: method },
+    ...over,
+  });
+  const table: [name: string, session: object, delivery: ActiveStream['delivery']][] = [
+    [
+      'direct play of a 4K file',
+      playing('DirectPlay'),
+      { method: 'direct-play', videoTranscode: false, sourceHeight: 2160 },
+    ],
+    [
+      'direct stream (remuxed)',
+      playing('DirectStream'),
+      { method: 'direct-stream', videoTranscode: false, sourceHeight: 2160 },
+    ],
+    [
+      '4K converted to 1080p: the height is the file’s, not TranscodingInfo’s',
+      playing('Transcode', { TranscodingInfo: output(1080, false) }),
+      { method: 'transcode', videoTranscode: true, sourceHeight: 2160 },
+    ],
+    [
+      'only the audio converted (IsVideoDirect)',
+      playing('Transcode', { TranscodingInfo: output(2160, true) }),
+      { method: 'transcode', videoTranscode: false, sourceHeight: 2160 },
+    ],
+    [
+      'Transcode before the server reported its job: the video is not counted on a guess',
+      playing('Transcode'),
+      { method: 'transcode', videoTranscode: false, sourceHeight: 2160 },
+    ],
+    [
+      'Emby TranscodingInfo with its extra fields',
+      playing('Transcode', {
+        TranscodingInfo: {
+          ...output(720, false),
+          CurrentCpuUsage: 41.5,
+          VideoEncoder: 'libx264',
+          SubProtocol: 'hls',
+        },
+      }),
+      { method: 'transcode', videoTranscode: true, sourceHeight: 2160 },
+    ],
+    [
+      'no MediaStreams: the item’s own Height',
+      playing('Transcode', {
+        NowPlayingItem: { ...movie, Width: 3840, Height: 2160 },
+        TranscodingInfo: output(1080, false),
+      }),
+      { method: 'transcode', videoTranscode: true, sourceHeight: 2160 },
+    ],
+    [
+      'music has no video height',
+      playing('DirectPlay', {
+        NowPlayingItem: { Name: 'Teardrop', Type: 'Audio', MediaStreams: [{ Type: 'Audio', Codec: 'flac' }] },
+      }),
+      { method: 'direct-play', videoTranscode: false, sourceHeight: null },
+    ],
+    ['an idle app has no delivery', idleSession, null],
+    ['a PlayMethod this version does not know: unknown, not an error', playing('Teleport'), null],
+  ];
+  for (const [name, session, delivery] of table) {
+    it(name, () => assert.deepEqual(mapSessions([session])[0]?.delivery, delivery));
   }
 });
 

@@ -3,7 +3,13 @@
 // SyncJobItem). Every function throws MediaServerError('bad-response') on a payload of the wrong shape: a
 // body we cannot read must never look like "nothing there".
 import { z } from 'zod';
-import type { ActiveStream, DownloadActivity, MediaAccount, ServerIdentity } from '../types.ts';
+import type {
+  ActiveStream,
+  DownloadActivity,
+  MediaAccount,
+  ServerIdentity,
+  StreamDelivery,
+} from '../types.ts';
 import { MediaServerError } from '../types.ts';
 
 const text = z.string().nullish();
@@ -69,6 +75,9 @@ const NowPlayingSchema = z.object({
   AlbumArtist: text,
 });
 
+/** The file's streams as the session lists them (MediaStream: `Type` Video/Audio/Subtitle…, `Height`). */
+const MediaStreamSchema = z.object({ Type: text, Height: count });
+
 const SessionSchema = z.object({
   Id: z.string().min(1),
   UserId: text,
@@ -77,9 +86,52 @@ const SessionSchema = z.object({
   DeviceName: text,
   DeviceId: text,
   RemoteEndPoint: text,
-  NowPlayingItem: NowPlayingSchema.nullish(),
-  PlayState: z.object({ IsPaused: z.boolean().nullish() }).nullish(),
+  NowPlayingItem: NowPlayingSchema.extend({
+    Height: count,
+    MediaStreams: z.array(MediaStreamSchema).nullish(),
+  }).nullish(),
+  PlayState: z
+    .object({
+      IsPaused: z.boolean().nullish(),
+      PlayMethod: z.enum(['Transcode', 'DirectStream', 'DirectPlay']).nullish().catch(null),
+    })
+    .nullish(),
+  TranscodingInfo: z.object({ IsVideoDirect: z.boolean().nullish() }).nullish(),
 });
+type Session = z.infer<typeof SessionSchema>;
+
+const PLAY_METHODS = {
+  DirectPlay: 'direct-play',
+  DirectStream: 'direct-stream',
+  Transcode: 'transcode',
+} as const satisfies Record<string, StreamDelivery['method']>;
+
+/**
+ * How a playing session is delivered. `PlayState.PlayMethod` is DirectPlay, DirectStream or Transcode (jellyfin
+ * `MediaBrowser.Model/Session/PlayMethod.cs`, PlayerStateInfo.cs; Emby 4.8 OpenAPI PlayerStateInfo.PlayMethod).
+ * `TranscodingInfo.IsVideoDirect` says whether the video is passed through while the server converts (jellyfin
+ * `MediaBrowser.Model/Session/TranscodingInfo.cs`: "whether the video is passed through"; Emby's TranscodingInfo
+ * the same): a Transcode with the video passed through converts only the audio. Without TranscodingInfo (the
+ * server had not reported the job yet) the video is not counted as converted on a guess. The original height is
+ * that of the video among `NowPlayingItem.MediaStreams`, which the server fills from the media source being played
+ * (jellyfin `Emby.Server.Implementations/Session/SessionManager.cs` GetItemInfo: `info.MediaStreams =
+ * mediaSource.MediaStreams`; the same line in the last open-source Emby, MediaBrowser/Emby, and Emby 4.8's OpenAPI
+ * still lists BaseItemDto.MediaStreams), the file as probed; `NowPlayingItem.Height` (the item's own, DtoService
+ * `dto.Height = item.Height`) backs it up. So no extra request: the session already describes the original.
+ * `TranscodingInfo.Width/Height` are the converted output's and are never used for it.
+ */
+function sessionDelivery(s: Session): StreamDelivery | null {
+  const item = s.NowPlayingItem;
+  const method = s.PlayState?.PlayMethod;
+  if (!item || !method) return null;
+  const video = item.MediaStreams?.find((stream) => stream.Type === 'Video');
+  const height = video?.Height ?? item.Height ?? null;
+  return {
+    method: PLAY_METHODS[method],
+    videoTranscode: method === 'Transcode' && s.TranscodingInfo?.IsVideoDirect === false,
+    sourceHeight: height !== null && height > 0 ? height : null,
+  };
+}
 
 type NowPlaying = z.infer<typeof NowPlayingSchema>;
 
@@ -138,6 +190,7 @@ export function mapSessions(payload: unknown): ActiveStream[] {
     title: s.NowPlayingItem ? nowPlayingTitle(s.NowPlayingItem) : null,
     state: s.NowPlayingItem ? (s.PlayState?.IsPaused ? 'paused' : 'playing') : null,
     startedAt: null,
+    delivery: sessionDelivery(s),
   }));
 }
 

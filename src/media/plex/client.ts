@@ -13,7 +13,9 @@ import type {
   StopResult,
 } from '../types.ts';
 import { isCapabilityFailure, MediaServerError, PartialAccountsError } from '../types.ts';
-import { parseAccounts, parseActivities, parseRoot, parseSessions } from './mappers.ts';
+import { type SourceRef, sourceHeight } from './delivery.ts';
+import { parseAccounts, parseActivities, parseRoot, parseSessionReads } from './mappers.ts';
+import { parseContainer } from './payload.ts';
 import { matchUser, PLEX_TV_URL, PlexTvClient, type PlexTvUser, shareOf, userNames } from './plex-tv.ts';
 
 /** X-Plex-Client-Identifier when the install gives none (tests that build an adapter directly). The bot passes the
@@ -40,13 +42,33 @@ const CAPABILITIES: Record<Capability, boolean> = {
   'verifiable-stop': false,
 };
 
+/**
+ * Original heights by server address, library item and version, kept across cycles: a version's file does not
+ * change height while it keeps its Media id (a replaced file gets a new one), so each converted version costs one
+ * `GET /library/metadata/{ratingKey}` while it plays, not one per read. Bounded; the oldest entry goes first.
+ */
+const SOURCE_HEIGHTS = new Map<string, number | null>();
+const SOURCE_HEIGHTS_MAX = 2_000;
+
+function rememberHeight(key: string, height: number | null): void {
+  SOURCE_HEIGHTS.delete(key);
+  SOURCE_HEIGHTS.set(key, height);
+  if (SOURCE_HEIGHTS.size > SOURCE_HEIGHTS_MAX) {
+    const oldest = SOURCE_HEIGHTS.keys().next().value;
+    if (oldest !== undefined) SOURCE_HEIGHTS.delete(oldest);
+  }
+}
+
 class PlexServer implements MediaServer {
   readonly platform = 'plex' as const;
   private readonly pms: HttpClient;
   private readonly plexTv: PlexTvClient;
   private server: { machineIdentifier: string; name: string } | null = null;
 
+  private readonly url: string;
+
   constructor(config: MediaServerConfig) {
+    this.url = config.url;
     const clientIdentifier = config.clientIdentifier ?? DEFAULT_PLEX_CLIENT_IDENTIFIER;
     this.pms = new HttpClient(
       config.url,
@@ -78,8 +100,37 @@ class PlexServer implements MediaServer {
     return identity;
   }
 
+  /** Sessions with their delivery; a converted video's original height is read from its library item (delivery.ts). */
   async listStreams(): Promise<ActiveStream[]> {
-    return this.get('/status/sessions', parseSessions);
+    const reads = await this.get('/status/sessions', parseSessionReads);
+    return Promise.all(
+      reads.map(async ({ stream, source }) => {
+        if (!source || !stream.delivery) return stream;
+        return { ...stream, delivery: { ...stream.delivery, sourceHeight: await this.sourceHeight(source) } };
+      }),
+    );
+  }
+
+  /** The original height of a library item's version; null when the server could not say (the read still counts). */
+  private async sourceHeight(source: SourceRef): Promise<number | null> {
+    const key = `${this.url}\u0000${source.ratingKey}\u0000${source.mediaId ?? ''}`;
+    if (SOURCE_HEIGHTS.has(key)) {
+      const height = SOURCE_HEIGHTS.get(key) ?? null;
+      rememberHeight(key, height);
+      return height;
+    }
+    try {
+      const height = await this.get(
+        `/library/metadata/${encodeURIComponent(source.ratingKey)}`,
+        (body, type) => sourceHeight(parseContainer(body, type), source.mediaId),
+      );
+      rememberHeight(key, height);
+      return height;
+    } catch (err) {
+      // Not knowing the height leaves it null (no 4K rule applies on a guess); the next read asks again.
+      if (err instanceof MediaServerError) return null;
+      throw err;
+    }
   }
 
   async stopStream(stream: ActiveStream, message: { title: string; text: string }): Promise<StopResult> {

@@ -3,6 +3,7 @@
 
 import type { ActiveStream, DownloadActivity, MediaAccount, ServerIdentity, StreamState } from '../types.ts';
 import { MediaServerError } from '../types.ts';
+import { type SourceRef, sessionDelivery } from './delivery.ts';
 import { child, children, flag, num, type PlexNode, parseContainer, text } from './payload.ts';
 
 export const NO_PLEX_PASS_REASON =
@@ -40,14 +41,27 @@ export function parseRoot(body: string, contentType: string): ServerIdentity {
 
 /** `GET /status/sessions` → one ActiveStream per playing item. */
 export function parseSessions(body: string, contentType: string): ActiveStream[] {
+  return parseSessionReads(body, contentType).map((read) => read.stream);
+}
+
+/** One session and, when its video is converted, the library item whose original height it still needs. */
+export interface SessionRead {
+  stream: ActiveStream;
+  source: SourceRef | null;
+}
+
+/** `GET /status/sessions` → each stream with the library item to read its original height from (delivery.ts). */
+export function parseSessionReads(body: string, contentType: string): SessionRead[] {
   const container = parseContainer(body, contentType);
   const items = SESSION_ITEM_KEYS.flatMap((key) => children(container, key));
-  const streams: ActiveStream[] = [];
+  const reads: SessionRead[] = [];
   items.forEach((item, index) => {
     const stream = toStream(item, index);
-    if (stream) streams.push(stream);
+    if (!stream) return;
+    const { delivery, source } = sessionDelivery(item);
+    reads.push({ stream: { ...stream, delivery }, source });
   });
-  return streams;
+  return reads;
 }
 
 function toStream(item: PlexNode, index: number): ActiveStream | null {
