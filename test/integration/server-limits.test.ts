@@ -17,6 +17,7 @@ import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { MINUTE } from '../helpers/clock.ts';
 import { adminSession, refusalCheck, text } from '../helpers/discord.ts';
 import { playingMovie } from '../helpers/plex-sessions.ts';
+import { mediaBrowser4kTranscode, plex4kTranscode, plexHdTranscode } from '../helpers/transcodes.ts';
 import { until } from '../helpers/wait.ts';
 
 const ADMIN = { id: '230000000000000001', username: 'owner' };
@@ -197,9 +198,76 @@ describe('server limits', () => {
     await runNow();
   });
 
+  test('Plex: over the transcode cap the newest transcode is stopped (an audio-only one counts); direct plays never for it', async () => {
+    await admin('server', 'limits', { server: 'PlexMain', transcodes: 1 });
+    discord.clearRecords();
+    plex.setSessions([plex4kTranscode(playingMovie(alicePlex, 21))]);
+    await runNow();
+    bot.clock.advance(MINUTE);
+    // Bob starts a direct play, then a stream whose audio only is converted: a transcode all the same.
+    const audioOnly = {
+      ...playingMovie(bobPlex, 23),
+      delivery: { video: 'directplay' as const, audio: 'transcode' as const },
+    };
+    plex.setSessions([plex4kTranscode(playingMovie(alicePlex, 21)), playingMovie(bobPlex, 22), audioOnly]);
+    await runNow();
+    assert.deepEqual(
+      plex.terminations.slice(-1).map((t) => t.reason),
+      ['This server is at its limit of 1 transcoded stream; try again later.'],
+    );
+    const stopped = plex.terminations.length;
+    await until('the DM and the alert', () => discord.dmsTo(BOB.id).length === 1 && alerts().length === 1);
+    assert.match(text(discord.dmsTo(BOB.id)[0]!), /Movie 23.*converts \(transcodes\) 1 stream at once/s);
+    assert.match(text(alerts()[0]!), /had 2 transcodes \(limit 1 transcoded streams at once/);
+    // One transcode left (Alice's, the older): nothing more; a second one with the cap raised to 2 is kept.
+    bot.clock.advance(MINUTE);
+    await runNow();
+    await admin('server', 'limits', { server: 'PlexMain', transcodes: 2 });
+    plex.setSessions([
+      plex4kTranscode(playingMovie(alicePlex, 21)),
+      plexHdTranscode(playingMovie(bobPlex, 24)),
+    ]);
+    await runNow();
+    assert.equal(plex.terminations.length, stopped);
+    await admin('server', 'limits', { server: 'PlexMain', clear: 'both' });
+    plex.setSessions([]);
+    await runNow();
+  });
+
+  for (const platform of ['Jelly', 'Emby'] as const) {
+    test(`${platform}: over the transcode cap the newest transcode is stopped, the direct play kept`, async () => {
+      const double = platform === 'Jelly' ? jellyfin : emby;
+      const commands = double.playstateCommands.length;
+      await admin('server', 'limits', { server: platform, transcodes: 1 });
+      discord.clearRecords();
+      double.setSessions([mediaBrowser4kTranscode(mbSession(ALICE_MB, 31))]);
+      await runNow();
+      bot.clock.advance(MINUTE);
+      double.setSessions([
+        mediaBrowser4kTranscode(mbSession(ALICE_MB, 31)),
+        mbSession(BOB_MB, 32),
+        { ...mbSession(BOB_MB, 33), transcoding: true },
+      ]);
+      await runNow();
+      assert.deepEqual(
+        double.playstateCommands.slice(commands).map((c) => [c.sessionId, c.command]),
+        [['session-bob-33', 'Stop']],
+      );
+      assert.equal(
+        double.messages.at(-1)?.text,
+        'This server is at its limit of 1 transcoded stream; try again later.',
+      );
+      await until('the DM and the alert', () => discord.dmsTo(BOB.id).length === 1 && alerts().length === 1);
+      await admin('server', 'limits', { server: platform, clear: 'transcodes' });
+      double.setSessions([]);
+      await runNow();
+    });
+  }
+
   for (const platform of ['Jelly', 'Emby'] as const) {
     test(`${platform}: the newest stream over the cap is stopped with a message in the member's language`, async () => {
       const double = platform === 'Jelly' ? jellyfin : emby;
+      const [commands, messages] = [double.playstateCommands.length, double.messages.length];
       await admin('server', 'limits', { server: platform, streams: 1 });
       discord.clearRecords();
       double.setSessions([mbSession(BOB_MB, 1)]);
@@ -208,11 +276,11 @@ describe('server limits', () => {
       double.setSessions([mbSession(BOB_MB, 1), mbSession(ALICE_MB, 2)]);
       await runNow();
       assert.deepEqual(
-        double.playstateCommands.map((c) => [c.sessionId, c.command]),
+        double.playstateCommands.slice(commands).map((c) => [c.sessionId, c.command]),
         [['session-alice-2', 'Stop']],
       );
       assert.deepEqual(
-        double.messages.map((m) => m.text),
+        double.messages.slice(messages).map((m) => m.text),
         ['Dieser Server ist an seiner Grenze von 1 Stream; versuch es später noch einmal.'],
       );
       await until(
@@ -221,7 +289,7 @@ describe('server limits', () => {
       );
       assert.match(text(discord.dmsTo(ALICE.id)[0]!), /Film 2 auf TV 2 \([A-Za-z]+\) wurde beendet/);
       await runNow();
-      assert.equal(double.playstateCommands.length, 1, 'once');
+      assert.equal(double.playstateCommands.length, commands + 1, 'once');
       assert.equal(discord.dmsTo(BOB.id).length, 0);
       await admin('server', 'limits', { server: platform, streams: 0 });
       double.setSessions([]);
