@@ -101,6 +101,12 @@ export async function weeklyUnitsByMember(
   weekEnd: Date,
 ): Promise<Map<number, number>> {
   if (memberIds.length === 0) return new Map();
+  const rows = await weeklyUnitsQuery(db, memberIds, weekStart, weekEnd);
+  return new Map(rows.map((r) => [r.memberId as number, Number(r.used)]));
+}
+
+/** The statement of `weeklyUnitsByMember` (memberIds not empty), for the scale bench to read its plan. */
+export function weeklyUnitsQuery(db: Db, memberIds: number[], weekStart: Date, weekEnd: Date) {
   const interval = RECOUNT_INTERVAL_MS / 1000;
   const started = sql`extract(epoch from ${downloads.startedAt})`;
   const incomplete = sql`extract(epoch from ${downloads.lastSeenIncompleteAt})`;
@@ -110,7 +116,7 @@ export async function weeklyUnitsByMember(
     else floor((${incomplete} - ${started}) / ${interval}) end`;
   const firstUnit = sql`greatest(0, ceil((${from}::numeric - ${started}) / ${interval}))`;
   const lastInWeek = sql`least(${lastUnit}, ceil((${to}::numeric - ${started}) / ${interval}) - 1)`;
-  const rows = await db
+  return db
     .select({
       memberId: downloads.memberId,
       used: sql<string>`sum(greatest(0, ${lastInWeek} - ${firstUnit} + 1))`,
@@ -118,5 +124,4 @@ export async function weeklyUnitsByMember(
     .from(downloads)
     .where(inWeek(memberIds, weekStart, weekEnd))
     .groupBy(downloads.memberId);
-  return new Map(rows.map((r) => [r.memberId as number, Number(r.used)]));
 }

@@ -3,16 +3,18 @@
 //   1. statements per reconcile at 1, 10, 50, 200 Plex servers × 25 streams (first and steady cycle), and on
 //      PostgreSQL the statements of one lease round with every server held;
 //   2. reconcile wall with 10 of the 200 servers hanging (target: per-server timeout + 0.5 s);
-//   3. /quota's usage read, p95 over 200 members, with 1 M downloads of 10 k members bulk-loaded in SQL
-//      (generate_series), plus the weekly-usage pass over all 10 k members.
+//   3. /quota's usage read, p95 over 200 members (and the plan and pages of one member's week), with 1 M
+//      downloads of 10 k members bulk-loaded in SQL (generate_series), plus the weekly-usage pass over all 10 k members.
 // PGlite in a temp dir, or PostgreSQL when DATABASE_URL is set (run it twice to get both).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { SharedCluster } from '../../src/cluster/cluster.ts';
-import { openDatabase } from '../../src/db/client.ts';
+import { type Db, openDatabase } from '../../src/db/client.ts';
+import { weeklyUnitsQuery } from '../../src/db/downloads.ts';
 import { members, plans } from '../../src/db/schema.ts';
+import { nextWeekStart, weekStart } from '../../src/policy/week.ts';
 import { weeklyUsage } from '../../src/services/usage.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { type PlexDouble, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
@@ -167,6 +169,16 @@ async function quotaBench(): Promise<void> {
       await weeklyUsage(db, [person], now, 'UTC');
       times.push(performance.now() - start);
     }
+    // The plan of one member's week and the pages it touches: figures the machine's load does not move.
+    const planned = await Promise.all(people.slice(0, 20).map((p) => weekPlan(db, p.member.id, now)));
+    const buffers = planned.map((p) => p.buffers);
+    rows.push({
+      measurement: "/quota usage read: one member's week, pages touched (max of 20 members)",
+      figure: String(Math.max(...buffers)),
+      target: '(fewer is better)',
+      met: null,
+      notes: `plan: ${planned[0]!.nodes.join(' > ')}`,
+    });
     const passStart = performance.now();
     const all = await weeklyUsage(db, people, now, 'UTC');
     const passMs = performance.now() - passStart;
@@ -190,6 +202,33 @@ async function quotaBench(): Promise<void> {
     await target.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the usage statement for one member's week: its nodes and the pages it read. */
+async function weekPlan(db: Db, memberId: number, now: Date): Promise<{ nodes: string[]; buffers: number }> {
+  const query = weeklyUnitsQuery(db, [memberId], weekStart(now, 'UTC'), nextWeekStart(now, 'UTC'));
+  const result = (await db.execute(sql`explain (analyze, buffers, format json) ${query}`)) as unknown;
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<
+    Record<string, unknown>
+  >;
+  const raw = rows[0]!['QUERY PLAN'];
+  const doc = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
+  const nodes: string[] = [];
+  const walk = (n: PlanNode) => {
+    nodes.push(n['Index Name'] ? `${n['Node Type']} (${n['Index Name']})` : n['Node Type']);
+    for (const c of n.Plans ?? []) walk(c);
+  };
+  const top = doc[0]!.Plan;
+  walk(top);
+  return { nodes, buffers: (top['Shared Hit Blocks'] ?? 0) + (top['Shared Read Blocks'] ?? 0) };
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
+  Plans?: PlanNode[];
 }
 
 async function main(): Promise<void> {
