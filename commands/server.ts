@@ -154,7 +154,7 @@ export const server: Command = {
       s
         .setName('list')
         .setDescription(
-          'The servers watched, what each one logs and its limits (health and what works: /status)',
+          'The servers watched, what each one logs and its caps (health and what works: /status)',
         ),
     )
     .addSubcommand((s) =>
