@@ -159,6 +159,9 @@ async function quotaBench(): Promise<void> {
         ${now.toISOString()}::timestamptz - make_interval(mins => ((g::bigint * 7919) % (8 * 7 * 24 * 60))::int),
         true
       from generate_series(1, ${DOWNLOADS}) g`);
+    // The steady state: PostgreSQL's autovacuum, and on PGlite the weekly vacuum (src/engine/maintenance.ts), keep
+    // the visibility map of the weeks gone by, so an index that holds every column read answers without the table.
+    await db.execute(sql`vacuum (analyze) downloads`);
     await db.execute(sql`analyze`);
     const loadMs = performance.now() - load;
     const people = (await db.select().from(members)).map((member) => ({ member, plan: plan! }));
