@@ -11,6 +11,7 @@ import { cancelNote } from '../src/services/capabilities.ts';
 import { setHomeNetworks } from '../src/services/home-networks.ts';
 import { NAME_MAX } from '../src/services/plans.ts';
 import { editServer, type ServerChanges } from '../src/services/server-edit.ts';
+import { limitsText } from '../src/services/server-limits.ts';
 import {
   addServer,
   listServers,
@@ -22,6 +23,7 @@ import {
 } from '../src/services/servers.ts';
 import type { CapabilityName, CapabilityRecord } from '../src/types/capabilities.ts';
 import { runServerConnect } from './flows/server-connect.ts';
+import { limitsSubcommand, runLimits } from './server-limits.ts';
 
 const serverOption = (option: string) => (o: import('discord.js').SlashCommandStringOption) =>
   o.setName(option).setDescription('Server').setRequired(true).setAutocomplete(true).setMaxLength(NAME_MAX);
@@ -167,7 +169,9 @@ export const server: Command = {
     .addSubcommand((s) =>
       s
         .setName('list')
-        .setDescription('The servers watched and what each one logs (health and what works: /status)'),
+        .setDescription(
+          'The servers watched, what each one logs and its caps (health and what works: /status)',
+        ),
     )
     .addSubcommand((s) =>
       s.setName('test').setDescription('Check the connection now').addStringOption(nameOption),
@@ -194,7 +198,8 @@ export const server: Command = {
             .setMaxLength(1000),
         )
         .addBooleanOption((o) => o.setName('clear').setDescription('Remove every home network')),
-    ),
+    )
+    .addSubcommand(limitsSubcommand),
 
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
@@ -299,6 +304,7 @@ export const server: Command = {
           : '\nStreams from these networks do not count on plans with `home-streams: free` (`/plan edit`). Only the networks configured here are used, never what the server itself calls local.';
       return respond(interaction, ok(`**${plain(row.name)}**: ${networksLine(row)}.${note}`));
     }
+    if (sub === 'limits') return runLimits(interaction, ctx);
     const rows = await listServers(ctx.db);
     const e = embed('Media servers');
     e.setDescription(
@@ -309,7 +315,9 @@ export const server: Command = {
     for (const row of rows.slice(0, 25)) {
       e.addFields({
         name: `${row.name} (${PLATFORM_LABEL[row.platform]})`,
-        value: `Logging (\`/server logging\`): streams ${row.logStreams ? 'on' : 'off'}, downloads ${row.logDownloads ? 'on' : 'off'}\n${networksLine(row, 3)}`,
+        value:
+          `Logging (\`/server logging\`): streams ${row.logStreams ? 'on' : 'off'}, downloads ${row.logDownloads ? 'on' : 'off'}\n` +
+          `Limits (\`/server limits\`): ${limitsText(row)}\n${networksLine(row, 3)}`,
       });
     }
     return respond(interaction, { embeds: [e] });

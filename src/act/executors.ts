@@ -20,6 +20,7 @@ import { breachAlert, episodeNotice, warningMessage } from './episode-notices.ts
 import { alertEditKey, episodeGroup, episodeNoticeKey, type StopPayload } from './episodes.ts';
 import type { Executor } from './outbox.ts';
 import { executePausedStop } from './paused.ts';
+import { executeLimitStop } from './server-limits.ts';
 import { stopAndLearn, stopClient } from './stop-stream.ts';
 import { executeTranscodeStop } from './transcodes.ts';
 
@@ -119,6 +120,8 @@ export function createExecutors(ctx: AppContext): Record<string, Executor> {
     'paused-stop': (row) => executePausedStop(ctx, row),
     'transcode-stop': (row) => executeTranscodeStop(ctx, row),
     'download-cancel': (row) => executeDownloadCancel(ctx, row),
+
+    'limit-stop': (row) => executeLimitStop(ctx, row),
 
     async 'verify-stop'(row) {
       const p = row.payload as { stopKey: string; episodeId: number; serverId: number; sessionKey: string };

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/client.ts';
-import { acquireLease, activeLeases, pruneExpiredLeases, releaseLease } from '../db/leases.ts';
+import { acquireLeases, activeLeases, pruneExpiredLeases, releaseLease } from '../db/leases.ts';
 import type { Logger } from '../log.ts';
 import type { Cluster } from '../types/running.ts';
 import {
@@ -206,25 +206,33 @@ export class SharedCluster implements Cluster {
   }
 
   /**
-   * One lease statement; trusted until the fencing deadline on success, lost at once when another instance holds
-   * it. A statement that fails (the database restarting) changes nothing: a lease held stays trusted until its
-   * deadline, and the round is retried soon, so only a deadline passing without a renewal loses it.
+   * One lease statement for all of `names`; each is trusted until the fencing deadline when we hold it afterwards,
+   * and lost at once when another instance holds it. A statement that fails (the database restarting) changes
+   * nothing: a lease held stays trusted until its deadline, and the round is retried soon, so only a deadline
+   * passing without a renewal loses it. Returns the names held (and trusted) afterwards.
    */
-  private async renew(name: string): Promise<boolean> {
+  private async renew(names: readonly string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
     const startedAt = this.now();
-    let ok = false;
+    let ours: Set<string>;
     try {
-      ok = await acquireLease(this.o.db, name, this.instanceId, this.timings.ttlMs);
+      ours = await acquireLeases(this.o.db, names, this.instanceId, this.timings.ttlMs);
     } catch (err) {
       this.failedRound = true;
-      this.o.log.warn({ err, lease: name }, 'lease renewal failed; retrying until the lease runs out');
-      return !this.stopped && !this.frozen && this.trusts(name);
+      this.o.log.warn(
+        { err, leases: names.length },
+        'lease renewal failed; retrying until the leases run out',
+      );
+      if (this.stopped || this.frozen) return new Set();
+      return new Set(names.filter((name) => this.trusts(name)));
     }
-    if (this.stopped || this.frozen) return false;
-    if (ok)
-      this.trustUntil(name, startedAt, fencingDeadline(startedAt, this.timings.ttlMs, this.timings.marginMs));
-    else this.lose(name);
-    return ok;
+    if (this.stopped || this.frozen) return new Set();
+    const deadline = fencingDeadline(startedAt, this.timings.ttlMs, this.timings.marginMs);
+    for (const name of names) {
+      if (ours.has(name)) this.trustUntil(name, startedAt, deadline);
+      else this.lose(name);
+    }
+    return ours;
   }
 
   private trustUntil(name: string, startedAt: number, deadline: number): void {
@@ -274,7 +282,7 @@ export class SharedCluster implements Cluster {
 
   private async tryGateway(): Promise<void> {
     if (this.stopped || this.frozen || this.leases.has(GATEWAY_LEASE)) return;
-    await this.renew(GATEWAY_LEASE);
+    await this.renew([GATEWAY_LEASE]);
   }
 
   private tick(): Promise<void> {
@@ -291,12 +299,11 @@ export class SharedCluster implements Cluster {
 
   private async tickOnce(): Promise<void> {
     this.failedRound = false;
-    // The heartbeat first: it expires no later than the server leases renewed after it, so others never count a
-    // dead instance as live while its servers are free.
-    await this.renew(instanceLease(this.instanceId));
-    for (const name of [...this.leases.keys()]) {
-      if (name !== instanceLease(this.instanceId)) await this.renew(name);
-    }
+    // The heartbeat and every lease held, in one statement: they share the database's now(), so the heartbeat
+    // expires no later than the server leases renewed with it, and others never count a dead instance as live
+    // while its servers are free.
+    const me = instanceLease(this.instanceId);
+    await this.renew([me, ...[...this.leases.keys()].filter((name) => name !== me)]);
     if (this.stopped || this.frozen) return;
     const [active, serverIds] = await Promise.all([activeLeases(this.o.db), this.o.serverIds()]);
     const held = [...this.leases.keys()].flatMap((n) => {
@@ -309,10 +316,14 @@ export class SharedCluster implements Cluster {
       this.lose(serverLease(id));
       await releaseLease(this.o.db, serverLease(id), this.instanceId);
     }
+    // Free servers are tried `room` at a time (one statement each); a lease another instance took meanwhile
+    // leaves room for the next candidates.
     let room = plan.room;
-    for (const id of plan.candidates) {
-      if (room <= 0 || this.stopped || this.frozen) break;
-      if (await this.renew(serverLease(id))) room -= 1;
+    let next = 0;
+    while (room > 0 && next < plan.candidates.length && !this.stopped && !this.frozen) {
+      const batch = plan.candidates.slice(next, next + room).map(serverLease);
+      next += batch.length;
+      room -= (await this.renew(batch)).size;
     }
     if (this.now() - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = this.now();

@@ -23,6 +23,8 @@ export interface Database {
   /** The same connection, its statements not counted: the cluster's own rounds, which run on their timer whatever a
    *  cycle does (counting them would make the per-cycle figures depend on when a round happens to fall). */
   uncounted: Db;
+  /** Statements sent through `uncounted` since it was opened: what the cluster's rounds cost (the scale bench). */
+  uncountedStatements(): number;
   /** The embedded database's data directory as a gzipped tarball (the backup format `db:restore` reads), made by
    *  the open database itself so the bot keeps running; absent on PostgreSQL (pg_dump's job). */
   dumpEmbedded?: () => Promise<Blob>;
@@ -36,6 +38,14 @@ class StatementCounter implements Logger {
     // Lease rounds (src/cluster) run on their own timer, whatever the cycle does: counting them would make the
     // per-cycle figures depend on when a round happens to fall.
     if (query.includes('"leases"')) return;
+    this.count++;
+  }
+}
+
+/** Counts what the uncounted handle sends, apart from the cycle's figure. */
+class RoundCounter implements Logger {
+  count = 0;
+  logQuery(): void {
     this.count++;
   }
 }
@@ -83,12 +93,14 @@ async function openPostgres(url: string): Promise<Database> {
   const counter = new StatementCounter();
   const db = drizzlePostgres(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
-  const uncounted = drizzlePostgres(client, { schema }) as unknown as Db;
+  const rounds = new RoundCounter();
+  const uncounted = drizzlePostgres(client, { schema, logger: rounds }) as unknown as Db;
   return {
     db,
     uncounted,
     kind: 'postgres',
     statements: () => counter.count,
+    uncountedStatements: () => rounds.count,
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -100,12 +112,14 @@ async function openPglite(dir: string): Promise<Database> {
   const counter = new StatementCounter();
   const db = drizzlePglite(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
-  const uncounted = drizzlePglite(client, { schema }) as unknown as Db;
+  const rounds = new RoundCounter();
+  const uncounted = drizzlePglite(client, { schema, logger: rounds }) as unknown as Db;
   return {
     db,
     uncounted,
     kind: 'pglite',
     statements: () => counter.count,
+    uncountedStatements: () => rounds.count,
     dumpEmbedded: () => client.dumpDataDir('gzip') as Promise<Blob>,
     close: () => client.close(),
   };

@@ -1,4 +1,4 @@
-import { and, gte, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
+import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { DownloadActivity } from '../media/types.ts';
 import { type DownloadRecord, observeDownload, RECOUNT_INTERVAL_MS } from '../policy/downloads.ts';
 import type { Db } from './client.ts';
@@ -59,15 +59,18 @@ export async function recordDownloads(
 }
 
 /**
- * Rows that can have a counted unit in [weekStart, weekEnd): started in it, or still seen incomplete in it. Each
- * branch of the `or` has its index ((member_id, started_at) and (member_id, last_seen_incomplete_at)).
+ * Rows that can have a counted unit in [weekStart, weekEnd): started before its end, and started in it or still
+ * seen incomplete in it. `greatest` skips a null, so `greatest(started_at, last_seen_incomplete_at) >= weekStart`
+ * says exactly "started in it, or seen incomplete in it", as one range of the index
+ * (member_id, greatest(started_at, last_seen_incomplete_at), started_at, last_seen_incomplete_at): one member's
+ * week is one contiguous scan, with both times in the index.
  */
 const inWeek = (memberIds: number[], weekStart: Date, weekEnd: Date) =>
   and(
     inArray(downloads.memberId, memberIds),
     isNotNull(downloads.memberId),
+    sql`greatest(${downloads.startedAt}, ${downloads.lastSeenIncompleteAt}) >= ${weekStart.toISOString()}::timestamptz`,
     lt(downloads.startedAt, weekEnd),
-    or(gte(downloads.startedAt, weekStart), gte(downloads.lastSeenIncompleteAt, weekStart)),
   );
 
 /** Downloads that can have a counted unit in the week [weekStart, weekEnd), of the given members. */
@@ -98,6 +101,12 @@ export async function weeklyUnitsByMember(
   weekEnd: Date,
 ): Promise<Map<number, number>> {
   if (memberIds.length === 0) return new Map();
+  const rows = await weeklyUnitsQuery(db, memberIds, weekStart, weekEnd);
+  return new Map(rows.map((r) => [r.memberId as number, Number(r.used)]));
+}
+
+/** The statement of `weeklyUnitsByMember` (memberIds not empty), for the scale bench to read its plan. */
+export function weeklyUnitsQuery(db: Db, memberIds: number[], weekStart: Date, weekEnd: Date) {
   const interval = RECOUNT_INTERVAL_MS / 1000;
   const started = sql`extract(epoch from ${downloads.startedAt})`;
   const incomplete = sql`extract(epoch from ${downloads.lastSeenIncompleteAt})`;
@@ -107,7 +116,7 @@ export async function weeklyUnitsByMember(
     else floor((${incomplete} - ${started}) / ${interval}) end`;
   const firstUnit = sql`greatest(0, ceil((${from}::numeric - ${started}) / ${interval}))`;
   const lastInWeek = sql`least(${lastUnit}, ceil((${to}::numeric - ${started}) / ${interval}) - 1)`;
-  const rows = await db
+  return db
     .select({
       memberId: downloads.memberId,
       used: sql<string>`sum(greatest(0, ${lastInWeek} - ${firstUnit} + 1))`,
@@ -115,5 +124,4 @@ export async function weeklyUnitsByMember(
     .from(downloads)
     .where(inWeek(memberIds, weekStart, weekEnd))
     .groupBy(downloads.memberId);
-  return new Map(rows.map((r) => [r.memberId as number, Number(r.used)]));
 }

@@ -8,17 +8,33 @@ import { leases } from './schema.ts';
 
 /** Takes the lease, or renews it if we hold it. True when we hold it afterwards. One statement, no race. */
 export async function acquireLease(db: Db, name: string, holder: string, ttlMs: number): Promise<boolean> {
+  return (await acquireLeases(db, [name], holder, ttlMs)).has(name);
+}
+
+/**
+ * Takes or renews several leases in one statement, each exactly as `acquireLease` would (renewed when we hold it,
+ * taken when it is free or expired, refused while another holder's lease runs): one row per name, all judged on
+ * the database's clock at once. Returns the names we hold afterwards.
+ */
+export async function acquireLeases(
+  db: Db,
+  names: readonly string[],
+  holder: string,
+  ttlMs: number,
+): Promise<Set<string>> {
+  const unique = [...new Set(names)];
+  if (unique.length === 0) return new Set();
   const expiresAt = sql`now() + ${ttlMs} * interval '1 millisecond'`;
   const rows = await db
     .insert(leases)
-    .values({ name, holder, expiresAt })
+    .values(unique.map((name) => ({ name, holder, expiresAt })))
     .onConflictDoUpdate({
       target: leases.name,
       set: { holder: sql`excluded.holder`, expiresAt: sql`excluded.expires_at` },
       setWhere: sql`${leases.holder} = excluded.holder or ${leases.expiresAt} < now()`,
     })
-    .returning({ holder: leases.holder });
-  return rows[0]?.holder === holder;
+    .returning({ name: leases.name, holder: leases.holder });
+  return new Set(rows.filter((r) => r.holder === holder).map((r) => r.name));
 }
 
 /** Gives the lease up at once (clean shutdown), so another instance need not wait for it to expire. */

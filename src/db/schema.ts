@@ -203,6 +203,10 @@ export const mediaServers = pgTable(
     logDownloads: boolean('log_downloads').notNull().default(true),
     /** The server's own networks in CIDR notation (`/server networks`, src/policy/home-networks.ts); none by default. */
     homeNetworks: jsonb('home_networks').$type<string[]>().notNull().default([]),
+    /** `/server limits`: at most this many streams at once on this server, whatever the plans say; null: no cap. */
+    maxStreams: integer('max_streams'),
+    /** `/server limits`: at most this many transcoded streams at once on this server; null: no cap. */
+    maxTranscodes: integer('max_transcodes'),
     status: serverStatusEnum('status').notNull().default('unknown'),
     statusReason: text('status_reason'),
     statusSince: ts('status_since'),
@@ -325,6 +329,15 @@ export const downloads = pgTable(
     uniqueIndex('downloads_server_key_unique').on(t.serverId, t.downloadKey),
     index('downloads_member_started_idx').on(t.memberId, t.startedAt),
     index('downloads_member_incomplete_idx').on(t.memberId, t.lastSeenIncompleteAt),
+    // One member's week in one range scan (src/db/downloads.ts `inWeek`): a download can count in a week only if
+    // its last sign of life (its start, or its latest incomplete sighting) is in or after the week's start. The
+    // two times follow as key columns, so the units can be summed from the index alone.
+    index('downloads_member_last_active_idx').on(
+      t.memberId,
+      sql`greatest(${t.startedAt}, ${t.lastSeenIncompleteAt})`,
+      t.startedAt,
+      t.lastSeenIncompleteAt,
+    ),
   ],
 );
 

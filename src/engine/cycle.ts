@@ -4,6 +4,7 @@
 import { enforcePaused, withoutPausedStops } from '../act/paused.ts';
 import { enforceDownloads } from '../act/quotas.ts';
 import { recordServerHealth } from '../act/server-health.ts';
+import { enforceServerLimits } from '../act/server-limits.ts';
 import { senseSharing } from '../act/sharing.ts';
 import { retireStandIns } from '../act/stand-ins.ts';
 import { breachOutcomes, enforceStreams } from '../act/streams.ts';
@@ -45,10 +46,9 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     ctx.log.error({ err }, 'could not record the sharing signals'),
   );
 
-  // Decide and act: streams paused past their plan's limit and converted streams against the plan (stopped ones no
-  // longer count), then the stream caps,
-  // one member at a time; then notify: the stops go out first, then the notices of every episode whose stops had
-  // their first attempt.
+  // Decide and act: streams paused past their plan's limit (stopped ones no longer count), then the servers' own
+  // limits, then converted streams against the plan, then the stream caps, one member at a time; then notify: the
+  // stops go out first, then the notices of every episode whose stops had their first attempt.
   const breaches = settings.enforceStreams
     ? await enforcePaused(ctx, view)
         .catch((err) => {
@@ -56,12 +56,19 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
           return new Set<string>();
         })
         .then(async (stopping) => {
-          // Converted streams against the plan (those stopped now no longer count either).
-          const converted = await enforceTranscodes(ctx, view).catch((err) => {
+          // Servers over their own limits (`/server limits`), whatever the plans say; then converted streams against
+          // the plan; then the members' caps, without the streams being stopped for any of these.
+          const paused = withoutPausedStops(view, stopping);
+          const limited = await enforceServerLimits(ctx, paused).catch((err) => {
+            ctx.log.error({ err }, 'server-limit enforcement failed');
+            return new Set<string>();
+          });
+          const withinLimits = withoutPausedStops(paused, limited);
+          const converted = await enforceTranscodes(ctx, withinLimits).catch((err) => {
             ctx.log.error({ err }, 'transcode enforcement failed');
             return new Set<string>();
           });
-          return enforceStreams(ctx, withoutPausedStops(view, new Set([...stopping, ...converted])));
+          return enforceStreams(ctx, withoutPausedStops(withinLimits, converted));
         })
         .then(async (acts) => {
           await settleEpisodes(ctx, now);

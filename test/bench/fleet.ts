@@ -109,6 +109,8 @@ export async function enableEveryRule(bot: TestBot): Promise<string[]> {
   });
   // Home networks on every server (the fleet's streams come from elsewhere, so each is matched and still counted).
   await db.update(mediaServers).set({ homeNetworks: ['192.168.0.0/16', 'fd00::/8'] });
+  // Server limits above what the fleet plays, so every stream is counted against them and none is stopped.
+  await db.update(mediaServers).set({ maxStreams: 100, maxTranscodes: 50 });
   // Impossible travel flags.
   await db.update(settings).set({ impossibleTravel: true });
   return [
@@ -118,5 +120,6 @@ export async function enableEveryRule(bot: TestBot): Promise<string[]> {
     'downloads over the allotment cancelled',
     'home networks on every server, home streams free',
     'households 3, impossible travel',
+    'server limits 100 streams, 50 transcodes',
   ];
 }

@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import { sendOnce } from '../../src/act/executors.ts';
 import { claimDue, type Executor, PermanentEffectError, runDueEffects } from '../../src/act/outbox.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
-import { acquireLease, activeLeases, releaseLease } from '../../src/db/leases.ts';
+import { acquireLease, acquireLeases, activeLeases, releaseLease } from '../../src/db/leases.ts';
 import { enqueueEffects, nonceFor, outboxCounts, pruneSettled } from '../../src/db/outbox.ts';
 import { type OutboxRow, outbox } from '../../src/db/schema.ts';
 import { NONCE_TRUSTED_MS, type SendOptions } from '../../src/notify/notifier.ts';
@@ -201,6 +201,32 @@ describe('leases', () => {
         ['server:1', 'b'],
       ],
     );
+  });
+
+  it('one statement renews and takes many leases, each judged as a single one would be', async () => {
+    const before = database.statements() + 0;
+    const names = ['batch:held', 'batch:free', 'batch:expired', 'batch:other', 'batch:released'];
+    assert.equal(await acquireLease(database.db, 'batch:held', 'a', 15_000), true);
+    assert.equal(await acquireLease(database.db, 'batch:expired', 'b', -1), true);
+    assert.equal(await acquireLease(database.db, 'batch:other', 'b', 15_000), true);
+    assert.equal(await acquireLease(database.db, 'batch:released', 'b', 15_000), true);
+    await releaseLease(database.db, 'batch:released', 'b');
+    const held = await acquireLeases(database.db, [...names, 'batch:held'], 'a', 15_000);
+    assert.deepEqual([...held].sort(), ['batch:expired', 'batch:free', 'batch:held', 'batch:released']);
+    assert.equal(database.statements(), before, "lease statements are not counted as a cycle's");
+    assert.deepEqual(
+      (await activeLeases(database.db))
+        .filter((l) => l.name.startsWith('batch:'))
+        .map((l) => [l.name, l.holder]),
+      [
+        ['batch:expired', 'a'],
+        ['batch:free', 'a'],
+        ['batch:held', 'a'],
+        ['batch:other', 'b'],
+        ['batch:released', 'a'],
+      ],
+    );
+    assert.equal((await acquireLeases(database.db, [], 'a', 15_000)).size, 0);
   });
 
   it('concurrent attempts leave exactly one holder', async () => {
