@@ -38,12 +38,11 @@ export function cancelDm(n: CancelNotice, outcome: CancelOutcome, lang: Language
   return {
     embeds: [
       {
-        title: t(fallback ? 'notices.downloadCancel.fallbackTitle' : 'notices.downloadCancel.title'),
+        title: fallback ? t('notices.downloadCancel.fallbackTitle') : t('notices.downloadCancel.title'),
         color: COLORS.warn,
-        description: t(
-          fallback ? 'notices.downloadCancel.fallback' : 'notices.downloadCancel.body',
-          values(n),
-        ),
+        description: fallback
+          ? t('notices.downloadCancel.fallback', values(n))
+          : t('notices.downloadCancel.body', values(n)),
       },
     ],
   };

@@ -21,14 +21,15 @@ export interface LimitNotice {
   outcome: string;
 }
 
-const KEY = { streams: 'Streams', transcodes: 'Transcodes' } as const;
-
 /** The on-screen message sent with the stop (Plex shows it as the stop reason). */
 export function limitOnScreen(kind: LimitKind, max: number, lang: Language) {
   const t = translator(lang);
   return {
     title: t('notices.serverLimit.onScreenTitle'),
-    text: t(`notices.serverLimit.onScreen${KEY[kind]}`, { count: max }),
+    text:
+      kind === 'streams'
+        ? t('notices.serverLimit.onScreenStreams', { count: max })
+        : t('notices.serverLimit.onScreenTranscodes', { count: max }),
   };
 }
 
@@ -39,12 +40,17 @@ export function limitStopDm(n: LimitNotice, lang: Language): NoticeMessage {
       {
         title: t('notices.serverLimit.dmTitle'),
         color: COLORS.warn,
-        description: t(`notices.serverLimit.dm${KEY[n.kind]}`, {
-          count: n.max,
-          title: safe(clip(n.title ?? t('notices.line.unknownTitle'), 200)),
-          device: safe(clip(n.device, 100)),
-          server: safe(n.server),
-        }),
+        description: (() => {
+          const values = {
+            count: n.max,
+            title: safe(clip(n.title ?? t('notices.line.unknownTitle'), 200)),
+            device: safe(clip(n.device, 100)),
+            server: safe(n.server),
+          };
+          return n.kind === 'streams'
+            ? t('notices.serverLimit.dmStreams', values)
+            : t('notices.serverLimit.dmTranscodes', values);
+        })(),
       },
     ],
   };

@@ -2,10 +2,10 @@
 import type { EmbedBuilder } from 'discord.js';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { breachEpisodes, downloadSwitches, plans } from '../db/schema.ts';
+import { breachEpisodes, downloadSwitches, type OverQuotaAction, plans } from '../db/schema.ts';
 import { COLORS, discordTime, embed, plain } from '../discord/reply.ts';
 import { list } from '../i18n/format.ts';
-import { type Language, translator } from '../i18n/index.ts';
+import { type Language, type Translate, translator } from '../i18n/index.ts';
 import { clip } from '../notify/format.ts';
 import { progressBar } from '../policy/downloads.ts';
 import { effectiveStreamCap } from '../policy/fairness.ts';
@@ -115,7 +115,7 @@ export async function memberInfoEmbed(
             relative: discordTime(usage.weekEnd, 'R'),
             date: discordTime(usage.weekEnd, 'f'),
           }) +
-          `\n${t(`standing.downloads.overQuota.${overQuotaAction(plan ?? null, (await getSettings(ctx.db)).disableDownloads)}`)}`;
+          `\n${overQuotaLine(t, overQuotaAction(plan ?? null, (await getSettings(ctx.db)).disableDownloads))}`;
     e.addFields({ name: t('standing.downloads.name'), value: downloads });
   }
   if (boost) {
@@ -209,4 +209,11 @@ function transcodeStanding(
   if (plan.transcodes === 'no-4k') parts.push(t('standing.transcodes.no4k'));
   if (plan.transcodeCap !== null) parts.push(t('standing.transcodes.cap', { count: plan.transcodeCap }));
   return parts.length > 0 ? parts.join('\n') : null;
+}
+
+/** What the member's plan does over the allotment, in their words. */
+function overQuotaLine(t: Translate, action: OverQuotaAction): string {
+  if (action === 'cancel') return t('standing.downloads.overQuota.cancel');
+  if (action === 'switch-off') return t('standing.downloads.overQuota.switch-off');
+  return t('standing.downloads.overQuota.warn');
 }
