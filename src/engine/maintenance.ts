@@ -1,10 +1,9 @@
 // Housekeeping once a week, in the first cycle after the week turns (off the hot path of every other cycle):
 // settled outbox rows are pruned, and on the embedded PGlite, which has no autovacuum, the database is vacuumed so
 // that the space of dead rows is reused instead of growing the files.
-import { is, sql } from 'drizzle-orm';
-import { PgliteDatabase } from 'drizzle-orm/pglite';
+import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import type { Db } from '../db/client.ts';
+import type { Database, Db } from '../db/client.ts';
 import { pruneSettled } from '../db/outbox.ts';
 import { weekKey } from '../policy/week.ts';
 
@@ -25,7 +24,8 @@ function weekTurned(db: Db, now: Date, zone: string): boolean {
 export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> {
   // One instance maintains the shared database: the one holding the gateway (every instance on PGlite: one).
   if (!ctx.cluster.isGatewayHolder() || !weekTurned(ctx.db, now, ctx.config.timezone)) return;
-  await runMaintenance(ctx.db, now).then(
+  const kind = ctx.config.databaseUrl === null ? 'pglite' : 'postgres';
+  await runMaintenance(ctx.db, kind, now).then(
     (done) => ctx.log.info(done, 'weekly maintenance'),
     (err) => ctx.log.error({ err }, 'weekly maintenance failed'),
   );
@@ -33,10 +33,11 @@ export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> 
 
 export async function runMaintenance(
   db: Db,
+  kind: Database['kind'],
   now: Date,
 ): Promise<{ outboxPruned: number; vacuumed: boolean }> {
   const outboxPruned = await pruneSettled(db, new Date(now.getTime() - OUTBOX_RETENTION_MS));
-  const vacuumed = is(db, PgliteDatabase);
+  const vacuumed = kind === 'pglite';
   // PostgreSQL runs autovacuum itself; PGlite (single process, WASM) does not.
   if (vacuumed) await db.execute(sql`vacuum (analyze)`);
   return { outboxPruned, vacuumed };

@@ -36,7 +36,7 @@ test('maintenance prunes settled outbox rows past retention and vacuums PGlite',
         row('recent-done', 'done', recent),
         row('old-pending', 'pending', null),
       ]);
-    const done = await runMaintenance(database.db, now);
+    const done = await runMaintenance(database.db, database.kind, now);
     assert.deepEqual(done, { outboxPruned: 2, vacuumed: databaseKind() === 'pglite' });
     const left = await database.db.select({ key: outbox.key }).from(outbox).orderBy(asc(outbox.key));
     assert.deepEqual(
