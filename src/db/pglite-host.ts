@@ -79,8 +79,29 @@ class SessionSocket extends Duplex {
   }
 }
 
-/** Starts PGlite on `dir` in its own thread; resolves once it is open (rejects when it cannot open). */
-export function startEmbedded(dir: string): Promise<EmbeddedHost> {
+/** A new database is created (initdb) in a thread of its own that then ends, handing its memory back. */
+function createDatabase(dir: string): Promise<void> {
+  const worker = newWorker({ dir, createOnly: true });
+  return new Promise<void>((resolve, reject) => {
+    worker.on('error', reject);
+    worker.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`The embedded database could not be created (exit code ${code})`)),
+    );
+  });
+}
+
+/**
+ * Starts PGlite on `dir` in its own thread; resolves once it is open (rejects when it cannot open). A new database
+ * is created first by a thread of its own: initdb leaves a few hundred MiB behind in the thread that ran it.
+ */
+export async function startEmbedded(dir: string): Promise<EmbeddedHost> {
+  if (!existsSync(join(dir, 'PG_VERSION'))) await createDatabase(dir);
+  return serveEmbedded(dir);
+}
+
+function serveEmbedded(dir: string): Promise<EmbeddedHost> {
   const worker = newWorker({ dir });
   const post = (message: HostMessage, transfer: MessagePort[] = []) => worker.postMessage(message, transfer);
   const dumps = new Map<number, { resolve: (b: Blob) => void; reject: (e: Error) => void }>();
@@ -98,7 +119,8 @@ export function startEmbedded(dir: string): Promise<EmbeddedHost> {
         dumps.get(message.id)?.resolve(new Blob([message.data]));
         dumps.delete(message.id);
       } else if (message.type === 'failed') {
-        if (message.id === 0) closeError = new Error(`The embedded database did not close cleanly: ${message.message}`);
+        if (message.id === 0)
+          closeError = new Error(`The embedded database did not close cleanly: ${message.message}`);
         dumps.get(message.id)?.reject(new Error(message.message));
         dumps.delete(message.id);
       }
@@ -108,8 +130,10 @@ export function startEmbedded(dir: string): Promise<EmbeddedHost> {
       stopped(new EmbeddedDatabaseStopped(`The embedded database failed: ${err.message}`, { cause: err }));
     });
     worker.on('exit', (code) => {
-      if (!ready) return reject(new Error(`The embedded database could not start (thread exit code ${code})`));
-      if (!closing) stopped(new EmbeddedDatabaseStopped(`The embedded database stopped (thread exit code ${code})`));
+      if (!ready)
+        return reject(new Error(`The embedded database could not start (thread exit code ${code})`));
+      if (!closing)
+        stopped(new EmbeddedDatabaseStopped(`The embedded database stopped (thread exit code ${code})`));
     });
 
     let crashed = false;

@@ -6,6 +6,8 @@ import type { MessagePort } from 'node:worker_threads';
 export interface WorkerSetup {
   /** PGlite's data directory (DATA_DIR/pglite). */
   dir: string;
+  /** Create the database (initdb), close it and end: the thread that serves it then starts without initdb's memory. */
+  createOnly?: boolean;
 }
 
 export type HostMessage =
