@@ -1,15 +1,16 @@
-// Opens the database: PostgreSQL when DATABASE_URL is set, else PGlite (real Postgres in WASM) under DATA_DIR.
+// Opens the database: PostgreSQL when DATABASE_URL is set, else PGlite (real Postgres in WASM) under DATA_DIR, in a
+// thread of its own. Both are reached through postgres.js, so every query and transaction takes one code path.
 // Migrations from drizzle/ are applied here (src/db/migrations.ts), at start-up, under an advisory lock.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { isMigrationsFolder, migrate } from './migrations.ts';
+import { startEmbedded } from './pglite-host.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -42,7 +43,7 @@ class StatementCounter implements Logger {
   }
 }
 
-/** Counts what the uncounted handle sends, apart from the cycle's figure. */
+/** Counts every statement sent through `uncounted` (the cluster's rounds). */
 class RoundCounter implements Logger {
   count = 0;
   logQuery(): void {
@@ -76,20 +77,23 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return openPglite(join(options.dataDir, 'pglite'));
 }
 
-async function openPostgres(url: string): Promise<Database> {
-  // A dedicated single connection migrates while holding the lock; the pool is opened afterwards.
-  const migrationClient = postgres(url, { max: 1, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+type Sql = ReturnType<typeof postgres>;
+
+/** The migrations, under an advisory lock: two bot processes starting at once against one PostgreSQL take turns. */
+async function migrateLocked(client: Sql): Promise<void> {
+  await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
   try {
-    await migrationClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
-    try {
-      await migrate(drizzlePostgres(migrationClient), MIGRATIONS_FOLDER);
-    } finally {
-      await migrationClient`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
-    }
+    await migrate(drizzlePostgres(client), MIGRATIONS_FOLDER);
   } finally {
-    await migrationClient.end();
+    await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
   }
-  const client = postgres(url, { max: 5, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+}
+
+async function withSettingsRow(
+  client: Sql,
+  kind: Database['kind'],
+  close: () => Promise<void>,
+): Promise<Database> {
   const counter = new StatementCounter();
   const db = drizzlePostgres(client, { schema, logger: counter }) as unknown as Db;
   await ensureSettingsRow(db);
@@ -98,31 +102,59 @@ async function openPostgres(url: string): Promise<Database> {
   return {
     db,
     uncounted,
-    kind: 'postgres',
+    kind,
     statements: () => counter.count,
     uncountedStatements: () => rounds.count,
-    close: () => client.end({ timeout: 5 }),
+    close,
   };
 }
 
+async function openPostgres(url: string): Promise<Database> {
+  // A dedicated single connection migrates while holding the lock; the pool is opened afterwards.
+  const migrationClient = postgres(url, { max: 1, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+  try {
+    await migrateLocked(migrationClient);
+  } finally {
+    await migrationClient.end();
+  }
+  const client = postgres(url, { max: 5, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+  return withSettingsRow(client, 'postgres', () => client.end({ timeout: 5 }));
+}
+
+/**
+ * PGlite in its own thread (src/db/pglite-host.ts), reached through postgres.js like PostgreSQL. One connection:
+ * PGlite is one backend, and postgres.js keeps a transaction's statements on its connection and queues everything
+ * else behind it, so concurrent callers never interleave inside one transaction (as PGlite's own lock did). The
+ * connection lives as long as the database (no max_lifetime), so the session and its prepared statements are kept.
+ */
 async function openPglite(dir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
-  await migrate(drizzlePglite(client), MIGRATIONS_FOLDER);
-  const counter = new StatementCounter();
-  const db = drizzlePglite(client, { schema, logger: counter }) as unknown as Db;
-  await ensureSettingsRow(db);
-  const rounds = new RoundCounter();
-  const uncounted = drizzlePglite(client, { schema, logger: rounds }) as unknown as Db;
-  return {
-    db,
-    uncounted,
-    kind: 'pglite',
-    statements: () => counter.count,
-    uncountedStatements: () => rounds.count,
-    dumpEmbedded: () => client.dumpDataDir('gzip') as Promise<Blob>,
-    close: () => client.close(),
+  const host = await startEmbedded(dir);
+  // `socket` is postgres.js's documented custom socket ("a function returning a socket-like duplex stream", its
+  // README, "Custom socket"), missing from its type definitions.
+  const options: postgres.Options<Record<string, never>> & { socket: () => Duplex } = {
+    socket: () => host.socket(),
+    host: 'pglite',
+    database: 'postgres',
+    username: 'postgres',
+    max: 1,
+    max_lifetime: null,
+    onnotice: () => {},
+    connection: { TimeZone: 'UTC' },
   };
+  const client = postgres(options);
+  try {
+    await migrateLocked(client);
+    const database = await withSettingsRow(client, 'pglite', async () => {
+      await client.end({ timeout: 5 });
+      await host.close();
+    });
+    return { ...database, dumpEmbedded: () => host.dump() };
+  } catch (err) {
+    await client.end({ timeout: 5 }).catch(() => {});
+    await host.close();
+    throw err;
+  }
 }
 
 async function ensureSettingsRow(db: Db): Promise<void> {

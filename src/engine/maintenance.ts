@@ -1,10 +1,9 @@
 // Housekeeping once a week, in the first cycle after the week turns (off the hot path of every other cycle):
 // settled outbox rows, places older than 30 days and sharing flags older than 90 days are pruned, and on the embedded PGlite, which has no autovacuum, the database is vacuumed so
 // that the space of dead rows is reused instead of growing the files.
-import { is, lt, sql } from 'drizzle-orm';
-import { PgliteDatabase } from 'drizzle-orm/pglite';
+import { lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import type { Db } from '../db/client.ts';
+import type { Database, Db } from '../db/client.ts';
 import { pruneSettled } from '../db/outbox.ts';
 import { sharingFlags, sharingPlaces } from '../db/schema.ts';
 import { weekKey } from '../policy/week.ts';
@@ -30,7 +29,8 @@ function weekTurned(db: Db, now: Date, zone: string): boolean {
 export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> {
   // One instance maintains the shared database: the one holding the gateway (every instance on PGlite: one).
   if (!ctx.cluster.isGatewayHolder() || !weekTurned(ctx.db, now, ctx.config.timezone)) return;
-  await runMaintenance(ctx.db, now).then(
+  const kind = ctx.config.databaseUrl === null ? 'pglite' : 'postgres';
+  await runMaintenance(ctx.db, kind, now).then(
     (done) => ctx.log.info(done, 'weekly maintenance'),
     (err) => ctx.log.error({ err }, 'weekly maintenance failed'),
   );
@@ -38,6 +38,7 @@ export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> 
 
 export async function runMaintenance(
   db: Db,
+  kind: Database['kind'],
   now: Date,
 ): Promise<{ outboxPruned: number; placesPruned: number; flagsPruned: number; vacuumed: boolean }> {
   const outboxPruned = await pruneSettled(db, new Date(now.getTime() - OUTBOX_RETENTION_MS));
@@ -53,7 +54,7 @@ export async function runMaintenance(
       .where(lt(sharingFlags.createdAt, new Date(now.getTime() - FLAGS_RETENTION_MS)))
       .returning({ id: sharingFlags.id })
   ).length;
-  const vacuumed = is(db, PgliteDatabase);
+  const vacuumed = kind === 'pglite';
   // PostgreSQL runs autovacuum itself; PGlite (single process, WASM) does not.
   if (vacuumed) await db.execute(sql`vacuum (analyze)`);
   return { outboxPruned, placesPruned, flagsPruned, vacuumed };

@@ -1,7 +1,8 @@
 // Scale bench, with the target beside each figure. Exact counts (SQL statements per reconcile, read
 // through Database.statements) and wall times; it never asserts, it prints. Bounded: a few minutes at most.
-//   1. statements per reconcile at 1, 10, 50, 200 Plex servers × 25 streams (first and steady cycle), and on
-//      PostgreSQL the statements of one lease round with every server held;
+//   1. statements per reconcile at 1, 10, 50, 200 Plex servers × 25 streams (first and steady cycle), the longest
+//      event-loop stall during each of those cycles, and on PostgreSQL the statements of one lease round with every
+//      server held;
 //   2. reconcile wall with 10 of the 200 servers hanging (target: per-server timeout + 0.5 s);
 //   3. /quota's usage read, p95 over 200 members (and the plan and pages of one member's week), with 1 M
 //      downloads of 10 k members bulk-loaded in SQL (generate_series), plus the weekly-usage pass over all 10 k members.
@@ -9,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eq, sql } from 'drizzle-orm';
 import { SharedCluster } from '../../src/cluster/cluster.ts';
 import { type Db, openDatabase } from '../../src/db/client.ts';
@@ -28,6 +30,7 @@ const PART = process.env.BENCH_SCALE_PART ?? 'all';
 const SERVER_STEPS = [1, 10, 50, 200];
 const STREAMS_PER_SERVER = 25;
 const HANGING = 10;
+const STALL_TARGET_MS = 20;
 const MEDIA_TIMEOUT_MS = 1000;
 const MEMBERS = 10_000;
 const DOWNLOADS = 1_000_000;
@@ -61,12 +64,19 @@ async function reconcileBench(): Promise<void> {
     const running = bot;
     const cycle = async () => {
       const before = running.bot.database.statements();
+      // The longest the event loop waited during the cycle: what a slash command or a push event arriving then
+      // would wait before being looked at.
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
       const start = performance.now();
       const report = await running.bot.ctx.runCycleNow();
+      const wall = performance.now() - start;
+      loop.disable();
       running.clock.advance(MINUTE);
       return {
         statements: running.bot.database.statements() - before,
-        ms: performance.now() - start,
+        ms: wall,
+        stallMs: loop.max / 1e6,
         report,
       };
     };
@@ -114,6 +124,13 @@ async function reconcileBench(): Promise<void> {
         target: 'constant (≤ the 1-server count)',
         met: first.statements <= bound && steady.statements <= bound,
         notes: `${ok}/${target} servers read; steady cycle ${ms(steady.ms)}`,
+      });
+      rows.push({
+        measurement: `longest event-loop stall in one cycle, ${target} server(s) × ${STREAMS_PER_SERVER} streams`,
+        figure: `${ms(first.stallMs)} first, ${ms(steady.stallMs)} steady`,
+        target: `≤ ${STALL_TARGET_MS} ms`,
+        met: first.stallMs <= STALL_TARGET_MS && steady.stallMs <= STALL_TARGET_MS,
+        notes: 'perf_hooks monitorEventLoopDelay over the cycle (10 ms resolution)',
       });
     }
     for (const plex of plexes.slice(0, HANGING)) plex.fault = 'hang';

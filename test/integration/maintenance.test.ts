@@ -72,7 +72,7 @@ test('maintenance prunes settled outbox rows, old places and old flags past rete
     await database.db
       .insert(sharingFlags)
       .values([flag('old', ago(FLAGS_RETENTION_MS + HOUR)), flag('recent', ago(FLAGS_RETENTION_MS - HOUR))]);
-    const done = await runMaintenance(database.db, now);
+    const done = await runMaintenance(database.db, database.kind, now);
     assert.deepEqual(done, {
       outboxPruned: 2,
       placesPruned: 1,

@@ -1,0 +1,119 @@
+// The embedded database's own thread: PGlite (PostgreSQL compiled to WASM) runs every statement synchronously on
+// the thread that calls it, so it lives here, in a worker thread, and the bot's event loop never waits on SQL.
+// It speaks the PostgreSQL wire protocol: each session is a MessagePort carrying the bytes a client (postgres.js,
+// through src/db/pglite-host.ts) would write to a socket, fed to PGlite's execProtocolRaw, whose answer goes back
+// on the same port. PGlite is one backend, so sessions take turns: one is served until it ends, the next waits;
+// a session that ends inside a transaction has it rolled back first. The parent asks for a dump (the backup) and
+// for the close, which PGlite needs to leave its files consistent.
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import type { HostMessage, WorkerMessage, WorkerSetup } from './pglite-protocol.ts';
+
+if (!parentPort)
+  throw new Error('pglite-worker.ts runs as a worker thread (src/db/pglite-host.ts starts it)');
+const parent = parentPort;
+const { dir, createOnly } = workerData as WorkerSetup;
+const send = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parent.postMessage(message, transfer);
+
+/** The frontend's startup message has no type byte; every later message is a type byte and an int32 length. */
+const TERMINATE = 0x58; // 'X'
+
+const db = await PGlite.create(dir);
+if (createOnly) {
+  await db.close();
+  send({ type: 'ready' });
+  parent.close();
+} else {
+  serve();
+}
+
+function serve(): void {
+  /** Sessions waiting for the backend, in the order they came. */
+  const waiting: MessagePort[] = [];
+  let serving: MessagePort | null = null;
+
+  function serveNext(): void {
+    if (serving || waiting.length === 0) return;
+    const port = waiting.shift() as MessagePort;
+    serving = port;
+    let pending = Buffer.alloc(0);
+    let started = false;
+    let ended = false;
+    // Chunks are handled in order, one after the other: PGlite answers each batch before the next is fed.
+    let queue: Promise<void> = Promise.resolve();
+
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      port.close();
+      queue = queue.then(async () => {
+        // What the session left open must not leak into the next one: its transaction and its prepared statements.
+        await db.exec(db.isInTransaction() ? 'rollback; deallocate all' : 'deallocate all').catch(() => {});
+        serving = null;
+        serveNext();
+      });
+    };
+
+    const feed = async (batch: Uint8Array) => {
+      const answer = await db.runExclusive(() => db.execProtocolRaw(batch));
+      if (answer.byteLength > 0 && !ended) {
+        const copy = answer.slice();
+        port.postMessage(copy, [copy.buffer]);
+      }
+    };
+
+    port.on('message', (chunk: Uint8Array | null) => {
+      if (chunk === null) return end();
+      pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk]);
+      const batches: Uint8Array[] = [];
+      let terminate = false;
+      if (!started && pending.length >= 4 && pending.length >= pending.readInt32BE(0)) {
+        const length = pending.readInt32BE(0);
+        batches.push(new Uint8Array(pending.subarray(0, length)));
+        pending = pending.subarray(length);
+        started = true;
+      }
+      if (started) {
+        let at = 0;
+        while (pending.length - at >= 5) {
+          if (pending[at] === TERMINATE) {
+            terminate = true;
+            break;
+          }
+          const length = 1 + pending.readInt32BE(at + 1);
+          if (pending.length - at < length) break;
+          at += length;
+        }
+        if (at > 0) batches.push(new Uint8Array(pending.subarray(0, at)));
+        pending = Buffer.from(pending.subarray(at));
+      }
+      for (const batch of batches) queue = queue.then(() => feed(batch));
+      if (terminate) end();
+    });
+    port.on('close', end);
+  }
+
+  parent.on('message', (message: HostMessage) => {
+    if (message.type === 'session') {
+      waiting.push(message.port);
+      serveNext();
+    } else if (message.type === 'dump') {
+      db.dumpDataDir('gzip')
+        .then((blob) => blob.arrayBuffer())
+        .then(
+          (data) => send({ type: 'dumped', id: message.id, data }, [data]),
+          (err: Error) => send({ type: 'failed', id: message.id, message: err.message }),
+        );
+    } else if (message.type === 'close') {
+      // Every session has ended (the host ends its clients first); PGlite writes what it holds and closes.
+      db.close()
+        .then(
+          () => send({ type: 'closed' }),
+          (err: Error) => send({ type: 'failed', id: 0, message: err.message }),
+        )
+        .finally(() => parent.close());
+    }
+  });
+
+  send({ type: 'ready' });
+}
