@@ -250,7 +250,11 @@ describe('fair enforcement', () => {
     plex.setSessions([named(10), named(12)]);
     await cycle();
     await bot.bot.ctx.effects.drain();
-    assert.deepEqual(stoppedKeys(), ['fair-11', 'fair-12'], 'the episode keeps the plan’s rule: the oldest stays');
+    assert.deepEqual(
+      stoppedKeys(),
+      ['fair-11', 'fair-12'],
+      'the episode keeps the plan’s rule: the oldest stays',
+    );
     await reset();
   });
 });
