@@ -91,7 +91,7 @@ export async function applyMemberDecision(
             dryRun: intent.dryRun,
             lines: intent.lines,
             graceUntil: intent.grace?.until ?? null,
-            stopRule: intent.grace?.stopRule ?? 'all',
+            stopRule: intent.stopRule,
           })
           .returning();
         if (!created) throw new Error('episode insert returned nothing');

@@ -75,8 +75,10 @@ export type Intent =
       planName: string;
       dryRun: boolean;
       lines: EpisodeLine[];
+      /** The plan's stop rule, kept by the episode: a stream started later in it is stopped by the same rule. */
+      stopRule: StopRule;
       /** With a grace period: the episode opens in `grace` until then, and the member is warned. */
-      grace?: { until: Date; stopRule: StopRule };
+      grace?: { until: Date };
     }
   | { type: 'add-lines'; episodeId: number; lines: EpisodeLine[] }
   | { type: 'end-grace'; episodeId: number; count: number; lines: EpisodeLine[] }
@@ -168,7 +170,8 @@ export function decideMember(input: MemberDecisionInput): Intent[] {
         planName: input.planName,
         dryRun: input.dryRun,
         lines,
-        grace: { until: new Date(now.getTime() + rules.graceSeconds * 1000), stopRule: rules.stopRule },
+        stopRule: rules.stopRule,
+        grace: { until: new Date(now.getTime() + rules.graceSeconds * 1000) },
       },
     ];
   }
@@ -198,7 +201,15 @@ export function decideMember(input: MemberDecisionInput): Intent[] {
   }
   if (!episode) {
     return [
-      { type: 'open-episode', count: counted, cap, planName: input.planName, dryRun: input.dryRun, lines },
+      {
+        type: 'open-episode',
+        count: counted,
+        cap,
+        planName: input.planName,
+        dryRun: input.dryRun,
+        lines,
+        stopRule: rules.stopRule,
+      },
       ...intents,
     ];
   }

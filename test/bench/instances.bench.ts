@@ -25,7 +25,8 @@ import { ms, quantile, type Row, report, seconds } from './table.ts';
 const SERVERS = Number(process.env.BENCH_INSTANCE_SERVERS ?? 1000);
 const INSTANCES = 4;
 const STREAMS = 25;
-const BREACHES = 40;
+/** Breaches before the kill (half as many after), one per server: a smaller run breaches every server once. */
+const BREACHES = Math.min(40, SERVERS);
 const PUSH_TARGET_MS = 1000;
 const TAKEOVER_TARGET_MS = 15_000;
 const ADMIN: DoubleUser = { id: '280000000000000001', username: 'owner' };
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
           POLL_SCHEDULE: pollSchedule,
           CONFIRM_DELAY_SECONDS: '0',
           TIMEZONE: 'UTC',
-          LOG_LEVEL: process.env.BENCH_INSTANCE_LOGS ? 'info' : 'warn',
+          LOG_LEVEL: process.env.BENCH_INSTANCE_LOGS ? (process.env.LOG_LEVEL ?? 'info') : 'warn',
         }),
       );
     }
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
         120_000,
       );
       const takeover = performance.now() - killedAt;
-      const after = await breach(spread(BREACHES / 2, 0.5), 1);
+      const after = await breach(spread(Math.floor(BREACHES / 2), 0.5), 1);
 
       const all = [...before, ...after];
       const once = all.filter((b) => b.count === 1).length;

@@ -233,4 +233,28 @@ describe('fair enforcement', () => {
     const [row] = await bot.bot.ctx.db.select().from(breachEpisodes).where(eq(breachEpisodes.state, 'grace'));
     assert.equal(row, undefined);
   });
+
+  test('with `stop: newest` and no grace, a stream started while the episode is open stops only the newest', async () => {
+    await admin('plan', 'edit', { name: 'Family', stop: 'newest', grace: 0, count: 'streams' });
+    const named = (n: number): PlexSessionSpec => ({ ...session(n), session: { id: `fair-${n}` } });
+    plex.setSessions([named(10)]);
+    await cycle();
+    bot.clock.advance(MINUTE);
+    plex.setSessions([named(10), named(11)]);
+    await cycle();
+    await bot.bot.ctx.effects.drain();
+    assert.deepEqual(stoppedKeys(), ['fair-11'], 'the newest stream is stopped at once');
+    // No read saw the member back within the cap in between: the episode is still open when a third stream starts.
+    assert.equal((await episodes()).filter((e) => e.state !== 'resolved').length, 1);
+    bot.clock.advance(MINUTE);
+    plex.setSessions([named(10), named(12)]);
+    await cycle();
+    await bot.bot.ctx.effects.drain();
+    assert.deepEqual(
+      stoppedKeys(),
+      ['fair-11', 'fair-12'],
+      'the episode keeps the plan’s rule: the oldest stays',
+    );
+    await reset();
+  });
 });

@@ -174,6 +174,8 @@ describe('decideMember', () => {
       ['1:b', '1:c', '1:c2'],
       'd2 (newest), then d3 with both its sessions; d1 kept',
     );
+    const opened = intents.find((i) => i.type === 'open-episode');
+    assert.equal(opened?.type === 'open-episode' && opened.stopRule, 'newest', 'the episode keeps the rule');
   });
 
   test('`count: locations`: streams from one address count once (IPv4-mapped IPv6 included)', () => {
