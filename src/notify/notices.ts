@@ -135,7 +135,7 @@ export function streamBreachAlert(
   lang: Language = 'en',
 ): NoticeMessage {
   const t = translator(lang);
-  const values = streamValues(n, true);
+  const values = streamValues(n, true, lang);
   // The streams are listed once, in their field: a template saved when it still offered {streams} gets nothing.
   const description = renderTemplate(template, { ...values, streams: '' }).trim();
   const fields = [

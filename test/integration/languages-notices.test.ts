@@ -299,6 +299,8 @@ describe('every member DM in the member’s language', () => {
     // The template text is the shipped German one; Bob's DM stays in his own language, English.
     assert.match(alert, /bob ist über der Stream-Grenze: 2 laufen, der Tarif Familie erlaubt 1/);
     assert.doesNotMatch(alert, /Over the stream cap|Direct message/);
+    // Each stream's line, and what was done about it, read German too.
+    assert.match(alert, /Device 7 · 203\.0\.113\.7 · “Movie 7” · läuft[^\n]*\n\s*→ beendet/);
     assert.match(text(discord.dmsTo(BOB.id).at(-1)!), /Too many streams at once/);
     assert.doesNotMatch(reply, /Stream-Grenze|Mitglied/);
     plex.setSessions([]);
