@@ -2,6 +2,7 @@
 // exactly as it was. The Quick Connect "sign-in still open" DM and the /template preview samples follow the reader's.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { unlinkedAlert } from '../../src/act/unlinked-alerts.ts';
 import type { OutboxRow } from '../../src/db/schema.ts';
 import type { Language } from '../../src/i18n/index.ts';
 import { cancelAlert } from '../../src/notify/download-cancels.ts';
@@ -104,6 +105,10 @@ function fixedWords(lang: Language): string[] {
       lang,
     ),
     givenUpAlert({ kind: 'stop', attempts: 5 } as OutboxRow, 'HTTP 500', lang),
+    unlinkedAlert(
+      { serverId: 1, serverName: 'Basement', accountKey: 'x', accountName: 'x', streams: [] },
+      lang,
+    ),
   ];
   return messages.flatMap((m) =>
     (m.embeds ?? []).flatMap((e) => [e.title ?? '', ...(e.fields ?? []).map((f) => f.name)]),
@@ -148,6 +153,7 @@ describe('admin alerts in the community language', () => {
       'Account used from more households than the plan allows',
       'Impossible travel',
       'An action was given up',
+      'Streaming account linked to nobody',
     ];
     assert.deepEqual(fixedWords('en'), english);
     // The values written with fixed words keep their English form too.
@@ -173,6 +179,7 @@ describe('admin alerts in the community language', () => {
       'Download abgebrochen',
       'Unmögliche Reise',
       'Eine Aktion wurde aufgegeben',
+      'Streamendes Konto, das mit niemandem verknüpft ist',
     ])
       assert.ok(german.includes(words), `missing: ${words}`);
     // Nothing but the words shared by both languages ("Streams") is left in English.
