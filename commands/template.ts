@@ -104,7 +104,9 @@ export const template: Command = {
       const text = templateSource(await loadTemplates(ctx.db), name, lang).text;
       return respond(
         interaction,
-        ok(`Template **${name}**${inLang} saved. Preview:\n${renderTemplate(text, sampleValues(name))}`),
+        ok(
+          `Template **${name}**${inLang} saved. Preview:\n${renderTemplate(text, sampleValues(name, lang))}`,
+        ),
       );
     }
     if (sub === 'reset') {
@@ -123,7 +125,7 @@ export const template: Command = {
         shipped: 'default',
       }[source.from];
       const e = embed(`Preview: ${name}${inLang} (${origin})`, COLORS.info)
-        .setDescription(renderTemplate(source.text, sampleValues(name)))
+        .setDescription(renderTemplate(source.text, sampleValues(name, lang)))
         .addFields({ name: 'Template text', value: codeBlock(source.text).slice(0, 1024) });
       return respond(interaction, { embeds: [e] });
     }

@@ -1,5 +1,6 @@
 // Composition only: the database, the media registry, the notifier, the engine, the gateway, the schedule, the
 // health listener, and the order in which they start and stop. What each part does lives in its own folder.
+
 import type { Client, RESTOptions } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { createExecutors } from './act/executors.ts';
@@ -19,6 +20,7 @@ import { Engine } from './engine/runner.ts';
 import { handleInteraction } from './gateway/dispatch.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { type HttpListener, startHealthListener } from './http/index.ts';
+import { languageOf } from './i18n/index.ts';
 import { InFlight } from './in-flight.ts';
 import { scheduleJobs } from './jobs/jobs.ts';
 import type { Schedule } from './jobs/scheduler.ts';
@@ -247,7 +249,8 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
   outbox.executors = createExecutors(ctx);
   outbox.onGiveUp = async (row, error) => {
     log.error({ effect: row.key, kind: row.kind, error }, 'an effect was given up');
-    await ctx.notifier.alert((await getSettings(database.db)).alertsChannelId, givenUpAlert(row, error));
+    const { alertsChannelId, guildLocale } = await getSettings(database.db);
+    await ctx.notifier.alert(alertsChannelId, givenUpAlert(row, error, languageOf(guildLocale)));
   };
 
   const http = await startHealthListener({

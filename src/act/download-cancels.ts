@@ -12,6 +12,7 @@ import { enqueueEffects } from '../db/outbox.ts';
 import { type MediaServerRow, mediaServers, members, type OutboxRow } from '../db/schema.ts';
 import { decideCancels, downloadRef } from '../decide/download-cancels.ts';
 import type { QuotaMove } from '../decide/downloads.ts';
+import { languageOf } from '../i18n/index.ts';
 import { type CancelNotice, type CancelOutcome, cancelAlert, cancelDm } from '../notify/download-cancels.ts';
 import { safe } from '../notify/format.ts';
 import { queueNotice } from '../notify/notice-queue.ts';
@@ -161,7 +162,11 @@ export async function executeDownloadCancel(
   await queueNotice(
     ctx,
     { kind: 'download-cancel', subject, channel: 'alert', memberId: p.memberId },
-    { channel: 'alert', to: settings.alertsChannelId, message: cancelAlert(notice, outcome) },
+    {
+      channel: 'alert',
+      to: settings.alertsChannelId,
+      message: cancelAlert(notice, outcome, languageOf(settings.guildLocale)),
+    },
   );
   return { outcome: outcome.kind, text: outcome.kind };
 }

@@ -81,16 +81,20 @@ export async function breachAlert(
         ? 'Still over the plan: a stop did not take effect.'
         : null;
   const standIn = member.standInServerId !== null;
-  const message = streamBreachAlert(templateFor(templates, 'stream-alert', templates.defaultLanguage), {
-    ...notice,
-    discordUserId: standIn ? null : member.discordUserId,
-    dmDelivery: standIn
-      ? 'None: this account is linked to nobody. Link it to its member with `/user link`.'
-      : describeDm(dm),
-    stopNote: episode.dryRun
-      ? 'Dry run is on: no stream was stopped. Turn it off with `/enforcement dry-run enabled:false`.'
-      : null,
-    now,
-  });
+  const message = streamBreachAlert(
+    templateFor(templates, 'stream-alert', templates.defaultLanguage),
+    {
+      ...notice,
+      discordUserId: standIn ? null : member.discordUserId,
+      dmDelivery: standIn
+        ? 'None: this account is linked to nobody. Link it to its member with `/user link`.'
+        : describeDm(dm),
+      stopNote: episode.dryRun
+        ? 'Dry run is on: no stream was stopped. Turn it off with `/enforcement dry-run enabled:false`.'
+        : null,
+      now,
+    },
+    templates.defaultLanguage,
+  );
   return { channel: settings.alertsChannelId, message };
 }

@@ -12,6 +12,7 @@ import { enqueueEffects } from '../db/outbox.ts';
 import { mediaServers, members, type OutboxRow } from '../db/schema.ts';
 import { rememberStop } from '../db/stopped-sessions.ts';
 import { decidePaused, type PausedIntent, pausedStopKey } from '../decide/paused.ts';
+import { languageOf } from '../i18n/index.ts';
 import type { ActiveStream } from '../media/types.ts';
 import { queueNotice } from '../notify/notice-queue.ts';
 import { type PausedNotice, pausedOnScreen, pausedStopAlert, pausedStopDm } from '../notify/paused.ts';
@@ -77,7 +78,10 @@ export async function enforcePaused(ctx: AppContext, input: StreamEnforcementInp
         {
           channel: 'alert',
           to: input.settings.alertsChannelId,
-          message: pausedStopAlert({ ...notice, pausedSince: i.pausedSince, outcome: i.why }),
+          message: pausedStopAlert(
+            { ...notice, pausedSince: i.pausedSince, outcome: i.why },
+            languageOf(input.settings.guildLocale),
+          ),
         },
       );
       continue;
@@ -151,7 +155,11 @@ export async function executePausedStop(ctx: AppContext, row: OutboxRow): Promis
   await queueNotice(
     ctx,
     { kind: 'paused-stop', subject, channel: 'alert', memberId: p.memberId },
-    { channel: 'alert', to: settings.alertsChannelId, message: pausedStopAlert(notice) },
+    {
+      channel: 'alert',
+      to: settings.alertsChannelId,
+      message: pausedStopAlert(notice, languageOf(settings.guildLocale)),
+    },
   );
   return { outcome, text: outcome };
 }

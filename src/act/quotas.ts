@@ -130,16 +130,20 @@ async function actOnQuota(
     return {
       channel: 'alert',
       to: input.settings.alertsChannelId,
-      message: quotaAlert(templateFor(book, 'download-alert', book.defaultLanguage), {
-        ...notice,
-        discordUserId: member.discordUserId,
-        dmDelivery: describeDelivery(dm),
-        switchNote,
-        downloads: counted.map(
-          (d) =>
-            `• ${safe(d.row.title)} · started ${discordTime(d.row.startedAt, 'R')}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
-        ),
-      }),
+      message: quotaAlert(
+        templateFor(book, 'download-alert', book.defaultLanguage),
+        {
+          ...notice,
+          discordUserId: member.discordUserId,
+          dmDelivery: describeDelivery(dm),
+          switchNote,
+          downloads: counted.map(
+            (d) =>
+              `• ${safe(d.row.title)} · started ${discordTime(d.row.startedAt, 'R')}${d.units > 1 ? ` · counts ${d.units}×` : ''}`,
+          ),
+        },
+        book.defaultLanguage,
+      ),
     };
   });
   const notified = dm !== null;

@@ -46,6 +46,7 @@ export async function recordServerHealth(
         up,
         row.name,
         snap.error,
+        templates.defaultLanguage,
       ),
     }));
   }

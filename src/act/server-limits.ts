@@ -17,7 +17,7 @@ import {
   limitStopKey,
   limitSubject,
 } from '../decide/server-limits.ts';
-import type { Language } from '../i18n/index.ts';
+import { type Language, languageOf } from '../i18n/index.ts';
 import type { ActiveStream } from '../media/types.ts';
 import { queueNotice } from '../notify/notice-queue.ts';
 import { type LimitNotice, limitOnScreen, limitStopAlert, limitStopDm } from '../notify/server-limits.ts';
@@ -100,7 +100,7 @@ export async function enforceServerLimits(
         {
           channel: 'alert',
           to: input.settings.alertsChannelId,
-          message: limitStopAlert({ ...notice, outcome: i.why }),
+          message: limitStopAlert({ ...notice, outcome: i.why }, languageOf(input.settings.guildLocale)),
         },
       );
       continue;
@@ -180,7 +180,11 @@ export async function executeLimitStop(ctx: AppContext, row: OutboxRow): Promise
   await queueNotice(
     ctx,
     { kind: 'limit-stop', subject, channel: 'alert', memberId: p.memberId },
-    { channel: 'alert', to: settings.alertsChannelId, message: limitStopAlert(notice) },
+    {
+      channel: 'alert',
+      to: settings.alertsChannelId,
+      message: limitStopAlert(notice, languageOf(settings.guildLocale)),
+    },
   );
   return { outcome, text: outcome };
 }

@@ -2,10 +2,12 @@
 // pure) → act: each flag is stored once by its key (sharing_flags) and the admins get one alert with the evidence,
 // through the outbox (a once-per-flag notice). Never a stop. Nothing runs, and GeoIP is never loaded, while no plan
 // has `households` and impossible travel is off.
+
 import { and, eq, gt, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { sharingFlags, sharingPlaces } from '../db/schema.ts';
 import { decideSharing, type Place, type SharingIntent, TRAVEL_WINDOW_MS } from '../decide/sharing.ts';
+import { languageOf } from '../i18n/index.ts';
 import { queueNotice } from '../notify/notice-queue.ts';
 import { type FlagEvidence, type FlagPlace, sharingAlert } from '../notify/sharing.ts';
 import { localDateKey } from '../policy/week.ts';
@@ -92,13 +94,17 @@ export async function senseSharing(ctx: AppContext, view: StreamEnforcementInput
         {
           channel: 'alert',
           to: view.settings.alertsChannelId,
-          message: sharingAlert({
-            memberName: entry?.member.displayName ?? `member ${memberId}`,
-            discordUserId: entry && entry.member.standInServerId === null ? entry.member.discordUserId : null,
-            planName: entry?.plan?.name ?? 'none',
-            evidence,
-            hideAddresses: view.settings.hideAddresses,
-          }),
+          message: sharingAlert(
+            {
+              memberName: entry?.member.displayName ?? `member ${memberId}`,
+              discordUserId:
+                entry && entry.member.standInServerId === null ? entry.member.discordUserId : null,
+              planName: entry?.plan?.name ?? 'none',
+              evidence,
+              hideAddresses: view.settings.hideAddresses,
+            },
+            languageOf(view.settings.guildLocale),
+          ),
         },
       );
       const stored = await ctx.db

@@ -13,6 +13,7 @@ import {
   type Settings,
 } from '../db/schema.ts';
 import { decideSwitch } from '../decide/downloads.ts';
+import { languageOf, translator } from '../i18n/index.ts';
 import { safe } from '../notify/format.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import { plainAlert } from '../notify/notices.ts';
@@ -215,6 +216,7 @@ async function switchBackOn(
       .set({ state: 'enable-failed', attempts: row.attempts + 1, lastError: reason, updatedAt: now })
       .where(eq(downloadSwitches.id, row.id));
     const who = memberName ? safe(memberName) : `member ${row.memberId}`;
+    const t = translator(languageOf(settings.guildLocale));
     const notice = {
       kind: 'download-switch',
       subject: `switch:${row.id}:enable-failed`,
@@ -225,7 +227,7 @@ async function switchBackOn(
       channel: 'alert',
       to: settings.alertsChannelId,
       message: plainAlert(
-        'Could not switch downloads back on',
+        t('notices.alert.switchBackFailed'),
         `Downloads for ${who} (${safe(row.accountName)} on ${safe(server.name)}) could not be switched back on: ${safe(reason)}.\n` +
           'Streamwarden keeps retrying every cycle. You can also switch them on by hand on the server.',
       ),

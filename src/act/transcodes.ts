@@ -13,7 +13,7 @@ import { enqueueEffects } from '../db/outbox.ts';
 import { mediaServers, type OutboxRow } from '../db/schema.ts';
 import { rememberStop } from '../db/stopped-sessions.ts';
 import { decideTranscodes, type TranscodeIntent, transcodeStopKey } from '../decide/transcodes.ts';
-import type { Language } from '../i18n/index.ts';
+import { type Language, languageOf } from '../i18n/index.ts';
 import type { ActiveStream } from '../media/types.ts';
 import { queueNotice } from '../notify/notice-queue.ts';
 import {
@@ -110,7 +110,7 @@ export async function enforceTranscodes(
         {
           channel: 'alert',
           to: input.settings.alertsChannelId,
-          message: transcodeAlert({ ...notice, outcome: i.why }),
+          message: transcodeAlert({ ...notice, outcome: i.why }, languageOf(input.settings.guildLocale)),
         },
       );
       continue;
@@ -201,7 +201,11 @@ export async function executeTranscodeStop(
   await queueNotice(
     ctx,
     { kind: 'transcode-stop', subject, channel: 'alert', memberId: p.memberId },
-    { channel: 'alert', to: settings.alertsChannelId, message: transcodeAlert(notice) },
+    {
+      channel: 'alert',
+      to: settings.alertsChannelId,
+      message: transcodeAlert(notice, languageOf(settings.guildLocale)),
+    },
   );
   return { outcome, text: outcome };
 }

@@ -4,6 +4,7 @@
 
 import type { AppContext } from '../context.ts';
 import type { Settings } from '../db/schema.ts';
+import { type Language, languageOf, translator } from '../i18n/index.ts';
 import { COLORS, clip, safe } from '../notify/format.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
@@ -13,7 +14,7 @@ import { weekKey } from '../policy/week.ts';
 const MAX_LINES = 10;
 
 /** The alert about one unlinked account: its server, name and what it plays on which device from where. */
-export function unlinkedAlert(account: UnlinkedAccount): NoticeMessage {
+export function unlinkedAlert(account: UnlinkedAccount, lang: Language = 'en'): NoticeMessage {
   const lines = account.streams.slice(0, MAX_LINES).map((s) => {
     const where = s.ipAddress ? ` · ${safe(s.ipAddress)}` : '';
     const what = s.title ? ` · “${safe(clip(s.title, 80))}”` : '';
@@ -23,7 +24,7 @@ export function unlinkedAlert(account: UnlinkedAccount): NoticeMessage {
   return {
     embeds: [
       {
-        title: 'Streaming account linked to nobody',
+        title: translator(lang)('notices.alert.unlinkedStreaming'),
         description: [
           `**${safe(clip(account.accountName, 100))}** on **${safe(account.serverName)}** is streaming and is not linked to any member, so no plan applies to it.`,
           '',
@@ -51,7 +52,11 @@ export async function alertUnlinkedAccounts(
     const delivery = await deliverOnce(
       ctx,
       { kind: 'unlinked', subject: `${account.serverId}:${account.accountKey}:${week}`, channel: 'alert' },
-      () => ({ channel: 'alert', to: settings.alertsChannelId, message: unlinkedAlert(account) }),
+      () => ({
+        channel: 'alert',
+        to: settings.alertsChannelId,
+        message: unlinkedAlert(account, languageOf(settings.guildLocale)),
+      }),
     );
     if (delivery) sent++;
   }

@@ -48,7 +48,8 @@ export function cancelDm(n: CancelNotice, outcome: CancelOutcome, lang: Language
   };
 }
 
-export function cancelAlert(n: CancelNotice, outcome: CancelOutcome): NoticeMessage {
+export function cancelAlert(n: CancelNotice, outcome: CancelOutcome, lang: Language = 'en'): NoticeMessage {
+  const t = translator(lang);
   const what = `${values(n).title} on ${safe(n.server)}`;
   const result =
     outcome.kind === 'cancelled'
@@ -60,7 +61,9 @@ export function cancelAlert(n: CancelNotice, outcome: CancelOutcome): NoticeMess
     embeds: [
       {
         title:
-          outcome.kind === 'fallback' ? 'Download over the allotment not cancelled' : 'Download cancelled',
+          outcome.kind === 'fallback'
+            ? t('notices.alert.downloadNotCancelled')
+            : t('notices.alert.downloadCancelled'),
         color: outcome.kind === 'cancelled' ? COLORS.info : COLORS.warn,
         description:
           `<@${n.discordUserId}> (${safe(n.planName)}, ${n.used} of ${n.allotment} this week): ${result}\n` +

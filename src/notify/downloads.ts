@@ -95,19 +95,25 @@ export function quotaAlert(
     switchNote: string | null;
     downloads: string[];
   },
+  lang: Language = 'en',
 ): NoticeMessage {
+  const t = translator(lang);
   const fields = [
-    { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
-    { name: 'Used', value: `${n.used} of ${n.allotment}`, inline: true },
-    { name: 'Resets', value: discordTime(n.resetsAt, 'R'), inline: true },
-    { name: 'Downloads this week', value: n.downloads.join('\n') || '—' },
-    { name: 'Direct message', value: n.dmDelivery },
+    { name: t('notices.alert.member'), value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
+    {
+      name: t('notices.alert.used'),
+      value: t('notices.alert.usedValue', { used: String(n.used), allotment: String(n.allotment) }),
+      inline: true,
+    },
+    { name: t('notices.alert.resets'), value: discordTime(n.resetsAt, 'R'), inline: true },
+    { name: t('notices.alert.downloadsThisWeek'), value: n.downloads.join('\n') || '—' },
+    { name: t('notices.alert.dm'), value: n.dmDelivery },
   ];
-  if (n.switchNote) fields.push({ name: 'Downloads switch', value: n.switchNote });
+  if (n.switchNote) fields.push({ name: t('notices.alert.downloadsSwitch'), value: n.switchNote });
   return {
     embeds: [
       {
-        title: 'Over the download allotment',
+        title: t('notices.alert.downloadAllotment'),
         color: COLORS.warn,
         description: renderTemplate(template, quotaValues(n, 'en')),
         fields,

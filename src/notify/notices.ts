@@ -132,26 +132,36 @@ export function streamBreachAlert(
     /** Where the episode stands since the alert was posted ("back within the plan …"), or null. */
     now?: string | null;
   },
+  lang: Language = 'en',
 ): NoticeMessage {
-  const values = streamValues(n, true);
+  const t = translator(lang);
+  const values = streamValues(n, true, lang);
   // The streams are listed once, in their field: a template saved when it still offered {streams} gets nothing.
   const description = renderTemplate(template, { ...values, streams: '' }).trim();
   const fields = [
     n.discordUserId === null
-      ? { name: 'Account linked to nobody', value: safe(n.memberName), inline: true }
-      : { name: 'Member', value: `<@${n.discordUserId}> (${safe(n.memberName)})`, inline: true },
-    { name: 'Plan', value: `${safe(n.planName)}: ${n.limit} at once`, inline: true },
-    { name: 'Streams now', value: String(n.count), inline: true },
-    { name: 'Streams', value: values.streams || '—' },
-    { name: 'Direct message', value: n.dmDelivery },
+      ? { name: t('notices.alert.unlinkedAccount'), value: safe(n.memberName), inline: true }
+      : {
+          name: t('notices.alert.member'),
+          value: `<@${n.discordUserId}> (${safe(n.memberName)})`,
+          inline: true,
+        },
+    {
+      name: t('notices.alert.plan'),
+      value: t('notices.alert.planValue', { plan: safe(n.planName), limit: String(n.limit) }),
+      inline: true,
+    },
+    { name: t('notices.alert.streamsNow'), value: String(n.count), inline: true },
+    { name: t('notices.alert.streams'), value: values.streams || '—' },
+    { name: t('notices.alert.dm'), value: n.dmDelivery },
   ];
-  if (n.stopNote) fields.push({ name: 'Stopping', value: n.stopNote });
-  if (n.now) fields.push({ name: 'Now', value: n.now });
+  if (n.stopNote) fields.push({ name: t('notices.alert.stopping'), value: n.stopNote });
+  if (n.now) fields.push({ name: t('notices.alert.now'), value: n.now });
   const resolved = n.now?.startsWith('Back within the plan') ?? false;
   return {
     embeds: [
       {
-        title: n.dryRun ? 'Over the stream cap (dry run: nothing stopped)' : 'Over the stream cap',
+        title: n.dryRun ? t('notices.alert.streamCapDryRun') : t('notices.alert.streamCap'),
         color: resolved ? COLORS.ok : COLORS.bad,
         description: description || '—',
         fields,
@@ -165,11 +175,13 @@ export function serverStatusAlert(
   up: boolean,
   server: string,
   reason: string | null,
+  lang: Language = 'en',
 ): NoticeMessage {
+  const t = translator(lang);
   return {
     embeds: [
       {
-        title: up ? `Server back: ${server}` : `Server unreachable: ${server}`,
+        title: up ? t('notices.alert.serverBack', { server }) : t('notices.alert.serverDown', { server }),
         color: up ? COLORS.ok : COLORS.bad,
         description: renderTemplate(template, { server: safe(server), reason: safe(reason ?? '') }),
       },
@@ -185,7 +197,9 @@ export function capabilityAlert(
   since: Date,
   reason: string | null,
   fix: string | null,
+  lang: Language = 'en',
 ): NoticeMessage {
+  const t = translator(lang);
   const description =
     kind === 'lost'
       ? [`${safe(reason ?? 'unknown reason')}`, fix ? `**What to do:** ${safe(fix)}` : null]
@@ -195,8 +209,8 @@ export function capabilityAlert(
       {
         title:
           kind === 'lost'
-            ? `${capability} stopped working on ${server}`
-            : `${capability} works again on ${server}`,
+            ? t('notices.alert.capabilityLost', { capability, server })
+            : t('notices.alert.capabilityBack', { capability, server }),
         color: kind === 'lost' ? COLORS.warn : COLORS.ok,
         description: description.filter((l) => l !== null).join('\n'),
       },

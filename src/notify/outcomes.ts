@@ -1,4 +1,5 @@
 import type { EpisodeLine, OutboxRow } from '../db/schema.ts';
+import { type Language, translator } from '../i18n/index.ts';
 import type { ReadWords } from '../policy/stop-words.ts';
 import { plainAlert, type StreamLine } from './notices.ts';
 import type { Delivery, NoticeMessage } from './notifier.ts';
@@ -23,7 +24,7 @@ export const toLine = (l: EpisodeLine, words: ReadWords): StreamLine => ({
 });
 
 /** What admins are told, once, when an effect is given up after its last attempt. */
-export function givenUpAlert(row: OutboxRow, error: string): NoticeMessage {
+export function givenUpAlert(row: OutboxRow, error: string, lang: Language = 'en'): NoticeMessage {
   const what: Record<string, string> = {
     stop: 'Stopping a stream',
     'episode-notice': 'Sending a breach notice',
@@ -32,7 +33,7 @@ export function givenUpAlert(row: OutboxRow, error: string): NoticeMessage {
     notice: 'Sending a notice',
   };
   return plainAlert(
-    'An action was given up',
+    translator(lang)('notices.alert.givenUp'),
     `${what[row.kind] ?? row.kind} failed ${row.attempts} times and will not be retried: ${error}`,
   );
 }

@@ -54,12 +54,12 @@ export function pausedStopDm(n: PausedNotice, lang: Language = 'en'): NoticeMess
   };
 }
 
-export function pausedStopAlert(n: PausedNotice): NoticeMessage {
+export function pausedStopAlert(n: PausedNotice, lang: Language = 'en'): NoticeMessage {
   const who = n.discordUserId ? `<@${n.discordUserId}>` : safe(n.memberName);
   return {
     embeds: [
       {
-        title: 'Paused stream over the limit',
+        title: translator(lang)('notices.alert.paused'),
         color: n.outcome === 'stopped' ? COLORS.info : COLORS.warn,
         description:
           `${who} (${safe(n.planName)}): ${what(translator('en'), n)} on ${safe(n.server)}, paused since ` +

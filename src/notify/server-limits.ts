@@ -56,13 +56,13 @@ export function limitStopDm(n: LimitNotice, lang: Language): NoticeMessage {
   };
 }
 
-export function limitStopAlert(n: LimitNotice): NoticeMessage {
+export function limitStopAlert(n: LimitNotice, lang: Language = 'en'): NoticeMessage {
   const who = n.discordUserId ? `<@${n.discordUserId}>` : safe(n.memberName);
   const limit = n.kind === 'streams' ? `${n.max} streams at once` : `${n.max} transcoded streams at once`;
   return {
     embeds: [
       {
-        title: 'Server over its limit',
+        title: translator(lang)('notices.alert.serverLimit'),
         color: n.outcome === 'stopped' ? COLORS.info : COLORS.warn,
         description:
           `**${safe(n.server)}** had ${n.count} ${n.kind === 'streams' ? 'streams' : 'transcodes'} ` +

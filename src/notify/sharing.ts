@@ -1,5 +1,6 @@
 // The admins' alert about a sharing flag (src/decide/sharing.ts), with its evidence: each place's times, network,
 // city and device. Devices and names are member-controlled: they go through `safe`, and mentions are off.
+import { type Language, translator } from '../i18n/index.ts';
 import { COLORS, clip, discordTime, safe } from './format.ts';
 import type { NoticeMessage } from './notifier.ts';
 
@@ -49,7 +50,8 @@ export function placeLine(p: FlagPlace, hideAddresses: boolean): string {
   return `• ${parts.join(' · ')}`;
 }
 
-export function sharingAlert(n: SharingNotice): NoticeMessage {
+export function sharingAlert(n: SharingNotice, lang: Language = 'en'): NoticeMessage {
+  const t = translator(lang);
   const who = n.discordUserId ? `<@${n.discordUserId}>` : safe(n.memberName);
   const lines = n.evidence.places.slice(0, 10).map((p) => placeLine(p, n.hideAddresses));
   if (n.evidence.places.length > lines.length)
@@ -59,8 +61,8 @@ export function sharingAlert(n: SharingNotice): NoticeMessage {
       {
         title:
           n.evidence.kind === 'households'
-            ? 'Account used from more households than the plan allows'
-            : 'Impossible travel',
+            ? t('notices.alert.sharingHouseholds')
+            : t('notices.alert.sharingTravel'),
         color: COLORS.warn,
         description:
           `${who} (${safe(clip(n.planName, 100))}): ${flagSummary(n.evidence)}.\n${lines.join('\n')}\n` +

@@ -74,12 +74,12 @@ const ruleWords = (n: TranscodeNotice) =>
       ? 'conversion, not allowed'
       : `over the transcode cap of ${n.cap ?? 0}`;
 
-export function transcodeAlert(n: TranscodeNotice): NoticeMessage {
+export function transcodeAlert(n: TranscodeNotice, lang: Language = 'en'): NoticeMessage {
   const who = n.discordUserId ? `<@${n.discordUserId}>` : safe(n.memberName);
   return {
     embeds: [
       {
-        title: 'Converted stream against the plan',
+        title: translator(lang)('notices.alert.transcode'),
         color: n.outcome === 'stopped' ? COLORS.info : COLORS.warn,
         description: `${who} (${safe(n.planName)}): ${what(n)} on ${safe(n.server)}, ${ruleWords(n)}: ${safe(n.outcome)}.`,
       },

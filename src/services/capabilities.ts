@@ -11,6 +11,7 @@ import type { AppContext } from '../context.ts';
 import { type CapabilityMap, loadCapabilities, storeCapability } from '../db/capabilities.ts';
 import type { MediaServerRow } from '../db/schema.ts';
 import { decideCapability, UNKNOWN } from '../decide/capabilities.ts';
+import { languageOf } from '../i18n/index.ts';
 import { isCapabilityFailure, MediaServerError, type ServerIdentity } from '../media/types.ts';
 import { queueNotice } from '../notify/notice-queue.ts';
 import { capabilityAlert } from '../notify/notices.ts';
@@ -138,6 +139,7 @@ export class CapabilityBook implements CapabilityObserver {
           since,
           failure.reason,
           kind === 'lost' ? (failure.fix ?? DEFAULT_FIX[capability]) : null,
+          languageOf(settings.guildLocale),
         ),
       },
     );

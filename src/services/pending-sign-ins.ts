@@ -12,12 +12,20 @@ import {
   insertPendingSignIn,
   reschedulePendingSignIn,
 } from '../db/pending-sign-ins.ts';
-import { type MediaServerRow, mediaServers, type PendingSignIn as PendingSignInRow } from '../db/schema.ts';
+import {
+  type MediaServerRow,
+  mediaServers,
+  members,
+  type PendingSignIn as PendingSignInRow,
+} from '../db/schema.ts';
+import { type Language, translator } from '../i18n/index.ts';
 import type { PendingSignIn, SettleState } from '../media/self-link.ts';
 import { COLORS, safe } from '../notify/format.ts';
 import { deliverOnce } from '../notify/notice-queue.ts';
 import type { NoticeMessage } from '../notify/notifier.ts';
 import { StoredTokenError } from '../secrets.ts';
+import { memberLanguage } from './languages.ts';
+import { getSettings } from './settings.ts';
 
 /** How often a pending sign-in the bot no longer waits for is asked about. */
 export const SETTLE_RETRY_MS = 60 * 1000;
@@ -77,14 +85,19 @@ export async function releasePendingSignIn(
   }
 }
 
-function deviceNotice(server: string, device: string, certain: boolean): NoticeMessage['embeds'][number] {
-  const remove = `remove the device **${safe(device)}** from ${safe(server)} (Jellyfin's Dashboard → Devices; ask a server admin if you can't open it).`;
+/** The DM about a sign-in left open, in the member's language (device and server names are escaped). */
+export function deviceNotice(
+  server: string,
+  device: string,
+  certain: boolean,
+  lang: Language = 'en',
+): NoticeMessage['embeds'][number] {
+  const t = translator(lang);
+  const remove = t('link.signInOpen.remove', { device: safe(device), server: safe(server) });
   return {
-    title: certain ? 'A Jellyfin sign-in is still open' : 'A Jellyfin sign-in may still be open',
+    title: certain ? t('link.signInOpen.titleCertain') : t('link.signInOpen.titleMaybe'),
     color: COLORS.warn,
-    description: certain
-      ? `You approved a Quick Connect code from \`/link\`, and Streamwarden could not log that sign-in out. To end it, ${remove}`
-      : `Streamwarden stopped watching a Quick Connect code you got from \`/link\` before it could tell whether you approved it. If you did, that sign-in is still open: ${remove}`,
+    description: certain ? t('link.signInOpen.certain', { remove }) : t('link.signInOpen.maybe', { remove }),
   };
 }
 
@@ -94,11 +107,20 @@ async function tellMember(
   server: string,
   certain: boolean,
 ): Promise<void> {
-  await deliverOnce(ctx, { kind: 'sign-in-open', subject: String(row.id), channel: 'dm' }, () => ({
-    channel: 'dm',
-    to: row.memberDiscordId,
-    message: { embeds: [deviceNotice(server, row.deviceName, certain)] },
-  }));
+  await deliverOnce(ctx, { kind: 'sign-in-open', subject: String(row.id), channel: 'dm' }, async () => {
+    // The member's language as it is when the DM is sent: their last command's, else the community's.
+    const [member] = await ctx.db
+      .select({ locale: members.locale })
+      .from(members)
+      .where(eq(members.discordUserId, row.memberDiscordId))
+      .limit(1);
+    const lang = memberLanguage(member ?? { locale: null }, await getSettings(ctx.db));
+    return {
+      channel: 'dm',
+      to: row.memberDiscordId,
+      message: { embeds: [deviceNotice(server, row.deviceName, certain, lang)] },
+    };
+  });
 }
 
 async function settleRow(ctx: SettleContext, row: PendingSignInRow, now: Date): Promise<boolean> {

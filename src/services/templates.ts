@@ -156,17 +156,18 @@ export async function resetTemplate(
   return name;
 }
 
-/** Sample values for /template preview. */
-export function sampleValues(name: TemplateName): Record<string, string | number> {
+/** Sample values for /template preview, in the language previewed ("in 3 days", "in 3 Tagen", "dans 3 jours"). */
+export function sampleValues(name: TemplateName, lang: Language = 'en'): Record<string, string | number> {
+  const t = translator(lang);
   const all: Record<string, string | number> = {
     member: 'Alex',
-    plan: 'Family',
+    plan: t('notices.sample.plan'),
     cap: 2,
     allotment: 2,
     count: 3,
-    streams: '• Living room (Plex): The Expanse S01E02\n• Phone (Jellyfin): Arrival\n• Laptop (Emby): Dune',
-    resets: 'in 3 days',
-    disabled: 'Downloads are switched off until then.',
+    streams: t('notices.sample.streams'),
+    resets: new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }).format(3, 'day'),
+    disabled: t('notices.sample.disabled'),
     server: 'Main Plex',
     reason: 'no answer within 10 s',
   };

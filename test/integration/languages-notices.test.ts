@@ -1,7 +1,7 @@
 // Every DM a member gets is in their language, through the real bot against the Plex and plex.tv doubles: the
 // download-allotment DM (with downloads switched off), the paused-stream DM and its on-screen message, and a DM
-// from an owner's German template; an English member on the same server keeps the English text, and the admins'
-// alerts and replies stay in the community's language (English here).
+// from an owner's German template; an English member on the same server keeps the English text. The admins'
+// alerts are in the community's language (English, then German once Discord says so); replies to admins are English.
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
@@ -197,7 +197,9 @@ describe('every member DM in the member’s language', () => {
     assert.match(text(refused), /has no text of its own in Deutsch/);
     const preview = text(await admin('template', 'preview', { name: 'stream-dm', language: 'fr' }));
     assert.match(preview, /Preview: stream-dm in Français \(default\)/);
-    assert.match(preview, /Bonjour Alex, votre offre \(Family\)/);
+    // The sample values are French too: the plan, the streams' devices, when the allotment resets.
+    assert.match(preview, /Bonjour Alex, votre offre \(Famille\)/);
+    assert.match(preview, /Salon \(Plex\)/);
   });
 
   /** The Chart.js configurations drawn while `run` runs (published by src/report/chart.ts before drawing). */
@@ -268,5 +270,39 @@ describe('every member DM in the member’s language', () => {
     assert.doesNotMatch(posted, /Weekly report|Per day|Nobody/);
     const mine = text(await admin('report', 'week'));
     assert.match(mine, /Weekly report: Sun 15 Nov – Sat 21 Nov 2026/);
+  });
+
+  test('a German community gets its alerts’ titles and field names in German; replies to admins stay English', async () => {
+    // The community's language is German: Discord sends `guild_locale: de` with the admin's command (the admin's own
+    // Discord is English). The earlier breaches end first (no streams): the next one is a new episode with its alert.
+    const runNowInGerman = () =>
+      discord.invoke({
+        user: ADMIN.id,
+        command: 'enforcement',
+        subcommand: 'run-now',
+        admin: true,
+        locale: 'en-US',
+        guildLocale: 'de',
+      });
+    await runNowInGerman();
+    await bot.bot.ctx.effects.drain();
+    const before = alerts().length;
+    plex.setSessions([session(BOB_PLEX, 7), session(BOB_PLEX, 8)]);
+    const reply = text(await runNowInGerman());
+    await bot.bot.ctx.effects.drain();
+    await until('the alert', () => alerts().length === before + 1);
+    const alert = alerts().at(-1)!;
+    assert.match(alert, /Stream-Grenze überschritten/);
+    assert.match(alert, /Mitglied/);
+    assert.match(alert, /Tarif[\s\S]*Familie: 1 gleichzeitig/);
+    assert.match(alert, /Direktnachricht/);
+    // The template text is the shipped German one; Bob's DM stays in his own language, English.
+    assert.match(alert, /bob ist über der Stream-Grenze: 2 laufen, der Tarif Familie erlaubt 1/);
+    assert.doesNotMatch(alert, /Over the stream cap|Direct message/);
+    // Each stream's line, and what was done about it, read German too.
+    assert.match(alert, /Device 7 · 203\.0\.113\.7 · “Movie 7” · läuft[^\n]*\n\s*→ beendet/);
+    assert.match(text(discord.dmsTo(BOB.id).at(-1)!), /Too many streams at once/);
+    assert.doesNotMatch(reply, /Stream-Grenze|Mitglied/);
+    plex.setSessions([]);
   });
 });
