@@ -101,9 +101,16 @@ export class Engine {
   async runKey(key: string): Promise<OutboxRow | null> {
     await runDueEffects(this.o.outbox, key);
     const row = await effectByKey(this.o.outbox.db, key);
-    // The runner's tick may have claimed it between the enqueue and now: its outcome is the drain's, so wait for it.
-    if (row?.state !== 'running' || row.lockedBy !== this.o.outbox.instanceId) return row;
+    // The runner's tick may have claimed it between the enqueue and now: running here, or still pending and never
+    // tried because our claim skipped the row the tick's claim had locked but not yet committed. Its outcome is the
+    // drain's, so wait for it; a row the drain left untried is run once more.
+    const claimedHere = row?.state === 'running' && row.lockedBy === this.o.outbox.instanceId;
+    const untried = row?.state === 'pending' && row.attempts === 0;
+    if (!claimedHere && !untried) return row;
     await this.drains.idle();
+    const after = await effectByKey(this.o.outbox.db, key);
+    if (after?.state !== 'pending' || after.attempts > 0) return after;
+    await runDueEffects(this.o.outbox, key);
     return effectByKey(this.o.outbox.db, key);
   }
 
