@@ -15,7 +15,7 @@ import type { QuotaMove } from '../decide/downloads.ts';
 import { languageOf } from '../i18n/index.ts';
 import { type CancelNotice, type CancelOutcome, cancelAlert, cancelDm } from '../notify/download-cancels.ts';
 import { safe } from '../notify/format.ts';
-import { queueNotice } from '../notify/notice-queue.ts';
+import { queueEffectNotices, queueNotice } from '../notify/notice-queue.ts';
 import type { DownloadInput } from '../sense/view.ts';
 import { failureObservation } from '../services/capabilities.ts';
 import { memberLanguage } from '../services/languages.ts';
@@ -149,24 +149,13 @@ export async function executeDownloadCancel(
   const notice: CancelNotice = { ...p.notice, resetsAt: new Date(p.notice.resetsAt) };
   const subject = row.key.slice('download-cancel:'.length);
   const [member] = await ctx.db.select().from(members).where(eq(members.id, p.memberId));
-  if (member)
-    await queueNotice(
-      ctx,
-      { kind: 'download-cancel', subject, channel: 'dm', memberId: p.memberId },
-      {
-        channel: 'dm',
-        to: member.discordUserId,
-        message: cancelDm(notice, outcome, memberLanguage(member, settings)),
-      },
-    );
-  await queueNotice(
+  await queueEffectNotices(
     ctx,
-    { kind: 'download-cancel', subject, channel: 'alert', memberId: p.memberId },
-    {
-      channel: 'alert',
-      to: settings.alertsChannelId,
-      message: cancelAlert(notice, outcome, languageOf(settings.guildLocale)),
-    },
+    { kind: 'download-cancel', subject, memberId: p.memberId },
+    member
+      ? { to: member.discordUserId, message: cancelDm(notice, outcome, memberLanguage(member, settings)) }
+      : null,
+    { to: settings.alertsChannelId, message: cancelAlert(notice, outcome, languageOf(settings.guildLocale)) },
   );
   return { outcome: outcome.kind, text: outcome.kind };
 }

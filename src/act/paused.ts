@@ -14,7 +14,7 @@ import { rememberStop } from '../db/stopped-sessions.ts';
 import { decidePaused, type PausedIntent, pausedStopKey } from '../decide/paused.ts';
 import { languageOf } from '../i18n/index.ts';
 import type { ActiveStream } from '../media/types.ts';
-import { queueNotice } from '../notify/notice-queue.ts';
+import { queueEffectNotices, queueNotice } from '../notify/notice-queue.ts';
 import { type PausedNotice, pausedOnScreen, pausedStopAlert, pausedStopDm } from '../notify/paused.ts';
 import { sessionRef } from '../policy/streams.ts';
 import { pausedRules, type StreamEnforcementInput } from '../sense/view.ts';
@@ -146,20 +146,13 @@ export async function executePausedStop(ctx: AppContext, row: OutboxRow): Promis
     await rememberStop(ctx.db, { serverId: p.serverId, sessionKey: stream.key, memberId: p.memberId, now });
   const notice: PausedNotice = { ...p.notice, pausedSince: new Date(p.notice.pausedSince), outcome };
   const subject = row.key.slice('paused-stop:'.length);
-  if (outcome === 'stopped' && p.dm && notice.discordUserId)
-    await queueNotice(
-      ctx,
-      { kind: 'paused-stop', subject, channel: 'dm', memberId: p.memberId },
-      { channel: 'dm', to: notice.discordUserId, message: pausedStopDm(notice, lang) },
-    );
-  await queueNotice(
+  await queueEffectNotices(
     ctx,
-    { kind: 'paused-stop', subject, channel: 'alert', memberId: p.memberId },
-    {
-      channel: 'alert',
-      to: settings.alertsChannelId,
-      message: pausedStopAlert(notice, languageOf(settings.guildLocale)),
-    },
+    { kind: 'paused-stop', subject, memberId: p.memberId },
+    outcome === 'stopped' && p.dm && notice.discordUserId
+      ? { to: notice.discordUserId, message: pausedStopDm(notice, lang) }
+      : null,
+    { to: settings.alertsChannelId, message: pausedStopAlert(notice, languageOf(settings.guildLocale)) },
   );
   return { outcome, text: outcome };
 }

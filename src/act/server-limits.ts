@@ -19,7 +19,8 @@ import {
 } from '../decide/server-limits.ts';
 import { type Language, languageOf } from '../i18n/index.ts';
 import type { ActiveStream } from '../media/types.ts';
-import { queueNotice } from '../notify/notice-queue.ts';
+import { queueEffectNotices, queueNotice } from '../notify/notice-queue.ts';
+import type { NoticeMessage } from '../notify/notifier.ts';
 import { type LimitNotice, limitOnScreen, limitStopAlert, limitStopDm } from '../notify/server-limits.ts';
 import { sessionRef } from '../policy/streams.ts';
 import type { StreamEnforcementInput } from '../sense/view.ts';
@@ -167,24 +168,16 @@ export async function executeLimitStop(ctx: AppContext, row: OutboxRow): Promise
   const notice: LimitNotice = { ...p.notice, outcome };
   const subject = row.key.slice('limit-stop:'.length);
   const settings = await getSettings(ctx.db);
+  let dm: { to: string; message: NoticeMessage } | null = null;
   if (outcome === 'stopped' && p.dm && notice.discordUserId) {
     // The member's language as it is now (they may have used a command since the stop was decided).
     const [member] = await ctx.db.select().from(members).where(eq(members.id, p.memberId));
     const lang = member ? memberLanguage(member, settings) : p.lang;
-    await queueNotice(
-      ctx,
-      { kind: 'limit-stop', subject, channel: 'dm', memberId: p.memberId },
-      { channel: 'dm', to: notice.discordUserId, message: limitStopDm(notice, lang) },
-    );
+    dm = { to: notice.discordUserId, message: limitStopDm(notice, lang) };
   }
-  await queueNotice(
-    ctx,
-    { kind: 'limit-stop', subject, channel: 'alert', memberId: p.memberId },
-    {
-      channel: 'alert',
-      to: settings.alertsChannelId,
-      message: limitStopAlert(notice, languageOf(settings.guildLocale)),
-    },
-  );
+  await queueEffectNotices(ctx, { kind: 'limit-stop', subject, memberId: p.memberId }, dm, {
+    to: settings.alertsChannelId,
+    message: limitStopAlert(notice, languageOf(settings.guildLocale)),
+  });
   return { outcome, text: outcome };
 }

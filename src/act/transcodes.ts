@@ -15,7 +15,7 @@ import { rememberStop } from '../db/stopped-sessions.ts';
 import { decideTranscodes, type TranscodeIntent, transcodeStopKey } from '../decide/transcodes.ts';
 import { type Language, languageOf } from '../i18n/index.ts';
 import type { ActiveStream } from '../media/types.ts';
-import { queueNotice } from '../notify/notice-queue.ts';
+import { queueEffectNotices, queueNotice } from '../notify/notice-queue.ts';
 import {
   type TranscodeNotice,
   transcodeAlert,
@@ -192,20 +192,13 @@ export async function executeTranscodeStop(
   const notice: TranscodeNotice = { ...p.notice, outcome };
   const subject = row.key.slice('transcode-stop:'.length);
   const settings = await getSettings(ctx.db);
-  if (outcome === 'stopped' && p.dm && notice.discordUserId)
-    await queueNotice(
-      ctx,
-      { kind: 'transcode-stop', subject, channel: 'dm', memberId: p.memberId },
-      { channel: 'dm', to: notice.discordUserId, message: transcodeStopDm(notice, p.lang) },
-    );
-  await queueNotice(
+  await queueEffectNotices(
     ctx,
-    { kind: 'transcode-stop', subject, channel: 'alert', memberId: p.memberId },
-    {
-      channel: 'alert',
-      to: settings.alertsChannelId,
-      message: transcodeAlert(notice, languageOf(settings.guildLocale)),
-    },
+    { kind: 'transcode-stop', subject, memberId: p.memberId },
+    outcome === 'stopped' && p.dm && notice.discordUserId
+      ? { to: notice.discordUserId, message: transcodeStopDm(notice, p.lang) }
+      : null,
+    { to: settings.alertsChannelId, message: transcodeAlert(notice, languageOf(settings.guildLocale)) },
   );
   return { outcome, text: outcome };
 }

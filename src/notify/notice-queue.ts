@@ -91,3 +91,17 @@ export async function queueNotice(
   );
   return stored > 0;
 }
+
+/**
+ * The once-per-subject notices of one carried-out effect (a stop, a cancel): the member's DM when there is one to
+ * send, then the admins' alert. Both are stored before anything is sent, so a retry of the effect repeats neither.
+ */
+export async function queueEffectNotices(
+  ctx: Pick<NoticeOutbox, 'db' | 'clock'>,
+  ref: { kind: string; subject: string; memberId: number },
+  dm: { to: string; message: NoticeMessage } | null,
+  alert: { to: string | null; message: NoticeMessage },
+): Promise<void> {
+  if (dm) await queueNotice(ctx, { ...ref, channel: 'dm' }, { channel: 'dm', ...dm });
+  await queueNotice(ctx, { ...ref, channel: 'alert' }, { channel: 'alert', ...alert });
+}
