@@ -221,7 +221,11 @@ async function startOnDatabase(options: BotOptions, releaseLock: () => void): Pr
     cluster,
     media,
     notifier: metrics.instrumentNotifier(new DiscordNotifier(gateway.current, mailer, log)),
-    effects: { drain: () => engine.drain(), runKey: (k) => engine.runKey(k) },
+    effects: {
+      drain: () => engine.drain(),
+      runKey: (k) => engine.runKey(k),
+      settle: (now) => engine.settle(ctx, now),
+    },
     runCycleNow: (cycleOptions) => engine.runCycle(ctx, cycleOptions),
     reconcileDownloadSwitches: () => engine.reconcileSwitches(ctx),
     roleSync: { run: () => engine.syncRoles(ctx), status: () => engine.roleStatus() },

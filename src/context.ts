@@ -28,10 +28,12 @@ export interface AppContext {
   cluster: Cluster;
   media: MediaRegistry;
   notifier: Notifier;
-  /** The outbox: carries out due effects (`drain`), or one effect now (`runKey`, null when it is not due). */
+  /** The outbox: carries out due effects (`drain`), one effect now (`runKey`, null when it is not due), or the stops and notices of breach episodes (`settle`). */
   effects: {
     drain(): Promise<RunReport>;
     runKey(key: string): Promise<OutboxRow | null>;
+    /** Due stops, then the notices of the episodes they settle; waits for a settle already running, then runs. */
+    settle(now: Date): Promise<void>;
   };
   /** Runs one enforcement cycle now, or waits for the one already running (never two at once). */
   runCycleNow(options?: CycleOptions): Promise<CycleReport>;

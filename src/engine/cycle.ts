@@ -20,7 +20,6 @@ import { listServers } from '../services/servers.ts';
 import { getSettings } from '../services/settings.ts';
 import type { CycleOptions, CycleReport } from '../types/cycle.ts';
 import { maintainWeekly } from './maintenance.ts';
-import { settleEpisodes } from './settle.ts';
 
 export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions = {}): Promise<CycleReport> {
   const now = ctx.clock();
@@ -71,7 +70,7 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
           return enforceStreams(ctx, withoutPausedStops(withinLimits, converted));
         })
         .then(async (acts) => {
-          await settleEpisodes(ctx, now);
+          await ctx.effects.settle(now);
           return breachOutcomes(ctx, acts);
         })
         .catch((err) => {

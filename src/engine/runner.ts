@@ -47,6 +47,7 @@ export class Engine {
   private runningPartial = false;
   private readonly switches = new SingleFlight<SwitchTally>();
   private readonly drains = new SingleFlight<RunReport>();
+  private readonly settles = new SingleFlight<void>();
   private last: CycleReport | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -97,6 +98,16 @@ export class Engine {
     return this.drains.run(() => drainEffects(this.o.outbox));
   }
 
+  /**
+   * Carries out the due stops, then queues and carries out the notices of the episodes they settle. The tick and a
+   * cycle share it: a settle asked for while another runs waits for it (the notices it queued are sent by then), then
+   * runs its own.
+   */
+  async settle(ctx: AppContext, now: Date): Promise<void> {
+    await this.settles.idle();
+    return this.settles.run(() => settleEpisodes(ctx, now));
+  }
+
   /** Carries out one effect now when it is due; returns its row as it stands after. */
   async runKey(key: string): Promise<OutboxRow | null> {
     await runDueEffects(this.o.outbox, key);
@@ -140,8 +151,8 @@ export class Engine {
   start(ctx: AppContext): void {
     // Due effects, then the notices of episodes whose stops have settled (also those left open by a crash).
     this.every(this.o.outboxIntervalMs, OUTBOX_INTERVAL_MS, () => {
-      if (this.drains.busy) return;
-      this.background(settleEpisodes(ctx, ctx.clock()), 'running due effects failed');
+      if (this.drains.busy || this.settles.busy) return;
+      this.background(this.settle(ctx, ctx.clock()), 'running due effects failed');
     });
     // Quick Connect sign-ins the bot stopped waiting for (its deadline, a restart): an approval is collected and
     // logged out (src/services/pending-sign-ins.ts).
