@@ -3,7 +3,7 @@
 // through the outbox (a once-per-flag notice). Never a stop. Nothing runs, and GeoIP is never loaded, while no plan
 // has `households` and impossible travel is off.
 
-import { and, eq, gt, inArray } from 'drizzle-orm';
+import { and, gt, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { sharingFlags, sharingPlaces } from '../db/schema.ts';
 import { decideSharing, type Place, type SharingIntent, TRAVEL_WINDOW_MS } from '../decide/sharing.ts';
@@ -34,6 +34,9 @@ function evidenceOf(i: SharingIntent): FlagEvidence {
       };
 }
 
+/** Members (or flag keys) per read. */
+const MEMBERS_PER_READ = 1000;
+
 /** Records this cycle's places and flags what they show. Returns how many new flags were raised. */
 export async function senseSharing(ctx: AppContext, view: StreamEnforcementInput): Promise<number> {
   const travel = view.settings.impossibleTravel;
@@ -50,76 +53,83 @@ export async function senseSharing(ctx: AppContext, view: StreamEnforcementInput
     zone: ctx.config.timezone,
   });
   const today = localDateKey(now, ctx.config.timezone);
-  let raised = 0;
-  for (const memberId of touched) {
+  // The touched members' places, then the flags already raised among what they show: one read each per thousand
+  // members, not one per member.
+  const ids = [...touched];
+  const placesOf = new Map<number, Place[]>();
+  for (let i = 0; i < ids.length; i += MEMBERS_PER_READ) {
     const rows = await ctx.db
       .select()
       .from(sharingPlaces)
       .where(
         and(
-          eq(sharingPlaces.memberId, memberId),
+          inArray(sharingPlaces.memberId, ids.slice(i, i + MEMBERS_PER_READ)),
           gt(sharingPlaces.lastSeenAt, new Date(now.getTime() - TRAVEL_WINDOW_MS)),
         ),
       );
-    const intents = decideSharing({
+    for (const row of rows) {
+      const list = placesOf.get(row.memberId) ?? [];
+      list.push(placeOf(row));
+      placesOf.set(row.memberId, list);
+    }
+  }
+  const found = ids.flatMap((memberId) =>
+    decideSharing({
       memberId,
       households: households.get(memberId) ?? 0,
       travel,
       today,
-      places: rows.map(placeOf),
+      places: placesOf.get(memberId) ?? [],
       now,
-    });
-    if (intents.length === 0) continue;
-    const known = new Set(
-      (
-        await ctx.db
-          .select({ key: sharingFlags.key })
-          .from(sharingFlags)
-          .where(
-            inArray(
-              sharingFlags.key,
-              intents.map((i) => i.key),
-            ),
-          )
-      ).map((r) => r.key),
-    );
-    const entry = view.links.find(({ member }) => member.id === memberId);
-    for (const i of intents.filter((x) => !known.has(x.key))) {
-      const evidence = evidenceOf(i);
-      // The alert is queued first: a crash before the flag is stored queues nothing twice (the notice's key), and
-      // the next look at the member's places (at most 15 minutes later while they stream) stores the flag.
-      await queueNotice(
-        ctx,
-        { kind: 'sharing', subject: i.key, channel: 'alert', memberId },
-        {
-          channel: 'alert',
-          to: view.settings.alertsChannelId,
-          message: sharingAlert(
-            {
-              memberName: entry?.member.displayName ?? `member ${memberId}`,
-              discordUserId:
-                entry && entry.member.standInServerId === null ? entry.member.discordUserId : null,
-              planName: entry?.plan?.name ?? 'none',
-              evidence,
-              hideAddresses: view.settings.hideAddresses,
-            },
-            languageOf(view.settings.guildLocale),
-          ),
-        },
-      );
-      const stored = await ctx.db
-        .insert(sharingFlags)
-        .values({
-          key: i.key,
-          memberId,
-          kind: i.type,
-          evidence: evidence as unknown as Record<string, unknown>,
-          createdAt: now,
-        })
-        .onConflictDoNothing()
-        .returning({ id: sharingFlags.id });
-      raised += stored.length;
+    }),
+  );
+  const known = new Set<string>();
+  for (let i = 0; i < found.length; i += MEMBERS_PER_READ) {
+    const keys = found.slice(i, i + MEMBERS_PER_READ).map((x) => x.key);
+    for (const r of await ctx.db
+      .select({ key: sharingFlags.key })
+      .from(sharingFlags)
+      .where(inArray(sharingFlags.key, keys))) {
+      known.add(r.key);
     }
+  }
+  let raised = 0;
+  for (const i of found.filter((x) => !known.has(x.key))) {
+    const { memberId } = i;
+    const entry = view.links.find(({ member }) => member.id === memberId);
+    const evidence = evidenceOf(i);
+    // The alert is queued first: a crash before the flag is stored queues nothing twice (the notice's key), and
+    // the next look at the member's places (at most 15 minutes later while they stream) stores the flag.
+    await queueNotice(
+      ctx,
+      { kind: 'sharing', subject: i.key, channel: 'alert', memberId },
+      {
+        channel: 'alert',
+        to: view.settings.alertsChannelId,
+        message: sharingAlert(
+          {
+            memberName: entry?.member.displayName ?? `member ${memberId}`,
+            discordUserId: entry && entry.member.standInServerId === null ? entry.member.discordUserId : null,
+            planName: entry?.plan?.name ?? 'none',
+            evidence,
+            hideAddresses: view.settings.hideAddresses,
+          },
+          languageOf(view.settings.guildLocale),
+        ),
+      },
+    );
+    const stored = await ctx.db
+      .insert(sharingFlags)
+      .values({
+        key: i.key,
+        memberId,
+        kind: i.type,
+        evidence: evidence as unknown as Record<string, unknown>,
+        createdAt: now,
+      })
+      .onConflictDoNothing()
+      .returning({ id: sharingFlags.id });
+    raised += stored.length;
   }
   return raised;
 }

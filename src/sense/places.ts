@@ -3,7 +3,8 @@
 // (fast-geoip: MaxMind GeoLite2 City, IPv4 only, read from disk a few kB per lookup) knows it. Private, loopback,
 // link-local, CGNAT, ULA and other special addresses are never places and never looked up (ipaddr.js `range()`:
 // anything but `unicast`). A place is written once when first seen in a local day, then at most every 15 minutes
-// while it streams (its `last_seen_at`), so the cycle's cost per stream is a set lookup.
+// while it streams (its `last_seen_at`), so the cycle's cost per stream is a map lookup, and what is written goes in
+// one statement per thousand places.
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -122,7 +123,13 @@ export interface PlaceInput {
   zone: string;
 }
 
-/** Records the places of this read's streams. Returns the members with a new place (or one seen again). */
+/** Rows written per statement (ten parameters each, well under PostgreSQL's 65,535). */
+const ROWS_PER_STATEMENT = 1000;
+
+/**
+ * Records the places of this read's streams, all in a few statements. Returns the members with a new place (or one
+ * seen again).
+ */
 export async function recordPlaces(db: Db, input: PlaceInput): Promise<Set<number>> {
   const day = localDateKey(input.now, input.zone);
   let recorded = recordedByDb.get(db);
@@ -131,7 +138,13 @@ export async function recordPlaces(db: Db, input: PlaceInput): Promise<Set<numbe
     recordedByDb.set(db, recorded);
   }
   const now = input.now.getTime();
-  const touched = new Set<number>();
+  const due: Array<{
+    key: string;
+    memberId: number;
+    net: Network;
+    device: string;
+    city: Promise<City | null> | null;
+  }> = [];
   for (const { memberId, stream } of input.streams) {
     if (!input.wanted(memberId)) continue;
     if (!stream.ipAddress) continue;
@@ -145,32 +158,49 @@ export async function recordPlaces(db: Db, input: PlaceInput): Promise<Set<numbe
     const key = `${memberId}|${net.network}`;
     const last = recorded.written.get(key);
     if (last !== undefined && now - last < PLACE_REFRESH_MS) continue;
+    // Marked at once, so a second stream of the member from the same network in this read is not written twice.
     recorded.written.set(key, now);
-    let city: City | null = null;
+    let city: Promise<City | null> | null = null;
     if (last === undefined) {
-      const known = recorded.cities.get(net.network) ?? cityOf(net);
-      recorded.cities.set(net.network, known);
-      city = await known;
+      city = recorded.cities.get(net.network) ?? cityOf(net);
+      recorded.cities.set(net.network, city);
     }
-    await db
-      .insert(sharingPlaces)
-      .values({
-        memberId,
-        day,
-        network: net.network,
-        city: city?.city ?? null,
-        latitude: city?.latitude ?? null,
-        longitude: city?.longitude ?? null,
-        accuracyKm: city?.accuracyKm ?? null,
-        device: stream.device.slice(0, 200),
-        firstSeenAt: input.now,
-        lastSeenAt: input.now,
-      })
-      .onConflictDoUpdate({
-        target: [sharingPlaces.memberId, sharingPlaces.day, sharingPlaces.network],
-        set: { lastSeenAt: input.now },
-      });
-    touched.add(memberId);
+    due.push({ key, memberId, net, device: stream.device.slice(0, 200), city });
+  }
+  const cities = await Promise.all(due.map((d) => d.city));
+  const touched = new Set<number>();
+  for (let i = 0; i < due.length; i += ROWS_PER_STATEMENT) {
+    const chunk = due.slice(i, i + ROWS_PER_STATEMENT);
+    try {
+      await db
+        .insert(sharingPlaces)
+        .values(
+          chunk.map((d, j) => {
+            const city = cities[i + j] ?? null;
+            return {
+              memberId: d.memberId,
+              day,
+              network: d.net.network,
+              city: city?.city ?? null,
+              latitude: city?.latitude ?? null,
+              longitude: city?.longitude ?? null,
+              accuracyKm: city?.accuracyKm ?? null,
+              device: d.device,
+              firstSeenAt: input.now,
+              lastSeenAt: input.now,
+            };
+          }),
+        )
+        .onConflictDoUpdate({
+          target: [sharingPlaces.memberId, sharingPlaces.day, sharingPlaces.network],
+          set: { lastSeenAt: input.now },
+        });
+    } catch (err) {
+      // Not written: tried again on the next read rather than 15 minutes later.
+      for (const d of chunk) recorded.written.delete(d.key);
+      throw err;
+    }
+    for (const d of chunk) touched.add(d.memberId);
   }
   return touched;
 }

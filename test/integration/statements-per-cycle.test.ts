@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { asc, sql } from 'drizzle-orm';
-import { downloads, streamLog } from '../../src/db/schema.ts';
+import { downloads, sharingPlaces, streamLog } from '../../src/db/schema.ts';
 import { LAST_SEEN_REFRESH_MS } from '../../src/db/stream-log.ts';
+import { PLACE_REFRESH_MS } from '../../src/sense/places.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { type PlexActivitySpec, type PlexSessionSpec, startPlexDouble } from '../doubles/plex.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -182,5 +183,41 @@ describe('statements per cycle', () => {
     assert.deepEqual(twenty, one);
     assert.equal(one[0], none + 1, 'new downloads: one statement more than a cycle without any');
     assert.equal(one[1], none + 1, 'known downloads: the same one statement');
+  });
+
+  test('sharing signals on: 1 and 15 streams from as many networks cost the same statements', async () => {
+    // Each stream from its own public network (a /24 each), so each is a place of its own.
+    const fromNetworks = (round: number, count: number) =>
+      Array.from({ length: count }, (_, n) => {
+        const s = session(round, n);
+        return { ...s, player: { ...s.player, address: `81.${round}.${n}.9` } };
+      });
+    const life = async (round: number, count: number) => {
+      plex.setSessions(fromNetworks(round, count));
+      const counts = [await cycle()];
+      bot.clock.advance(MINUTE);
+      counts.push(await cycle());
+      bot.clock.advance(PLACE_REFRESH_MS);
+      counts.push(await cycle());
+      plex.setSessions([]);
+      counts.push(await cycle());
+      bot.clock.advance(20 * MINUTE);
+      return counts;
+    };
+    const off = await life(6, 15);
+    // No more networks in the day than the plan's households, so no flag is raised and only the places are written
+    // and read.
+    await admin('plan', 'edit', { name: 'Wide', households: 20 });
+    const one = await life(7, 1);
+    const fifteen = await life(8, 15);
+    assert.deepEqual(fifteen, one);
+    const places = await bot.bot.ctx.db.select().from(sharingPlaces);
+    assert.equal(places.length, 16, 'one place per network, none while the rule was off');
+    assert.deepEqual(
+      fifteen.map((n, i) => n - off[i]!),
+      [2, 0, 2, 0],
+      'new places and places seen again: one upsert and one read; a steady cycle nothing',
+    );
+    await admin('plan', 'edit', { name: 'Wide', households: 0 });
   });
 });
