@@ -15,7 +15,7 @@ import type { QuotaMove } from '../decide/downloads.ts';
 import { languageOf } from '../i18n/index.ts';
 import { type CancelNotice, type CancelOutcome, cancelAlert, cancelDm } from '../notify/download-cancels.ts';
 import { safe } from '../notify/format.ts';
-import { queueEffectNotices, queueNotice } from '../notify/notice-queue.ts';
+import { queueEffectNotices } from '../notify/notice-queue.ts';
 import type { DownloadInput } from '../sense/view.ts';
 import { failureObservation } from '../services/capabilities.ts';
 import { memberLanguage } from '../services/languages.ts';
