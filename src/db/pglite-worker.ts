@@ -18,7 +18,11 @@ const send = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parent.po
 /** The frontend's startup message has no type byte; every later message is a type byte and an int32 length. */
 const TERMINATE = 0x58; // 'X'
 
-const db = await PGlite.create(dir);
+// PGlite runs PostgreSQL as a single backend, with no checkpointer: a checkpoint runs when the write-ahead log
+// reaches max_wal_size (1 GB by default) or at close. A smaller bound keeps the log, which counts against the data
+// folder like the tables, to at most 64 MB between checkpoints.
+const WAL_LIMITS = ['-c', 'max_wal_size=64MB', '-c', 'min_wal_size=32MB', '-c', 'maintenance_work_mem=8MB'];
+const db = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...WAL_LIMITS] });
 if (createOnly) {
   await db.close();
   send({ type: 'ready' });

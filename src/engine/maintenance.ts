@@ -1,6 +1,9 @@
 // Housekeeping once a week, in the first cycle after the week turns (off the hot path of every other cycle):
-// settled outbox rows, places older than 30 days and sharing flags older than 90 days are pruned, and on the embedded PGlite, which has no autovacuum, the database is vacuumed so
-// that the space of dead rows is reused instead of growing the files.
+// settled outbox rows, places older than 30 days and sharing flags older than 90 days are pruned, and on the
+// embedded PGlite the whole database is vacuumed and analysed. PGlite has no autovacuum, so once an hour (by the
+// cycle's clock) it also gets what autovacuum would do: the tables with more dead rows than autovacuum's own
+// threshold (50 + 20 % of the live rows) are vacuumed, so the space of rows rewritten every few cycles (live
+// sessions, the stream log's last sightings, server health) is reused instead of growing the files.
 import { lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Database, Db } from '../db/client.ts';
@@ -14,6 +17,10 @@ export const OUTBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 export const PLACES_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Sharing flags (with their evidence) are kept this long, for `/user info`. */
 export const FLAGS_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** PGlite's stand-in for autovacuum runs this often. */
+export const CHURN_VACUUM_MS = 60 * 60 * 1000;
+const lastChurnVacuumByDb = new WeakMap<Db, number>();
 
 /** The week each database was last seen in by this process; the first cycle only records it. */
 const lastWeekByDb = new WeakMap<Db, string>();
@@ -34,6 +41,41 @@ export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> 
     (done) => ctx.log.info(done, 'weekly maintenance'),
     (err) => ctx.log.error({ err }, 'weekly maintenance failed'),
   );
+}
+
+/** On PGlite, at most once an hour: vacuums the tables autovacuum would (see `vacuumChurned`). */
+export async function maintainHourly(ctx: AppContext, now: Date): Promise<void> {
+  if (ctx.config.databaseUrl !== null) return;
+  const last = lastChurnVacuumByDb.get(ctx.db);
+  if (last === undefined) {
+    lastChurnVacuumByDb.set(ctx.db, now.getTime());
+    return;
+  }
+  if (now.getTime() - last < CHURN_VACUUM_MS) return;
+  lastChurnVacuumByDb.set(ctx.db, now.getTime());
+  await vacuumChurned(ctx.db).then(
+    (tables) => {
+      if (tables.length > 0) ctx.log.debug({ tables }, 'vacuumed the tables with dead rows');
+    },
+    (err) => ctx.log.error({ err }, 'vacuuming the tables with dead rows failed'),
+  );
+}
+
+/**
+ * Vacuums the tables past autovacuum's default threshold (`autovacuum_vacuum_threshold` 50 plus
+ * `autovacuum_vacuum_scale_factor` 0.2 of the live rows), as PostgreSQL's autovacuum would; returns their names.
+ */
+export async function vacuumChurned(db: Db): Promise<string[]> {
+  // A backend publishes its counters at most once a second unless asked: asked here, published as it goes idle.
+  await db.execute(sql`select pg_stat_force_next_flush()`);
+  const rows = (await db.execute(
+    sql`select relname from pg_stat_user_tables where schemaname = 'public' and n_dead_tup > 50 + 0.2 * n_live_tup`,
+  )) as unknown as Array<{ relname: string }>;
+  const tables = rows.map((r) => r.relname);
+  if (tables.length > 0) {
+    await db.execute(sql.raw(`vacuum ${tables.map((t) => `"${t.replaceAll('"', '""')}"`).join(', ')}`));
+  }
+  return tables;
 }
 
 export async function runMaintenance(

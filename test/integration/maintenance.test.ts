@@ -1,12 +1,13 @@
 // Weekly maintenance on the database this run uses: settled outbox rows past their retention are pruned (pending
 // ones and recent ones stay), so are the places members streamed from after 30 days and sharing flags after 90, and
-// the embedded PGlite is vacuumed (PostgreSQL has autovacuum).
+// the embedded PGlite is vacuumed (PostgreSQL has autovacuum); between those, the PGlite tables past autovacuum's
+// threshold of dead rows are vacuumed as autovacuum would.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { asc } from 'drizzle-orm';
+import { asc, sql } from 'drizzle-orm';
 import { openDatabase } from '../../src/db/client.ts';
 import { members, outbox, sharingFlags, sharingPlaces } from '../../src/db/schema.ts';
 import {
@@ -14,6 +15,7 @@ import {
   OUTBOX_RETENTION_MS,
   PLACES_RETENTION_MS,
   runMaintenance,
+  vacuumChurned,
 } from '../../src/engine/maintenance.ts';
 import { HOUR } from '../helpers/clock.ts';
 import { createTestDatabase, databaseKind } from '../helpers/db.ts';
@@ -95,6 +97,45 @@ test('maintenance prunes settled outbox rows, old places and old flags past rete
   } finally {
     await database.close();
     await target.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('on PGlite, the tables past autovacuum’s threshold of dead rows are vacuumed, and only those', {
+  skip: databaseKind() !== 'pglite' && 'PostgreSQL runs autovacuum itself',
+}, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sw-churn-'));
+  const database = await openDatabase({ databaseUrl: null, dataDir });
+  // The counters a backend keeps are published at most once a second unless a flush is asked for.
+  const flush = () => database.db.execute(sql`select pg_stat_force_next_flush()`);
+  const dead = async (table: string) =>
+    Number(
+      (
+        (await database.db.execute(
+          sql`select n_dead_tup from pg_stat_user_tables where relname = ${table}`,
+        )) as unknown as Array<{ n_dead_tup: string }>
+      )[0]?.n_dead_tup,
+    );
+  try {
+    const at = new Date('2026-11-22T00:05:00Z');
+    await database.db
+      .insert(outbox)
+      .values(Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, kind: 'dm', payload: {}, dueAt: at })));
+    // Every row rewritten three times: about 600 dead rows against 200 live ones, past 50 + 20 %.
+    for (let i = 0; i < 3; i++) await database.db.update(outbox).set({ attempts: i + 1 });
+    // Under the threshold: 20 dead rows in members.
+    await database.db.insert(members).values({ discordUserId: '240000000000000002', displayName: 'bob' });
+    for (let i = 0; i < 20; i++) await database.db.update(members).set({ displayName: `bob ${i}` });
+    await flush();
+    assert.ok((await dead('outbox')) > 50 + 0.2 * 200);
+    assert.ok((await dead('members')) > 0);
+    const vacuumed = await vacuumChurned(database.db);
+    assert.deepEqual(vacuumed, ['outbox']);
+    await flush();
+    assert.equal(await dead('outbox'), 0);
+    assert.ok((await dead('members')) > 0, 'a table under the threshold is left for later');
+  } finally {
+    await database.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
