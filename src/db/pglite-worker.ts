@@ -58,22 +58,29 @@ function serve(): void {
       });
     };
 
-    const feed = async (batch: Uint8Array) => {
-      const answer = await db.runExclusive(() => db.execProtocolRaw(batch));
-      if (answer.byteLength > 0 && !ended) {
-        const copy = answer.slice();
-        port.postMessage(copy, [copy.buffer]);
+    const feed = async (batch: Uint8Array, startup: boolean) => {
+      // The startup packet's answer is returned; every later answer is streamed to `onRawData`, which copies it out
+      // of the engine's memory. Not `execProtocolRaw`: it also parses each answer into PGlite's current-query list,
+      // which only `execProtocol` empties, so a long-lived raw session grows its thread's heap by every row it reads.
+      const chunks: Uint8Array[] = [];
+      if (startup) chunks.push((await db.runExclusive(() => db.execProtocolRaw(batch))).slice());
+      else {
+        await db.runExclusive(() =>
+          db.execProtocolRawStream(batch, { onRawData: (bytes) => void chunks.push(bytes.slice()) }),
+        );
       }
+      const answer = joined(chunks);
+      if (answer.byteLength > 0 && !ended) port.postMessage(answer, [answer.buffer as ArrayBuffer]);
     };
 
     port.on('message', (chunk: Uint8Array | null) => {
       if (chunk === null) return end();
       pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk]);
-      const batches: Uint8Array[] = [];
+      const batches: Array<{ batch: Uint8Array; startup: boolean }> = [];
       let terminate = false;
       if (!started && pending.length >= 4 && pending.length >= pending.readInt32BE(0)) {
         const length = pending.readInt32BE(0);
-        batches.push(new Uint8Array(pending.subarray(0, length)));
+        batches.push({ batch: new Uint8Array(pending.subarray(0, length)), startup: true });
         pending = pending.subarray(length);
         started = true;
       }
@@ -88,10 +95,10 @@ function serve(): void {
           if (pending.length - at < length) break;
           at += length;
         }
-        if (at > 0) batches.push(new Uint8Array(pending.subarray(0, at)));
+        if (at > 0) batches.push({ batch: new Uint8Array(pending.subarray(0, at)), startup: false });
         pending = Buffer.from(pending.subarray(at));
       }
-      for (const batch of batches) queue = queue.then(() => feed(batch));
+      for (const { batch, startup } of batches) queue = queue.then(() => feed(batch, startup));
       if (terminate) end();
     });
     port.on('close', end);
@@ -120,4 +127,16 @@ function serve(): void {
   });
 
   send({ type: 'ready' });
+}
+
+/** The chunks as one array of its own (transferable: never a slice of a shared pool). */
+function joined(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
