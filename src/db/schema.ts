@@ -327,8 +327,6 @@ export const downloads = pgTable(
   },
   (t) => [
     uniqueIndex('downloads_server_key_unique').on(t.serverId, t.downloadKey),
-    index('downloads_member_started_idx').on(t.memberId, t.startedAt),
-    index('downloads_member_incomplete_idx').on(t.memberId, t.lastSeenIncompleteAt),
     // One member's week in one range scan (src/db/downloads.ts `inWeek`): a download can count in a week only if
     // its last sign of life (its start, or its latest incomplete sighting) is in or after the week's start. The
     // two times follow as key columns, so the units can be summed from the index alone.
