@@ -18,9 +18,10 @@ const send = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parent.po
 /** The frontend's startup message has no type byte; every later message is a type byte and an int32 length. */
 const TERMINATE = 0x58; // 'X'
 
-// PGlite runs PostgreSQL as a single backend, with no checkpointer: a checkpoint runs when the write-ahead log
-// reaches max_wal_size (1 GB by default) or at close. A smaller bound keeps the log, which counts against the data
-// folder like the tables, to at most 64 MB between checkpoints.
+// PGlite runs PostgreSQL as a single backend in single-user mode: no checkpointer, and no checkpoint before close
+// however long the write-ahead log grows. The bot checkpoints every hour (src/engine/maintenance.ts); max_wal_size
+// is what a checkpoint keeps of the log for reuse (64 MB instead of 1 GB), and maintenance_work_mem what a vacuum
+// may take of the engine's memory, which never shrinks once grown (8 MB is ample for this database's tables).
 const WAL_LIMITS = ['-c', 'max_wal_size=64MB', '-c', 'min_wal_size=32MB', '-c', 'maintenance_work_mem=8MB'];
 const db = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...WAL_LIMITS] });
 if (createOnly) {

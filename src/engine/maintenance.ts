@@ -3,7 +3,8 @@
 // embedded PGlite the whole database is vacuumed and analysed. PGlite has no autovacuum, so once an hour (by the
 // cycle's clock) it also gets what autovacuum would do: the tables with more dead rows than autovacuum's own
 // threshold (50 + 20 % of the live rows) are vacuumed, so the space of rows rewritten every few cycles (live
-// sessions, the stream log's last sightings, server health) is reused instead of growing the files.
+// sessions, the stream log's last sightings, server health) is reused instead of growing the files, and a
+// checkpoint lets the write-ahead log be recycled.
 import { lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Database, Db } from '../db/client.ts';
@@ -43,7 +44,7 @@ export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> 
   );
 }
 
-/** On PGlite, at most once an hour: vacuums the tables autovacuum would (see `vacuumChurned`). */
+/** On PGlite, at most once an hour: vacuums the tables autovacuum would, then checkpoints (`maintainEmbedded`). */
 export async function maintainHourly(ctx: AppContext, now: Date): Promise<void> {
   if (ctx.config.databaseUrl !== null) return;
   const last = lastChurnVacuumByDb.get(ctx.db);
@@ -53,12 +54,24 @@ export async function maintainHourly(ctx: AppContext, now: Date): Promise<void> 
   }
   if (now.getTime() - last < CHURN_VACUUM_MS) return;
   lastChurnVacuumByDb.set(ctx.db, now.getTime());
-  await vacuumChurned(ctx.db).then(
+  await maintainEmbedded(ctx.db).then(
     (tables) => {
       if (tables.length > 0) ctx.log.debug({ tables }, 'vacuumed the tables with dead rows');
     },
-    (err) => ctx.log.error({ err }, 'vacuuming the tables with dead rows failed'),
+    (err) => ctx.log.error({ err }, 'hourly maintenance of the embedded database failed'),
   );
+}
+
+/**
+ * PGlite's hourly stand-ins for PostgreSQL's background workers: autovacuum (`vacuumChurned`), then a checkpoint.
+ * PGlite runs PostgreSQL in single-user mode, where nothing starts a checkpoint before close, so without one the
+ * write-ahead log grows for as long as the bot runs (and a restart after a crash replays all of it); after one,
+ * the log is recycled down to max_wal_size (src/db/pglite-worker.ts). Returns the tables vacuumed.
+ */
+export async function maintainEmbedded(db: Db): Promise<string[]> {
+  const tables = await vacuumChurned(db);
+  await db.execute(sql`checkpoint`);
+  return tables;
 }
 
 /**

@@ -166,7 +166,7 @@ async function memory(): Promise<MemoryResult> {
   const { bot } = fleet;
   const db = bot.bot.ctx.db;
   // The database's own size on both (its tables and indexes: pg_database_size); on PGlite the data directory too,
-  // whose write-ahead log is capped by max_wal_size (src/db/pglite-worker.ts) rather than growing with the data.
+  // whose write-ahead log the hourly checkpoint recycles (src/engine/maintenance.ts) rather than growing with the data.
   const size = async () =>
     Number(
       (await rowsOf<{ size: string }>(db, sql`select pg_database_size(current_database())::text as size`))[0]
@@ -307,7 +307,7 @@ function memoryRows(m: MemoryResult): Row[] {
       notes:
         `${mib(m.size.before)} → ${mib(m.size.after)} over ${m.cycles} cycles (pg_database_size)` +
         (m.folder.before !== null && m.folder.after !== null
-          ? `; the data directory ${mib(m.folder.before)} → ${mib(m.folder.after)}, its write-ahead log capped at 64 MB`
+          ? `; the data directory ${mib(m.folder.before)} → ${mib(m.folder.after)}, its write-ahead log recycled at the hourly checkpoint`
           : '') +
         '; a stream ends and one starts each cycle, bot clock +1 min' +
         (m.kind === 'pglite'

@@ -185,7 +185,8 @@ async function quotaBench(): Promise<void> {
     // The bulk load's garbage collected and the engine's caches warmed by 20 reads of other members first, so the
     // samples are of a bot that has been running rather than of the minute after a million-row load.
     (globalThis as { gc?: () => void }).gc?.();
-    for (let i = 0; i < 20; i++) await weeklyUsage(db, [people[(i * 4_099 + 1) % people.length]!], now, 'UTC');
+    for (let i = 0; i < 20; i++)
+      await weeklyUsage(db, [people[(i * 4_099 + 1) % people.length]!], now, 'UTC');
     const times: number[] = [];
     for (let i = 0; i < QUOTA_SAMPLES; i++) {
       const person = people[(i * 7_331) % people.length]!;

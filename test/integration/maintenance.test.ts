@@ -12,10 +12,10 @@ import { openDatabase } from '../../src/db/client.ts';
 import { members, outbox, sharingFlags, sharingPlaces } from '../../src/db/schema.ts';
 import {
   FLAGS_RETENTION_MS,
+  maintainEmbedded,
   OUTBOX_RETENTION_MS,
   PLACES_RETENTION_MS,
   runMaintenance,
-  vacuumChurned,
 } from '../../src/engine/maintenance.ts';
 import { HOUR } from '../helpers/clock.ts';
 import { createTestDatabase, databaseKind } from '../helpers/db.ts';
@@ -101,7 +101,7 @@ test('maintenance prunes settled outbox rows, old places and old flags past rete
   }
 });
 
-test('on PGlite, the tables past autovacuum’s threshold of dead rows are vacuumed, and only those', {
+test('on PGlite, the tables past autovacuum’s threshold of dead rows are vacuumed, and only those, then a checkpoint runs', {
   skip: databaseKind() !== 'pglite' && 'PostgreSQL runs autovacuum itself',
 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sw-churn-'));
@@ -129,8 +129,16 @@ test('on PGlite, the tables past autovacuum’s threshold of dead rows are vacuu
     await flush();
     assert.ok((await dead('outbox')) > 50 + 0.2 * 200);
     assert.ok((await dead('members')) > 0);
-    const vacuumed = await vacuumChurned(database.db);
+    const checkpoint = async () =>
+      (
+        (await database.db.execute(
+          sql`select checkpoint_lsn::text as lsn from pg_control_checkpoint()`,
+        )) as unknown as Array<{ lsn: string }>
+      )[0]?.lsn;
+    const before = await checkpoint();
+    const vacuumed = await maintainEmbedded(database.db);
     assert.deepEqual(vacuumed, ['outbox']);
+    assert.notEqual(await checkpoint(), before, 'a checkpoint ran, so the write-ahead log can be recycled');
     await flush();
     assert.equal(await dead('outbox'), 0);
     assert.ok((await dead('members')) > 0, 'a table under the threshold is left for later');
