@@ -20,10 +20,17 @@ const TERMINATE = 0x58; // 'X'
 
 // PGlite runs PostgreSQL as a single backend in single-user mode: no checkpointer, and no checkpoint before close
 // however long the write-ahead log grows. The bot checkpoints every hour (src/engine/maintenance.ts); max_wal_size
-// is what a checkpoint keeps of the log for reuse (64 MB instead of 1 GB), and maintenance_work_mem what a vacuum
-// may take of the engine's memory, which never shrinks once grown (8 MB is ample for this database's tables).
-const WAL_LIMITS = ['-c', 'max_wal_size=64MB', '-c', 'min_wal_size=32MB', '-c', 'maintenance_work_mem=8MB'];
-const db = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...WAL_LIMITS] });
+// is what a checkpoint keeps of the log for reuse (64 MB instead of 1 GB). The engine's memory never shrinks once
+// grown, so what it may take is kept to what this database needs: 32 MB of shared buffers (128 MB by default; the
+// whole database is tens of MB and the operating system caches its files too) and 8 MB for a vacuum.
+const SETTINGS = {
+  max_wal_size: '64MB',
+  min_wal_size: '32MB',
+  shared_buffers: '32MB',
+  maintenance_work_mem: '8MB',
+};
+const params = Object.entries(SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+const db = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...params] });
 if (createOnly) {
   await db.close();
   send({ type: 'ready' });
