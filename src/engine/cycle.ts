@@ -19,7 +19,7 @@ import { senseView } from '../sense/view.ts';
 import { listServers } from '../services/servers.ts';
 import { getSettings } from '../services/settings.ts';
 import type { CycleOptions, CycleReport } from '../types/cycle.ts';
-import { maintainHourly, maintainWeekly } from './maintenance.ts';
+import { maintainWeekly } from './maintenance.ts';
 
 export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions = {}): Promise<CycleReport> {
   const now = ctx.clock();
@@ -96,7 +96,6 @@ export async function runEnforcementCycle(ctx: AppContext, options: CycleOptions
     },
   );
   await maintainWeekly(ctx, now);
-  await maintainHourly(ctx, now);
 
   return {
     startedAt: now,

@@ -1,7 +1,7 @@
 // Housekeeping once a week, in the first cycle after the week turns (off the hot path of every other cycle):
 // settled outbox rows, places older than 30 days and sharing flags older than 90 days are pruned, and on the
-// embedded PGlite the whole database is vacuumed and analysed. PGlite has no autovacuum, so once an hour (by the
-// cycle's clock) it also gets what autovacuum would do: the tables with more dead rows than autovacuum's own
+// embedded PGlite the whole database is vacuumed and analysed. PGlite has no autovacuum, so once an hour (a job of
+// src/jobs/jobs.ts) it also gets what autovacuum would do: the tables with more dead rows than autovacuum's own
 // threshold (50 + 20 % of the live rows) are vacuumed, so the space of rows rewritten every few cycles (live
 // sessions, the stream log's last sightings, server health) is reused instead of growing the files, and a
 // checkpoint lets the write-ahead log be recycled.
@@ -18,10 +18,6 @@ export const OUTBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 export const PLACES_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Sharing flags (with their evidence) are kept this long, for `/user info`. */
 export const FLAGS_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
-
-/** PGlite's stand-in for autovacuum runs this often. */
-export const CHURN_VACUUM_MS = 60 * 60 * 1000;
-const lastChurnVacuumByDb = new WeakMap<Db, number>();
 
 /** The week each database was last seen in by this process; the first cycle only records it. */
 const lastWeekByDb = new WeakMap<Db, string>();
@@ -41,24 +37,6 @@ export async function maintainWeekly(ctx: AppContext, now: Date): Promise<void> 
   await runMaintenance(ctx.db, kind, now).then(
     (done) => ctx.log.info(done, 'weekly maintenance'),
     (err) => ctx.log.error({ err }, 'weekly maintenance failed'),
-  );
-}
-
-/** On PGlite, at most once an hour: vacuums the tables autovacuum would, then checkpoints (`maintainEmbedded`). */
-export async function maintainHourly(ctx: AppContext, now: Date): Promise<void> {
-  if (ctx.config.databaseUrl !== null) return;
-  const last = lastChurnVacuumByDb.get(ctx.db);
-  if (last === undefined) {
-    lastChurnVacuumByDb.set(ctx.db, now.getTime());
-    return;
-  }
-  if (now.getTime() - last < CHURN_VACUUM_MS) return;
-  lastChurnVacuumByDb.set(ctx.db, now.getTime());
-  await maintainEmbedded(ctx.db).then(
-    (tables) => {
-      if (tables.length > 0) ctx.log.debug({ tables }, 'vacuumed the tables with dead rows');
-    },
-    (err) => ctx.log.error({ err }, 'hourly maintenance of the embedded database failed'),
   );
 }
 

@@ -1,7 +1,9 @@
-// When each job runs, and nothing else: the poll, the weekly turn, role sync, capability probes and backups, each
+// When each job runs, and nothing else: the poll, the weekly turn, role sync, capability probes, backups and the
+// embedded database's hourly maintenance, each
 // handed to what does the work (the engine through the context, jobs/weekly.ts, engine/capability-probe.ts).
 import type { AppContext } from '../context.ts';
 import { probeAllCapabilities } from '../engine/capability-probe.ts';
+import { maintainEmbedded } from '../engine/maintenance.ts';
 import { type Schedule, startSchedule } from './scheduler.ts';
 import { weeklyTurn } from './weekly.ts';
 
@@ -26,6 +28,16 @@ export function scheduleJobs(ctx: AppContext, options: JobOptions): Schedule {
     capabilityProbe: () => options.track(probeAllCapabilities(ctx)),
     ...(options.backups && config.backupSchedule
       ? { backup: { pattern: config.backupSchedule, run: () => ctx.backups.run() } }
+      : {}),
+    ...(config.databaseUrl === null
+      ? {
+          embeddedMaintenance: () =>
+            options.track(
+              maintainEmbedded(ctx.db).then((tables) => {
+                if (tables.length > 0) log.debug({ tables }, 'vacuumed the tables with dead rows');
+              }),
+            ),
+        }
       : {}),
     log,
   });

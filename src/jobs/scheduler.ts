@@ -6,13 +6,17 @@ import type { Logger } from '../log.ts';
 
 /** Every six hours, off the hour so it does not meet the poll's round minutes. */
 export const CAPABILITY_PROBE_PATTERN = '41 */6 * * *';
+/** Every hour, off the round minutes too. */
+export const EMBEDDED_MAINTENANCE_PATTERN = '23 * * * *';
 
 export interface Schedule {
   stop(): void;
   nextPoll(): Date | null;
   nextWeeklyReset(): Date | null;
   /** Runs a job now through croner's own trigger (same error handling as a scheduled fire). */
-  fire(job: 'poll' | 'weekly-reset' | 'role-sync' | 'capability-probe' | 'backup'): Promise<void>;
+  fire(
+    job: 'poll' | 'weekly-reset' | 'role-sync' | 'capability-probe' | 'backup' | 'embedded-maintenance',
+  ): Promise<void>;
   /** When the next backup of the embedded database runs (null when backups are off). */
   nextBackup(): Date | null;
 }
@@ -28,6 +32,8 @@ export function startSchedule(options: {
   capabilityProbe?: () => Promise<unknown>;
   /** Backups of the embedded database by the running bot (src/engine/backups.ts), on BACKUP_SCHEDULE. */
   backup?: { pattern: string; run: () => Promise<unknown> };
+  /** The embedded database's hourly vacuum and checkpoint (src/engine/maintenance.ts), PGlite only. */
+  embeddedMaintenance?: () => Promise<unknown>;
   log: Logger;
   /** Create the jobs without letting the clock fire them (tests fire them with `fire`). */
   paused?: boolean;
@@ -97,7 +103,27 @@ export function startSchedule(options: {
       await options.backup?.run();
     },
   );
-  const jobs = { poll, 'weekly-reset': weekly, 'role-sync': roleSync, 'capability-probe': probe, backup };
+  const embedded = new Cron(
+    EMBEDDED_MAINTENANCE_PATTERN,
+    {
+      name: 'embedded-maintenance',
+      protect: true,
+      catch: (err) => options.log.error({ err }, 'hourly maintenance of the embedded database failed'),
+      timezone: options.timezone,
+      paused: (options.paused ?? false) || !options.embeddedMaintenance,
+    },
+    async () => {
+      await options.embeddedMaintenance?.();
+    },
+  );
+  const jobs = {
+    poll,
+    'weekly-reset': weekly,
+    'role-sync': roleSync,
+    'capability-probe': probe,
+    backup,
+    'embedded-maintenance': embedded,
+  };
   return {
     stop() {
       for (const job of Object.values(jobs)) job.stop();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
+import { maintainEmbedded } from '../../src/engine/maintenance.ts';
 import { MINUTE } from '../helpers/clock.ts';
 import { databaseKind } from '../helpers/db.ts';
 import { runChild, sendResult } from './child.ts';
@@ -202,6 +203,8 @@ async function memory(): Promise<MemoryResult> {
       await fleet.host.set(s, list);
       await bot.bot.ctx.runCycleNow();
       bot.clock.advance(MINUTE);
+      // The embedded database's hourly job (src/jobs/jobs.ts runs it on the wall clock), every 60 bot minutes.
+      if (bot.config.databaseUrl === null && c % 60 === 0) await maintainEmbedded(db);
     };
     // Warm-up: the first two hours of the bot's clock (two hourly maintenances, and the heaps grown to the size
     // this work keeps them at), so the samples are of the steady state rather than of the start.

@@ -3,6 +3,7 @@
 // download switches (dry run, turning the switch off, the weekly reset fired by the real croner schedule).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'drizzle-orm';
 import { breachEpisodes, stoppedSessions } from '../../src/db/schema.ts';
 import { DiscordDouble } from '../doubles/discord/index.ts';
 import { type JellyfinDouble, type SessionSpec, startJellyfinDouble } from '../doubles/jellyfin.ts';
@@ -308,5 +309,22 @@ describe('enforcement behaviour', () => {
     const after = bot.bot.ctx.lastCycle();
     assert.ok(after && after !== before);
     assert.equal(after.startedAt.getTime(), bot.clock.now().getTime());
+  });
+
+  test('the embedded database’s hourly maintenance, fired by the croner schedule, checkpoints it', {
+    skip: process.env.DATABASE_URL ? 'PostgreSQL runs its own autovacuum and checkpoints' : false,
+  }, async () => {
+    const schedule = bot.bot.schedule;
+    assert.ok(schedule);
+    const lsn = async () =>
+      (
+        (await bot.bot.ctx.db.execute(
+          sql`select checkpoint_lsn::text as lsn from pg_control_checkpoint()`,
+        )) as unknown as Array<{ lsn: string }>
+      )[0]?.lsn;
+    const before = await lsn();
+    await runNow();
+    await schedule.fire('embedded-maintenance');
+    assert.notEqual(await lsn(), before);
   });
 });
