@@ -51,70 +51,35 @@ export function startSchedule(options: {
       await options.poll();
     },
   );
-  const weekly = new Cron(
-    '0 0 * * 0',
-    {
-      name: 'weekly-reset',
-      protect: true,
-      catch: (err) => options.log.error({ err }, 'weekly reset failed'),
-      timezone: options.timezone,
-      paused: options.paused ?? false,
-    },
-    async () => {
-      await options.weeklyReset();
-    },
-  );
-  const roleSync = new Cron(
-    '* * * * *',
-    {
-      name: 'role-sync',
-      protect: true,
-      catch: (err) => options.log.error({ err }, 'role sync failed'),
-      timezone: options.timezone,
-      paused: (options.paused ?? false) || !options.roleSync,
-    },
-    async () => {
-      await options.roleSync?.();
-    },
-  );
-  const probe = new Cron(
+  /** A job that never overlaps itself, logs its failure under `failure`, and is paused when it has nothing to run. */
+  const job = (pattern: string, name: string, failure: string, run: (() => Promise<unknown>) | undefined) =>
+    new Cron(
+      pattern,
+      {
+        name,
+        protect: true,
+        catch: (err) => options.log.error({ err }, failure),
+        timezone: options.timezone,
+        paused: (options.paused ?? false) || !run,
+      },
+      async () => {
+        await run?.();
+      },
+    );
+  const weekly = job('0 0 * * 0', 'weekly-reset', 'weekly reset failed', options.weeklyReset);
+  const roleSync = job('* * * * *', 'role-sync', 'role sync failed', options.roleSync);
+  const probe = job(
     CAPABILITY_PROBE_PATTERN,
-    {
-      name: 'capability-probe',
-      protect: true,
-      catch: (err) => options.log.error({ err }, 'capability probe failed'),
-      timezone: options.timezone,
-      paused: (options.paused ?? false) || !options.capabilityProbe,
-    },
-    async () => {
-      await options.capabilityProbe?.();
-    },
+    'capability-probe',
+    'capability probe failed',
+    options.capabilityProbe,
   );
-  const backup = new Cron(
-    options.backup?.pattern ?? '30 4 * * *',
-    {
-      name: 'backup',
-      protect: true,
-      catch: (err) => options.log.error({ err }, 'backup failed'),
-      timezone: options.timezone,
-      paused: (options.paused ?? false) || !options.backup,
-    },
-    async () => {
-      await options.backup?.run();
-    },
-  );
-  const embedded = new Cron(
+  const backup = job(options.backup?.pattern ?? '30 4 * * *', 'backup', 'backup failed', options.backup?.run);
+  const embedded = job(
     EMBEDDED_MAINTENANCE_PATTERN,
-    {
-      name: 'embedded-maintenance',
-      protect: true,
-      catch: (err) => options.log.error({ err }, 'hourly maintenance of the embedded database failed'),
-      timezone: options.timezone,
-      paused: (options.paused ?? false) || !options.embeddedMaintenance,
-    },
-    async () => {
-      await options.embeddedMaintenance?.();
-    },
+    'embedded-maintenance',
+    'hourly maintenance of the embedded database failed',
+    options.embeddedMaintenance,
   );
   const jobs = {
     poll,
